@@ -31,11 +31,19 @@ class InvoiceStatus(enum.StrEnum):
 
 
 class PaymentStatus(enum.StrEnum):
+    """What happened to the money. Refunds are rows of their own; how much of a payment was
+    refunded shows in :func:`payment_display_status`."""
+
     PENDING = "pending"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
-    REFUNDED = "refunded"
-    PARTIALLY_REFUNDED = "partially_refunded"
+
+
+def payment_display_status(status: PaymentStatus, amount_minor: int, refunded_minor: int) -> str:
+    """``succeeded``, ``partially_refunded`` or ``refunded`` as staff read it."""
+    if status is PaymentStatus.SUCCEEDED and refunded_minor > 0:
+        return "refunded" if refunded_minor >= amount_minor else "partially_refunded"
+    return status.value
 
 
 class RefundStatus(enum.StrEnum):
@@ -173,7 +181,7 @@ class Payment:
 
     @property
     def refundable_minor(self) -> int:
-        if self.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED):
+        if self.status is not PaymentStatus.SUCCEEDED:
             return 0
         return self.amount_minor - self.refunded_minor
 
@@ -205,6 +213,7 @@ class Refund:
     cash_total_minor: int | None = None
     desk: str = ""
     staff: str = ""
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True, slots=True)

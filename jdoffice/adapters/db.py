@@ -1,0 +1,151 @@
+"""Engines for the three databases jdoffice runs on, and their migrations.
+
+* SQLite (the embedded default): one file in the user data directory, WAL journal, foreign
+  keys on, a busy timeout, and ``BEGIN IMMEDIATE`` for writing transactions so two processes
+  never both read-then-write the same invoice.
+* PostgreSQL (psycopg 3) and MySQL/MariaDB (PyMySQL): READ COMMITTED, UTC sessions, and
+  ``SELECT … FOR UPDATE`` row locks taken by the repositories.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import ArgumentError
+
+from jdoffice.domain.errors import InvalidInput
+
+APP_NAME = "jdoffice"
+ENV_DATABASE_URL = "JDOFFICE_DATABASE_URL"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False, ensure_exists=True)
+
+
+def default_database_url(demo: bool = False) -> str:
+    name = "demo.sqlite3" if demo else "jdoffice.sqlite3"
+    return f"sqlite:///{default_data_dir() / name}"
+
+
+def normalize_url(url: str) -> URL:
+    """Accept the URLs people write and pick our drivers: ``postgresql://`` → psycopg 3,
+    ``mysql://``/``mariadb://`` → PyMySQL, a bare path → SQLite."""
+    text = url.strip()
+    if not text:
+        raise InvalidInput("database URL is empty")
+    if "://" not in text:
+        text = f"sqlite:///{Path(text).expanduser().resolve()}"
+    try:
+        u = make_url(text)
+    except ArgumentError as exc:
+        raise InvalidInput(f"not a database URL: {url!r}") from exc
+    backend = u.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        u = u.set(drivername="postgresql+psycopg")
+    elif backend in ("mysql", "mariadb"):
+        u = u.set(drivername=f"{backend}+pymysql")
+        if "charset" not in u.query:
+            u = u.update_query_dict({"charset": "utf8mb4"})
+    elif backend != "sqlite":
+        raise InvalidInput(f"unsupported database {backend!r}: use sqlite, postgresql or mysql")
+    return u
+
+
+def resolve_url(cli_url: str | None, *, demo: bool = False) -> URL:
+    """``--db`` wins over ``JDOFFICE_DATABASE_URL``, which wins over the embedded default."""
+    if cli_url:
+        return normalize_url(cli_url)
+    env = os.environ.get(ENV_DATABASE_URL, "").strip()
+    if env and not demo:
+        return normalize_url(env)
+    return normalize_url(default_database_url(demo))
+
+
+def make_engine(url: str | URL, **kwargs: Any) -> Engine:
+    u = normalize_url(url) if isinstance(url, str) else url
+    backend = u.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(u, **kwargs)
+    connect_args: dict[str, Any] = {}
+    if backend == "postgresql":
+        connect_args["options"] = "-c timezone=UTC"
+        connect_args.setdefault("connect_timeout", 10)
+    else:
+        connect_args["init_command"] = "SET time_zone = '+00:00'"
+        connect_args.setdefault("connect_timeout", 10)
+    return create_engine(
+        u,
+        isolation_level="READ COMMITTED",
+        pool_pre_ping=True,
+        connect_args=connect_args | kwargs.pop("connect_args", {}),
+        **kwargs,
+    )
+
+
+def _sqlite_engine(u: URL, **kwargs: Any) -> Engine:
+    if u.database and u.database != ":memory:":
+        Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(u, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        # Let SQLAlchemy's begin event below issue BEGIN; pysqlite's own is deferred only.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # A writing unit of work takes the write lock up front: a deferred transaction that
+        # reads and then writes can fail with SQLITE_BUSY however long the busy timeout.
+        immediate = conn.get_execution_options().get("jdoffice_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def migrations_path() -> str:
+    return str(resources.files("jdoffice.adapters") / "migrations")
+
+
+def alembic_config(engine: Engine) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", migrations_path())
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to ``revision`` with Alembic."""
+    from alembic import command
+
+    command.upgrade(alembic_config(engine), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision(engine: Engine) -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()

@@ -1,0 +1,291 @@
+"""The tables, as SQLAlchemy 2 typed models.
+
+Names follow the web system's conventions (plural snake_case, ``id``, ``created_at``,
+``updated_at``). Times are stored as UTC without a zone (MySQL ``DATETIME`` has none) and come
+back as aware UTC datetimes. Amounts are ``BIGINT`` minor units. The same definitions run on
+SQLite, PostgreSQL and MySQL/MariaDB; Alembic migrations in ``migrations/`` create them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects import mysql, postgresql
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+UTC = dt.UTC
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out; stored naive UTC with microseconds."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name in ("mysql", "mariadb"):
+            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+        return dialect.type_descriptor(DateTime())
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; jdoffice stores aware UTC times only")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # SQLite text
+            value = dt.datetime.fromisoformat(value)
+        assert isinstance(value, dt.datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Auto-incrementing keys: BIGINT where it matters, INTEGER on SQLite (the rowid alias).
+Id = BigInteger().with_variant(Integer(), "sqlite")
+Minor = BigInteger
+# Terms are compared by code point on every database (see jdoffice.domain.search).
+Term = (
+    String(64)
+    .with_variant(mysql.VARCHAR(64, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb")
+    .with_variant(postgresql.VARCHAR(64, collation="C"), "postgresql")
+)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Timestamps:
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class SchoolRow(Timestamps, Base):
+    __tablename__ = "schools"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    cvr: Mapped[str] = mapped_column(String(16), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    currency: Mapped[str] = mapped_column(String(3), default="DKK")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Copenhagen")
+
+
+class StudentRow(Timestamps, Base):
+    __tablename__ = "students"
+    __table_args__ = (
+        UniqueConstraint("school_id", "student_no"),
+        Index("ix_students_school_id_last_name_first_name", "school_id", "last_name", "first_name"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    student_no: Mapped[str] = mapped_column(String(32))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+
+
+class StudentSearchTermRow(Base):
+    """Folded words, digits and addresses a student can be found by (prefix match)."""
+
+    __tablename__ = "student_search_terms"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), primary_key=True)
+    term: Mapped[str] = mapped_column(Term, primary_key=True)
+    student_id: Mapped[int] = mapped_column(
+        ForeignKey("students.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class InvoiceRow(Timestamps, Base):
+    __tablename__ = "student_invoices"
+    __table_args__ = (
+        UniqueConstraint("school_id", "invoice_no"),
+        Index("ix_student_invoices_student_id_due_date", "student_id", "due_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"))
+    invoice_no: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(String(300))
+    amount_minor: Mapped[int] = mapped_column(Minor)
+    paid_minor: Mapped[int] = mapped_column(Minor, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="DKK")
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class PaymentRow(Timestamps, Base):
+    __tablename__ = "student_payments"
+    __table_args__ = (
+        Index("ix_student_payments_school_id_created_at", "school_id", "created_at"),
+        UniqueConstraint("school_id", "receipt_no"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)
+    method: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    amount_minor: Mapped[int] = mapped_column(Minor)
+    refunded_minor: Mapped[int] = mapped_column(Minor, default=0)
+    currency: Mapped[str] = mapped_column(String(3))
+    rounding_minor: Mapped[int] = mapped_column(Minor, default=0)
+    cash_total_minor: Mapped[int | None] = mapped_column(Minor, default=None)
+    tendered_minor: Mapped[int | None] = mapped_column(Minor, default=None)
+    change_minor: Mapped[int | None] = mapped_column(Minor, default=None)
+    reference: Mapped[str] = mapped_column(String(200), default="")
+    receipt_no: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    desk: Mapped[str] = mapped_column(String(64), default="")
+    staff: Mapped[str] = mapped_column(String(64), default="")
+    fingerprint: Mapped[str] = mapped_column(String(64), default="")
+
+
+class AllocationRow(Base):
+    """A part of a payment applied to an invoice; refunds add negative rows."""
+
+    __tablename__ = "student_payment_allocations"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    payment_id: Mapped[str] = mapped_column(ForeignKey("student_payments.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("student_invoices.id"), index=True)
+    refund_id: Mapped[str | None] = mapped_column(
+        ForeignKey("student_refunds.id"), default=None, index=True
+    )
+    amount_minor: Mapped[int] = mapped_column(Minor)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class RefundRow(Timestamps, Base):
+    __tablename__ = "student_refunds"
+    __table_args__ = (
+        Index("ix_student_refunds_school_id_created_at", "school_id", "created_at"),
+        UniqueConstraint("school_id", "receipt_no"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    payment_id: Mapped[str] = mapped_column(ForeignKey("student_payments.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)
+    amount_minor: Mapped[int] = mapped_column(Minor)
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16))
+    rounding_minor: Mapped[int] = mapped_column(Minor, default=0)
+    cash_total_minor: Mapped[int | None] = mapped_column(Minor, default=None)
+    receipt_no: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    desk: Mapped[str] = mapped_column(String(64), default="")
+    staff: Mapped[str] = mapped_column(String(64), default="")
+    fingerprint: Mapped[str] = mapped_column(String(64), default="")
+
+
+class BalanceRow(Base):
+    """Cached ``StudentBalance``; always recomputable from the rows above."""
+
+    __tablename__ = "student_balances"
+
+    student_id: Mapped[int] = mapped_column(
+        ForeignKey("students.id", ondelete="CASCADE"), primary_key=True
+    )
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    balance_minor: Mapped[int] = mapped_column(Minor, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="DKK")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class ReceiptCounterRow(Base):
+    """The last receipt number per school; locked while a number is being used."""
+
+    __tablename__ = "receipt_counters"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), primary_key=True)
+    last_no: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ReceiptRow(Timestamps, Base):
+    __tablename__ = "receipts"
+    __table_args__ = (
+        UniqueConstraint("school_id", "receipt_no"),
+        Index("ix_receipts_school_id_issued_at", "school_id", "issued_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    receipt_no: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))
+    payment_id: Mapped[str | None] = mapped_column(
+        ForeignKey("student_payments.id"), default=None, index=True
+    )
+    refund_id: Mapped[str | None] = mapped_column(
+        ForeignKey("student_refunds.id"), default=None, index=True
+    )
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    copies_printed: Mapped[int] = mapped_column(Integer, default=0)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity_entity_id", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), default=None)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    staff: Mapped[str] = mapped_column(String(64), default="")
+    desk: Mapped[str] = mapped_column(String(64), default="")
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+__all__ = [
+    "AllocationRow",
+    "AuditRow",
+    "BalanceRow",
+    "Base",
+    "InvoiceRow",
+    "PaymentRow",
+    "ReceiptCounterRow",
+    "ReceiptRow",
+    "RefundRow",
+    "SchoolRow",
+    "StudentRow",
+    "StudentSearchTermRow",
+]

@@ -1,0 +1,753 @@
+"""The SQLAlchemy unit of work and repositories behind ``jdoffice.services.ports``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import Engine, Row, and_, func, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from jdoffice.adapters.orm import (
+    AllocationRow,
+    AuditRow,
+    BalanceRow,
+    InvoiceRow,
+    PaymentRow,
+    ReceiptCounterRow,
+    ReceiptRow,
+    RefundRow,
+    SchoolRow,
+    StudentRow,
+    StudentSearchTermRow,
+)
+from jdoffice.domain.errors import JdofficeError, Unavailable
+from jdoffice.domain.model import (
+    Actor,
+    Allocation,
+    AuditEntry,
+    Invoice,
+    Payment,
+    PaymentStatus,
+    Receipt,
+    ReceiptBody,
+    Refund,
+    RefundStatus,
+    School,
+    Student,
+)
+from jdoffice.domain.search import SearchQuery, prefix_upper_bound
+from jdoffice.services.ports import DuplicateKey, NewSchool, StudentHit, TransientConflict
+
+# MySQL/MariaDB: 1205 lock wait timeout, 1213 deadlock. PostgreSQL: SQLSTATE 40001/40P01.
+_MYSQL_TRANSIENT = {1205, 1213}
+_PG_TRANSIENT = {"40001", "40P01", "55P03"}
+_MYSQL_UNAVAILABLE = {2002, 2003, 2005, 2006, 2013, 2055, 1040, 1045, 1049}
+
+
+def translate_db_error(exc: DBAPIError) -> JdofficeError:
+    """Turn a driver error into what the caller can act on."""
+    orig = exc.orig
+    code: Any = getattr(orig, "sqlstate", None)
+    args = getattr(orig, "args", ())
+    mysql_code = args[0] if args and isinstance(args[0], int) else None
+    text = str(orig).lower()
+    if isinstance(exc, IntegrityError):
+        return DuplicateKey(f"a row with the same key was written meanwhile ({_short(orig)})")
+    if code in _PG_TRANSIENT or mysql_code in _MYSQL_TRANSIENT:
+        return TransientConflict(f"the database asked to retry ({_short(orig)})")
+    if "database is locked" in text or "database table is locked" in text:
+        return TransientConflict("the database file is busy; another desk is writing")
+    if mysql_code in _MYSQL_UNAVAILABLE or isinstance(exc, OperationalError | InterfaceError):
+        return Unavailable(f"database unavailable: {_short(orig)}")
+    return Unavailable(f"database error: {_short(orig)}")
+
+
+def _short(orig: BaseException | None) -> str:
+    text = str(orig).strip().splitlines()
+    return text[0][:300] if text else type(orig).__name__
+
+
+def _school(r: SchoolRow) -> School:
+    return School(
+        id=r.id,
+        slug=r.slug,
+        name=r.name,
+        address=r.address,
+        cvr=r.cvr,
+        phone=r.phone,
+        email=r.email,
+        currency=r.currency,
+        timezone=r.timezone,
+    )
+
+
+def _student(r: StudentRow | Row[Any]) -> Student:
+    return Student(
+        id=r.id,
+        school_id=r.school_id,
+        student_no=r.student_no,
+        first_name=r.first_name,
+        last_name=r.last_name,
+        phone=r.phone,
+        email=r.email,
+    )
+
+
+def _invoice(r: InvoiceRow) -> Invoice:
+    return Invoice(
+        id=r.id,
+        school_id=r.school_id,
+        student_id=r.student_id,
+        invoice_no=r.invoice_no,
+        text=r.text,
+        amount_minor=r.amount_minor,
+        paid_minor=r.paid_minor,
+        currency=r.currency,
+        due_date=r.due_date,
+        cancelled=r.cancelled_at is not None,
+    )
+
+
+def _payment(r: PaymentRow) -> Payment:
+    return Payment(
+        id=r.id,
+        school_id=r.school_id,
+        student_id=r.student_id,
+        method=r.method,
+        amount_minor=r.amount_minor,
+        currency=r.currency,
+        status=PaymentStatus(r.status),
+        refunded_minor=r.refunded_minor,
+        receipt_no=r.receipt_no,
+        created_at=r.created_at,
+        rounding_minor=r.rounding_minor,
+        cash_total_minor=r.cash_total_minor,
+        tendered_minor=r.tendered_minor,
+        change_minor=r.change_minor,
+        reference=r.reference,
+        desk=r.desk,
+        staff=r.staff,
+        fingerprint=r.fingerprint,
+    )
+
+
+def _refund(r: RefundRow) -> Refund:
+    return Refund(
+        id=r.id,
+        payment_id=r.payment_id,
+        school_id=r.school_id,
+        student_id=r.student_id,
+        amount_minor=r.amount_minor,
+        currency=r.currency,
+        reason=r.reason,
+        status=RefundStatus(r.status),
+        receipt_no=r.receipt_no,
+        created_at=r.created_at,
+        rounding_minor=r.rounding_minor,
+        cash_total_minor=r.cash_total_minor,
+        desk=r.desk,
+        staff=r.staff,
+        fingerprint=r.fingerprint,
+    )
+
+
+def _receipt(r: ReceiptRow) -> Receipt:
+    return Receipt(
+        school_id=r.school_id,
+        receipt_no=r.receipt_no,
+        kind=r.kind,
+        issued_at=r.issued_at,
+        body=ReceiptBody.from_json(r.body),
+        copies_printed=r.copies_printed,
+        payment_id=r.payment_id,
+        refund_id=r.refund_id,
+    )
+
+
+class _Repo:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+
+class SqlSchools(_Repo):
+    def get_by_slug(self, slug: str) -> School | None:
+        r = self.s.scalars(select(SchoolRow).where(SchoolRow.slug == slug)).first()
+        return _school(r) if r else None
+
+    def get(self, school_id: int) -> School | None:
+        r = self.s.get(SchoolRow, school_id)
+        return _school(r) if r else None
+
+    def all(self) -> list[School]:
+        return [_school(r) for r in self.s.scalars(select(SchoolRow).order_by(SchoolRow.slug))]
+
+    def add(self, school: NewSchool, now: dt.datetime) -> School:
+        row = SchoolRow(
+            slug=school.slug,
+            name=school.name,
+            address=school.address,
+            cvr=school.cvr,
+            phone=school.phone,
+            email=school.email,
+            currency=school.currency,
+            timezone=school.timezone,
+            created_at=now,
+            updated_at=now,
+        )
+        self.s.add(row)
+        self.s.flush()
+        self.s.add(ReceiptCounterRow(school_id=row.id, last_no=0, updated_at=now))
+        self.s.flush()
+        return _school(row)
+
+
+class SqlStudents(_Repo):
+    def get(self, student_id: int) -> Student | None:
+        r = self.s.get(StudentRow, student_id)
+        return _student(r) if r else None
+
+    def get_by_no(self, school_id: int, student_no: str) -> Student | None:
+        r = self.s.scalars(
+            select(StudentRow).where(
+                StudentRow.school_id == school_id, StudentRow.student_no == student_no
+            )
+        ).first()
+        return _student(r) if r else None
+
+    def lock(self, student_id: int) -> None:
+        self.s.execute(
+            select(StudentRow.id).where(StudentRow.id == student_id).with_for_update()
+        ).all()
+
+    def count(self, school_id: int) -> int:
+        return int(
+            self.s.scalar(
+                select(func.count())
+                .select_from(StudentRow)
+                .where(StudentRow.school_id == school_id)
+            )
+            or 0
+        )
+
+    def search(self, school_id: int, query: SearchQuery, limit: int) -> list[StudentHit]:
+        if query.empty:
+            return []
+        t = StudentSearchTermRow
+        first, *rest = query.words
+        conds = [t.school_id == school_id, t.term >= first, t.term < prefix_upper_bound(first)]
+        for w in rest:
+            other = StudentSearchTermRow.__table__.alias()
+            conds.append(
+                t.student_id.in_(
+                    select(other.c.student_id).where(
+                        other.c.school_id == school_id,
+                        other.c.term >= w,
+                        other.c.term < prefix_upper_bound(w),
+                    )
+                )
+            )
+        # Walking the index in term order puts exact word matches before longer words.
+        ids: list[int] = []
+        seen: set[int] = set()
+        for (sid,) in self.s.execute(
+            select(t.student_id).where(and_(*conds)).order_by(t.term).limit(limit * 4)
+        ):
+            if sid not in seen:
+                seen.add(sid)
+                ids.append(sid)
+                if len(ids) >= limit:
+                    break
+        if not ids:
+            return []
+        rows = self.s.execute(
+            select(
+                StudentRow.id,
+                StudentRow.student_no,
+                StudentRow.first_name,
+                StudentRow.last_name,
+                StudentRow.phone,
+                StudentRow.email,
+                func.coalesce(BalanceRow.balance_minor, 0),
+                SchoolRow.currency,
+            )
+            .join(SchoolRow, SchoolRow.id == StudentRow.school_id)
+            .outerjoin(BalanceRow, BalanceRow.student_id == StudentRow.id)
+            .where(StudentRow.id.in_(ids))
+        ).all()
+        order = {sid: i for i, sid in enumerate(ids)}
+        hits = [
+            StudentHit(
+                student_id=r[0],
+                student_no=r[1],
+                name=f"{r[2]} {r[3]}".strip(),
+                phone=r[4],
+                email=r[5],
+                balance_minor=int(r[6]),
+                currency=r[7],
+            )
+            for r in rows
+        ]
+        hits.sort(key=lambda h: order[h.student_id])
+        return hits
+
+
+class SqlInvoices(_Repo):
+    def get_by_no(self, school_id: int, invoice_no: str) -> Invoice | None:
+        r = self.s.scalars(
+            select(InvoiceRow).where(
+                InvoiceRow.school_id == school_id, InvoiceRow.invoice_no == invoice_no
+            )
+        ).first()
+        return _invoice(r) if r else None
+
+    def for_student(self, student_id: int) -> list[Invoice]:
+        rows = self.s.scalars(
+            select(InvoiceRow)
+            .where(InvoiceRow.student_id == student_id)
+            .order_by(InvoiceRow.due_date, InvoiceRow.id)
+        )
+        return [_invoice(r) for r in rows]
+
+    def lock(self, invoice_ids: Sequence[int]) -> list[Invoice]:
+        rows = self.s.scalars(
+            select(InvoiceRow)
+            .where(InvoiceRow.id.in_(sorted(set(invoice_ids))))
+            .order_by(InvoiceRow.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return [_invoice(r) for r in rows]
+
+    def lock_for_student(self, student_id: int) -> list[Invoice]:
+        rows = self.s.scalars(
+            select(InvoiceRow)
+            .where(InvoiceRow.student_id == student_id)
+            .order_by(InvoiceRow.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return [_invoice(r) for r in rows]
+
+    def add_paid(self, invoice_id: int, delta_minor: int, now: dt.datetime) -> None:
+        self.s.execute(
+            update(InvoiceRow)
+            .where(InvoiceRow.id == invoice_id)
+            .values(paid_minor=InvoiceRow.paid_minor + delta_minor, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+class SqlPayments(_Repo):
+    def get(self, payment_id: str) -> Payment | None:
+        r = self.s.get(PaymentRow, payment_id, populate_existing=True)
+        return _payment(r) if r else None
+
+    def lock(self, payment_id: str) -> Payment | None:
+        r = self.s.get(PaymentRow, payment_id, with_for_update=True, populate_existing=True)
+        return _payment(r) if r else None
+
+    def add(self, payment: Payment, allocations: Sequence[Allocation]) -> None:
+        self.s.execute(
+            insert(PaymentRow).values(
+                id=payment.id,
+                school_id=payment.school_id,
+                student_id=payment.student_id,
+                method=payment.method,
+                status=payment.status.value,
+                amount_minor=payment.amount_minor,
+                refunded_minor=payment.refunded_minor,
+                currency=payment.currency,
+                rounding_minor=payment.rounding_minor,
+                cash_total_minor=payment.cash_total_minor,
+                tendered_minor=payment.tendered_minor,
+                change_minor=payment.change_minor,
+                reference=payment.reference,
+                receipt_no=payment.receipt_no,
+                desk=payment.desk,
+                staff=payment.staff,
+                fingerprint=payment.fingerprint,
+                created_at=payment.created_at,
+                updated_at=payment.created_at,
+            )
+        )
+        self._add_allocations(allocations, payment.created_at)
+
+    def _add_allocations(self, allocations: Sequence[Allocation], now: dt.datetime) -> None:
+        if allocations:
+            self.s.execute(
+                insert(AllocationRow),
+                [
+                    {
+                        "payment_id": a.payment_id,
+                        "invoice_id": a.invoice_id,
+                        "refund_id": a.refund_id,
+                        "amount_minor": a.amount_minor,
+                        "created_at": now,
+                    }
+                    for a in allocations
+                ],
+            )
+
+    def allocations(self, payment_id: str) -> list[Allocation]:
+        rows = self.s.execute(
+            select(
+                AllocationRow.payment_id,
+                AllocationRow.invoice_id,
+                AllocationRow.amount_minor,
+                AllocationRow.refund_id,
+                InvoiceRow.invoice_no,
+            )
+            .join(InvoiceRow, InvoiceRow.id == AllocationRow.invoice_id)
+            .where(AllocationRow.payment_id == payment_id)
+            .order_by(AllocationRow.id)
+        )
+        return [Allocation(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+    def for_student(self, student_id: int) -> list[Payment]:
+        rows = self.s.scalars(
+            select(PaymentRow)
+            .where(PaymentRow.student_id == student_id)
+            .order_by(PaymentRow.created_at.desc())
+        )
+        return [_payment(r) for r in rows]
+
+    def between(self, school_id: int, start: dt.datetime, end: dt.datetime) -> list[Payment]:
+        rows = self.s.scalars(
+            select(PaymentRow)
+            .where(
+                PaymentRow.school_id == school_id,
+                PaymentRow.created_at >= start,
+                PaymentRow.created_at < end,
+            )
+            .order_by(PaymentRow.created_at)
+        )
+        return [_payment(r) for r in rows]
+
+    def add_refunded(self, payment_id: str, delta_minor: int, now: dt.datetime) -> None:
+        self.s.execute(
+            update(PaymentRow)
+            .where(PaymentRow.id == payment_id)
+            .values(refunded_minor=PaymentRow.refunded_minor + delta_minor, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    def get_refund(self, refund_id: str) -> Refund | None:
+        r = self.s.get(RefundRow, refund_id, populate_existing=True)
+        return _refund(r) if r else None
+
+    def add_refund(self, refund: Refund, reversals: Sequence[Allocation]) -> None:
+        self.s.execute(
+            insert(RefundRow).values(
+                id=refund.id,
+                payment_id=refund.payment_id,
+                school_id=refund.school_id,
+                student_id=refund.student_id,
+                amount_minor=refund.amount_minor,
+                currency=refund.currency,
+                reason=refund.reason,
+                status=refund.status.value,
+                rounding_minor=refund.rounding_minor,
+                cash_total_minor=refund.cash_total_minor,
+                receipt_no=refund.receipt_no,
+                desk=refund.desk,
+                staff=refund.staff,
+                fingerprint=refund.fingerprint,
+                created_at=refund.created_at,
+                updated_at=refund.created_at,
+            )
+        )
+        self._add_allocations(reversals, refund.created_at)
+
+    def refunds_for_payment(self, payment_id: str) -> list[Refund]:
+        rows = self.s.scalars(
+            select(RefundRow)
+            .where(RefundRow.payment_id == payment_id)
+            .order_by(RefundRow.created_at)
+        )
+        return [_refund(r) for r in rows]
+
+    def refunds_for_student(self, student_id: int) -> list[Refund]:
+        rows = self.s.scalars(
+            select(RefundRow)
+            .where(RefundRow.student_id == student_id)
+            .order_by(RefundRow.created_at)
+        )
+        return [_refund(r) for r in rows]
+
+    def refunds_between(self, school_id: int, start: dt.datetime, end: dt.datetime) -> list[Refund]:
+        rows = self.s.scalars(
+            select(RefundRow)
+            .where(
+                RefundRow.school_id == school_id,
+                RefundRow.created_at >= start,
+                RefundRow.created_at < end,
+            )
+            .order_by(RefundRow.created_at)
+        )
+        return [_refund(r) for r in rows]
+
+
+class SqlBalances(_Repo):
+    def get(self, student_id: int) -> int:
+        v = self.s.scalar(
+            select(BalanceRow.balance_minor).where(BalanceRow.student_id == student_id)
+        )
+        return int(v) if v is not None else self.recompute(student_id)
+
+    def add(self, student_id: int, school_id: int, delta_minor: int, now: dt.datetime) -> int:
+        res = self.s.execute(
+            update(BalanceRow)
+            .where(BalanceRow.student_id == student_id)
+            .values(balance_minor=BalanceRow.balance_minor + delta_minor, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(res, "rowcount", 0) == 0:
+            # No cached row yet (a student the web system created): the rows written so far
+            # in this transaction already include the change.
+            value = self.recompute(student_id)
+            self.store(student_id, school_id, value, now)
+            return value
+        return int(
+            self.s.scalar(
+                select(BalanceRow.balance_minor).where(BalanceRow.student_id == student_id)
+            )
+            or 0
+        )
+
+    def recompute(self, student_id: int) -> int:
+        invoices = self.s.scalar(
+            select(func.coalesce(func.sum(InvoiceRow.amount_minor), 0)).where(
+                InvoiceRow.student_id == student_id, InvoiceRow.cancelled_at.is_(None)
+            )
+        )
+        payments = self.s.scalar(
+            select(func.coalesce(func.sum(PaymentRow.amount_minor), 0)).where(
+                PaymentRow.student_id == student_id,
+                PaymentRow.status == PaymentStatus.SUCCEEDED.value,
+            )
+        )
+        refunds = self.s.scalar(
+            select(func.coalesce(func.sum(RefundRow.amount_minor), 0)).where(
+                RefundRow.student_id == student_id,
+                RefundRow.status == RefundStatus.SUCCEEDED.value,
+            )
+        )
+        return int(invoices or 0) - int(payments or 0) + int(refunds or 0)
+
+    def store(self, student_id: int, school_id: int, balance_minor: int, now: dt.datetime) -> None:
+        res = self.s.execute(
+            update(BalanceRow)
+            .where(BalanceRow.student_id == student_id)
+            .values(balance_minor=balance_minor, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(res, "rowcount", 0) == 0:
+            currency = self.s.scalar(select(SchoolRow.currency).where(SchoolRow.id == school_id))
+            self.s.execute(
+                insert(BalanceRow).values(
+                    student_id=student_id,
+                    school_id=school_id,
+                    balance_minor=balance_minor,
+                    currency=currency or "DKK",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+
+
+class SqlReceipts(_Repo):
+    def next_number(self, school_id: int, now: dt.datetime) -> int:
+        last = self.s.scalar(
+            select(ReceiptCounterRow.last_no)
+            .where(ReceiptCounterRow.school_id == school_id)
+            .with_for_update()
+        )
+        if last is None:
+            # Schools created by the web system have no counter yet; start after any receipt.
+            top = self.s.scalar(
+                select(func.max(ReceiptRow.receipt_no)).where(ReceiptRow.school_id == school_id)
+            )
+            last = int(top or 0)
+            self.s.execute(
+                insert(ReceiptCounterRow).values(
+                    school_id=school_id, last_no=last + 1, updated_at=now
+                )
+            )
+            return last + 1
+        self.s.execute(
+            update(ReceiptCounterRow)
+            .where(ReceiptCounterRow.school_id == school_id)
+            .values(last_no=last + 1, updated_at=now)
+        )
+        return int(last) + 1
+
+    def add(self, receipt: Receipt) -> None:
+        self.s.execute(
+            insert(ReceiptRow).values(
+                school_id=receipt.school_id,
+                receipt_no=receipt.receipt_no,
+                kind=receipt.kind,
+                payment_id=receipt.payment_id,
+                refund_id=receipt.refund_id,
+                issued_at=receipt.issued_at,
+                copies_printed=receipt.copies_printed,
+                body=receipt.body.to_json(),
+                created_at=receipt.issued_at,
+                updated_at=receipt.issued_at,
+            )
+        )
+
+    def get(self, school_id: int, receipt_no: int) -> Receipt | None:
+        r = self.s.scalars(
+            select(ReceiptRow).where(
+                ReceiptRow.school_id == school_id, ReceiptRow.receipt_no == receipt_no
+            )
+        ).first()
+        return _receipt(r) if r else None
+
+    def mark_copy_printed(self, school_id: int, receipt_no: int, now: dt.datetime) -> int:
+        self.s.execute(
+            update(ReceiptRow)
+            .where(ReceiptRow.school_id == school_id, ReceiptRow.receipt_no == receipt_no)
+            .values(copies_printed=ReceiptRow.copies_printed + 1, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(
+            self.s.scalar(
+                select(ReceiptRow.copies_printed).where(
+                    ReceiptRow.school_id == school_id, ReceiptRow.receipt_no == receipt_no
+                )
+            )
+            or 0
+        )
+
+    def count_between(self, school_id: int, start: dt.datetime, end: dt.datetime) -> int:
+        return int(
+            self.s.scalar(
+                select(func.count())
+                .select_from(ReceiptRow)
+                .where(
+                    ReceiptRow.school_id == school_id,
+                    ReceiptRow.issued_at >= start,
+                    ReceiptRow.issued_at < end,
+                )
+            )
+            or 0
+        )
+
+
+class SqlAudit(_Repo):
+    def add(self, entry: AuditEntry) -> None:
+        self.s.execute(
+            insert(AuditRow).values(
+                school_id=entry.school_id,
+                at=entry.at,
+                action=entry.action,
+                entity=entry.entity,
+                entity_id=entry.entity_id,
+                staff=entry.actor.staff,
+                desk=entry.actor.desk,
+                before=dict(entry.before) if entry.before is not None else None,
+                after=dict(entry.after) if entry.after is not None else None,
+            )
+        )
+
+    def for_entity(self, entity: str, entity_id: str) -> list[AuditEntry]:
+        rows = self.s.scalars(
+            select(AuditRow)
+            .where(AuditRow.entity == entity, AuditRow.entity_id == entity_id)
+            .order_by(AuditRow.id)
+        )
+        return [
+            AuditEntry(
+                school_id=r.school_id or 0,
+                action=r.action,
+                entity=r.entity,
+                entity_id=r.entity_id,
+                actor=Actor(staff=r.staff, desk=r.desk),
+                at=r.at,
+                before=r.before,
+                after=r.after,
+            )
+            for r in rows
+        ]
+
+
+class SqlAlchemyUnitOfWork:
+    """A transaction per ``with`` block. Reusable: each block opens a fresh session.
+
+    Database errors leaving the block are translated (``Unavailable``, ``TransientConflict``,
+    ``DuplicateKey``) so services and the command line never see driver exceptions.
+    """
+
+    schools: SqlSchools
+    students: SqlStudents
+    invoices: SqlInvoices
+    payments: SqlPayments
+    balances: SqlBalances
+    receipts: SqlReceipts
+    audit: SqlAudit
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+        self._writer = engine.execution_options(jdoffice_write=True)
+        self._write_next = False
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside its `with` block")
+        return self._session
+
+    def write(self) -> Self:
+        self._write_next = True
+        return self
+
+    def __enter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("unit of work is already open")
+        bind = self._writer if self._write_next else self.engine
+        self._write_next = False
+        s = self._factory(bind=bind)
+        self._session = s
+        self.schools = SqlSchools(s)
+        self.students = SqlStudents(s)
+        self.invoices = SqlInvoices(s)
+        self.payments = SqlPayments(s)
+        self.balances = SqlBalances(s)
+        self.receipts = SqlReceipts(s)
+        self.audit = SqlAudit(s)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        s, self._session = self._session, None
+        if s is None:
+            return
+        try:
+            s.rollback()
+            s.close()
+        except DBAPIError as close_exc:
+            if exc is None:
+                raise translate_db_error(close_exc) from close_exc
+        if isinstance(exc, DBAPIError):
+            raise translate_db_error(exc) from exc
+
+    def commit(self) -> None:
+        try:
+            self.session.commit()
+        except DBAPIError as exc:
+            raise translate_db_error(exc) from exc
+
+    def rollback(self) -> None:
+        self.session.rollback()

@@ -1,0 +1,364 @@
+"""A receipt as plain text lines for a thermal printer, a text file or an e-mail body.
+
+An 80 mm thermal printer prints 42 columns in Font A and 48 in Font B; a 58 mm printer about
+32. :func:`receipt_lines` lays a :class:`~jdoffice.domain.model.ReceiptBody` out for such a
+width and :func:`render_text` joins the lines. Everything a Danish receipt must carry is there:
+the school's name, address and CVR, the receipt number, the local date and time, what was paid
+for, the amount, the method and, for cash, rounding, the amount tendered and the change.
+
+The layout is pure: no I/O, so the printer adapter, the desk program and the tests all see the
+very same text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import textwrap
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from jdoffice.domain.errors import InvalidInput
+from jdoffice.domain.model import ReceiptBody
+from jdoffice.domain.money import format_money
+
+__all__ = [
+    "DEFAULT_TIMEZONE",
+    "DEFAULT_WIDTH",
+    "LANGUAGES",
+    "MIN_WIDTH",
+    "receipt_lines",
+    "render_text",
+]
+
+#: Columns of Font A on an 80 mm printer, the usual front-desk printer.
+DEFAULT_WIDTH: Final = 42
+
+#: Narrower than this, a label and an amount no longer fit side by side in any useful way.
+MIN_WIDTH: Final = 24
+
+#: The school's zone when a body carries none (bodies made before the field was filled).
+DEFAULT_TIMEZONE: Final = "Europe/Copenhagen"
+
+#: A label keeps at least this many columns next to its amount; with less room the amount
+#: moves to a line of its own rather than squeezing the text into a column of fragments.
+_MIN_LABEL_ROOM: Final = 10
+
+_SPACES: Final = re.compile(" {2,}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """The fixed texts of a receipt in one language."""
+
+    locale: str
+    date_format: str
+    copy: str
+    receipt: str
+    refund: str
+    receipt_no: str
+    refund_of: str
+    date: str
+    student: str
+    student_no: str
+    total: str
+    refund_total: str
+    method: str
+    refund_method: str
+    methods: dict[str, str]
+    rounding: str
+    cash_total: str
+    refund_cash_total: str
+    tendered: str
+    change: str
+    credit: str
+    reference: str
+    reason: str
+    staff: str
+    desk: str
+
+
+_DA: Final = _Words(
+    locale="da_DK",
+    date_format="%d-%m-%Y %H:%M",
+    copy="*** KOPI ***",
+    receipt="KVITTERING",
+    refund="KREDITNOTA / REFUSION",
+    receipt_no="Kvittering nr. {}",
+    refund_of="Refusion af kvittering nr. {}",
+    date="Dato",
+    student="Elev",
+    student_no="Elevnr.",
+    total="I alt",
+    refund_total="Refunderet i alt",
+    method="Betaling",
+    refund_method="Refunderet via",
+    methods={
+        "cash": "Kontant",
+        "bank": "Bankoverførsel",
+        "mobilepay": "MobilePay",
+        "stripe": "Online (kort/MobilePay)",
+    },
+    rounding="Afrunding",
+    cash_total="Kontant i alt",
+    refund_cash_total="Udbetalt kontant",
+    tendered="Modtaget",
+    change="Byttepenge",
+    credit="Tilgodehavende",
+    reference="Reference",
+    reason="Årsag",
+    staff="Ekspedient",
+    desk="Kasse",
+)
+
+# Babel's "en_DK" formats money exactly like "da_DK" ("1.234,50 kr."); plain "en" gives the
+# international form "DKK1,234.50" that an English-speaking student reads without effort.
+_EN: Final = _Words(
+    locale="en",
+    date_format="%Y-%m-%d %H:%M",
+    copy="*** COPY ***",
+    receipt="RECEIPT",
+    refund="REFUND",
+    receipt_no="Receipt no. {}",
+    refund_of="Refund of receipt no. {}",
+    date="Date",
+    student="Student",
+    student_no="Student no.",
+    total="Total",
+    refund_total="Total refunded",
+    method="Payment",
+    refund_method="Refunded via",
+    methods={
+        "cash": "Cash",
+        "bank": "Bank transfer",
+        "mobilepay": "MobilePay",
+        "stripe": "Online (card/MobilePay)",
+    },
+    rounding="Rounding",
+    cash_total="Cash total",
+    refund_cash_total="Cash paid out",
+    tendered="Tendered",
+    change="Change",
+    credit="Credit",
+    reference="Reference",
+    reason="Reason",
+    staff="Served by",
+    desk="Desk",
+)
+
+_WORDS: Final[dict[str, _Words]] = {"da": _DA, "en": _EN}
+
+#: The languages a receipt can be printed in.
+LANGUAGES: Final = tuple(_WORDS)
+
+_KINDS: Final = ("payment", "refund")
+
+
+def render_text(
+    body: ReceiptBody,
+    *,
+    width: int = DEFAULT_WIDTH,
+    copy: bool = False,
+    language: str = "da",
+) -> str:
+    """The receipt as plain text: :func:`receipt_lines` joined with newlines.
+
+    Args:
+        body: the receipt as it was issued.
+        width: columns per line (42 for Font A on 80 mm paper, 48 for Font B, 32 on 58 mm).
+        copy: print "*** KOPI ***" / "*** COPY ***" at the top and the bottom, for reprints.
+        language: ``"da"`` or ``"en"``.
+
+    Returns:
+        The lines joined with ``"\\n"``, without a trailing newline.
+
+    Raises:
+        InvalidInput: unknown language or kind, a width below :data:`MIN_WIDTH`, or a time
+            zone that does not exist.
+    """
+    return "\n".join(receipt_lines(body, width=width, copy=copy, language=language))
+
+
+def receipt_lines(
+    body: ReceiptBody,
+    *,
+    width: int = DEFAULT_WIDTH,
+    copy: bool = False,
+    language: str = "da",
+) -> list[str]:
+    """The receipt as a list of lines, each at most ``width`` characters.
+
+    Texts longer than the width are wrapped, never cut. Control characters in stored texts
+    become spaces, so a name or an invoice text can neither break the layout nor send commands
+    to the printer.
+
+    Args:
+        body: the receipt as it was issued.
+        width: columns per line, at least :data:`MIN_WIDTH`.
+        copy: mark the receipt as a copy near the top and the bottom.
+        language: ``"da"`` or ``"en"``.
+
+    Returns:
+        The lines without newline characters, top to bottom.
+
+    Raises:
+        InvalidInput: unknown language or kind, a width below :data:`MIN_WIDTH`, or a time
+            zone that does not exist.
+    """
+    words = _WORDS.get(language)
+    if words is None:
+        known = ", ".join(LANGUAGES)
+        raise InvalidInput(f"unknown receipt language {language!r} (use one of: {known})")
+    if isinstance(width, bool) or not isinstance(width, int) or width < MIN_WIDTH:
+        raise InvalidInput(f"receipt width must be a whole number of at least {MIN_WIDTH}")
+    if body.kind not in _KINDS:
+        raise InvalidInput(f"unknown receipt kind {body.kind!r} (use payment or refund)")
+    refund = body.kind == "refund"
+
+    def money(minor: int) -> str:
+        return format_money(minor, body.currency, words.locale)
+
+    def row(label: str, minor: int) -> list[str]:
+        return _row(label, money(minor), width)
+
+    out: list[str] = []
+    if copy:
+        out += _centred(words.copy, width)
+
+    # Header: who issued the receipt, as the Danish bookkeeping rules ask.
+    out += _centred(body.school_name, width)
+    for address_line in body.school_address.splitlines():
+        out += _centred(address_line, width)
+    if body.school_cvr.strip():
+        out += _centred(f"CVR: {body.school_cvr}", width)
+    out.append("=" * width)
+
+    out += _centred(words.refund if refund else words.receipt, width)
+    out += _wrap(words.receipt_no.format(body.receipt_no), width)
+    if refund and body.original_receipt_no is not None:
+        out += _wrap(words.refund_of.format(body.original_receipt_no), width)
+    out += _labelled(words.date, _local_time(body).strftime(words.date_format), width)
+    if body.student_name.strip():
+        out += _labelled(words.student, body.student_name, width)
+    if body.student_no.strip():
+        out += _labelled(words.student_no, body.student_no, width)
+    out.append("-" * width)
+
+    if body.lines:
+        for line in body.lines:
+            out += row(line.text, line.amount_minor)
+        out.append("-" * width)
+
+    out += row(words.refund_total if refund else words.total, body.amount_minor)
+    method = words.methods.get(body.method.strip().lower(), body.method)
+    out += _labelled(words.refund_method if refund else words.method, method, width)
+
+    # Rounding is shown whenever it is not zero, cash or not: a rounding on a card payment
+    # would be a bug, and a receipt must not hide money.
+    if body.rounding_minor:
+        out += _row(words.rounding, _signed(body.rounding_minor, money), width)
+    cash_total = body.cash_total_minor
+    if cash_total is None and body.method.strip().lower() == "cash":
+        cash_total = body.amount_minor + body.rounding_minor
+    if cash_total is not None:
+        out += row(words.refund_cash_total if refund else words.cash_total, cash_total)
+    if body.tendered_minor is not None:
+        out += row(words.tendered, body.tendered_minor)
+    if body.change_minor is not None:
+        out += row(words.change, body.change_minor)
+    if body.credit_minor > 0:
+        out += row(words.credit, body.credit_minor)
+
+    if body.reference.strip():
+        out += _labelled(words.reference, body.reference, width)
+    if refund and body.reason.strip():
+        out += _labelled(words.reason, body.reason, width)
+
+    if body.staff.strip() or body.desk.strip():
+        out.append("-" * width)
+        if body.staff.strip():
+            out += _labelled(words.staff, body.staff, width)
+        if body.desk.strip():
+            out += _labelled(words.desk, body.desk, width)
+    if copy:
+        out += _centred(words.copy, width)
+    return out
+
+
+def _local_time(body: ReceiptBody) -> dt.datetime:
+    """``issued_at`` on the school's wall clock; the receipt shows the day the student saw."""
+    name = body.timezone.strip() or DEFAULT_TIMEZONE
+    try:
+        zone = ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"unknown time zone on receipt: {body.timezone!r}") from None
+    issued = body.issued_at
+    if issued.tzinfo is None:
+        # Bodies store UTC; a naive value can only have lost its offset on the way.
+        issued = issued.replace(tzinfo=dt.UTC)
+    return issued.astimezone(zone)
+
+
+def _signed(minor: int, money: Callable[[int], str]) -> str:
+    """An amount with an explicit sign, so "+0,25" and "-0,20" read as adjustments."""
+    # ASCII "-" rather than U+2212: thermal printers' code pages have no minus sign.
+    return ("+" if minor > 0 else "-") + money(abs(minor))
+
+
+def _clean(text: str) -> str:
+    """Text that prints as one run of characters on any printer.
+
+    NFC joins a decomposed "å" (as some keyboards and systems send it) into the single
+    character the printer's code page has and that counts as one column. Control and line
+    separator characters become spaces: a stray ESC or newline in a stored name would otherwise
+    send commands to the printer or break the layout. Invisible format characters (zero-width
+    spaces, soft hyphens, direction marks) are dropped, as a printer shows them as junk.
+    """
+    out: list[str] = []
+    for char in unicodedata.normalize("NFC", text):
+        category = unicodedata.category(char)
+        if category in ("Cc", "Zl", "Zp"):
+            out.append(" ")
+        elif category != "Cf":
+            out.append(char)
+    # A "\r\n" or a tab turned into spaces must not leave a gap in the middle of a name.
+    return _SPACES.sub(" ", "".join(out))
+
+
+def _wrap(text: str, width: int, indent: str = "") -> list[str]:
+    """``text`` wrapped at word boundaries; words longer than a line are split, never cut."""
+    return textwrap.wrap(
+        _clean(text),
+        width,
+        subsequent_indent=indent,
+        break_long_words=True,
+        break_on_hyphens=True,
+    )
+
+
+def _centred(text: str, width: int) -> list[str]:
+    """``text`` wrapped and centred, without trailing spaces."""
+    return [" " * ((width - len(part)) // 2) + part for part in _wrap(text, width)]
+
+
+def _labelled(label: str, value: str, width: int) -> list[str]:
+    """``label: value``, continuation lines indented so the label stays easy to find."""
+    return _wrap(f"{label}: {value}", width, indent="  ")
+
+
+def _row(text: str, value: str, width: int) -> list[str]:
+    """``text`` on the left and ``value`` right-aligned on the text's last line.
+
+    Long texts wrap within the room the value leaves. When the value is so wide that the text
+    would get fewer than ``_MIN_LABEL_ROOM`` columns, the value takes a line of its own.
+    """
+    room = width - len(value) - 1
+    if room >= _MIN_LABEL_ROOM:
+        parts = _wrap(text, room) or [""]
+        last = parts[-1]
+        return [*parts[:-1], last + " " * (width - len(last) - len(value)) + value]
+    values = [part.rjust(width) for part in _wrap(value, width)]
+    return [*_wrap(text, width), *values]

@@ -1,0 +1,177 @@
+"""How student search understands what is typed.
+
+Names are matched case- and accent-insensitively, and the Danish letters match their
+two-letter spellings: ``soren`` and ``soeren`` both find Søren, ``aero`` finds Ærø, ``aarhus``
+finds Århus. Phones are matched on digits however they were typed (spaces, ``+45``).
+
+The database keeps a few *terms* per student (see :func:`student_terms`) in an indexed table;
+a query word matches a student when it is a prefix of one of the student's terms. That is an
+index range scan on every database we support, which keeps search fast at 100 000 students.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Letters that NFKD does not decompose, or whose Danish/German two-letter spelling people
+# type instead. The "strict" spelling keeps the two letters; the "loose" one drops the accent.
+_TRANSLIT = str.maketrans(
+    {
+        "æ": "ae",
+        "ø": "oe",
+        "å": "aa",
+        "ä": "ae",
+        "ö": "oe",
+        "ü": "ue",
+        "ß": "ss",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ł": "l",
+        "œ": "oe",
+    }
+)
+_LOOSE = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u"})
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+#: Terms longer than this are cut; nobody types more to find a student.
+MAX_TERM_LENGTH = 64
+
+
+def _strip_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def fold(text: str) -> str:
+    """The strict folding used for queries: lower case, Danish letters spelled out."""
+    lowered = unicodedata.normalize("NFC", text).casefold()
+    return _strip_marks(lowered.translate(_TRANSLIT))
+
+
+def fold_loose(text: str) -> str:
+    """The loose folding: ``ø`` → ``o``, ``å`` → ``a`` (what people type on a US keyboard)."""
+    lowered = unicodedata.normalize("NFC", text).casefold()
+    return _strip_marks(lowered.translate(_LOOSE).translate(_TRANSLIT))
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
+
+
+def phone_terms(phone: str) -> set[str]:
+    """The digit strings a phone number can be found by: national and with country code."""
+    d = digits(phone)
+    if not d:
+        return set()
+    out = {d}
+    if phone.strip().startswith("+45") or (d.startswith("45") and len(d) == 10):
+        out.add(d[2:])
+    elif phone.strip().startswith("0045"):
+        out.add(d[4:])
+    return {t for t in out if len(t) >= 4}
+
+
+def student_terms(
+    first_name: str, last_name: str, student_no: str, phone: str, email: str
+) -> set[str]:
+    """Every term a student can be found by (prefix match on any of them)."""
+    terms: set[str] = set()
+    for part in words(f"{first_name} {last_name}"):
+        terms.add(fold(part))
+        terms.add(fold_loose(part))
+    no = student_no.strip().casefold()
+    if no:
+        terms.add(no)
+        no_digits = digits(no)
+        if no_digits and no_digits != no:
+            terms.add(no_digits)
+    terms |= phone_terms(phone)
+    mail = email.strip().casefold()
+    if mail:
+        terms.add(mail)
+    return {t[:MAX_TERM_LENGTH] for t in terms if t}
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """A parsed query. Every word must match (AND); each word is a prefix of some term."""
+
+    text: str
+    words: tuple[str, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.words
+
+
+_PHONE_LIKE = re.compile(r"^\+?[\d\s\-()./]+$")
+
+
+def parse_query(text: str) -> SearchQuery:
+    """Turn typed text into prefix words.
+
+    A query that looks like a phone number (digits with spaces, dashes, ``+45``) becomes one
+    digit word, so ``+45 21 34 56`` finds ``21345678``. An e-mail address stays whole.
+    """
+    raw = text.strip()
+    if not raw:
+        return SearchQuery(text, ())
+    if _PHONE_LIKE.match(raw) and len(digits(raw)) >= 2:
+        d = digits(raw)
+        if raw.startswith("+45") or raw.startswith("0045"):
+            d = d[2:] if raw.startswith("+") else d[4:]
+        return SearchQuery(text, (d[:MAX_TERM_LENGTH],))
+    out: list[str] = []
+    for chunk in raw.split():
+        if "@" in chunk:
+            out.append(chunk.casefold()[:MAX_TERM_LENGTH])
+            continue
+        out.extend(fold(w)[:MAX_TERM_LENGTH] for w in words(chunk))
+    # Drop words that are prefixes of other words in the query: they add nothing.
+    uniq = sorted(set(out), key=len, reverse=True)
+    kept: list[str] = []
+    for w in uniq:
+        if not any(k.startswith(w) for k in kept):
+            kept.append(w)
+    return SearchQuery(text, tuple(kept))
+
+
+def prefix_upper_bound(prefix: str) -> str:
+    """The smallest string greater than every string that starts with ``prefix``.
+
+    ``term >= prefix AND term < prefix_upper_bound(prefix)`` is an index range scan, where
+    ``LIKE 'x%'`` is not on every database and collation. The terms column uses a binary
+    collation everywhere, so code-point order is the order that counts.
+    """
+    if not prefix:
+        raise ValueError("empty prefix")
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def rank(query: SearchQuery, name: str, student_no: str, phone: str, email: str) -> int:
+    """Lower is better: exact student number, then exact phone/e-mail, then whole-name words,
+    then name prefixes, then the rest."""
+    if not query.words:
+        return 9
+    w = query.words
+    no = student_no.casefold()
+    if len(w) == 1 and (w[0] == no or w[0] == digits(no)):
+        return 0
+    if len(w) == 1 and (w[0] in phone_terms(phone) or w[0] == email.casefold()):
+        return 1
+    name_words = [fold(x) for x in words(name)] + [fold_loose(x) for x in words(name)]
+    if all(q in name_words for q in w):
+        return 2
+    first = fold(words(name)[0]) if words(name) else ""
+    if first.startswith(w[0]) or fold_loose(words(name)[0] if words(name) else "").startswith(w[0]):
+        return 3
+    if all(any(n.startswith(q) for n in name_words) for q in w):
+        return 4
+    return 5

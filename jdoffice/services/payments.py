@@ -1,0 +1,563 @@
+"""Use cases that move money: register a manual payment, refund it.
+
+There is one path for a payment to become real (:func:`register_payment`): it locks the
+student and the invoices, re-reads what is owed, allocates, takes the next receipt number,
+writes the payment, its allocations, the receipt and an audit row, and updates the cached
+balance — all in one transaction. The idempotency key is the payment's id: the same key twice
+is one payment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from jdoffice.domain.errors import (
+    BusinessRuleError,
+    IdempotencyMismatch,
+    InvalidInput,
+    NotFound,
+)
+from jdoffice.domain.model import (
+    UTC,
+    Actor,
+    Allocation,
+    AuditEntry,
+    Invoice,
+    ManualMethod,
+    Payment,
+    PaymentStatus,
+    Receipt,
+    ReceiptBody,
+    ReceiptLine,
+    Refund,
+    RefundStatus,
+    School,
+    Student,
+    fingerprint,
+    normalize_key,
+    plan_allocation,
+    plan_refund_reversal,
+)
+from jdoffice.domain.money import cash_round, format_money, settle_cash
+from jdoffice.services.ports import DuplicateKey, TransientConflict, UnitOfWork
+
+T = TypeVar("T")
+
+MAX_REFERENCE = 200
+MAX_REASON = 500
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(UTC)
+
+
+def retrying(fn: Callable[[], T], attempts: int = 5) -> T:
+    """Run ``fn`` again when the database reports a deadlock or serialization failure.
+
+    Each attempt opens its own transaction, so a retry re-reads everything it decides on.
+    """
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except TransientConflict:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentResult:
+    payment_id: str
+    receipt_no: int | None
+    student_no: str
+    method: str
+    amount_minor: int
+    currency: str
+    allocations: tuple[tuple[str, int], ...]
+    credit_minor: int
+    tendered_minor: int | None
+    change_minor: int | None
+    rounding_minor: int
+    cash_total_minor: int | None
+    balance_minor: int
+    replayed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RefundResult:
+    refund_id: str
+    payment_id: str
+    amount_minor: int
+    currency: str
+    status: str
+    receipt_no: int | None
+    cash_total_minor: int | None
+    rounding_minor: int
+    balance_minor: int
+    replayed: bool = False
+
+
+def _clean_text(value: str | None, what: str, limit: int) -> str:
+    text = (value or "").strip()
+    if len(text) > limit:
+        raise InvalidInput(f"{what} is too long ({len(text)} characters, at most {limit})")
+    if any(ord(c) < 32 for c in text):
+        raise InvalidInput(f"{what} contains control characters")
+    return text
+
+
+def register_payment(
+    uow: UnitOfWork,
+    school: School,
+    *,
+    method: str,
+    amount_minor: int,
+    invoice_no: str | None = None,
+    student_no: str | None = None,
+    tendered_minor: int | None = None,
+    reference: str | None = None,
+    key: str | None = None,
+    allow_credit: bool = False,
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> PaymentResult:
+    """Register a cash, bank or MobilePay payment that staff took at the desk.
+
+    Raises:
+        InvalidInput: malformed input (nothing written).
+        NotFound: unknown invoice or student.
+        BusinessRuleError: already paid, cancelled, more than owed without credit allowed.
+        IdempotencyMismatch: the key was used for a different payment.
+        Unavailable: the database cannot be reached.
+    """
+    try:
+        m = ManualMethod(method)
+    except ValueError:
+        known = ", ".join(x.value for x in ManualMethod)
+        raise InvalidInput(f"unknown payment method {method!r} (use one of: {known})") from None
+    if (invoice_no is None) == (student_no is None):
+        raise InvalidInput("give either an invoice number or a student number")
+    if not isinstance(amount_minor, int) or amount_minor <= 0:
+        raise InvalidInput("amount must be more than zero")
+    if tendered_minor is not None and m is not ManualMethod.CASH:
+        raise InvalidInput("an amount tendered only makes sense for cash")
+    ref = _clean_text(reference, "reference", MAX_REFERENCE)
+    payment_id = normalize_key(key)
+    if m is ManualMethod.CASH:
+        # Validate the cash arithmetic before touching the database.
+        settle_cash(amount_minor, tendered_minor, school.currency)
+    params = {
+        "school": school.slug,
+        "method": m.value,
+        "amount_minor": amount_minor,
+        "invoice_no": invoice_no,
+        "student_no": student_no,
+        "tendered_minor": tendered_minor,
+        "reference": ref,
+        "allow_credit": allow_credit,
+    }
+    fp = fingerprint(params)
+    when = now or utcnow()
+
+    def attempt() -> PaymentResult:
+        try:
+            with uow.write():
+                existing = uow.payments.get(payment_id)
+                if existing is not None:
+                    return _replay(uow, existing, fp)
+                result = _register(
+                    uow,
+                    school,
+                    payment_id=payment_id,
+                    method=m,
+                    amount_minor=amount_minor,
+                    invoice_no=invoice_no,
+                    student_no=student_no,
+                    tendered_minor=tendered_minor,
+                    reference=ref,
+                    allow_credit=allow_credit,
+                    fp=fp,
+                    actor=actor,
+                    now=when,
+                )
+                uow.commit()
+                return result
+        except DuplicateKey:
+            # Another desk inserted the same key between our read and our insert.
+            with uow:
+                existing = uow.payments.get(payment_id)
+                if existing is None:
+                    raise
+                return _replay(uow, existing, fp)
+
+    return retrying(attempt)
+
+
+def _replay(uow: UnitOfWork, existing: Payment, fp: str) -> PaymentResult:
+    if existing.fingerprint != fp:
+        raise IdempotencyMismatch(
+            f"key {existing.id} was already used for a different payment "
+            f"({existing.method}, {format_money(existing.amount_minor, existing.currency)})"
+        )
+    student = uow.students.get(existing.student_id)
+    allocations = uow.payments.allocations(existing.id)
+    forward = [a for a in allocations if a.refund_id is None]
+    allocated = sum(a.amount_minor for a in forward)
+    return PaymentResult(
+        payment_id=existing.id,
+        receipt_no=existing.receipt_no,
+        student_no=student.student_no if student else "",
+        method=existing.method,
+        amount_minor=existing.amount_minor,
+        currency=existing.currency,
+        allocations=tuple((a.invoice_no, a.amount_minor) for a in forward),
+        credit_minor=existing.amount_minor - allocated,
+        tendered_minor=existing.tendered_minor,
+        change_minor=existing.change_minor,
+        rounding_minor=existing.rounding_minor,
+        cash_total_minor=existing.cash_total_minor,
+        balance_minor=uow.balances.get(existing.student_id),
+        replayed=True,
+    )
+
+
+def _resolve_target(
+    uow: UnitOfWork, school: School, invoice_no: str | None, student_no: str | None
+) -> tuple[Student, Invoice | None]:
+    if invoice_no is not None:
+        invoice = uow.invoices.get_by_no(school.id, invoice_no.strip())
+        if invoice is None:
+            raise NotFound(f"no invoice {invoice_no!r} at {school.name}")
+        student = uow.students.get(invoice.student_id)
+        if student is None:  # pragma: no cover - foreign key guarantees it
+            raise NotFound(f"invoice {invoice_no!r} has no student")
+        return student, invoice
+    assert student_no is not None
+    found = uow.students.get_by_no(school.id, student_no.strip())
+    if found is None:
+        raise NotFound(f"no student {student_no!r} at {school.name}")
+    return found, None
+
+
+def _register(
+    uow: UnitOfWork,
+    school: School,
+    *,
+    payment_id: str,
+    method: ManualMethod,
+    amount_minor: int,
+    invoice_no: str | None,
+    student_no: str | None,
+    tendered_minor: int | None,
+    reference: str,
+    allow_credit: bool,
+    fp: str,
+    actor: Actor,
+    now: dt.datetime,
+) -> PaymentResult:
+    student, invoice = _resolve_target(uow, school, invoice_no, student_no)
+    # Lock order everywhere: student, then invoices (by id), then the receipt counter.
+    uow.students.lock(student.id)
+    if invoice is not None:
+        candidates = uow.invoices.lock([invoice.id])
+    else:
+        candidates = uow.invoices.lock_for_student(student.id)
+    for inv in candidates:
+        if inv.currency != school.currency:
+            raise BusinessRuleError(
+                f"invoice {inv.invoice_no} is in {inv.currency}, the desk takes {school.currency}"
+            )
+    plan = plan_allocation(amount_minor, candidates, allow_credit=allow_credit)
+
+    cash = None
+    if method is ManualMethod.CASH:
+        cash = settle_cash(amount_minor, tendered_minor, school.currency)
+    receipt_no = uow.receipts.next_number(school.id, now)
+    payment = Payment(
+        id=payment_id,
+        school_id=school.id,
+        student_id=student.id,
+        method=method.value,
+        amount_minor=amount_minor,
+        currency=school.currency,
+        status=PaymentStatus.SUCCEEDED,
+        refunded_minor=0,
+        receipt_no=receipt_no,
+        created_at=now,
+        rounding_minor=cash.rounding_minor if cash else 0,
+        cash_total_minor=cash.cash_total_minor if cash else None,
+        tendered_minor=cash.tendered_minor if cash else None,
+        change_minor=cash.change_minor if cash else None,
+        reference=reference,
+        desk=actor.desk,
+        staff=actor.staff,
+        fingerprint=fp,
+    )
+    allocations = [
+        Allocation(payment_id, inv.id, amt, None, inv.invoice_no) for inv, amt in plan.allocations
+    ]
+    uow.payments.add(payment, allocations)
+    for inv, amt in plan.allocations:
+        uow.invoices.add_paid(inv.id, amt, now)
+    balance = uow.balances.add(student.id, school.id, -amount_minor, now)
+
+    lines = [ReceiptLine(f"{inv.invoice_no} {inv.text}", amt) for inv, amt in plan.allocations]
+    body = ReceiptBody(
+        kind="payment",
+        receipt_no=receipt_no,
+        issued_at=now,
+        school_name=school.name,
+        school_address=school.address,
+        school_cvr=school.cvr,
+        timezone=school.timezone,
+        student_no=student.student_no,
+        student_name=student.name,
+        method=method.value,
+        currency=school.currency,
+        amount_minor=amount_minor,
+        lines=tuple(lines),
+        credit_minor=plan.credit_minor,
+        rounding_minor=payment.rounding_minor,
+        cash_total_minor=payment.cash_total_minor,
+        tendered_minor=payment.tendered_minor,
+        change_minor=payment.change_minor,
+        reference=reference,
+        payment_id=payment_id,
+        staff=actor.staff,
+        desk=actor.desk,
+    )
+    uow.receipts.add(Receipt(school.id, receipt_no, "payment", now, body, 0, payment_id=payment_id))
+    uow.audit.add(
+        AuditEntry(
+            school_id=school.id,
+            action="payment.registered",
+            entity="payment",
+            entity_id=payment_id,
+            actor=actor,
+            at=now,
+            before={
+                "balance_minor": balance + amount_minor,
+                "invoices": {inv.invoice_no: inv.paid_minor for inv, _ in plan.allocations},
+            },
+            after={
+                "method": method.value,
+                "amount_minor": amount_minor,
+                "student_no": student.student_no,
+                "allocations": {inv.invoice_no: amt for inv, amt in plan.allocations},
+                "credit_minor": plan.credit_minor,
+                "rounding_minor": payment.rounding_minor,
+                "receipt_no": receipt_no,
+                "balance_minor": balance,
+            },
+        )
+    )
+    return PaymentResult(
+        payment_id=payment_id,
+        receipt_no=receipt_no,
+        student_no=student.student_no,
+        method=method.value,
+        amount_minor=amount_minor,
+        currency=school.currency,
+        allocations=tuple((inv.invoice_no, amt) for inv, amt in plan.allocations),
+        credit_minor=plan.credit_minor,
+        tendered_minor=payment.tendered_minor,
+        change_minor=payment.change_minor,
+        rounding_minor=payment.rounding_minor,
+        cash_total_minor=payment.cash_total_minor,
+        balance_minor=balance,
+    )
+
+
+# --- refunds ---------------------------------------------------------------------------------
+
+
+def refund_payment(
+    uow: UnitOfWork,
+    school: School,
+    *,
+    payment_id: str,
+    amount_minor: int | None,
+    reason: str,
+    actor: Actor,
+    key: str | None = None,
+    now: dt.datetime | None = None,
+) -> RefundResult:
+    """Refund all or part of a manual payment. A refund is its own row; the payment is never
+    edited beyond its running ``refunded`` total.
+
+    Raises:
+        InvalidInput: no reason, malformed id or amount.
+        NotFound: unknown payment.
+        BusinessRuleError: more than what is left to refund, or not a manual payment.
+    """
+    text = _clean_text(reason, "reason", MAX_REASON)
+    if not text:
+        raise InvalidInput("a reason is required for a refund")
+    try:
+        pid = normalize_key(payment_id) if payment_id.strip() else ""
+    except InvalidInput:
+        raise InvalidInput(f"not a payment id: {payment_id!r}") from None
+    if not pid:
+        raise InvalidInput("payment id is empty")
+    if amount_minor is not None and (not isinstance(amount_minor, int) or amount_minor <= 0):
+        raise InvalidInput("refund amount must be more than zero")
+    refund_id = normalize_key(key)
+    fp = fingerprint(
+        {"payment_id": pid, "amount_minor": amount_minor, "reason": text, "school": school.slug}
+    )
+    when = now or utcnow()
+
+    def attempt() -> RefundResult:
+        with uow.write():
+            existing = uow.payments.get_refund(refund_id)
+            if existing is not None:
+                if existing.fingerprint != fp:
+                    raise IdempotencyMismatch(f"key {refund_id} was used for another refund")
+                return _refund_result(uow, existing, replayed=True)
+            result = _refund(uow, school, pid, refund_id, amount_minor, text, actor, when, fp)
+            uow.commit()
+            return result
+
+    return retrying(attempt)
+
+
+def _refund_result(uow: UnitOfWork, refund: Refund, *, replayed: bool) -> RefundResult:
+    return RefundResult(
+        refund_id=refund.id,
+        payment_id=refund.payment_id,
+        amount_minor=refund.amount_minor,
+        currency=refund.currency,
+        status=refund.status.value,
+        receipt_no=refund.receipt_no,
+        cash_total_minor=refund.cash_total_minor,
+        rounding_minor=refund.rounding_minor,
+        balance_minor=uow.balances.get(refund.student_id),
+        replayed=replayed,
+    )
+
+
+def _refund(
+    uow: UnitOfWork,
+    school: School,
+    pid: str,
+    refund_id: str,
+    amount_minor: int | None,
+    reason: str,
+    actor: Actor,
+    now: dt.datetime,
+    fp: str,
+) -> RefundResult:
+    found = uow.payments.get(pid)
+    if found is None or found.school_id != school.id:
+        raise NotFound(f"no payment {pid} at {school.name}")
+    if found.method not in {m.value for m in ManualMethod}:
+        raise BusinessRuleError(
+            f"payment {pid} was made through {found.method}; refund it through that gateway"
+        )
+    uow.students.lock(found.student_id)
+    payment = uow.payments.lock(pid)
+    assert payment is not None
+    if payment.status is not PaymentStatus.SUCCEEDED:
+        raise BusinessRuleError(f"payment {pid} is {payment.status.value}; nothing to refund")
+    left = payment.amount_minor - payment.refunded_minor
+    if left <= 0:
+        raise BusinessRuleError(f"payment {pid} is already fully refunded")
+    amount = left if amount_minor is None else amount_minor
+    if amount > left:
+        raise BusinessRuleError(
+            f"refund of {format_money(amount, payment.currency)} is more than what is left "
+            f"to refund ({format_money(left, payment.currency)})"
+        )
+    allocations = uow.payments.allocations(pid)
+    net: dict[int, int] = {}
+    numbers: dict[int, str] = {}
+    for a in allocations:
+        net[a.invoice_id] = net.get(a.invoice_id, 0) + a.amount_minor
+        numbers[a.invoice_id] = a.invoice_no
+    ordered = [(inv_id, net[inv_id]) for inv_id in dict.fromkeys(a.invoice_id for a in allocations)]
+    reversals_plan = plan_refund_reversal(amount, left, ordered)
+    if reversals_plan:
+        uow.invoices.lock([inv_id for inv_id, _ in reversals_plan])
+
+    cash_total = None
+    rounding = 0
+    if payment.method == ManualMethod.CASH.value:
+        cash_total = cash_round(amount, payment.currency)
+        rounding = cash_total - amount
+    receipt_no = uow.receipts.next_number(school.id, now)
+    refund = Refund(
+        id=refund_id,
+        payment_id=pid,
+        school_id=school.id,
+        student_id=payment.student_id,
+        amount_minor=amount,
+        currency=payment.currency,
+        reason=reason,
+        status=RefundStatus.SUCCEEDED,
+        receipt_no=receipt_no,
+        created_at=now,
+        rounding_minor=rounding,
+        cash_total_minor=cash_total,
+        desk=actor.desk,
+        staff=actor.staff,
+        fingerprint=fp,
+    )
+    reversals = [
+        Allocation(pid, inv_id, -amt, refund_id, numbers[inv_id]) for inv_id, amt in reversals_plan
+    ]
+    uow.payments.add_refund(refund, reversals)
+    uow.payments.add_refunded(pid, amount, now)
+    for inv_id, amt in reversals_plan:
+        uow.invoices.add_paid(inv_id, -amt, now)
+    balance = uow.balances.add(payment.student_id, school.id, amount, now)
+
+    student = uow.students.get(payment.student_id)
+    assert student is not None
+    original = uow.receipts.get(school.id, payment.receipt_no) if payment.receipt_no else None
+    body = ReceiptBody(
+        kind="refund",
+        receipt_no=receipt_no,
+        issued_at=now,
+        school_name=school.name,
+        school_address=school.address,
+        school_cvr=school.cvr,
+        timezone=school.timezone,
+        student_no=student.student_no,
+        student_name=student.name,
+        method=payment.method,
+        currency=payment.currency,
+        amount_minor=amount,
+        lines=tuple(ReceiptLine(f"{numbers[i]} (refusion)", a) for i, a in reversals_plan),
+        rounding_minor=rounding,
+        cash_total_minor=cash_total,
+        reason=reason,
+        original_receipt_no=original.receipt_no if original else None,
+        payment_id=pid,
+        staff=actor.staff,
+        desk=actor.desk,
+    )
+    uow.receipts.add(Receipt(school.id, receipt_no, "refund", now, body, 0, pid, refund_id))
+    uow.audit.add(
+        AuditEntry(
+            school_id=school.id,
+            action="refund.registered",
+            entity="payment",
+            entity_id=pid,
+            actor=actor,
+            at=now,
+            before={"refunded_minor": payment.refunded_minor, "balance_minor": balance - amount},
+            after={
+                "refund_id": refund_id,
+                "amount_minor": amount,
+                "refunded_minor": payment.refunded_minor + amount,
+                "reason": reason,
+                "reopened": {numbers[i]: a for i, a in reversals_plan},
+                "receipt_no": receipt_no,
+                "balance_minor": balance,
+            },
+        )
+    )
+    return _refund_result(uow, refund, replayed=False)

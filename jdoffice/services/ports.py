@@ -1,0 +1,174 @@
+"""What the use cases need from storage, stated as protocols.
+
+``jdoffice.adapters`` implements them with SQLAlchemy; a test may implement them in memory.
+Repositories speak in domain records (``jdoffice.domain.model``), never in rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Protocol, Self
+
+from jdoffice.domain.errors import Conflict
+from jdoffice.domain.model import (
+    Allocation,
+    AuditEntry,
+    Invoice,
+    Payment,
+    Receipt,
+    Refund,
+    School,
+    Student,
+)
+from jdoffice.domain.search import SearchQuery
+
+
+class DuplicateKey(Conflict):
+    """A row with the same idempotency key (or unique number) was written meanwhile."""
+
+
+class TransientConflict(Conflict):
+    """A deadlock or serialization failure: the whole unit of work may simply be retried."""
+
+
+@dataclass(frozen=True, slots=True)
+class StudentHit:
+    """One search result line."""
+
+    student_id: int
+    student_no: str
+    name: str
+    phone: str
+    email: str
+    balance_minor: int
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewSchool:
+    slug: str
+    name: str
+    address: str = ""
+    cvr: str = ""
+    phone: str = ""
+    email: str = ""
+    currency: str = "DKK"
+    timezone: str = "Europe/Copenhagen"
+
+
+class SchoolRepository(Protocol):
+    def get_by_slug(self, slug: str) -> School | None: ...
+    def get(self, school_id: int) -> School | None: ...
+    def all(self) -> list[School]: ...
+    def add(self, school: NewSchool, now: dt.datetime) -> School: ...
+
+
+class StudentRepository(Protocol):
+    def get(self, student_id: int) -> Student | None: ...
+    def get_by_no(self, school_id: int, student_no: str) -> Student | None: ...
+    def lock(self, student_id: int) -> None:
+        """Serialize money-affecting work per student (``FOR UPDATE`` on its row)."""
+        ...
+
+    def search(self, school_id: int, query: SearchQuery, limit: int) -> list[StudentHit]: ...
+    def count(self, school_id: int) -> int: ...
+
+
+class InvoiceRepository(Protocol):
+    def get_by_no(self, school_id: int, invoice_no: str) -> Invoice | None: ...
+    def for_student(self, student_id: int) -> list[Invoice]: ...
+    def lock(self, invoice_ids: Sequence[int]) -> list[Invoice]:
+        """Lock the rows (in id order) and return them as they are now."""
+        ...
+
+    def lock_for_student(self, student_id: int) -> list[Invoice]: ...
+    def add_paid(self, invoice_id: int, delta_minor: int, now: dt.datetime) -> None: ...
+
+
+class PaymentRepository(Protocol):
+    def get(self, payment_id: str) -> Payment | None: ...
+    def lock(self, payment_id: str) -> Payment | None: ...
+    def add(self, payment: Payment, allocations: Sequence[Allocation]) -> None:
+        """Insert; raises :class:`DuplicateKey` when the id is taken."""
+        ...
+
+    def allocations(self, payment_id: str) -> list[Allocation]:
+        """Every allocation row of a payment (refund reversals included), oldest first."""
+        ...
+
+    def for_student(self, student_id: int) -> list[Payment]: ...
+    def between(self, school_id: int, start: dt.datetime, end: dt.datetime) -> list[Payment]: ...
+    def add_refunded(self, payment_id: str, delta_minor: int, now: dt.datetime) -> None: ...
+
+    def get_refund(self, refund_id: str) -> Refund | None: ...
+    def add_refund(self, refund: Refund, reversals: Sequence[Allocation]) -> None: ...
+    def refunds_for_payment(self, payment_id: str) -> list[Refund]: ...
+    def refunds_for_student(self, student_id: int) -> list[Refund]: ...
+    def refunds_between(
+        self, school_id: int, start: dt.datetime, end: dt.datetime
+    ) -> list[Refund]: ...
+
+
+class BalanceRepository(Protocol):
+    def get(self, student_id: int) -> int: ...
+    def add(self, student_id: int, school_id: int, delta_minor: int, now: dt.datetime) -> int:
+        """Change the cached balance by ``delta_minor``; returns the new balance."""
+        ...
+
+    def recompute(self, student_id: int) -> int:
+        """The balance from the rows: Σ invoices not cancelled − Σ payments + Σ refunds."""
+        ...
+
+    def store(
+        self, student_id: int, school_id: int, balance_minor: int, now: dt.datetime
+    ) -> None: ...
+
+
+class ReceiptRepository(Protocol):
+    def next_number(self, school_id: int, now: dt.datetime) -> int:
+        """The next receipt number of a school. Locks the counter until commit, so numbers
+        are gap-free: a rolled-back transaction gives its number back."""
+        ...
+
+    def add(self, receipt: Receipt) -> None: ...
+    def get(self, school_id: int, receipt_no: int) -> Receipt | None: ...
+    def mark_copy_printed(self, school_id: int, receipt_no: int, now: dt.datetime) -> int: ...
+    def count_between(self, school_id: int, start: dt.datetime, end: dt.datetime) -> int: ...
+
+
+class AuditLog(Protocol):
+    def add(self, entry: AuditEntry) -> None: ...
+    def for_entity(self, entity: str, entity_id: str) -> list[AuditEntry]: ...
+
+
+class UnitOfWork(Protocol):
+    """One database transaction and the repositories that work inside it.
+
+    Used as a context manager; leaving it without :meth:`commit` rolls back.
+    """
+
+    schools: SchoolRepository
+    students: StudentRepository
+    invoices: InvoiceRepository
+    payments: PaymentRepository
+    balances: BalanceRepository
+    receipts: ReceiptRepository
+    audit: AuditLog
+
+    def write(self) -> Self:
+        """Make the next ``with`` block a writing transaction (takes the write lock at once
+        where the database needs that, e.g. ``BEGIN IMMEDIATE`` on SQLite)."""
+        ...
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...

@@ -1,0 +1,248 @@
+"""Read-side use cases: search, the student view, receipts, the day report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from jdoffice.domain.errors import InvalidInput, NotFound
+from jdoffice.domain.model import (
+    Actor,
+    AuditEntry,
+    Invoice,
+    Payment,
+    Receipt,
+    Refund,
+    RefundStatus,
+    School,
+    Student,
+)
+from jdoffice.domain.search import parse_query, rank
+from jdoffice.services.payments import retrying, utcnow
+from jdoffice.services.ports import StudentHit, UnitOfWork
+
+MAX_SEARCH_LIMIT = 500
+
+
+def resolve_school(uow: UnitOfWork, slug: str | None) -> School:
+    """The school a command works for: by slug, or the only one when there is just one."""
+    with uow:
+        if slug:
+            school = uow.schools.get_by_slug(slug.strip())
+            if school is None:
+                known = ", ".join(s.slug for s in uow.schools.all()) or "none"
+                raise NotFound(f"no school {slug!r} (known: {known})")
+            return school
+        schools = uow.schools.all()
+    if not schools:
+        raise NotFound("the database has no school yet: run `jdoffice demo` or import one")
+    if len(schools) > 1:
+        names = ", ".join(s.slug for s in schools)
+        raise InvalidInput(f"several schools in this database; choose one with --school ({names})")
+    return schools[0]
+
+
+def search_students(
+    uow: UnitOfWork, school: School, text: str, limit: int = 20
+) -> list[StudentHit]:
+    """Students matching ``text`` by name, phone, student number or e-mail, best first."""
+    if limit < 1 or limit > MAX_SEARCH_LIMIT:
+        raise InvalidInput(f"limit must be between 1 and {MAX_SEARCH_LIMIT}")
+    query = parse_query(text)
+    if query.empty:
+        return []
+    # Fetch more candidates than shown so ranking can lift the best ones.
+    with uow:
+        hits = uow.students.search(school.id, query, max(limit * 5, 100))
+    hits.sort(
+        key=lambda h: (rank(query, h.name, h.student_no, h.phone, h.email), h.name, h.student_no)
+    )
+    return hits[:limit]
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentView:
+    payment: Payment
+    refunds: tuple[Refund, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StudentView:
+    student: Student
+    balance_minor: int
+    currency: str
+    today: dt.date
+    invoices: tuple[Invoice, ...]
+    payments: tuple[PaymentView, ...]
+
+
+def student_view(
+    uow: UnitOfWork, school: School, student_no: str, now: dt.datetime | None = None
+) -> StudentView:
+    """Everything the desk shows about one student: invoices, payments, balance."""
+    today = school.local_date(now or utcnow())
+    with uow:
+        student = uow.students.get_by_no(school.id, student_no.strip())
+        if student is None:
+            raise NotFound(f"no student {student_no!r} at {school.name}")
+        invoices = uow.invoices.for_student(student.id)
+        payments = uow.payments.for_student(student.id)
+        refunds = uow.payments.refunds_for_student(student.id)
+        balance = uow.balances.get(student.id)
+    by_payment: dict[str, list[Refund]] = {}
+    for r in refunds:
+        by_payment.setdefault(r.payment_id, []).append(r)
+    return StudentView(
+        student=student,
+        balance_minor=balance,
+        currency=school.currency,
+        today=today,
+        invoices=tuple(sorted(invoices, key=lambda i: (i.due_date, i.id))),
+        payments=tuple(
+            PaymentView(p, tuple(by_payment.get(p.id, ())))
+            for p in sorted(payments, key=lambda p: p.created_at, reverse=True)
+        ),
+    )
+
+
+def get_receipt(
+    uow: UnitOfWork,
+    school: School,
+    receipt_no: int,
+    *,
+    copy: bool,
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> Receipt:
+    """Fetch a receipt; printing a copy is counted and audited."""
+    if receipt_no < 1:
+        raise InvalidInput("receipt numbers start at 1")
+    when = now or utcnow()
+
+    def attempt() -> Receipt:
+        with uow.write() if copy else uow:
+            receipt = uow.receipts.get(school.id, receipt_no)
+            if receipt is None:
+                raise NotFound(f"no receipt {receipt_no} at {school.name}")
+            if copy:
+                copies = uow.receipts.mark_copy_printed(school.id, receipt_no, when)
+                uow.audit.add(
+                    AuditEntry(
+                        school_id=school.id,
+                        action="receipt.copy_printed",
+                        entity="receipt",
+                        entity_id=str(receipt_no),
+                        actor=actor,
+                        at=when,
+                        before={"copies_printed": copies - 1},
+                        after={"copies_printed": copies},
+                    )
+                )
+                uow.commit()
+            return receipt
+
+    return retrying(attempt)
+
+
+@dataclass(frozen=True, slots=True)
+class DayReport:
+    date: dt.date
+    currency: str
+    totals: dict[str, int]
+    payments_count: dict[str, int]
+    rounding_minor: int
+    refunds_minor: int
+    refunds_by_method: dict[str, int]
+    receipts: int
+    cash_in_drawer_minor: int
+    rows: tuple[tuple[str, ...], ...] = field(default=())
+
+
+def day_report(
+    uow: UnitOfWork, school: School, day: dt.date | None = None, now: dt.datetime | None = None
+) -> DayReport:
+    """Totals per method for the school's local ``day``: what came in, rounding, refunds.
+
+    ``cash_in_drawer_minor`` is what the cash drawer should have gained: cash totals taken in
+    (rounded) minus cash paid back.
+    """
+    day = day or school.local_date(now or utcnow())
+    start, end = school.day_bounds(day)
+    with uow:
+        payments = uow.payments.between(school.id, start, end)
+        refunds = uow.payments.refunds_between(school.id, start, end)
+        receipts = uow.receipts.count_between(school.id, start, end)
+        paid_method = {r.payment_id: "" for r in refunds}
+        for pid in paid_method:
+            p = uow.payments.get(pid)
+            paid_method[pid] = p.method if p else "?"
+    totals: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    rounding = 0
+    cash_in = 0
+    rows: list[tuple[str, ...]] = []
+    tz = school.tz
+    for p in payments:
+        if p.status.value != "succeeded":
+            continue
+        totals[p.method] = totals.get(p.method, 0) + p.amount_minor
+        counts[p.method] = counts.get(p.method, 0) + 1
+        rounding += p.rounding_minor
+        if p.cash_total_minor is not None:
+            cash_in += p.cash_total_minor
+        rows.append(
+            (
+                p.created_at.astimezone(tz).isoformat(timespec="seconds"),
+                "payment",
+                p.id,
+                p.method,
+                str(p.amount_minor),
+                str(p.rounding_minor),
+                str(p.receipt_no or ""),
+                p.desk,
+                p.staff,
+            )
+        )
+    refunds_total = 0
+    by_method: dict[str, int] = {}
+    for r in refunds:
+        if r.status is not RefundStatus.SUCCEEDED:
+            continue
+        refunds_total += r.amount_minor
+        method = paid_method.get(r.payment_id, "?")
+        by_method[method] = by_method.get(method, 0) + r.amount_minor
+        rounding -= r.rounding_minor
+        if r.cash_total_minor is not None:
+            cash_in -= r.cash_total_minor
+        rows.append(
+            (
+                r.created_at.astimezone(tz).isoformat(timespec="seconds"),
+                "refund",
+                r.id,
+                method,
+                str(-r.amount_minor),
+                str(-r.rounding_minor),
+                str(r.receipt_no or ""),
+                r.desk,
+                r.staff,
+            )
+        )
+    rows.sort()
+    return DayReport(
+        date=day,
+        currency=school.currency,
+        totals=totals,
+        payments_count=counts,
+        rounding_minor=rounding,
+        refunds_minor=refunds_total,
+        refunds_by_method=by_method,
+        receipts=receipts,
+        cash_in_drawer_minor=cash_in,
+        rows=tuple(rows),
+    )
+
+
+def recompute_balance(uow: UnitOfWork, student_id: int) -> tuple[int, int]:
+    """Return ``(cached, recomputed)`` balance of a student; they must always be equal."""
+    with uow:
+        return uow.balances.get(student_id), uow.balances.recompute(student_id)
