@@ -477,7 +477,7 @@ def _student(index: int, seed: int, yesterday: int, rng: random.Random) -> tuple
         has_email = r() >= 0.05
     created_t = (yesterday - age) * _DAY + _OFFICE_OPENS + int(r() * 7 * 3600)
     phone = _phone(index, seed) if has_phone else ""
-    email = _email(index, first, last, rng) if has_email else ""
+    email = _email(index, first, last, rng, well_known=index < len(WELL_KNOWN)) if has_email else ""
     student = DemoStudent(
         student_no=student_no(index),
         first_name=first,
@@ -508,10 +508,12 @@ def _phone(index: int, seed: int) -> str:
     return f"+45 {_MOBILE_SERIES[series]} {a:02d} {b:02d} {c:02d}"
 
 
-def _email(index: int, first: str, last: str, rng: random.Random) -> str:
+def _email(index: int, first: str, last: str, rng: random.Random, *, well_known: bool) -> str:
     # The local part always ends in the 1-based index after a letter, which makes it unique.
     f = ascii_fold(first).replace(" ", "")
     surname = ascii_fold(last).replace(" ", "")
+    if well_known:  # the predictable ``soeren.jensen1@example.dk`` a demonstration can type
+        return f"{f}.{surname}{index + 1}@example.dk"
     style = rng.random()
     if style < 0.5:
         local = f"{f}.{surname}"

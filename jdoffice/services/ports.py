@@ -150,13 +150,20 @@ class UnitOfWork(Protocol):
     Used as a context manager; leaving it without :meth:`commit` rolls back.
     """
 
-    schools: SchoolRepository
-    students: StudentRepository
-    invoices: InvoiceRepository
-    payments: PaymentRepository
-    balances: BalanceRepository
-    receipts: ReceiptRepository
-    audit: AuditLog
+    @property
+    def schools(self) -> SchoolRepository: ...
+    @property
+    def students(self) -> StudentRepository: ...
+    @property
+    def invoices(self) -> InvoiceRepository: ...
+    @property
+    def payments(self) -> PaymentRepository: ...
+    @property
+    def balances(self) -> BalanceRepository: ...
+    @property
+    def receipts(self) -> ReceiptRepository: ...
+    @property
+    def audit(self) -> AuditLog: ...
 
     def write(self) -> Self:
         """Make the next ``with`` block a writing transaction (takes the write lock at once

@@ -1,0 +1,628 @@
+"""The jdoffice command line: scripting, operations and headless use of the desk.
+
+Exit codes: 0 done, 2 invalid input, 3 refused by a business rule or a conflict, 4 database or
+provider unavailable, 1 anything else. Errors are one line on stderr; ``--json`` output is
+stable (amounts are integer minor units plus a currency code).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
+
+from jdoffice import __version__
+from jdoffice.adapters import db
+from jdoffice.adapters.uow import SqlAlchemyUnitOfWork, translate_db_error
+from jdoffice.domain.errors import (
+    BusinessRuleError,
+    InvalidInput,
+    JdofficeError,
+    Unavailable,
+)
+from jdoffice.domain.model import Actor, School, payment_display_status
+from jdoffice.domain.money import format_money, parse_amount
+from jdoffice.domain.receipt_text import render_text
+from jdoffice.services import payments as pay_service
+from jdoffice.services import queries
+
+log = logging.getLogger("jdoffice")
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_INVALID = 2
+EXIT_REFUSED = 3
+EXIT_UNAVAILABLE = 4
+
+DEMO_STUDENTS = 200
+DEMO_SEED = 1
+
+T = TypeVar("T")
+
+
+def exit_code_for(exc: BaseException) -> int:
+    if isinstance(exc, InvalidInput):
+        return EXIT_INVALID
+    if isinstance(exc, BusinessRuleError):
+        return EXIT_REFUSED
+    if isinstance(exc, Unavailable):
+        return EXIT_UNAVAILABLE
+    return EXIT_ERROR
+
+
+@dataclass
+class Context:
+    """What every command shares: where the data is, and who is at the desk."""
+
+    url: URL
+    school_slug: str | None
+    actor: Actor
+    demo: bool
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = db.make_engine(self.url)
+        return self._engine
+
+    def uow(self) -> SqlAlchemyUnitOfWork:
+        self.ensure_schema()
+        return SqlAlchemyUnitOfWork(self.engine)
+
+    def ensure_schema(self) -> None:
+        """SQLite is upgraded in place; a shared database must be upgraded on purpose."""
+        engine = self.engine
+        current = db.current_revision(engine)
+        head = db.head_revision(engine)
+        if current == head:
+            return
+        if engine.dialect.name == "sqlite":
+            db.upgrade(engine)
+            return
+        raise Unavailable(
+            f"the database schema is at {current or 'nothing'}, this jdoffice needs {head}: "
+            "run `jdoffice db upgrade`"
+        )
+
+    def school(self) -> School:
+        return queries.resolve_school(self.uow(), self.school_slug)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def fail(message: str, code: int) -> NoReturn:
+    click.echo(f"jdoffice: {message}", err=True)
+    sys.exit(code)
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def money(minor: int | None, currency: str) -> str:
+    return "" if minor is None else format_money(minor, currency)
+
+
+def amount_arg(text: str | None, currency: str, what: str = "amount") -> int | None:
+    if text is None:
+        return None
+    try:
+        return parse_amount(text, currency)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{what}: {exc}") from None
+
+
+# --- the group -------------------------------------------------------------------------------
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "db_url", metavar="URL", help="Database URL (or JDOFFICE_DATABASE_URL).")
+@click.option("--school", "school_slug", metavar="SLUG", help="School to work for.")
+@click.option("--desk", default="desk-1", show_default=True, help="Name of this desk.")
+@click.option("--staff", default="desk", show_default=True, help="Who is at the desk.")
+@click.option("--demo", is_flag=True, help="Use the demo database (seeded on first run).")
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens on stderr.")
+@click.version_option(__version__, prog_name="jdoffice")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    db_url: str | None,
+    school_slug: str | None,
+    desk: str,
+    staff: str,
+    demo: bool,
+    verbose: bool,
+) -> None:
+    """jdoffice: the front desk of a driving school."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    desk, staff = desk.strip(), staff.strip()
+    if not desk or not staff or len(desk) > 64 or len(staff) > 64:
+        raise InvalidInput("--desk and --staff must be 1 to 64 characters")
+    ctx.obj = Context(
+        url=db.resolve_url(db_url, demo=demo),
+        school_slug=school_slug,
+        actor=Actor(staff=staff, desk=desk),
+        demo=demo,
+    )
+    if ctx.invoked_subcommand is None:
+        if not demo:
+            click.echo(ctx.get_help())
+            return
+        _open_demo(ctx.obj)
+
+
+def _open_demo(c: Context) -> None:
+    """``jdoffice --demo``: seed the demo school on first run, then show what is there."""
+    from jdoffice.adapters import records
+
+    c.ensure_schema()
+    if not records.school_has_data(c.engine):
+        click.echo(f"Creating the demo school with {DEMO_STUDENTS} students …", err=True)
+        records.seed_demo(c.engine, students=DEMO_STUDENTS, seed=DEMO_SEED)
+    school = c.school()
+    uow = c.uow()
+    with uow:
+        count = uow.students.count(school.id)
+    click.echo(f"{school.name} ({school.slug}), {school.address}, CVR {school.cvr}")
+    click.echo(f"Database: {c.url.render_as_string(hide_password=True)}")
+    click.echo(f"Students: {count}")
+    report = queries.day_report(uow, school)
+    click.echo(f"Receipts today: {report.receipts}")
+    hits = queries.search_students(uow, school, "søren", limit=5)
+    click.echo("Try: jdoffice --demo search søren")
+    for h in hits:
+        click.echo(f"  {h.student_no}  {h.name:<30} {money(h.balance_minor, h.currency):>16}")
+
+
+# --- db ----------------------------------------------------------------------------------------
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+@pass_ctx
+def db_upgrade(c: Context) -> None:
+    """Create or migrate the schema to the newest version."""
+    db.upgrade(c.engine)
+    click.echo(f"database at {db.current_revision(c.engine)}")
+
+
+@db_group.command("status")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def db_status(c: Context, as_json: bool) -> None:
+    """Show where the database is and which schema version it has."""
+    current, head = db.current_revision(c.engine), db.head_revision(c.engine)
+    data = {
+        "url": c.url.render_as_string(hide_password=True),
+        "revision": current,
+        "head": head,
+        "up_to_date": current == head,
+    }
+    if as_json:
+        emit_json(data)
+    else:
+        for k, v in data.items():
+            click.echo(f"{k}: {v}")
+
+
+# --- demo ------------------------------------------------------------------------------------
+
+
+@cli.command("demo")
+@click.option(
+    "--students", default=DEMO_STUDENTS, show_default=True, type=click.IntRange(0, 2_000_000)
+)
+@click.option("--seed", default=DEMO_SEED, show_default=True, type=int)
+@click.option("--force", is_flag=True, help="Replace everything in the database.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def demo_cmd(c: Context, students: int, seed: int, force: bool, as_json: bool) -> None:
+    """Create a demo school with realistic Danish students and invoices."""
+    from jdoffice.adapters import records
+
+    db.upgrade(c.engine)
+    school, counts = records.seed_demo(c.engine, students=students, seed=seed, force=force)
+    data = {
+        "school": school.slug,
+        "students": counts.students,
+        "invoices": counts.invoices,
+        "payments": counts.payments,
+        "seed": seed,
+    }
+    if as_json:
+        emit_json(data)
+    else:
+        click.echo(
+            f"{school.name} ({school.slug}): {counts.students} students, "
+            f"{counts.invoices} invoices, {counts.payments} payments (seed {seed})"
+        )
+
+
+# --- search and student ------------------------------------------------------------------------
+
+
+@cli.command("search")
+@click.argument("text")
+@click.option(
+    "--limit", default=20, show_default=True, type=click.IntRange(1, queries.MAX_SEARCH_LIMIT)
+)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def search_cmd(c: Context, text: str, limit: int, as_json: bool) -> None:
+    """Find students by name, phone, student number or e-mail."""
+    school = c.school()
+    hits = queries.search_students(c.uow(), school, text, limit)
+    if as_json:
+        emit_json(
+            [
+                {
+                    "student_no": h.student_no,
+                    "name": h.name,
+                    "phone": h.phone,
+                    "email": h.email,
+                    "balance_minor": h.balance_minor,
+                    "currency": h.currency,
+                }
+                for h in hits
+            ]
+        )
+        return
+    if not hits:
+        click.echo("no students found")
+        return
+    for h in hits:
+        click.echo(
+            f"{h.student_no:<10} {h.name:<32} {h.phone:<16} {money(h.balance_minor, h.currency):>16}"
+        )
+
+
+@cli.command("student")
+@click.argument("student_no")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def student_cmd(c: Context, student_no: str, as_json: bool) -> None:
+    """A student's invoices, payments and balance."""
+    school = c.school()
+    v = queries.student_view(c.uow(), school, student_no)
+    s = v.student
+    if as_json:
+        emit_json(
+            {
+                "student_no": s.student_no,
+                "name": s.name,
+                "phone": s.phone,
+                "email": s.email,
+                "balance_minor": v.balance_minor,
+                "currency": v.currency,
+                "invoices": [
+                    {
+                        "invoice_no": i.invoice_no,
+                        "text": i.text,
+                        "due_date": i.due_date.isoformat(),
+                        "amount_minor": i.amount_minor,
+                        "paid_minor": i.paid_minor,
+                        "outstanding_minor": i.outstanding_minor,
+                        "status": i.status(v.today).value,
+                    }
+                    for i in v.invoices
+                ],
+                "payments": [
+                    {
+                        "payment_id": p.payment.id,
+                        "method": p.payment.method,
+                        "amount_minor": p.payment.amount_minor,
+                        "refunded_minor": p.payment.refunded_minor,
+                        "status": payment_display_status(
+                            p.payment.status, p.payment.amount_minor, p.payment.refunded_minor
+                        ),
+                        "receipt_no": p.payment.receipt_no,
+                        "created_at": p.payment.created_at.isoformat(),
+                        "rounding_minor": p.payment.rounding_minor,
+                        "refunds": [
+                            {
+                                "refund_id": r.id,
+                                "amount_minor": r.amount_minor,
+                                "status": r.status.value,
+                                "receipt_no": r.receipt_no,
+                                "reason": r.reason,
+                            }
+                            for r in p.refunds
+                        ],
+                    }
+                    for p in v.payments
+                ],
+            }
+        )
+        return
+    cur = v.currency
+    owes = (
+        f"owes {money(v.balance_minor, cur)}"
+        if v.balance_minor > 0
+        else f"credit {money(-v.balance_minor, cur)}"
+        if v.balance_minor < 0
+        else "nothing owed"
+    )
+    click.echo(f"{s.name} ({s.student_no})  {s.phone}  {s.email}")
+    click.echo(f"Balance: {owes}")
+    click.echo("\nInvoices:")
+    for i in v.invoices:
+        click.echo(
+            f"  {i.invoice_no:<12} {i.due_date.isoformat()} {i.text[:34]:<34} "
+            f"{money(i.amount_minor, cur):>14} {money(i.outstanding_minor, cur):>14} "
+            f"{i.status(v.today).value}"
+        )
+    click.echo("\nPayments:")
+    if not v.payments:
+        click.echo("  none")
+    tz = school.tz
+    for pv in v.payments:
+        p = pv.payment
+        receipt = f"#{p.receipt_no}" if p.receipt_no else ""
+        refunded = f" refunded {money(p.refunded_minor, cur)}" if p.refunded_minor else ""
+        click.echo(
+            f"  {p.created_at.astimezone(tz):%Y-%m-%d %H:%M} {p.method:<10} "
+            f"{money(p.amount_minor, cur):>14} {receipt:<8} {p.id}{refunded}"
+        )
+
+
+# --- pay and refund ------------------------------------------------------------------------------
+
+
+@cli.command("pay")
+@click.option("--invoice", "invoice_no", metavar="INVOICE_NO")
+@click.option("--student", "student_no", metavar="STUDENT_NO")
+@click.option("--method", required=True, metavar="cash|bank|mobilepay")
+@click.option("--amount", required=True, metavar="AMOUNT")
+@click.option("--tendered", metavar="AMOUNT", help="Cash handed over (cash only).")
+@click.option("--reference", metavar="TEXT")
+@click.option("--key", metavar="KEY", help="Idempotency key (a UUID); the same key is one payment.")
+@click.option("--allow-credit", is_flag=True, help="Take more than owed and keep it as credit.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def pay_cmd(
+    c: Context,
+    invoice_no: str | None,
+    student_no: str | None,
+    method: str,
+    amount: str,
+    tendered: str | None,
+    reference: str | None,
+    key: str | None,
+    allow_credit: bool,
+    as_json: bool,
+) -> None:
+    """Register a cash, bank transfer or MobilePay payment."""
+    if (invoice_no is None) == (student_no is None):
+        raise InvalidInput("give exactly one of --invoice or --student")
+    school = c.school()
+    amount_minor = amount_arg(amount, school.currency)
+    assert amount_minor is not None
+    r = pay_service.register_payment(
+        c.uow(),
+        school,
+        method=method.strip().lower(),
+        amount_minor=amount_minor,
+        invoice_no=invoice_no,
+        student_no=student_no,
+        tendered_minor=amount_arg(tendered, school.currency, "tendered"),
+        reference=reference,
+        key=key,
+        allow_credit=allow_credit,
+        actor=c.actor,
+    )
+    if as_json:
+        emit_json(
+            {
+                "payment_id": r.payment_id,
+                "receipt_no": r.receipt_no,
+                "amount_minor": r.amount_minor,
+                "currency": r.currency,
+                "method": r.method,
+                "student_no": r.student_no,
+                "allocations": [{"invoice_no": n, "amount_minor": a} for n, a in r.allocations],
+                "credit_minor": r.credit_minor,
+                "tendered_minor": r.tendered_minor,
+                "change_minor": r.change_minor,
+                "rounding_minor": r.rounding_minor,
+                "cash_total_minor": r.cash_total_minor,
+                "balance_minor": r.balance_minor,
+                "replayed": r.replayed,
+            }
+        )
+        return
+    cur = r.currency
+    click.echo(f"Payment {r.payment_id}" + (" (already registered)" if r.replayed else ""))
+    click.echo(f"Receipt no. {r.receipt_no}")
+    click.echo(f"Amount: {money(r.amount_minor, cur)} ({r.method})")
+    for n, a in r.allocations:
+        click.echo(f"  {n}: {money(a, cur)}")
+    if r.credit_minor:
+        click.echo(f"Credit: {money(r.credit_minor, cur)}")
+    if r.cash_total_minor is not None:
+        click.echo(f"Cash total: {money(r.cash_total_minor, cur)}")
+        if r.rounding_minor:
+            click.echo(f"Rounding: {r.rounding_minor:+d} øre")
+        click.echo(f"Tendered: {money(r.tendered_minor, cur)}")
+        click.echo(f"CHANGE: {money(r.change_minor, cur)}")
+    click.echo(f"New balance: {money(r.balance_minor, cur)}")
+
+
+@cli.command("refund")
+@click.argument("payment_id")
+@click.option("--amount", metavar="AMOUNT", help="Default: all that is left.")
+@click.option("--reason", required=True, metavar="TEXT")
+@click.option("--key", metavar="KEY", help="Idempotency key (a UUID).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def refund_cmd(
+    c: Context, payment_id: str, amount: str | None, reason: str, key: str | None, as_json: bool
+) -> None:
+    """Refund all or part of a payment (a reason is required)."""
+    school = c.school()
+    r = pay_service.refund_payment(
+        c.uow(),
+        school,
+        payment_id=payment_id,
+        amount_minor=amount_arg(amount, school.currency),
+        reason=reason,
+        key=key,
+        actor=c.actor,
+    )
+    if as_json:
+        emit_json(
+            {
+                "refund_id": r.refund_id,
+                "payment_id": r.payment_id,
+                "amount_minor": r.amount_minor,
+                "currency": r.currency,
+                "status": r.status,
+                "receipt_no": r.receipt_no,
+                "cash_total_minor": r.cash_total_minor,
+                "rounding_minor": r.rounding_minor,
+                "balance_minor": r.balance_minor,
+                "replayed": r.replayed,
+            }
+        )
+        return
+    click.echo(
+        f"Refund {r.refund_id} of payment {r.payment_id}: {money(r.amount_minor, r.currency)}"
+    )
+    if r.cash_total_minor is not None:
+        click.echo(f"Pay out in cash: {money(r.cash_total_minor, r.currency)}")
+    click.echo(f"Receipt no. {r.receipt_no}")
+    click.echo(f"New balance: {money(r.balance_minor, r.currency)}")
+
+
+# --- receipts and reports ----------------------------------------------------------------------
+
+
+@cli.command("receipt")
+@click.argument("receipt_no", type=int)
+@click.option("--copy", is_flag=True, help="Print a copy (marked KOPI and counted).")
+@click.option("--lang", type=click.Choice(["da", "en"]), default="da", show_default=True)
+@click.option("--width", type=click.IntRange(32, 64), default=42, show_default=True)
+@pass_ctx
+def receipt_cmd(c: Context, receipt_no: int, copy: bool, lang: str, width: int) -> None:
+    """Show a receipt as text (42 columns, as on the thermal printer)."""
+    school = c.school()
+    r = queries.get_receipt(c.uow(), school, receipt_no, copy=copy, actor=c.actor)
+    click.echo(render_text(r.body, width=width, copy=copy, language=lang))
+
+
+@cli.group("report")
+def report_group() -> None:
+    """Reports."""
+
+
+def parse_date(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+
+
+@report_group.command("day")
+@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Default: today at the school.")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path))
+@pass_ctx
+def report_day(c: Context, date_text: str | None, as_json: bool, csv_path: Path | None) -> None:
+    """Today's totals per method, rounding, refunds and receipts."""
+    day = parse_date(date_text)
+    school = c.school()
+    r = queries.day_report(c.uow(), school, day)
+    if csv_path is not None:
+        with csv_path.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(
+                [
+                    "time",
+                    "kind",
+                    "id",
+                    "method",
+                    "amount_minor",
+                    "rounding_minor",
+                    "receipt_no",
+                    "desk",
+                    "staff",
+                ]
+            )
+            w.writerows(r.rows)
+    if as_json:
+        emit_json(
+            {
+                "date": r.date.isoformat(),
+                "currency": r.currency,
+                "totals": r.totals,
+                "counts": r.payments_count,
+                "rounding_minor": r.rounding_minor,
+                "refunds_minor": r.refunds_minor,
+                "refunds_by_method": r.refunds_by_method,
+                "receipts": r.receipts,
+                "cash_in_drawer_minor": r.cash_in_drawer_minor,
+            }
+        )
+        return
+    cur = r.currency
+    click.echo(f"Day report {r.date.isoformat()} – {school.name}")
+    for method, total in sorted(r.totals.items()):
+        click.echo(f"  {method:<12} {r.payments_count[method]:>4} × {money(total, cur):>16}")
+    if not r.totals:
+        click.echo("  no payments")
+    click.echo(f"  {'rounding':<12}        {money(r.rounding_minor, cur):>16}")
+    click.echo(f"  {'refunds':<12}        {money(-r.refunds_minor, cur):>16}")
+    click.echo(f"  {'cash drawer':<12}        {money(r.cash_in_drawer_minor, cur):>16}")
+    click.echo(f"  receipts issued: {r.receipts}")
+    if csv_path is not None:
+        click.echo(f"  written to {csv_path}")
+
+
+# --- entry point -------------------------------------------------------------------------------
+
+
+@contextmanager
+def _errors_to_exit_codes() -> Iterator[None]:
+    try:
+        yield
+    except JdofficeError as exc:
+        fail(str(exc), exit_code_for(exc))
+    except DBAPIError as exc:
+        translated = translate_db_error(exc)
+        fail(str(translated), exit_code_for(translated))
+    except OSError as exc:
+        fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), EXIT_ERROR)
+
+
+def run(fn: Callable[[], T]) -> T:
+    with _errors_to_exit_codes():
+        return fn()
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point."""
+    with _errors_to_exit_codes():
+        cli.main(args=argv, prog_name="jdoffice", standalone_mode=True)
