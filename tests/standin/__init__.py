@@ -1,0 +1,1 @@
+"""A local stand-in for the parts of the Stripe API that jdoffice uses, for tests."""
