@@ -194,7 +194,8 @@ class SchoolKit:
                 invoice_no=no,
                 text=text,
                 amount_minor=amount_minor,
-                due_date=due or dt.date.today() + dt.timedelta(days=14),
+                due_date=due
+                or self.school.local_date(dt.datetime.now(UTC)) + dt.timedelta(days=14),
                 cancelled=cancelled,
             )
             uow.commit()
