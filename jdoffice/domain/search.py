@@ -152,7 +152,13 @@ def prefix_upper_bound(prefix: str) -> str:
     """
     if not prefix:
         raise ValueError("empty prefix")
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    head, last = prefix[:-1], ord(prefix[-1])
+    if last >= 0x10FFFF:
+        return prefix_upper_bound(head) if head else "\U0010ffff" * 2
+    nxt = last + 1
+    if 0xD800 <= nxt <= 0xDFFF:  # surrogates cannot be stored as text
+        nxt = 0xE000
+    return head + chr(nxt)
 
 
 def rank(query: SearchQuery, name: str, student_no: str, phone: str, email: str) -> int:
