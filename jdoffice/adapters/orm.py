@@ -153,6 +153,8 @@ class PaymentRow(Timestamps, Base):
     __table_args__ = (
         Index("ix_student_payments_school_id_created_at", "school_id", "created_at"),
         UniqueConstraint("school_id", "receipt_no"),
+        # A provider payment (e.g. a Stripe payment intent) is recorded at most once.
+        Index("uq_student_payments_method_provider_ref", "method", "provider_ref", unique=True),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -172,6 +174,7 @@ class PaymentRow(Timestamps, Base):
     desk: Mapped[str] = mapped_column(String(64), default="")
     staff: Mapped[str] = mapped_column(String(64), default="")
     fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    provider_ref: Mapped[str | None] = mapped_column(String(255), default=None)
 
 
 class AllocationRow(Base):
@@ -194,6 +197,7 @@ class RefundRow(Timestamps, Base):
     __table_args__ = (
         Index("ix_student_refunds_school_id_created_at", "school_id", "created_at"),
         UniqueConstraint("school_id", "receipt_no"),
+        Index("uq_student_refunds_gateway_provider_ref", "gateway", "provider_ref", unique=True),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -210,6 +214,9 @@ class RefundRow(Timestamps, Base):
     desk: Mapped[str] = mapped_column(String(64), default="")
     staff: Mapped[str] = mapped_column(String(64), default="")
     fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    gateway: Mapped[str | None] = mapped_column(String(32), default=None)
+    provider_ref: Mapped[str | None] = mapped_column(String(255), default=None)
+    error: Mapped[str | None] = mapped_column(String(500), default=None)
 
 
 class BalanceRow(Base):
@@ -289,3 +296,101 @@ __all__ = [
     "StudentRow",
     "StudentSearchTermRow",
 ]
+
+
+# --- online payments (revision 0002) ------------------------------------------------------------
+
+
+class PaymentSettingsRow(Base):
+    """Per-school payment settings; overlay the global defaults. Never holds a secret."""
+
+    __tablename__ = "school_payment_settings"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), primary_key=True)
+    online_enabled: Mapped[bool | None] = mapped_column(default=None)
+    gateway: Mapped[str | None] = mapped_column(String(32), default=None)
+    checkout_expiry_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
+    success_url: Mapped[str | None] = mapped_column(String(500), default=None)
+    mode: Mapped[str | None] = mapped_column(String(8), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class PaymentAttemptRow(Timestamps, Base):
+    """One try at an online payment for an invoice. Saved (pending) with its idempotency key
+    and the exact provider parameters before the provider is called."""
+
+    __tablename__ = "online_payment_attempts"
+    __table_args__ = (
+        UniqueConstraint("gateway", "provider_ref"),
+        Index("ix_online_payment_attempts_invoice_id_status", "invoice_id", "status"),
+        Index("ix_online_payment_attempts_status_updated_at", "status", "updated_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"))
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("student_invoices.id"))
+    gateway: Mapped[str] = mapped_column(String(32))
+    mode: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16))
+    amount_minor: Mapped[int] = mapped_column(Minor)
+    currency: Mapped[str] = mapped_column(String(3))
+    request_params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    provider_ref: Mapped[str | None] = mapped_column(String(255), default=None)
+    payment_ref: Mapped[str | None] = mapped_column(String(255), default=None)
+    url: Mapped[str | None] = mapped_column(String(2000), default=None)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    payment_id: Mapped[str | None] = mapped_column(
+        ForeignKey("student_payments.id"), default=None, index=True
+    )
+    error: Mapped[str | None] = mapped_column(String(500), default=None)
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    desk: Mapped[str] = mapped_column(String(64), default="")
+    staff: Mapped[str] = mapped_column(String(64), default="")
+
+
+class ProviderEventRow(Base):
+    """A provider notification that was handled; the primary key dedupes deliveries."""
+
+    __tablename__ = "processed_provider_events"
+
+    gateway: Mapped[str] = mapped_column(String(32), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), default=None)
+    type: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class FlaggedConfirmationRow(Base):
+    """A confirmation that did not match our records: stored for staff, never applied."""
+
+    __tablename__ = "flagged_confirmations"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    school_id: Mapped[int | None] = mapped_column(
+        ForeignKey("schools.id"), default=None, index=True
+    )
+    gateway: Mapped[str] = mapped_column(String(32))
+    provider_ref: Mapped[str] = mapped_column(String(255), default="")
+    event_id: Mapped[str] = mapped_column(String(255), default="")
+    invoice_no: Mapped[str] = mapped_column(String(32), default="")
+    reason: Mapped[str] = mapped_column(String(500))
+    amount_minor: Mapped[int | None] = mapped_column(Minor, default=None)
+    currency: Mapped[str] = mapped_column(String(3), default="")
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class ProviderCursorRow(Base):
+    """How far ``payments sync`` has read a provider's event list."""
+
+    __tablename__ = "provider_cursors"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), primary_key=True)
+    gateway: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_event_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    last_event_created: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
