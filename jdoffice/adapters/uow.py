@@ -15,8 +15,13 @@ from jdoffice.adapters.orm import (
     AllocationRow,
     AuditRow,
     BalanceRow,
+    FlaggedConfirmationRow,
     InvoiceRow,
+    PaymentAttemptRow,
     PaymentRow,
+    PaymentSettingsRow,
+    ProviderCursorRow,
+    ProviderEventRow,
     ReceiptCounterRow,
     ReceiptRow,
     RefundRow,
@@ -28,7 +33,10 @@ from jdoffice.domain.errors import JdofficeError, Unavailable
 from jdoffice.domain.model import (
     Actor,
     Allocation,
+    Attempt,
+    AttemptStatus,
     AuditEntry,
+    FlaggedConfirmation,
     Invoice,
     Payment,
     PaymentStatus,
@@ -41,6 +49,7 @@ from jdoffice.domain.model import (
 )
 from jdoffice.domain.search import SearchQuery, prefix_upper_bound
 from jdoffice.services.ports import DuplicateKey, NewSchool, StudentHit, TransientConflict
+from jdoffice.services.settings import SettingsOverride
 
 # MySQL/MariaDB: 1205 lock wait timeout, 1213 deadlock. PostgreSQL: SQLSTATE 40001/40P01.
 _MYSQL_TRANSIENT = {1205, 1213}
@@ -132,6 +141,7 @@ def _payment(r: PaymentRow) -> Payment:
         desk=r.desk,
         staff=r.staff,
         fingerprint=r.fingerprint,
+        provider_ref=r.provider_ref,
     )
 
 
@@ -152,6 +162,9 @@ def _refund(r: RefundRow) -> Refund:
         desk=r.desk,
         staff=r.staff,
         fingerprint=r.fingerprint,
+        gateway=r.gateway,
+        provider_ref=r.provider_ref,
+        error=r.error,
     )
 
 
@@ -370,13 +383,14 @@ class SqlPayments(_Repo):
                 desk=payment.desk,
                 staff=payment.staff,
                 fingerprint=payment.fingerprint,
+                provider_ref=payment.provider_ref,
                 created_at=payment.created_at,
                 updated_at=payment.created_at,
             )
         )
-        self._add_allocations(allocations, payment.created_at)
+        self.add_allocations(allocations, payment.created_at)
 
-    def _add_allocations(self, allocations: Sequence[Allocation], now: dt.datetime) -> None:
+    def add_allocations(self, allocations: Sequence[Allocation], now: dt.datetime) -> None:
         if allocations:
             self.s.execute(
                 insert(AllocationRow),
@@ -435,9 +449,52 @@ class SqlPayments(_Repo):
             .execution_options(synchronize_session=False)
         )
 
+    def by_provider_ref(self, method: str, provider_ref: str) -> Payment | None:
+        r = self.s.scalars(
+            select(PaymentRow).where(
+                PaymentRow.method == method, PaymentRow.provider_ref == provider_ref
+            )
+        ).first()
+        return _payment(r) if r else None
+
     def get_refund(self, refund_id: str) -> Refund | None:
         r = self.s.get(RefundRow, refund_id, populate_existing=True)
         return _refund(r) if r else None
+
+    def lock_refund(self, refund_id: str) -> Refund | None:
+        r = self.s.get(RefundRow, refund_id, with_for_update=True, populate_existing=True)
+        return _refund(r) if r else None
+
+    def refund_by_provider_ref(self, gateway: str, provider_ref: str) -> Refund | None:
+        r = self.s.scalars(
+            select(RefundRow)
+            .where(RefundRow.gateway == gateway, RefundRow.provider_ref == provider_ref)
+            .execution_options(populate_existing=True)
+        ).first()
+        return _refund(r) if r else None
+
+    def update_refund(self, refund_id: str, now: dt.datetime, **fields: object) -> None:
+        allowed = {"status", "provider_ref", "receipt_no", "error", "gateway"}
+        bad = set(fields) - allowed
+        if bad:
+            raise ValueError(f"cannot update refund columns {sorted(bad)}")
+        self.s.execute(
+            update(RefundRow)
+            .where(RefundRow.id == refund_id)
+            .values(**fields, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    def pending_refunds_minor(self, payment_id: str) -> int:
+        return int(
+            self.s.scalar(
+                select(func.coalesce(func.sum(RefundRow.amount_minor), 0)).where(
+                    RefundRow.payment_id == payment_id,
+                    RefundRow.status == RefundStatus.PENDING.value,
+                )
+            )
+            or 0
+        )
 
     def add_refund(self, refund: Refund, reversals: Sequence[Allocation]) -> None:
         self.s.execute(
@@ -456,11 +513,14 @@ class SqlPayments(_Repo):
                 desk=refund.desk,
                 staff=refund.staff,
                 fingerprint=refund.fingerprint,
+                gateway=refund.gateway,
+                provider_ref=refund.provider_ref,
+                error=refund.error,
                 created_at=refund.created_at,
                 updated_at=refund.created_at,
             )
         )
-        self._add_allocations(reversals, refund.created_at)
+        self.add_allocations(reversals, refund.created_at)
 
     def refunds_for_payment(self, payment_id: str) -> list[Refund]:
         rows = self.s.scalars(
@@ -677,6 +737,281 @@ class SqlAudit(_Repo):
         ]
 
 
+def _attempt(r: PaymentAttemptRow, invoice_no: str) -> Attempt:
+    return Attempt(
+        id=r.id,
+        school_id=r.school_id,
+        student_id=r.student_id,
+        invoice_id=r.invoice_id,
+        invoice_no=invoice_no,
+        gateway=r.gateway,
+        mode=r.mode,
+        status=AttemptStatus(r.status),
+        amount_minor=r.amount_minor,
+        currency=r.currency,
+        request_params=r.request_params,
+        created_at=r.created_at,
+        provider_ref=r.provider_ref,
+        payment_ref=r.payment_ref,
+        url=r.url,
+        expires_at=r.expires_at,
+        payment_id=r.payment_id,
+        error=r.error,
+        tries=r.tries,
+        desk=r.desk,
+        staff=r.staff,
+    )
+
+
+_ATTEMPT_COLUMNS = {
+    "status",
+    "provider_ref",
+    "payment_ref",
+    "url",
+    "expires_at",
+    "payment_id",
+    "error",
+    "tries",
+}
+_UNSETTLED = (
+    AttemptStatus.PENDING.value,
+    AttemptStatus.UNKNOWN.value,
+    AttemptStatus.OPEN.value,
+    AttemptStatus.PROCESSING.value,
+)
+
+
+class SqlAttempts(_Repo):
+    def _one(self, stmt: Any) -> Attempt | None:
+        row = self.s.execute(
+            stmt.add_columns(InvoiceRow.invoice_no)
+            .join(InvoiceRow, InvoiceRow.id == PaymentAttemptRow.invoice_id)
+            .execution_options(populate_existing=True)
+        ).first()
+        return _attempt(row[0], row[1]) if row else None
+
+    def add(self, attempt: Attempt) -> None:
+        self.s.execute(
+            insert(PaymentAttemptRow).values(
+                id=attempt.id,
+                school_id=attempt.school_id,
+                student_id=attempt.student_id,
+                invoice_id=attempt.invoice_id,
+                gateway=attempt.gateway,
+                mode=attempt.mode,
+                status=attempt.status.value,
+                amount_minor=attempt.amount_minor,
+                currency=attempt.currency,
+                request_params=dict(attempt.request_params),
+                provider_ref=attempt.provider_ref,
+                payment_ref=attempt.payment_ref,
+                url=attempt.url,
+                expires_at=attempt.expires_at,
+                payment_id=attempt.payment_id,
+                error=attempt.error,
+                tries=attempt.tries,
+                desk=attempt.desk,
+                staff=attempt.staff,
+                created_at=attempt.created_at,
+                updated_at=attempt.created_at,
+            )
+        )
+
+    def get(self, attempt_id: str) -> Attempt | None:
+        return self._one(select(PaymentAttemptRow).where(PaymentAttemptRow.id == attempt_id))
+
+    def lock(self, attempt_id: str) -> Attempt | None:
+        return self._one(
+            select(PaymentAttemptRow)
+            .where(PaymentAttemptRow.id == attempt_id)
+            .with_for_update(of=PaymentAttemptRow)
+        )
+
+    def lock_by_provider_ref(self, gateway: str, provider_ref: str) -> Attempt | None:
+        return self._one(
+            select(PaymentAttemptRow)
+            .where(
+                PaymentAttemptRow.gateway == gateway,
+                PaymentAttemptRow.provider_ref == provider_ref,
+            )
+            .with_for_update(of=PaymentAttemptRow)
+        )
+
+    def latest_for_invoice(self, invoice_id: int, gateway: str) -> Attempt | None:
+        return self._one(
+            select(PaymentAttemptRow)
+            .where(PaymentAttemptRow.invoice_id == invoice_id, PaymentAttemptRow.gateway == gateway)
+            .order_by(PaymentAttemptRow.created_at.desc())
+            .limit(1)
+        )
+
+    def update(self, attempt_id: str, now: dt.datetime, **fields: object) -> None:
+        bad = set(fields) - _ATTEMPT_COLUMNS
+        if bad:
+            raise ValueError(f"cannot update attempt columns {sorted(bad)}")
+        values = {k: (v.value if isinstance(v, AttemptStatus) else v) for k, v in fields.items()}
+        self.s.execute(
+            update(PaymentAttemptRow)
+            .where(PaymentAttemptRow.id == attempt_id)
+            .values(**values, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    def unsettled(self, school_id: int, limit: int) -> list[Attempt]:
+        rows = self.s.execute(
+            select(PaymentAttemptRow, InvoiceRow.invoice_no)
+            .join(InvoiceRow, InvoiceRow.id == PaymentAttemptRow.invoice_id)
+            .where(
+                PaymentAttemptRow.school_id == school_id,
+                PaymentAttemptRow.status.in_(_UNSETTLED),
+            )
+            .order_by(PaymentAttemptRow.created_at)
+            .limit(limit)
+        ).all()
+        return [_attempt(r[0], r[1]) for r in rows]
+
+
+class SqlEvents(_Repo):
+    def seen(self, gateway: str, event_id: str) -> bool:
+        return (
+            self.s.scalar(
+                select(ProviderEventRow.event_id).where(
+                    ProviderEventRow.gateway == gateway, ProviderEventRow.event_id == event_id
+                )
+            )
+            is not None
+        )
+
+    def add(
+        self,
+        gateway: str,
+        event_id: str,
+        school_id: int | None,
+        type_: str,
+        outcome: str,
+        now: dt.datetime,
+    ) -> None:
+        self.s.execute(
+            insert(ProviderEventRow).values(
+                gateway=gateway,
+                event_id=event_id,
+                school_id=school_id,
+                type=type_[:64],
+                outcome=outcome,
+                received_at=now,
+            )
+        )
+
+    def cursor(self, school_id: int, gateway: str) -> tuple[str | None, int | None]:
+        row = self.s.get(ProviderCursorRow, (school_id, gateway), populate_existing=True)
+        return (row.last_event_id, row.last_event_created) if row else (None, None)
+
+    def save_cursor(
+        self, school_id: int, gateway: str, event_id: str, created: int, now: dt.datetime
+    ) -> None:
+        res = self.s.execute(
+            update(ProviderCursorRow)
+            .where(ProviderCursorRow.school_id == school_id, ProviderCursorRow.gateway == gateway)
+            .values(last_event_id=event_id, last_event_created=created, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(res, "rowcount", 0) == 0:
+            self.s.execute(
+                insert(ProviderCursorRow).values(
+                    school_id=school_id,
+                    gateway=gateway,
+                    last_event_id=event_id,
+                    last_event_created=created,
+                    updated_at=now,
+                )
+            )
+
+
+class SqlFlags(_Repo):
+    def add(
+        self,
+        *,
+        school_id: int | None,
+        gateway: str,
+        provider_ref: str,
+        event_id: str,
+        invoice_no: str,
+        reason: str,
+        amount_minor: int | None,
+        currency: str,
+        payload: dict[str, object] | None,
+        now: dt.datetime,
+    ) -> int:
+        res = self.s.execute(
+            insert(FlaggedConfirmationRow).values(
+                school_id=school_id,
+                gateway=gateway,
+                provider_ref=provider_ref[:255],
+                event_id=event_id[:255],
+                invoice_no=invoice_no[:32],
+                reason=reason[:500],
+                amount_minor=amount_minor,
+                currency=currency[:3],
+                payload=payload,
+                created_at=now,
+            )
+        )
+        pk = getattr(res, "inserted_primary_key", None)
+        return int(pk[0]) if pk else 0
+
+    def unresolved(self, school_id: int) -> list[FlaggedConfirmation]:
+        rows = self.s.scalars(
+            select(FlaggedConfirmationRow)
+            .where(
+                FlaggedConfirmationRow.school_id == school_id,
+                FlaggedConfirmationRow.resolved_at.is_(None),
+            )
+            .order_by(FlaggedConfirmationRow.id)
+        )
+        return [
+            FlaggedConfirmation(
+                id=r.id,
+                school_id=r.school_id,
+                gateway=r.gateway,
+                provider_ref=r.provider_ref,
+                event_id=r.event_id,
+                invoice_no=r.invoice_no,
+                reason=r.reason,
+                amount_minor=r.amount_minor,
+                currency=r.currency,
+                created_at=r.created_at,
+            )
+            for r in rows
+        ]
+
+
+class SqlSettings(_Repo):
+    def get(self, school_id: int) -> SettingsOverride | None:
+        r = self.s.get(PaymentSettingsRow, school_id, populate_existing=True)
+        if r is None:
+            return None
+        return SettingsOverride(
+            online_enabled=r.online_enabled,
+            gateway=r.gateway,
+            checkout_expiry_minutes=r.checkout_expiry_minutes,
+            success_url=r.success_url,
+            mode=r.mode,
+        )
+
+    def save(self, school_id: int, override: SettingsOverride, now: dt.datetime) -> None:
+        r = self.s.get(PaymentSettingsRow, school_id, with_for_update=True)
+        if r is None:
+            r = PaymentSettingsRow(school_id=school_id, created_at=now, updated_at=now)
+            self.s.add(r)
+        r.online_enabled = override.online_enabled
+        r.gateway = override.gateway
+        r.checkout_expiry_minutes = override.checkout_expiry_minutes
+        r.success_url = override.success_url
+        r.mode = override.mode
+        r.updated_at = now
+        self.s.flush()
+
+
 class SqlAlchemyUnitOfWork:
     """A transaction per ``with`` block. Reusable: each block opens a fresh session.
 
@@ -691,6 +1026,10 @@ class SqlAlchemyUnitOfWork:
     balances: SqlBalances
     receipts: SqlReceipts
     audit: SqlAudit
+    attempts: SqlAttempts
+    events: SqlEvents
+    flags: SqlFlags
+    settings: SqlSettings
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -723,6 +1062,10 @@ class SqlAlchemyUnitOfWork:
         self.balances = SqlBalances(s)
         self.receipts = SqlReceipts(s)
         self.audit = SqlAudit(s)
+        self.attempts = SqlAttempts(s)
+        self.events = SqlEvents(s)
+        self.flags = SqlFlags(s)
+        self.settings = SqlSettings(s)
         return self
 
     def __exit__(

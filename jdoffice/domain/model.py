@@ -178,6 +178,7 @@ class Payment:
     desk: str = ""
     staff: str = ""
     fingerprint: str = ""
+    provider_ref: str | None = None
 
     @property
     def refundable_minor(self) -> int:
@@ -214,6 +215,9 @@ class Refund:
     desk: str = ""
     staff: str = ""
     fingerprint: str = ""
+    gateway: str | None = None
+    provider_ref: str | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,3 +447,76 @@ class Receipt:
     copies_printed: int = 0
     payment_id: str | None = None
     refund_id: str | None = None
+
+
+# --- online payments ---------------------------------------------------------------------------
+
+
+class AttemptStatus(enum.StrEnum):
+    """Where an online payment attempt stands.
+
+    ``pending``: saved, the provider not yet called. ``unknown``: the call did not come back
+    (timeout) — a retry reuses the same key and parameters. ``open``: the QR code can be shown.
+    ``processing``: completed by the student, an asynchronous method is settling.
+    """
+
+    PENDING = "pending"
+    UNKNOWN = "unknown"
+    OPEN = "open"
+    PROCESSING = "processing"
+    PAID = "paid"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+    @property
+    def final(self) -> bool:
+        return self in (
+            AttemptStatus.PAID,
+            AttemptStatus.FAILED,
+            AttemptStatus.EXPIRED,
+            AttemptStatus.CANCELLED,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One try at an online payment for what is owed on one invoice."""
+
+    id: str
+    school_id: int
+    student_id: int
+    invoice_id: int
+    invoice_no: str
+    gateway: str
+    mode: str
+    status: AttemptStatus
+    amount_minor: int
+    currency: str
+    request_params: Mapping[str, Any]
+    created_at: dt.datetime
+    provider_ref: str | None = None
+    payment_ref: str | None = None
+    url: str | None = None
+    expires_at: dt.datetime | None = None
+    payment_id: str | None = None
+    error: str | None = None
+    tries: int = 0
+    desk: str = ""
+    staff: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FlaggedConfirmation:
+    """A provider confirmation that did not match our records; staff must look at it."""
+
+    id: int
+    school_id: int | None
+    gateway: str
+    provider_ref: str
+    event_id: str
+    invoice_no: str
+    reason: str
+    amount_minor: int | None
+    currency: str
+    created_at: dt.datetime

@@ -75,6 +75,9 @@ def phone_terms(phone: str) -> set[str]:
         out.add(d[2:])
     elif phone.strip().startswith("0045"):
         out.add(d[4:])
+    elif len(d) == 8:
+        # A Danish number saved without its country code is also found as "4521345678".
+        out.add("45" + d)
     return {t for t in out if len(t) >= 4}
 
 
@@ -92,6 +95,8 @@ def student_terms(
         no_digits = digits(no)
         if no_digits and no_digits != no:
             terms.add(no_digits)
+        # A query splits "KBH-S12" into the words "kbh" and "s12"; each must be a term's prefix.
+        terms.update(words(no))
     terms |= phone_terms(phone)
     mail = email.strip().casefold()
     if mail:
@@ -170,6 +175,8 @@ def rank(query: SearchQuery, name: str, student_no: str, phone: str, email: str)
     no = student_no.casefold()
     if len(w) == 1 and (w[0] == no or w[0] == digits(no)):
         return 0
+    if query.text.strip().casefold() == no:
+        return 0  # a number with separators ("KBH-S12") is parsed into several words
     if len(w) == 1 and (w[0] in phone_terms(phone) or w[0] == email.casefold()):
         return 1
     name_words = [fold(x) for x in words(name)] + [fold_loose(x) for x in words(name)]

@@ -10,7 +10,7 @@ is one payment.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -41,7 +41,7 @@ from jdoffice.domain.model import (
     plan_allocation,
     plan_refund_reversal,
 )
-from jdoffice.domain.money import cash_round, format_money, settle_cash
+from jdoffice.domain.money import CashSettlement, cash_round, format_money, settle_cash
 from jdoffice.services.ports import DuplicateKey, TransientConflict, UnitOfWork
 
 T = TypeVar("T")
@@ -270,17 +270,56 @@ def _register(
             raise BusinessRuleError(
                 f"invoice {inv.invoice_no} is in {inv.currency}, the desk takes {school.currency}"
             )
-    plan = plan_allocation(amount_minor, candidates, allow_credit=allow_credit)
-
     cash = None
     if method is ManualMethod.CASH:
         cash = settle_cash(amount_minor, tendered_minor, school.currency)
+    return apply_payment(
+        uow,
+        school,
+        student,
+        candidates,
+        payment_id=payment_id,
+        method=method.value,
+        amount_minor=amount_minor,
+        allow_credit=allow_credit,
+        cash=cash,
+        reference=reference,
+        fp=fp,
+        actor=actor,
+        now=now,
+    )
+
+
+def apply_payment(
+    uow: UnitOfWork,
+    school: School,
+    student: Student,
+    candidates: Sequence[Invoice],
+    *,
+    payment_id: str,
+    method: str,
+    amount_minor: int,
+    allow_credit: bool,
+    cash: CashSettlement | None,
+    reference: str,
+    fp: str,
+    actor: Actor,
+    now: dt.datetime,
+    provider_ref: str | None = None,
+    audit_extra: Mapping[str, object] | None = None,
+) -> PaymentResult:
+    """The one path that turns money received into a payment: allocation, receipt number,
+    payment and allocation rows, invoices, balance, receipt and audit row.
+
+    The caller holds the student lock and passes ``candidates`` locked and re-read.
+    """
+    plan = plan_allocation(amount_minor, candidates, allow_credit=allow_credit)
     receipt_no = uow.receipts.next_number(school.id, now)
     payment = Payment(
         id=payment_id,
         school_id=school.id,
         student_id=student.id,
-        method=method.value,
+        method=method,
         amount_minor=amount_minor,
         currency=school.currency,
         status=PaymentStatus.SUCCEEDED,
@@ -295,6 +334,7 @@ def _register(
         desk=actor.desk,
         staff=actor.staff,
         fingerprint=fp,
+        provider_ref=provider_ref,
     )
     allocations = [
         Allocation(payment_id, inv.id, amt, None, inv.invoice_no) for inv, amt in plan.allocations
@@ -315,7 +355,7 @@ def _register(
         timezone=school.timezone,
         student_no=student.student_no,
         student_name=student.name,
-        method=method.value,
+        method=method,
         currency=school.currency,
         amount_minor=amount_minor,
         lines=tuple(lines),
@@ -343,7 +383,7 @@ def _register(
                 "invoices": {inv.invoice_no: inv.paid_minor for inv, _ in plan.allocations},
             },
             after={
-                "method": method.value,
+                "method": method,
                 "amount_minor": amount_minor,
                 "student_no": student.student_no,
                 "allocations": {inv.invoice_no: amt for inv, amt in plan.allocations},
@@ -351,6 +391,8 @@ def _register(
                 "rounding_minor": payment.rounding_minor,
                 "receipt_no": receipt_no,
                 "balance_minor": balance,
+                "provider_ref": provider_ref,
+                **(audit_extra or {}),
             },
         )
     )
@@ -358,7 +400,7 @@ def _register(
         payment_id=payment_id,
         receipt_no=receipt_no,
         student_no=student.student_no,
-        method=method.value,
+        method=method,
         amount_minor=amount_minor,
         currency=school.currency,
         allocations=tuple((inv.invoice_no, amt) for inv, amt in plan.allocations),
@@ -471,23 +513,11 @@ def _refund(
             f"refund of {format_money(amount, payment.currency)} is more than what is left "
             f"to refund ({format_money(left, payment.currency)})"
         )
-    allocations = uow.payments.allocations(pid)
-    net: dict[int, int] = {}
-    numbers: dict[int, str] = {}
-    for a in allocations:
-        net[a.invoice_id] = net.get(a.invoice_id, 0) + a.amount_minor
-        numbers[a.invoice_id] = a.invoice_no
-    ordered = [(inv_id, net[inv_id]) for inv_id in dict.fromkeys(a.invoice_id for a in allocations)]
-    reversals_plan = plan_refund_reversal(amount, left, ordered)
-    if reversals_plan:
-        uow.invoices.lock([inv_id for inv_id, _ in reversals_plan])
-
     cash_total = None
     rounding = 0
     if payment.method == ManualMethod.CASH.value:
         cash_total = cash_round(amount, payment.currency)
         rounding = cash_total - amount
-    receipt_no = uow.receipts.next_number(school.id, now)
     refund = Refund(
         id=refund_id,
         payment_id=pid,
@@ -496,8 +526,8 @@ def _refund(
         amount_minor=amount,
         currency=payment.currency,
         reason=reason,
-        status=RefundStatus.SUCCEEDED,
-        receipt_no=receipt_no,
+        status=RefundStatus.PENDING,
+        receipt_no=None,
         created_at=now,
         rounding_minor=rounding,
         cash_total_minor=cash_total,
@@ -505,18 +535,66 @@ def _refund(
         staff=actor.staff,
         fingerprint=fp,
     )
-    reversals = [
-        Allocation(pid, inv_id, -amt, refund_id, numbers[inv_id]) for inv_id, amt in reversals_plan
-    ]
-    uow.payments.add_refund(refund, reversals)
-    uow.payments.add_refunded(pid, amount, now)
+    uow.payments.add_refund(refund, [])
+    settle_refund(uow, school, payment, refund, actor, now)
+    refund = uow.payments.get_refund(refund_id) or refund
+    return _refund_result(uow, refund, replayed=False)
+
+
+def _net_allocations(
+    uow: UnitOfWork, payment_id: str
+) -> tuple[list[tuple[int, int]], dict[int, str]]:
+    """``(invoice_id, net amount)`` in the order the payment applied them, and invoice numbers."""
+    net: dict[int, int] = {}
+    numbers: dict[int, str] = {}
+    for a in uow.payments.allocations(payment_id):
+        net[a.invoice_id] = net.get(a.invoice_id, 0) + a.amount_minor
+        numbers[a.invoice_id] = a.invoice_no
+    return list(net.items()), numbers
+
+
+def settle_refund(
+    uow: UnitOfWork,
+    school: School,
+    payment: Payment,
+    refund: Refund,
+    actor: Actor,
+    now: dt.datetime,
+) -> int:
+    """The one path that makes a pending refund succeed: it reopens the invoices the money
+    came back from, raises the payment's refunded total and the balance, and issues the refund
+    receipt. The caller holds the student lock and has re-read ``payment`` under lock.
+
+    Returns the new balance.
+    """
+    left = payment.amount_minor - payment.refunded_minor
+    if refund.amount_minor > left:
+        raise BusinessRuleError(
+            f"refund of {format_money(refund.amount_minor, payment.currency)} is more than what "
+            f"is left to refund ({format_money(left, payment.currency)})"
+        )
+    ordered, numbers = _net_allocations(uow, payment.id)
+    reversals_plan = plan_refund_reversal(refund.amount_minor, left, ordered)
+    if reversals_plan:
+        uow.invoices.lock([inv_id for inv_id, _ in reversals_plan])
+    receipt_no = uow.receipts.next_number(school.id, now)
+    uow.payments.add_allocations(
+        [
+            Allocation(payment.id, inv_id, -amt, refund.id, numbers[inv_id])
+            for inv_id, amt in reversals_plan
+        ],
+        now,
+    )
+    uow.payments.update_refund(
+        refund.id, now, status=RefundStatus.SUCCEEDED.value, receipt_no=receipt_no, error=None
+    )
+    uow.payments.add_refunded(payment.id, refund.amount_minor, now)
     for inv_id, amt in reversals_plan:
         uow.invoices.add_paid(inv_id, -amt, now)
-    balance = uow.balances.add(payment.student_id, school.id, amount, now)
+    balance = uow.balances.add(payment.student_id, school.id, refund.amount_minor, now)
 
     student = uow.students.get(payment.student_id)
     assert student is not None
-    original = uow.receipts.get(school.id, payment.receipt_no) if payment.receipt_no else None
     body = ReceiptBody(
         kind="refund",
         receipt_no=receipt_no,
@@ -529,35 +607,89 @@ def _refund(
         student_name=student.name,
         method=payment.method,
         currency=payment.currency,
-        amount_minor=amount,
+        amount_minor=refund.amount_minor,
         lines=tuple(ReceiptLine(f"{numbers[i]} (refusion)", a) for i, a in reversals_plan),
-        rounding_minor=rounding,
-        cash_total_minor=cash_total,
-        reason=reason,
-        original_receipt_no=original.receipt_no if original else None,
-        payment_id=pid,
+        rounding_minor=refund.rounding_minor,
+        cash_total_minor=refund.cash_total_minor,
+        reason=refund.reason,
+        original_receipt_no=payment.receipt_no,
+        payment_id=payment.id,
         staff=actor.staff,
         desk=actor.desk,
     )
-    uow.receipts.add(Receipt(school.id, receipt_no, "refund", now, body, 0, pid, refund_id))
+    uow.receipts.add(Receipt(school.id, receipt_no, "refund", now, body, 0, payment.id, refund.id))
     uow.audit.add(
         AuditEntry(
             school_id=school.id,
             action="refund.registered",
             entity="payment",
-            entity_id=pid,
+            entity_id=payment.id,
             actor=actor,
             at=now,
-            before={"refunded_minor": payment.refunded_minor, "balance_minor": balance - amount},
+            before={
+                "refunded_minor": payment.refunded_minor,
+                "balance_minor": balance - refund.amount_minor,
+            },
             after={
-                "refund_id": refund_id,
-                "amount_minor": amount,
-                "refunded_minor": payment.refunded_minor + amount,
-                "reason": reason,
+                "refund_id": refund.id,
+                "amount_minor": refund.amount_minor,
+                "refunded_minor": payment.refunded_minor + refund.amount_minor,
+                "reason": refund.reason,
                 "reopened": {numbers[i]: a for i, a in reversals_plan},
                 "receipt_no": receipt_no,
+                "balance_minor": balance,
+                "provider_ref": refund.provider_ref,
+            },
+        )
+    )
+    return balance
+
+
+def revert_refund(
+    uow: UnitOfWork,
+    school: School,
+    payment: Payment,
+    refund: Refund,
+    actor: Actor,
+    now: dt.datetime,
+    error: str,
+) -> int:
+    """A refund that had succeeded failed afterwards (the provider could not pay it out): the
+    money is back with the school, so the invoices it reopened are settled again and the
+    balance goes back down. History stays: new allocation rows, the refund marked failed."""
+    back = [a for a in uow.payments.allocations(payment.id) if a.refund_id == refund.id]
+    net: dict[int, int] = {}
+    numbers: dict[int, str] = {}
+    for a in back:
+        net[a.invoice_id] = net.get(a.invoice_id, 0) + a.amount_minor
+        numbers[a.invoice_id] = a.invoice_no
+    redo = [(i, -n) for i, n in net.items() if n < 0]
+    if redo:
+        uow.invoices.lock([i for i, _ in redo])
+    uow.payments.add_allocations(
+        [Allocation(payment.id, i, amt, refund.id, numbers[i]) for i, amt in redo], now
+    )
+    for i, amt in redo:
+        uow.invoices.add_paid(i, amt, now)
+    uow.payments.add_refunded(payment.id, -refund.amount_minor, now)
+    uow.payments.update_refund(refund.id, now, status=RefundStatus.FAILED.value, error=error[:500])
+    balance = uow.balances.add(payment.student_id, school.id, -refund.amount_minor, now)
+    uow.audit.add(
+        AuditEntry(
+            school_id=school.id,
+            action="refund.reverted",
+            entity="payment",
+            entity_id=payment.id,
+            actor=actor,
+            at=now,
+            before={"refund_status": "succeeded", "balance_minor": balance + refund.amount_minor},
+            after={
+                "refund_id": refund.id,
+                "refund_status": "failed",
+                "error": error[:500],
+                "settled_again": {numbers[i]: a for i, a in redo},
                 "balance_minor": balance,
             },
         )
     )
-    return _refund_result(uow, refund, replayed=False)
+    return balance

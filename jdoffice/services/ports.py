@@ -15,7 +15,9 @@ from typing import Protocol, Self
 from jdoffice.domain.errors import Conflict
 from jdoffice.domain.model import (
     Allocation,
+    Attempt,
     AuditEntry,
+    FlaggedConfirmation,
     Invoice,
     Payment,
     Receipt,
@@ -24,6 +26,7 @@ from jdoffice.domain.model import (
     Student,
 )
 from jdoffice.domain.search import SearchQuery
+from jdoffice.services.settings import SettingsOverride
 
 
 class DuplicateKey(Conflict):
@@ -95,6 +98,8 @@ class PaymentRepository(Protocol):
         """Insert; raises :class:`DuplicateKey` when the id is taken."""
         ...
 
+    def add_allocations(self, allocations: Sequence[Allocation], now: dt.datetime) -> None: ...
+
     def allocations(self, payment_id: str) -> list[Allocation]:
         """Every allocation row of a payment (refund reversals included), oldest first."""
         ...
@@ -103,7 +108,15 @@ class PaymentRepository(Protocol):
     def between(self, school_id: int, start: dt.datetime, end: dt.datetime) -> list[Payment]: ...
     def add_refunded(self, payment_id: str, delta_minor: int, now: dt.datetime) -> None: ...
 
+    def by_provider_ref(self, method: str, provider_ref: str) -> Payment | None: ...
     def get_refund(self, refund_id: str) -> Refund | None: ...
+    def lock_refund(self, refund_id: str) -> Refund | None: ...
+    def refund_by_provider_ref(self, gateway: str, provider_ref: str) -> Refund | None: ...
+    def update_refund(self, refund_id: str, now: dt.datetime, **fields: object) -> None:
+        """Change columns of a refund (status, provider_ref, receipt_no, error)."""
+        ...
+
+    def pending_refunds_minor(self, payment_id: str) -> int: ...
     def add_refund(self, refund: Refund, reversals: Sequence[Allocation]) -> None: ...
     def refunds_for_payment(self, payment_id: str) -> list[Refund]: ...
     def refunds_for_student(self, student_id: int) -> list[Refund]: ...
@@ -144,6 +157,66 @@ class AuditLog(Protocol):
     def for_entity(self, entity: str, entity_id: str) -> list[AuditEntry]: ...
 
 
+class AttemptRepository(Protocol):
+    def add(self, attempt: Attempt) -> None: ...
+    def get(self, attempt_id: str) -> Attempt | None: ...
+    def lock(self, attempt_id: str) -> Attempt | None: ...
+    def lock_by_provider_ref(self, gateway: str, provider_ref: str) -> Attempt | None: ...
+    def latest_for_invoice(self, invoice_id: int, gateway: str) -> Attempt | None: ...
+    def update(self, attempt_id: str, now: dt.datetime, **fields: object) -> None:
+        """Change columns of an attempt (status, provider_ref, url, expires_at, payment_id,
+        payment_ref, error, tries)."""
+        ...
+
+    def unsettled(self, school_id: int, limit: int) -> list[Attempt]:
+        """Attempts that may still turn into a payment (pending, unknown, open, processing)."""
+        ...
+
+
+class ProviderEventLog(Protocol):
+    def seen(self, gateway: str, event_id: str) -> bool: ...
+    def add(
+        self,
+        gateway: str,
+        event_id: str,
+        school_id: int | None,
+        type_: str,
+        outcome: str,
+        now: dt.datetime,
+    ) -> None:
+        """Record a handled event; raises :class:`DuplicateKey` if it was recorded meanwhile."""
+        ...
+
+    def cursor(self, school_id: int, gateway: str) -> tuple[str | None, int | None]: ...
+    def save_cursor(
+        self, school_id: int, gateway: str, event_id: str, created: int, now: dt.datetime
+    ) -> None: ...
+
+
+class FlagRepository(Protocol):
+    def add(
+        self,
+        *,
+        school_id: int | None,
+        gateway: str,
+        provider_ref: str,
+        event_id: str,
+        invoice_no: str,
+        reason: str,
+        amount_minor: int | None,
+        currency: str,
+        payload: dict[str, object] | None,
+        now: dt.datetime,
+    ) -> int: ...
+
+    def unresolved(self, school_id: int) -> list[FlaggedConfirmation]: ...
+
+
+class SettingsRepository(Protocol):
+    def get(self, school_id: int) -> SettingsOverride | None: ...
+    def save(self, school_id: int, override: SettingsOverride, now: dt.datetime) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction and the repositories that work inside it.
 
@@ -164,6 +237,14 @@ class UnitOfWork(Protocol):
     def receipts(self) -> ReceiptRepository: ...
     @property
     def audit(self) -> AuditLog: ...
+    @property
+    def attempts(self) -> AttemptRepository: ...
+    @property
+    def events(self) -> ProviderEventLog: ...
+    @property
+    def flags(self) -> FlagRepository: ...
+    @property
+    def settings(self) -> SettingsRepository: ...
 
     def write(self) -> Self:
         """Make the next ``with`` block a writing transaction (takes the write lock at once

@@ -1,0 +1,106 @@
+"""Provider keys and passwords: in the OS keyring, never in the database or a log line.
+
+Service ``jdoffice``; users ``stripe-secret-key:<school-slug>`` and
+``stripe-webhook-secret:<school-slug>``. Environment variables override the keyring for
+servers and CI (``JDOFFICE_STRIPE_SECRET_KEY``, ``JDOFFICE_STRIPE_WEBHOOK_SECRET``).
+With no usable keyring backend the program says so instead of crashing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from types import ModuleType
+
+from jdoffice.domain.errors import InvalidInput, Unavailable
+
+SERVICE = "jdoffice"
+
+#: Secret name → environment variable that overrides it.
+SECRETS = {
+    "stripe-secret-key": "JDOFFICE_STRIPE_SECRET_KEY",
+    "stripe-webhook-secret": "JDOFFICE_STRIPE_WEBHOOK_SECRET",
+}
+
+
+class KeyringUnavailable(Unavailable):
+    """No keyring backend on this machine (e.g. a server without a desktop session)."""
+
+
+def _user(name: str, school_slug: str) -> str:
+    if name not in SECRETS:
+        known = ", ".join(sorted(SECRETS))
+        raise InvalidInput(f"unknown secret {name!r} (known: {known})")
+    return f"{name}:{school_slug}"
+
+
+def _keyring() -> ModuleType:
+    import keyring
+    from keyring.backends import fail
+
+    backend = keyring.get_keyring()
+    if isinstance(backend, fail.Keyring):
+        raise KeyringUnavailable(
+            "no keyring backend on this machine: set "
+            + " / ".join(SECRETS.values())
+            + " in the environment instead"
+        )
+    return keyring
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """A secret value that never shows itself in a repr, a log line or a traceback."""
+
+    value: str = ""
+
+    def __repr__(self) -> str:
+        return "Secret(****)" if self.value else "Secret()"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+
+def get_secret(name: str, school_slug: str) -> Secret:
+    """The secret from the environment, else from the keyring; empty when not set."""
+    user = _user(name, school_slug)
+    env = os.environ.get(SECRETS[name], "").strip()
+    if env:
+        return Secret(env)
+    try:
+        kr = _keyring()
+        value = kr.get_password(SERVICE, user)
+    except KeyringUnavailable:
+        return Secret()
+    except Exception as exc:  # keyring backends raise their own types
+        raise KeyringUnavailable(f"the keyring could not be read ({type(exc).__name__})") from None
+    return Secret(value or "")
+
+
+def set_secret(name: str, school_slug: str, value: str) -> None:
+    user = _user(name, school_slug)
+    value = value.strip()
+    if not value:
+        raise InvalidInput("the secret is empty")
+    if any(c.isspace() for c in value):
+        raise InvalidInput("the secret contains white space; paste the key alone")
+    kr = _keyring()
+    try:
+        kr.set_password(SERVICE, user, value)
+    except Exception as exc:
+        raise KeyringUnavailable(
+            f"the keyring could not be written ({type(exc).__name__})"
+        ) from None
+
+
+def delete_secret(name: str, school_slug: str) -> None:
+    user = _user(name, school_slug)
+    kr = _keyring()
+    try:
+        kr.delete_password(SERVICE, user)
+    except Exception as exc:
+        raise KeyringUnavailable(
+            f"the keyring could not be changed ({type(exc).__name__})"
+        ) from None

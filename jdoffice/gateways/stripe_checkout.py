@@ -1,0 +1,402 @@
+"""Stripe: one Checkout Session per attempt, shown as a QR code at the desk.
+
+Facts this module relies on (stripe-python 16):
+
+* ``StripeClient`` needs ``HTTPXClient(allow_sync_methods=True)`` for sync calls and
+  ``max_network_retries`` to retry at all; ``base_addresses={"api": …}`` points it elsewhere
+  (``JDOFFICE_STRIPE_API_BASE``, e.g. a local stand-in in tests).
+* A Checkout Session expires 30 min – 24 h ahead; Payment Links cannot expire by time, so they
+  are wrong for one invoice. ``sessions.expire`` cancels an open session.
+* ``checkout.session.completed`` with ``payment_status != "paid"`` is not a payment yet
+  (asynchronous methods settle later: ``async_payment_succeeded`` / ``_failed``).
+* ``charge.refunded`` carries the cumulative ``amount_refunded`` and the charge's refunds.
+* Webhook signatures are HMAC-SHA256 over ``"{t}.{raw body}"``, checked with a 300 s tolerance.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any, cast
+
+import stripe
+
+from jdoffice.domain.model import UTC
+from jdoffice.services.gateways import (
+    Capabilities,
+    Checkout,
+    CheckoutRequest,
+    CheckoutStatus,
+    Confirmation,
+    InvalidSignature,
+    ProviderError,
+    ProviderEvent,
+    ProviderRefused,
+    RefundNotice,
+    RefundState,
+)
+
+NAME = "stripe"
+SIGNATURE_TOLERANCE_S = 300
+PAYMENT_METHOD_TYPES = ("card", "mobilepay")
+
+#: Event types jdoffice acts on; every other type is acknowledged and ignored.
+HANDLED_EVENTS = frozenset(
+    {
+        "checkout.session.completed",
+        "checkout.session.async_payment_succeeded",
+        "checkout.session.async_payment_failed",
+        "checkout.session.expired",
+        "charge.refunded",
+        "refund.created",
+        "refund.updated",
+        "refund.failed",
+    }
+)
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    """A StripeObject (or dict) as plain JSON-able dicts; StripeObject has no ``.get()``."""
+    if isinstance(obj, stripe.StripeObject):
+        return obj.to_dict(recursive=True)
+    if isinstance(obj, dict):
+        return obj
+    raise TypeError(f"unexpected Stripe payload {type(obj).__name__}")
+
+
+def _ref(value: Any) -> str | None:
+    """An expandable field: an id string, an expanded object with an id, or nothing."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        v = value.get("id")
+        return str(v) if v else None
+    return None
+
+
+def session_confirmation(session: Mapping[str, Any]) -> Confirmation:
+    """What a Checkout Session says, as a confirmation to be checked."""
+    status = session.get("status")
+    payment_status = session.get("payment_status")
+    if payment_status in ("paid", "no_payment_required") and status == "complete":
+        state = CheckoutStatus.PAID
+    elif status == "expired":
+        state = CheckoutStatus.EXPIRED
+    elif status == "complete":
+        state = CheckoutStatus.PROCESSING  # completed, asynchronous payment still settling
+    else:
+        state = CheckoutStatus.OPEN
+    meta = session.get("metadata") or {}
+    amount = session.get("amount_total")
+    currency = session.get("currency")
+    return Confirmation(
+        gateway=NAME,
+        provider_ref=str(session.get("id") or ""),
+        status=state,
+        amount_minor=int(amount) if isinstance(amount, int) else None,
+        currency=str(currency).upper() if currency else None,
+        livemode=bool(session.get("livemode")),
+        payment_ref=_ref(session.get("payment_intent")),
+        attempt_id=session.get("client_reference_id") or meta.get("attempt_id"),
+        school_slug=meta.get("school"),
+        invoice_no=meta.get("invoice_no"),
+        student_no=meta.get("student_no"),
+        raw=dict(session),
+    )
+
+
+def _refund_state(status: str | None) -> RefundState:
+    if status == "succeeded":
+        return RefundState.SUCCEEDED
+    if status in ("failed", "canceled"):
+        return RefundState.FAILED
+    return RefundState.PENDING
+
+
+def refund_notice(refund: Mapping[str, Any], payment_ref: str | None = None) -> RefundNotice:
+    meta = refund.get("metadata") or {}
+    return RefundNotice(
+        gateway=NAME,
+        refund_ref=str(refund.get("id") or ""),
+        payment_ref=payment_ref or _ref(refund.get("payment_intent")) or "",
+        amount_minor=int(refund.get("amount") or 0),
+        currency=str(refund.get("currency") or "").upper(),
+        state=_refund_state(refund.get("status")),
+        our_refund_id=meta.get("refund_id"),
+        reason=str(meta.get("reason") or refund.get("reason") or ""),
+    )
+
+
+def parse_event(event: Mapping[str, Any]) -> ProviderEvent:
+    """Turn an event object (webhook body or ``GET /v1/events`` entry) into a ProviderEvent."""
+    try:
+        event_id = str(event["id"])
+        etype = str(event["type"])
+        obj = event["data"]["object"]
+    except (KeyError, TypeError) as exc:
+        raise InvalidSignature(f"malformed Stripe event: missing {exc}") from None
+    if not isinstance(obj, dict):
+        raise InvalidSignature("malformed Stripe event: data.object is not an object")
+    confirmation = None
+    refunds: tuple[RefundNotice, ...] = ()
+    school = None
+    if etype.startswith("checkout.session."):
+        confirmation = session_confirmation(obj)
+        if etype == "checkout.session.async_payment_failed":
+            confirmation = _with_status(confirmation, CheckoutStatus.FAILED)
+        elif etype == "checkout.session.async_payment_succeeded":
+            confirmation = _with_status(confirmation, CheckoutStatus.PAID)
+        school = confirmation.school_slug
+    elif etype == "charge.refunded":
+        pi = _ref(obj.get("payment_intent"))
+        listed = (obj.get("refunds") or {}).get("data") or []
+        refunds = tuple(refund_notice(r, pi) for r in listed if isinstance(r, dict))
+        school = (obj.get("metadata") or {}).get("school")
+    elif etype.startswith("refund."):
+        refunds = (refund_notice(obj),)
+        school = (obj.get("metadata") or {}).get("school")
+    return ProviderEvent(
+        gateway=NAME,
+        event_id=event_id,
+        type=etype,
+        created=int(event.get("created") or 0),
+        livemode=bool(event.get("livemode")),
+        confirmation=confirmation,
+        refunds=refunds,
+        school_slug=school,
+    )
+
+
+def _with_status(c: Confirmation, status: CheckoutStatus) -> Confirmation:
+    from dataclasses import replace
+
+    return replace(c, status=status)
+
+
+class StripeGateway:
+    """Stripe Checkout behind the gateway contract."""
+
+    name = NAME
+    capabilities = Capabilities(
+        online=True, refunds=True, partial_refunds=True, webhooks=True, events=True
+    )
+
+    def __init__(
+        self,
+        secret_key: str,
+        *,
+        webhook_secret: str = "",
+        api_base: str | None = None,
+        timeout_seconds: float = 15.0,
+        max_network_retries: int = 2,
+    ) -> None:
+        if not secret_key:
+            raise ProviderRefused(
+                "no Stripe secret key for this school: `jdoffice keys set stripe-secret-key` "
+                "or JDOFFICE_STRIPE_SECRET_KEY"
+            )
+        kwargs: dict[str, Any] = {}
+        if api_base:
+            kwargs["base_addresses"] = {"api": api_base}
+        self._client = stripe.StripeClient(
+            secret_key,
+            http_client=stripe.HTTPXClient(allow_sync_methods=True, timeout=timeout_seconds),
+            max_network_retries=max_network_retries,
+            **kwargs,
+        )
+        self._webhook_secret = webhook_secret
+
+    # -- starting and cancelling -------------------------------------------------------------
+
+    def checkout_params(self, request: CheckoutRequest) -> dict[str, Any]:
+        meta = {
+            "attempt_id": request.attempt_id,
+            "school": request.school_slug,
+            "invoice_no": request.invoice_no,
+            "student_no": request.student_no,
+        }
+        params: dict[str, Any] = {
+            "mode": "payment",
+            "client_reference_id": request.attempt_id,
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": request.currency.lower(),
+                        "unit_amount": request.amount_minor,
+                        "product_data": {
+                            "name": f"{request.school_name}: faktura {request.invoice_no}",
+                            "description": request.invoice_text[:250] or request.invoice_no,
+                        },
+                    },
+                }
+            ],
+            "payment_method_types": list(PAYMENT_METHOD_TYPES),
+            "expires_at": int(request.expires_at.timestamp()),
+            "locale": request.locale,
+            "success_url": request.success_url,
+            "metadata": meta,
+            "payment_intent_data": {
+                "metadata": meta,
+                "description": f"{request.school_name} – {request.invoice_no} – {request.student_name}",
+            },
+        }
+        if request.student_email:
+            params["customer_email"] = request.student_email
+        return params
+
+    def start(self, params: Mapping[str, Any], idempotency_key: str) -> Checkout:
+        session = _plain(
+            self._call(
+                lambda: self._client.v1.checkout.sessions.create(
+                    params=cast(Any, dict(params)), options={"idempotency_key": idempotency_key}
+                )
+            )
+        )
+        url = session.get("url")
+        if not url:
+            raise ProviderRefused("Stripe returned a session without a URL")
+        return Checkout(
+            provider_ref=str(session["id"]),
+            url=str(url),
+            expires_at=dt.datetime.fromtimestamp(int(session["expires_at"]), UTC),
+            status=session_confirmation(session).status,
+        )
+
+    def fetch(self, provider_ref: str) -> Confirmation:
+        session = self._call(lambda: self._client.v1.checkout.sessions.retrieve(provider_ref))
+        return session_confirmation(_plain(session))
+
+    def cancel(self, provider_ref: str) -> Confirmation:
+        try:
+            session = self._call(lambda: self._client.v1.checkout.sessions.expire(provider_ref))
+        except ProviderRefused:
+            # Only an open session can be expired; say what it is now instead.
+            return self.fetch(provider_ref)
+        return session_confirmation(_plain(session))
+
+    # -- refunds -------------------------------------------------------------------------------
+
+    def refund(
+        self,
+        payment_ref: str,
+        amount_minor: int,
+        *,
+        idempotency_key: str,
+        reason: str,
+        metadata: Mapping[str, str],
+    ) -> RefundNotice:
+        params: dict[str, Any] = {
+            "payment_intent": payment_ref,
+            "amount": amount_minor,
+            "metadata": {**metadata, "reason": reason[:450]},
+        }
+        refund = self._call(
+            lambda: self._client.v1.refunds.create(
+                params=cast(Any, params), options={"idempotency_key": idempotency_key}
+            )
+        )
+        return refund_notice(_plain(refund), payment_ref)
+
+    # -- notifications ---------------------------------------------------------------------------
+
+    def verify_event(self, payload: bytes, signature_header: str) -> ProviderEvent:
+        if not self._webhook_secret:
+            raise InvalidSignature("no webhook secret is configured for this school")
+        try:
+            stripe.WebhookSignature.verify_header(
+                payload.decode("utf-8"),
+                signature_header,
+                self._webhook_secret,
+                tolerance=SIGNATURE_TOLERANCE_S,
+            )
+        except stripe.SignatureVerificationError as exc:
+            raise InvalidSignature(f"bad Stripe signature: {exc.user_message or exc}") from None
+        except UnicodeDecodeError:
+            raise InvalidSignature("webhook body is not UTF-8") from None
+        try:
+            event = json.loads(payload)
+        except ValueError:
+            raise InvalidSignature("webhook body is not JSON") from None
+        if not isinstance(event, dict):
+            raise InvalidSignature("webhook body is not a JSON object")
+        return parse_event(event)
+
+    def events_after(
+        self, last_event_id: str | None, created_gte: int | None
+    ) -> Iterator[ProviderEvent]:
+        """Every event newer than ``last_event_id``, oldest first.
+
+        Stripe lists newest first; ``ending_before`` pages towards newer events, so the walk
+        starts at the cursor and pages forward until ``has_more`` is false.
+        """
+        params: dict[str, Any] = {"limit": 100, "types": sorted(HANDLED_EVENTS)}
+        if last_event_id:
+            params["ending_before"] = last_event_id
+        elif created_gte is not None:
+            params["created"] = {"gte": created_gte}
+        pages = 0
+        while True:
+            page = _plain(
+                self._call(lambda: self._client.v1.events.list(params=cast(Any, dict(params))))
+            )
+            data = [e for e in page.get("data", []) if isinstance(e, dict)]
+            if last_event_id or "ending_before" in params:
+                # Pages going forward in time: each page is newest-first, read it backwards.
+                for e in reversed(data):
+                    yield parse_event(e)
+                if not page.get("has_more") or not data:
+                    return
+                params["ending_before"] = data[0]["id"]
+                params.pop("created", None)
+            else:
+                # First sync: page backwards from now, then deliver oldest first.
+                collected = list(data)
+                while page.get("has_more") and data and pages < 1000:
+                    pages += 1
+                    params["starting_after"] = data[-1]["id"]
+                    page = _plain(
+                        self._call(
+                            lambda: self._client.v1.events.list(params=cast(Any, dict(params)))
+                        )
+                    )
+                    data = [e for e in page.get("data", []) if isinstance(e, dict)]
+                    collected.extend(data)
+                for e in reversed(collected):
+                    yield parse_event(e)
+                return
+            pages += 1
+            if pages > 1000:
+                return
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _call(fn: Any) -> Any:
+        try:
+            return fn()
+        except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
+            raise ProviderError(f"Stripe is unreachable: {_message(exc)}") from None
+        except stripe.APIError as exc:
+            raise ProviderError(f"Stripe had a problem: {_message(exc)}") from None
+        except stripe.AuthenticationError:
+            raise ProviderRefused(
+                "Stripe refused the API key (check the key in the keyring)"
+            ) from None
+        except stripe.PermissionError:
+            raise ProviderRefused(
+                "the Stripe key may not do this (a restricted key needs Checkout Sessions, "
+                "Refunds and Events)"
+            ) from None
+        except stripe.IdempotencyError as exc:
+            raise ProviderRefused(f"Stripe idempotency conflict: {_message(exc)}") from None
+        except stripe.StripeError as exc:
+            raise ProviderRefused(f"Stripe refused: {_message(exc)}") from None
+
+
+def _message(exc: stripe.StripeError) -> str:
+    # Never the raw request: it may echo headers. The user message is safe to show.
+    return (exc.user_message or type(exc).__name__)[:300]
