@@ -485,6 +485,18 @@ class SqlPayments(_Repo):
             .execution_options(synchronize_session=False)
         )
 
+    def pending_refunds(self, school_id: int, gateway: str) -> list[Refund]:
+        rows = self.s.scalars(
+            select(RefundRow)
+            .where(
+                RefundRow.school_id == school_id,
+                RefundRow.gateway == gateway,
+                RefundRow.status == RefundStatus.PENDING.value,
+            )
+            .order_by(RefundRow.created_at)
+        )
+        return [_refund(r) for r in rows]
+
     def pending_refunds_minor(self, payment_id: str) -> int:
         return int(
             self.s.scalar(

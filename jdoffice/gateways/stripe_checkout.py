@@ -301,6 +301,10 @@ class StripeGateway:
         )
         return refund_notice(_plain(refund), payment_ref)
 
+    def fetch_refund(self, refund_ref: str) -> RefundNotice:
+        refund = self._call(lambda: self._client.v1.refunds.retrieve(refund_ref))
+        return refund_notice(_plain(refund))
+
     # -- notifications ---------------------------------------------------------------------------
 
     def verify_event(self, payload: bytes, signature_header: str) -> ProviderEvent:

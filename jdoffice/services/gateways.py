@@ -182,6 +182,8 @@ class OnlineGateway(Gateway, Protocol):
         metadata: Mapping[str, str],
     ) -> RefundNotice: ...
 
+    def fetch_refund(self, refund_ref: str) -> RefundNotice: ...
+
     def verify_event(self, payload: bytes, signature_header: str) -> ProviderEvent:
         """Check the signature on the raw body and parse it.
 

@@ -423,58 +423,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("student_payment_allocations", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_student_payment_allocations_refund_id"))
-        batch_op.drop_index(batch_op.f("ix_student_payment_allocations_payment_id"))
-        batch_op.drop_index(batch_op.f("ix_student_payment_allocations_invoice_id"))
-
     op.drop_table("student_payment_allocations")
-    with op.batch_alter_table("receipts", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_receipts_updated_at"))
-        batch_op.drop_index("ix_receipts_school_id_issued_at")
-        batch_op.drop_index(batch_op.f("ix_receipts_refund_id"))
-        batch_op.drop_index(batch_op.f("ix_receipts_payment_id"))
-
     op.drop_table("receipts")
-    with op.batch_alter_table("student_refunds", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_student_refunds_updated_at"))
-        batch_op.drop_index(batch_op.f("ix_student_refunds_student_id"))
-        batch_op.drop_index("ix_student_refunds_school_id_created_at")
-        batch_op.drop_index(batch_op.f("ix_student_refunds_payment_id"))
-
     op.drop_table("student_refunds")
-    with op.batch_alter_table("student_search_terms", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_student_search_terms_student_id"))
-
     op.drop_table("student_search_terms")
-    with op.batch_alter_table("student_payments", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_student_payments_updated_at"))
-        batch_op.drop_index(batch_op.f("ix_student_payments_student_id"))
-        batch_op.drop_index("ix_student_payments_school_id_created_at")
-
     op.drop_table("student_payments")
-    with op.batch_alter_table("student_invoices", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_student_invoices_updated_at"))
-        batch_op.drop_index("ix_student_invoices_student_id_due_date")
-
     op.drop_table("student_invoices")
-    with op.batch_alter_table("student_balances", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_student_balances_updated_at"))
-        batch_op.drop_index(batch_op.f("ix_student_balances_school_id"))
-
     op.drop_table("student_balances")
-    with op.batch_alter_table("students", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_students_updated_at"))
-        batch_op.drop_index("ix_students_school_id_last_name_first_name")
-
     op.drop_table("students")
     op.drop_table("receipt_counters")
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.drop_index("ix_audit_log_entity_entity_id")
-        batch_op.drop_index(batch_op.f("ix_audit_log_at"))
-
     op.drop_table("audit_log")
-    with op.batch_alter_table("schools", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_schools_updated_at"))
-
     op.drop_table("schools")

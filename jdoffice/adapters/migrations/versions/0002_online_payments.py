@@ -204,20 +204,8 @@ def downgrade() -> None:
     with op.batch_alter_table("student_payments", schema=None) as batch_op:
         batch_op.drop_column("provider_ref")
 
-    with op.batch_alter_table("online_payment_attempts", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_online_payment_attempts_updated_at"))
-        batch_op.drop_index("ix_online_payment_attempts_status_updated_at")
-        batch_op.drop_index(batch_op.f("ix_online_payment_attempts_payment_id"))
-        batch_op.drop_index("ix_online_payment_attempts_invoice_id_status")
-
     op.drop_table("online_payment_attempts")
     op.drop_table("school_payment_settings")
     op.drop_table("provider_cursors")
-    with op.batch_alter_table("processed_provider_events", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_processed_provider_events_received_at"))
-
     op.drop_table("processed_provider_events")
-    with op.batch_alter_table("flagged_confirmations", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_flagged_confirmations_school_id"))
-
     op.drop_table("flagged_confirmations")
