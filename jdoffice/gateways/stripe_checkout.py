@@ -23,6 +23,7 @@ from typing import Any, cast
 import stripe
 
 from jdoffice.domain.model import UTC
+from jdoffice.gateways.registry import GatewayConfig
 from jdoffice.services.gateways import (
     Capabilities,
     Checkout,
@@ -143,6 +144,7 @@ def parse_event(event: Mapping[str, Any]) -> ProviderEvent:
     confirmation = None
     refunds: tuple[RefundNotice, ...] = ()
     school = None
+    payment_ref: str | None = None
     if etype.startswith("checkout.session."):
         confirmation = session_confirmation(obj)
         if etype == "checkout.session.async_payment_failed":
@@ -151,12 +153,15 @@ def parse_event(event: Mapping[str, Any]) -> ProviderEvent:
             confirmation = _with_status(confirmation, CheckoutStatus.PAID)
         school = confirmation.school_slug
     elif etype == "charge.refunded":
-        pi = _ref(obj.get("payment_intent"))
+        # Since API 2022-11-15 a charge carries its refunds only when expanded; without them
+        # the service asks for the payment's refunds (``refunds_for``).
+        payment_ref = _ref(obj.get("payment_intent"))
         listed = (obj.get("refunds") or {}).get("data") or []
-        refunds = tuple(refund_notice(r, pi) for r in listed if isinstance(r, dict))
+        refunds = tuple(refund_notice(r, payment_ref) for r in listed if isinstance(r, dict))
         school = (obj.get("metadata") or {}).get("school")
     elif etype.startswith("refund."):
         refunds = (refund_notice(obj),)
+        payment_ref = refunds[0].payment_ref or None
         school = (obj.get("metadata") or {}).get("school")
     return ProviderEvent(
         gateway=NAME,
@@ -167,6 +172,7 @@ def parse_event(event: Mapping[str, Any]) -> ProviderEvent:
         confirmation=confirmation,
         refunds=refunds,
         school_slug=school,
+        payment_ref=payment_ref,
     )
 
 
@@ -234,7 +240,9 @@ class StripeGateway:
                     },
                 }
             ],
-            "payment_method_types": list(PAYMENT_METHOD_TYPES),
+            # API 2026-09-30 replaced payment_method_types with this filter; methods that do
+            # not fit the currency are dropped instead of failing the session.
+            "allowed_payment_method_types": list(PAYMENT_METHOD_TYPES),
             "expires_at": int(request.expires_at.timestamp()),
             "locale": request.locale,
             "success_url": request.success_url,
@@ -300,6 +308,16 @@ class StripeGateway:
             )
         )
         return refund_notice(_plain(refund), payment_ref)
+
+    def refunds_for(self, payment_ref: str) -> list[RefundNotice]:
+        page = _plain(
+            self._call(
+                lambda: self._client.v1.refunds.list(
+                    params={"payment_intent": payment_ref, "limit": 100}
+                )
+            )
+        )
+        return [refund_notice(r, payment_ref) for r in page.get("data", []) if isinstance(r, dict)]
 
     def fetch_refund(self, refund_ref: str) -> RefundNotice:
         refund = self._call(lambda: self._client.v1.refunds.retrieve(refund_ref))
@@ -404,3 +422,14 @@ class StripeGateway:
 def _message(exc: stripe.StripeError) -> str:
     # Never the raw request: it may echo headers. The user message is safe to show.
     return (exc.user_message or type(exc).__name__)[:300]
+
+
+def create(config: GatewayConfig) -> StripeGateway:
+    """Entry-point factory (``jdoffice.gateways: stripe``)."""
+    return StripeGateway(
+        config.secret_key,
+        webhook_secret=config.webhook_secret,
+        api_base=config.api_base,
+        timeout_seconds=config.timeout_seconds,
+        max_network_retries=config.max_network_retries,
+    )

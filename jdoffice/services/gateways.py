@@ -148,6 +148,9 @@ class ProviderEvent:
     confirmation: Confirmation | None = None
     refunds: tuple[RefundNotice, ...] = ()
     school_slug: str | None = None
+    #: The provider payment a refund event is about (to fetch its refunds when the event
+    #: does not list them).
+    payment_ref: str | None = None
 
 
 @runtime_checkable
@@ -183,6 +186,10 @@ class OnlineGateway(Gateway, Protocol):
     ) -> RefundNotice: ...
 
     def fetch_refund(self, refund_ref: str) -> RefundNotice: ...
+
+    def refunds_for(self, payment_ref: str) -> list[RefundNotice]:
+        """Every refund of a provider payment."""
+        ...
 
     def verify_event(self, payload: bytes, signature_header: str) -> ProviderEvent:
         """Check the signature on the raw body and parse it.

@@ -178,9 +178,7 @@ def start_online_payment(
                 student_email=student.email,
                 amount_minor=owed,
                 currency=locked.currency,
-                expires_at=(when + dt.timedelta(minutes=settings.checkout_expiry_minutes)).replace(
-                    microsecond=0
-                ),
+                expires_at=_expiry(when, settings.checkout_expiry_minutes),
                 success_url=settings.success_url,
                 cancel_url=settings.success_url,
                 mode=settings.mode,
@@ -209,6 +207,12 @@ def start_online_payment(
         uow.commit()
 
     return _send(uow, school, gateway, attempt, actor)
+
+
+def _expiry(now: dt.datetime, minutes: int) -> dt.datetime:
+    # A minute of margin: Stripe measures "at least 30 minutes ahead" on its own clock, after
+    # the request has travelled.
+    return (now + dt.timedelta(minutes=minutes, seconds=60)).replace(microsecond=0)
 
 
 def _reusable(a: Attempt, owed: int, now: dt.datetime) -> bool:
@@ -602,15 +606,19 @@ def _audit(
 # --- events: webhook and catch-up ----------------------------------------------------------------
 
 
-def handle_event(uow: UnitOfWork, gateway_name: str, event: ProviderEvent) -> str:
+def handle_event(uow: UnitOfWork, gateway: OnlineGateway, event: ProviderEvent) -> str:
     """Apply one verified provider event. Returns the outcome (applied, duplicate, …)."""
+    gateway_name = gateway.name
     if event_seen(uow, gateway_name, event.event_id):
         return "duplicate"
     if event.confirmation is not None:
         return finalize(uow, gateway_name, event.confirmation, event=event).outcome
-    if event.refunds:
+    notices = list(event.refunds)
+    if not notices and event.type == "charge.refunded" and event.payment_ref:
+        notices = gateway.refunds_for(event.payment_ref)
+    if notices:
         outcomes = [
-            apply_refund_notice(uow, gateway_name, notice, event=None) for notice in event.refunds
+            apply_refund_notice(uow, gateway_name, notice, event=None) for notice in notices
         ]
         outcome = _summarize(outcomes)
         _record_event_only(uow, gateway_name, event, outcome)
@@ -680,7 +688,7 @@ def sync_payments(
         if school_of_event is not None and school_of_event != school.slug:
             outcome = "ignored"
         else:
-            outcome = handle_event(uow, gateway.name, ev)
+            outcome = handle_event(uow, gateway, ev)
         result = dataclasses.replace(
             result,
             events_checked=result.events_checked + 1,

@@ -423,6 +423,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # A dropped table takes its indexes with it. Dropping an index first fails on
+    # MySQL/MariaDB when a foreign key needs it (error 1553), so tables go in one step.
     op.drop_table("student_payment_allocations")
     op.drop_table("receipts")
     op.drop_table("student_refunds")

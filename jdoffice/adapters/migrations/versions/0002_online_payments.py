@@ -195,6 +195,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # A dropped table takes its indexes with it. Dropping an index first fails on
+    # MySQL/MariaDB when a foreign key needs it (error 1553), so tables go in one step.
     op.drop_index("uq_student_refunds_gateway_provider_ref", table_name="student_refunds")
     with op.batch_alter_table("student_refunds", schema=None) as batch_op:
         batch_op.drop_column("error")

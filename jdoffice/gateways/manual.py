@@ -1,0 +1,28 @@
+"""Payments staff take at the counter: cash, bank transfer, MobilePay at the desk.
+
+They are final at once: the desk registers them through the same service path that turns an
+online confirmation into a payment (``jdoffice.services.payments.apply_payment``).
+"""
+
+from __future__ import annotations
+
+from jdoffice.services.gateways import Capabilities, ManualGatewayInfo
+
+CASH = ManualGatewayInfo(
+    name="cash",
+    label_da="Kontant",
+    label_en="Cash",
+    capabilities=Capabilities(instant=True, cash=True),
+)
+BANK = ManualGatewayInfo(
+    name="bank",
+    label_da="Bankoverførsel",
+    label_en="Bank transfer",
+    capabilities=Capabilities(instant=True),
+)
+MOBILEPAY = ManualGatewayInfo(
+    name="mobilepay",
+    label_da="MobilePay",
+    label_en="MobilePay",
+    capabilities=Capabilities(instant=True),
+)
