@@ -270,6 +270,12 @@ def _register(
             raise BusinessRuleError(
                 f"invoice {inv.invoice_no} is in {inv.currency}, the desk takes {school.currency}"
             )
+        if invoice is not None and inv.cancelled:
+            raise BusinessRuleError(f"invoice {inv.invoice_no} is cancelled")
+        if invoice is not None and inv.outstanding_minor == 0:
+            # Even with a credit allowed: money for an invoice another desk has just settled
+            # would otherwise be recorded a second time, as credit (DESIGN.md §6).
+            raise BusinessRuleError(f"invoice {inv.invoice_no} is already paid")
     cash = None
     if method is ManualMethod.CASH:
         cash = settle_cash(amount_minor, tendered_minor, school.currency)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -139,6 +140,7 @@ def get_receipt(
                     )
                 )
                 uow.commit()
+                return dataclasses.replace(receipt, copies_printed=copies)
             return receipt
 
     return retrying(attempt)

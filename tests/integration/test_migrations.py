@@ -1,0 +1,119 @@
+"""The Alembic migrations on every backend: from empty to head, idempotent, matching the models,
+and reversible."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect
+
+from jdoffice.adapters import db
+from jdoffice.adapters.orm import Base
+from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
+from jdoffice.domain.model import UTC
+from jdoffice.services.ports import NewSchool
+from tests import conftest
+from tests.conftest import BACKENDS
+
+MODEL_TABLES = set(Base.metadata.tables)
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_engine(
+    request: pytest.FixtureRequest, fresh_database_factory: Callable[[str], conftest.TestDatabase]
+) -> Iterator[Engine]:
+    """An engine on a new, empty database of each backend."""
+    engine = db.make_engine(fresh_database_factory(request.param).url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
+def columns(engine: Engine) -> dict[str, list[tuple[str, str, bool]]]:
+    """Every table's columns as ``(name, type, nullable)``; type objects do not compare."""
+    inspector = inspect(engine)
+    return {
+        t: [(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(t)]
+        for t in MODEL_TABLES
+    }
+
+
+def schema_differences(engine: Engine) -> list[Any]:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": True}
+        )
+        return list(compare_metadata(context, Base.metadata))
+
+
+def test_upgrade_from_empty_reaches_head(empty_engine: Engine) -> None:
+    assert db.current_revision(empty_engine) is None
+    assert tables(empty_engine) == set()
+
+    db.upgrade(empty_engine)
+
+    head = db.head_revision(empty_engine)
+    assert head is not None
+    assert db.current_revision(empty_engine) == head
+    assert tables(empty_engine) == MODEL_TABLES | {"alembic_version"}
+
+
+def test_upgrading_twice_changes_nothing(empty_engine: Engine) -> None:
+    db.upgrade(empty_engine)
+    uow = SqlAlchemyUnitOfWork(empty_engine)
+    with uow.write():
+        uow.schools.add(NewSchool(slug="kept", name="Kept Køreskole"), dt.datetime.now(UTC))
+        uow.commit()
+    before = columns(empty_engine)
+
+    db.upgrade(empty_engine)
+
+    assert db.current_revision(empty_engine) == db.head_revision(empty_engine)
+    assert columns(empty_engine) == before
+    with uow:
+        school = uow.schools.get_by_slug("kept")
+    assert school is not None
+    assert school.name == "Kept Køreskole"
+
+
+def test_migrated_schema_matches_the_models(empty_engine: Engine) -> None:
+    db.upgrade(empty_engine)
+
+    assert schema_differences(empty_engine) == []
+
+
+def test_downgrade_to_base_and_up_again(empty_engine: Engine) -> None:
+    db.upgrade(empty_engine)
+
+    command.downgrade(db.alembic_config(empty_engine), "base")
+
+    assert db.current_revision(empty_engine) is None
+    assert tables(empty_engine) <= {"alembic_version"}
+
+    db.upgrade(empty_engine)
+
+    assert db.current_revision(empty_engine) == db.head_revision(empty_engine)
+    assert tables(empty_engine) == MODEL_TABLES | {"alembic_version"}
+    assert schema_differences(empty_engine) == []
+
+
+def test_the_schema_comparison_notices_a_missing_index(empty_engine: Engine) -> None:
+    db.upgrade(empty_engine)
+    on_table = " ON schools" if empty_engine.dialect.name in ("mysql", "mariadb") else ""
+    with empty_engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP INDEX ix_schools_updated_at{on_table}")
+
+    differences = schema_differences(empty_engine)
+
+    assert [(d[0], d[1].name) for d in differences] == [("add_index", "ix_schools_updated_at")]

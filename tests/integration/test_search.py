@@ -1,0 +1,236 @@
+"""Finding students by name, phone, student number and e-mail, on every backend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import Engine
+
+from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
+from jdoffice.domain.errors import InvalidInput
+from jdoffice.domain.model import Student
+from jdoffice.services.queries import MAX_SEARCH_LIMIT, search_students
+from tests.conftest import SchoolKit
+from tests.integration.helpers import Desk, assert_balance_consistent, other_school
+
+
+@dataclass
+class Students:
+    soren: Student
+    aase: Student
+    bjorn: Student
+    mette: Student
+    mette_olsen: Student
+    lars_hansen: Student
+    phone_plus45: Student
+    phone_plain: Student
+    number_1234: Student
+    number_12345: Student
+
+
+@pytest.fixture
+def students(kit: SchoolKit) -> Students:
+    return Students(
+        soren=kit.student("Søren", "Jensen", email="soren.j@example.dk"),
+        aase=kit.student("Åse", "Ærø"),
+        bjorn=kit.student("Bjørn", "Østergaard", email="kontakt@bjoernmail.dk"),
+        mette=kit.student("Mette", "Hansen", email="mette.hansen@example.dk"),
+        mette_olsen=kit.student("Mette", "Olsen"),
+        lars_hansen=kit.student("Lars", "Hansen"),
+        phone_plus45=kit.student("Ida", "Kjær", phone="+45 21 34 56 78"),
+        phone_plain=kit.student("Ib", "Nørgaard", phone="21345679"),
+        number_1234=kit.student("Karen", "Blixen", student_no="1234"),
+        number_12345=kit.student("Niels", "Bohr", student_no="12345", phone="12341234"),
+    )
+
+
+def names(uow: SqlAlchemyUnitOfWork, kit: SchoolKit, text: str, limit: int = 20) -> list[str]:
+    return [h.name for h in search_students(uow, kit.school, text, limit)]
+
+
+@pytest.mark.parametrize("query", ["soren", "soeren", "Søren", "SØREN", "sø", "Jensen"])
+def test_soren_is_found_however_his_name_is_spelled(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students, query: str
+) -> None:
+    assert names(uow, kit, query) == ["Søren Jensen"]
+
+
+@pytest.mark.parametrize("query", ["aero", "ærø", "AERØ", "aeroe"])
+def test_aero_is_found_with_and_without_danish_letters(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students, query: str
+) -> None:
+    assert names(uow, kit, query) == ["Åse Ærø"]
+
+
+@pytest.mark.parametrize("query", ["aase", "ase", "åse", "ÅSE"])
+def test_aase_is_found_by_aa_and_by_a(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students, query: str
+) -> None:
+    assert names(uow, kit, query) == ["Åse Ærø"]
+
+
+@pytest.mark.parametrize("query", ["oster", "øster", "oester", "Østergaard", "bjorn", "bjørn"])
+def test_ostergaard_is_found_with_and_without_danish_letters(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students, query: str
+) -> None:
+    assert names(uow, kit, query) == ["Bjørn Østergaard"]
+
+
+@pytest.mark.parametrize("query", ["21345678", "+45 21 34 56 78", "4521345678", "2134 5678"])
+def test_a_phone_number_is_found_however_it_is_typed(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students, query: str
+) -> None:
+    assert names(uow, kit, query) == ["Ida Kjær"]
+
+
+@pytest.mark.parametrize("query", ["21345679", "+45 21 34 56 79", "+4521345679", "4521345679"])
+def test_a_phone_stored_without_country_code_is_found_with_it(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students, query: str
+) -> None:
+    assert names(uow, kit, query) == ["Ib Nørgaard"]
+
+
+def test_the_beginning_of_a_phone_number_finds_every_student_with_it(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students
+) -> None:
+    assert sorted(names(uow, kit, "21 34")) == ["Ib Nørgaard", "Ida Kjær"]
+
+
+def test_an_exact_student_number_comes_first(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students
+) -> None:
+    hits = search_students(uow, kit.school, "1234")
+
+    assert [h.student_no for h in hits] == ["1234", "12345"]
+    assert hits[0].student_id == students.number_1234.id
+
+
+def test_a_longer_student_number_finds_only_that_student(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students
+) -> None:
+    assert [h.student_no for h in search_students(uow, kit.school, "12345")] == ["12345"]
+
+
+def test_a_student_is_found_by_the_generated_student_number(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students
+) -> None:
+    hits = search_students(uow, kit.school, students.aase.student_no)
+
+    assert [h.student_id for h in hits] == [students.aase.id]
+
+
+@pytest.mark.parametrize("query", ["KBH-S12", "kbh-s12"])
+def test_a_student_number_with_separators_is_found_exact_first(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, query: str
+) -> None:
+    kit.student("Anders", "And", student_no="KBH-S120")
+    kit.student("Zenia", "Zahl", student_no="KBH-S12")
+
+    hits = search_students(uow, kit.school, query)
+
+    assert [h.student_no for h in hits] == ["KBH-S12", "KBH-S120"]
+
+
+@pytest.mark.parametrize("query", ["kontakt@bjoern", "kontakt", "KONTAKT@BJOERNMAIL.DK"])
+def test_a_student_is_found_by_the_beginning_of_the_email(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students, query: str
+) -> None:
+    assert names(uow, kit, query) == ["Bjørn Østergaard"]
+
+
+def test_a_whole_email_address_finds_its_student_only(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students
+) -> None:
+    assert names(uow, kit, "mette.hansen@example.dk") == ["Mette Hansen"]
+
+
+def test_two_words_must_both_match(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students
+) -> None:
+    assert names(uow, kit, "mette han") == ["Mette Hansen"]
+    assert names(uow, kit, "han mette") == ["Mette Hansen"]
+    assert sorted(names(uow, kit, "mette")) == ["Mette Hansen", "Mette Olsen"]
+    assert sorted(names(uow, kit, "hansen")) == ["Lars Hansen", "Mette Hansen"]
+    assert names(uow, kit, "mette jensen") == []
+
+
+def test_a_whole_first_name_ranks_before_a_longer_one(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit
+) -> None:
+    kit.student("Jensine", "Holm")
+    kit.student("Jens", "Holm")
+
+    assert names(uow, kit, "jens") == ["Jens Holm", "Jensine Holm"]
+
+
+@pytest.mark.parametrize("query", ["zzz", "Søren Hansen", "99999999", "nobody@example.dk"])
+def test_no_match_gives_an_empty_list(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students, query: str
+) -> None:
+    assert search_students(uow, kit.school, query) == []
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\t", "-", "..."])
+def test_an_empty_query_gives_an_empty_list(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students, query: str
+) -> None:
+    assert search_students(uow, kit.school, query) == []
+
+
+@pytest.mark.parametrize("limit", [0, -1, MAX_SEARCH_LIMIT + 1])
+def test_a_limit_out_of_range_is_invalid_input(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students, limit: int
+) -> None:
+    with pytest.raises(InvalidInput, match="limit"):
+        search_students(uow, kit.school, "mette", limit)
+
+
+def test_the_limit_caps_the_hits(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students
+) -> None:
+    assert len(search_students(uow, kit.school, "mette", 1)) == 1
+    assert len(search_students(uow, kit.school, "mette", MAX_SEARCH_LIMIT)) == 2
+
+
+def test_a_hit_shows_the_current_balance(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students
+) -> None:
+    desk = Desk(uow, kit)
+    inv = kit.invoice(students.soren, 85025)
+    kit.invoice(students.mette, 40000)
+
+    (hit,) = search_students(uow, kit.school, "søren")
+    assert (hit.balance_minor, hit.currency) == (85025, "DKK")
+
+    desk.pay(students.soren, 25, invoice=inv)
+    (hit,) = search_students(uow, kit.school, "søren")
+    assert hit.balance_minor == 85000 == assert_balance_consistent(uow, students.soren)
+
+    desk.pay(students.mette, 50000, by_student=True, allow_credit=True)
+    (hit,) = search_students(uow, kit.school, "mette han")
+    assert hit.balance_minor == -10000
+
+
+def test_a_hit_carries_what_the_result_list_shows(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students
+) -> None:
+    (hit,) = search_students(uow, kit.school, "ida")
+
+    assert hit.student_id == students.phone_plus45.id
+    assert hit.student_no == students.phone_plus45.student_no
+    assert hit.name == "Ida Kjær"
+    assert hit.phone == "+45 21 34 56 78"
+    assert hit.balance_minor == 0
+
+
+def test_students_of_another_school_are_not_found(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students, engine: Engine
+) -> None:
+    elsewhere = other_school(engine)
+    twin = elsewhere.student("Søren", "Jensen", phone="+45 21 34 56 78")
+
+    assert [h.student_id for h in search_students(uow, kit.school, "søren")] == [students.soren.id]
+    assert [h.student_id for h in search_students(uow, elsewhere.school, "søren")] == [twin.id]
+    assert [h.student_id for h in search_students(uow, elsewhere.school, "21345678")] == [twin.id]
+    assert search_students(uow, elsewhere.school, "mette") == []
