@@ -452,7 +452,8 @@ def pay_cmd(
     if r.cash_total_minor is not None:
         click.echo(f"Cash total: {money(r.cash_total_minor, cur)}")
         if r.rounding_minor:
-            click.echo(f"Rounding: {r.rounding_minor:+d} øre")
+            sign = "+" if r.rounding_minor > 0 else "-"
+            click.echo(f"Rounding: {sign}{money(abs(r.rounding_minor), cur)}")
         click.echo(f"Tendered: {money(r.tendered_minor, cur)}")
         click.echo(f"CHANGE: {money(r.change_minor, cur)}")
     click.echo(f"New balance: {money(r.balance_minor, cur)}")
