@@ -20,19 +20,26 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jdoffice.domain.errors import InvalidInput
-from jdoffice.services.settings import PaymentSettings, parse_bool
+from jdoffice.services.settings import (
+    PaymentSettings,
+    parse_bool,
+    validate_expiry,
+    validate_mode,
+    validate_url,
+)
 
 ENV_CONFIG = "JDOFFICE_CONFIG"
 ENV_STRIPE_API_BASE = "JDOFFICE_STRIPE_API_BASE"
 
 
-def config_path() -> Path:
-    explicit = os.environ.get(ENV_CONFIG, "").strip()
+def config_path(env: Mapping[str, str] | None = None) -> Path:
+    explicit = (os.environ if env is None else env).get(ENV_CONFIG, "").strip()
     if explicit:
         return Path(explicit).expanduser()
     from platformdirs import user_config_path
@@ -66,10 +73,27 @@ def _read(path: Path) -> dict[str, Any]:
         raise InvalidInput(f"cannot read config file {path}: {exc.strerror}") from None
 
 
+def _expiry(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise InvalidInput(f"expected a whole number of minutes, not {value!r}")
+    try:
+        minutes = int(value)
+    except ValueError:
+        raise InvalidInput(f"expected a whole number of minutes, not {value!r}") from None
+    return validate_expiry(minutes)
+
+
+def _gateway_name(value: Any) -> str:
+    name = str(value).strip()
+    if not name or len(name) > 32:
+        raise InvalidInput(f"a gateway name is 1 to 32 characters, not {value!r}")
+    return name
+
+
 def load_config(path: Path | None = None, env: dict[str, str] | None = None) -> AppConfig:
     """Read the file (if any) and the environment into validated settings."""
     environ = dict(os.environ) if env is None else env
-    p = path or config_path()
+    p = path or config_path(environ)
     data = _read(p)
     pay = data.get("payments", {})
     st = data.get("stripe", {})
@@ -81,29 +105,32 @@ def load_config(path: Path | None = None, env: dict[str, str] | None = None) -> 
             return environ[env_key].strip()
         return table.get(key)
 
-    online = pick("online", "JDOFFICE_ONLINE_PAYMENTS", pay)
-    expiry = pick("checkout_expiry_minutes", "JDOFFICE_CHECKOUT_EXPIRY_MINUTES", pay)
     defaults = PaymentSettings()
-    try:
-        settings = PaymentSettings(
-            online_enabled=(
-                defaults.online_enabled
-                if online is None
-                else online
-                if isinstance(online, bool)
-                else parse_bool(str(online))
-            ),
-            gateway=str(pick("gateway", "JDOFFICE_GATEWAY", pay) or defaults.gateway),
-            checkout_expiry_minutes=int(expiry)
-            if expiry is not None
-            else defaults.checkout_expiry_minutes,
-            success_url=str(
-                pick("success_url", "JDOFFICE_SUCCESS_URL", pay) or defaults.success_url
-            ),
-            mode=str(pick("mode", "JDOFFICE_PAYMENT_MODE", pay) or defaults.mode),
-        ).validated()
-    except (TypeError, ValueError) as exc:
-        raise InvalidInput(f"configuration: {exc}") from None
+
+    def setting(key: str, env_key: str, convert: Callable[[Any], Any]) -> Any:
+        """One [payments] value, converted and checked; an error names where it came from."""
+        value = pick(key, env_key, pay)
+        if value is None or value == "":
+            return getattr(defaults, "online_enabled" if key == "online" else key)
+        try:
+            return convert(value)
+        except (InvalidInput, TypeError, ValueError) as exc:
+            source = env_key if environ.get(env_key, "").strip() else f"[payments] {key} in {p}"
+            raise InvalidInput(f"configuration {source}: {exc}") from None
+
+    settings = PaymentSettings(
+        online_enabled=setting(
+            "online",
+            "JDOFFICE_ONLINE_PAYMENTS",
+            lambda v: v if isinstance(v, bool) else parse_bool(str(v)),
+        ),
+        gateway=setting("gateway", "JDOFFICE_GATEWAY", _gateway_name),
+        checkout_expiry_minutes=setting(
+            "checkout_expiry_minutes", "JDOFFICE_CHECKOUT_EXPIRY_MINUTES", _expiry
+        ),
+        success_url=setting("success_url", "JDOFFICE_SUCCESS_URL", lambda v: validate_url(str(v))),
+        mode=setting("mode", "JDOFFICE_PAYMENT_MODE", lambda v: validate_mode(str(v))),
+    ).validated()
     base = pick("api_base", ENV_STRIPE_API_BASE, st)
     timeout = st.get("timeout_seconds", 15.0)
     retries = st.get("max_network_retries", 2)

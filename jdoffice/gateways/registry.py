@@ -8,7 +8,7 @@ is a package that declares one more entry point; no core code changes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import entry_points
 
@@ -20,8 +20,8 @@ from jdoffice.services.gateways import ENTRY_POINT_GROUP, ManualGatewayInfo, Onl
 class GatewayConfig:
     """What an online gateway is built from. Secrets come from the keyring, never the DB."""
 
-    secret_key: str
-    webhook_secret: str = ""
+    secret_key: str = field(repr=False)
+    webhook_secret: str = field(default="", repr=False)
     api_base: str | None = None
     timeout_seconds: float = 15.0
     max_network_retries: int = 2

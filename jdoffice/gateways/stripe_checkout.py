@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, cast
 
 import stripe
@@ -207,13 +207,19 @@ class StripeGateway:
         kwargs: dict[str, Any] = {}
         if api_base:
             kwargs["base_addresses"] = {"api": api_base}
+        self._http = stripe.HTTPXClient(allow_sync_methods=True, timeout=timeout_seconds)
         self._client = stripe.StripeClient(
             secret_key,
-            http_client=stripe.HTTPXClient(allow_sync_methods=True, timeout=timeout_seconds),
+            http_client=self._http,
             max_network_retries=max_network_retries,
             **kwargs,
         )
         self._webhook_secret = webhook_secret
+
+    def close(self) -> None:
+        """Close the pooled HTTP connections; the gateway is not used afterwards."""
+        close: Callable[[], None] = self._http.close
+        close()
 
     # -- starting and cancelling -------------------------------------------------------------
 

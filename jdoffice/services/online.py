@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,6 +106,65 @@ class AttemptView:
             payment_id=a.payment_id,
             error=a.error,
         )
+
+
+_STATUS_TEXT: dict[str, dict[str, str]] = {
+    "da": {
+        AttemptStatus.PENDING: "Opretter betalingen…",
+        AttemptStatus.UNKNOWN: "Betalingsudbyderen svarede ikke – prøv igen",
+        AttemptStatus.OPEN: "Venter på betaling – eleven scanner koden med sin telefon",
+        AttemptStatus.PROCESSING: "Eleven har betalt – betalingen behandles stadig",
+        AttemptStatus.PAID: "Betalt ✓",
+        AttemptStatus.FAILED: "Betalingen mislykkedes",
+        AttemptStatus.EXPIRED: "Betalingen er udløbet – start igen for en ny kode",
+        AttemptStatus.CANCELLED: "Betalingen er annulleret",
+        "time_up": "Tiden er gået – ser efter, om betalingen nåede frem…",
+        "unreachable": "Ingen svar fra betalingsudbyderen lige nu – prøver igen…",
+    },
+    "en": {
+        AttemptStatus.PENDING: "Creating the payment…",
+        AttemptStatus.UNKNOWN: "The payment provider did not answer – try again",
+        AttemptStatus.OPEN: "Waiting for payment – the student scans the code with their phone",
+        AttemptStatus.PROCESSING: "The student has paid – the payment is still settling",
+        AttemptStatus.PAID: "Paid ✓",
+        AttemptStatus.FAILED: "The payment failed",
+        AttemptStatus.EXPIRED: "The payment expired – start again for a new code",
+        AttemptStatus.CANCELLED: "The payment was cancelled",
+        "time_up": "Time is up – checking whether the payment arrived…",
+        "unreachable": "No answer from the payment provider right now – trying again…",
+    },
+}
+
+
+def seconds_left(view: AttemptView, now: dt.datetime) -> int | None:
+    """Whole seconds until the checkout expires (0 once it has), ``None`` without an expiry."""
+    if view.expires_at is None:
+        return None
+    return max(0, math.ceil((view.expires_at - now).total_seconds()))
+
+
+def countdown_text(view: AttemptView, now: dt.datetime) -> str:
+    """The expiry countdown as ``mm:ss`` (``61:00`` for an hour and a minute); empty when the
+    attempt is settled or has no expiry."""
+    left = seconds_left(view, now)
+    if left is None or view.status.final:
+        return ""
+    minutes, seconds = divmod(left, 60)
+    return f"{minutes:02d}:{seconds:02d}"
+
+
+def status_text(
+    view: AttemptView, now: dt.datetime, language: str = "da", *, reachable: bool = True
+) -> str:
+    """The status line the desk shows under the QR code (``reachable``: the last status
+    check got an answer)."""
+    texts = _STATUS_TEXT.get(language, _STATUS_TEXT["da"])
+    if view.status is AttemptStatus.OPEN:
+        if not reachable:
+            return texts["unreachable"]
+        if seconds_left(view, now) == 0:
+            return texts["time_up"]
+    return texts[view.status]
 
 
 # --- starting ------------------------------------------------------------------------------------
@@ -276,7 +336,8 @@ def _record_failure(uow: UnitOfWork, attempt: Attempt, status: AttemptStatus, er
             )
         )
         uow.commit()
-    log.warning("online payment %s for invoice %s: %s", attempt.id, attempt.invoice_no, error)
+    # The caller reports the failure (one line on the command line); this is the trail.
+    log.info("online payment %s for invoice %s: %s", attempt.id, attempt.invoice_no, error)
 
 
 # --- checking, cancelling ------------------------------------------------------------------------
@@ -315,12 +376,14 @@ def cancel_attempt(
         return AttemptView.of(a)
     if a.provider_ref:
         confirmation = gateway.cancel(a.provider_ref)
-        finalize(uow, gateway.name, confirmation, event=None)
+        if confirmation.status is not CheckoutStatus.EXPIRED:
+            # Paid (or settling) a moment before the cancel: that answer wins.
+            finalize(uow, gateway.name, confirmation, event=None)
     now = utcnow()
     with uow.write():
         current = uow.attempts.lock(a.id)
         assert current is not None
-        if not current.status.final:
+        if current.status in (AttemptStatus.PENDING, AttemptStatus.UNKNOWN, AttemptStatus.OPEN):
             uow.attempts.update(a.id, now, status=AttemptStatus.CANCELLED)
             _audit(uow, school, "online.cancelled", current, actor, now)
         uow.commit()
@@ -620,6 +683,10 @@ def handle_event(uow: UnitOfWork, gateway: OnlineGateway, event: ProviderEvent) 
         outcomes = [
             apply_refund_notice(uow, gateway_name, notice, event=None) for notice in notices
         ]
+        if all(o == "ignored" for o in outcomes):
+            # About a payment not recorded here (yet: its own notice may still be on the way).
+            # Not marked as seen, so a redelivery or `payments sync` applies it later.
+            return "ignored"
         outcome = _summarize(outcomes)
         _record_event_only(uow, gateway_name, event, outcome)
         return outcome
