@@ -1,6 +1,6 @@
-"""``python -m jdoffice`` runs the command line."""
+"""``python -m jdoffice`` runs the program (the desk window, or the command line)."""
 
-from jdoffice.cli import main
+from jdoffice.main import main
 
 if __name__ == "__main__":
     main()

@@ -50,6 +50,10 @@ EXIT_UNAVAILABLE = 4
 DEMO_STUDENTS = 200
 DEMO_SEED = 1
 
+#: Opens the desk program. :mod:`jdoffice.main` sets it; the command line itself never imports
+#: Qt (an import contract forbids it), so without a launcher ``jdoffice`` prints a summary.
+GUI_LAUNCHER: Callable[[Context], None] | None = None
+
 T = TypeVar("T")
 
 
@@ -151,20 +155,45 @@ def cli(
         demo=demo,
     )
     if ctx.invoked_subcommand is None:
+        if GUI_LAUNCHER is not None:
+            _launch_gui(ctx.obj)
+            return
         if not demo:
             click.echo(ctx.get_help())
             return
         _open_demo(ctx.obj)
 
 
-def _open_demo(c: Context) -> None:
-    """``jdoffice --demo``: seed the demo school on first run, then show what is there."""
+def _launch_gui(c: Context) -> None:
+    assert GUI_LAUNCHER is not None
+    if c.demo:
+        _seed_demo_once(c)
+    GUI_LAUNCHER(c)
+
+
+@cli.command("gui")
+@pass_ctx
+def gui_cmd(c: Context) -> None:
+    """Open the desk program (what plain `jdoffice` does when a display is available)."""
+    if GUI_LAUNCHER is None:
+        raise Unavailable(
+            "the desk program cannot start here (no display, or JDOFFICE_NO_GUI is set)"
+        )
+    _launch_gui(c)
+
+
+def _seed_demo_once(c: Context) -> None:
     from jdoffice.adapters import records
 
     c.ensure_schema()
     if not records.school_has_data(c.engine):
         click.echo(f"Creating the demo school with {DEMO_STUDENTS} students …", err=True)
         records.seed_demo(c.engine, students=DEMO_STUDENTS, seed=DEMO_SEED)
+
+
+def _open_demo(c: Context) -> None:
+    """``jdoffice --demo``: seed the demo school on first run, then show what is there."""
+    _seed_demo_once(c)
     school = c.school()
     uow = c.uow()
     with uow:
@@ -547,12 +576,50 @@ def _payment_method(c: Context, school: School, payment_id: str) -> str | None:
 @click.option("--copy", is_flag=True, help="Print a copy (marked KOPI and counted).")
 @click.option("--lang", type=click.Choice(["da", "en"]), default="da", show_default=True)
 @click.option("--width", type=click.IntRange(32, 64), default=42, show_default=True)
+@click.option(
+    "--pdf",
+    "pdf_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the A4 receipt to FILE (as the desk does).",
+)
+@click.option(
+    "--printer",
+    "printer_spec",
+    metavar="SPEC",
+    help="Print on an ESC/POS printer: network:HOST[:PORT], usb:VID:PID, serial:DEV[:BAUD], "
+    "file:PATH.",
+)
 @pass_ctx
-def receipt_cmd(c: Context, receipt_no: int, copy: bool, lang: str, width: int) -> None:
-    """Show a receipt as text (42 columns, as on the thermal printer)."""
+def receipt_cmd(
+    c: Context,
+    receipt_no: int,
+    copy: bool,
+    lang: str,
+    width: int,
+    pdf_path: Path | None,
+    printer_spec: str | None,
+) -> None:
+    """Show a receipt as text (42 columns, as on the thermal printer), or write or print it."""
+    # Qt and python-escpos are loaded only for these, so every other command starts without
+    # them; a bad file or printer is refused before a copy is counted.
+    if pdf_path is not None:
+        from jdoffice.printing import receipts
+
+        receipts.check_pdf_path(pdf_path)
+    if printer_spec is not None:
+        from jdoffice.printing import thermal
+
+        target = thermal.parse_target(printer_spec)
     school = c.school()
     r = queries.get_receipt(c.uow(), school, receipt_no, copy=copy, actor=c.actor)
-    click.echo(render_text(r.body, width=width, copy=copy, language=lang))
+    if pdf_path is None and printer_spec is None:
+        click.echo(render_text(r.body, width=width, copy=copy, language=lang))
+    if pdf_path is not None:
+        receipts.render_pdf(r.body, pdf_path, copy=copy, language=lang)
+        click.echo(f"receipt {receipt_no} written to {pdf_path}")
+    if printer_spec is not None:
+        thermal.print_receipt(r.body, target, copy=copy, language=lang, width=width)
+        click.echo(f"receipt {receipt_no} printed on {target}")
 
 
 @cli.group("report")

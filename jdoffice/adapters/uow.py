@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import weakref
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Engine, Row, and_, func, insert, select, update
+from sqlalchemy import Engine, Row, Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -80,7 +82,7 @@ def _short(orig: BaseException | None) -> str:
     return text[0][:300] if text else type(orig).__name__
 
 
-def _school(r: SchoolRow) -> School:
+def _school(r: SchoolRow | Row[Any]) -> School:
     return School(
         id=r.id,
         slug=r.slug,
@@ -106,7 +108,7 @@ def _student(r: StudentRow | Row[Any]) -> Student:
     )
 
 
-def _invoice(r: InvoiceRow) -> Invoice:
+def _invoice(r: InvoiceRow | Row[Any]) -> Invoice:
     return Invoice(
         id=r.id,
         school_id=r.school_id,
@@ -121,7 +123,7 @@ def _invoice(r: InvoiceRow) -> Invoice:
     )
 
 
-def _payment(r: PaymentRow) -> Payment:
+def _payment(r: PaymentRow | Row[Any]) -> Payment:
     return Payment(
         id=r.id,
         school_id=r.school_id,
@@ -186,13 +188,92 @@ class _Repo:
         self.s = session
 
 
+def _table(model: type[Any]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+# Statements run for every payment and every provider event are built once, with bound
+# parameters: SQLAlchemy then finds their compiled form at once instead of building the
+# statement and its cache key anew on each call (a tenth of a millisecond or more each, and a
+# payment runs about twenty of them). They select and write table columns, not ORM objects:
+# the rows become domain objects right away, so the identity map has nothing to add.
+_schools = _table(SchoolRow)
+_students = _table(StudentRow)
+_invoices = _table(InvoiceRow)
+_payments = _table(PaymentRow)
+_allocations = _table(AllocationRow)
+_balances = _table(BalanceRow)
+_counters = _table(ReceiptCounterRow)
+_receipts = _table(ReceiptRow)
+_audit = _table(AuditRow)
+_attempts = _table(PaymentAttemptRow)
+_events = _table(ProviderEventRow)
+
+_SCHOOL_BY_ID = select(_schools).where(_schools.c.id == bindparam("id"))
+_STUDENT_BY_ID = select(_students).where(_students.c.id == bindparam("id"))
+_LOCK_STUDENT = select(_students.c.id).where(_students.c.id == bindparam("id")).with_for_update()
+_LOCK_INVOICES = (
+    select(_invoices)
+    .where(_invoices.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_invoices.c.id)
+    .with_for_update()
+)
+_ADD_PAID = (
+    update(_invoices)
+    .where(_invoices.c.id == bindparam("invoice_id"))
+    .values(paid_minor=_invoices.c.paid_minor + bindparam("delta"), updated_at=bindparam("now"))
+)
+_INSERT_PAYMENT = insert(_payments)
+_INSERT_ALLOCATION = insert(_allocations)
+_PAYMENT_BY_PROVIDER_REF = select(_payments).where(
+    _payments.c.method == bindparam("method"), _payments.c.provider_ref == bindparam("ref")
+)
+_ADD_BALANCE = (
+    update(_balances)
+    .where(_balances.c.student_id == bindparam("b_student_id"))
+    .values(
+        balance_minor=_balances.c.balance_minor + bindparam("delta"), updated_at=bindparam("now")
+    )
+)
+_BALANCE = select(_balances.c.balance_minor).where(
+    _balances.c.student_id == bindparam("student_id")
+)
+_LOCK_COUNTER = (
+    select(_counters.c.last_no)
+    .where(_counters.c.school_id == bindparam("school_id"))
+    .with_for_update()
+)
+_SET_COUNTER = (
+    update(_counters)
+    .where(_counters.c.school_id == bindparam("b_school_id"))
+    .values(last_no=bindparam("next_no"), updated_at=bindparam("now"))
+)
+_INSERT_RECEIPT = insert(_receipts)
+_INSERT_AUDIT = insert(_audit)
+_INSERT_ATTEMPT = insert(_attempts)
+_ATTEMPT_WITH_INVOICE_NO = select(_attempts, _invoices.c.invoice_no).join(
+    _invoices, _invoices.c.id == _attempts.c.invoice_id
+)
+_ATTEMPT_BY_ID = _ATTEMPT_WITH_INVOICE_NO.where(_attempts.c.id == bindparam("id"))
+_LOCK_ATTEMPT = _ATTEMPT_BY_ID.with_for_update(of=_attempts)
+_LOCK_ATTEMPT_BY_PROVIDER_REF = _ATTEMPT_WITH_INVOICE_NO.where(
+    _attempts.c.gateway == bindparam("gateway"), _attempts.c.provider_ref == bindparam("ref")
+).with_for_update(of=_attempts)
+_EVENT_SEEN = select(_events.c.event_id).where(
+    _events.c.gateway == bindparam("gateway"), _events.c.event_id == bindparam("event_id")
+)
+_INSERT_EVENT = insert(_events)
+
+
 class SqlSchools(_Repo):
     def get_by_slug(self, slug: str) -> School | None:
         r = self.s.scalars(select(SchoolRow).where(SchoolRow.slug == slug)).first()
         return _school(r) if r else None
 
     def get(self, school_id: int) -> School | None:
-        r = self.s.get(SchoolRow, school_id)
+        r = self.s.execute(_SCHOOL_BY_ID, {"id": school_id}).first()
         return _school(r) if r else None
 
     def all(self) -> list[School]:
@@ -220,7 +301,7 @@ class SqlSchools(_Repo):
 
 class SqlStudents(_Repo):
     def get(self, student_id: int) -> Student | None:
-        r = self.s.get(StudentRow, student_id)
+        r = self.s.execute(_STUDENT_BY_ID, {"id": student_id}).first()
         return _student(r) if r else None
 
     def get_by_no(self, school_id: int, student_no: str) -> Student | None:
@@ -232,9 +313,7 @@ class SqlStudents(_Repo):
         return _student(r) if r else None
 
     def lock(self, student_id: int) -> None:
-        self.s.execute(
-            select(StudentRow.id).where(StudentRow.id == student_id).with_for_update()
-        ).all()
+        self.s.execute(_LOCK_STUDENT, {"id": student_id}).all()
 
     def count(self, school_id: int) -> int:
         return int(
@@ -326,13 +405,7 @@ class SqlInvoices(_Repo):
         return [_invoice(r) for r in rows]
 
     def lock(self, invoice_ids: Sequence[int]) -> list[Invoice]:
-        rows = self.s.scalars(
-            select(InvoiceRow)
-            .where(InvoiceRow.id.in_(sorted(set(invoice_ids))))
-            .order_by(InvoiceRow.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
+        rows = self.s.execute(_LOCK_INVOICES, {"ids": sorted(set(invoice_ids))})
         return [_invoice(r) for r in rows]
 
     def lock_for_student(self, student_id: int) -> list[Invoice]:
@@ -346,12 +419,7 @@ class SqlInvoices(_Repo):
         return [_invoice(r) for r in rows]
 
     def add_paid(self, invoice_id: int, delta_minor: int, now: dt.datetime) -> None:
-        self.s.execute(
-            update(InvoiceRow)
-            .where(InvoiceRow.id == invoice_id)
-            .values(paid_minor=InvoiceRow.paid_minor + delta_minor, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
+        self.s.execute(_ADD_PAID, {"invoice_id": invoice_id, "delta": delta_minor, "now": now})
 
 
 class SqlPayments(_Repo):
@@ -365,35 +433,36 @@ class SqlPayments(_Repo):
 
     def add(self, payment: Payment, allocations: Sequence[Allocation]) -> None:
         self.s.execute(
-            insert(PaymentRow).values(
-                id=payment.id,
-                school_id=payment.school_id,
-                student_id=payment.student_id,
-                method=payment.method,
-                status=payment.status.value,
-                amount_minor=payment.amount_minor,
-                refunded_minor=payment.refunded_minor,
-                currency=payment.currency,
-                rounding_minor=payment.rounding_minor,
-                cash_total_minor=payment.cash_total_minor,
-                tendered_minor=payment.tendered_minor,
-                change_minor=payment.change_minor,
-                reference=payment.reference,
-                receipt_no=payment.receipt_no,
-                desk=payment.desk,
-                staff=payment.staff,
-                fingerprint=payment.fingerprint,
-                provider_ref=payment.provider_ref,
-                created_at=payment.created_at,
-                updated_at=payment.created_at,
-            )
+            _INSERT_PAYMENT,
+            {
+                "id": payment.id,
+                "school_id": payment.school_id,
+                "student_id": payment.student_id,
+                "method": payment.method,
+                "status": payment.status.value,
+                "amount_minor": payment.amount_minor,
+                "refunded_minor": payment.refunded_minor,
+                "currency": payment.currency,
+                "rounding_minor": payment.rounding_minor,
+                "cash_total_minor": payment.cash_total_minor,
+                "tendered_minor": payment.tendered_minor,
+                "change_minor": payment.change_minor,
+                "reference": payment.reference,
+                "receipt_no": payment.receipt_no,
+                "desk": payment.desk,
+                "staff": payment.staff,
+                "fingerprint": payment.fingerprint,
+                "provider_ref": payment.provider_ref,
+                "created_at": payment.created_at,
+                "updated_at": payment.created_at,
+            },
         )
         self.add_allocations(allocations, payment.created_at)
 
     def add_allocations(self, allocations: Sequence[Allocation], now: dt.datetime) -> None:
         if allocations:
             self.s.execute(
-                insert(AllocationRow),
+                _INSERT_ALLOCATION,
                 [
                     {
                         "payment_id": a.payment_id,
@@ -450,10 +519,8 @@ class SqlPayments(_Repo):
         )
 
     def by_provider_ref(self, method: str, provider_ref: str) -> Payment | None:
-        r = self.s.scalars(
-            select(PaymentRow).where(
-                PaymentRow.method == method, PaymentRow.provider_ref == provider_ref
-            )
+        r = self.s.execute(
+            _PAYMENT_BY_PROVIDER_REF, {"method": method, "ref": provider_ref}
         ).first()
         return _payment(r) if r else None
 
@@ -572,10 +639,7 @@ class SqlBalances(_Repo):
 
     def add(self, student_id: int, school_id: int, delta_minor: int, now: dt.datetime) -> int:
         res = self.s.execute(
-            update(BalanceRow)
-            .where(BalanceRow.student_id == student_id)
-            .values(balance_minor=BalanceRow.balance_minor + delta_minor, updated_at=now)
-            .execution_options(synchronize_session=False)
+            _ADD_BALANCE, {"b_student_id": student_id, "delta": delta_minor, "now": now}
         )
         if getattr(res, "rowcount", 0) == 0:
             # No cached row yet (a student the web system created): the rows written so far
@@ -583,12 +647,7 @@ class SqlBalances(_Repo):
             value = self.recompute(student_id)
             self.store(student_id, school_id, value, now)
             return value
-        return int(
-            self.s.scalar(
-                select(BalanceRow.balance_minor).where(BalanceRow.student_id == student_id)
-            )
-            or 0
-        )
+        return int(self.s.scalar(_BALANCE, {"student_id": student_id}) or 0)
 
     def recompute(self, student_id: int) -> int:
         invoices = self.s.scalar(
@@ -633,11 +692,7 @@ class SqlBalances(_Repo):
 
 class SqlReceipts(_Repo):
     def next_number(self, school_id: int, now: dt.datetime) -> int:
-        last = self.s.scalar(
-            select(ReceiptCounterRow.last_no)
-            .where(ReceiptCounterRow.school_id == school_id)
-            .with_for_update()
-        )
+        last = self.s.scalar(_LOCK_COUNTER, {"school_id": school_id})
         if last is None:
             # Schools created by the web system have no counter yet; start after any receipt.
             top = self.s.scalar(
@@ -650,27 +705,24 @@ class SqlReceipts(_Repo):
                 )
             )
             return last + 1
-        self.s.execute(
-            update(ReceiptCounterRow)
-            .where(ReceiptCounterRow.school_id == school_id)
-            .values(last_no=last + 1, updated_at=now)
-        )
+        self.s.execute(_SET_COUNTER, {"b_school_id": school_id, "next_no": last + 1, "now": now})
         return int(last) + 1
 
     def add(self, receipt: Receipt) -> None:
         self.s.execute(
-            insert(ReceiptRow).values(
-                school_id=receipt.school_id,
-                receipt_no=receipt.receipt_no,
-                kind=receipt.kind,
-                payment_id=receipt.payment_id,
-                refund_id=receipt.refund_id,
-                issued_at=receipt.issued_at,
-                copies_printed=receipt.copies_printed,
-                body=receipt.body.to_json(),
-                created_at=receipt.issued_at,
-                updated_at=receipt.issued_at,
-            )
+            _INSERT_RECEIPT,
+            {
+                "school_id": receipt.school_id,
+                "receipt_no": receipt.receipt_no,
+                "kind": receipt.kind,
+                "payment_id": receipt.payment_id,
+                "refund_id": receipt.refund_id,
+                "issued_at": receipt.issued_at,
+                "copies_printed": receipt.copies_printed,
+                "body": receipt.body.to_json(),
+                "created_at": receipt.issued_at,
+                "updated_at": receipt.issued_at,
+            },
         )
 
     def get(self, school_id: int, receipt_no: int) -> Receipt | None:
@@ -715,17 +767,18 @@ class SqlReceipts(_Repo):
 class SqlAudit(_Repo):
     def add(self, entry: AuditEntry) -> None:
         self.s.execute(
-            insert(AuditRow).values(
-                school_id=entry.school_id,
-                at=entry.at,
-                action=entry.action,
-                entity=entry.entity,
-                entity_id=entry.entity_id,
-                staff=entry.actor.staff,
-                desk=entry.actor.desk,
-                before=dict(entry.before) if entry.before is not None else None,
-                after=dict(entry.after) if entry.after is not None else None,
-            )
+            _INSERT_AUDIT,
+            {
+                "school_id": entry.school_id,
+                "at": entry.at,
+                "action": entry.action,
+                "entity": entry.entity,
+                "entity_id": entry.entity_id,
+                "staff": entry.actor.staff,
+                "desk": entry.actor.desk,
+                "before": dict(entry.before) if entry.before is not None else None,
+                "after": dict(entry.after) if entry.after is not None else None,
+            },
         )
 
     def for_entity(self, entity: str, entity_id: str) -> list[AuditEntry]:
@@ -749,7 +802,7 @@ class SqlAudit(_Repo):
         ]
 
 
-def _attempt(r: PaymentAttemptRow, invoice_no: str) -> Attempt:
+def _attempt(r: PaymentAttemptRow | Row[Any], invoice_no: str) -> Attempt:
     return Attempt(
         id=r.id,
         school_id=r.school_id,
@@ -802,51 +855,47 @@ class SqlAttempts(_Repo):
         ).first()
         return _attempt(row[0], row[1]) if row else None
 
+    def _prepared(self, stmt: Any, params: dict[str, Any]) -> Attempt | None:
+        row = self.s.execute(stmt, params).first()
+        return _attempt(row, row.invoice_no) if row else None
+
     def add(self, attempt: Attempt) -> None:
         self.s.execute(
-            insert(PaymentAttemptRow).values(
-                id=attempt.id,
-                school_id=attempt.school_id,
-                student_id=attempt.student_id,
-                invoice_id=attempt.invoice_id,
-                gateway=attempt.gateway,
-                mode=attempt.mode,
-                status=attempt.status.value,
-                amount_minor=attempt.amount_minor,
-                currency=attempt.currency,
-                request_params=dict(attempt.request_params),
-                provider_ref=attempt.provider_ref,
-                payment_ref=attempt.payment_ref,
-                url=attempt.url,
-                expires_at=attempt.expires_at,
-                payment_id=attempt.payment_id,
-                error=attempt.error,
-                tries=attempt.tries,
-                desk=attempt.desk,
-                staff=attempt.staff,
-                created_at=attempt.created_at,
-                updated_at=attempt.created_at,
-            )
+            _INSERT_ATTEMPT,
+            {
+                "id": attempt.id,
+                "school_id": attempt.school_id,
+                "student_id": attempt.student_id,
+                "invoice_id": attempt.invoice_id,
+                "gateway": attempt.gateway,
+                "mode": attempt.mode,
+                "status": attempt.status.value,
+                "amount_minor": attempt.amount_minor,
+                "currency": attempt.currency,
+                "request_params": dict(attempt.request_params),
+                "provider_ref": attempt.provider_ref,
+                "payment_ref": attempt.payment_ref,
+                "url": attempt.url,
+                "expires_at": attempt.expires_at,
+                "payment_id": attempt.payment_id,
+                "error": attempt.error,
+                "tries": attempt.tries,
+                "desk": attempt.desk,
+                "staff": attempt.staff,
+                "created_at": attempt.created_at,
+                "updated_at": attempt.created_at,
+            },
         )
 
     def get(self, attempt_id: str) -> Attempt | None:
-        return self._one(select(PaymentAttemptRow).where(PaymentAttemptRow.id == attempt_id))
+        return self._prepared(_ATTEMPT_BY_ID, {"id": attempt_id})
 
     def lock(self, attempt_id: str) -> Attempt | None:
-        return self._one(
-            select(PaymentAttemptRow)
-            .where(PaymentAttemptRow.id == attempt_id)
-            .with_for_update(of=PaymentAttemptRow)
-        )
+        return self._prepared(_LOCK_ATTEMPT, {"id": attempt_id})
 
     def lock_by_provider_ref(self, gateway: str, provider_ref: str) -> Attempt | None:
-        return self._one(
-            select(PaymentAttemptRow)
-            .where(
-                PaymentAttemptRow.gateway == gateway,
-                PaymentAttemptRow.provider_ref == provider_ref,
-            )
-            .with_for_update(of=PaymentAttemptRow)
+        return self._prepared(
+            _LOCK_ATTEMPT_BY_PROVIDER_REF, {"gateway": gateway, "ref": provider_ref}
         )
 
     def latest_for_invoice(self, invoice_id: int, gateway: str) -> Attempt | None:
@@ -862,11 +911,9 @@ class SqlAttempts(_Repo):
         if bad:
             raise ValueError(f"cannot update attempt columns {sorted(bad)}")
         values = {k: (v.value if isinstance(v, AttemptStatus) else v) for k, v in fields.items()}
+        params = {f"v_{k}": v for k, v in values.items()}
         self.s.execute(
-            update(PaymentAttemptRow)
-            .where(PaymentAttemptRow.id == attempt_id)
-            .values(**values, updated_at=now)
-            .execution_options(synchronize_session=False)
+            _attempt_update(frozenset(values)), {**params, "b_id": attempt_id, "v_updated_at": now}
         )
 
     def unsettled(self, school_id: int, limit: int) -> list[Attempt]:
@@ -883,16 +930,27 @@ class SqlAttempts(_Repo):
         return [_attempt(r[0], r[1]) for r in rows]
 
 
+def _attempt_update(columns: frozenset[str]) -> Any:
+    """``UPDATE online_payment_attempts SET <columns>, updated_at WHERE id``, one per set of
+    columns (there are few), built once."""
+    stmt = _ATTEMPT_UPDATES.get(columns)
+    if stmt is None:
+        stmt = (
+            update(_attempts)
+            .where(_attempts.c.id == bindparam("b_id"))
+            .values({c: bindparam(f"v_{c}") for c in (*sorted(columns), "updated_at")})
+        )
+        _ATTEMPT_UPDATES[columns] = stmt
+    return stmt
+
+
+_ATTEMPT_UPDATES: dict[frozenset[str], Any] = {}
+
+
 class SqlEvents(_Repo):
     def seen(self, gateway: str, event_id: str) -> bool:
-        return (
-            self.s.scalar(
-                select(ProviderEventRow.event_id).where(
-                    ProviderEventRow.gateway == gateway, ProviderEventRow.event_id == event_id
-                )
-            )
-            is not None
-        )
+        found = self.s.scalar(_EVENT_SEEN, {"gateway": gateway, "event_id": event_id})
+        return found is not None
 
     def add(
         self,
@@ -904,14 +962,15 @@ class SqlEvents(_Repo):
         now: dt.datetime,
     ) -> None:
         self.s.execute(
-            insert(ProviderEventRow).values(
-                gateway=gateway,
-                event_id=event_id,
-                school_id=school_id,
-                type=type_[:64],
-                outcome=outcome,
-                received_at=now,
-            )
+            _INSERT_EVENT,
+            {
+                "gateway": gateway,
+                "event_id": event_id,
+                "school_id": school_id,
+                "type": type_[:64],
+                "outcome": outcome,
+                "received_at": now,
+            },
         )
 
     def cursor(self, school_id: int, gateway: str) -> tuple[str | None, int | None]:
@@ -921,22 +980,38 @@ class SqlEvents(_Repo):
     def save_cursor(
         self, school_id: int, gateway: str, event_id: str, created: int, now: dt.datetime
     ) -> None:
-        res = self.s.execute(
+        # Two syncs may run at once (two desks, or a desk and a server): the cursor only ever
+        # moves forward, and the first insert wins.
+        stmt = (
             update(ProviderCursorRow)
-            .where(ProviderCursorRow.school_id == school_id, ProviderCursorRow.gateway == gateway)
+            .where(
+                ProviderCursorRow.school_id == school_id,
+                ProviderCursorRow.gateway == gateway,
+                or_(
+                    ProviderCursorRow.last_event_created.is_(None),
+                    ProviderCursorRow.last_event_created <= created,
+                ),
+            )
             .values(last_event_id=event_id, last_event_created=created, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-        if getattr(res, "rowcount", 0) == 0:
-            self.s.execute(
-                insert(ProviderCursorRow).values(
-                    school_id=school_id,
-                    gateway=gateway,
-                    last_event_id=event_id,
-                    last_event_created=created,
-                    updated_at=now,
+        if getattr(self.s.execute(stmt), "rowcount", 0):
+            return
+        if self.s.get(ProviderCursorRow, (school_id, gateway)) is not None:
+            return  # a newer cursor is stored already
+        try:
+            with self.s.begin_nested():
+                self.s.execute(
+                    insert(ProviderCursorRow).values(
+                        school_id=school_id,
+                        gateway=gateway,
+                        last_event_id=event_id,
+                        last_event_created=created,
+                        updated_at=now,
+                    )
                 )
-            )
+        except IntegrityError:
+            self.s.execute(stmt)
 
 
 class SqlFlags(_Repo):
@@ -1024,6 +1099,29 @@ class SqlSettings(_Repo):
         self.s.flush()
 
 
+#: One session class for every unit of work: ``sessionmaker`` builds a new class each time.
+_Sessions = sessionmaker(expire_on_commit=False, autoflush=True)
+
+
+#: SQLite has one writer at a time. Threads of one process (the webhook receiver) queue on a
+#: lock per engine instead of polling in SQLite's busy handler, which sleeps up to 100 ms
+#: between tries; other processes are still kept apart by SQLite's own lock.
+_sqlite_write_locks: weakref.WeakKeyDictionary[Engine, threading.RLock] = (
+    weakref.WeakKeyDictionary()
+)
+_registry_lock = threading.Lock()
+
+
+def _write_lock(engine: Engine) -> threading.RLock | None:
+    if engine.dialect.name != "sqlite":
+        return None
+    with _registry_lock:
+        lock = _sqlite_write_locks.get(engine)
+        if lock is None:
+            lock = _sqlite_write_locks[engine] = threading.RLock()
+        return lock
+
+
 class SqlAlchemyUnitOfWork:
     """A transaction per ``with`` block. Reusable: each block opens a fresh session.
 
@@ -1045,10 +1143,11 @@ class SqlAlchemyUnitOfWork:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
         self._writer = engine.execution_options(jdoffice_write=True)
+        self._write_lock = _write_lock(engine)
         self._write_next = False
         self._session: Session | None = None
+        self._held: threading.RLock | None = None
 
     @property
     def session(self) -> Session:
@@ -1063,9 +1162,15 @@ class SqlAlchemyUnitOfWork:
     def __enter__(self) -> Self:
         if self._session is not None:
             raise RuntimeError("unit of work is already open")
-        bind = self._writer if self._write_next else self.engine
-        self._write_next = False
-        s = self._factory(bind=bind)
+        write, self._write_next = self._write_next, False
+        if write and self._write_lock is not None:
+            self._write_lock.acquire()
+            self._held = self._write_lock
+        try:
+            s = _Sessions(bind=self._writer if write else self.engine)
+        except BaseException:
+            self._release()
+            raise
         self._session = s
         self.schools = SqlSchools(s)
         self.students = SqlStudents(s)
@@ -1095,8 +1200,15 @@ class SqlAlchemyUnitOfWork:
         except DBAPIError as close_exc:
             if exc is None:
                 raise translate_db_error(close_exc) from close_exc
+        finally:
+            self._release()
         if isinstance(exc, DBAPIError):
             raise translate_db_error(exc) from exc
+
+    def _release(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            held.release()
 
     def commit(self) -> None:
         try:

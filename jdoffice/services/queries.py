@@ -248,3 +248,46 @@ def recompute_balance(uow: UnitOfWork, student_id: int) -> tuple[int, int]:
     """Return ``(cached, recomputed)`` balance of a student; they must always be equal."""
     with uow:
         return uow.balances.get(student_id), uow.balances.recompute(student_id)
+
+
+def get_invoice(uow: UnitOfWork, school: School, invoice_no: str) -> Invoice:
+    """One invoice by its number."""
+    with uow:
+        invoice = uow.invoices.get_by_no(school.id, invoice_no.strip())
+    if invoice is None:
+        raise NotFound(f"no invoice {invoice_no!r} at {school.name}")
+    return invoice
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentDetail:
+    """One payment with its refunds: what a refund screen shows before anything is done."""
+
+    payment: Payment
+    refunds: tuple[Refund, ...]
+    pending_refunds_minor: int
+    student_no: str
+    student_name: str
+
+    @property
+    def refundable_minor(self) -> int:
+        """What may still be refunded: refunds that are pending count as spent."""
+        return max(0, self.payment.refundable_minor - self.pending_refunds_minor)
+
+
+def payment_detail(uow: UnitOfWork, school: School, payment_id: str) -> PaymentDetail:
+    """A payment of this school with its refunds and its student."""
+    with uow:
+        payment = uow.payments.get(payment_id.strip())
+        if payment is None or payment.school_id != school.id:
+            raise NotFound(f"no payment {payment_id} at {school.name}")
+        refunds = uow.payments.refunds_for_payment(payment.id)
+        pending = uow.payments.pending_refunds_minor(payment.id)
+        student = uow.students.get(payment.student_id)
+    return PaymentDetail(
+        payment=payment,
+        refunds=tuple(sorted(refunds, key=lambda r: r.created_at)),
+        pending_refunds_minor=pending,
+        student_no=student.student_no if student else "",
+        student_name=student.name if student else "",
+    )

@@ -72,6 +72,9 @@ def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     # about a second per process on a slow runner; cache it outside the source tree instead.
     env.setdefault("PYTHONPYCACHEPREFIX", str(PYCACHE))
     env["PYTHONUTF8"] = "1"
+    # These tests drive the command line; without this, `jdoffice --demo` opens the window
+    # whenever a display (or the GUI tests' QT_QPA_PLATFORM=offscreen) is around.
+    env["JDOFFICE_NO_GUI"] = "1"
     env["PYTHONIOENCODING"] = "utf-8"
     # The child runs from the repository root, so ``tests`` and ``jdoffice`` import from here.
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)

@@ -1,0 +1,1 @@
+"""The desk program (PySide6). The only part of jdoffice that imports Qt widgets."""

@@ -1,0 +1,18 @@
+"""Table models of the desk (``QAbstractTableModel`` + ``QSortFilterProxyModel``)."""
+
+from jdoffice.gui.models.base import ITEM_ROLE, SORT_ROLE, SortProxy
+from jdoffice.gui.models.invoices import InvoiceColumn, InvoicesModel
+from jdoffice.gui.models.payments import PaymentColumn, PaymentsModel
+from jdoffice.gui.models.search_results import SearchColumn, SearchResultsModel
+
+__all__ = [
+    "ITEM_ROLE",
+    "SORT_ROLE",
+    "InvoiceColumn",
+    "InvoicesModel",
+    "PaymentColumn",
+    "PaymentsModel",
+    "SearchColumn",
+    "SearchResultsModel",
+    "SortProxy",
+]

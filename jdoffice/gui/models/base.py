@@ -1,0 +1,146 @@
+"""The common part of the desk's table models: rows of precomputed cells.
+
+Each model turns its records into display text and sort keys once, when the rows are set, so
+painting a table never formats money or dates again. Amounts are right-aligned. The raw record
+of a row is available under :data:`ITEM_ROLE` and the sort key under :data:`SORT_ROLE`, which
+a :class:`QSortFilterProxyModel` uses so amounts sort as numbers and dates as dates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any, ClassVar
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QColor, QFont
+
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+ITEM_ROLE = Qt.ItemDataRole.UserRole + 2
+
+#: Dark red that stays readable on the light alternating row colours of Fusion.
+ALERT_COLOR = QColor("#b3261e")
+
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One table row: the record, and per column its text and sort key."""
+
+    item: Any
+    texts: tuple[str, ...]
+    keys: tuple[int | str, ...]
+    alert: bool = False
+    alert_column: int = -1
+
+
+class RowsModel(QAbstractTableModel):
+    """A read-only table of :class:`Row`. Subclasses set ``columns``/``headers`` and
+    implement :meth:`make_row`."""
+
+    columns: ClassVar[type[IntEnum]]
+    headers: ClassVar[dict[int, str]]
+    #: Columns holding amounts (right-aligned).
+    amount_columns: ClassVar[frozenset[int]] = frozenset()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Row] = []
+        self._items: list[Any] = []
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    # --- the data ---
+
+    def set_items(self, items: Sequence[Any]) -> bool:
+        """Show ``items``. Returns False (and leaves views alone) when nothing changed, so a
+        live refresh keeps the selection and the scroll position."""
+        new = list(items)
+        if new == self._items:
+            return False
+        self.beginResetModel()
+        self._items = new
+        self._rows = [self.make_row(item) for item in new]
+        self.endResetModel()
+        return True
+
+    def make_row(self, item: Any) -> Row:
+        raise NotImplementedError
+
+    def item(self, row: int) -> Any:
+        return self._rows[row].item
+
+    def items(self) -> list[Any]:
+        return list(self._items)
+
+    # --- Qt overrides ---
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt override
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt override
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row.texts[col]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _RIGHT if col in self.amount_columns else _LEFT
+        if role == Qt.ItemDataRole.ForegroundRole and row.alert:
+            return ALERT_COLOR
+        if role == Qt.ItemDataRole.FontRole and row.alert and col == row.alert_column:
+            return self._bold
+        if role == SORT_ROLE:
+            return row.keys[col]
+        if role == ITEM_ROLE:
+            return row.item
+        return None
+
+    def headerData(  # noqa: N802 - Qt override
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.headers[section]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _RIGHT if section in self.amount_columns else _LEFT
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+
+class SortProxy(QSortFilterProxyModel):
+    """Sorts by :data:`SORT_ROLE`, so amounts sort as numbers and dates as dates."""
+
+    def __init__(self, source: RowsModel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setSourceModel(source)
+        self.setSortRole(SORT_ROLE)
+        # Re-sorting after every live refresh keeps the order the receptionist chose.
+        self.setDynamicSortFilter(True)
+
+    def item(self, proxy_row: int) -> Any:
+        return self.data(self.index(proxy_row, 0), ITEM_ROLE)

@@ -1,0 +1,144 @@
+"""Screenshots of the desk's main screens, for the README and for looking at what we build.
+
+    uv run python -m jdoffice.gui.screenshots OUTDIR
+
+Runs offscreen (no display needed) against a demo school seeded in a temporary folder, drives
+the window as a receptionist would — search, open a student, F5, type what was handed over,
+Enter — and writes ``search.png``, ``student.png``, ``payment.png`` and ``receipt_preview.png``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+
+def _wait(app: object, done: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    assert isinstance(app, QApplication)
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"gave up waiting for {what}")
+        app.processEvents()
+        time.sleep(0.01)
+    app.processEvents()
+
+
+def _save(widget: object, path: Path) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QWidget
+
+    assert isinstance(widget, QWidget)
+    image = widget.grab().toImage()
+    # A palette of 256 colours keeps these flat UI pictures small enough to commit.
+    small = image.convertToFormat(
+        QImage.Format.Format_Indexed8,
+        Qt.ImageConversionFlag.ThresholdDither | Qt.ImageConversionFlag.AvoidDither,
+    )
+    if not small.save(str(path)):  # the format follows the .png suffix
+        raise OSError(f"could not write {path}")
+    sys.stdout.write(f"wrote {path}\n")
+
+
+def _richness(ctx: object, student_no: str) -> tuple[bool, int, int]:
+    from jdoffice.domain.model import InvoiceStatus
+    from jdoffice.gui.context import DeskContext
+    from jdoffice.services import queries
+
+    assert isinstance(ctx, DeskContext)
+    v = queries.student_view(ctx.uow(), ctx.school, student_no)
+    overdue = sum(i.status(v.today) is InvoiceStatus.OVERDUE for i in v.invoices)
+    return (v.balance_minor > 0, min(overdue, 2) + min(len(v.payments), 4), len(v.invoices))
+
+
+def take(out_dir: Path, search_text: str = "lærke") -> list[Path]:
+    """Seed a demo school in a temporary folder and photograph the main screens."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import Qt, QThreadPool
+    from PySide6.QtTest import QTest
+
+    from jdoffice.adapters import db, records
+    from jdoffice.bootstrap import App
+    from jdoffice.domain.model import Actor
+    from jdoffice.domain.money import cash_round
+    from jdoffice.gui.app import application
+    from jdoffice.gui.context import DeskContext
+    from jdoffice.gui.views.main_window import MainWindow
+    from jdoffice.gui.views.payment_dialog import PaymentDialog
+    from jdoffice.gui.views.receipt_preview import ReceiptPreviewDialog
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="jdoffice-shots-") as tmp:
+        url = db.normalize_url(str(Path(tmp) / "demo.sqlite3"))
+        core = App(url)
+        db.upgrade(core.engine)
+        records.seed_demo(core.engine, students=200, seed=1)
+        ctx = DeskContext(
+            app=core, school=core.school(None), actor=Actor(staff="Mette", desk="Kasse 1")
+        )
+        app = application()
+        window = MainWindow(ctx)
+        window.resize(1280, 760)
+        window.show()
+        _wait(app, window.isVisible, "the window")
+
+        shown: list[str] = []
+        window.results_shown.connect(shown.append)
+        QTest.keyClicks(window.searchEdit, search_text)
+        _wait(app, lambda: search_text in shown, "search results")
+        # The student with the most to look at: invoices, payments, something overdue.
+        hits = window.results_model.items()
+        best = max(range(len(hits)), key=lambda i: _richness(ctx, hits[i].student_no))
+        window.resultsView.selectRow(best)
+        path = out_dir / "search.png"
+        _save(window, path)
+        written.append(path)
+
+        QTest.keyClick(window.searchEdit, Qt.Key.Key_Return)
+        _wait(app, lambda: window.view is not None, "the student")
+        path = out_dir / "student.png"
+        _save(window, path)
+        written.append(path)
+
+        QTest.keyClick(window.invoicesView, Qt.Key.Key_F5)
+        _wait(app, lambda: isinstance(window.dialog, PaymentDialog), "the payment dialog")
+        dialog = window.dialog
+        assert isinstance(dialog, PaymentDialog)
+        # What a student hands over: the next round hundred above the cash total.
+        cash_total = cash_round(dialog.request().amount_minor, ctx.school.currency)
+        QTest.keyClicks(dialog.tenderedEdit, str(cash_total // 10000 * 100 + 100))
+        path = out_dir / "payment.png"
+        _save(dialog, path)
+        written.append(path)
+
+        QTest.keyClick(dialog.tenderedEdit, Qt.Key.Key_Return)
+        _wait(app, lambda: isinstance(window.dialog, ReceiptPreviewDialog), "the receipt")
+        path = out_dir / "receipt_preview.png"
+        _save(window.dialog, path)
+        written.append(path)
+
+        window.close()
+        QThreadPool.globalInstance().waitForDone(5000)
+        app.processEvents()
+        core.dispose()
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        sys.stderr.write("usage: python -m jdoffice.gui.screenshots OUTDIR\n")
+        raise SystemExit(2)
+    take(Path(args[0]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,345 @@
+"""The day report (F9): what came in per payment method on one day, rounding, refunds, what
+the cash drawer should hold, and how many receipts were issued. Exported as CSV for the
+bookkeeper."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDateEdit,
+    QDialog,
+    QFileDialog,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from shiboken6 import Shiboken
+
+from jdoffice.domain.model import UTC
+from jdoffice.domain.money import format_money
+from jdoffice.gui.background import Latest, run_task
+from jdoffice.gui.context import DeskContext
+from jdoffice.gui.views.pay_text import error_message, method_label
+from jdoffice.services import queries
+
+log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+
+#: The CSV columns, as ``jdoffice report day --csv`` writes them.
+CSV_HEADER = (
+    "time",
+    "kind",
+    "id",
+    "method",
+    "amount_minor",
+    "rounding_minor",
+    "receipt_no",
+    "desk",
+    "staff",
+)
+#: Methods in the order the desk counts them; others follow by name.
+_ORDER = ("cash", "bank", "mobilepay", "stripe")
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    report: queries.DayReport
+    labels: dict[str, str]
+
+
+def _load_job(ctx: DeskContext, day: dt.date) -> _Loaded:
+    report = queries.day_report(ctx.uow(), ctx.school, day)
+    registry = ctx.app.registry
+    methods = {*report.totals, *report.refunds_by_method}
+    return _Loaded(report, {m: method_label(registry, m, ctx.language) for m in methods})
+
+
+def write_csv(report: queries.DayReport, path: Path) -> Path:
+    """Write the report's rows (one per payment and refund) to ``path``."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(CSV_HEADER)
+        w.writerows(report.rows)
+    return path
+
+
+def _method_key(method: str) -> tuple[int, str]:
+    return (_ORDER.index(method) if method in _ORDER else len(_ORDER), method)
+
+
+class DayReportDialog(QDialog):
+    """Totals of one day at the school.
+
+    Signals:
+        exported(str): the CSV file was written to this path.
+    """
+
+    exported = Signal(str)
+
+    def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._report: queries.DayReport | None = None
+        self._latest = Latest(self)
+        self._finished = False
+        self.setWindowTitle(self.tr("Dagsrapport"))
+        self.setModal(True)
+        self._build()
+        self.date_edit.dateChanged.connect(self._load)
+        self._load()
+
+    # -- what tests and the main window may read -------------------------------------------
+
+    @property
+    def report(self) -> queries.DayReport | None:
+        """The report on screen (``None`` while the first one loads)."""
+        return self._report
+
+    @property
+    def day(self) -> dt.date:
+        q = self.date_edit.date()
+        return dt.date(q.year(), q.month(), q.day())
+
+    def set_day(self, day: dt.date) -> None:
+        self.date_edit.setDate(QDate(day.year, day.month, day.day))
+
+    # -- layout -----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        base = self.font().pointSizeF()
+        today = self._ctx.school.local_date(dt.datetime.now(UTC))
+
+        self.title_label = QLabel()
+        title = QFont(self.font())
+        title.setPointSizeF(base * 1.4)
+        title.setBold(True)
+        self.title_label.setFont(title)
+
+        self.date_edit = QDateEdit(QDate(today.year, today.month, today.day))
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("dd-MM-yyyy")
+        self.date_edit.setMaximumDate(QDate(today.year, today.month, today.day))
+        date_label = QLabel(self.tr("&Dato:"))
+        date_label.setBuddy(self.date_edit)
+        self.today_button = QPushButton(self.tr("&I dag"))
+        self.today_button.setAutoDefault(False)
+        self.today_button.clicked.connect(lambda: self.set_day(self._today()))
+        top = QHBoxLayout()
+        top.addWidget(date_label)
+        top.addWidget(self.date_edit)
+        top.addWidget(self.today_button)
+        top.addStretch(1)
+
+        self.table = QWidget()
+        self.grid = QGridLayout(self.table)
+        self.grid.setHorizontalSpacing(24)
+        self.grid.setVerticalSpacing(6)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+
+        self.export_button = QPushButton(self.tr("&Eksportér CSV…"))
+        self.export_button.setAutoDefault(False)
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self._ask_export)
+        self.close_button = QPushButton(self.tr("Luk"))
+        self.close_button.setAutoDefault(False)
+        self.close_button.setDefault(True)
+        self.close_button.clicked.connect(self.accept)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self).activated.connect(
+            self._load
+        )
+        row = QHBoxLayout()
+        row.addWidget(self.export_button)
+        row.addStretch(1)
+        row.addWidget(self.close_button)
+
+        root = QVBoxLayout(self)
+        root.setContentsMargins(20, 20, 20, 20)
+        root.addWidget(self.title_label)
+        root.addLayout(top)
+        root.addSpacing(10)
+        root.addWidget(self.table)
+        root.addWidget(self.status_label)
+        root.addStretch(1)
+        root.addLayout(row)
+        self.setMinimumWidth(620)
+        self.date_edit.setFocus()
+
+    def _today(self) -> dt.date:
+        return self._ctx.school.local_date(dt.datetime.now(UTC))
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        day = self.day
+        self.title_label.setText(
+            self.tr("Dagsrapport {0} – {1}").format(day.strftime("%d-%m-%Y"), self._ctx.school.name)
+        )
+        self.status_label.setStyleSheet("")
+        self.status_label.setText(self.tr("Henter…"))
+        self.export_button.setEnabled(False)
+        ctx = self._ctx
+        self._latest.run(
+            lambda: _load_job(ctx, day), self._on_loaded, self._on_failed, tag="day-report"
+        )
+
+    def _alive(self) -> bool:
+        # Closed, or deleted with its parent window while a job was running.
+        return not self._finished and Shiboken.isValid(self)
+
+    def _on_failed(self, exc: BaseException) -> None:
+        if not self._alive():
+            return
+        self.status_label.setStyleSheet("color: #b42318;")
+        self.status_label.setText(error_message(exc) + "\n" + self.tr("Tryk F5 for at prøve igen."))
+
+    def _on_loaded(self, loaded: _Loaded) -> None:
+        if not self._alive():
+            return
+        self._report = loaded.report
+        self._paint(loaded.report, loaded.labels)
+        self.status_label.setText(
+            "" if loaded.report.rows else self.tr("Ingen betalinger eller refusioner denne dag.")
+        )
+        self.export_button.setEnabled(True)
+
+    def _paint(self, r: queries.DayReport, labels: dict[str, str]) -> None:
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            w = item.widget() if item is not None else None
+            if w is not None:
+                w.deleteLater()
+        loc, cur = self._ctx.locale, r.currency
+
+        def money(minor: int) -> str:
+            return format_money(minor, cur, loc)
+
+        bold = QFont(self.font())
+        bold.setBold(True)
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+        def cell(row: int, col: int, text: str, *, strong: bool = False, name: str = "") -> None:
+            w = QLabel(text)
+            if strong:
+                w.setFont(bold)
+            if name:
+                w.setObjectName(name)
+            w.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.grid.addWidget(w, row, col, right if col else Qt.AlignmentFlag.AlignLeft)
+
+        headers = (
+            self.tr("Betalingsmåde"),
+            self.tr("Antal"),
+            self.tr("Indbetalt"),
+            self.tr("Refunderet"),
+            self.tr("Netto"),
+        )
+        for col, text in enumerate(headers):
+            cell(0, col, text, strong=True)
+        methods = sorted({*r.totals, *r.refunds_by_method}, key=_method_key)
+        row = 1
+        for m in methods:
+            paid = r.totals.get(m, 0)
+            back = r.refunds_by_method.get(m, 0)
+            cell(row, 0, labels.get(m, m), name=f"method_{m}")
+            cell(row, 1, str(r.payments_count.get(m, 0)))
+            cell(row, 2, money(paid), name=f"total_{m}")
+            cell(row, 3, money(-back) if back else "–", name=f"refunds_{m}")
+            cell(row, 4, money(paid - back), name=f"net_{m}")
+            row += 1
+        if not methods:
+            cell(row, 0, self.tr("Ingen betalinger"))
+            row += 1
+        paid_all = sum(r.totals.values())
+        cell(row, 0, self.tr("I alt"), strong=True)
+        cell(row, 1, str(sum(r.payments_count.values())), strong=True)
+        cell(row, 2, money(paid_all), strong=True, name="total_all")
+        cell(row, 3, money(-r.refunds_minor) if r.refunds_minor else "–", strong=True)
+        cell(row, 4, money(paid_all - r.refunds_minor), strong=True, name="net_all")
+        row += 1
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        self.grid.addWidget(line, row, 0, 1, 5)
+        row += 1
+        summary = (
+            (self.tr("Afrunding (kontant)"), money(r.rounding_minor), "rounding"),
+            (self.tr("Refusioner i alt"), money(-r.refunds_minor), "refunds_all"),
+            (self.tr("Kasseskuffen (kontant ind − ud)"), money(r.cash_in_drawer_minor), "drawer"),
+            (self.tr("Kvitteringer udstedt"), str(r.receipts), "receipts"),
+        )
+        for text, value, name in summary:
+            cell(row, 0, text)
+            cell(row, 4, value, strong=name == "drawer", name=name)
+            row += 1
+
+    def value_text(self, name: str) -> str:
+        """The text shown in the report cell called ``name`` (``total_cash``, ``drawer``, …)."""
+        w = self.table.findChild(QLabel, name)
+        return w.text() if w is not None else ""
+
+    # -- export -----------------------------------------------------------------------------
+
+    def _ask_export(self) -> None:
+        if self._report is None:
+            return
+        suggested = str(Path.home() / f"dagsrapport-{self._report.date.isoformat()}.csv")
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Eksportér dagsrapport"), suggested, self.tr("CSV-filer (*.csv)")
+        )
+        if path:
+            self.export_csv(Path(path))
+
+    def export_csv(self, path: Path) -> None:
+        """Write the report on screen to ``path`` in the background."""
+        report = self._report
+        if report is None:
+            return
+        self.export_button.setEnabled(False)
+        self.status_label.setStyleSheet("")
+        self.status_label.setText(self.tr("Gemmer…"))
+        run_task(
+            lambda: write_csv(report, path),
+            on_success=self._guard(self._on_exported),
+            on_failure=self._guard(self._on_export_failed),
+            tag="day-report-csv",
+        )
+
+    def _on_exported(self, path: Path) -> None:
+        self.export_button.setEnabled(True)
+        self.status_label.setText(self.tr("Gemt i {0}").format(path))
+        self.exported.emit(str(path))
+
+    def _on_export_failed(self, exc: BaseException) -> None:
+        self.export_button.setEnabled(True)
+        self.status_label.setStyleSheet("color: #b42318;")
+        text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        self.status_label.setText(self.tr("Filen kunne ikke gemmes: {0}").format(text))
+
+    def _guard(self, fn: Callable[[_T], None]) -> Callable[[_T], None]:
+        def call(value: _T) -> None:
+            if self._alive():
+                fn(value)
+
+        return call
+
+    def done(self, arg__1: int) -> None:
+        self._finished = True
+        self._latest.cancel()
+        super().done(arg__1)

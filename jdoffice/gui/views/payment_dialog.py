@@ -1,0 +1,465 @@
+"""Take payment (F5): cash, bank transfer or MobilePay for the open student.
+
+The dialog opens with the amount owed filled in and cash chosen, so the common case is: type
+what the student hands over, read the change, press Enter. The change follows the Danish cash
+rounding to 0,50 kr (DESIGN §2) as you type.
+
+Enter registers once: the idempotency key is made when the dialog opens and the button is
+disabled while the background registration runs, so a double Enter or a double click is one
+payment — and a retry after a lost connection with the same key is that same payment too.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QDialog, QWidget
+
+from jdoffice.domain.errors import BusinessRuleError, InvalidInput, JdofficeError
+from jdoffice.domain.model import Invoice, ManualMethod, ReceiptBody, new_id
+from jdoffice.domain.money import cash_round, cash_unit, format_plain, parse_amount
+from jdoffice.gui import texts
+from jdoffice.gui.background import run_task
+from jdoffice.gui.context import DeskContext
+from jdoffice.gui.forms.ui_payment_dialog import Ui_PaymentDialog
+from jdoffice.gui.widgets import scaled_font
+from jdoffice.services import payments, queries
+from jdoffice.services.payments import PaymentResult
+from jdoffice.services.queries import StudentView
+
+log = logging.getLogger(__name__)
+
+_OK_STYLE = "color: #1b5e20;"
+_BAD_STYLE = "color: #b3261e;"
+_ERROR_STYLE = (
+    "QLabel { background: #fdecea; color: #8c1d18; border: 1px solid #f3b8b3;"
+    " border-radius: 4px; padding: 8px; }"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRequest:
+    """What the dialog asks the core to register."""
+
+    method: ManualMethod
+    amount_minor: int
+    invoice_no: str | None
+    student_no: str | None
+    tendered_minor: int | None
+    reference: str
+    allow_credit: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentOutcome:
+    """A stored payment and its receipt (None when the receipt could not be read back)."""
+
+    result: PaymentResult
+    receipt: ReceiptBody | None
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What the change box shows while the receptionist types."""
+
+    caption: str
+    big: str
+    detail: str
+    ok: bool
+
+
+def open_invoices(view: StudentView) -> list[Invoice]:
+    """Invoices with something left to pay, oldest due first (the order payments settle)."""
+    return sorted(
+        (i for i in view.invoices if i.outstanding_minor > 0), key=lambda i: (i.due_date, i.id)
+    )
+
+
+def read_amount(text: str, currency: str, what: str) -> int:
+    """Parse a typed amount; the error says in Danish what to type instead."""
+    try:
+        return parse_amount(text, currency)
+    except InvalidInput as exc:
+        shown = text.strip()
+        if not shown:
+            raise InvalidInput(f"{what}: skriv et beløb, fx 850 eller 1.234,50.") from None
+        raise InvalidInput(
+            f"{what}: «{shown}» kan ikke læses som et beløb ({exc}). Skriv fx 850 eller 1.234,50."
+        ) from None
+
+
+def read_tendered(text: str, amount_minor: int, currency: str, locale: str) -> int | None:
+    """What the student handed over; None (the exact cash total) when the field is empty."""
+    if not text.strip():
+        return None
+    tendered = read_amount(text, currency, "Modtaget")
+    unit = cash_unit(currency)
+    if tendered % unit:
+        raise InvalidInput(
+            f"Modtaget {texts.money(tendered, currency, locale)} går ikke op i "
+            f"{texts.money(unit, currency, locale)} – tast det beløb, eleven giver dig."
+        )
+    total = cash_round(amount_minor, currency)
+    if tendered < total:
+        raise InvalidInput(
+            f"Modtaget {texts.money(tendered, currency, locale)} er mindre end kontant i alt "
+            f"{texts.money(total, currency, locale)}. Tast det beløb, eleven giver dig."
+        )
+    return tendered
+
+
+def preview(
+    method: ManualMethod, amount_text: str, tendered_text: str, currency: str, locale: str
+) -> Preview:
+    """The change (cash) or the amount (other methods), worked out from what is typed."""
+    try:
+        amount = read_amount(amount_text, currency, "Beløb")
+    except InvalidInput as exc:
+        return Preview("Beløb", "—", str(exc), ok=False)
+    if method is not ManualMethod.CASH:
+        return Preview(
+            "Til betaling",
+            texts.money(amount, currency, locale),
+            f"{texts.method_name(method.value)}: præcist beløb, ingen afrunding.",
+            ok=True,
+        )
+    total = cash_round(amount, currency)
+    rounding = total - amount
+    detail = f"Kontant i alt {texts.money(total, currency, locale)}"
+    if rounding:
+        detail += f" · afrunding {texts.signed_money(rounding, currency, locale)}"
+    if not tendered_text.strip():
+        return Preview("Byttepenge", texts.money(0, currency, locale), detail, ok=True)
+    try:
+        tendered = read_amount(tendered_text, currency, "Modtaget")
+    except InvalidInput as exc:
+        return Preview("Byttepenge", "—", str(exc), ok=False)
+    if tendered < total:
+        return Preview("Mangler", texts.money(total - tendered, currency, locale), detail, ok=False)
+    if tendered % cash_unit(currency):
+        unit = texts.money(cash_unit(currency), currency, locale)
+        return Preview("Byttepenge", "—", f"Modtaget skal gå op i {unit}.", ok=False)
+    detail += f" · modtaget {texts.money(tendered, currency, locale)}"
+    return Preview("Byttepenge", texts.money(tendered - total, currency, locale), detail, ok=True)
+
+
+def register(ctx: DeskContext, request: PaymentRequest, key: str) -> PaymentOutcome:
+    """Store the payment and read its receipt back (runs on a worker thread)."""
+    result = payments.register_payment(
+        ctx.uow(),
+        ctx.school,
+        method=request.method.value,
+        amount_minor=request.amount_minor,
+        invoice_no=request.invoice_no,
+        student_no=request.student_no,
+        tendered_minor=request.tendered_minor,
+        reference=request.reference or None,
+        key=key,
+        allow_credit=request.allow_credit,
+        actor=ctx.actor,
+    )
+    receipt: ReceiptBody | None = None
+    if result.receipt_no is not None:
+        try:
+            receipt = queries.get_receipt(
+                ctx.uow(), ctx.school, result.receipt_no, copy=False, actor=ctx.actor
+            ).body
+        except JdofficeError:
+            # The payment is stored; a receipt that cannot be read now is reprinted later.
+            log.warning("receipt %s could not be read back", result.receipt_no, exc_info=True)
+    return PaymentOutcome(result, receipt)
+
+
+class PaymentDialog(QDialog, Ui_PaymentDialog):
+    """Take a manual payment for one student.
+
+    Signals:
+        paid(object): a :class:`PaymentOutcome`, emitted once after the payment was stored
+            (the dialog has closed by then).
+        changed(): money moved; emitted right after ``paid``.
+    """
+
+    paid = Signal(object)
+    changed = Signal()
+
+    def __init__(
+        self,
+        ctx: DeskContext,
+        view: StudentView,
+        target_invoice_no: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setupUi(self)  # type: ignore[no-untyped-call]  # generated by pyside6-uic
+        self._ctx = ctx
+        self._view = view
+        self._currency = view.currency
+        self._locale = ctx.locale
+        # Made once, when the dialog opens: every press of Enter in this dialog is the same
+        # payment as far as the database is concerned.
+        self._key = new_id()
+        self._busy = False
+        self._held = False
+        self._refusal: BaseException | None = None
+
+        s = view.student
+        self.studentLabel.setText(f"{s.name}  ·  elevnr. {s.student_no}")
+        self.studentLabel.setFont(scaled_font(self.studentLabel.font(), 1.25, bold=True))
+        self.changeLabel.setFont(scaled_font(self.changeLabel.font(), 2.6, bold=True))
+        self.amountEdit.setFont(scaled_font(self.amountEdit.font(), 1.3))
+        self.tenderedEdit.setFont(scaled_font(self.tenderedEdit.font(), 1.3))
+        self.errorLabel.setStyleSheet(_ERROR_STYLE)
+        self.errorLabel.hide()
+
+        self._fill_targets(target_invoice_no)
+        self._prefill_amount()
+
+        for keys, radio in (
+            ("Ctrl+1", self.cashRadio),
+            ("Ctrl+2", self.bankRadio),
+            ("Ctrl+3", self.mobilepayRadio),
+        ):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(radio.click)
+        self.cashRadio.toggled.connect(self._method_changed)
+        self.bankRadio.toggled.connect(self._method_changed)
+        self.mobilepayRadio.toggled.connect(self._method_changed)
+        self.amountEdit.textChanged.connect(self._update_preview)
+        self.tenderedEdit.textChanged.connect(self._update_preview)
+        self.targetCombo.currentIndexChanged.connect(self._target_changed)
+        self.registerButton.clicked.connect(self.register)
+        self.amountEdit.textEdited.connect(self._release_hold)
+        self.tenderedEdit.textEdited.connect(self._release_hold)
+        self.targetCombo.activated.connect(self._release_hold)
+        for radio in (self.cashRadio, self.bankRadio, self.mobilepayRadio):
+            radio.clicked.connect(self._release_hold)
+        self.cancelButton.clicked.connect(self.reject)
+
+        self._method_changed()
+        self.resize(self.sizeHint().expandedTo(self.size()))
+
+    # --- what the dialog is for ---
+
+    @property
+    def key(self) -> str:
+        """The idempotency key of the payment this dialog registers."""
+        return self._key
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def method(self) -> ManualMethod:
+        if self.bankRadio.isChecked():
+            return ManualMethod.BANK
+        if self.mobilepayRadio.isChecked():
+            return ManualMethod.MOBILEPAY
+        return ManualMethod.CASH
+
+    def request(self) -> PaymentRequest:
+        """The payment as typed.
+
+        Raises:
+            InvalidInput: with a Danish sentence saying what to fix.
+        """
+        method = self.method()
+        amount = read_amount(self.amountEdit.text(), self._currency, "Beløb")
+        invoice_no = self.targetCombo.currentData()
+        tendered = None
+        if method is ManualMethod.CASH:
+            tendered = read_tendered(self.tenderedEdit.text(), amount, self._currency, self._locale)
+        return PaymentRequest(
+            method=method,
+            amount_minor=amount,
+            invoice_no=invoice_no if isinstance(invoice_no, str) else None,
+            student_no=None if isinstance(invoice_no, str) else self._view.student.student_no,
+            tendered_minor=tendered,
+            reference=self.referenceEdit.text().strip() if method is not ManualMethod.CASH else "",
+            allow_credit=self.allowCreditCheck.isChecked(),
+        )
+
+    # --- slots ---
+
+    def register(self) -> None:
+        """Register the payment in the background; ignored while one is running."""
+        if self._busy or self._held:
+            return
+        try:
+            request = self.request()
+        except InvalidInput as exc:
+            self.show_error(f"{exc}\nIntet er registreret.")
+            return
+        self._set_busy(True)
+        self._refusal = None
+        self.show_error("")
+        ctx, key = self._ctx, self._key
+        run_task(
+            lambda: register(ctx, request, key),
+            on_success=self._registered,
+            on_failure=self._refused,
+            tag="register-payment",
+        )
+
+    def show_error(self, message: str) -> None:
+        self.errorLabel.setText(message)
+        self.errorLabel.setVisible(bool(message))
+
+    def _registered(self, outcome: PaymentOutcome) -> None:
+        self._set_busy(False)
+        self.accept()
+        self.paid.emit(outcome)
+        self.changed.emit()
+
+    def _refused(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        self.show_error(texts.error_message(exc))
+        if isinstance(exc, BusinessRuleError):
+            # Most likely another desk took a payment for this student: say what is owed now.
+            self._reload(exc)
+
+    def _reload(self, refusal: BaseException) -> None:
+        self._refusal = refusal
+        ctx, no = self._ctx, self._view.student.student_no
+        # A bound method, not a lambda: Qt drops the answer if the dialog is gone by then.
+        run_task(
+            lambda: queries.student_view(ctx.uow(), ctx.school, no),
+            on_success=self._reloaded,
+            tag="payment-reload",
+        )
+
+    def _reloaded(self, view: StudentView) -> None:
+        refusal = self._refusal
+        if self._busy or refusal is None:
+            return  # already trying again; that attempt will report for itself
+        self._view = view
+        current = self.targetCombo.currentData()
+        invoice_no = current if isinstance(current, str) else None
+        self.targetCombo.blockSignals(True)
+        self._fill_targets(invoice_no, whole=invoice_no is None)
+        self.targetCombo.blockSignals(False)
+        now = self._owed_now(invoice_no)
+        if now:
+            self.show_error(f"{now}\nIntet er registreret. ({refusal})")
+        if invoice_no is not None and self.targetCombo.findData(invoice_no) < 0:
+            # The invoice is settled and the list moved on to another one: a reflexive Enter
+            # must not pay that other invoice with the old amount. Any edit releases this.
+            self._held = True
+            self.registerButton.setEnabled(False)
+
+    def _release_hold(self) -> None:
+        if self._held and not self._busy:
+            self._held = False
+            self.registerButton.setEnabled(True)
+
+    def _owed_now(self, invoice_no: str | None) -> str:
+        cur, loc = self._currency, self._locale
+        if invoice_no is not None:
+            inv = next((i for i in self._view.invoices if i.invoice_no == invoice_no), None)
+            if inv is None:
+                return ""
+            if inv.outstanding_minor == 0:
+                return (
+                    f"Faktura {inv.invoice_no} er betalt nu – måske ved en anden kasse. "
+                    "Luk med Esc og se elevens betalinger."
+                )
+            return (
+                f"Der skyldes nu {texts.money(inv.outstanding_minor, cur, loc)} på faktura "
+                f"{inv.invoice_no}. Ret beløbet og tryk Enter igen, eller luk med Esc."
+            )
+        owed = sum(i.outstanding_minor for i in open_invoices(self._view))
+        if owed == 0:
+            return "Eleven skylder ikke noget nu. Luk med Esc og se elevens betalinger."
+        return (
+            f"Eleven skylder nu {texts.money(owed, cur, loc)} i alt. Ret beløbet og tryk Enter "
+            "igen, eller luk med Esc."
+        )
+
+    def _method_changed(self) -> None:
+        cash = self.method() is ManualMethod.CASH
+        self.form.setRowVisible(self.tenderedEdit, cash)
+        self.form.setRowVisible(self.referenceEdit, not cash)
+        self._update_preview()
+        if cash:
+            self.tenderedEdit.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.tenderedEdit.selectAll()
+        else:
+            self.referenceEdit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _target_changed(self) -> None:
+        self._prefill_amount()
+
+    def _update_preview(self) -> None:
+        p = preview(
+            self.method(),
+            self.amountEdit.text(),
+            self.tenderedEdit.text(),
+            self._currency,
+            self._locale,
+        )
+        self.changeCaption.setText(p.caption)
+        self.changeLabel.setText(p.big)
+        self.changeLabel.setStyleSheet(_OK_STYLE if p.ok else _BAD_STYLE)
+        self.cashDetailLabel.setText(p.detail)
+
+    # --- helpers ---
+
+    def _fill_targets(self, invoice_no: str | None, *, whole: bool = False) -> None:
+        cur, loc = self._currency, self._locale
+        combo = self.targetCombo
+        combo.clear()
+        invoices = open_invoices(self._view)
+        for inv in invoices:
+            label = (
+                f"Faktura {inv.invoice_no} · {inv.text} · forfald "
+                f"{texts.local_date(inv.due_date)} · {texts.money(inv.outstanding_minor, cur, loc)}"
+            )
+            combo.addItem(label, inv.invoice_no)
+        owed = sum(i.outstanding_minor for i in invoices)
+        if invoices:
+            combo.addItem(f"Alle åbne fakturaer · {texts.money(owed, cur, loc)}", None)
+        else:
+            combo.addItem("Forudbetaling (bliver tilgodehavende)", None)
+            self.allowCreditCheck.setChecked(True)
+        if whole or not invoices:
+            combo.setCurrentIndex(combo.count() - 1)
+            return
+        wanted = combo.findData(invoice_no) if invoice_no is not None else -1
+        # Without a choice the payment goes to the oldest open invoice, as the main window says.
+        combo.setCurrentIndex(wanted if wanted >= 0 else 0)
+
+    def _prefill_amount(self) -> None:
+        invoice_no = self.targetCombo.currentData()
+        if isinstance(invoice_no, str):
+            inv = next(i for i in self._view.invoices if i.invoice_no == invoice_no)
+            owed = inv.outstanding_minor
+        else:
+            owed = sum(i.outstanding_minor for i in open_invoices(self._view))
+        self.amountEdit.setText(format_plain(owed, self._currency, self._locale) if owed else "")
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.registerButton.setEnabled(not busy and not self._held)
+        self.cancelButton.setEnabled(not busy)
+        for edit in (self.amountEdit, self.tenderedEdit, self.referenceEdit):
+            edit.setReadOnly(busy)
+        self.targetCombo.setEnabled(not busy)
+        self.methodBox.setEnabled(not busy)
+        self.allowCreditCheck.setEnabled(not busy)
+        self.busyLabel.setText("Registrerer …" if busy else "")
+
+    # --- Qt overrides ---
+
+    def reject(self) -> None:
+        # Closing while the registration runs would hide whether the money was taken.
+        if self._busy:
+            return
+        super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if self._busy:
+            event.ignore()
+            return
+        super().closeEvent(event)
