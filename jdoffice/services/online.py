@@ -35,7 +35,6 @@ from jdoffice.domain.model import (
     Attempt,
     AttemptStatus,
     AuditEntry,
-    PaymentStatus,
     Refund,
     RefundStatus,
     School,
@@ -59,6 +58,7 @@ from jdoffice.services.payments import (
     MAX_REASON,
     RefundResult,
     apply_payment,
+    pending_refund,
     retrying,
     revert_refund,
     settle_refund,
@@ -873,35 +873,15 @@ def refund_online(
             uow.students.lock(found.student_id)
             payment = uow.payments.lock(pid)
             assert payment is not None
-            if payment.status is not PaymentStatus.SUCCEEDED:
-                raise BusinessRuleError(f"payment {pid} is {payment.status.value}")
-            left = (
-                payment.amount_minor
-                - payment.refunded_minor
-                - uow.payments.pending_refunds_minor(pid)
-            )
-            if left <= 0:
-                raise BusinessRuleError(f"payment {pid} is already fully refunded")
-            amount = left if amount_minor is None else amount_minor
-            if amount > left:
-                raise BusinessRuleError(
-                    f"refund of {format_money(amount, payment.currency)} is more than what is "
-                    f"left to refund ({format_money(left, payment.currency)})"
-                )
-            refund = Refund(
-                id=refund_id,
-                payment_id=pid,
-                school_id=school.id,
-                student_id=payment.student_id,
-                amount_minor=amount,
-                currency=payment.currency,
+            refund = pending_refund(
+                uow,
+                payment,
+                refund_id=refund_id,
+                amount_minor=amount_minor,
                 reason=text,
-                status=RefundStatus.PENDING,
-                receipt_no=None,
-                created_at=when,
-                desk=actor.desk,
-                staff=actor.staff,
-                fingerprint=fp,
+                actor=actor,
+                now=when,
+                fp=fp,
                 gateway=gateway.name,
             )
             uow.payments.add_refund(refund, [])
@@ -913,7 +893,11 @@ def refund_online(
                     entity_id=pid,
                     actor=actor,
                     at=when,
-                    after={"refund_id": refund_id, "amount_minor": amount, "reason": text},
+                    after={
+                        "refund_id": refund_id,
+                        "amount_minor": refund.amount_minor,
+                        "reason": text,
+                    },
                 )
             )
         uow.commit()

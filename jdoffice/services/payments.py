@@ -508,9 +508,45 @@ def _refund(
     uow.students.lock(found.student_id)
     payment = uow.payments.lock(pid)
     assert payment is not None
+    refund = pending_refund(
+        uow,
+        payment,
+        refund_id=refund_id,
+        amount_minor=amount_minor,
+        reason=reason,
+        actor=actor,
+        now=now,
+        fp=fp,
+        gateway=None,
+    )
+    uow.payments.add_refund(refund, [])
+    settle_refund(uow, school, payment, refund, actor, now)
+    refund = uow.payments.get_refund(refund_id) or refund
+    return _refund_result(uow, refund, replayed=False)
+
+
+def pending_refund(
+    uow: UnitOfWork,
+    payment: Payment,
+    *,
+    refund_id: str,
+    amount_minor: int | None,
+    reason: str,
+    actor: Actor,
+    now: dt.datetime,
+    fp: str,
+    gateway: str | None,
+) -> Refund:
+    """A new pending refund of ``payment`` (re-read under lock), checked against what is left.
+
+    What is left counts pending refunds as spent, so two refunds racing at the provider can
+    never exceed the payment. ``amount_minor=None`` refunds all that is left. A cash refund
+    is paid out rounded to the smallest coin; the rounding is stored on the refund.
+    """
+    pid = payment.id
     if payment.status is not PaymentStatus.SUCCEEDED:
         raise BusinessRuleError(f"payment {pid} is {payment.status.value}; nothing to refund")
-    left = payment.amount_minor - payment.refunded_minor
+    left = payment.amount_minor - payment.refunded_minor - uow.payments.pending_refunds_minor(pid)
     if left <= 0:
         raise BusinessRuleError(f"payment {pid} is already fully refunded")
     amount = left if amount_minor is None else amount_minor
@@ -524,10 +560,10 @@ def _refund(
     if payment.method == ManualMethod.CASH.value:
         cash_total = cash_round(amount, payment.currency)
         rounding = cash_total - amount
-    refund = Refund(
+    return Refund(
         id=refund_id,
         payment_id=pid,
-        school_id=school.id,
+        school_id=payment.school_id,
         student_id=payment.student_id,
         amount_minor=amount,
         currency=payment.currency,
@@ -540,11 +576,8 @@ def _refund(
         desk=actor.desk,
         staff=actor.staff,
         fingerprint=fp,
+        gateway=gateway,
     )
-    uow.payments.add_refund(refund, [])
-    settle_refund(uow, school, payment, refund, actor, now)
-    refund = uow.payments.get_refund(refund_id) or refund
-    return _refund_result(uow, refund, replayed=False)
 
 
 def _net_allocations(
