@@ -7,7 +7,9 @@ the school's name, address and CVR, the receipt number, the local date and time,
 for, the amount, the method and, for cash, rounding, the amount tendered and the change.
 
 The layout is pure: no I/O, so the printer adapter, the desk program and the tests all see the
-very same text.
+very same text. The words (:class:`ReceiptWords`, :func:`words_for`) and the local time of issue
+(:func:`local_time`) are shared with the A4 receipt in :mod:`jdoffice.printing.receipts`, so both
+say the same thing in the same words.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import datetime as dt
 import re
 import textwrap
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,8 +33,11 @@ __all__ = [
     "DEFAULT_WIDTH",
     "LANGUAGES",
     "MIN_WIDTH",
+    "ReceiptWords",
+    "local_time",
     "receipt_lines",
     "render_text",
+    "words_for",
 ]
 
 #: Columns of Font A on an 80 mm printer, the usual front-desk printer.
@@ -51,12 +57,19 @@ _SPACES: Final = re.compile(" {2,}")
 
 
 @dataclass(frozen=True, slots=True)
-class _Words:
-    """The fixed texts of a receipt in one language."""
+class ReceiptWords:
+    """The fixed texts of a receipt in one language, for the text receipt and the A4 page alike.
+
+    Words are stored as written in a sentence; each layout sets its own case and marks (the
+    text receipt prints ``receipt`` in capitals and ``copy`` between asterisks). ``receipt_no``
+    and ``refund_of`` are followed by the number. ``page_footer`` is a :meth:`str.format`
+    pattern with ``{no}`` (the receipt number), ``{page}`` and ``{pages}``.
+    """
 
     locale: str
     date_format: str
     copy: str
+    copy_note: str
     receipt: str
     refund: str
     receipt_no: str
@@ -64,11 +77,14 @@ class _Words:
     date: str
     student: str
     student_no: str
+    description: str
+    amount: str
+    payment_line: str
     total: str
     refund_total: str
     method: str
     refund_method: str
-    methods: dict[str, str]
+    methods: Mapping[str, str]
     rounding: str
     cash_total: str
     refund_cash_total: str
@@ -79,29 +95,39 @@ class _Words:
     reason: str
     staff: str
     desk: str
+    cvr: str
+    thanks: str
+    refund_footer: str
+    page_footer: str
 
 
-_DA: Final = _Words(
+_DA: Final = ReceiptWords(
     locale="da_DK",
-    date_format="%d-%m-%Y %H:%M",
-    copy="*** KOPI ***",
-    receipt="KVITTERING",
-    refund="KREDITNOTA / REFUSION",
-    receipt_no="Kvittering nr. {}",
-    refund_of="Refusion af kvittering nr. {}",
+    date_format="%d-%m-%Y kl. %H:%M",
+    copy="KOPI",
+    copy_note="Genudskrift – den originale kvittering er udleveret tidligere.",
+    receipt="Kvittering",
+    refund="Kreditnota / refusion",
+    receipt_no="Kvittering nr.",
+    refund_of="Refusion af kvittering nr.",
     date="Dato",
     student="Elev",
     student_no="Elevnr.",
+    description="Beskrivelse",
+    amount="Beløb",
+    payment_line="Indbetaling",
     total="I alt",
     refund_total="Refunderet i alt",
     method="Betaling",
     refund_method="Refunderet via",
-    methods={
-        "cash": "Kontant",
-        "bank": "Bankoverførsel",
-        "mobilepay": "MobilePay",
-        "stripe": "Online (kort/MobilePay)",
-    },
+    methods=MappingProxyType(
+        {
+            "cash": "Kontant",
+            "bank": "Bankoverførsel",
+            "mobilepay": "MobilePay",
+            "stripe": "Online (kort/MobilePay)",
+        }
+    ),
     rounding="Afrunding",
     cash_total="Kontant i alt",
     refund_cash_total="Udbetalt kontant",
@@ -112,47 +138,75 @@ _DA: Final = _Words(
     reason="Årsag",
     staff="Ekspedient",
     desk="Kasse",
+    cvr="CVR-nr.",
+    thanks="Tak for betalingen.",
+    refund_footer="Beløbet er refunderet som angivet ovenfor.",
+    page_footer="Kvittering nr. {no} – side {page} af {pages}",
 )
 
 # Babel's "en_DK" formats money exactly like "da_DK" ("1.234,50 kr."); plain "en" gives the
 # international form "DKK1,234.50" that an English-speaking student reads without effort.
-_EN: Final = _Words(
+_EN: Final = ReceiptWords(
     locale="en",
     date_format="%Y-%m-%d %H:%M",
-    copy="*** COPY ***",
-    receipt="RECEIPT",
-    refund="REFUND",
-    receipt_no="Receipt no. {}",
-    refund_of="Refund of receipt no. {}",
+    copy="COPY",
+    copy_note="Reprint – the original receipt was handed out before.",
+    receipt="Receipt",
+    refund="Refund",
+    receipt_no="Receipt no.",
+    refund_of="Refund of receipt no.",
     date="Date",
     student="Student",
     student_no="Student no.",
+    description="Description",
+    amount="Amount",
+    payment_line="Payment",
     total="Total",
     refund_total="Total refunded",
     method="Payment",
     refund_method="Refunded via",
-    methods={
-        "cash": "Cash",
-        "bank": "Bank transfer",
-        "mobilepay": "MobilePay",
-        "stripe": "Online (card/MobilePay)",
-    },
+    methods=MappingProxyType(
+        {
+            "cash": "Cash",
+            "bank": "Bank transfer",
+            "mobilepay": "MobilePay",
+            "stripe": "Online (card/MobilePay)",
+        }
+    ),
     rounding="Rounding",
     cash_total="Cash total",
     refund_cash_total="Cash paid out",
     tendered="Tendered",
     change="Change",
-    credit="Credit",
+    credit="Credit on account",
     reference="Reference",
     reason="Reason",
     staff="Served by",
     desk="Desk",
+    cvr="CVR no.",
+    thanks="Thank you for your payment.",
+    refund_footer="The amount has been refunded as shown above.",
+    page_footer="Receipt no. {no} – page {page} of {pages}",
 )
 
-_WORDS: Final[dict[str, _Words]] = {"da": _DA, "en": _EN}
+_WORDS: Final[dict[str, ReceiptWords]] = {"da": _DA, "en": _EN}
 
 #: The languages a receipt can be printed in.
 LANGUAGES: Final = tuple(_WORDS)
+
+
+def words_for(language: str) -> ReceiptWords:
+    """The receipt texts in ``language`` (one of :data:`LANGUAGES`).
+
+    Raises:
+        InvalidInput: an unknown language.
+    """
+    words = _WORDS.get(language)
+    if words is None:
+        known = ", ".join(LANGUAGES)
+        raise InvalidInput(f"unknown receipt language {language!r} (use one of: {known})")
+    return words
+
 
 _KINDS: Final = ("payment", "refund")
 
@@ -208,10 +262,7 @@ def receipt_lines(
         InvalidInput: unknown language or kind, a width below :data:`MIN_WIDTH`, or a time
             zone that does not exist.
     """
-    words = _WORDS.get(language)
-    if words is None:
-        known = ", ".join(LANGUAGES)
-        raise InvalidInput(f"unknown receipt language {language!r} (use one of: {known})")
+    words = words_for(language)
     if isinstance(width, bool) or not isinstance(width, int) or width < MIN_WIDTH:
         raise InvalidInput(f"receipt width must be a whole number of at least {MIN_WIDTH}")
     if body.kind not in _KINDS:
@@ -226,7 +277,7 @@ def receipt_lines(
 
     out: list[str] = []
     if copy:
-        out += _centred(words.copy, width)
+        out += _centred(f"*** {words.copy} ***", width)
 
     # Header: who issued the receipt, as the Danish bookkeeping rules ask.
     out += _centred(body.school_name, width)
@@ -236,11 +287,11 @@ def receipt_lines(
         out += _centred(f"CVR: {body.school_cvr}", width)
     out.append("=" * width)
 
-    out += _centred(words.refund if refund else words.receipt, width)
-    out += _wrap(words.receipt_no.format(body.receipt_no), width)
+    out += _centred((words.refund if refund else words.receipt).upper(), width)
+    out += _wrap(f"{words.receipt_no} {body.receipt_no}", width)
     if refund and body.original_receipt_no is not None:
-        out += _wrap(words.refund_of.format(body.original_receipt_no), width)
-    out += _labelled(words.date, _local_time(body).strftime(words.date_format), width)
+        out += _wrap(f"{words.refund_of} {body.original_receipt_no}", width)
+    out += _labelled(words.date, local_time(body).strftime(words.date_format), width)
     if body.student_name.strip():
         out += _labelled(words.student, body.student_name, width)
     if body.student_no.strip():
@@ -284,11 +335,11 @@ def receipt_lines(
         if body.desk.strip():
             out += _labelled(words.desk, body.desk, width)
     if copy:
-        out += _centred(words.copy, width)
+        out += _centred(f"*** {words.copy} ***", width)
     return out
 
 
-def _local_time(body: ReceiptBody) -> dt.datetime:
+def local_time(body: ReceiptBody) -> dt.datetime:
     """``issued_at`` on the school's wall clock; the receipt shows the day the student saw."""
     name = body.timezone.strip() or DEFAULT_TIMEZONE
     try:

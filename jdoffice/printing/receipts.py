@@ -16,7 +16,6 @@ it is.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import html
 import os
@@ -28,7 +27,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import QCoreApplication, QMarginsF, QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import (
@@ -47,7 +45,7 @@ from PySide6.QtGui import (
 from jdoffice.domain.errors import InvalidInput, Unavailable
 from jdoffice.domain.model import ReceiptBody
 from jdoffice.domain.money import format_money
-from jdoffice.domain.receipt_text import DEFAULT_TIMEZONE
+from jdoffice.domain.receipt_text import LANGUAGES, local_time, words_for
 
 __all__ = [
     "LANGUAGES",
@@ -84,132 +82,6 @@ class Html(str):
 
     __slots__ = ()
 
-
-@dataclass(frozen=True, slots=True)
-class _Labels:
-    """The fixed texts of the A4 receipt in one language."""
-
-    locale: str
-    date_format: str
-    copy: str
-    copy_note: str
-    receipt: str
-    refund: str
-    receipt_no: str
-    refund_of: str
-    date: str
-    student: str
-    student_no: str
-    description: str
-    amount: str
-    payment_line: str
-    total: str
-    refund_total: str
-    method: str
-    refund_method: str
-    methods: Mapping[str, str]
-    rounding: str
-    cash_total: str
-    refund_cash_total: str
-    tendered: str
-    change: str
-    credit: str
-    reference: str
-    reason: str
-    staff: str
-    desk: str
-    cvr: str
-    thanks: str
-    refund_footer: str
-    page_footer: str
-
-
-_DA: Final = _Labels(
-    locale="da_DK",
-    date_format="%d-%m-%Y kl. %H:%M",
-    copy="KOPI",
-    copy_note="Genudskrift – den originale kvittering er udleveret tidligere.",
-    receipt="Kvittering",
-    refund="Kreditnota / refusion",
-    receipt_no="Kvittering nr.",
-    refund_of="Refusion af kvittering nr.",
-    date="Dato",
-    student="Elev",
-    student_no="Elevnr.",
-    description="Beskrivelse",
-    amount="Beløb",
-    payment_line="Indbetaling",
-    total="I alt",
-    refund_total="Refunderet i alt",
-    method="Betaling",
-    refund_method="Refunderet via",
-    methods={
-        "cash": "Kontant",
-        "bank": "Bankoverførsel",
-        "mobilepay": "MobilePay",
-        "stripe": "Online (kort/MobilePay)",
-    },
-    rounding="Afrunding",
-    cash_total="Kontant i alt",
-    refund_cash_total="Udbetalt kontant",
-    tendered="Modtaget",
-    change="Byttepenge",
-    credit="Tilgodehavende",
-    reference="Reference",
-    reason="Årsag",
-    staff="Ekspedient",
-    desk="Kasse",
-    cvr="CVR-nr.",
-    thanks="Tak for betalingen.",
-    refund_footer="Beløbet er refunderet som angivet ovenfor.",
-    page_footer="Kvittering nr. {no} – side {page} af {pages}",
-)
-
-_EN: Final = _Labels(
-    locale="en",
-    date_format="%Y-%m-%d %H:%M",
-    copy="COPY",
-    copy_note="Reprint – the original receipt was handed out before.",
-    receipt="Receipt",
-    refund="Refund",
-    receipt_no="Receipt no.",
-    refund_of="Refund of receipt no.",
-    date="Date",
-    student="Student",
-    student_no="Student no.",
-    description="Description",
-    amount="Amount",
-    payment_line="Payment",
-    total="Total",
-    refund_total="Total refunded",
-    method="Payment",
-    refund_method="Refunded via",
-    methods={
-        "cash": "Cash",
-        "bank": "Bank transfer",
-        "mobilepay": "MobilePay",
-        "stripe": "Online (card/MobilePay)",
-    },
-    rounding="Rounding",
-    cash_total="Cash total",
-    refund_cash_total="Cash paid out",
-    tendered="Tendered",
-    change="Change",
-    credit="Credit on account",
-    reference="Reference",
-    reason="Reason",
-    staff="Served by",
-    desk="Desk",
-    cvr="CVR no.",
-    thanks="Thank you for your payment.",
-    refund_footer="The amount has been refunded as shown above.",
-    page_footer="Receipt no. {no} – page {page} of {pages}",
-)
-
-_LABELS: Final[dict[str, _Labels]] = {"da": _DA, "en": _EN}
-
-#: The languages an A4 receipt can be printed in.
-LANGUAGES: Final = tuple(_LABELS)
 
 _KINDS: Final = ("payment", "refund")
 
@@ -313,28 +185,6 @@ def _fill(template: str, values: Mapping[str, str]) -> str:
     return _PLACEHOLDER.sub(replace, template)
 
 
-def _labels(language: str) -> _Labels:
-    labels = _LABELS.get(language)
-    if labels is None:
-        raise InvalidInput(
-            f"unknown receipt language {language!r} (use one of: {', '.join(LANGUAGES)})"
-        )
-    return labels
-
-
-def _local_time(body: ReceiptBody) -> dt.datetime:
-    """``issued_at`` on the school's wall clock."""
-    name = body.timezone.strip() or DEFAULT_TIMEZONE
-    try:
-        zone = ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"unknown time zone on receipt: {body.timezone!r}") from None
-    issued = body.issued_at
-    if issued.tzinfo is None:
-        issued = issued.replace(tzinfo=dt.UTC)
-    return issued.astimezone(zone)
-
-
 def _row(label: str, value: str, *, css: str = "label") -> str:
     """A row of a table of amounts: the text on the left, the amount right-aligned."""
     return (
@@ -379,7 +229,7 @@ def render_html(body: ReceiptBody, *, copy: bool = False, language: str = "da") 
     Raises:
         InvalidInput: unknown language or kind, or a time zone that does not exist.
     """
-    words = _labels(language)
+    words = words_for(language)
     if body.kind not in _KINDS:
         raise InvalidInput(f"unknown receipt kind {body.kind!r} (use payment or refund)")
     refund = body.kind == "refund"
@@ -478,7 +328,7 @@ def render_html(body: ReceiptBody, *, copy: bool = False, language: str = "da") 
         "receipt_no": str(body.receipt_no),
         "receipt_no_label": words.receipt_no,
         "date_label": words.date,
-        "issued_local": _local_time(body).strftime(words.date_format),
+        "issued_local": local_time(body).strftime(words.date_format),
         "school_name": body.school_name,
         "school_address_html": address,
         "cvr_html": cvr,
@@ -537,7 +387,7 @@ def build_document(body: ReceiptBody, *, copy: bool = False, language: str = "da
 
 
 def _title(body: ReceiptBody, language: str) -> str:
-    words = _labels(language)
+    words = words_for(language)
     kind = words.refund if body.kind == "refund" else words.receipt
     return f"{kind} {body.receipt_no} – {_clean(body.school_name)}"
 
@@ -552,7 +402,7 @@ class _Marks:
 
     @classmethod
     def of(cls, body: ReceiptBody, *, copy: bool, language: str) -> _Marks:
-        words = _labels(language)
+        words = words_for(language)
         return cls(
             copy=words.copy if copy else None,
             page_footer=words.page_footer.replace("{no}", str(body.receipt_no)),

@@ -105,7 +105,7 @@ def test_cash_receipt_of_the_design_example_reads_as_expected() -> None:
             "==========================================",
             "                KVITTERING",
             "Kvittering nr. 123",
-            "Dato: 02-03-2026 10:15",
+            "Dato: 02-03-2026 kl. 10:15",
             "Elev: Åse Ærø Østergård",
             "Elevnr.: 1001",
             "------------------------------------------",
@@ -319,13 +319,13 @@ def test_a_copy_differs_from_the_original_only_by_the_copy_lines() -> None:
 def test_date_is_shown_in_copenhagen_local_time() -> None:
     body = design_example(issued_at=dt.datetime(2026, 6, 30, 22, 30, tzinfo=dt.UTC))
 
-    assert "Dato: 01-07-2026 00:30" in receipt_lines(body)
+    assert "Dato: 01-07-2026 kl. 00:30" in receipt_lines(body)
 
 
 def test_date_in_winter_is_one_hour_ahead_of_utc() -> None:
     body = design_example(issued_at=dt.datetime(2026, 1, 15, 23, 5, tzinfo=dt.UTC))
 
-    assert "Dato: 16-01-2026 00:05" in receipt_lines(body)
+    assert "Dato: 16-01-2026 kl. 00:05" in receipt_lines(body)
 
 
 def test_date_follows_the_school_timezone() -> None:
@@ -333,13 +333,13 @@ def test_date_follows_the_school_timezone() -> None:
         issued_at=dt.datetime(2026, 6, 30, 22, 30, tzinfo=dt.UTC), timezone="Atlantic/Faroe"
     )
 
-    assert "Dato: 30-06-2026 23:30" in receipt_lines(body)
+    assert "Dato: 30-06-2026 kl. 23:30" in receipt_lines(body)
 
 
 def test_naive_issue_time_is_read_as_utc() -> None:
     body = design_example(issued_at=dt.datetime(2026, 6, 30, 22, 30))  # noqa: DTZ001
 
-    assert "Dato: 01-07-2026 00:30" in receipt_lines(body)
+    assert "Dato: 01-07-2026 kl. 00:30" in receipt_lines(body)
 
 
 def test_unknown_timezone_is_rejected() -> None:
@@ -379,7 +379,7 @@ def test_english_rounding_down_is_shown_with_a_minus_sign() -> None:
 def test_english_credit_is_shown() -> None:
     lines = receipt_lines(design_example(credit_minor=2500), language="en")
 
-    assert line_starting(lines, "Credit").endswith("DKK25.00")
+    assert line_starting(lines, "Credit on account").endswith("DKK25.00")
 
 
 # --- refunds ------------------------------------------------------------------------------------
