@@ -4,6 +4,7 @@ webhook receiver and the desk program alike."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
@@ -11,13 +12,17 @@ from sqlalchemy.engine import URL
 from jdoffice.adapters import db
 from jdoffice.adapters.config import AppConfig, load_config
 from jdoffice.adapters.secrets import KeyringUnavailable, get_secret
-from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.domain.errors import BusinessRuleError, Unavailable
 from jdoffice.domain.model import School
 from jdoffice.gateways.registry import GatewayConfig, Registry, load_registry
 from jdoffice.services import queries
 from jdoffice.services.gateways import OnlineGateway
 from jdoffice.services.settings import PaymentSettings, SettingsOverride, overlay
+
+if TYPE_CHECKING:
+    # The ORM loads with the first unit of work: the desk program shows its window while
+    # the first one is made in the background.
+    from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 
 
 @dataclass
@@ -46,6 +51,8 @@ class App:
         return load_registry()
 
     def uow(self) -> SqlAlchemyUnitOfWork:
+        from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
+
         self.ensure_schema()
         return SqlAlchemyUnitOfWork(self.engine)
 
@@ -54,6 +61,9 @@ class App:
         if self._schema_checked:
             return
         engine = self.engine
+        if db.schema_is_current(engine):
+            self._schema_checked = True
+            return
         current = db.current_revision(engine)
         head = db.head_revision(engine)
         if current != head:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 from sqlalchemy import Engine
@@ -25,7 +25,6 @@ from sqlalchemy.exc import DBAPIError
 
 from jdoffice import __version__
 from jdoffice.adapters import db
-from jdoffice.adapters.uow import SqlAlchemyUnitOfWork, translate_db_error
 from jdoffice.bootstrap import App
 from jdoffice.domain.errors import (
     BusinessRuleError,
@@ -38,6 +37,9 @@ from jdoffice.domain.money import format_money, parse_amount
 from jdoffice.domain.receipt_text import render_text
 from jdoffice.services import online, queries
 from jdoffice.services import payments as pay_service
+
+if TYPE_CHECKING:
+    from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 
 log = logging.getLogger("jdoffice")
 
@@ -917,46 +919,21 @@ def school_payments(
     as_json: bool,
 ) -> None:
     """Show or change the school's payment settings (keys are set with `keys set`)."""
-    import dataclasses
-
-    from jdoffice.services import settings as st
+    from jdoffice.services.school import update_payment_settings
 
     school = c.school()
-    if gateway is not None:
-        c.app.registry.online_factory(gateway.strip())
-    if expiry is not None:
-        st.validate_expiry(expiry)
-    if success_url is not None:
-        st.validate_url(success_url.strip())
     changes = {
         "online_enabled": None if online is None else online == "on",
-        "gateway": gateway.strip() if gateway else None,
+        "gateway": gateway,
         "checkout_expiry_minutes": expiry,
-        "success_url": success_url.strip() if success_url else None,
+        "success_url": success_url,
         "mode": mode,
     }
-    wanted = {k: v for k, v in changes.items() if v is not None}
-    if wanted:
-        uow = c.uow().write()
-        with uow:
-            before = uow.settings.get(school.id) or st.SettingsOverride()
-            after = dataclasses.replace(before, **wanted)  # type: ignore[arg-type]
-            uow.settings.save(school.id, after, pay_service.utcnow())
-            from jdoffice.domain.model import AuditEntry
-
-            uow.audit.add(
-                AuditEntry(
-                    school_id=school.id,
-                    action="settings.payments_changed",
-                    entity="school",
-                    entity_id=school.slug,
-                    actor=c.actor,
-                    at=pay_service.utcnow(),
-                    before=dataclasses.asdict(before),
-                    after=dataclasses.asdict(after),
-                )
-            )
-            uow.commit()
+    if any(v is not None for v in changes.values()):
+        # Checked, stored and audited in one place for the command line and the desk.
+        update_payment_settings(
+            c.uow(), school, changes, actor=c.actor, gateways=tuple(c.app.registry.online)
+        )
     s = c.app.payment_settings(school)
     data = {
         "school": school.slug,
@@ -1001,6 +978,8 @@ def _errors_to_exit_codes() -> Iterator[None]:
     except JdofficeError as exc:
         fail(str(exc), exit_code_for(exc))
     except DBAPIError as exc:
+        from jdoffice.adapters.uow import translate_db_error
+
         translated = translate_db_error(exc)
         fail(str(translated), exit_code_for(translated))
     except OSError as exc:

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError
 
@@ -24,6 +24,9 @@ from jdoffice.domain.errors import InvalidInput
 APP_NAME = "jdoffice"
 ENV_DATABASE_URL = "JDOFFICE_DATABASE_URL"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: The newest migration under ``migrations/versions``; a test keeps it equal to Alembic's head.
+#: Opening a database compares it with ``alembic_version`` so Alembic loads only to upgrade.
+HEAD_REVISION = "0002"
 
 
 def default_data_dir() -> Path:
@@ -143,6 +146,15 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """Whether the database's schema is :data:`HEAD_REVISION`, read without Alembic."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return False
+        stored = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return stored == [HEAD_REVISION]
 
 
 def head_revision(engine: Engine) -> str | None:

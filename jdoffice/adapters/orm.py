@@ -24,7 +24,6 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -47,6 +46,8 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
     def load_dialect_impl(self, dialect: Dialect) -> Any:
         if dialect.name in ("mysql", "mariadb"):
+            from sqlalchemy.dialects import mysql
+
             return dialect.type_descriptor(mysql.DATETIME(fsp=6))
         return dialect.type_descriptor(DateTime())
 
@@ -66,15 +67,33 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class TermString(TypeDecorator[str]):
+    """``VARCHAR(64)`` compared by code point on every database (see jdoffice.domain.search):
+    ``utf8mb4_bin`` on MySQL/MariaDB, collation ``"C"`` on PostgreSQL.
+
+    The MySQL types load only on MySQL: importing a dialect package imports all its drivers,
+    which would slow down the desk program's start on SQLite.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name in ("mysql", "mariadb"):
+            from sqlalchemy.dialects import mysql
+
+            return dialect.type_descriptor(
+                mysql.VARCHAR(64, charset="utf8mb4", collation="utf8mb4_bin")
+            )
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(String(64, collation="C"))
+        return dialect.type_descriptor(String(64))
+
+
 # Auto-incrementing keys: BIGINT where it matters, INTEGER on SQLite (the rowid alias).
 Id = BigInteger().with_variant(Integer(), "sqlite")
 Minor = BigInteger
-# Terms are compared by code point on every database (see jdoffice.domain.search).
-Term = (
-    String(64)
-    .with_variant(mysql.VARCHAR(64, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb")
-    .with_variant(postgresql.VARCHAR(64, collation="C"), "postgresql")
-)
+Term = TermString(64)
 
 
 class Base(DeclarativeBase):

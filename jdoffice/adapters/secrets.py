@@ -8,6 +8,7 @@ With no usable keyring backend the program says so instead of crashing.
 
 from __future__ import annotations
 
+import enum
 import os
 from dataclasses import dataclass
 from types import ModuleType
@@ -77,6 +78,44 @@ def get_secret(name: str, school_slug: str) -> Secret:
     except Exception as exc:  # keyring backends raise their own types
         raise KeyringUnavailable(f"the keyring could not be read ({type(exc).__name__})") from None
     return Secret(value or "")
+
+
+class SecretState(enum.Enum):
+    """Where a secret comes from, without its value."""
+
+    ENVIRONMENT = "environment"  # the environment variable is set and wins
+    KEYRING = "keyring"  # stored in the keyring
+    NOT_SET = "not_set"  # neither
+    NO_KEYRING = "no_keyring"  # not in the environment, and there is no keyring to look in
+
+
+def keyring_available() -> bool:
+    """Whether this machine has a keyring backend to store secrets in."""
+    try:
+        _keyring()
+    except KeyringUnavailable:
+        return False
+    return True
+
+
+def secret_state(name: str, school_slug: str) -> SecretState:
+    """Whether ``name`` is set for the school, and where; the value never leaves here.
+
+    Raises:
+        KeyringUnavailable: the keyring is there but could not be read (locked, refused).
+    """
+    user = _user(name, school_slug)
+    if os.environ.get(SECRETS[name], "").strip():
+        return SecretState.ENVIRONMENT
+    try:
+        kr = _keyring()
+    except KeyringUnavailable:
+        return SecretState.NO_KEYRING
+    try:
+        found = kr.get_password(SERVICE, user)
+    except Exception as exc:  # keyring backends raise their own types
+        raise KeyringUnavailable(f"the keyring could not be read ({type(exc).__name__})") from None
+    return SecretState.KEYRING if found else SecretState.NOT_SET
 
 
 def set_secret(name: str, school_slug: str, value: str) -> None:

@@ -298,6 +298,19 @@ class SqlSchools(_Repo):
         self.s.flush()
         return _school(row)
 
+    def update_header(
+        self, school_id: int, *, name: str, address: str, cvr: str, now: dt.datetime
+    ) -> School | None:
+        row = self.s.get(SchoolRow, school_id, with_for_update=True, populate_existing=True)
+        if row is None:
+            return None
+        row.name = name
+        row.address = address
+        row.cvr = cvr
+        row.updated_at = now
+        self.s.flush()
+        return _school(row)
+
 
 class SqlStudents(_Repo):
     def get(self, student_id: int) -> Student | None:

@@ -132,7 +132,8 @@ def parse_query(text: str) -> SearchQuery:
         d = digits(raw)
         if raw.startswith("+45") or raw.startswith("0045"):
             d = d[2:] if raw.startswith("+") else d[4:]
-        return SearchQuery(text, (d[:MAX_TERM_LENGTH],))
+        # "+45" alone, typed on the way to a number, has nothing to look for yet.
+        return SearchQuery(text, (d[:MAX_TERM_LENGTH],) if d else ())
     out: list[str] = []
     for chunk in raw.split():
         if "@" in chunk:

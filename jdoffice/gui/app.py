@@ -7,16 +7,29 @@ payment providers (Stripe) and the printer stack are imported only when a screen
 
 from __future__ import annotations
 
+import json
+import os
 import sys
+import time
 from pathlib import Path
 from typing import Protocol
 
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QThreadPool, QTranslator
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QLibraryInfo,
+    QLocale,
+    QObject,
+    QThreadPool,
+    QTimer,
+    QTranslator,
+)
 from PySide6.QtWidgets import QApplication
 
 from jdoffice import __version__
 from jdoffice.bootstrap import App
 from jdoffice.domain.model import Actor
+from jdoffice.gui import desk_settings
 from jdoffice.gui.context import DeskContext
 from jdoffice.gui.views.main_window import MainWindow, database_label
 
@@ -24,6 +37,8 @@ APP_NAME = "jdoffice"
 ORGANIZATION = "jdoffice"
 #: Below this the tables are hard to read at arm's length from a desk screen.
 MIN_POINT_SIZE = 10.5
+#: A file name: the desk writes there when it became usable, then closes (``bench/``).
+ENV_STARTUP_REPORT = "JDOFFICE_STARTUP_REPORT"
 
 
 class CliContext(Protocol):
@@ -43,6 +58,15 @@ class CliContext(Protocol):
 def resources_dir() -> Path:
     """``resources/`` of the source tree."""
     return Path(__file__).resolve().parents[2] / "resources"
+
+
+def translations_dir() -> Path:
+    """The compiled translations (``jdoffice_en.qm``): ``resources/translations`` of the source
+    tree, or ``jdoffice/resources/translations`` in an installed wheel."""
+    source = resources_dir() / "translations"
+    if source.is_dir():
+        return source
+    return Path(__file__).resolve().parents[1] / "resources" / "translations"
 
 
 def application() -> QApplication:
@@ -72,7 +96,7 @@ def install_translators(app: QApplication, language: str) -> list[QTranslator]:
     QLocale.setDefault(QLocale("da_DK" if language == "da" else "en_DK"))
     candidates = [
         (f"qtbase_{language}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)),
-        (f"jdoffice_{language}", str(resources_dir() / "translations")),
+        (f"jdoffice_{language}", str(translations_dir())),
     ]
     for name, directory in candidates:
         translator = QTranslator(app)
@@ -82,10 +106,12 @@ def install_translators(app: QApplication, language: str) -> list[QTranslator]:
     return installed
 
 
-def launch(cli: CliContext, *, language: str = "da") -> None:
+def launch(cli: CliContext, *, language: str | None = None) -> None:
     """Open the desk window for the command line's database, school and desk; returns when
-    the window is closed."""
+    the window is closed. The language is this desk's setting unless one is given."""
     app = application()
+    if language is None:
+        language = desk_settings.language()
     install_translators(app, language)
     window = MainWindow(database=database_label(cli.app.url), actor=cli.actor)
     core, slug, actor = cli.app, cli.school_slug, cli.actor
@@ -94,6 +120,9 @@ def launch(cli: CliContext, *, language: str = "da") -> None:
         # On a worker thread: opens the engine, checks the schema, reads the school.
         return DeskContext(app=core, school=core.school(slug), actor=actor, language=language)
 
+    report = os.environ.get(ENV_STARTUP_REPORT, "").strip()
+    if report:
+        StartupReport(window, Path(report))
     window.connect_with(connect)
     window.show()
     try:
@@ -102,3 +131,56 @@ def launch(cli: CliContext, *, language: str = "da") -> None:
         # Let background reads finish before the engine goes; they hold its connections.
         QThreadPool.globalInstance().waitForDone(5000)
         core.dispose()
+
+
+def process_started_at() -> float | None:
+    """When this process started (``time.time()`` scale), to the kernel's 10 ms; Linux only."""
+    try:
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = int(fields[19])  # field 22, starttime: clock ticks after boot
+        age = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+    return time.time() - age
+
+
+class StartupReport(QObject):
+    """Measures start-up for ``JDOFFICE_STARTUP_REPORT``: writes a JSON object to ``path``
+    and closes the window once both moments have passed.
+
+    ``shown``: the search box was painted holding the keyboard focus; ``ready``: the school
+    was read, so typing finds students. Both are ``time.time()`` values; ``shown_s`` and
+    ``ready_s`` count from ``started`` (the process start, where the system tells it).
+    """
+
+    def __init__(self, window: MainWindow, path: Path) -> None:
+        super().__init__(window)
+        self._window = window
+        self._path = path
+        self._at: dict[str, float] = {}
+        window.searchEdit.installEventFilter(self)
+        window.context_ready.connect(self._ready)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if (
+            event.type() == QEvent.Type.Paint
+            and "shown" not in self._at
+            and QApplication.focusWidget() is self._window.searchEdit
+        ):
+            self._mark("shown")
+        return False
+
+    def _ready(self, _ctx: object) -> None:
+        self._mark("ready")
+
+    def _mark(self, moment: str) -> None:
+        if moment in self._at:
+            return
+        self._at[moment] = time.time()
+        if "shown" in self._at and "ready" in self._at:
+            started = process_started_at()
+            doc: dict[str, float | None] = {"started": started, **self._at}
+            for name, at in self._at.items():
+                doc[f"{name}_s"] = None if started is None else at - started
+            self._path.write_text(json.dumps(doc), "utf-8")
+            QTimer.singleShot(0, self._window.close)

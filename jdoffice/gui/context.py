@@ -4,10 +4,13 @@ the desk. Screens receive a :class:`DeskContext`; they never build adapters them
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.bootstrap import App
 from jdoffice.domain.model import Actor, School
+
+if TYPE_CHECKING:
+    from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 
 
 @dataclass(frozen=True)

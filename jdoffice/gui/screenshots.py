@@ -4,7 +4,9 @@
 
 Runs offscreen (no display needed) against a demo school seeded in a temporary folder, drives
 the window as a receptionist would — search, open a student, F5, type what was handed over,
-Enter — and writes ``search.png``, ``student.png``, ``payment.png`` and ``receipt_preview.png``.
+Enter — and writes ``search.png``, ``student.png``, ``payment.png``, ``receipt_preview.png``
+and ``settings.png`` (Ctrl+,). The desk's own settings are kept in the temporary folder too, so
+the pictures show the defaults whatever this PC is set up with.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ def _richness(ctx: object, student_no: str) -> tuple[bool, int, int]:
 def take(out_dir: Path, search_text: str = "lærke") -> list[Path]:
     """Seed a demo school in a temporary folder and photograph the main screens."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import Qt, QThreadPool
+    from PySide6.QtCore import QSettings, Qt, QThreadPool
     from PySide6.QtTest import QTest
 
     from jdoffice.adapters import db, records
@@ -73,10 +75,12 @@ def take(out_dir: Path, search_text: str = "lærke") -> list[Path]:
     from jdoffice.gui.views.main_window import MainWindow
     from jdoffice.gui.views.payment_dialog import PaymentDialog
     from jdoffice.gui.views.receipt_preview import ReceiptPreviewDialog
+    from jdoffice.gui.views.settings_dialog import SettingsDialog
 
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="jdoffice-shots-") as tmp:
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tmp)
         url = db.normalize_url(str(Path(tmp) / "demo.sqlite3"))
         core = App(url)
         db.upgrade(core.engine)
@@ -124,6 +128,27 @@ def take(out_dir: Path, search_text: str = "lærke") -> list[Path]:
         path = out_dir / "receipt_preview.png"
         _save(window.dialog, path)
         written.append(path)
+
+        preview = window.dialog
+        assert preview is not None
+        preview.accept()
+        _wait(app, lambda: window.dialog is None, "the receipt to close")
+        window.actionSettings.trigger()  # Ctrl+,
+        _wait(app, lambda: isinstance(window.dialog, SettingsDialog), "the settings")
+        settings = window.dialog
+        assert isinstance(settings, SettingsDialog)
+        _wait(
+            app,
+            lambda: (
+                settings.loaded_settings is not None
+                and QThreadPool.globalInstance().activeThreadCount() == 0
+            ),
+            "the school's settings",
+        )
+        path = out_dir / "settings.png"
+        _save(settings, path)
+        written.append(path)
+        settings.reject()
 
         window.close()
         QThreadPool.globalInstance().waitForDone(5000)

@@ -2,6 +2,9 @@
 
 The screens only paint these strings; the decisions (what a balance means, which words an
 error gets) live here, where they are plain functions that tests call without widgets.
+
+The words are Danish, the source language; ``QCoreApplication.translate`` gives them in the
+desk's language when its translation is installed (context ``Texts``).
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import Enum
+
+from PySide6.QtCore import QCoreApplication
 
 from jdoffice.domain.errors import (
     BusinessRuleError,
@@ -21,32 +26,56 @@ from jdoffice.domain.errors import (
 from jdoffice.domain.model import InvoiceStatus
 from jdoffice.domain.money import format_money
 
+
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 - the name lupdate knows
+    """Marks ``text`` for translation in ``context`` where it is defined (``pyside6-lupdate``
+    finds it by this name); it is translated where it is shown."""
+    del context
+    return text
+
+
 METHOD_NAMES: dict[str, str] = {
-    "cash": "Kontant",
-    "bank": "Bankoverførsel",
-    "mobilepay": "MobilePay",
-    "stripe": "Online (kort/MobilePay)",
+    "cash": QT_TRANSLATE_NOOP("Texts", "Kontant"),
+    "bank": QT_TRANSLATE_NOOP("Texts", "Bankoverførsel"),
+    "mobilepay": QT_TRANSLATE_NOOP("Texts", "MobilePay"),
+    "stripe": QT_TRANSLATE_NOOP("Texts", "Online (kort/MobilePay)"),
 }
 
 INVOICE_STATUS_NAMES: dict[InvoiceStatus, str] = {
-    InvoiceStatus.OPEN: "Åben",
-    InvoiceStatus.PARTIALLY_PAID: "Delvist betalt",
-    InvoiceStatus.PAID: "Betalt",
-    InvoiceStatus.OVERDUE: "Forfalden",
-    InvoiceStatus.CANCELLED: "Annulleret",
+    InvoiceStatus.OPEN: QT_TRANSLATE_NOOP("Texts", "Åben"),
+    InvoiceStatus.PARTIALLY_PAID: QT_TRANSLATE_NOOP("Texts", "Delvist betalt"),
+    InvoiceStatus.PAID: QT_TRANSLATE_NOOP("Texts", "Betalt"),
+    InvoiceStatus.OVERDUE: QT_TRANSLATE_NOOP("Texts", "Forfalden"),
+    InvoiceStatus.CANCELLED: QT_TRANSLATE_NOOP("Texts", "Annulleret"),
 }
 
 PAYMENT_STATUS_NAMES: dict[str, str] = {
-    "pending": "Afventer",
-    "succeeded": "Gennemført",
-    "failed": "Mislykket",
-    "partially_refunded": "Delvist refunderet",
-    "refunded": "Refunderet",
+    "pending": QT_TRANSLATE_NOOP("Texts", "Afventer"),
+    "succeeded": QT_TRANSLATE_NOOP("Texts", "Gennemført"),
+    "failed": QT_TRANSLATE_NOOP("Texts", "Mislykket"),
+    "partially_refunded": QT_TRANSLATE_NOOP("Texts", "Delvist refunderet"),
+    "refunded": QT_TRANSLATE_NOOP("Texts", "Refunderet"),
 }
 
 
+def _tr(text: str) -> str:
+    """``text`` (a literal marked for ``Texts`` elsewhere) in the desk's language."""
+    return QCoreApplication.translate("Texts", text)
+
+
 def method_name(method: str) -> str:
-    return METHOD_NAMES.get(method, method)
+    name = METHOD_NAMES.get(method)
+    return _tr(name) if name is not None else method
+
+
+def invoice_status_name(status: InvoiceStatus) -> str:
+    name = INVOICE_STATUS_NAMES.get(status)
+    return _tr(name) if name is not None else status.value
+
+
+def payment_status_name(status: str) -> str:
+    name = PAYMENT_STATUS_NAMES.get(status)
+    return _tr(name) if name is not None else status
 
 
 def money(minor: int, currency: str, locale: str = "da_DK") -> str:
@@ -83,16 +112,18 @@ def balance_text(balance_minor: int, currency: str, locale: str = "da_DK") -> Ba
     A positive balance means the student owes the school (DESIGN §3).
     """
     if balance_minor > 0:
-        return BalanceText(BalanceKind.OWES, f"Skylder {money(balance_minor, currency, locale)}")
+        owes = QCoreApplication.translate("Texts", "Skylder {0}")
+        return BalanceText(BalanceKind.OWES, owes.format(money(balance_minor, currency, locale)))
     if balance_minor < 0:
+        credit = QCoreApplication.translate("Texts", "Tilgodehavende {0}")
         return BalanceText(
-            BalanceKind.CREDIT, f"Tilgodehavende {money(-balance_minor, currency, locale)}"
+            BalanceKind.CREDIT, credit.format(money(-balance_minor, currency, locale))
         )
-    return BalanceText(BalanceKind.SETTLED, "Intet udestående")
+    return BalanceText(BalanceKind.SETTLED, QCoreApplication.translate("Texts", "Intet udestående"))
 
 
 def database_unreachable(exc: BaseException) -> str:
-    return f"Databasen kan ikke nås: {exc}"
+    return QCoreApplication.translate("Texts", "Databasen kan ikke nås: {0}").format(exc)
 
 
 def error_message(exc: BaseException) -> str:
@@ -102,26 +133,33 @@ def error_message(exc: BaseException) -> str:
     """
     detail = str(exc).strip()
     if isinstance(exc, IdempotencyMismatch):
-        head = (
+        head = QCoreApplication.translate(
+            "Texts",
             "Denne betaling er måske allerede registreret med et andet beløb. Intet nyt er "
-            "registreret – luk vinduet (Esc) og se elevens betalinger, før du prøver igen."
+            "registreret – luk vinduet (Esc) og se elevens betalinger, før du prøver igen.",
         )
     elif isinstance(exc, Conflict):
-        head = (
+        head = QCoreApplication.translate(
+            "Texts",
             "En anden kasse har netop ændret denne elev. Intet er registreret – se det nye "
-            "udestående og prøv igen."
+            "udestående og prøv igen.",
         )
     elif isinstance(exc, BusinessRuleError):
-        head = "Det kan ikke lade sig gøre. Intet er registreret."
+        head = QCoreApplication.translate(
+            "Texts", "Det kan ikke lade sig gøre. Intet er registreret."
+        )
     elif isinstance(exc, NotFound):
-        head = "Findes ikke (længere). Intet er registreret."
+        head = QCoreApplication.translate("Texts", "Findes ikke (længere). Intet er registreret.")
     elif isinstance(exc, InvalidInput):
-        head = "Ret indtastningen. Intet er registreret."
+        head = QCoreApplication.translate("Texts", "Ret indtastningen. Intet er registreret.")
     elif isinstance(exc, Unavailable):
-        head = (
+        head = QCoreApplication.translate(
+            "Texts",
             "Databasen kan ikke nås lige nu. Tryk Enter for at prøve igen – betalingen "
-            "bliver aldrig registreret to gange."
+            "bliver aldrig registreret to gange.",
         )
     else:
-        head = "Uventet fejl. Intet er registreret; prøv igen, eller kontakt support."
+        head = QCoreApplication.translate(
+            "Texts", "Uventet fejl. Intet er registreret; prøv igen, eller kontakt support."
+        )
     return f"{head}\n({detail})" if detail else head

@@ -100,6 +100,13 @@ class RefundResult:
     replayed: bool = False
 
 
+def receipt_header(uow: UnitOfWork, school: School) -> School:
+    """The school as its receipts print it now: name, address and CVR are read again in the
+    transaction that issues the receipt, so a header changed at another desk (or after this
+    desk opened) is on the very next receipt."""
+    return uow.schools.get(school.id) or school
+
+
 def _clean_text(value: str | None, what: str, limit: int) -> str:
     text = (value or "").strip()
     if len(text) > limit:
@@ -351,13 +358,14 @@ def apply_payment(
     balance = uow.balances.add(student.id, school.id, -amount_minor, now)
 
     lines = [ReceiptLine(f"{inv.invoice_no} {inv.text}", amt) for inv, amt in plan.allocations]
+    header = receipt_header(uow, school)
     body = ReceiptBody(
         kind="payment",
         receipt_no=receipt_no,
         issued_at=now,
-        school_name=school.name,
-        school_address=school.address,
-        school_cvr=school.cvr,
+        school_name=header.name,
+        school_address=header.address,
+        school_cvr=header.cvr,
         timezone=school.timezone,
         student_no=student.student_no,
         student_name=student.name,
@@ -634,13 +642,14 @@ def settle_refund(
 
     student = uow.students.get(payment.student_id)
     assert student is not None
+    header = receipt_header(uow, school)
     body = ReceiptBody(
         kind="refund",
         receipt_no=receipt_no,
         issued_at=now,
-        school_name=school.name,
-        school_address=school.address,
-        school_cvr=school.cvr,
+        school_name=header.name,
+        school_address=header.address,
+        school_cvr=header.cvr,
         timezone=school.timezone,
         student_no=student.student_no,
         student_name=student.name,

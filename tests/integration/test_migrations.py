@@ -16,6 +16,8 @@ from sqlalchemy import Engine, inspect
 from jdoffice.adapters import db
 from jdoffice.adapters.orm import Base
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
+from jdoffice.bootstrap import App
+from jdoffice.domain.errors import Unavailable
 from jdoffice.domain.model import UTC
 from jdoffice.services.ports import NewSchool
 from tests import conftest
@@ -117,3 +119,42 @@ def test_the_schema_comparison_notices_a_missing_index(empty_engine: Engine) -> 
     differences = schema_differences(empty_engine)
 
     assert [(d[0], d[1].name) for d in differences] == [("add_index", "ix_schools_updated_at")]
+
+
+def test_the_head_constant_is_alembics_head() -> None:
+    engine = db.make_engine("sqlite://")
+    try:
+        assert db.head_revision(engine) == db.HEAD_REVISION
+    finally:
+        engine.dispose()
+
+
+def test_opening_a_current_database_leaves_alembic_alone(
+    empty_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db.upgrade(empty_engine)
+
+    def alembic(*_args: object) -> None:
+        raise AssertionError("Alembic was used to open a current database")
+
+    for name in ("current_revision", "head_revision", "upgrade"):
+        monkeypatch.setattr(db, name, alembic)
+
+    App(empty_engine.url, _engine=empty_engine).ensure_schema()
+
+    assert db.schema_is_current(empty_engine)
+
+
+def test_an_old_schema_is_upgraded_on_sqlite_and_refused_on_a_server(empty_engine: Engine) -> None:
+    assert not db.schema_is_current(empty_engine)
+    db.upgrade(empty_engine, "0001")
+    assert not db.schema_is_current(empty_engine)
+    app = App(empty_engine.url, _engine=empty_engine)
+
+    if empty_engine.dialect.name == "sqlite":
+        app.ensure_schema()
+        assert db.current_revision(empty_engine) == db.HEAD_REVISION
+        assert db.schema_is_current(empty_engine)
+    else:
+        with pytest.raises(Unavailable, match="jdoffice db upgrade"):
+            app.ensure_schema()

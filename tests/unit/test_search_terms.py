@@ -64,6 +64,11 @@ def test_empty_query_has_no_words() -> None:
     assert parse_query("   ").empty
 
 
+@pytest.mark.parametrize("query", ["+45", "0045", "+45 ", "+45-"])
+def test_a_country_code_alone_is_an_empty_query(query: str) -> None:
+    assert parse_query(query).empty
+
+
 def test_exact_student_number_ranks_before_name_matches() -> None:
     q = parse_query("s0000001")
     assert rank(q, "Søren Jensen", "S0000001", "", "") < rank(q, "S0000001x Name", "X", "", "")

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QCoreApplication,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -121,7 +122,8 @@ class RowsModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.headers[section]
+            # The headers are marked for translation in the context of the model's class.
+            return QCoreApplication.translate(type(self).__name__, self.headers[section])
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _RIGHT if section in self.amount_columns else _LEFT
         return None

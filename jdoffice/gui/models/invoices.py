@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject
 from jdoffice.domain.model import Invoice, InvoiceStatus
 from jdoffice.gui import texts
 from jdoffice.gui.models.base import Row, RowsModel
+from jdoffice.gui.texts import QT_TRANSLATE_NOOP
 
 
 class InvoiceColumn(IntEnum):
@@ -28,13 +29,13 @@ class InvoicesModel(RowsModel):
 
     columns: ClassVar[type[IntEnum]] = InvoiceColumn
     headers: ClassVar[dict[int, str]] = {
-        InvoiceColumn.INVOICE_NO: "Faktura",
-        InvoiceColumn.TEXT: "Tekst",
-        InvoiceColumn.DUE_DATE: "Forfald",
-        InvoiceColumn.AMOUNT: "Beløb",
-        InvoiceColumn.PAID: "Betalt",
-        InvoiceColumn.OUTSTANDING: "Udestående",
-        InvoiceColumn.STATUS: "Status",
+        InvoiceColumn.INVOICE_NO: QT_TRANSLATE_NOOP("InvoicesModel", "Faktura"),
+        InvoiceColumn.TEXT: QT_TRANSLATE_NOOP("InvoicesModel", "Tekst"),
+        InvoiceColumn.DUE_DATE: QT_TRANSLATE_NOOP("InvoicesModel", "Forfald"),
+        InvoiceColumn.AMOUNT: QT_TRANSLATE_NOOP("InvoicesModel", "Beløb"),
+        InvoiceColumn.PAID: QT_TRANSLATE_NOOP("InvoicesModel", "Betalt"),
+        InvoiceColumn.OUTSTANDING: QT_TRANSLATE_NOOP("InvoicesModel", "Udestående"),
+        InvoiceColumn.STATUS: QT_TRANSLATE_NOOP("InvoicesModel", "Status"),
     }
     amount_columns: ClassVar[frozenset[int]] = frozenset(
         {InvoiceColumn.AMOUNT, InvoiceColumn.PAID, InvoiceColumn.OUTSTANDING}
@@ -69,7 +70,7 @@ class InvoicesModel(RowsModel):
                 m(inv.amount_minor),
                 m(inv.paid_minor),
                 m(inv.outstanding_minor),
-                texts.INVOICE_STATUS_NAMES.get(status, status.value),
+                texts.invoice_status_name(status),
             ),
             keys=(
                 inv.invoice_no,

@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject
 from jdoffice.domain.model import payment_display_status
 from jdoffice.gui import texts
 from jdoffice.gui.models.base import Row, RowsModel
+from jdoffice.gui.texts import QT_TRANSLATE_NOOP
 from jdoffice.services.queries import PaymentView
 
 
@@ -29,12 +30,12 @@ class PaymentsModel(RowsModel):
 
     columns: ClassVar[type[IntEnum]] = PaymentColumn
     headers: ClassVar[dict[int, str]] = {
-        PaymentColumn.DATE: "Dato",
-        PaymentColumn.METHOD: "Metode",
-        PaymentColumn.AMOUNT: "Beløb",
-        PaymentColumn.REFUNDED: "Refunderet",
-        PaymentColumn.RECEIPT_NO: "Kvittering",
-        PaymentColumn.STATUS: "Status",
+        PaymentColumn.DATE: QT_TRANSLATE_NOOP("PaymentsModel", "Dato"),
+        PaymentColumn.METHOD: QT_TRANSLATE_NOOP("PaymentsModel", "Metode"),
+        PaymentColumn.AMOUNT: QT_TRANSLATE_NOOP("PaymentsModel", "Beløb"),
+        PaymentColumn.REFUNDED: QT_TRANSLATE_NOOP("PaymentsModel", "Refunderet"),
+        PaymentColumn.RECEIPT_NO: QT_TRANSLATE_NOOP("PaymentsModel", "Kvittering"),
+        PaymentColumn.STATUS: QT_TRANSLATE_NOOP("PaymentsModel", "Status"),
     }
     amount_columns: ClassVar[frozenset[int]] = frozenset(
         {PaymentColumn.AMOUNT, PaymentColumn.REFUNDED, PaymentColumn.RECEIPT_NO}
@@ -74,7 +75,7 @@ class PaymentsModel(RowsModel):
                 m(p.amount_minor),
                 m(p.refunded_minor) if p.refunded_minor else "",
                 str(p.receipt_no) if p.receipt_no is not None else "",
-                texts.PAYMENT_STATUS_NAMES.get(status, status),
+                texts.payment_status_name(status),
             ),
             keys=(
                 int(p.created_at.timestamp() * 1_000_000),

@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject
 
 from jdoffice.gui import texts
 from jdoffice.gui.models.base import Row, RowsModel
+from jdoffice.gui.texts import QT_TRANSLATE_NOOP
 from jdoffice.services.ports import StudentHit
 
 
@@ -24,10 +25,10 @@ class SearchResultsModel(RowsModel):
 
     columns: ClassVar[type[IntEnum]] = SearchColumn
     headers: ClassVar[dict[int, str]] = {
-        SearchColumn.STUDENT_NO: "Elevnr.",
-        SearchColumn.NAME: "Navn",
-        SearchColumn.PHONE: "Telefon",
-        SearchColumn.BALANCE: "Saldo",
+        SearchColumn.STUDENT_NO: QT_TRANSLATE_NOOP("SearchResultsModel", "Elevnr."),
+        SearchColumn.NAME: QT_TRANSLATE_NOOP("SearchResultsModel", "Navn"),
+        SearchColumn.PHONE: QT_TRANSLATE_NOOP("SearchResultsModel", "Telefon"),
+        SearchColumn.BALANCE: QT_TRANSLATE_NOOP("SearchResultsModel", "Saldo"),
     }
     amount_columns: ClassVar[frozenset[int]] = frozenset({SearchColumn.BALANCE})
 

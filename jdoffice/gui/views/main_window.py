@@ -12,6 +12,7 @@ bar and the next tick tries again. The GUI thread never talks to the database.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib
 import logging
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import QDialog, QHeaderView, QLabel, QMainWindow, QTableV
 from sqlalchemy.engine import URL
 
 from jdoffice.domain.errors import JdofficeError, NotFound, Unavailable
-from jdoffice.domain.model import Actor, Invoice
+from jdoffice.domain.model import Actor, Invoice, School
 from jdoffice.gui import texts
 from jdoffice.gui.background import Latest, run_task
 from jdoffice.gui.context import DeskContext
@@ -39,8 +40,8 @@ from jdoffice.gui.models import (
     SearchResultsModel,
     SortProxy,
 )
+from jdoffice.gui.receipt_output import deliver_body, deliver_receipt
 from jdoffice.gui.views.payment_dialog import PaymentDialog, PaymentOutcome, open_invoices
-from jdoffice.gui.views.receipt_preview import ReceiptPreviewDialog
 from jdoffice.gui.widgets import scaled_font
 from jdoffice.services import queries
 from jdoffice.services.ports import StudentHit
@@ -145,9 +146,9 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         self._sized = False
 
         self._db_label = QLabel(database, self)
-        self._school_label = QLabel("Skole: …", self)
+        self._school_label = QLabel(self.tr("Skole: …"), self)
         self._desk_label = QLabel(self)
-        self._fresh_label = QLabel("Forbinder …", self)
+        self._fresh_label = QLabel(self.tr("Forbinder …"), self)
         for label in (self._db_label, self._school_label, self._desk_label, self._fresh_label):
             label.setContentsMargins(10, 0, 10, 0)
             self.statusbar.addPermanentWidget(label)
@@ -170,6 +171,7 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         self.actionQr.triggered.connect(self.pay_by_qr)
         self.actionRefund.triggered.connect(self.refund_selected_payment)
         self.actionDayReport.triggered.connect(self.show_day_report)
+        self.actionSettings.triggered.connect(self.open_settings)
         self.actionQuit.triggered.connect(self.close)
         self.payButton.clicked.connect(self.actionTakePayment.trigger)
         self.qrButton.clicked.connect(self.actionQr.trigger)
@@ -224,7 +226,7 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         self._connect_error = None
         self._db_label.setText(database_label(ctx.app.url))
         self._db_label.setToolTip(ctx.app.url.render_as_string(hide_password=True))
-        self._school_label.setText(f"Skole: {ctx.school.name}")
+        self._school_label.setText(self.tr("Skole: {0}").format(ctx.school.name))
         self._show_actor(ctx.actor)
         self._payments.set_timezone(ctx.school.timezone)
         self._mark_fresh()
@@ -255,12 +257,12 @@ class MainWindow(QMainWindow, Ui_MainWindow):
             self._mark_stale(exc)
         else:
             # A wrong --school or an empty database: retrying will not help; say what to do.
-            self._fresh_label.setText("Ikke forbundet")
+            self._fresh_label.setText(self.tr("Ikke forbundet"))
             self._fresh_label.setStyleSheet(_STALE_STYLE)
-        self.emptyLabel.setText(f"Kan ikke åbne skolen:\n{exc}")
+        self.emptyLabel.setText(self.tr("Kan ikke åbne skolen:\n{0}").format(exc))
 
     def _show_actor(self, actor: Actor) -> None:
-        self._desk_label.setText(f"Kasse: {actor.desk} · {actor.staff}")
+        self._desk_label.setText(self.tr("Kasse: {0} · {1}").format(actor.desk, actor.staff))
 
     # --- search ---
 
@@ -308,11 +310,11 @@ class MainWindow(QMainWindow, Ui_MainWindow):
                 self.resultsView.selectRow(row)
         n = len(hits)
         self.searchInfoLabel.setText(
-            "Ingen fundet"
+            self.tr("Ingen fundet")
             if n == 0
-            else f"{n}+ fundet"
+            else self.tr("{0}+ fundet").format(n)
             if n >= self.SEARCH_LIMIT
-            else f"{n} fundet"
+            else self.tr("{0} fundet").format(n)
         )
         self._mark_fresh()
         self.results_shown.emit(text)
@@ -325,7 +327,7 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         self._open_on_results = False
         if isinstance(exc, JdofficeError) and not isinstance(exc, Unavailable):
             self.searchInfoLabel.setText("")
-            self.statusbar.showMessage(f"Søgning efter «{text}»: {exc}", 6000)
+            self.statusbar.showMessage(self.tr("Søgning efter «{0}»: {1}").format(text, exc), 6000)
             return
         self._mark_stale(exc)
 
@@ -409,14 +411,18 @@ class MainWindow(QMainWindow, Ui_MainWindow):
             self._student_no = None
             self._view = None
             self.studentStack.setCurrentWidget(self.emptyPage)
-            self.statusbar.showMessage(f"Eleven findes ikke (længere): {exc}", 8000)
+            self.statusbar.showMessage(
+                self.tr("Eleven findes ikke (længere): {0}").format(exc), 8000
+            )
             return
         self._mark_stale(exc)
 
     def _show_header(self, view: StudentView) -> None:
         s = view.student
         self.nameLabel.setText(s.name)
-        contact = "  ·  ".join(x for x in (f"Elevnr. {s.student_no}", s.phone, s.email) if x)
+        contact = "  ·  ".join(
+            x for x in (self.tr("Elevnr. {0}").format(s.student_no), s.phone, s.email) if x
+        )
         self.detailsLabel.setText(contact)
         balance = texts.balance_text(view.balance_minor, view.currency, self._locale())
         self.balanceLabel.setText(balance.text)
@@ -470,11 +476,13 @@ class MainWindow(QMainWindow, Ui_MainWindow):
             return
         inv, chosen = self.target_invoice()
         if inv is None:
-            self.targetLabel.setText("Intet udestående – F5 tager imod en forudbetaling.")
+            self.targetLabel.setText(self.tr("Intet udestående – F5 tager imod en forudbetaling."))
             return
         owed = texts.money(inv.outstanding_minor, inv.currency, self._locale())
-        why = "valgt" if chosen else "ældste åbne"
-        self.targetLabel.setText(f"F5/F6 gælder faktura {inv.invoice_no} · {owed} ({why})")
+        why = self.tr("valgt") if chosen else self.tr("ældste åbne")
+        self.targetLabel.setText(
+            self.tr("F5/F6 gælder faktura {0} · {1} ({2})").format(inv.invoice_no, owed, why)
+        )
 
     # --- actions ---
 
@@ -482,7 +490,7 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         """F5: the payment dialog for the open student."""
         ctx, view = self._ctx, self._view
         if ctx is None or view is None:
-            self.statusbar.showMessage("Åbn først en elev: søg og tryk Enter.", 5000)
+            self.statusbar.showMessage(self.tr("Åbn først en elev: søg og tryk Enter."), 5000)
             return
         inv, _ = self.target_invoice()
         dialog = PaymentDialog(ctx, view, inv.invoice_no if inv else None, self)
@@ -493,13 +501,15 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         """F6: a QR code the student scans to pay the target invoice online."""
         ctx = self._ctx
         if ctx is None or self._view is None:
-            self.statusbar.showMessage("Åbn først en elev: søg og tryk Enter.", 5000)
+            self.statusbar.showMessage(self.tr("Åbn først en elev: søg og tryk Enter."), 5000)
             return
         inv, _ = self.target_invoice()
         if inv is None:
-            self.statusbar.showMessage("Eleven skylder ikke noget; der er intet at betale.", 5000)
+            self.statusbar.showMessage(
+                self.tr("Eleven skylder ikke noget; der er intet at betale."), 5000
+            )
             return
-        factory = self._optional("jdoffice.gui.views.qr_dialog", "QrDialog", "QR-betaling")
+        factory = self._optional("jdoffice.gui.views.qr_dialog", "QrDialog", self.tr("QR-betaling"))
         if factory is not None:
             self._open_dialog(factory(ctx, inv.invoice_no, self))
 
@@ -509,10 +519,12 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         payment_id = self._selected_payment_id()
         if ctx is None or self._view is None or payment_id is None:
             self.statusbar.showMessage(
-                "Vælg først betalingen i listen Betalinger (Alt+B, ↑/↓) og tryk F8.", 6000
+                self.tr("Vælg først betalingen i listen Betalinger (Alt+B, ↑/↓) og tryk F8."), 6000
             )
             return
-        factory = self._optional("jdoffice.gui.views.refund_dialog", "RefundDialog", "Refusion")
+        factory = self._optional(
+            "jdoffice.gui.views.refund_dialog", "RefundDialog", self.tr("Refusion")
+        )
         if factory is not None:
             self._open_dialog(factory(ctx, payment_id, self))
 
@@ -520,13 +532,41 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         """F9: today's totals."""
         ctx = self._ctx
         if ctx is None:
-            self.statusbar.showMessage("Ikke forbundet til databasen endnu.", 5000)
+            self.statusbar.showMessage(self.tr("Ikke forbundet til databasen endnu."), 5000)
             return
         factory = self._optional(
-            "jdoffice.gui.views.day_report_dialog", "DayReportDialog", "Dagsrapport"
+            "jdoffice.gui.views.day_report_dialog", "DayReportDialog", self.tr("Dagsrapport")
         )
         if factory is not None:
             self._open_dialog(factory(ctx, self))
+
+    def open_settings(self) -> None:
+        """Ctrl+,: the school's and this desk's settings."""
+        ctx = self._ctx
+        if ctx is None:
+            self.statusbar.showMessage(self.tr("Ikke forbundet til databasen endnu."), 5000)
+            return
+        factory = self._optional(
+            "jdoffice.gui.views.settings_dialog", "SettingsDialog", self.tr("Indstillinger")
+        )
+        if factory is not None:
+            dialog = factory(ctx, self)
+            dialog.school_changed.connect(self._school_changed)  # type: ignore[attr-defined]
+            self._open_dialog(dialog)
+
+    def _school_changed(self, school: School) -> None:
+        if self._ctx is not None:
+            self.set_context(dataclasses.replace(self._ctx, school=school))
+
+    def show_receipt(self, receipt_no: int) -> None:
+        """Receipt ``receipt_no`` where this desk's settings send receipts."""
+        if self._ctx is not None:
+            delivery = deliver_receipt(self._ctx, receipt_no, self, show=self._open_dialog)
+            delivery.delivered.connect(self._receipt_delivered)
+
+    def _receipt_delivered(self, message: str) -> None:
+        if message:
+            self.statusbar.showMessage(message, 10000)
 
     def _optional(self, module: str, name: str, what: str) -> Callable[..., QDialog] | None:
         """A dialog class from a module that may not be installed in this build."""
@@ -534,7 +574,9 @@ class MainWindow(QMainWindow, Ui_MainWindow):
             found: Callable[..., QDialog] = getattr(importlib.import_module(module), name)
         except (ImportError, AttributeError):
             log.info("%s is not available", module, exc_info=True)
-            self.statusbar.showMessage(f"{what} findes ikke i denne version af jdoffice.", 6000)
+            self.statusbar.showMessage(
+                self.tr("{0} findes ikke i denne version af jdoffice.").format(what), 6000
+            )
             return None
         return found
 
@@ -543,6 +585,9 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         changed = getattr(dialog, "changed", None)
         if changed is not None and not isinstance(dialog, PaymentDialog):
             changed.connect(self.refresh_now)
+        requested = getattr(dialog, "receipt_requested", None)
+        if requested is not None:
+            requested.connect(self.show_receipt)
         dialog.finished.connect(partial(self._dialog_finished, dialog))
         self._dialog = dialog
         dialog.open()
@@ -554,25 +599,30 @@ class MainWindow(QMainWindow, Ui_MainWindow):
     def _payment_taken(self, outcome: PaymentOutcome) -> None:
         r = outcome.result
         loc = self._locale()
-        message = (
-            f"Betaling registreret: {texts.money(r.amount_minor, r.currency, loc)} "
-            f"{texts.method_name(r.method).lower()}"
-            + (f", kvittering nr. {r.receipt_no}" if r.receipt_no else "")
-        )
+        message = self.tr("Betaling registreret: {0} {1}").format(
+            texts.money(r.amount_minor, r.currency, loc), texts.method_name(r.method).lower()
+        ) + (self.tr(", kvittering nr. {0}").format(r.receipt_no) if r.receipt_no else "")
         self.statusbar.showMessage(message, 10000)
         self.refresh_now()
         self.payment_taken.emit(outcome)
-        if outcome.receipt is not None:
-            headline = ""
-            if r.change_minor is not None:
-                headline = f"Byttepenge: {texts.money(r.change_minor, r.currency, loc)}"
-            preview = ReceiptPreviewDialog(
-                outcome.receipt,
-                language=self._ctx.language if self._ctx else "da",
-                headline=headline,
-                parent=self,
+        headline = ""
+        if r.change_minor is not None:
+            headline = self.tr("Byttepenge: {0}").format(
+                texts.money(r.change_minor, r.currency, loc)
             )
-            self._open_dialog(preview)
+        ctx = self._ctx
+        if ctx is None or r.receipt_no is None:
+            return
+        # The receipt goes where this desk's settings say (preview, printer, PDF, thermal).
+        if outcome.receipt is not None:
+            delivery = deliver_body(
+                ctx, outcome.receipt, self, headline=headline, show=self._open_dialog
+            )
+        else:
+            delivery = deliver_receipt(
+                ctx, r.receipt_no, self, headline=headline, show=self._open_dialog
+            )
+        delivery.delivered.connect(self._receipt_delivered)
 
     # --- live refresh ---
 
@@ -609,14 +659,16 @@ class MainWindow(QMainWindow, Ui_MainWindow):
     def _mark_fresh(self) -> None:
         if self._closed:
             return
-        self._fresh_label.setText(f"Opdateret {dt.datetime.now().astimezone():%H:%M:%S}")
+        self._fresh_label.setText(
+            self.tr("Opdateret {0}").format(f"{dt.datetime.now().astimezone():%H:%M:%S}")
+        )
         self._fresh_label.setStyleSheet("")
         self._fresh_label.setToolTip("")
 
     def _mark_stale(self, exc: BaseException) -> None:
         if self._closed:
             return
-        self._fresh_label.setText("⚠ Ingen forbindelse til databasen – prøver igen")
+        self._fresh_label.setText(self.tr("⚠ Ingen forbindelse til databasen – prøver igen"))
         self._fresh_label.setStyleSheet(_STALE_STYLE)
         self._fresh_label.setToolTip(str(exc))
 

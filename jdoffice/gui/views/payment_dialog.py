@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QWidget
 
@@ -85,9 +85,16 @@ def read_amount(text: str, currency: str, what: str) -> int:
     except InvalidInput as exc:
         shown = text.strip()
         if not shown:
-            raise InvalidInput(f"{what}: skriv et beløb, fx 850 eller 1.234,50.") from None
+            raise InvalidInput(
+                QCoreApplication.translate(
+                    "PaymentDialog", "{0}: skriv et beløb, fx 850 eller 1.234,50."
+                ).format(what)
+            ) from None
         raise InvalidInput(
-            f"{what}: «{shown}» kan ikke læses som et beløb ({exc}). Skriv fx 850 eller 1.234,50."
+            QCoreApplication.translate(
+                "PaymentDialog",
+                "{0}: «{1}» kan ikke læses som et beløb ({2}). Skriv fx 850 eller 1.234,50.",
+            ).format(what, shown, exc)
         ) from None
 
 
@@ -95,18 +102,22 @@ def read_tendered(text: str, amount_minor: int, currency: str, locale: str) -> i
     """What the student handed over; None (the exact cash total) when the field is empty."""
     if not text.strip():
         return None
-    tendered = read_amount(text, currency, "Modtaget")
+    tendered = read_amount(text, currency, QCoreApplication.translate("PaymentDialog", "Modtaget"))
     unit = cash_unit(currency)
     if tendered % unit:
         raise InvalidInput(
-            f"Modtaget {texts.money(tendered, currency, locale)} går ikke op i "
-            f"{texts.money(unit, currency, locale)} – tast det beløb, eleven giver dig."
+            QCoreApplication.translate(
+                "PaymentDialog",
+                "Modtaget {0} går ikke op i {1} – tast det beløb, eleven giver dig.",
+            ).format(texts.money(tendered, currency, locale), texts.money(unit, currency, locale))
         )
     total = cash_round(amount_minor, currency)
     if tendered < total:
         raise InvalidInput(
-            f"Modtaget {texts.money(tendered, currency, locale)} er mindre end kontant i alt "
-            f"{texts.money(total, currency, locale)}. Tast det beløb, eleven giver dig."
+            QCoreApplication.translate(
+                "PaymentDialog",
+                "Modtaget {0} er mindre end kontant i alt {1}. Tast det beløb, eleven giver dig.",
+            ).format(texts.money(tendered, currency, locale), texts.money(total, currency, locale))
         )
     return tendered
 
@@ -116,34 +127,55 @@ def preview(
 ) -> Preview:
     """The change (cash) or the amount (other methods), worked out from what is typed."""
     try:
-        amount = read_amount(amount_text, currency, "Beløb")
+        amount = read_amount(
+            amount_text, currency, QCoreApplication.translate("PaymentDialog", "Beløb")
+        )
     except InvalidInput as exc:
-        return Preview("Beløb", "—", str(exc), ok=False)
+        return Preview(
+            QCoreApplication.translate("PaymentDialog", "Beløb"), "—", str(exc), ok=False
+        )
     if method is not ManualMethod.CASH:
         return Preview(
-            "Til betaling",
+            QCoreApplication.translate("PaymentDialog", "Til betaling"),
             texts.money(amount, currency, locale),
-            f"{texts.method_name(method.value)}: præcist beløb, ingen afrunding.",
+            QCoreApplication.translate(
+                "PaymentDialog", "{0}: præcist beløb, ingen afrunding."
+            ).format(texts.method_name(method.value)),
             ok=True,
         )
     total = cash_round(amount, currency)
     rounding = total - amount
-    detail = f"Kontant i alt {texts.money(total, currency, locale)}"
+    change = QCoreApplication.translate("PaymentDialog", "Byttepenge")
+    detail = QCoreApplication.translate("PaymentDialog", "Kontant i alt {0}").format(
+        texts.money(total, currency, locale)
+    )
     if rounding:
-        detail += f" · afrunding {texts.signed_money(rounding, currency, locale)}"
+        detail += QCoreApplication.translate("PaymentDialog", " · afrunding {0}").format(
+            texts.signed_money(rounding, currency, locale)
+        )
     if not tendered_text.strip():
-        return Preview("Byttepenge", texts.money(0, currency, locale), detail, ok=True)
+        return Preview(change, texts.money(0, currency, locale), detail, ok=True)
     try:
-        tendered = read_amount(tendered_text, currency, "Modtaget")
+        tendered = read_amount(
+            tendered_text, currency, QCoreApplication.translate("PaymentDialog", "Modtaget")
+        )
     except InvalidInput as exc:
-        return Preview("Byttepenge", "—", str(exc), ok=False)
+        return Preview(change, "—", str(exc), ok=False)
     if tendered < total:
-        return Preview("Mangler", texts.money(total - tendered, currency, locale), detail, ok=False)
+        short = QCoreApplication.translate("PaymentDialog", "Mangler")
+        return Preview(short, texts.money(total - tendered, currency, locale), detail, ok=False)
     if tendered % cash_unit(currency):
         unit = texts.money(cash_unit(currency), currency, locale)
-        return Preview("Byttepenge", "—", f"Modtaget skal gå op i {unit}.", ok=False)
-    detail += f" · modtaget {texts.money(tendered, currency, locale)}"
-    return Preview("Byttepenge", texts.money(tendered - total, currency, locale), detail, ok=True)
+        return Preview(
+            change,
+            "—",
+            QCoreApplication.translate("PaymentDialog", "Modtaget skal gå op i {0}.").format(unit),
+            ok=False,
+        )
+    detail += QCoreApplication.translate("PaymentDialog", " · modtaget {0}").format(
+        texts.money(tendered, currency, locale)
+    )
+    return Preview(change, texts.money(tendered - total, currency, locale), detail, ok=True)
 
 
 def register(ctx: DeskContext, request: PaymentRequest, key: str) -> PaymentOutcome:
@@ -206,7 +238,7 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
         self._refusal: BaseException | None = None
 
         s = view.student
-        self.studentLabel.setText(f"{s.name}  ·  elevnr. {s.student_no}")
+        self.studentLabel.setText(self.tr("{0}  ·  elevnr. {1}").format(s.name, s.student_no))
         self.studentLabel.setFont(scaled_font(self.studentLabel.font(), 1.25, bold=True))
         self.changeLabel.setFont(scaled_font(self.changeLabel.font(), 2.6, bold=True))
         self.amountEdit.setFont(scaled_font(self.amountEdit.font(), 1.3))
@@ -266,7 +298,7 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
             InvalidInput: with a Danish sentence saying what to fix.
         """
         method = self.method()
-        amount = read_amount(self.amountEdit.text(), self._currency, "Beløb")
+        amount = read_amount(self.amountEdit.text(), self._currency, self.tr("Beløb"))
         invoice_no = self.targetCombo.currentData()
         tendered = None
         if method is ManualMethod.CASH:
@@ -290,7 +322,7 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
         try:
             request = self.request()
         except InvalidInput as exc:
-            self.show_error(f"{exc}\nIntet er registreret.")
+            self.show_error(self.tr("{0}\nIntet er registreret.").format(exc))
             return
         self._set_busy(True)
         self._refusal = None
@@ -342,7 +374,7 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
         self.targetCombo.blockSignals(False)
         now = self._owed_now(invoice_no)
         if now:
-            self.show_error(f"{now}\nIntet er registreret. ({refusal})")
+            self.show_error(self.tr("{0}\nIntet er registreret. ({1})").format(now, refusal))
         if invoice_no is not None and self.targetCombo.findData(invoice_no) < 0:
             # The invoice is settled and the list moved on to another one: a reflexive Enter
             # must not pay that other invoice with the old amount. Any edit releases this.
@@ -361,21 +393,20 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
             if inv is None:
                 return ""
             if inv.outstanding_minor == 0:
-                return (
-                    f"Faktura {inv.invoice_no} er betalt nu – måske ved en anden kasse. "
+                return self.tr(
+                    "Faktura {0} er betalt nu – måske ved en anden kasse. "
                     "Luk med Esc og se elevens betalinger."
-                )
-            return (
-                f"Der skyldes nu {texts.money(inv.outstanding_minor, cur, loc)} på faktura "
-                f"{inv.invoice_no}. Ret beløbet og tryk Enter igen, eller luk med Esc."
-            )
+                ).format(inv.invoice_no)
+            return self.tr(
+                "Der skyldes nu {0} på faktura {1}. Ret beløbet og tryk Enter igen, eller luk "
+                "med Esc."
+            ).format(texts.money(inv.outstanding_minor, cur, loc), inv.invoice_no)
         owed = sum(i.outstanding_minor for i in open_invoices(self._view))
         if owed == 0:
-            return "Eleven skylder ikke noget nu. Luk med Esc og se elevens betalinger."
-        return (
-            f"Eleven skylder nu {texts.money(owed, cur, loc)} i alt. Ret beløbet og tryk Enter "
-            "igen, eller luk med Esc."
-        )
+            return self.tr("Eleven skylder ikke noget nu. Luk med Esc og se elevens betalinger.")
+        return self.tr(
+            "Eleven skylder nu {0} i alt. Ret beløbet og tryk Enter igen, eller luk med Esc."
+        ).format(texts.money(owed, cur, loc))
 
     def _method_changed(self) -> None:
         cash = self.method() is ManualMethod.CASH
@@ -412,16 +443,20 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
         combo.clear()
         invoices = open_invoices(self._view)
         for inv in invoices:
-            label = (
-                f"Faktura {inv.invoice_no} · {inv.text} · forfald "
-                f"{texts.local_date(inv.due_date)} · {texts.money(inv.outstanding_minor, cur, loc)}"
+            label = self.tr("Faktura {0} · {1} · forfald {2} · {3}").format(
+                inv.invoice_no,
+                inv.text,
+                texts.local_date(inv.due_date),
+                texts.money(inv.outstanding_minor, cur, loc),
             )
             combo.addItem(label, inv.invoice_no)
         owed = sum(i.outstanding_minor for i in invoices)
         if invoices:
-            combo.addItem(f"Alle åbne fakturaer · {texts.money(owed, cur, loc)}", None)
+            combo.addItem(
+                self.tr("Alle åbne fakturaer · {0}").format(texts.money(owed, cur, loc)), None
+            )
         else:
-            combo.addItem("Forudbetaling (bliver tilgodehavende)", None)
+            combo.addItem(self.tr("Forudbetaling (bliver tilgodehavende)"), None)
             self.allowCreditCheck.setChecked(True)
         if whole or not invoices:
             combo.setCurrentIndex(combo.count() - 1)
@@ -448,7 +483,7 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
         self.targetCombo.setEnabled(not busy)
         self.methodBox.setEnabled(not busy)
         self.allowCreditCheck.setEnabled(not busy)
-        self.busyLabel.setText("Registrerer …" if busy else "")
+        self.busyLabel.setText(self.tr("Registrerer …") if busy else "")
 
     # --- Qt overrides ---
 

@@ -57,7 +57,7 @@ class ReceiptPreviewDialog(QDialog):
         self._body = body
         self._language = language
         self._copy = copy
-        self.setWindowTitle(f"Kvittering nr. {body.receipt_no}")
+        self.setWindowTitle(self.tr("Kvittering nr. {0}").format(body.receipt_no))
 
         self.headlineLabel = QLabel(headline, self)
         self.headlineLabel.setFont(scaled_font(self.headlineLabel.font(), 1.8, bold=True))
@@ -79,9 +79,9 @@ class ReceiptPreviewDialog(QDialog):
         self.messageLabel.setWordWrap(True)
         self.messageLabel.hide()
 
-        self.pdfButton = QPushButton("&Gem PDF …", self)
+        self.pdfButton = QPushButton(self.tr("&Gem PDF …"), self)
         self.pdfButton.setAutoDefault(False)
-        self.closeButton = QPushButton("&Luk (Enter)", self)
+        self.closeButton = QPushButton(self.tr("&Luk (Enter)"), self)
         self.closeButton.setDefault(True)
         self.pdfButton.clicked.connect(self.ask_and_save_pdf)
         self.closeButton.clicked.connect(self.accept)
@@ -107,8 +107,8 @@ class ReceiptPreviewDialog(QDialog):
     def ask_and_save_pdf(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
             self,
-            "Gem kvittering som PDF",
-            str(Path.home() / f"kvittering-{self._body.receipt_no}.pdf"),
+            self.tr("Gem kvittering som PDF"),
+            str(Path.home() / self.tr("kvittering-{0}.pdf").format(self._body.receipt_no)),
             "PDF (*.pdf)",
         )
         if path:
@@ -120,19 +120,23 @@ class ReceiptPreviewDialog(QDialog):
             module = importlib.import_module(PDF_MODULE)
         except ImportError:
             log.info("no PDF renderer: %s cannot be imported", PDF_MODULE, exc_info=True)
-            self._say("PDF-kvitteringer findes ikke i denne version af jdoffice.", ok=False)
+            self._say(
+                self.tr("PDF-kvitteringer findes ikke i denne version af jdoffice."), ok=False
+            )
             return None
         try:
             written = Path(
                 module.render_pdf(self._body, path, copy=self._copy, language=self._language)
             )
         except OSError as exc:
-            self._say(f"PDF'en kunne ikke gemmes: {exc.strerror or exc}", ok=False)
+            self._say(
+                self.tr("PDF'en kunne ikke gemmes: {0}").format(exc.strerror or exc), ok=False
+            )
             return None
         except JdofficeError as exc:
-            self._say(f"PDF'en kunne ikke laves: {exc}", ok=False)
+            self._say(self.tr("PDF'en kunne ikke laves: {0}").format(exc), ok=False)
             return None
-        self._say(f"Gemt som {written}", ok=True)
+        self._say(self.tr("Gemt som {0}").format(written), ok=True)
         self.saved.emit(str(written))
         return written
 

@@ -1,0 +1,126 @@
+"""What one desk PC remembers for itself: where receipts go and the language.
+
+These are local to the machine (a desk has its own printer), so they live in ``QSettings``
+(organisation and application ``jdoffice``, an INI file in the user's configuration folder),
+not in the shared database. Reading them is a small local file read, fine on the GUI thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from PySide6.QtCore import QSettings
+
+ORGANIZATION = "jdoffice"
+APPLICATION = "jdoffice"
+
+#: The languages of the desk program and its receipts; Danish is the source language.
+LANGUAGES = ("da", "en")
+DEFAULT_LANGUAGE = "da"
+
+
+class ReceiptOutput(StrEnum):
+    """What happens to the receipt after a payment."""
+
+    PREVIEW = "preview"  # shown on screen; printed or saved from there
+    PRINTER = "printer"  # A4 on a system printer
+    PDF = "pdf"  # written as a PDF into a folder
+    THERMAL = "thermal"  # 80 mm on an ESC/POS receipt printer
+
+
+_KEYS = {
+    "receipt_output": "receipt/output",
+    "printer_name": "receipt/printer",
+    "pdf_folder": "receipt/pdf_folder",
+    "thermal_target": "receipt/thermal_target",
+    "open_drawer_on_cash": "receipt/open_drawer_on_cash",
+    "language": "ui/language",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DeskSettings:
+    """Attributes:
+    receipt_output: where a receipt goes after a payment.
+    printer_name: the system printer; empty for the default printer.
+    pdf_folder: the folder PDFs are written to.
+    thermal_target: ``network:HOST[:PORT]``, ``usb:VID:PID``, ``serial:DEV[:BAUD]`` or
+        ``file:PATH`` (see :func:`jdoffice.printing.thermal.parse_target`).
+    open_drawer_on_cash: kick the cash drawer (on the receipt printer) for cash.
+    language: ``"da"`` or ``"en"``, for the screens and the receipts.
+    """
+
+    receipt_output: ReceiptOutput = ReceiptOutput.PREVIEW
+    printer_name: str = ""
+    pdf_folder: str = ""
+    thermal_target: str = ""
+    open_drawer_on_cash: bool = True
+    language: str = DEFAULT_LANGUAGE
+
+
+def store() -> QSettings:
+    """The desk's settings file (tests point ``QSettings.setPath`` at a temporary folder)."""
+    return QSettings(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION
+    )
+
+
+def _text(settings: QSettings, key: str) -> str:
+    value = settings.value(_KEYS[key], "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _flag(settings: QSettings, key: str, default: bool) -> bool:
+    value = settings.value(_KEYS[key], None)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "1", "yes", "on"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("false", "0", "no", "off"):
+        return False
+    return default
+
+
+def load(settings: QSettings | None = None) -> DeskSettings:
+    """The desk's settings; anything missing or unreadable takes its default."""
+    s = settings if settings is not None else store()
+    defaults = DeskSettings()
+    try:
+        output = ReceiptOutput(_text(s, "receipt_output"))
+    except ValueError:
+        output = defaults.receipt_output
+    language = _text(s, "language")
+    return DeskSettings(
+        receipt_output=output,
+        printer_name=_text(s, "printer_name"),
+        pdf_folder=_text(s, "pdf_folder"),
+        thermal_target=_text(s, "thermal_target"),
+        open_drawer_on_cash=_flag(s, "open_drawer_on_cash", defaults.open_drawer_on_cash),
+        language=language if language in LANGUAGES else defaults.language,
+    )
+
+
+def save(desk: DeskSettings, settings: QSettings | None = None) -> None:
+    """Write the desk's settings to disk.
+
+    Raises:
+        OSError: the settings file could not be written.
+    """
+    s = settings if settings is not None else store()
+    if desk.language not in LANGUAGES:
+        raise ValueError(f"unknown language {desk.language!r}")
+    s.setValue(_KEYS["receipt_output"], desk.receipt_output.value)
+    s.setValue(_KEYS["printer_name"], desk.printer_name)
+    s.setValue(_KEYS["pdf_folder"], desk.pdf_folder)
+    s.setValue(_KEYS["thermal_target"], desk.thermal_target)
+    s.setValue(_KEYS["open_drawer_on_cash"], desk.open_drawer_on_cash)
+    s.setValue(_KEYS["language"], desk.language)
+    s.sync()
+    if s.status() is not QSettings.Status.NoError:
+        raise OSError(f"the desk settings could not be written to {s.fileName()}")
+
+
+def language() -> str:
+    """The language the desk program starts in."""
+    return load().language

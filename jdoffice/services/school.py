@@ -1,0 +1,235 @@
+"""A school's own settings: the receipt header (name, address, CVR) and the payment settings.
+
+Both are changed in one write transaction that also writes an audit row with what was there
+before and what is there after; a save that changes nothing writes nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from jdoffice.domain.errors import InvalidInput, NotFound
+from jdoffice.domain.model import UTC, Actor, AuditEntry, School
+from jdoffice.services.ports import UnitOfWork
+from jdoffice.services.settings import (
+    SettingsOverride,
+    validate_expiry,
+    validate_mode,
+    validate_url,
+)
+
+#: Longest school name and address the ``schools`` table holds.
+NAME_MAX = 200
+ADDRESS_MAX = 300
+ADDRESS_MAX_LINES = 4
+
+_CVR = re.compile(r"\d{8}")
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now or dt.datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptHeader:
+    """What every receipt prints about the school (DESIGN §3)."""
+
+    name: str
+    address: str
+    cvr: str
+
+    @classmethod
+    def of(cls, school: School) -> ReceiptHeader:
+        return cls(school.name, school.address, school.cvr)
+
+
+def normalize_cvr(text: str) -> str:
+    """A Danish CVR number as 8 digits: ``"DK 1234 5678"`` → ``"12345678"``.
+
+    Raises:
+        InvalidInput: not 8 digits.
+    """
+    compact = "".join(text.split())
+    if compact[:2].upper() == "DK":
+        compact = compact[2:]
+    if not _CVR.fullmatch(compact) or not compact.isascii():
+        raise InvalidInput(f"a CVR number is 8 digits, not {text.strip()!r}")
+    return compact
+
+
+def _no_control(text: str, what: str, *, newlines: bool = False) -> str:
+    for char in text:
+        if char == "\n" and newlines:
+            continue
+        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
+            raise InvalidInput(f"{what} contains control characters")
+    return text
+
+
+def validate_header(name: str, address: str, cvr: str) -> ReceiptHeader:
+    """The header as stored: trimmed, address lines without blank ones, CVR as 8 digits.
+
+    Raises:
+        InvalidInput: empty name, too long, control characters, or a CVR that is not 8 digits.
+    """
+    clean_name = " ".join(name.split())
+    if not clean_name:
+        raise InvalidInput("the school's name is empty")
+    if len(clean_name) > NAME_MAX:
+        raise InvalidInput(f"the school's name is longer than {NAME_MAX} characters")
+    _no_control(clean_name, "the school's name")
+    lines = [" ".join(line.split()) for line in address.replace("\r\n", "\n").split("\n")]
+    clean_address = "\n".join(line for line in lines if line)
+    if not clean_address:
+        raise InvalidInput("the school's address is empty; a receipt must show it")
+    if len(clean_address) > ADDRESS_MAX:
+        raise InvalidInput(f"the address is longer than {ADDRESS_MAX} characters")
+    if clean_address.count("\n") >= ADDRESS_MAX_LINES:
+        raise InvalidInput(f"the address has more than {ADDRESS_MAX_LINES} lines")
+    _no_control(clean_address, "the address", newlines=True)
+    return ReceiptHeader(clean_name, clean_address, normalize_cvr(cvr))
+
+
+def update_receipt_header(
+    uow: UnitOfWork,
+    school: School,
+    *,
+    name: str,
+    address: str,
+    cvr: str,
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> School:
+    """Change the school's name, address and CVR as receipts print them.
+
+    Receipts issued from now on carry the new header; issued receipts keep theirs (a reprint
+    is identical to the original).
+
+    Returns:
+        The school as stored.
+
+    Raises:
+        InvalidInput: see :func:`validate_header`.
+        NotFound: the school is gone.
+    """
+    wanted = validate_header(name, address, cvr)
+    when = _now(now)
+    with uow.write():
+        current = uow.schools.get(school.id)
+        if current is None:
+            raise NotFound(f"school {school.slug} no longer exists")
+        before = ReceiptHeader.of(current)
+        if before == wanted:
+            return current
+        stored = uow.schools.update_header(
+            school.id, name=wanted.name, address=wanted.address, cvr=wanted.cvr, now=when
+        )
+        if stored is None:
+            raise NotFound(f"school {school.slug} no longer exists")
+        uow.audit.add(
+            AuditEntry(
+                school_id=school.id,
+                action="school.receipt_header_changed",
+                entity="school",
+                entity_id=school.slug,
+                actor=actor,
+                at=when,
+                before=dataclasses.asdict(before),
+                after=dataclasses.asdict(wanted),
+            )
+        )
+        uow.commit()
+    return stored
+
+
+_SETTING_NAMES = frozenset(f.name for f in dataclasses.fields(SettingsOverride))
+
+
+def check_payment_changes(
+    changes: Mapping[str, object], gateways: Collection[str] | None = None
+) -> dict[str, object]:
+    """``changes`` checked and cleaned, without the ``None`` values.
+
+    Raises:
+        InvalidInput: an unknown setting, an unknown gateway or a value out of range.
+    """
+    unknown = set(changes) - _SETTING_NAMES
+    if unknown:
+        raise InvalidInput(f"unknown payment settings: {', '.join(sorted(unknown))}")
+    out: dict[str, object] = {}
+    for key, value in changes.items():
+        if value is None:
+            continue
+        if key == "online_enabled":
+            if not isinstance(value, bool):
+                raise InvalidInput("online payments are either on or off")
+        elif key == "gateway":
+            name = str(value).strip()
+            if not name or len(name) > 32:
+                raise InvalidInput(f"a gateway name is 1 to 32 characters, not {value!r}")
+            if gateways is not None and name not in gateways:
+                known = ", ".join(sorted(gateways)) or "none installed"
+                raise InvalidInput(f"unknown online gateway {name!r} (known: {known})")
+            value = name
+        elif key == "checkout_expiry_minutes":
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InvalidInput("the checkout expiry is a whole number of minutes")
+            validate_expiry(value)
+        elif key == "success_url":
+            value = validate_url(str(value).strip())
+        elif key == "mode":
+            value = validate_mode(str(value))
+        out[key] = value
+    return out
+
+
+def update_payment_settings(
+    uow: UnitOfWork,
+    school: School,
+    changes: Mapping[str, object],
+    *,
+    actor: Actor,
+    gateways: Collection[str] | None = None,
+    now: dt.datetime | None = None,
+) -> SettingsOverride:
+    """Store the school's own choice for the given payment settings (the others keep what the
+    school had, or the global default).
+
+    Args:
+        changes: field names of :class:`SettingsOverride` → new value; ``None`` values are
+            skipped.
+        gateways: the installed online gateways; a gateway not among them is refused.
+
+    Returns:
+        The school's settings as stored.
+
+    Raises:
+        InvalidInput: an unknown setting or a value out of range (nothing is stored).
+    """
+    wanted = check_payment_changes(changes, gateways)
+    when = _now(now)
+    with uow.write():
+        before = uow.settings.get(school.id) or SettingsOverride()
+        after = dataclasses.replace(before, **wanted)  # type: ignore[arg-type]
+        if after == before:
+            return before
+        uow.settings.save(school.id, after, when)
+        uow.audit.add(
+            AuditEntry(
+                school_id=school.id,
+                action="settings.payments_changed",
+                entity="school",
+                entity_id=school.slug,
+                actor=actor,
+                at=when,
+                before=dataclasses.asdict(before),
+                after=dataclasses.asdict(after),
+            )
+        )
+        uow.commit()
+    return after

@@ -1,0 +1,1388 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="da">
+<context>
+    <name>DayReportDialog</name>
+    <message>
+        <source>Dagsrapport</source>
+        <extracomment>The CSV columns, as ``jdoffice report day --csv`` writes them. Methods in the order the desk counts them; others follow by name.</extracomment>
+        <translation>Day report</translation>
+    </message>
+    <message>
+        <source>&amp;Dato:</source>
+        <translation>&amp;Date:</translation>
+    </message>
+    <message>
+        <source>&amp;I dag</source>
+        <translation>&amp;Today</translation>
+    </message>
+    <message>
+        <source>&amp;Eksportér CSV…</source>
+        <translation>&amp;Export CSV…</translation>
+    </message>
+    <message>
+        <source>Luk</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Dagsrapport {0} – {1}</source>
+        <translation>Day report {0} – {1}</translation>
+    </message>
+    <message>
+        <source>Henter…</source>
+        <translation>Loading…</translation>
+    </message>
+    <message>
+        <source>Tryk F5 for at prøve igen.</source>
+        <translation>Press F5 to try again.</translation>
+    </message>
+    <message>
+        <source>Ingen betalinger eller refusioner denne dag.</source>
+        <translation>No payments or refunds on this day.</translation>
+    </message>
+    <message>
+        <source>Betalingsmåde</source>
+        <translation>Payment method</translation>
+    </message>
+    <message>
+        <source>Antal</source>
+        <translation>Count</translation>
+    </message>
+    <message>
+        <source>Indbetalt</source>
+        <translation>Paid in</translation>
+    </message>
+    <message>
+        <source>Refunderet</source>
+        <translation>Refunded</translation>
+    </message>
+    <message>
+        <source>Netto</source>
+        <translation>Net</translation>
+    </message>
+    <message>
+        <source>Ingen betalinger</source>
+        <translation>No payments</translation>
+    </message>
+    <message>
+        <source>I alt</source>
+        <translation>Total</translation>
+    </message>
+    <message>
+        <source>Afrunding (kontant)</source>
+        <translation>Rounding (cash)</translation>
+    </message>
+    <message>
+        <source>Refusioner i alt</source>
+        <translation>Refunds in total</translation>
+    </message>
+    <message>
+        <source>Kasseskuffen (kontant ind − ud)</source>
+        <translation>Cash drawer (cash in − out)</translation>
+    </message>
+    <message>
+        <source>Kvitteringer udstedt</source>
+        <translation>Receipts issued</translation>
+    </message>
+    <message>
+        <source>Eksportér dagsrapport</source>
+        <translation>Export day report</translation>
+    </message>
+    <message>
+        <source>CSV-filer (*.csv)</source>
+        <translation>CSV files (*.csv)</translation>
+    </message>
+    <message>
+        <source>Gemmer…</source>
+        <translation>Saving…</translation>
+    </message>
+    <message>
+        <source>Gemt i {0}</source>
+        <translation>Saved in {0}</translation>
+    </message>
+    <message>
+        <source>Filen kunne ikke gemmes: {0}</source>
+        <translation>The file could not be saved: {0}</translation>
+    </message>
+</context>
+<context>
+    <name>InvoicesModel</name>
+    <message>
+        <source>Faktura</source>
+        <translation>Invoice</translation>
+    </message>
+    <message>
+        <source>Tekst</source>
+        <translation>Text</translation>
+    </message>
+    <message>
+        <source>Forfald</source>
+        <translation>Due</translation>
+    </message>
+    <message>
+        <source>Beløb</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <source>Betalt</source>
+        <translation>Paid</translation>
+    </message>
+    <message>
+        <source>Udestående</source>
+        <translation>Outstanding</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Skole: …</source>
+        <translation>School: …</translation>
+    </message>
+    <message>
+        <source>Forbinder …</source>
+        <translation>Connecting …</translation>
+    </message>
+    <message>
+        <source>Skole: {0}</source>
+        <translation>School: {0}</translation>
+    </message>
+    <message>
+        <source>Ikke forbundet</source>
+        <translation>Not connected</translation>
+    </message>
+    <message>
+        <source>Kan ikke åbne skolen:
+{0}</source>
+        <translation>Cannot open the school:
+{0}</translation>
+    </message>
+    <message>
+        <source>Kasse: {0} · {1}</source>
+        <translation>Desk: {0} · {1}</translation>
+    </message>
+    <message>
+        <source>Ingen fundet</source>
+        <translation>None found</translation>
+    </message>
+    <message>
+        <source>{0}+ fundet</source>
+        <translation>{0}+ found</translation>
+    </message>
+    <message>
+        <source>{0} fundet</source>
+        <translation>{0} found</translation>
+    </message>
+    <message>
+        <source>Søgning efter «{0}»: {1}</source>
+        <translation>Search for “{0}”: {1}</translation>
+    </message>
+    <message>
+        <source>Eleven findes ikke (længere): {0}</source>
+        <translation>The student does not exist (any more): {0}</translation>
+    </message>
+    <message>
+        <source>Elevnr. {0}</source>
+        <translation>Student no. {0}</translation>
+    </message>
+    <message>
+        <source>Intet udestående – F5 tager imod en forudbetaling.</source>
+        <translation>Nothing outstanding – F5 takes a prepayment.</translation>
+    </message>
+    <message>
+        <source>valgt</source>
+        <translation>selected</translation>
+    </message>
+    <message>
+        <source>ældste åbne</source>
+        <translation>oldest open</translation>
+    </message>
+    <message>
+        <source>F5/F6 gælder faktura {0} · {1} ({2})</source>
+        <translation>F5/F6 act on invoice {0} · {1} ({2})</translation>
+    </message>
+    <message>
+        <source>Åbn først en elev: søg og tryk Enter.</source>
+        <translation>Open a student first: search and press Enter.</translation>
+    </message>
+    <message>
+        <source>Eleven skylder ikke noget; der er intet at betale.</source>
+        <translation>The student owes nothing; there is nothing to pay.</translation>
+    </message>
+    <message>
+        <source>QR-betaling</source>
+        <translation>QR payment</translation>
+    </message>
+    <message>
+        <source>Vælg først betalingen i listen Betalinger (Alt+B, ↑/↓) og tryk F8.</source>
+        <translation>First select the payment in the Payments list (Alt+P, ↑/↓) and press F8.</translation>
+    </message>
+    <message>
+        <source>Refusion</source>
+        <translation>Refund</translation>
+    </message>
+    <message>
+        <source>Ikke forbundet til databasen endnu.</source>
+        <translation>Not connected to the database yet.</translation>
+    </message>
+    <message>
+        <source>Dagsrapport</source>
+        <translation>Day report</translation>
+    </message>
+    <message>
+        <source>Indstillinger</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <source>{0} findes ikke i denne version af jdoffice.</source>
+        <translation>{0} is not available in this version of jdoffice.</translation>
+    </message>
+    <message>
+        <source>Betaling registreret: {0} {1}</source>
+        <translation>Payment recorded: {0} {1}</translation>
+    </message>
+    <message>
+        <source>, kvittering nr. {0}</source>
+        <translation>, receipt no. {0}</translation>
+    </message>
+    <message>
+        <source>Byttepenge: {0}</source>
+        <translation>Change: {0}</translation>
+    </message>
+    <message>
+        <source>Opdateret {0}</source>
+        <translation>Updated {0}</translation>
+    </message>
+    <message>
+        <source>⚠ Ingen forbindelse til databasen – prøver igen</source>
+        <translation>⚠ No connection to the database – retrying</translation>
+    </message>
+    <message>
+        <source>jdoffice – kassen</source>
+        <translation>jdoffice – front desk</translation>
+    </message>
+    <message>
+        <source>&amp;Søg elev:</source>
+        <translation>&amp;Search student:</translation>
+    </message>
+    <message>
+        <source>Navn, telefon, elevnr. eller e-mail – Ctrl+F / F2 fra alle steder</source>
+        <translation>Name, phone, student no. or e-mail – Ctrl+F / F2 from anywhere</translation>
+    </message>
+    <message>
+        <source>Skriv en del af elevens navn, telefon eller elevnummer.
+↑/↓ vælger, Enter åbner eleven.
+
+F5 Tag betaling · F6 QR-betaling · F8 Refusion · F9 Dagsrapport</source>
+        <translation>Type part of the student&apos;s name, phone or student number.
+↑/↓ selects, Enter opens the student.
+
+F5 Take payment · F6 QR payment · F8 Refund · F9 Day report</translation>
+    </message>
+    <message>
+        <source>&amp;Fakturaer</source>
+        <translation>&amp;Invoices</translation>
+    </message>
+    <message>
+        <source>&amp;Betalinger</source>
+        <translation>&amp;Payments</translation>
+    </message>
+    <message>
+        <source>F5  Tag betaling</source>
+        <translation>F5  Take payment</translation>
+    </message>
+    <message>
+        <source>F6  QR-betaling</source>
+        <translation>F6  QR payment</translation>
+    </message>
+    <message>
+        <source>F8  Refusion</source>
+        <translation>F8  Refund</translation>
+    </message>
+    <message>
+        <source>F9  Dagsrapport</source>
+        <translation>F9  Day report</translation>
+    </message>
+    <message>
+        <source>&amp;Kasse</source>
+        <translation>&amp;Desk</translation>
+    </message>
+    <message>
+        <source>&amp;Søg elev</source>
+        <translation>&amp;Search student</translation>
+    </message>
+    <message>
+        <source>Ctrl+F</source>
+        <translation>Ctrl+F</translation>
+    </message>
+    <message>
+        <source>&amp;Tag betaling …</source>
+        <translation>&amp;Take payment …</translation>
+    </message>
+    <message>
+        <source>F5</source>
+        <translation>F5</translation>
+    </message>
+    <message>
+        <source>&amp;QR-betaling …</source>
+        <translation>&amp;QR payment …</translation>
+    </message>
+    <message>
+        <source>F6</source>
+        <translation>F6</translation>
+    </message>
+    <message>
+        <source>&amp;Refundér valgt betaling …</source>
+        <translation>&amp;Refund selected payment …</translation>
+    </message>
+    <message>
+        <source>F8</source>
+        <translation>F8</translation>
+    </message>
+    <message>
+        <source>&amp;Dagsrapport …</source>
+        <translation>&amp;Day report …</translation>
+    </message>
+    <message>
+        <source>F9</source>
+        <translation>F9</translation>
+    </message>
+    <message>
+        <source>&amp;Indstillinger …</source>
+        <translation>Setti&amp;ngs …</translation>
+    </message>
+    <message>
+        <source>Ctrl+,</source>
+        <translation>Ctrl+,</translation>
+    </message>
+    <message>
+        <source>&amp;Afslut</source>
+        <translation>E&amp;xit</translation>
+    </message>
+    <message>
+        <source>Ctrl+Q</source>
+        <translation>Ctrl+Q</translation>
+    </message>
+</context>
+<context>
+    <name>PayText</name>
+    <message>
+        <source>Betalingsudbyderen kan ikke nås lige nu. Prøv igen om lidt.</source>
+        <translation>The payment provider cannot be reached right now. Try again in a moment.</translation>
+    </message>
+    <message>
+        <source>Betalingsudbyderen sagde nej.</source>
+        <translation>The payment provider said no.</translation>
+    </message>
+    <message>
+        <source>En anden kasse har netop ændret det samme. Intet er gemt; prøv igen.</source>
+        <translation>Another desk has just changed the same thing. Nothing is saved; try again.</translation>
+    </message>
+    <message>
+        <source>Beløb eller begrundelse er ændret efter første forsøg. Luk og start forfra.</source>
+        <translation>The amount or reason changed after the first try. Close and start over.</translation>
+    </message>
+    <message>
+        <source>Findes ikke (længere).</source>
+        <translation>Does not exist (any more).</translation>
+    </message>
+    <message>
+        <source>Tjek det indtastede. Intet er gemt.</source>
+        <translation>Check what was typed. Nothing is saved.</translation>
+    </message>
+    <message>
+        <source>Det kan ikke lade sig gøre. Intet er gemt.</source>
+        <translation>That is not possible. Nothing is saved.</translation>
+    </message>
+    <message>
+        <source>Databasen kan ikke nås. Intet er ændret; prøv igen om lidt.</source>
+        <translation>The database cannot be reached. Nothing has changed; try again in a moment.</translation>
+    </message>
+    <message>
+        <source>Uventet fejl. Intet er bekræftet; se loggen.</source>
+        <translation>Unexpected error. Nothing is confirmed; see the log.</translation>
+    </message>
+</context>
+<context>
+    <name>PaymentDialog</name>
+    <message>
+        <source>{0}: skriv et beløb, fx 850 eller 1.234,50.</source>
+        <translation>{0}: type an amount, e.g. 850 or 1,234.50.</translation>
+    </message>
+    <message>
+        <source>{0}: «{1}» kan ikke læses som et beløb ({2}). Skriv fx 850 eller 1.234,50.</source>
+        <translation>{0}: “{1}” cannot be read as an amount ({2}). Type e.g. 850 or 1,234.50.</translation>
+    </message>
+    <message>
+        <source>Modtaget</source>
+        <translation>Tendered</translation>
+    </message>
+    <message>
+        <source>Modtaget {0} går ikke op i {1} – tast det beløb, eleven giver dig.</source>
+        <translation>Tendered {0} is not a multiple of {1} – type the amount the student hands you.</translation>
+    </message>
+    <message>
+        <source>Modtaget {0} er mindre end kontant i alt {1}. Tast det beløb, eleven giver dig.</source>
+        <translation>Tendered {0} is less than the cash total {1}. Type the amount the student hands you.</translation>
+    </message>
+    <message>
+        <source>Beløb</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <source>Til betaling</source>
+        <translation>To pay</translation>
+    </message>
+    <message>
+        <source>{0}: præcist beløb, ingen afrunding.</source>
+        <translation>{0}: exact amount, no rounding.</translation>
+    </message>
+    <message>
+        <source>Byttepenge</source>
+        <translation>Change</translation>
+    </message>
+    <message>
+        <source>Kontant i alt {0}</source>
+        <translation>Cash total {0}</translation>
+    </message>
+    <message>
+        <source> · afrunding {0}</source>
+        <translation> · rounding {0}</translation>
+    </message>
+    <message>
+        <source>Mangler</source>
+        <translation>Missing</translation>
+    </message>
+    <message>
+        <source>Modtaget skal gå op i {0}.</source>
+        <translation>Tendered must be a multiple of {0}.</translation>
+    </message>
+    <message>
+        <source> · modtaget {0}</source>
+        <translation> · tendered {0}</translation>
+    </message>
+    <message>
+        <source>{0}  ·  elevnr. {1}</source>
+        <translation>{0}  ·  student no. {1}</translation>
+    </message>
+    <message>
+        <source>{0}
+Intet er registreret.</source>
+        <translation>{0}
+Nothing is recorded.</translation>
+    </message>
+    <message>
+        <source>{0}
+Intet er registreret. ({1})</source>
+        <translation>{0}
+Nothing is recorded. ({1})</translation>
+    </message>
+    <message>
+        <source>Faktura {0} er betalt nu – måske ved en anden kasse. Luk med Esc og se elevens betalinger.</source>
+        <translation>Invoice {0} is paid now – perhaps at another desk. Close with Esc and look at the student&apos;s payments.</translation>
+    </message>
+    <message>
+        <source>Der skyldes nu {0} på faktura {1}. Ret beløbet og tryk Enter igen, eller luk med Esc.</source>
+        <translation>{0} is now owed on invoice {1}. Correct the amount and press Enter again, or close with Esc.</translation>
+    </message>
+    <message>
+        <source>Eleven skylder ikke noget nu. Luk med Esc og se elevens betalinger.</source>
+        <translation>The student owes nothing now. Close with Esc and look at the student&apos;s payments.</translation>
+    </message>
+    <message>
+        <source>Eleven skylder nu {0} i alt. Ret beløbet og tryk Enter igen, eller luk med Esc.</source>
+        <translation>The student now owes {0} in total. Correct the amount and press Enter again, or close with Esc.</translation>
+    </message>
+    <message>
+        <source>Faktura {0} · {1} · forfald {2} · {3}</source>
+        <translation>Invoice {0} · {1} · due {2} · {3}</translation>
+    </message>
+    <message>
+        <source>Alle åbne fakturaer · {0}</source>
+        <translation>All open invoices · {0}</translation>
+    </message>
+    <message>
+        <source>Forudbetaling (bliver tilgodehavende)</source>
+        <translation>Prepayment (becomes credit)</translation>
+    </message>
+    <message>
+        <source>Registrerer …</source>
+        <translation>Recording …</translation>
+    </message>
+    <message>
+        <source>Tag betaling</source>
+        <translation>Take payment</translation>
+    </message>
+    <message>
+        <source>Betaling &amp;for:</source>
+        <translation>Payment &amp;for:</translation>
+    </message>
+    <message>
+        <source>Be&amp;løb:</source>
+        <translation>Amo&amp;unt:</translation>
+    </message>
+    <message>
+        <source>Metode:</source>
+        <translation>Method:</translation>
+    </message>
+    <message>
+        <source>&amp;Kontant  Ctrl+1</source>
+        <translation>&amp;Cash  Ctrl+1</translation>
+    </message>
+    <message>
+        <source>&amp;Bank  Ctrl+2</source>
+        <translation>&amp;Bank  Ctrl+2</translation>
+    </message>
+    <message>
+        <source>&amp;MobilePay  Ctrl+3</source>
+        <translation>&amp;MobilePay  Ctrl+3</translation>
+    </message>
+    <message>
+        <source>Mo&amp;dtaget:</source>
+        <translation>&amp;Tendered:</translation>
+    </message>
+    <message>
+        <source>tomt = præcis kontantbeløb</source>
+        <translation>empty = exact cash amount</translation>
+    </message>
+    <message>
+        <source>&amp;Reference:</source>
+        <translation>&amp;Reference:</translation>
+    </message>
+    <message>
+        <source>valgfri, fx transaktions-id</source>
+        <translation>optional, e.g. transaction id</translation>
+    </message>
+    <message>
+        <source>&amp;Tilgodehavende: tag imod mere, end der skyldes</source>
+        <translation>Cre&amp;dit: accept more than is owed</translation>
+    </message>
+    <message>
+        <source>Annuller (Esc)</source>
+        <translation>Cancel (Esc)</translation>
+    </message>
+    <message>
+        <source>Registrér betaling (Enter)</source>
+        <translation>Record payment (Enter)</translation>
+    </message>
+</context>
+<context>
+    <name>PaymentsModel</name>
+    <message>
+        <source>Dato</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>Metode</source>
+        <translation>Method</translation>
+    </message>
+    <message>
+        <source>Beløb</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <source>Refunderet</source>
+        <translation>Refunded</translation>
+    </message>
+    <message>
+        <source>Kvittering</source>
+        <translation>Receipt</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+</context>
+<context>
+    <name>QrDialog</name>
+    <message>
+        <source>Betal med QR-kode – faktura {0}</source>
+        <extracomment>Logical pixels the QR code is at least as wide as: a phone reads it from a desk&apos;s width away. Quiet zone around the code, in modules (the QR standard asks for 4). How often the provider is asked while the code is shown.</extracomment>
+        <translation>Pay by QR code – invoice {0}</translation>
+    </message>
+    <message>
+        <source>Kopiér link</source>
+        <translation>Copy link</translation>
+    </message>
+    <message>
+        <source>QR-kode til betaling</source>
+        <translation>QR code for payment</translation>
+    </message>
+    <message>
+        <source>Vis kvittering</source>
+        <translation>Show receipt</translation>
+    </message>
+    <message>
+        <source>Tag betaling ved skranken</source>
+        <translation>Take payment at the desk</translation>
+    </message>
+    <message>
+        <source>Prøv igen</source>
+        <translation>Try again</translation>
+    </message>
+    <message>
+        <source>Annullér (Esc)</source>
+        <translation>Cancel (Esc)</translation>
+    </message>
+    <message>
+        <source>Luk</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Betal med QR-kode</source>
+        <translation>Pay by QR code</translation>
+    </message>
+    <message>
+        <source>Faktura {0}</source>
+        <translation>Invoice {0}</translation>
+    </message>
+    <message>
+        <source>Opretter betalingen…</source>
+        <translation>Creating the payment…</translation>
+    </message>
+    <message>
+        <source>Betalingen er udløbet</source>
+        <translation>The payment has expired</translation>
+    </message>
+    <message>
+        <source>Betalingen mislykkedes</source>
+        <translation>The payment failed</translation>
+    </message>
+    <message>
+        <source>Scan koden og betal</source>
+        <translation>Scan the code and pay</translation>
+    </message>
+    <message>
+        <source>Udløber om {0}</source>
+        <translation>Expires in {0}</translation>
+    </message>
+    <message>
+        <source>Betalt ✓</source>
+        <translation>Paid ✓</translation>
+    </message>
+    <message>
+        <source>Betalingen er modtaget. Kvittering nr. {0}.</source>
+        <translation>The payment has been received. Receipt no. {0}.</translation>
+    </message>
+    <message>
+        <source>Betalingen er modtaget.</source>
+        <translation>The payment has been received.</translation>
+    </message>
+    <message>
+        <source>Start igen</source>
+        <translation>Start again</translation>
+    </message>
+    <message>
+        <source>Online-betaling er slået fra</source>
+        <translation>Online payment is switched off</translation>
+    </message>
+    <message>
+        <source>Skolen tager ikke imod betaling med QR-kode lige nu. Tag betalingen ved skranken: kontant, bankoverførsel eller MobilePay.</source>
+        <translation>The school does not take payment by QR code right now. Take the payment at the desk: cash, bank transfer or MobilePay.</translation>
+    </message>
+    <message>
+        <source>Online-betaling er ikke sat op</source>
+        <translation>Online payment is not set up</translation>
+    </message>
+    <message>
+        <source>Der mangler en nøgle til {0} for skolen (Indstillinger). Tag betalingen ved skranken i stedet.</source>
+        <translation>The school has no key for {0} (Settings). Take the payment at the desk instead.</translation>
+    </message>
+    <message>
+        <source>{0} kan ikke nås</source>
+        <translation>{0} cannot be reached</translation>
+    </message>
+    <message>
+        <source>Der er ingen forbindelse til {0} lige nu. Intet er betalt, og fakturaen er stadig åben. Prøv igen om lidt, eller tag betalingen ved skranken.</source>
+        <translation>There is no connection to {0} right now. Nothing has been paid, and the invoice is still open. Try again in a moment, or take the payment at the desk.</translation>
+    </message>
+    <message>
+        <source>{0} afviste betalingen</source>
+        <translation>{0} refused the payment</translation>
+    </message>
+    <message>
+        <source>Tag betalingen ved skranken i stedet.</source>
+        <translation>Take the payment at the desk instead.</translation>
+    </message>
+    <message>
+        <source>Der er intet at betale</source>
+        <translation>There is nothing to pay</translation>
+    </message>
+    <message>
+        <source>Faktura {0} er allerede betalt.</source>
+        <translation>Invoice {0} is already paid.</translation>
+    </message>
+    <message>
+        <source>Fakturaen findes ikke</source>
+        <translation>The invoice does not exist</translation>
+    </message>
+    <message>
+        <source>Der er ingen faktura {0} hos skolen.</source>
+        <translation>The school has no invoice {0}.</translation>
+    </message>
+    <message>
+        <source>Databasen kan ikke nås</source>
+        <translation>The database cannot be reached</translation>
+    </message>
+    <message>
+        <source>Intet er ændret. Prøv igen om lidt.</source>
+        <translation>Nothing has changed. Try again in a moment.</translation>
+    </message>
+    <message>
+        <source>Noget gik galt</source>
+        <translation>Something went wrong</translation>
+    </message>
+    <message>
+        <source>Kopieret ✓</source>
+        <translation>Copied ✓</translation>
+    </message>
+    <message>
+        <source>Annullerer…</source>
+        <translation>Cancelling…</translation>
+    </message>
+    <message>
+        <source>Annullerer betalingen…</source>
+        <translation>Cancelling the payment…</translation>
+    </message>
+    <message>
+        <source>Eleven har allerede betalt; betalingen behandles og kan ikke annulleres.</source>
+        <translation>The student has already paid; the payment is being processed and cannot be cancelled.</translation>
+    </message>
+    <message>
+        <source>Betalingen kunne ikke annulleres, så eleven kan stadig nå at betale. Tryk Esc for at prøve igen, eller luk alligevel.</source>
+        <translation>The payment could not be cancelled, so the student may still pay. Press Esc to try again, or close anyway.</translation>
+    </message>
+    <message>
+        <source>Luk alligevel</source>
+        <translation>Close anyway</translation>
+    </message>
+</context>
+<context>
+    <name>ReceiptDelivery</name>
+    <message>
+        <source>Kvittering nr. {0} gemt som {1}</source>
+        <translation>Receipt no. {0} saved as {1}</translation>
+    </message>
+    <message>
+        <source>Kvittering nr. {0} sendt til printeren {1}</source>
+        <translation>Receipt no. {0} sent to the printer {1}</translation>
+    </message>
+    <message>
+        <source>Kvittering nr. {0} udskrevet på bonprinteren ({1})</source>
+        <translation>Receipt no. {0} printed on the receipt printer ({1})</translation>
+    </message>
+    <message>
+        <source>Betalingen er registreret, men kvitteringen kunne ikke hentes: {0}</source>
+        <translation>The payment is recorded, but the receipt could not be read: {0}</translation>
+    </message>
+    <message>
+        <source>Betalingen er registreret, men kvitteringen kom ikke ud: {0}
+
+Vis kvitteringen på skærmen og gem eller udskriv den derfra – eller ret printeropsætningen under Kasse → Indstillinger.</source>
+        <translation>The payment is recorded, but the receipt did not come out: {0}
+
+Show the receipt on screen and save or print it from there – or correct the printer set-up under Desk → Settings.</translation>
+    </message>
+    <message>
+        <source>Kvitteringen kom ikke ud</source>
+        <translation>The receipt did not come out</translation>
+    </message>
+    <message>
+        <source>&amp;Vis kvittering</source>
+        <translation>&amp;Show receipt</translation>
+    </message>
+    <message>
+        <source>&amp;Luk</source>
+        <translation>&amp;Close</translation>
+    </message>
+</context>
+<context>
+    <name>ReceiptPreviewDialog</name>
+    <message>
+        <source>Kvittering nr. {0}</source>
+        <translation>Receipt no. {0}</translation>
+    </message>
+    <message>
+        <source>&amp;Gem PDF …</source>
+        <translation>&amp;Save PDF …</translation>
+    </message>
+    <message>
+        <source>&amp;Luk (Enter)</source>
+        <translation>&amp;Close (Enter)</translation>
+    </message>
+    <message>
+        <source>Gem kvittering som PDF</source>
+        <translation>Save receipt as PDF</translation>
+    </message>
+    <message>
+        <source>kvittering-{0}.pdf</source>
+        <translation>receipt-{0}.pdf</translation>
+    </message>
+    <message>
+        <source>PDF-kvitteringer findes ikke i denne version af jdoffice.</source>
+        <translation>PDF receipts are not available in this version of jdoffice.</translation>
+    </message>
+    <message>
+        <source>PDF&apos;en kunne ikke gemmes: {0}</source>
+        <translation>The PDF could not be saved: {0}</translation>
+    </message>
+    <message>
+        <source>PDF&apos;en kunne ikke laves: {0}</source>
+        <translation>The PDF could not be made: {0}</translation>
+    </message>
+    <message>
+        <source>Gemt som {0}</source>
+        <translation>Saved as {0}</translation>
+    </message>
+</context>
+<context>
+    <name>RefundDialog</name>
+    <message>
+        <source>Refundér betaling</source>
+        <translation>Refund payment</translation>
+    </message>
+    <message>
+        <source>fx aflyst køretime</source>
+        <translation>e.g. cancelled driving lesson</translation>
+    </message>
+    <message>
+        <source>Kvittering:</source>
+        <translation>Receipt:</translation>
+    </message>
+    <message>
+        <source>Elev:</source>
+        <translation>Student:</translation>
+    </message>
+    <message>
+        <source>Betalt med:</source>
+        <translation>Paid with:</translation>
+    </message>
+    <message>
+        <source>Beløb:</source>
+        <translation>Amount:</translation>
+    </message>
+    <message>
+        <source>Allerede refunderet:</source>
+        <translation>Already refunded:</translation>
+    </message>
+    <message>
+        <source>Kan refunderes:</source>
+        <translation>Can be refunded:</translation>
+    </message>
+    <message>
+        <source>&amp;Refundér beløb:</source>
+        <translation>&amp;Refund amount:</translation>
+    </message>
+    <message>
+        <source>&amp;Begrundelse:</source>
+        <translation>Rea&amp;son:</translation>
+    </message>
+    <message>
+        <source>Refundér</source>
+        <translation>Refund</translation>
+    </message>
+    <message>
+        <source>Vis kvittering</source>
+        <translation>Show receipt</translation>
+    </message>
+    <message>
+        <source>Annullér</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Henter betalingen…</source>
+        <translation>Loading the payment…</translation>
+    </message>
+    <message>
+        <source>nr. {0}</source>
+        <translation>no. {0}</translation>
+    </message>
+    <message>
+        <source>(og {0} afventer {1})</source>
+        <translation>(and {0} awaits {1})</translation>
+    </message>
+    <message>
+        <source>Der er intet tilbage at refundere på denne betaling.</source>
+        <translation>There is nothing left to refund on this payment.</translation>
+    </message>
+    <message>
+        <source>Luk</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Kontant udbetales afrundet til nærmeste 50 øre.</source>
+        <translation>Cash is paid out rounded to the nearest 50 øre.</translation>
+    </message>
+    <message>
+        <source>Pengene sendes tilbage via {0} til elevens kort eller MobilePay.</source>
+        <translation>The money is sent back through {0} to the student&apos;s card or MobilePay.</translation>
+    </message>
+    <message>
+        <source>Beløbet kan ikke læses. Skriv fx 100 eller 100,50.</source>
+        <translation>The amount cannot be read. Type e.g. 100 or 100.50.</translation>
+    </message>
+    <message>
+        <source>Der kan højst refunderes {0}</source>
+        <translation>At most {0} can be refunded</translation>
+    </message>
+    <message>
+        <source>Skriv en begrundelse for refusionen.</source>
+        <translation>Type a reason for the refund.</translation>
+    </message>
+    <message>
+        <source>Refunderer…</source>
+        <translation>Refunding…</translation>
+    </message>
+    <message>
+        <source>Refunderet {0}</source>
+        <translation>Refunded {0}</translation>
+    </message>
+    <message>
+        <source>Giv eleven {0} kontant.</source>
+        <translation>Give the student {0} in cash.</translation>
+    </message>
+    <message>
+        <source>Kvittering nr. {0}.</source>
+        <translation>Receipt no. {0}.</translation>
+    </message>
+    <message>
+        <source>Refusionen på {0} er sendt og afventer svar fra {1}. Den bogføres, når {1} bekræfter den.</source>
+        <translation>The refund of {0} has been sent and awaits an answer from {1}. It is booked when {1} confirms it.</translation>
+    </message>
+    <message>
+        <source>Betalingsudbyderen svarede ikke. Refusionen er gemt som afventende; tryk Refundér igen om lidt, ellers sendes den ved næste synkronisering.</source>
+        <translation>The payment provider did not answer. The refund is saved as pending; press Refund again in a moment, or it is sent at the next synchronisation.</translation>
+    </message>
+</context>
+<context>
+    <name>SearchResultsModel</name>
+    <message>
+        <source>Elevnr.</source>
+        <translation>Student no.</translation>
+    </message>
+    <message>
+        <source>Navn</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Telefon</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>Saldo</source>
+        <translation>Balance</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Skriv hvor termoprinteren er, fx network:192.168.1.50:9100.</source>
+        <extracomment>Secret name → where it is set, or an error message when the keyring cannot be read.</extracomment>
+        <translation>Type where the thermal printer is, e.g. network:192.168.1.50:9100.</translation>
+    </message>
+    <message>
+        <source>Test (ingen rigtige penge)</source>
+        <translation>Test (no real money)</translation>
+    </message>
+    <message>
+        <source>Live (rigtige betalinger)</source>
+        <translation>Live (real payments)</translation>
+    </message>
+    <message>
+        <source>Standardprinteren</source>
+        <translation>The default printer</translation>
+    </message>
+    <message>
+        <source>Henter skolens indstillinger …</source>
+        <translation>Loading the school&apos;s settings …</translation>
+    </message>
+    <message>
+        <source>Nøglen indeholder mellemrum; indsæt kun selve nøglen.</source>
+        <translation>The key contains spaces; paste the key alone.</translation>
+    </message>
+    <message>
+        <source>Siden efter betaling skal være en webadresse, fx https://din-koreskole.dk/tak.</source>
+        <translation>The page after payment must be a web address, e.g. https://your-driving-school.dk/thanks.</translation>
+    </message>
+    <message>
+        <source>Skriv skolens navn; det står øverst på kvitteringen.</source>
+        <translation>Type the school&apos;s name; it is printed at the top of the receipt.</translation>
+    </message>
+    <message>
+        <source>Skriv skolens adresse; en kvittering skal vise den.</source>
+        <translation>Type the school&apos;s address; a receipt must show it.</translation>
+    </message>
+    <message>
+        <source>Et CVR-nummer er 8 cifre, fx 12345678.</source>
+        <translation>A CVR number is 8 digits, e.g. 12345678.</translation>
+    </message>
+    <message>
+        <source>{0} (ikke installeret)</source>
+        <translation>{0} (not installed)</translation>
+    </message>
+    <message>
+        <source>Skolens indstillinger kan ikke hentes lige nu: {0}
+Printer og sprog på denne kasse kan stadig gemmes.</source>
+        <translation>The school&apos;s settings cannot be loaded right now: {0}
+The printer and language of this desk can still be saved.</translation>
+    </message>
+    <message>
+        <source>Standardprinteren ({0})</source>
+        <translation>The default printer ({0})</translation>
+    </message>
+    <message>
+        <source>{0} (ikke fundet)</source>
+        <translation>{0} (not found)</translation>
+    </message>
+    <message>
+        <source>Denne pc har ingen nøglering (keyring), så nøglerne kan ikke gemmes her. Sæt dem i stedet i miljøvariablerne {0} og {1}, før jdoffice startes.</source>
+        <translation>This PC has no keyring, so the keys cannot be stored here. Set them in the environment variables {0} and {1} instead, before jdoffice is started.</translation>
+    </message>
+    <message>
+        <source>Et CVR-nummer er 8 cifre.</source>
+        <translation>A CVR number is 8 digits.</translation>
+    </message>
+    <message>
+        <source>Mappe til kvitteringer (PDF)</source>
+        <translation>Folder for receipts (PDF)</translation>
+    </message>
+    <message>
+        <source>Udskriver test …</source>
+        <translation>Printing test …</translation>
+    </message>
+    <message>
+        <source>✓ Testudskriften er sendt til {0}.</source>
+        <translation>✓ The test print has been sent to {0}.</translation>
+    </message>
+    <message>
+        <source>Kassens indstillinger kunne ikke gemmes: {0}</source>
+        <translation>The desk&apos;s settings could not be saved: {0}</translation>
+    </message>
+    <message>
+        <source>Vælg mappen, kvitteringerne skal gemmes i.</source>
+        <translation>Choose the folder to save the receipts in.</translation>
+    </message>
+    <message>
+        <source>Nøglen kunne ikke gemmes i nøgleringen: {0}
+Intet er ændret i databasen. Sæt nøglerne i miljøvariablerne {1} og {2} i stedet.</source>
+        <translation>The key could not be stored in the keyring: {0}
+Nothing has changed in the database. Set the keys in the environment variables {1} and {2} instead.</translation>
+    </message>
+    <message>
+        <source>Indstillingerne kunne ikke gemmes: {0}</source>
+        <translation>The settings could not be saved: {0}</translation>
+    </message>
+    <message>
+        <source>Uventet fejl – indstillingerne er måske ikke gemt: {0}</source>
+        <translation>Unexpected error – the settings may not be saved: {0}</translation>
+    </message>
+    <message>
+        <source>Gemmer …</source>
+        <translation>Saving …</translation>
+    </message>
+    <message>
+        <source>kan ikke læses</source>
+        <translation>cannot be read</translation>
+    </message>
+    <message>
+        <source>✓ gemt</source>
+        <translation>✓ stored</translation>
+    </message>
+    <message>
+        <source>sat i {0}</source>
+        <translation>set in {0}</translation>
+    </message>
+    <message>
+        <source>ingen nøglering</source>
+        <translation>no keyring</translation>
+    </message>
+    <message>
+        <source>ikke sat</source>
+        <translation>not set</translation>
+    </message>
+    <message>
+        <source>Indstillinger</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <source>&amp;Betalinger</source>
+        <translation>&amp;Payments</translation>
+    </message>
+    <message>
+        <source>Onlinebetaling med QR-kode</source>
+        <translation>Online payment by QR code</translation>
+    </message>
+    <message>
+        <source>Tag imod &amp;onlinebetaling (kort og MobilePay via QR-kode)</source>
+        <translation>Accept &amp;online payments (card and MobilePay by QR code)</translation>
+    </message>
+    <message>
+        <source>&amp;Udbyder:</source>
+        <translation>Pro&amp;vider:</translation>
+    </message>
+    <message>
+        <source>U&amp;dløber efter:</source>
+        <translation>E&amp;xpires after:</translation>
+    </message>
+    <message>
+        <source> min.</source>
+        <translation> min.</translation>
+    </message>
+    <message>
+        <source>Hvor længe en QR-kode kan bruges: 30 minutter til 24 timer (1440 min.).</source>
+        <translation>How long a QR code can be used: 30 minutes to 24 hours (1440 min.).</translation>
+    </message>
+    <message>
+        <source>Side &amp;efter betaling:</source>
+        <translation>Page &amp;after payment:</translation>
+    </message>
+    <message>
+        <source>https://din-koreskole.dk/tak</source>
+        <translation>https://your-driving-school.dk/thanks</translation>
+    </message>
+    <message>
+        <source>&amp;Tilstand:</source>
+        <translation>&amp;Mode:</translation>
+    </message>
+    <message>
+        <source>Stripe-nøgler – gemmes i nøgleringen på denne pc, aldrig i databasen</source>
+        <translation>Stripe keys – stored in this PC&apos;s keyring, never in the database</translation>
+    </message>
+    <message>
+        <source>&amp;Hemmelig nøgle:</source>
+        <translation>Secret &amp;key:</translation>
+    </message>
+    <message>
+        <source>skriv en ny for at gemme eller erstatte</source>
+        <translation>type a new one to store or replace it</translation>
+    </message>
+    <message>
+        <source>&amp;Webhook-hemmelighed:</source>
+        <translation>&amp;Webhook secret:</translation>
+    </message>
+    <message>
+        <source>En gemt nøgle vises aldrig igen. Skriv en ny for at erstatte den; lad feltet stå tomt for at beholde den gemte.</source>
+        <translation>A stored key is never shown again. Type a new one to replace it; leave the field empty to keep the stored one.</translation>
+    </message>
+    <message>
+        <source>&amp;Printer</source>
+        <translation>P&amp;rinter</translation>
+    </message>
+    <message>
+        <source>Kvitteringen efter en betaling</source>
+        <translation>The receipt after a payment</translation>
+    </message>
+    <message>
+        <source>Vis &amp;forhåndsvisning på skærmen</source>
+        <translation>Show pre&amp;view on screen</translation>
+    </message>
+    <message>
+        <source>Udskriv på s&amp;ystemprinter (A4):</source>
+        <translation>Print on s&amp;ystem printer (A4):</translation>
+    </message>
+    <message>
+        <source>Gem P&amp;DF i mappe:</source>
+        <translation>Save P&amp;DF in folder:</translation>
+    </message>
+    <message>
+        <source>vælg en mappe</source>
+        <translation>choose a folder</translation>
+    </message>
+    <message>
+        <source>&amp;Vælg …</source>
+        <translation>&amp;Choose …</translation>
+    </message>
+    <message>
+        <source>&amp;Termoprinter (ESC/POS, 80 mm):</source>
+        <translation>&amp;Thermal printer (ESC/POS, 80 mm):</translation>
+    </message>
+    <message>
+        <source>network:192.168.1.50:9100</source>
+        <translation>network:192.168.1.50:9100</translation>
+    </message>
+    <message>
+        <source>Test&amp;udskrift</source>
+        <translation>Test pri&amp;nt</translation>
+    </message>
+    <message>
+        <source>network:VÆRT[:PORT] · usb:VID:PID · serial:ENHED[:BAUD] · file:STI</source>
+        <translation>network:HOST[:PORT] · usb:VID:PID · serial:DEVICE[:BAUD] · file:PATH</translation>
+    </message>
+    <message>
+        <source>Kasseskuffe</source>
+        <translation>Cash drawer</translation>
+    </message>
+    <message>
+        <source>Åbn kasseskuffen ved ko&amp;ntant betaling (skuffen sidder på termoprinteren)</source>
+        <translation>Open the cash dra&amp;wer for cash payments (the drawer is on the thermal printer)</translation>
+    </message>
+    <message>
+        <source>&amp;Kvitteringshoved</source>
+        <translation>Receipt &amp;header</translation>
+    </message>
+    <message>
+        <source>Skolens &amp;navn:</source>
+        <translation>School &amp;name:</translation>
+    </message>
+    <message>
+        <source>&amp;Adresse:</source>
+        <translation>&amp;Address:</translation>
+    </message>
+    <message>
+        <source>Vejnavn 1
+1234 By</source>
+        <translation>Street 1
+1234 Town</translation>
+    </message>
+    <message>
+        <source>&amp;CVR-nr.:</source>
+        <translation>&amp;CVR no.:</translation>
+    </message>
+    <message>
+        <source>8 cifre</source>
+        <translation>8 digits</translation>
+    </message>
+    <message>
+        <source>Står øverst på hver ny kvittering, sammen med dato, kvitteringsnummer og beløb. Kvitteringer, der allerede er udstedt, ændres ikke – en genudskrift er magen til originalen.</source>
+        <translation>Printed at the top of every new receipt, with the date, receipt number and amount. Receipts already issued do not change – a reprint is the same as the original.</translation>
+    </message>
+    <message>
+        <source>Sådan begynder kvitteringen (80 mm)</source>
+        <translation>How the receipt begins (80 mm)</translation>
+    </message>
+    <message>
+        <source>&amp;Sprog</source>
+        <translation>&amp;Language</translation>
+    </message>
+    <message>
+        <source>Sprog på skærmen og på kvitteringer</source>
+        <translation>Language on screen and on receipts</translation>
+    </message>
+    <message>
+        <source>&amp;Dansk</source>
+        <translation>&amp;Dansk</translation>
+    </message>
+    <message>
+        <source>&amp;English</source>
+        <translation>&amp;English</translation>
+    </message>
+    <message>
+        <source>Skærmene skifter sprog, næste gang jdoffice startes. Kvitteringer kommer på det valgte sprog med det samme.</source>
+        <translation>The screens change language the next time jdoffice starts. Receipts come in the chosen language straight away.</translation>
+    </message>
+    <message>
+        <source>Annuller (Esc)</source>
+        <translation>Cancel (Esc)</translation>
+    </message>
+    <message>
+        <source>&amp;Gem (Enter)</source>
+        <translation>&amp;Save (Enter)</translation>
+    </message>
+</context>
+<context>
+    <name>Texts</name>
+    <message>
+        <source>Kontant</source>
+        <translation>Cash</translation>
+    </message>
+    <message>
+        <source>Bankoverførsel</source>
+        <translation>Bank transfer</translation>
+    </message>
+    <message>
+        <source>MobilePay</source>
+        <translation>MobilePay</translation>
+    </message>
+    <message>
+        <source>Online (kort/MobilePay)</source>
+        <translation>Online (card/MobilePay)</translation>
+    </message>
+    <message>
+        <source>Åben</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>Delvist betalt</source>
+        <translation>Partly paid</translation>
+    </message>
+    <message>
+        <source>Betalt</source>
+        <translation>Paid</translation>
+    </message>
+    <message>
+        <source>Forfalden</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <source>Annulleret</source>
+        <translation>Cancelled</translation>
+    </message>
+    <message>
+        <source>Afventer</source>
+        <translation>Pending</translation>
+    </message>
+    <message>
+        <source>Gennemført</source>
+        <translation>Succeeded</translation>
+    </message>
+    <message>
+        <source>Mislykket</source>
+        <translation>Failed</translation>
+    </message>
+    <message>
+        <source>Delvist refunderet</source>
+        <translation>Partly refunded</translation>
+    </message>
+    <message>
+        <source>Refunderet</source>
+        <translation>Refunded</translation>
+    </message>
+    <message>
+        <source>Skylder {0}</source>
+        <translation>Owes {0}</translation>
+    </message>
+    <message>
+        <source>Tilgodehavende {0}</source>
+        <translation>Credit {0}</translation>
+    </message>
+    <message>
+        <source>Intet udestående</source>
+        <translation>Nothing outstanding</translation>
+    </message>
+    <message>
+        <source>Databasen kan ikke nås: {0}</source>
+        <translation>The database cannot be reached: {0}</translation>
+    </message>
+    <message>
+        <source>Denne betaling er måske allerede registreret med et andet beløb. Intet nyt er registreret – luk vinduet (Esc) og se elevens betalinger, før du prøver igen.</source>
+        <translation>This payment may already be recorded with another amount. Nothing new is recorded – close the window (Esc) and look at the student&apos;s payments before you try again.</translation>
+    </message>
+    <message>
+        <source>En anden kasse har netop ændret denne elev. Intet er registreret – se det nye udestående og prøv igen.</source>
+        <translation>Another desk has just changed this student. Nothing is recorded – look at the new outstanding amount and try again.</translation>
+    </message>
+    <message>
+        <source>Det kan ikke lade sig gøre. Intet er registreret.</source>
+        <translation>That is not possible. Nothing is recorded.</translation>
+    </message>
+    <message>
+        <source>Findes ikke (længere). Intet er registreret.</source>
+        <translation>Does not exist (any more). Nothing is recorded.</translation>
+    </message>
+    <message>
+        <source>Ret indtastningen. Intet er registreret.</source>
+        <translation>Correct the input. Nothing is recorded.</translation>
+    </message>
+    <message>
+        <source>Databasen kan ikke nås lige nu. Tryk Enter for at prøve igen – betalingen bliver aldrig registreret to gange.</source>
+        <translation>The database cannot be reached right now. Press Enter to try again – the payment is never recorded twice.</translation>
+    </message>
+    <message>
+        <source>Uventet fejl. Intet er registreret; prøv igen, eller kontakt support.</source>
+        <translation>Unexpected error. Nothing is recorded; try again, or contact support.</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,49 @@
+"""What the desk program loads before its window shows.
+
+The window must be up well within 1,5 s, so the modules that only some screens or a later
+moment need stay out of the start: the ORM loads on a worker thread with the first unit of
+work, Alembic only to upgrade a schema, and the payment provider, the receipt printer and the
+webhook server only when used.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+NOT_AT_START = (
+    "sqlalchemy.orm",
+    "jdoffice.adapters.orm",
+    "alembic",
+    "sqlalchemy.dialects.mysql",
+    "sqlalchemy.dialects.postgresql",
+    "stripe",
+    "escpos",
+    "uvicorn",
+    "starlette",
+)
+
+
+def test_the_window_code_loads_without_the_orm_alembic_or_the_providers() -> None:
+    code = (
+        "import json, sys\n"
+        "import jdoffice.main, jdoffice.gui.app\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    loaded = json.loads(done.stdout)
+    early = [
+        m for m in loaded if any(m == name or m.startswith(f"{name}.") for name in NOT_AT_START)
+    ]
+    assert early == []
