@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from sqlalchemy import Engine
@@ -55,8 +55,6 @@ DEMO_SEED = 1
 #: Opens the desk program. :mod:`jdoffice.main` sets it; the command line itself never imports
 #: Qt (an import contract forbids it), so without a launcher ``jdoffice`` prints a summary.
 GUI_LAUNCHER: Callable[[Context], None] | None = None
-
-T = TypeVar("T")
 
 
 def exit_code_for(exc: BaseException) -> int:
@@ -984,12 +982,6 @@ def _errors_to_exit_codes() -> Iterator[None]:
         fail(str(translated), exit_code_for(translated))
     except OSError as exc:
         fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), EXIT_ERROR)
-
-
-def run(fn: Callable[[], T]) -> T:
-    with _errors_to_exit_codes():
-        return fn()
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -42,10 +42,6 @@ class Money:
         if not re.fullmatch(r"[A-Z]{3}", self.currency):
             raise ValueError(f"not an ISO 4217 currency code: {self.currency!r}")
 
-    @classmethod
-    def zero(cls, currency: str = "DKK") -> Money:
-        return cls(0, currency)
-
     def _same(self, other: Money) -> None:
         if other.currency != self.currency:
             raise ValueError(f"cannot mix {self.currency} and {other.currency}")

@@ -82,7 +82,6 @@ class CheckoutRequest:
     currency: str
     expires_at: dt.datetime
     success_url: str
-    cancel_url: str
     locale: str = "da"
     mode: str = "test"
 

@@ -58,6 +58,7 @@ from jdoffice.services.payments import (
     MAX_REASON,
     RefundResult,
     apply_payment,
+    clean_text,
     pending_refund,
     retrying,
     revert_refund,
@@ -240,7 +241,6 @@ def start_online_payment(
                 currency=locked.currency,
                 expires_at=_expiry(when, settings.checkout_expiry_minutes),
                 success_url=settings.success_url,
-                cancel_url=settings.success_url,
                 mode=settings.mode,
             )
             attempt = Attempt(
@@ -844,11 +844,9 @@ def refund_online(
     provider is called. The refund's money moves when the provider says it succeeded, here or
     later by webhook or ``payments sync``.
     """
-    text = (reason or "").strip()
+    text = clean_text(reason, "reason", MAX_REASON)
     if not text:
         raise InvalidInput("a reason is required for a refund")
-    if len(text) > MAX_REASON:
-        raise InvalidInput(f"reason is too long (at most {MAX_REASON} characters)")
     pid = normalize_key(payment_id)
     if amount_minor is not None and amount_minor <= 0:
         raise InvalidInput("refund amount must be more than zero")

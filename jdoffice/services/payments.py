@@ -107,7 +107,7 @@ def receipt_header(uow: UnitOfWork, school: School) -> School:
     return uow.schools.get(school.id) or school
 
 
-def _clean_text(value: str | None, what: str, limit: int) -> str:
+def clean_text(value: str | None, what: str, limit: int) -> str:
     text = (value or "").strip()
     if len(text) > limit:
         raise InvalidInput(f"{what} is too long ({len(text)} characters, at most {limit})")
@@ -151,7 +151,7 @@ def register_payment(
         raise InvalidInput("amount must be more than zero")
     if tendered_minor is not None and m is not ManualMethod.CASH:
         raise InvalidInput("an amount tendered only makes sense for cash")
-    ref = _clean_text(reference, "reference", MAX_REFERENCE)
+    ref = clean_text(reference, "reference", MAX_REFERENCE)
     payment_id = normalize_key(key)
     if m is ManualMethod.CASH:
         # Validate the cash arithmetic before touching the database.
@@ -449,7 +449,7 @@ def refund_payment(
         NotFound: unknown payment.
         BusinessRuleError: more than what is left to refund, or not a manual payment.
     """
-    text = _clean_text(reason, "reason", MAX_REASON)
+    text = clean_text(reason, "reason", MAX_REASON)
     if not text:
         raise InvalidInput("a reason is required for a refund")
     try:

@@ -822,6 +822,10 @@ Show the receipt on screen and save or print it from there – or correct the pr
         <translation>receipt-{0}.pdf</translation>
     </message>
     <message>
+        <source>Gemmer PDF …</source>
+        <translation>Saving PDF …</translation>
+    </message>
+    <message>
         <source>PDF-kvitteringer findes ikke i denne version af jdoffice.</source>
         <translation>PDF receipts are not available in this version of jdoffice.</translation>
     </message>

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from jdoffice.domain.errors import JdofficeError
 from jdoffice.domain.model import ReceiptBody
 from jdoffice.domain.receipt_text import DEFAULT_WIDTH, render_text
+from jdoffice.gui.background import run_task
 from jdoffice.gui.widgets import scaled_font
 
 log = logging.getLogger(__name__)
@@ -40,9 +41,11 @@ class ReceiptPreviewDialog(QDialog):
 
     Signals:
         saved(str): the receipt was written as a PDF to this path.
+        failed(str): the PDF could not be written; the message shown in the dialog.
     """
 
     saved = Signal(str)
+    failed = Signal(str)
 
     def __init__(
         self,
@@ -114,31 +117,37 @@ class ReceiptPreviewDialog(QDialog):
         if path:
             self.save_pdf(Path(path))
 
-    def save_pdf(self, path: Path) -> Path | None:
-        """Write the receipt as a PDF; says so in the dialog when that is not possible."""
-        try:
+    def save_pdf(self, path: Path) -> None:
+        """Write the receipt as a PDF in the background; ``saved`` or ``failed`` follows."""
+        body, copy, language = self._body, self._copy, self._language
+
+        def work() -> Path:
             module = importlib.import_module(PDF_MODULE)
-        except ImportError:
-            log.info("no PDF renderer: %s cannot be imported", PDF_MODULE, exc_info=True)
-            self._say(
-                self.tr("PDF-kvitteringer findes ikke i denne version af jdoffice."), ok=False
-            )
-            return None
-        try:
-            written = Path(
-                module.render_pdf(self._body, path, copy=self._copy, language=self._language)
-            )
-        except OSError as exc:
-            self._say(
-                self.tr("PDF'en kunne ikke gemmes: {0}").format(exc.strerror or exc), ok=False
-            )
-            return None
-        except JdofficeError as exc:
-            self._say(self.tr("PDF'en kunne ikke laves: {0}").format(exc), ok=False)
-            return None
+            return Path(module.render_pdf(body, path, copy=copy, language=language))
+
+        self.pdfButton.setEnabled(False)
+        self._say(self.tr("Gemmer PDF …"), ok=True)
+        run_task(work, on_success=self._pdf_saved, on_failure=self._pdf_failed, tag="receipt-pdf")
+
+    def _pdf_saved(self, written: object) -> None:
+        self.pdfButton.setEnabled(True)
         self._say(self.tr("Gemt som {0}").format(written), ok=True)
         self.saved.emit(str(written))
-        return written
+
+    def _pdf_failed(self, exc: BaseException) -> None:
+        self.pdfButton.setEnabled(True)
+        if isinstance(exc, ImportError):
+            log.info("no PDF renderer: %s cannot be imported", PDF_MODULE, exc_info=exc)
+            message = self.tr("PDF-kvitteringer findes ikke i denne version af jdoffice.")
+        elif isinstance(exc, OSError):
+            message = self.tr("PDF'en kunne ikke gemmes: {0}").format(exc.strerror or exc)
+        elif isinstance(exc, JdofficeError):
+            message = self.tr("PDF'en kunne ikke laves: {0}").format(exc)
+        else:
+            log.error("receipt PDF failed", exc_info=exc)
+            message = self.tr("PDF'en kunne ikke laves: {0}").format(type(exc).__name__)
+        self._say(message, ok=False)
+        self.failed.emit(message)
 
     def _say(self, message: str, *, ok: bool) -> None:
         self.messageLabel.setText(message)
