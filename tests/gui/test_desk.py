@@ -21,6 +21,7 @@ from jdoffice.domain.errors import Unavailable
 from jdoffice.domain.model import Actor, Student
 from jdoffice.gui.views.main_window import MainWindow
 from jdoffice.gui.views.payment_dialog import PaymentDialog
+from jdoffice.gui.views.qr_dialog import QrDialog
 from jdoffice.gui.views.receipt_preview import ReceiptPreviewDialog
 from jdoffice.services import payments, queries
 from jdoffice.services.payments import register_payment
@@ -173,7 +174,7 @@ def test_enter_before_the_results_arrive_opens_the_best_match(
     student = office.student("Hurtig", "Tastesen")
     office.invoice(10000, student)
     qtbot.keyClicks(desk.searchEdit, "hurtig")
-    qtbot.keyClick(desk.searchEdit, Qt.Key.Key_Return)  # within the 120 ms debounce
+    qtbot.keyClick(desk.searchEdit, Qt.Key.Key_Return)  # before the search has returned
     qtbot.waitUntil(lambda: desk.view is not None, timeout=WAIT_MS)
     assert desk.view is not None
     assert desk.view.student.student_no == student.student_no
@@ -416,6 +417,7 @@ def test_a_slow_early_search_never_overwrites_the_results_of_a_later_one(
 
     qtbot.keyClicks(desk.searchEdit, "bjør")
     qtbot.waitUntil(started.is_set, timeout=WAIT_MS)
+    qtbot.wait(MainWindow.SEARCH_PATIENCE_MS + 50)  # past the patience with a slow search
     qtbot.keyClicks(desk.searchEdit, "k")
     qtbot.waitUntil(lambda: "bjørk" in shown, timeout=WAIT_MS)
     release.set()
@@ -425,6 +427,35 @@ def test_a_slow_early_search_never_overwrites_the_results_of_a_later_one(
     assert shown == ["bjørk"], "the slow search's results were dropped"
     assert desk.results_model.rowCount() == 1
     assert desk.results_model.hit(0).student_no == bjoerk.student_no
+
+
+def test_keys_typed_while_a_search_runs_are_searched_together_once_it_returns(
+    qtbot: QtBot, office: Office, desk: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    andersen = office.student("Vilde", "Andersen")
+    office.student("Anna", "Berg")
+    release = threading.Event()
+    real = queries.search_students
+
+    def held(uow: Any, school: Any, text: str, limit: int = 20) -> Any:
+        assert release.wait(10)
+        return real(uow, school, text, limit)
+
+    monkeypatch.setattr(queries, "search_students", held)
+    started: list[str] = []
+    shown: list[str] = []
+    desk.search_started.connect(started.append)
+    desk.results_shown.connect(shown.append)
+
+    qtbot.keyClicks(desk.searchEdit, "andersen")  # "a" is searched at once, the rest waits
+    release.set()
+    qtbot.waitUntil(lambda: "andersen" in shown, timeout=WAIT_MS)
+    settle_background_work()
+
+    assert started == ["a", "andersen"]
+    assert shown == ["andersen"], "the first letter's results were dropped unseen"
+    assert desk.results_model.rowCount() == 1
+    assert desk.results_model.hit(0).student_no == andersen.student_no
 
 
 def test_a_payment_made_at_another_desk_shows_within_three_seconds(
@@ -533,6 +564,31 @@ def test_an_action_whose_dialog_is_missing_says_so_in_the_status_bar(
     qtbot.keyClick(desk.invoicesView, key)
     assert desk.statusbar.currentMessage() == f"{what} findes ikke i denne version af jdoffice."
     assert desk.dialog is None
+
+
+def test_qr_with_online_payments_off_leads_to_the_payment_dialog_for_the_same_invoice(
+    qtbot: QtBot, office: Office, desk: MainWindow
+) -> None:
+    student = office.student("Ida", "Qvist")
+    office.invoice(40000, student)
+    later = office.invoice(25000, student)
+    find_and_open(qtbot, desk, "qvist", student)
+    desk.invoicesView.selectRow(1)
+
+    qtbot.keyClick(QApplication.focusWidget() or desk, Qt.Key.Key_F6)
+    qtbot.waitUntil(lambda: isinstance(desk.dialog, QrDialog), timeout=WAIT_MS)
+    qr = desk.dialog
+    assert isinstance(qr, QrDialog)
+    qtbot.waitUntil(qr.manual_button.isVisible, timeout=WAIT_MS)
+    assert qr.manual_button.isDefault()
+    qtbot.keyClick(qr, Qt.Key.Key_Return)
+
+    qtbot.waitUntil(lambda: isinstance(desk.dialog, PaymentDialog), timeout=WAIT_MS)
+    pay = desk.dialog
+    assert isinstance(pay, PaymentDialog)
+    assert pay.targetCombo.currentData() == later.invoice_no
+    assert pay.amountEdit.text() == "250,00"
+    assert stored_payments(office, student) == []
 
 
 def test_f8_without_a_selected_payment_tells_how_to_choose_one(

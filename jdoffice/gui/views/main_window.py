@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 import importlib
 import logging
+import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any, cast
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow, Ui_MainWindow):
 
     Signals:
         context_ready(object): the :class:`DeskContext`, once the school is known.
+        search_started(str): a search for this text went to the database.
         results_shown(str): the results for this search text are on screen.
         student_shown(object): a :class:`StudentView` is on screen (first shown or changed).
         refreshed(): a live refresh of the open student finished, changed or not.
@@ -87,13 +89,15 @@ class MainWindow(QMainWindow, Ui_MainWindow):
     """
 
     context_ready = Signal(object)
+    search_started = Signal(str)
     results_shown = Signal(str)
     student_shown = Signal(object)
     refreshed = Signal()
     payment_taken = Signal(object)
 
     REFRESH_MS = 2000
-    DEBOUNCE_MS = 120
+    #: A search running longer than this no longer holds back a newer one (a slow database).
+    SEARCH_PATIENCE_MS = 250
     SEARCH_LIMIT = 50
 
     def __init__(
@@ -116,6 +120,8 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         self._focus_on_load = False
         self._loading_student = False
         self._searching = False
+        self._search_again = False
+        self._search_since = 0.0
         self._open_on_results = False
         self._closed = False
         self._dialog: QDialog | None = None
@@ -155,10 +161,6 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         if actor is not None:
             self._show_actor(actor)
 
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(self.DEBOUNCE_MS)
-        self._debounce.timeout.connect(self.search_now)
         self._tick = QTimer(self)
         self._tick.setInterval(refresh_ms if refresh_ms is not None else self.REFRESH_MS)
         self._tick.timeout.connect(self._on_tick)
@@ -273,8 +275,15 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         self.searchEdit.selectAll()
 
     def search_now(self) -> None:
-        """Search for what the box holds (the debounce timer calls this)."""
-        self._debounce.stop()
+        """Search for what the box holds, now.
+
+        Typing searches at once, with no wait after the keystroke; at most one search runs at
+        a time. Keys typed while one runs are searched together as soon as it returns, and the
+        older text's results are then dropped unseen, so the screen never goes back to an
+        older text and fast typing never queues a search per key. A search that takes longer
+        than :attr:`SEARCH_PATIENCE_MS` does not hold back the next one.
+        """
+        self._search_again = False
         ctx = self._ctx
         if ctx is None:
             return  # set_context() searches once the school is known
@@ -288,6 +297,8 @@ class MainWindow(QMainWindow, Ui_MainWindow):
             self.results_shown.emit("")
             return
         self._searching = True
+        self._search_since = time.monotonic()
+        self.search_started.emit(text)
         limit = self.SEARCH_LIMIT
         self._search_latest.run(
             lambda: queries.search_students(ctx.uow(), ctx.school, text, limit),
@@ -297,10 +308,17 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         )
 
     def _search_edited(self) -> None:
-        self._debounce.start()
+        running_ms = (time.monotonic() - self._search_since) * 1000
+        if self._searching and running_ms < self.SEARCH_PATIENCE_MS:
+            self._search_again = True  # searched when the running one returns
+        else:
+            self.search_now()
 
     def _show_results(self, text: str, hits: list[StudentHit]) -> None:
         self._searching = False
+        if self._search_again:
+            self.search_now()  # the box changed meanwhile: these results are already old
+            return
         current = self._current_hit()
         if self._results.set_items(hits):
             row = self._results.row_of(current.student_no) if current else -1
@@ -324,6 +342,9 @@ class MainWindow(QMainWindow, Ui_MainWindow):
 
     def _search_failed(self, text: str, exc: BaseException) -> None:
         self._searching = False
+        if self._search_again:
+            self.search_now()
+            return
         self._open_on_results = False
         if isinstance(exc, JdofficeError) and not isinstance(exc, Unavailable):
             self.searchInfoLabel.setText("")
@@ -346,11 +367,9 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         self.open_current_result()
 
     def _search_enter(self) -> None:
-        if self._debounce.isActive() or self._searching:
+        if self._searching:
             # Typed and pressed Enter faster than the search: open the best hit when it comes.
             self._open_on_results = True
-            if self._debounce.isActive():
-                self.search_now()
             return
         self.open_current_result()
 
@@ -497,6 +516,9 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         dialog.paid.connect(self._payment_taken)
         self._open_dialog(dialog)
 
+    def _take_payment_soon(self) -> None:
+        QTimer.singleShot(0, self.take_payment)
+
     def pay_by_qr(self) -> None:
         """F6: a QR code the student scans to pay the target invoice online."""
         ctx = self._ctx
@@ -588,6 +610,10 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         requested = getattr(dialog, "receipt_requested", None)
         if requested is not None:
             requested.connect(self.show_receipt)
+        manual = getattr(dialog, "manual_payment_requested", None)
+        if manual is not None:
+            # The QR dialog's "take it at the desk": F5's dialog, once the QR one has closed.
+            manual.connect(self._take_payment_soon)
         dialog.finished.connect(partial(self._dialog_finished, dialog))
         self._dialog = dialog
         dialog.open()
@@ -629,8 +655,11 @@ class MainWindow(QMainWindow, Ui_MainWindow):
     def refresh_now(self) -> None:
         """Read the open student and the results again (after money moved)."""
         self._load_student()
-        if self.searchEdit.text().strip() and not self._debounce.isActive():
-            self.search_now()
+        if self.searchEdit.text().strip():
+            if self._searching:
+                self._search_again = True
+            else:
+                self.search_now()
 
     def _on_tick(self) -> None:
         if self._closed:
@@ -643,7 +672,7 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         if self._student_no is not None and not self._loading_student:
             self._load_student()
         text = self.searchEdit.text().strip()
-        if text and not self._debounce.isActive() and not self._searching:
+        if text and not self._searching:
             self.search_now()
         if self._student_no is None and not text:
             # Nothing on screen to refresh: still check the database, so the status bar
@@ -715,7 +744,6 @@ class MainWindow(QMainWindow, Ui_MainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         self._closed = True
         self._tick.stop()
-        self._debounce.stop()
         # Results still on their way are dropped: the widgets they were for are going.
         self._search_latest.cancel()
         self._student_latest.cancel()
