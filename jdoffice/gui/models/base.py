@@ -35,6 +35,16 @@ _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
 Index = QModelIndex | QPersistentModelIndex
 
+# Qt asks data() for a dozen roles per cell at every paint; comparing plain ints (rather than
+# looking the enum members up each time) keeps a repaint of the results cheap.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_SORT = int(SORT_ROLE)
+_ITEM = int(ITEM_ROLE)
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
 
 @dataclass(frozen=True, slots=True)
 class Row:
@@ -95,22 +105,24 @@ class RowsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.columns)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._rows):
+        r = index.row()  # -1 for an invalid index
+        rows = self._rows
+        if not 0 <= r < len(rows):
             return None
-        row = self._rows[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return row.texts[col]
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _RIGHT if col in self.amount_columns else _LEFT
-        if role == Qt.ItemDataRole.ForegroundRole and row.alert:
-            return ALERT_COLOR
-        if role == Qt.ItemDataRole.FontRole and row.alert and col == row.alert_column:
-            return self._bold
-        if role == SORT_ROLE:
-            return row.keys[col]
-        if role == ITEM_ROLE:
-            return row.item
+        role = int(role)
+        if role == _DISPLAY:
+            return rows[r].texts[index.column()]
+        if role == _ALIGNMENT:
+            return _RIGHT if index.column() in self.amount_columns else _LEFT
+        if role == _FOREGROUND:
+            return ALERT_COLOR if rows[r].alert else None
+        if role == _FONT:
+            row = rows[r]
+            return self._bold if row.alert and index.column() == row.alert_column else None
+        if role == _SORT:
+            return rows[r].keys[index.column()]
+        if role == _ITEM:
+            return rows[r].item
         return None
 
     def headerData(  # noqa: N802 - Qt override
@@ -131,7 +143,7 @@ class RowsModel(QAbstractTableModel):
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _FLAGS
 
 
 class SortProxy(QSortFilterProxyModel):

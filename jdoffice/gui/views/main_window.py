@@ -96,7 +96,7 @@ class MainWindow(QMainWindow, Ui_MainWindow):
     payment_taken = Signal(object)
 
     REFRESH_MS = 2000
-    #: A search running longer than this no longer holds back a newer one (a slow database).
+    # A search running longer than this no longer holds back a newer one (a slow database).
     SEARCH_PATIENCE_MS = 250
     SEARCH_LIMIT = 50
 
@@ -716,7 +716,26 @@ class MainWindow(QMainWindow, Ui_MainWindow):
             header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
             table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
 
-        fit(self.resultsView, SearchColumn.NAME)
+        # The results change at every keystroke: sizing their columns to the contents would
+        # measure every cell each time. Their widths come from the widest text they can hold.
+        results = self.resultsView
+        results.verticalHeader().setDefaultSectionSize(results.fontMetrics().height() + 10)
+        header = results.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(SearchColumn.NAME, QHeaderView.ResizeMode.Stretch)
+        widest = {
+            SearchColumn.STUDENT_NO: "S00000000",
+            SearchColumn.PHONE: "+45 00 00 00 00",
+            SearchColumn.BALANCE: texts.money(-9_999_999, "DKK", self._locale()),
+        }
+        for column, sample in widest.items():
+            title = str(self._results.headerData(column, Qt.Orientation.Horizontal) or "")
+            text = max(
+                header.fontMetrics().horizontalAdvance(title),
+                results.fontMetrics().horizontalAdvance(sample),
+            )
+            header.resizeSection(column, text + 14)  # the cell margins
+
         fit(self.invoicesView, InvoiceColumn.TEXT)
         fit(self.paymentsView, PaymentColumn.STATUS)
 
