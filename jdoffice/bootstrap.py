@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 
 from jdoffice.adapters import db
 from jdoffice.adapters.config import AppConfig, load_config
 from jdoffice.adapters.secrets import KeyringUnavailable, get_secret
-from jdoffice.domain.errors import BusinessRuleError, Unavailable
+from jdoffice.domain.errors import BusinessRuleError, InvalidInput, Unavailable
 from jdoffice.domain.model import School
 from jdoffice.gateways.registry import GatewayConfig, Registry, load_registry
 from jdoffice.services import queries
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     # The ORM loads with the first unit of work: the desk program shows its window while
     # the first one is made in the background.
     from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
+    from jdoffice.domain.model import Actor
+    from jdoffice.services.offline import OfflineDesk
 
 
 @dataclass
@@ -37,7 +40,17 @@ class App:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = db.make_engine(self.url)
+            if self.url.get_backend_name() == "sqlite":
+                self._engine = db.make_engine(self.url)
+            else:
+                # The password is filled in here only: ``self.url`` (shown in the status
+                # bar, `db status`, logs) never holds one from the keyring.
+                cfg = self.config.database
+                self._engine = db.make_engine(
+                    db.with_password(self.url),
+                    connect_args=dict(cfg.connect_args),
+                    pool_recycle=cfg.pool_recycle_seconds,
+                )
         return self._engine
 
     @property
@@ -54,17 +67,28 @@ class App:
         from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 
         self.ensure_schema()
-        return SqlAlchemyUnitOfWork(self.engine)
+        try:
+            defaults = self.config.notifications.settings
+        except InvalidInput:
+            defaults = None  # a broken config file: the unit of work logs it and goes on
+        return SqlAlchemyUnitOfWork(self.engine, notification_defaults=defaults)
 
     def ensure_schema(self) -> None:
         """SQLite is upgraded in place; a shared database must be upgraded on purpose."""
         if self._schema_checked:
             return
         engine = self.engine
-        if db.schema_is_current(engine):
-            self._schema_checked = True
-            return
-        current = db.current_revision(engine)
+        try:
+            if db.schema_is_current(engine):
+                self._schema_checked = True
+                return
+            current = db.current_revision(engine)
+        except DBAPIError as exc:
+            # The first contact with the server: say it is unreachable (exit 4), as every
+            # unit of work does, instead of showing the driver's exception.
+            from jdoffice.adapters.uow import translate_db_error
+
+            raise translate_db_error(exc) from exc
         head = db.head_revision(engine)
         if current != head:
             if engine.dialect.name != "sqlite":
@@ -122,3 +146,20 @@ class App:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+
+    def offline_desk(
+        self, school_slug: str | None, actor: Actor, local_db: str | None = None
+    ) -> OfflineDesk:
+        """The desk's way to its data that keeps working while this database cannot be
+        reached: a local copy and an outbox in ``local_db`` (or ``JDOFFICE_LOCAL_DB``, or the
+        user data directory)."""
+        from jdoffice.adapters import local_store
+
+        return local_store.open_offline_desk(
+            shared_url=self.url,
+            shared_engine=lambda: self.engine,
+            shared_uow=self.uow,
+            local_path=local_store.resolve_local_path(local_db, self.url),
+            school_slug=school_slug,
+            actor=actor,
+        )

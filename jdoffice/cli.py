@@ -26,20 +26,24 @@ from sqlalchemy.exc import DBAPIError
 from jdoffice import __version__
 from jdoffice.adapters import db
 from jdoffice.bootstrap import App
+from jdoffice.domain.contact import normalize_email, normalize_phone
 from jdoffice.domain.errors import (
     BusinessRuleError,
     InvalidInput,
     JdofficeError,
     Unavailable,
 )
-from jdoffice.domain.model import Actor, School, payment_display_status
+from jdoffice.domain.model import Actor, ReceiptBody, School, payment_display_status
 from jdoffice.domain.money import format_money, parse_amount
 from jdoffice.domain.receipt_text import render_text
-from jdoffice.services import online, queries
+from jdoffice.services import notifications as notify
+from jdoffice.services import offline, online, queries
 from jdoffice.services import payments as pay_service
 
 if TYPE_CHECKING:
     from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
+    from jdoffice.domain.notification import Notification
+    from jdoffice.services.offline import OfflineDesk
 
 log = logging.getLogger("jdoffice")
 
@@ -75,6 +79,7 @@ class Context:
     school_slug: str | None
     actor: Actor
     demo: bool
+    local_db: str | None = None
 
     @property
     def url(self) -> URL:
@@ -92,6 +97,10 @@ class Context:
 
     def school(self) -> School:
         return self.app.school(self.school_slug)
+
+    def offline(self) -> OfflineDesk:
+        """The shared database, or the local copy and outbox while it cannot be reached."""
+        return self.app.offline_desk(self.school_slug, self.actor, self.local_db)
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -128,6 +137,13 @@ def amount_arg(text: str | None, currency: str, what: str = "amount") -> int | N
 @click.option("--desk", default="desk-1", show_default=True, help="Name of this desk.")
 @click.option("--staff", default="desk", show_default=True, help="Who is at the desk.")
 @click.option("--demo", is_flag=True, help="Use the demo database (seeded on first run).")
+@click.option(
+    "--local-db",
+    "local_db",
+    metavar="PATH",
+    help="This desk's local copy and offline outbox (or JDOFFICE_LOCAL_DB); default: in the "
+    "user data directory.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log what happens on stderr.")
 @click.version_option(__version__, prog_name="jdoffice")
 @click.pass_context
@@ -138,6 +154,7 @@ def cli(
     desk: str,
     staff: str,
     demo: bool,
+    local_db: str | None,
     verbose: bool,
 ) -> None:
     """jdoffice: the front desk of a driving school."""
@@ -153,6 +170,7 @@ def cli(
         school_slug=school_slug,
         actor=Actor(staff=staff, desk=desk),
         demo=demo,
+        local_db=local_db,
     )
     if ctx.invoked_subcommand is None:
         if GUI_LAUNCHER is not None:
@@ -289,8 +307,11 @@ def demo_cmd(c: Context, students: int, seed: int, force: bool, as_json: bool) -
 @pass_ctx
 def search_cmd(c: Context, text: str, limit: int, as_json: bool) -> None:
     """Find students by name, phone, student number or e-mail."""
-    school = c.school()
-    hits = queries.search_students(c.uow(), school, text, limit)
+    reading = c.offline().read(
+        lambda uow, school: queries.search_students(uow, school, text, limit)
+    )
+    _note_local_copy(reading)
+    hits = reading.value
     if as_json:
         emit_json(
             [
@@ -321,8 +342,11 @@ def search_cmd(c: Context, text: str, limit: int, as_json: bool) -> None:
 @pass_ctx
 def student_cmd(c: Context, student_no: str, as_json: bool) -> None:
     """A student's invoices, payments and balance."""
-    school = c.school()
-    v = queries.student_view(c.uow(), school, student_no)
+    reading = c.offline().read(
+        lambda uow, school: (school, queries.student_view(uow, school, student_no))
+    )
+    _note_local_copy(reading)
+    school, v = reading.value
     s = v.student
     if as_json:
         emit_json(
@@ -434,11 +458,13 @@ def pay_cmd(
     if (invoice_no is None) == (student_no is None):
         raise InvalidInput("give exactly one of --invoice or --student")
     c.app.registry.manual_method(method)
-    school = c.school()
+    desk = c.offline()
+    school = desk.school().value
     amount_minor = amount_arg(amount, school.currency)
     assert amount_minor is not None
-    r = pay_service.register_payment(
-        c.uow(),
+    # While the shared database cannot be reached the payment waits in this desk's outbox
+    # (exit 0, "queued": true) and goes to the database with `jdoffice sync push`.
+    r = desk.pay(
         school,
         method=method.strip().lower(),
         amount_minor=amount_minor,
@@ -448,8 +474,11 @@ def pay_cmd(
         reference=reference,
         key=key,
         allow_credit=allow_credit,
-        actor=c.actor,
     )
+    if isinstance(r, offline.QueuedPayment):
+        _echo_queued(r, as_json)
+        return
+    confirmations = _send_confirmations(c, school, [r.payment_id])
     if as_json:
         emit_json(
             {
@@ -467,6 +496,8 @@ def pay_cmd(
                 "cash_total_minor": r.cash_total_minor,
                 "balance_minor": r.balance_minor,
                 "replayed": r.replayed,
+                "queued": False,
+                "notifications": confirmations,
             }
         )
         return
@@ -486,6 +517,7 @@ def pay_cmd(
         click.echo(f"Tendered: {money(r.tendered_minor, cur)}")
         click.echo(f"CHANGE: {money(r.change_minor, cur)}")
     click.echo(f"New balance: {money(r.balance_minor, cur)}")
+    _echo_confirmations(confirmations)
 
 
 @cli.command("refund")
@@ -524,6 +556,7 @@ def refund_cmd(
             key=key,
             actor=c.actor,
         )
+    confirmations = _send_confirmations(c, school, [r.refund_id]) if r.status == "succeeded" else []
     if as_json:
         emit_json(
             {
@@ -537,6 +570,7 @@ def refund_cmd(
                 "rounding_minor": r.rounding_minor,
                 "balance_minor": r.balance_minor,
                 "replayed": r.replayed,
+                "notifications": confirmations,
             }
         )
         return
@@ -550,6 +584,7 @@ def refund_cmd(
     else:
         click.echo(f"Receipt no. {r.receipt_no}")
     click.echo(f"New balance: {money(r.balance_minor, r.currency)}")
+    _echo_confirmations(confirmations)
 
 
 def _payment_method(c: Context, school: School, payment_id: str) -> str | None:
@@ -718,6 +753,12 @@ def _attempt_json(v: online.AttemptView) -> dict[str, Any]:
     help="Write the QR code to FILE.png or FILE.svg.",
 )
 @click.option("--key", metavar="KEY", help="Idempotency key (a UUID) of the attempt.")
+@click.option(
+    "--send",
+    type=click.Choice(["sms", "email"]),
+    help="Send the link to the student by SMS or e-mail instead of showing a QR code.",
+)
+@click.option("--to", metavar="NUMBER|ADDRESS", help="Send it here (default: the student's).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def link_group(
@@ -725,6 +766,8 @@ def link_group(
     invoice_no: str | None,
     qr_path: Path | None,
     key: str | None,
+    send: str | None,
+    to: str | None,
     as_json: bool,
 ) -> None:
     """Start an online payment for what is owed on an invoice (a link and a QR code)."""
@@ -735,6 +778,11 @@ def link_group(
     c: Context = ctx.obj
     if qr_path is not None and qr_path.suffix.lower() not in (".png", ".svg"):
         raise InvalidInput(f"QR file must end in .png or .svg, not {qr_path.name!r}")
+    if to is not None and send is None:
+        raise InvalidInput("--to goes with --send sms or --send email")
+    if to is not None:
+        # Refused before the payment is started.
+        normalize_phone(to) if send == "sms" else normalize_email(to)
     school = c.school()
     settings = c.app.payment_settings(school)
     if not settings.online_enabled:
@@ -755,8 +803,29 @@ def link_group(
         from jdoffice.adapters.qr import write_qr
 
         write_qr(v.url, qr_path)
+    sent = None
+    if send is not None:
+        sent = notify.send_payment_link(
+            c.uow(),
+            school,
+            _transports(c, school, quick=True),
+            attempt_id=v.attempt_id,
+            channel=send,
+            to=to,
+        )
     if as_json:
-        emit_json(_attempt_json(v))
+        data = _attempt_json(v)
+        if sent is not None:
+            data["sent"] = {
+                "channel": sent.channel,
+                "recipient": sent.recipient,
+                "status": sent.status.value,
+                "error": sent.error,
+                "notification_id": sent.notification_id,
+            }
+        emit_json(data)
+        if sent is not None and not sent.sent:
+            raise Unavailable(sent.describe())
         return
     click.echo(f"Invoice {v.invoice_no}: {money(v.amount_minor, v.currency)}")
     click.echo(f"Pay here: {v.url}")
@@ -765,6 +834,10 @@ def link_group(
     click.echo(f"Attempt: {v.attempt_id}")
     if qr_path is not None:
         click.echo(f"QR code: {qr_path}")
+    if sent is not None:
+        if not sent.sent:
+            raise Unavailable(sent.describe())
+        click.echo(sent.describe()[0].upper() + sent.describe()[1:])
 
 
 @link_group.command("cancel")
@@ -803,12 +876,14 @@ def link_status(c: Context, attempt_id: str, wait_s: int, as_json: bool) -> None
     while not v.status.final and time.monotonic() < deadline:
         time.sleep(2)
         v = online.check_attempt(c.uow(), school, gateway, attempt_id)
+    confirmations = _send_confirmations(c, school, [v.payment_id]) if v.payment_id else []
     if as_json:
-        emit_json(_attempt_json(v))
+        emit_json({**_attempt_json(v), "notifications": confirmations})
     else:
         click.echo(f"Attempt {v.attempt_id} for {v.invoice_no}: {v.status.value}")
         if v.payment_id:
             click.echo(f"Payment: {v.payment_id}")
+        _echo_confirmations(confirmations)
 
 
 @cli.group("payments")
@@ -826,6 +901,13 @@ def payments_sync(c: Context, as_json: bool) -> None:
     if not settings.online_enabled:
         raise BusinessRuleError(f"online payments are off for {school.slug}")
     r = online.sync_payments(c.uow(), school, c.app.online_gateway(school, settings))
+    confirmations: list[dict[str, Any]] = []
+    if r.applied or r.refunds_settled:
+        try:
+            sent = notify.dispatch_due(c.uow(), school, _transports(c, school, quick=True))
+            confirmations = [_outcome_json(o) for o in sent.outcomes]
+        except JdofficeError as exc:
+            log.warning("confirmations not sent now, they wait in the outbox: %s", exc)
     data = {
         "events_checked": r.events_checked,
         "attempts_checked": r.attempts_checked,
@@ -833,6 +915,7 @@ def payments_sync(c: Context, as_json: bool) -> None:
         "flagged": r.flagged,
         "refunds_settled": r.refunds_settled,
         "errors": list(r.errors),
+        "notifications_sent": sum(1 for o in confirmations if o["status"] == "sent"),
     }
     if as_json:
         emit_json(data)
@@ -954,7 +1037,10 @@ def keys_group() -> None:
 
 
 @keys_group.command("set")
-@click.argument("name", type=click.Choice(["stripe-secret-key", "stripe-webhook-secret"]))
+@click.argument(
+    "name",
+    type=click.Choice(["stripe-secret-key", "stripe-webhook-secret", "smtp-password", "sms-token"]),
+)
 @pass_ctx
 def keys_set(c: Context, name: str) -> None:
     """Read the secret from standard input into the keyring for this school."""
@@ -964,6 +1050,402 @@ def keys_set(c: Context, name: str) -> None:
     value = sys.stdin.readline()
     set_secret(name, school.slug, value)
     click.echo(f"{name} stored in the keyring for {school.slug}")
+
+
+# --- offline desks -----------------------------------------------------------------------------
+
+
+def _note_local_copy(reading: offline.Reading[Any]) -> None:
+    """Say on stderr that what follows comes from this desk's local copy."""
+    if not reading.offline:
+        return
+    when = reading.last_pull_at.isoformat(timespec="seconds") if reading.last_pull_at else "never"
+    click.echo(
+        f"jdoffice: offline ({reading.reason}); showing this desk's local copy, pulled {when}",
+        err=True,
+    )
+
+
+def _echo_queued(q: offline.QueuedPayment, as_json: bool) -> None:
+    if as_json:
+        emit_json(
+            {
+                "queued": True,
+                "payment_id": q.payment_id,
+                "offline_receipt_no": q.offline_receipt_no,
+                "receipt_no": None,
+                "amount_minor": q.amount_minor,
+                "currency": q.currency,
+                "method": q.method,
+                "student_no": q.student_no,
+                "allocations": [{"invoice_no": n, "amount_minor": a} for n, a in q.allocations],
+                "credit_minor": q.credit_minor,
+                "tendered_minor": q.tendered_minor,
+                "change_minor": q.change_minor,
+                "rounding_minor": q.rounding_minor,
+                "cash_total_minor": q.cash_total_minor,
+                "balance_minor": q.balance_minor,
+                "taken_at": q.taken_at.isoformat(),
+                "waiting": q.waiting,
+                "replayed": q.replayed,
+            }
+        )
+        return
+    cur = q.currency
+    click.echo(
+        f"Queued offline: payment {q.payment_id}" + (" (already queued)" if q.replayed else "")
+    )
+    click.echo(f"Offline receipt no. {q.offline_receipt_no}")
+    click.echo(f"Amount: {money(q.amount_minor, cur)} ({q.method})")
+    for n, a in q.allocations:
+        click.echo(f"  {n}: {money(a, cur)}")
+    if q.credit_minor:
+        click.echo(f"Credit: {money(q.credit_minor, cur)}")
+    if q.cash_total_minor is not None:
+        click.echo(f"Cash total: {money(q.cash_total_minor, cur)}")
+        if q.rounding_minor:
+            sign = "+" if q.rounding_minor > 0 else "-"
+            click.echo(f"Rounding: {sign}{money(abs(q.rounding_minor), cur)}")
+        click.echo(f"Tendered: {money(q.tendered_minor, cur)}")
+        click.echo(f"CHANGE: {money(q.change_minor, cur)}")
+    click.echo(f"New balance (this desk): {money(q.balance_minor, cur)}")
+    click.echo(
+        f"{q.waiting} payment{'s' if q.waiting != 1 else ''} waiting for the shared database; "
+        "send them with `jdoffice sync push`"
+    )
+
+
+@cli.group("sync")
+def sync_group() -> None:
+    """This desk's local copy and offline outbox: show, pull, push."""
+
+
+@sync_group.command("status")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def sync_status(c: Context, as_json: bool) -> None:
+    """Whether the shared database answers, what waits to be sent, when the copy was pulled."""
+    st = c.offline().status()
+    last = st.last_pull_at.isoformat() if st.last_pull_at else None
+    if as_json:
+        emit_json({"online": st.online, "pending": st.pending, "last_pull_at": last})
+        return
+    click.echo(offline.status_text(st))
+    click.echo(f"Last pull: {last or 'never'}")
+    for e in st.errors:
+        click.echo(f"  not sent: {e}")
+
+
+@sync_group.command("pull")
+@click.option("--full", is_flag=True, help="Copy everything again instead of what changed.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def sync_pull(c: Context, full: bool, as_json: bool) -> None:
+    """Refresh this desk's local copy of its school from the shared database."""
+    r = c.offline().pull(full=full)
+    data = {
+        "full": r.full,
+        "students": r.students,
+        "invoices": r.invoices,
+        "balances": r.balances,
+        "payments": r.payments,
+        "refunds": r.refunds,
+        "last_pull_at": r.pulled_at.isoformat(),
+        "seconds": round(r.seconds, 3),
+    }
+    if as_json:
+        emit_json(data)
+    else:
+        kind = "full" if r.full else "changes"
+        click.echo(
+            f"Pulled ({kind}) in {r.seconds:.2f} s: {r.students} students, {r.invoices} "
+            f"invoices, {r.balances} balances, {r.payments} payments, {r.refunds} refunds"
+        )
+
+
+@sync_group.command("push")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def sync_push(c: Context, as_json: bool) -> None:
+    """Send the payments taken offline to the shared database (each exactly once)."""
+    r = c.offline().push()
+    data = {
+        "pushed": [
+            {
+                "payment_id": p.payment_id,
+                "offline_receipt_no": p.offline_receipt_no,
+                "receipt_no": p.receipt_no,
+                "outcome": p.outcome,
+                "credit_minor": p.credit_minor,
+                "detail": p.detail,
+            }
+            for p in r.done
+        ],
+        "failed": [
+            {
+                "payment_id": p.payment_id,
+                "offline_receipt_no": p.offline_receipt_no,
+                "error": p.detail,
+            }
+            for p in r.failed
+        ],
+        "pending": r.waiting,
+        "stopped": r.stopped,
+    }
+    if as_json:
+        emit_json(data)
+    else:
+        for p in r.done:
+            note = f" ({p.detail})" if p.detail else ""
+            click.echo(f"{p.offline_receipt_no} -> receipt {p.receipt_no}: {p.outcome}{note}")
+        for p in r.failed:
+            click.echo(f"{p.offline_receipt_no}: not sent: {p.detail}")
+        click.echo(f"{r.waiting} payment{'s' if r.waiting != 1 else ''} waiting")
+    if r.stopped:
+        raise Unavailable(f"push stopped: {r.stopped}")
+    if r.failed:
+        raise BusinessRuleError(
+            f"{len(r.failed)} payment{'s' if len(r.failed) != 1 else ''} could not be sent; "
+            "see `jdoffice sync status`"
+        )
+
+
+# --- notifications -----------------------------------------------------------------------------
+
+#: Sending right after a payment waits at most this long per message: the payment is done,
+#: and what is not sent by then waits in the outbox (`notifications retry`).
+QUICK_SEND_SECONDS = 5.0
+
+
+def _receipt_pdf(body: ReceiptBody, language: str) -> bytes:
+    """The A4 receipt as PDF bytes, for an e-mail attachment (Qt lays it out)."""
+    from jdoffice.printing import receipts
+
+    return receipts.pdf_bytes(body, language=language)
+
+
+def _transports(c: Context, school: School, *, quick: bool = False) -> notify.Transports:
+    from jdoffice.adapters.notify_config import build_transports
+
+    return build_transports(
+        c.app.config.notifications,
+        school.slug,
+        receipt_pdf=_receipt_pdf,
+        timeout_seconds=QUICK_SEND_SECONDS if quick else None,
+    )
+
+
+def _outcome_json(o: notify.DeliveryOutcome) -> dict[str, Any]:
+    return {
+        "id": o.notification_id,
+        "kind": o.kind,
+        "channel": o.channel,
+        "recipient": o.recipient,
+        "status": o.status.value,
+        "error": o.error,
+        "next_attempt_at": o.next_attempt_at.isoformat() if o.next_attempt_at else None,
+    }
+
+
+def _send_confirmations(c: Context, school: School, refs: list[str]) -> list[dict[str, Any]]:
+    """Send what was just queued about ``refs`` (a payment, a refund); never fails the command:
+    what cannot go now waits in the outbox and the output says so."""
+    try:
+        result = notify.dispatch_due(c.uow(), school, _transports(c, school, quick=True), refs=refs)
+    except JdofficeError as exc:
+        log.warning("confirmations not sent now, they wait in the outbox: %s", exc)
+        return [{"status": "pending", "error": str(exc)}]
+    return [_outcome_json(o) for o in result.outcomes]
+
+
+def _echo_confirmations(sent: list[dict[str, Any]]) -> None:
+    for o in sent:
+        what = notify.CHANNEL_NAMES.get(str(o.get("channel")), "message")
+        if o["status"] == "sent":
+            click.echo(f"Confirmation: {what} sent to {o['recipient']}")
+        elif o.get("next_attempt_at") or o["status"] == "pending":
+            click.echo(
+                f"Confirmation: {what} not sent yet ({o['error']}); it waits in the outbox "
+                "(`jdoffice notifications retry`)"
+            )
+        else:
+            click.echo(f"Confirmation: {what} to {o['recipient']} failed: {o['error']}")
+
+
+def _notification_json(n: Notification, school: School) -> dict[str, Any]:
+    return {
+        "id": n.id,
+        "kind": n.kind.value,
+        "ref": n.ref,
+        "channel": n.channel,
+        "recipient": n.recipient,
+        "status": n.status.value,
+        "gave_up": n.gave_up,
+        "attempts": n.attempts,
+        "last_error": n.last_error,
+        "next_attempt_at": n.next_attempt_at.isoformat() if n.next_attempt_at else None,
+        "sent_at": n.sent_at.isoformat() if n.sent_at else None,
+        "created_at": n.created_at.isoformat(),
+        "receipt_no": n.payload.get("receipt_no"),
+        "amount_minor": n.payload.get("amount_minor"),
+        "currency": n.payload.get("currency"),
+    }
+
+
+@cli.group("notifications")
+def notifications_group() -> None:
+    """Confirmations and receipts by e-mail and SMS (the outbox)."""
+
+
+@notifications_group.command("list")
+@click.option("--pending", "which", flag_value="pending", help="Only those waiting to be sent.")
+@click.option("--failed", "which", flag_value="failed", help="Only those that failed.")
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def notifications_list(c: Context, which: str | None, limit: int, as_json: bool) -> None:
+    """The school's messages, newest first, with their status and last error."""
+    school = c.school()
+    rows = notify.list_notifications(c.uow(), school, which or "all", limit)
+    if as_json:
+        emit_json([_notification_json(n, school) for n in rows])
+        return
+    if not rows:
+        click.echo("no messages")
+    tz = school.tz
+    for n in rows:
+        state = "failed (gave up)" if n.gave_up else n.status.value
+        about = f"{n.kind.value} #{n.payload.get('receipt_no', '')}".rstrip(" #")
+        line = (
+            f"{n.id:>6} {n.created_at.astimezone(tz):%Y-%m-%d %H:%M} {n.channel:<5} "
+            f"{about:<14} {n.recipient or '-':<28} {state}"
+        )
+        if n.status.value in ("failed", "skipped") and n.last_error:
+            line += f": {n.last_error}"
+        if n.status.value == "failed" and n.next_attempt_at is not None:
+            line += f" (next try {n.next_attempt_at.astimezone(tz):%H:%M})"
+        click.echo(line)
+
+
+@notifications_group.command("retry")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def notifications_retry(c: Context, as_json: bool) -> None:
+    """Send every message that is due, and try failed ones again now."""
+    school = c.school()
+    result = notify.retry_failed(c.uow(), school, _transports(c, school))
+    if as_json:
+        emit_json(
+            {
+                "sent": result.sent,
+                "failed": result.failed,
+                "messages": [_outcome_json(o) for o in result.outcomes],
+            }
+        )
+        return
+    if not result.outcomes:
+        click.echo("nothing to send")
+    for o in result.outcomes:
+        click.echo(f"#{o.notification_id}: {o.describe()}")
+    click.echo(f"sent: {result.sent}, failed: {result.failed}")
+
+
+@notifications_group.command("send-test")
+@click.option("--email", metavar="ADDRESS", help="Send a test e-mail to ADDRESS.")
+@click.option("--sms", metavar="NUMBER", help="Send a test SMS to NUMBER.")
+@pass_ctx
+def notifications_send_test(c: Context, email: str | None, sms: str | None) -> None:
+    """Check the mail server or SMS provider with a test message."""
+    if (email is None) == (sms is None):
+        raise InvalidInput("give either --email ADDRESS or --sms NUMBER")
+    # A malformed address or number is refused before anything is opened.
+    to = normalize_email(email) if email is not None else normalize_phone(sms or "")
+    school = c.school()
+    sent_to, message_id = notify.send_test(
+        c.uow(),
+        school,
+        _transports(c, school),
+        email=to if email is not None else None,
+        sms=to if sms is not None else None,
+    )
+    what = "e-mail" if email is not None else "SMS"
+    click.echo(f"test {what} sent to {sent_to}" + (f" ({message_id})" if message_id else ""))
+
+
+def _parse_template(text: str) -> tuple[str, str, str]:
+    head, sep, body = text.partition("=")
+    lang, colon, key = head.partition(":")
+    if not sep or not colon:
+        raise InvalidInput(
+            f"write a template as LANG:KEY=TEXT, e.g. da:payment_sms={{school}}: Tak …, not {text!r}"
+        )
+    return lang.strip(), key.strip(), body
+
+
+@school_group.command("notifications")
+@click.option("--email", "email_on", type=click.Choice(["on", "off"]))
+@click.option("--sms", "sms_on", type=click.Choice(["on", "off"]))
+@click.option("--sender-name", metavar="NAME")
+@click.option("--sender-address", metavar="ADDRESS")
+@click.option("--sms-sender", metavar="NUMBER|NAME")
+@click.option("--language", type=click.Choice(["da", "en"]))
+@click.option(
+    "--template",
+    "templates",
+    multiple=True,
+    metavar="LANG:KEY=TEXT",
+    help="A message text, e.g. 'da:payment_sms={school}: Tak for {amount}'.",
+)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def school_notifications(
+    c: Context,
+    email_on: str | None,
+    sms_on: str | None,
+    sender_name: str | None,
+    sender_address: str | None,
+    sms_sender: str | None,
+    language: str | None,
+    templates: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Show or change which confirmations the school sends, from whom, and their texts."""
+    school = c.school()
+    texts: dict[str, dict[str, str]] = {}
+    for t in templates:
+        lang, key, body = _parse_template(t)
+        texts.setdefault(lang, {})[key] = body
+    changes = {
+        "email_enabled": None if email_on is None else email_on == "on",
+        "sms_enabled": None if sms_on is None else sms_on == "on",
+        "sender_name": sender_name,
+        "sender_address": sender_address,
+        "sms_sender": sms_sender,
+        "language": language,
+        "templates": texts or None,
+    }
+    if any(v is not None for v in changes.values()):
+        notify.update_notification_settings(c.uow(), school, changes, actor=c.actor)
+    s = notify.notification_settings(c.uow(), school)
+    data = {
+        "school": school.slug,
+        "email": s.email_enabled,
+        "sms": s.sms_enabled,
+        "sender_name": s.sender_name or school.name,
+        "sender_address": s.sender_address,
+        "sms_sender": s.sms_sender,
+        "language": s.language,
+        "templates": {lang: dict(t) for lang, t in s.templates.items()},
+    }
+    if as_json:
+        emit_json(data)
+    else:
+        for k, v in data.items():
+            if k != "templates":
+                click.echo(f"{k}: {v}")
+        for lang, t in data["templates"].items():  # type: ignore[attr-defined]
+            for key, text in t.items():
+                click.echo(f"template {lang}:{key}: {text}")
 
 
 # --- entry point -------------------------------------------------------------------------------

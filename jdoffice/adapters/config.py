@@ -14,6 +14,11 @@ win over the file. Example::
     [stripe]
     api_base = "https://api.stripe.com"   # JDOFFICE_STRIPE_API_BASE
     timeout_seconds = 15
+
+    [database]
+    url = "postgresql://desk@db.koreskole.example:5432/jdoffice"   # --db, JDOFFICE_DATABASE_URL
+    connect_args = {sslmode = "verify-full", sslrootcert = "/etc/jdoffice/db-ca.pem"}
+    pool_recycle_seconds = 1800
 """
 
 from __future__ import annotations
@@ -21,10 +26,11 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jdoffice.adapters.notify_config import NotificationConfig, load_notification_config
 from jdoffice.domain.errors import InvalidInput
 from jdoffice.services.settings import (
     PaymentSettings,
@@ -54,11 +60,35 @@ class StripeConfig:
     max_network_retries: int = 2
 
 
+#: Keys of ``[database] connect_args`` that would put a secret into the config file.
+_SECRET_CONNECT_ARGS = {"password", "passwd", "sslpassword", "ssl_key_password"}
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseConfig:
+    """``[database]``: where the shared database is and how to reach it.
+
+    ``connect_args`` go to the driver as they are: TLS for PostgreSQL (psycopg/libpq:
+    ``sslmode``, ``sslrootcert``, ``sslcert``, ``sslkey``) and MySQL/MariaDB (PyMySQL:
+    ``ssl_ca``, ``ssl_cert``, ``ssl_key``, ``ssl_verify_cert``, ``ssl_verify_identity``, or
+    an ``ssl`` table). The same options may be given as query parameters of the URL. The
+    password never goes here: it comes from the keyring or ``JDOFFICE_DATABASE_PASSWORD``.
+    """
+
+    url: str | None = None
+    connect_args: dict[str, Any] = field(default_factory=dict)
+    #: Connections older than this are replaced before use, so a server or firewall that
+    #: drops idle connections (MySQL's ``wait_timeout``, NAT tables) is never noticed.
+    pool_recycle_seconds: int = 1800
+
+
 @dataclass(frozen=True, slots=True)
 class AppConfig:
     payments: PaymentSettings
     stripe: StripeConfig
     path: Path | None = None
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    notifications: NotificationConfig = field(default_factory=NotificationConfig)
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -81,6 +111,51 @@ def _expiry(value: Any) -> int:
     except ValueError:
         raise InvalidInput(f"expected a whole number of minutes, not {value!r}") from None
     return validate_expiry(minutes)
+
+
+def _connect_arg(where: str, key: Any, value: Any) -> Any:
+    if not isinstance(key, str) or not key:
+        raise InvalidInput(f"{where}: option names must be text")
+    if key.lower() in _SECRET_CONNECT_ARGS:
+        raise InvalidInput(
+            f"{where}: a password does not belong in the config file; store it in the keyring "
+            "or set JDOFFICE_DATABASE_PASSWORD"
+        )
+    if isinstance(value, dict):
+        return {k: _connect_arg(f"{where}.{key}", k, v) for k, v in value.items()}
+    if not isinstance(value, str | int | float | bool):
+        raise InvalidInput(f"{where}: {key} must be text, a number, true/false or a table")
+    return value
+
+
+def database_config(data: dict[str, Any], path: Path) -> DatabaseConfig:
+    """The ``[database]`` table of a parsed config file, checked."""
+    table = data.get("database", {})
+    if not isinstance(table, dict):
+        raise InvalidInput(f"config file {path}: [database] must be a table")
+    url = table.get("url")
+    if url is not None and (not isinstance(url, str) or not url.strip()):
+        raise InvalidInput(f"config file {path}: [database] url must be a database URL")
+    args = table.get("connect_args", {})
+    if not isinstance(args, dict):
+        raise InvalidInput(f"config file {path}: [database] connect_args must be a table")
+    where = f"config file {path}: [database] connect_args"
+    recycle = table.get("pool_recycle_seconds", 1800)
+    if isinstance(recycle, bool) or not isinstance(recycle, int) or not 30 <= recycle <= 86400:
+        raise InvalidInput(
+            f"config file {path}: [database] pool_recycle_seconds must be 30 to 86400"
+        )
+    return DatabaseConfig(
+        url=url.strip() if url else None,
+        connect_args={k: _connect_arg(where, k, v) for k, v in args.items()},
+        pool_recycle_seconds=recycle,
+    )
+
+
+def load_database_config(path: Path | None = None) -> DatabaseConfig:
+    """Only the ``[database]`` table: what opening the database needs, nothing else."""
+    p = path or config_path()
+    return database_config(_read(p), p)
 
 
 def _gateway_name(value: Any) -> str:
@@ -146,4 +221,6 @@ def load_config(path: Path | None = None, env: dict[str, str] | None = None) -> 
             max_network_retries=retries,
         ),
         path=p if p.exists() else None,
+        database=database_config(data, p),
+        notifications=load_notification_config(data, environ, p),
     )

@@ -4,11 +4,16 @@
   keys on, a busy timeout, and ``BEGIN IMMEDIATE`` for writing transactions so two processes
   never both read-then-write the same invoice.
 * PostgreSQL (psycopg 3) and MySQL/MariaDB (PyMySQL): READ COMMITTED, UTC sessions, and
-  ``SELECT … FOR UPDATE`` row locks taken by the repositories.
+  ``SELECT … FOR UPDATE`` row locks taken by the repositories. The password comes from the
+  URL, ``JDOFFICE_DATABASE_PASSWORD`` or the keyring (:func:`with_password`); TLS options
+  reach the driver from the URL's query or ``[database] connect_args``. A connection is
+  checked before use (``pool_pre_ping``) and replaced after ``pool_recycle``, so a server
+  restart or a dropped connection costs the next operation a reconnect, not a restart.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from importlib import resources
@@ -21,12 +26,28 @@ from sqlalchemy.exc import ArgumentError
 
 from jdoffice.domain.errors import InvalidInput
 
+log = logging.getLogger(__name__)
+
 APP_NAME = "jdoffice"
 ENV_DATABASE_URL = "JDOFFICE_DATABASE_URL"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: Replace pooled server connections older than this (MySQL closes idle ones after
+#: ``wait_timeout``, firewalls and NAT forget them sooner).
+POOL_RECYCLE_SECONDS = 1800
+#: TCP keepalives on PostgreSQL connections: a server that vanished mid-query (a cable, a
+#: crashed host) is noticed within about a minute instead of the system's two hours.
+PG_KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
+#: PyMySQL flags that arrive as text from a URL query; the driver wants booleans.
+_MYSQL_FLAGS = ("ssl_verify_cert", "ssl_verify_identity", "ssl_disabled")
+_DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306}
 #: The newest migration under ``migrations/versions``; a test keeps it equal to Alembic's head.
 #: Opening a database compares it with ``alembic_version`` so Alembic loads only to upgrade.
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0004"
 
 
 def default_data_dir() -> Path:
@@ -65,13 +86,39 @@ def normalize_url(url: str) -> URL:
 
 
 def resolve_url(cli_url: str | None, *, demo: bool = False) -> URL:
-    """``--db`` wins over ``JDOFFICE_DATABASE_URL``, which wins over the embedded default."""
+    """``--db`` wins over ``JDOFFICE_DATABASE_URL``, which wins over ``[database] url`` in
+    the config file, which wins over the embedded default."""
     if cli_url:
         return normalize_url(cli_url)
     env = os.environ.get(ENV_DATABASE_URL, "").strip()
     if env and not demo:
         return normalize_url(env)
+    if not demo:
+        from jdoffice.adapters.config import load_database_config
+
+        configured = load_database_config().url
+        if configured:
+            return normalize_url(configured)
     return normalize_url(default_database_url(demo))
+
+
+def with_password(url: URL) -> URL:
+    """``url`` with the password filled in for a server URL that names a user but gives no
+    password: from ``JDOFFICE_DATABASE_PASSWORD``, else from the keyring (service
+    ``jdoffice``, user ``database:USER@HOST:PORT``). Without either the URL stays as it is
+    (the server may trust the host, or use a client certificate)."""
+    backend = url.get_backend_name()
+    if backend == "sqlite" or not url.username or url.password is not None:
+        return url
+    from jdoffice.adapters.secrets import KeyringUnavailable, get_database_password
+
+    port = url.port or _DEFAULT_PORTS.get(backend, 0)
+    try:
+        secret = get_database_password(url.username, url.host or "localhost", port)
+    except KeyringUnavailable as exc:
+        log.warning("%s; connecting to the database without a password", exc)
+        return url
+    return url.set(password=secret.value) if secret else url
 
 
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
@@ -83,9 +130,16 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     if backend == "postgresql":
         connect_args["options"] = "-c timezone=UTC"
         connect_args.setdefault("connect_timeout", 10)
+        connect_args.update(PG_KEEPALIVES)
     else:
         connect_args["init_command"] = "SET time_zone = '+00:00'"
         connect_args.setdefault("connect_timeout", 10)
+        # SQLAlchemy passes these query parameters on as text, and "false" is true.
+        for flag in _MYSQL_FLAGS:
+            if flag in u.query:
+                connect_args[flag] = _flag(u, flag)
+        u = u.difference_update_query(_MYSQL_FLAGS)
+    kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
     return create_engine(
         u,
         isolation_level="READ COMMITTED",
@@ -93,6 +147,16 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         connect_args=connect_args | kwargs.pop("connect_args", {}),
         **kwargs,
     )
+
+
+def _flag(u: URL, name: str) -> bool:
+    value = u.query[name]
+    text = (value[-1] if isinstance(value, tuple) else value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise InvalidInput(f"database URL: {name} must be true or false, not {text!r}")
 
 
 def _sqlite_engine(u: URL, **kwargs: Any) -> Engine:

@@ -174,6 +174,13 @@ class PaymentRow(Timestamps, Base):
         UniqueConstraint("school_id", "receipt_no"),
         # A provider payment (e.g. a Stripe payment intent) is recorded at most once.
         Index("uq_student_payments_method_provider_ref", "method", "provider_ref", unique=True),
+        # An offline receipt number is never used twice at a school (revision 0004).
+        Index(
+            "uq_student_payments_school_id_offline_receipt_no",
+            "school_id",
+            "offline_receipt_no",
+            unique=True,
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -194,6 +201,8 @@ class PaymentRow(Timestamps, Base):
     staff: Mapped[str] = mapped_column(String(64), default="")
     fingerprint: Mapped[str] = mapped_column(String(64), default="")
     provider_ref: Mapped[str | None] = mapped_column(String(255), default=None)
+    #: The receipt a desk printed while the shared database was unreachable (revision 0004).
+    offline_receipt_no: Mapped[str | None] = mapped_column(String(96), default=None)
 
 
 class AllocationRow(Base):
@@ -412,4 +421,54 @@ class ProviderCursorRow(Base):
     gateway: Mapped[str] = mapped_column(String(32), primary_key=True)
     last_event_id: Mapped[str | None] = mapped_column(String(255), default=None)
     last_event_created: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+# --- notifications (revision 0003) -------------------------------------------------------------
+
+
+class NotificationRow(Timestamps, Base):
+    """One e-mail or SMS in the outbox. Payment and refund confirmations are queued in the
+    transaction that records the money; the unique key keeps it to one per thing and channel."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("kind", "ref", "channel"),
+        Index("ix_notifications_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_notifications_school_id_created_at", "school_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    student_id: Mapped[int | None] = mapped_column(
+        ForeignKey("students.id"), default=None, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    ref: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(8))
+    recipient: Mapped[str] = mapped_column(String(254), default="")
+    language: Mapped[str] = mapped_column(String(2), default="da")
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_error: Mapped[str | None] = mapped_column(String(500), default=None)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    provider_ref: Mapped[str | None] = mapped_column(String(255), default=None)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+class NotificationSettingsRow(Base):
+    """Per-school notification settings; overlay the global defaults. Never holds a secret."""
+
+    __tablename__ = "school_notification_settings"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), primary_key=True)
+    email_enabled: Mapped[bool | None] = mapped_column(default=None)
+    sms_enabled: Mapped[bool | None] = mapped_column(default=None)
+    sender_name: Mapped[str | None] = mapped_column(String(100), default=None)
+    sender_address: Mapped[str | None] = mapped_column(String(254), default=None)
+    sms_sender: Mapped[str | None] = mapped_column(String(16), default=None)
+    language: Mapped[str | None] = mapped_column(String(2), default=None)
+    templates: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

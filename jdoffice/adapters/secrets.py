@@ -21,6 +21,9 @@ SERVICE = "jdoffice"
 SECRETS = {
     "stripe-secret-key": "JDOFFICE_STRIPE_SECRET_KEY",
     "stripe-webhook-secret": "JDOFFICE_STRIPE_WEBHOOK_SECRET",
+    # Notifications: the SMTP login's password and the SMS provider's token.
+    "smtp-password": "JDOFFICE_SMTP_PASSWORD",
+    "sms-token": "JDOFFICE_SMS_TOKEN",
 }
 
 
@@ -142,4 +145,48 @@ def delete_secret(name: str, school_slug: str) -> None:
     except Exception as exc:
         raise KeyringUnavailable(
             f"the keyring could not be changed ({type(exc).__name__})"
+        ) from None
+
+
+# --- the shared database's password ----------------------------------------------------------
+
+#: Overrides the keyring for the database password (servers, CI).
+ENV_DATABASE_PASSWORD = "JDOFFICE_DATABASE_PASSWORD"  # noqa: S105 - a variable name
+
+
+def database_user(user: str, host: str, port: int) -> str:
+    """The keyring user a database password is stored under: ``database:USER@HOST:PORT``."""
+    return f"database:{user}@{host}:{port}"
+
+
+def get_database_password(user: str, host: str, port: int) -> Secret:
+    """The password of ``user`` on the database server, from the environment, else from the
+    keyring; empty when neither has one (or there is no keyring).
+
+    Raises:
+        KeyringUnavailable: the keyring is there but could not be read (locked, refused).
+    """
+    env = os.environ.get(ENV_DATABASE_PASSWORD, "")
+    if env:
+        return Secret(env)
+    try:
+        kr = _keyring()
+        value = kr.get_password(SERVICE, database_user(user, host, port))
+    except KeyringUnavailable:
+        return Secret()
+    except Exception as exc:  # keyring backends raise their own types
+        raise KeyringUnavailable(f"the keyring could not be read ({type(exc).__name__})") from None
+    return Secret(value or "")
+
+
+def set_database_password(user: str, host: str, port: int, value: str) -> None:
+    """Store the password of ``user`` on the database server in the keyring."""
+    if not value:
+        raise InvalidInput("the password is empty")
+    kr = _keyring()
+    try:
+        kr.set_password(SERVICE, database_user(user, host, port), value)
+    except Exception as exc:
+        raise KeyringUnavailable(
+            f"the keyring could not be written ({type(exc).__name__})"
         ) from None

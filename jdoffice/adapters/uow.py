@@ -13,6 +13,9 @@ from sqlalchemy import Engine, Row, Table, and_, bindparam, func, insert, or_, s
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from jdoffice.adapters.changes import SqlChanges
+from jdoffice.adapters.clock import db_utcnow
+from jdoffice.adapters.notification_repo import SqlNotifications
 from jdoffice.adapters.orm import (
     AllocationRow,
     AuditRow,
@@ -50,6 +53,7 @@ from jdoffice.domain.model import (
     Student,
 )
 from jdoffice.domain.search import SearchQuery, prefix_upper_bound
+from jdoffice.services.notification_settings import NotificationSettings
 from jdoffice.services.ports import DuplicateKey, NewSchool, StudentHit, TransientConflict
 from jdoffice.services.settings import SettingsOverride
 
@@ -144,6 +148,7 @@ def _payment(r: PaymentRow | Row[Any]) -> Payment:
         staff=r.staff,
         fingerprint=r.fingerprint,
         provider_ref=r.provider_ref,
+        offline_receipt_no=r.offline_receipt_no,
     )
 
 
@@ -223,9 +228,9 @@ _LOCK_INVOICES = (
 _ADD_PAID = (
     update(_invoices)
     .where(_invoices.c.id == bindparam("invoice_id"))
-    .values(paid_minor=_invoices.c.paid_minor + bindparam("delta"), updated_at=bindparam("now"))
+    .values(paid_minor=_invoices.c.paid_minor + bindparam("delta"), updated_at=db_utcnow())
 )
-_INSERT_PAYMENT = insert(_payments)
+_INSERT_PAYMENT = insert(_payments).values(updated_at=db_utcnow())
 _INSERT_ALLOCATION = insert(_allocations)
 _PAYMENT_BY_PROVIDER_REF = select(_payments).where(
     _payments.c.method == bindparam("method"), _payments.c.provider_ref == bindparam("ref")
@@ -233,9 +238,7 @@ _PAYMENT_BY_PROVIDER_REF = select(_payments).where(
 _ADD_BALANCE = (
     update(_balances)
     .where(_balances.c.student_id == bindparam("b_student_id"))
-    .values(
-        balance_minor=_balances.c.balance_minor + bindparam("delta"), updated_at=bindparam("now")
-    )
+    .values(balance_minor=_balances.c.balance_minor + bindparam("delta"), updated_at=db_utcnow())
 )
 _BALANCE = select(_balances.c.balance_minor).where(
     _balances.c.student_id == bindparam("student_id")
@@ -432,7 +435,7 @@ class SqlInvoices(_Repo):
         return [_invoice(r) for r in rows]
 
     def add_paid(self, invoice_id: int, delta_minor: int, now: dt.datetime) -> None:
-        self.s.execute(_ADD_PAID, {"invoice_id": invoice_id, "delta": delta_minor, "now": now})
+        self.s.execute(_ADD_PAID, {"invoice_id": invoice_id, "delta": delta_minor})
 
 
 class SqlPayments(_Repo):
@@ -467,7 +470,6 @@ class SqlPayments(_Repo):
                 "fingerprint": payment.fingerprint,
                 "provider_ref": payment.provider_ref,
                 "created_at": payment.created_at,
-                "updated_at": payment.created_at,
             },
         )
         self.add_allocations(allocations, payment.created_at)
@@ -527,7 +529,7 @@ class SqlPayments(_Repo):
         self.s.execute(
             update(PaymentRow)
             .where(PaymentRow.id == payment_id)
-            .values(refunded_minor=PaymentRow.refunded_minor + delta_minor, updated_at=now)
+            .values(refunded_minor=PaymentRow.refunded_minor + delta_minor, updated_at=db_utcnow())
             .execution_options(synchronize_session=False)
         )
 
@@ -561,7 +563,7 @@ class SqlPayments(_Repo):
         self.s.execute(
             update(RefundRow)
             .where(RefundRow.id == refund_id)
-            .values(**fields, updated_at=now)
+            .values(**fields, updated_at=db_utcnow())
             .execution_options(synchronize_session=False)
         )
 
@@ -609,7 +611,7 @@ class SqlPayments(_Repo):
                 provider_ref=refund.provider_ref,
                 error=refund.error,
                 created_at=refund.created_at,
-                updated_at=refund.created_at,
+                updated_at=db_utcnow(),
             )
         )
         self.add_allocations(reversals, refund.created_at)
@@ -651,9 +653,7 @@ class SqlBalances(_Repo):
         return int(v) if v is not None else self.recompute(student_id)
 
     def add(self, student_id: int, school_id: int, delta_minor: int, now: dt.datetime) -> int:
-        res = self.s.execute(
-            _ADD_BALANCE, {"b_student_id": student_id, "delta": delta_minor, "now": now}
-        )
+        res = self.s.execute(_ADD_BALANCE, {"b_student_id": student_id, "delta": delta_minor})
         if getattr(res, "rowcount", 0) == 0:
             # No cached row yet (a student the web system created): the rows written so far
             # in this transaction already include the change.
@@ -686,7 +686,7 @@ class SqlBalances(_Repo):
         res = self.s.execute(
             update(BalanceRow)
             .where(BalanceRow.student_id == student_id)
-            .values(balance_minor=balance_minor, updated_at=now)
+            .values(balance_minor=balance_minor, updated_at=db_utcnow())
             .execution_options(synchronize_session=False)
         )
         if getattr(res, "rowcount", 0) == 0:
@@ -698,7 +698,7 @@ class SqlBalances(_Repo):
                     balance_minor=balance_minor,
                     currency=currency or "DKK",
                     created_at=now,
-                    updated_at=now,
+                    updated_at=db_utcnow(),
                 )
             )
 
@@ -1153,9 +1153,13 @@ class SqlAlchemyUnitOfWork:
     events: SqlEvents
     flags: SqlFlags
     settings: SqlSettings
+    notifications: SqlNotifications
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self, engine: Engine, *, notification_defaults: NotificationSettings | None = None
+    ) -> None:
         self.engine = engine
+        self._notification_defaults = notification_defaults
         self._writer = engine.execution_options(jdoffice_write=True)
         self._write_lock = _write_lock(engine)
         self._write_next = False
@@ -1167,6 +1171,21 @@ class SqlAlchemyUnitOfWork:
         if self._session is None:
             raise RuntimeError("unit of work used outside its `with` block")
         return self._session
+
+    @property
+    def changes(self) -> SqlChanges:
+        """Live changes by the database's clock (``jdoffice.services.changes``)."""
+        return SqlChanges(self.session)
+
+    @property
+    def notification_defaults(self) -> NotificationSettings:
+        """The global notification settings: given, or read once from the config file and
+        the environment (``jdoffice.adapters.notify_config``)."""
+        if self._notification_defaults is None:
+            from jdoffice.adapters.notify_config import default_notification_settings
+
+            self._notification_defaults = default_notification_settings()
+        return self._notification_defaults
 
     def write(self) -> Self:
         self._write_next = True
@@ -1196,6 +1215,7 @@ class SqlAlchemyUnitOfWork:
         self.events = SqlEvents(s)
         self.flags = SqlFlags(s)
         self.settings = SqlSettings(s)
+        self.notifications = SqlNotifications(s)
         return self
 
     def __exit__(

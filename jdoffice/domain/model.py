@@ -179,6 +179,8 @@ class Payment:
     staff: str = ""
     fingerprint: str = ""
     provider_ref: str | None = None
+    #: The receipt a desk handed over while it was offline (its own series), if any.
+    offline_receipt_no: str | None = None
 
     @property
     def refundable_minor(self) -> int:
@@ -352,7 +354,9 @@ class ReceiptBody:
     """Everything printed on a receipt, frozen when it was issued so a reprint is identical."""
 
     kind: str  # "payment" or "refund"
-    receipt_no: int
+    #: The school's gap-free number, or a desk's offline receipt (``kasse-1-K7QD2M-O000001``):
+    #: the two series are distinct by type, so they can never be confused.
+    receipt_no: int | str
     issued_at: dt.datetime  # UTC
     school_name: str
     school_address: str
@@ -410,7 +414,9 @@ class ReceiptBody:
     def from_json(cls, d: Mapping[str, Any]) -> ReceiptBody:
         return cls(
             kind=d["kind"],
-            receipt_no=int(d["receipt_no"]),
+            receipt_no=d["receipt_no"]
+            if isinstance(d["receipt_no"], str)
+            else int(d["receipt_no"]),
             issued_at=dt.datetime.fromisoformat(d["issued_at"]),
             school_name=d["school_name"],
             school_address=d["school_address"],

@@ -28,7 +28,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from PySide6.QtCore import QCoreApplication, QMarginsF, QPointF, QRectF, QSizeF, Qt
+from PySide6.QtCore import (
+    QBuffer,
+    QCoreApplication,
+    QIODevice,
+    QMarginsF,
+    QPointF,
+    QRectF,
+    QSizeF,
+    Qt,
+)
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -538,6 +547,26 @@ def render_pdf(body: ReceiptBody, path: Path, *, copy: bool = False, language: s
     finally:
         partial.unlink(missing_ok=True)
     return path
+
+
+def pdf_bytes(body: ReceiptBody, *, copy: bool = False, language: str = "da") -> bytes:
+    """The receipt as an A4 PDF in memory: the attachment of a confirmation e-mail.
+
+    Raises:
+        InvalidInput: unknown language or kind, a time zone that does not exist.
+    """
+    render_html(body, copy=copy, language=language)  # refuse bad input first
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
+    writer.setPageLayout(_page_layout())
+    writer.setResolution(PDF_RESOLUTION)
+    writer.setTitle(_title(body, language))
+    writer.setCreator("jdoffice")
+    _paint(body, writer, copy=copy, language=language, what="the e-mail attachment")
+    del writer  # QPdfWriter finishes the document when it goes away
+    buffer.close()
+    return bytes(buffer.data().data())
 
 
 def render_image(

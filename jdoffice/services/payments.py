@@ -42,6 +42,8 @@ from jdoffice.domain.model import (
     plan_refund_reversal,
 )
 from jdoffice.domain.money import CashSettlement, cash_round, format_money, settle_cash
+from jdoffice.domain.notification import NotificationKind
+from jdoffice.services.notifications import queue_confirmation
 from jdoffice.services.ports import DuplicateKey, TransientConflict, UnitOfWork
 
 T = TypeVar("T")
@@ -410,6 +412,18 @@ def apply_payment(
             },
         )
     )
+    # In this transaction: the confirmation is queued if and only if the payment is recorded.
+    queue_confirmation(
+        uow,
+        school,
+        student,
+        kind=NotificationKind.PAYMENT,
+        ref=payment_id,
+        receipt_no=receipt_no,
+        amount_minor=amount_minor,
+        currency=school.currency,
+        now=now,
+    )
     return PaymentResult(
         payment_id=payment_id,
         receipt_no=receipt_no,
@@ -689,6 +703,17 @@ def settle_refund(
                 "provider_ref": refund.provider_ref,
             },
         )
+    )
+    queue_confirmation(
+        uow,
+        school,
+        student,
+        kind=NotificationKind.REFUND,
+        ref=refund.id,
+        receipt_no=receipt_no,
+        amount_minor=refund.amount_minor,
+        currency=payment.currency,
+        now=now,
     )
     return balance
 

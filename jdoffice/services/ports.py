@@ -25,7 +25,9 @@ from jdoffice.domain.model import (
     School,
     Student,
 )
+from jdoffice.domain.notification import NewNotification, Notification, NotificationStatus
 from jdoffice.domain.search import SearchQuery
+from jdoffice.services.notification_settings import NotificationOverride, NotificationSettings
 from jdoffice.services.settings import SettingsOverride
 
 
@@ -223,6 +225,50 @@ class SettingsRepository(Protocol):
     def save(self, school_id: int, override: SettingsOverride, now: dt.datetime) -> None: ...
 
 
+class NotificationRepository(Protocol):
+    """The notification outbox and the schools' notification settings."""
+
+    def add(self, notification: NewNotification, now: dt.datetime) -> bool:
+        """Queue a message; False (and nothing written) when one for the same kind, ref and
+        channel is queued already."""
+        ...
+
+    def get(self, notification_id: int) -> Notification | None: ...
+    def due(self, now: dt.datetime, limit: int, school_id: int | None = None) -> list[int]:
+        """Ids of messages to try now: pending, failed with a retry due, or sending with an
+        expired lease; oldest first."""
+        ...
+
+    def claim(self, notification_id: int, now: dt.datetime, lease_until: dt.datetime) -> bool:
+        """Take a due message for sending (one sender wins); counts the attempt."""
+        ...
+
+    def finish(
+        self,
+        notification_id: int,
+        now: dt.datetime,
+        *,
+        status: NotificationStatus,
+        next_attempt_at: dt.datetime | None,
+        error: str | None,
+        provider_ref: str | None = None,
+    ) -> None: ...
+
+    def requeue_failed(self, school_id: int, now: dt.datetime) -> int:
+        """Make every message that gave up due again; returns how many."""
+        ...
+
+    def for_ref(self, kind: str, ref: str) -> list[Notification]: ...
+    def listing(
+        self, school_id: int, statuses: Sequence[str] | None, limit: int
+    ) -> list[Notification]: ...
+
+    def settings(self, school_id: int) -> NotificationOverride | None: ...
+    def save_settings(
+        self, school_id: int, override: NotificationOverride, now: dt.datetime
+    ) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction and the repositories that work inside it.
 
@@ -251,6 +297,13 @@ class UnitOfWork(Protocol):
     def flags(self) -> FlagRepository: ...
     @property
     def settings(self) -> SettingsRepository: ...
+    @property
+    def notifications(self) -> NotificationRepository: ...
+    @property
+    def notification_defaults(self) -> NotificationSettings:
+        """The global notification settings (config file, environment) a school's own
+        choices are laid over."""
+        ...
 
     def write(self) -> Self:
         """Make the next ``with`` block a writing transaction (takes the write lock at once
