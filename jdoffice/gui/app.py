@@ -30,7 +30,7 @@ from jdoffice import __version__
 from jdoffice.bootstrap import App
 from jdoffice.domain.model import Actor
 from jdoffice.gui import desk_settings
-from jdoffice.gui.context import DeskContext
+from jdoffice.gui.context import DeskContext, DeskLink
 from jdoffice.gui.views.main_window import MainWindow, database_label
 
 APP_NAME = "jdoffice"
@@ -53,6 +53,9 @@ class CliContext(Protocol):
 
     @property
     def actor(self) -> Actor: ...
+
+    @property
+    def local_db(self) -> str | None: ...
 
 
 def resources_dir() -> Path:
@@ -106,6 +109,29 @@ def install_translators(app: QApplication, language: str) -> list[QTranslator]:
     return installed
 
 
+def desk_context(
+    core: App, slug: str | None, actor: Actor, language: str, local_db: str | None = None
+) -> DeskContext:
+    """The desk's context (on a worker thread: it reads the school).
+
+    On a shared database (PostgreSQL, MySQL/MariaDB) the desk keeps a local copy and an
+    outbox, so it loses nothing while the database cannot be reached; when it cannot be
+    reached at start, the desk opens on its local copy and says so.
+    """
+    if core.url.get_backend_name() == "sqlite":
+        return DeskContext(app=core, school=core.school(slug), actor=actor, language=language)
+    desk = core.offline_desk(slug, actor, local_db)
+    reading = desk.school()
+    return DeskContext(
+        app=core,
+        school=reading.value,
+        actor=actor,
+        language=language,
+        offline=desk,
+        link=DeskLink(online=not reading.offline),
+    )
+
+
 def launch(cli: CliContext, *, language: str | None = None) -> None:
     """Open the desk window for the command line's database, school and desk; returns when
     the window is closed. The language is this desk's setting unless one is given."""
@@ -116,9 +142,11 @@ def launch(cli: CliContext, *, language: str | None = None) -> None:
     window = MainWindow(database=database_label(cli.app.url), actor=cli.actor)
     core, slug, actor = cli.app, cli.school_slug, cli.actor
 
+    local_db = cli.local_db
+
     def connect() -> DeskContext:
         # On a worker thread: opens the engine, checks the schema, reads the school.
-        return DeskContext(app=core, school=core.school(slug), actor=actor, language=language)
+        return desk_context(core, slug, actor, language, local_db)
 
     report = os.environ.get(ENV_STARTUP_REPORT, "").strip()
     if report:

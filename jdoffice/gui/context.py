@@ -3,7 +3,7 @@ the desk. Screens receive a :class:`DeskContext`; they never build adapters them
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from jdoffice.bootstrap import App
@@ -11,6 +11,20 @@ from jdoffice.domain.model import Actor, School
 
 if TYPE_CHECKING:
     from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
+    from jdoffice.services.offline import OfflineDesk
+    from jdoffice.services.ports import UnitOfWork
+
+
+@dataclass
+class DeskLink:
+    """Whether the shared database answers, as the desk last found it.
+
+    Set by the main window from its polls (a plain flag: worker threads only read it); while it
+    is down, reads go to the local copy at once instead of waiting for a connection timeout at
+    every keystroke.
+    """
+
+    online: bool = True
 
 
 @dataclass(frozen=True)
@@ -22,15 +36,31 @@ class DeskContext:
         school: the school this desk works for.
         actor: staff and desk name, written on every payment and audit row.
         language: ``"da"`` or ``"en"`` for receipts and formatting.
+        offline: the local copy and outbox of a desk on a shared database (None on an
+            embedded one, which cannot be cut off).
+        link: whether the shared database answers now.
     """
 
     app: App
     school: School
     actor: Actor
     language: str = "da"
+    offline: OfflineDesk | None = None
+    link: DeskLink = field(default_factory=DeskLink)
 
     def uow(self) -> SqlAlchemyUnitOfWork:
         """A fresh unit of work; call this inside the background job that uses it."""
+        return self.app.uow()
+
+    @property
+    def is_offline(self) -> bool:
+        return self.offline is not None and not self.link.online
+
+    def read_uow(self) -> UnitOfWork:
+        """A unit of work to read what the screens show: the shared database, or this desk's
+        local copy while the shared database cannot be reached."""
+        if self.offline is not None and not self.link.online:
+            return self.offline.local.uow()
         return self.app.uow()
 
     @property

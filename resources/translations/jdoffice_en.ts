@@ -253,12 +253,72 @@
         <translation>Change: {0}</translation>
     </message>
     <message>
+        <source>Betaling gemt på kassen (offline): {0} {1}, kvittering {2}; den sendes til databasen, når forbindelsen er tilbage</source>
+        <translation>Payment kept at this desk (offline): {0} {1}, receipt {2}; it is sent to the database when the connection is back</translation>
+    </message>
+    <message>
+        <source>{0} offline-betaling(er) sendt til databasen</source>
+        <translation>{0} offline payment(s) sent to the database</translation>
+    </message>
+    <message>
+        <source>; {0} var allerede betalt og er gemt som tilgodehavende (markeret til kontoret)</source>
+        <translation>; {0} had been paid meanwhile and were kept as credit (flagged for the office)</translation>
+    </message>
+    <message>
+        <source>{0} offline-betaling(er) kunne ikke sendes: {1}</source>
+        <translation>{0} offline payment(s) could not be sent: {1}</translation>
+    </message>
+    <message>
+        <source>Synkronisering fejlede: {0}</source>
+        <translation>Synchronisation failed: {0}</translation>
+    </message>
+    <message>
+        <source>1 betaling venter</source>
+        <translation>1 payment waiting</translation>
+    </message>
+    <message>
+        <source>{0} betalinger venter</source>
+        <translation>{0} payments waiting</translation>
+    </message>
+    <message>
+        <source>Offline — {0}</source>
+        <translation>Offline — {0}</translation>
+    </message>
+    <message>
+        <source>QR-betaling kræver forbindelse til databasen. Tag kontant, bankoverførsel eller MobilePay – betalingen gemmes på denne kasse og sendes, når forbindelsen er tilbage.</source>
+        <translation>QR payment needs the connection to the database. Take cash, bank transfer or MobilePay – the payment is kept at this desk and sent when the connection is back.</translation>
+    </message>
+    <message>
+        <source>⚠ Ingen forbindelse til databasen – viser kassens lokale kopi</source>
+        <translation>⚠ No connection to the database – showing this desk&apos;s local copy</translation>
+    </message>
+    <message>
         <source>Opdateret {0}</source>
         <translation>Updated {0}</translation>
     </message>
     <message>
         <source>⚠ Ingen forbindelse til databasen – prøver igen</source>
         <translation>⚠ No connection to the database – retrying</translation>
+    </message>
+    <message>
+        <source>1 betaling</source>
+        <translation>1 payment</translation>
+    </message>
+    <message>
+        <source>{0} betalinger</source>
+        <translation>{0} payments</translation>
+    </message>
+    <message>
+        <source>Betalinger venter</source>
+        <translation>Payments waiting</translation>
+    </message>
+    <message>
+        <source>{0} taget offline er ikke sendt til databasen endnu. De er gemt sikkert på denne computer og sendes, næste gang kassen har forbindelse.
+
+Luk alligevel?</source>
+        <translation>{0} taken offline have not reached the database yet. They are kept safe on this computer and sent the next time the desk is connected.
+
+Close anyway?</translation>
     </message>
     <message>
         <source>jdoffice – kassen</source>
@@ -612,6 +672,22 @@ Nothing is recorded. ({1})</translation>
         <translation>QR code for payment</translation>
     </message>
     <message>
+        <source>Send som SMS</source>
+        <translation>Send as SMS</translation>
+    </message>
+    <message>
+        <source>Send linket til elevens mobil i stedet for at scanne</source>
+        <translation>Send the link to the student&apos;s mobile instead of scanning</translation>
+    </message>
+    <message>
+        <source>Send som e-mail</source>
+        <translation>Send as e-mail</translation>
+    </message>
+    <message>
+        <source>Send linket til elevens e-mail</source>
+        <translation>Send the link to the student&apos;s e-mail</translation>
+    </message>
+    <message>
         <source>Vis kvittering</source>
         <translation>Show receipt</translation>
     </message>
@@ -738,6 +814,26 @@ Nothing is recorded. ({1})</translation>
     <message>
         <source>Kopieret ✓</source>
         <translation>Copied ✓</translation>
+    </message>
+    <message>
+        <source>Sender linket …</source>
+        <translation>Sending the link …</translation>
+    </message>
+    <message>
+        <source>Eleven har intet gyldigt mobilnummer.
+Send linket til nummeret:</source>
+        <translation>The student has no valid mobile number.
+Send the link to the number:</translation>
+    </message>
+    <message>
+        <source>Eleven har ingen gyldig e-mail.
+Send linket til adressen:</source>
+        <translation>The student has no valid e-mail address.
+Send the link to the address:</translation>
+    </message>
+    <message>
+        <source>Send link</source>
+        <translation>Send link</translation>
     </message>
     <message>
         <source>Annullerer…</source>
@@ -1387,6 +1483,46 @@ Nothing has changed in the database. Set the keys in the environment variables {
     <message>
         <source>Uventet fejl. Intet er registreret; prøv igen, eller kontakt support.</source>
         <translation>Unexpected error. Nothing is recorded; try again, or contact support.</translation>
+    </message>
+</context>
+<context>
+    <name>messages</name>
+    <message>
+        <source>SMS</source>
+        <extracomment>Longest wait on the mail server or the SMS provider for one message sent from the desk; what does not get through in time waits in the outbox for the next try.</extracomment>
+        <translation>SMS</translation>
+    </message>
+    <message>
+        <source>e-mail</source>
+        <translation>e-mail</translation>
+    </message>
+    <message>
+        <source>{0} sendt til {1}</source>
+        <translation>{0} sent to {1}</translation>
+    </message>
+    <message>
+        <source>prøves igen</source>
+        <translation>tried again</translation>
+    </message>
+    <message>
+        <source>opgivet</source>
+        <translation>given up</translation>
+    </message>
+    <message>
+        <source>{0} til {1} ikke sendt ({2}); {3}</source>
+        <translation>{0} to {1} not sent ({2}); {3}</translation>
+    </message>
+    <message>
+        <source>Link sendt som {0} til {1}</source>
+        <translation>Link sent as {0} to {1}</translation>
+    </message>
+    <message>
+        <source>; det prøves igen om lidt</source>
+        <translation>; it is tried again shortly</translation>
+    </message>
+    <message>
+        <source>Link ikke sendt som {0} til {1}: {2}{3}</source>
+        <translation>Link not sent as {0} to {1}: {2}{3}</translation>
     </message>
 </context>
 </TS>

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 from jdoffice.adapters import db, records
 from jdoffice.adapters.config import AppConfig, StripeConfig
+from jdoffice.adapters.notify_config import NotificationConfig
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.bootstrap import App
 from jdoffice.domain.model import UTC, Actor, Invoice, Payment, Refund, School, Student
@@ -121,6 +122,7 @@ def make_office(
     *,
     online: bool = True,
     api_base: str | None = None,
+    notifications: NotificationConfig | None = None,
 ) -> Office:
     """A fresh office database in ``folder``; online payments through ``api_base``."""
     path = folder / "office.sqlite3"
@@ -129,6 +131,7 @@ def make_office(
         payments=PaymentSettings(online_enabled=online),
         # No retries: a provider that is down should say so at once in a test.
         stripe=StripeConfig(api_base=api_base, timeout_seconds=5.0, max_network_retries=0),
+        notifications=notifications or NotificationConfig(),
     )
     app = App(url=db.normalize_url(str(path)), _config=config)
     uow = app.uow()

@@ -16,6 +16,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
+from sqlalchemy import text
 
 from jdoffice.domain.errors import Unavailable
 from jdoffice.domain.model import Actor, Student
@@ -23,7 +24,7 @@ from jdoffice.gui.views.main_window import MainWindow
 from jdoffice.gui.views.payment_dialog import PaymentDialog
 from jdoffice.gui.views.qr_dialog import QrDialog
 from jdoffice.gui.views.receipt_preview import ReceiptPreviewDialog
-from jdoffice.services import payments, queries
+from jdoffice.services import changes, payments, queries
 from jdoffice.services.payments import register_payment
 from tests.gui.office import Office, make_office, settle_background_work
 
@@ -483,6 +484,33 @@ def test_a_payment_made_at_another_desk_shows_within_three_seconds(
     )  # the result list follows too
 
 
+def test_a_student_renamed_by_the_web_system_is_found_under_the_new_name(
+    qtbot: QtBot, office: Office, desk: MainWindow
+) -> None:
+    student = office.student("Webbe", "Gammelnavn")
+    qtbot.keyClicks(desk.searchEdit, "webbe")
+    qtbot.waitUntil(lambda: desk.results_model.row_of(student.student_no) >= 0, timeout=WAIT_MS)
+
+    # The web system writes the row with its own SQL: no search terms, the database's clock.
+    with office.app.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE students SET first_name = 'Wøbbe', last_name = 'Nyenavn', "
+                "updated_at = strftime('%Y-%m-%d %H:%M:%f000', 'now') WHERE id = :id"
+            ),
+            {"id": student.id},
+        )
+    desk.focus_search()
+    qtbot.keyClicks(desk.searchEdit, "nyenavn")
+
+    def found() -> bool:
+        m = desk.results_model
+        return m.rowCount() == 1 and m.hit(0).name == "Wøbbe Nyenavn"
+
+    qtbot.waitUntil(found, timeout=5000)  # within two polls of the change
+    assert desk.results_model.hit(0).student_no == student.student_no
+
+
 def test_a_failed_refresh_shows_in_the_status_bar_and_the_next_tick_recovers(
     qtbot: QtBot, office: Office, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -491,7 +519,7 @@ def test_a_failed_refresh_shows_in_the_status_bar_and_the_next_tick_recovers(
         student = office.student("Ustabil", "Forbindelsen")
         office.invoice(10000, student)
         find_and_open(qtbot, desk, "ustabil", student)
-        real = queries.student_view
+        real = changes.changes_since
         failing = {"on": True}
 
         def flaky(*args: Any, **kwargs: Any) -> Any:
@@ -499,10 +527,20 @@ def test_a_failed_refresh_shows_in_the_status_bar_and_the_next_tick_recovers(
                 raise Unavailable("database unavailable: server closed the connection")
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(queries, "student_view", flaky)
+        monkeypatch.setattr(changes, "changes_since", flaky)
         qtbot.waitUntil(lambda: "Ingen forbindelse" in desk.freshness, timeout=WAIT_MS)
         assert desk.nameLabel.text() == "Ustabil Forbindelsen", "the last view stays on screen"
+        # Paid at another desk while this one could not reach the database.
+        register_payment(
+            office.uow(),
+            office.school,
+            method="cash",
+            amount_minor=10000,
+            actor=OTHER_DESK,
+            student_no=student.student_no,
+        )
         failing["on"] = False
+        qtbot.waitUntil(lambda: desk.balanceLabel.text() == "Intet udestående", timeout=WAIT_MS)
         qtbot.waitUntil(lambda: desk.freshness.startswith("Opdateret"), timeout=WAIT_MS)
     finally:
         close_desk(desk)

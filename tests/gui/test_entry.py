@@ -98,6 +98,7 @@ def test_launch_shows_the_window_and_reads_the_school_in_the_background(
         app = core
         school_slug: str | None = None
         actor = Actor(staff="mette", desk="kasse-3")
+        local_db: str | None = None
 
     seen: dict[str, object] = {}
 

@@ -33,6 +33,7 @@ def test_the_report_holds_both_moments_and_the_window_closes(
         app = core
         school_slug: str | None = None
         actor = Actor(staff="mette", desk="kasse-1")
+        local_db: str | None = None
 
     before = time.time()
     gui_app.launch(FromCli())  # returns once the report is written and the window closed

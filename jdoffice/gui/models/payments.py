@@ -74,7 +74,7 @@ class PaymentsModel(RowsModel):
                 texts.method_name(p.method),
                 m(p.amount_minor),
                 m(p.refunded_minor) if p.refunded_minor else "",
-                str(p.receipt_no) if p.receipt_no is not None else "",
+                str(p.receipt_no) if p.receipt_no is not None else (p.offline_receipt_no or ""),
                 texts.payment_status_name(status),
             ),
             keys=(

@@ -224,6 +224,9 @@ class DayReportDialog(QDialog):
             item = self.grid.takeAt(0)
             w = item.widget() if item is not None else None
             if w is not None:
+                # Out of the table at once (deleteLater waits for the event loop): a cell of
+                # the previous report must never be found or shown next to the new one.
+                w.setParent(None)
                 w.deleteLater()
         loc, cur = self._ctx.locale, r.currency
 

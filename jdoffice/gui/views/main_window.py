@@ -23,12 +23,20 @@ from typing import Any, cast
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShowEvent
-from PySide6.QtWidgets import QDialog, QHeaderView, QLabel, QMainWindow, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTableView,
+    QWidget,
+)
 from sqlalchemy.engine import URL
 
 from jdoffice.domain.errors import JdofficeError, NotFound, Unavailable
-from jdoffice.domain.model import Actor, Invoice, School
-from jdoffice.gui import texts
+from jdoffice.domain.model import Actor, Invoice, ReceiptBody, School
+from jdoffice.gui import messages, texts
 from jdoffice.gui.background import Latest, run_task
 from jdoffice.gui.context import DeskContext
 from jdoffice.gui.forms.ui_main_window import Ui_MainWindow
@@ -44,7 +52,10 @@ from jdoffice.gui.models import (
 from jdoffice.gui.receipt_output import deliver_body, deliver_receipt
 from jdoffice.gui.views.payment_dialog import PaymentDialog, PaymentOutcome, open_invoices
 from jdoffice.gui.widgets import scaled_font
-from jdoffice.services import queries
+from jdoffice.services import changes, queries
+from jdoffice.services.changes import ChangeCursor, Changes
+from jdoffice.services.notifications import DispatchResult
+from jdoffice.services.offline import PullResult, PushOutcome, PushReport, QueuedPayment, SyncStatus
 from jdoffice.services.ports import StudentHit
 from jdoffice.services.queries import PaymentView, StudentView
 
@@ -86,6 +97,8 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         student_shown(object): a :class:`StudentView` is on screen (first shown or changed).
         refreshed(): a live refresh of the open student finished, changed or not.
         payment_taken(object): a :class:`PaymentOutcome` from the payment dialog.
+        synced(): the outbox was sent and the local copy refreshed (a desk on a shared
+            database; the desk is online when this is emitted).
     """
 
     context_ready = Signal(object)
@@ -94,8 +107,13 @@ class MainWindow(QMainWindow, Ui_MainWindow):
     student_shown = Signal(object)
     refreshed = Signal()
     payment_taken = Signal(object)
+    synced = Signal()
 
     REFRESH_MS = 2000
+    # How often a desk on a shared database sends what waits and refreshes its local copy.
+    SYNC_MS = 60_000
+    # How often the desk looks for confirmations (e-mail, SMS) that are due to be sent.
+    SEND_MS = 60_000
     # A search running longer than this no longer holds back a newer one (a slow database).
     SEARCH_PATIENCE_MS = 250
     SEARCH_LIMIT = 50
@@ -122,6 +140,12 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         self._searching = False
         self._search_again = False
         self._search_since = 0.0
+        self._cursor: ChangeCursor | None = None
+        self._polling = False
+        self._poll_failed = False
+        self._sending = False
+        self._syncing = False
+        self._pending = 0
         self._open_on_results = False
         self._closed = False
         self._dialog: QDialog | None = None
@@ -155,7 +179,15 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         self._school_label = QLabel(self.tr("Skole: …"), self)
         self._desk_label = QLabel(self)
         self._fresh_label = QLabel(self.tr("Forbinder …"), self)
-        for label in (self._db_label, self._school_label, self._desk_label, self._fresh_label):
+        self._link_label = QLabel(self)
+        self._link_label.setVisible(False)
+        for label in (
+            self._db_label,
+            self._school_label,
+            self._desk_label,
+            self._link_label,
+            self._fresh_label,
+        ):
             label.setContentsMargins(10, 0, 10, 0)
             self.statusbar.addPermanentWidget(label)
         if actor is not None:
@@ -164,6 +196,12 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         self._tick = QTimer(self)
         self._tick.setInterval(refresh_ms if refresh_ms is not None else self.REFRESH_MS)
         self._tick.timeout.connect(self._on_tick)
+        self._send_timer = QTimer(self)
+        self._send_timer.setInterval(self.SEND_MS)
+        self._send_timer.timeout.connect(self.send_messages)
+        self._sync_timer = QTimer(self)
+        self._sync_timer.setInterval(self.SYNC_MS)
+        self._sync_timer.timeout.connect(self.sync_now)
 
         self.actionSearch.setShortcuts(
             [QKeySequence(Qt.Modifier.CTRL | Qt.Key.Key_F), QKeySequence(Qt.Key.Key_F2)]
@@ -187,6 +225,7 @@ class MainWindow(QMainWindow, Ui_MainWindow):
 
         self.searchEdit.setFocus(Qt.FocusReason.OtherFocusReason)
         self._tick.start()
+        self._send_timer.start()
         if ctx is not None:
             self.set_context(ctx)
 
@@ -224,6 +263,8 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         self._start_connect()
 
     def set_context(self, ctx: DeskContext) -> None:
+        if self._ctx is None or self._ctx.school.id != ctx.school.id:
+            self._cursor = None
         self._ctx = ctx
         self._connect_error = None
         self._db_label.setText(database_label(ctx.app.url))
@@ -231,10 +272,17 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         self._school_label.setText(self.tr("Skole: {0}").format(ctx.school.name))
         self._show_actor(ctx.actor)
         self._payments.set_timezone(ctx.school.timezone)
-        self._mark_fresh()
+        if ctx.is_offline:
+            self._mark_offline()
+        else:
+            self._mark_fresh()
+        self._show_link()
         self.context_ready.emit(ctx)
         if self.searchEdit.text().strip():
             self.search_now()
+        if ctx.offline is not None:
+            self._sync_timer.start()
+            self.sync_now()  # the first pull of the local copy, or what waits from last time
 
     def _start_connect(self) -> None:
         if self._connect is None or self._connecting:
@@ -301,7 +349,7 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         self.search_started.emit(text)
         limit = self.SEARCH_LIMIT
         self._search_latest.run(
-            lambda: queries.search_students(ctx.uow(), ctx.school, text, limit),
+            lambda: queries.search_students(ctx.read_uow(), ctx.school, text, limit),
             on_success=partial(self._show_results, text),
             on_failure=partial(self._search_failed, text),
             tag="search",
@@ -350,7 +398,7 @@ class MainWindow(QMainWindow, Ui_MainWindow):
             self.searchInfoLabel.setText("")
             self.statusbar.showMessage(self.tr("Søgning efter «{0}»: {1}").format(text, exc), 6000)
             return
-        self._mark_stale(exc)
+        self._unreachable(exc)
 
     def _current_hit(self) -> StudentHit | None:
         index = self.resultsView.currentIndex()
@@ -396,7 +444,7 @@ class MainWindow(QMainWindow, Ui_MainWindow):
             return
         self._loading_student = True
         self._student_latest.run(
-            lambda: queries.student_view(ctx.uow(), ctx.school, no),
+            lambda: queries.student_view(ctx.read_uow(), ctx.school, no),
             on_success=self._show_student,
             on_failure=self._student_failed,
             tag="student",
@@ -434,7 +482,7 @@ class MainWindow(QMainWindow, Ui_MainWindow):
                 self.tr("Eleven findes ikke (længere): {0}").format(exc), 8000
             )
             return
-        self._mark_stale(exc)
+        self._unreachable(exc)
 
     def _show_header(self, view: StudentView) -> None:
         s = view.student
@@ -525,6 +573,10 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         if ctx is None or self._view is None:
             self.statusbar.showMessage(self.tr("Åbn først en elev: søg og tryk Enter."), 5000)
             return
+        why = self.qr_unavailable_reason()
+        if why is not None:
+            self.statusbar.showMessage(why, 10000)
+            return
         inv, _ = self.target_invoice()
         if inv is None:
             self.statusbar.showMessage(
@@ -607,6 +659,7 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         changed = getattr(dialog, "changed", None)
         if changed is not None and not isinstance(dialog, PaymentDialog):
             changed.connect(self.refresh_now)
+            changed.connect(self.send_messages)  # a refund's or a QR payment's confirmation
         requested = getattr(dialog, "receipt_requested", None)
         if requested is not None:
             requested.connect(self.show_receipt)
@@ -623,6 +676,10 @@ class MainWindow(QMainWindow, Ui_MainWindow):
             self._dialog = None
 
     def _payment_taken(self, outcome: PaymentOutcome) -> None:
+        if isinstance(outcome.result, QueuedPayment):
+            self._payment_queued(outcome.result, outcome.receipt)
+            self.payment_taken.emit(outcome)
+            return
         r = outcome.result
         loc = self._locale()
         message = self.tr("Betaling registreret: {0} {1}").format(
@@ -630,6 +687,7 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         ) + (self.tr(", kvittering nr. {0}").format(r.receipt_no) if r.receipt_no else "")
         self.statusbar.showMessage(message, 10000)
         self.refresh_now()
+        self.send_messages()
         self.payment_taken.emit(outcome)
         headline = ""
         if r.change_minor is not None:
@@ -650,6 +708,60 @@ class MainWindow(QMainWindow, Ui_MainWindow):
             )
         delivery.delivered.connect(self._receipt_delivered)
 
+    def _payment_queued(self, q: QueuedPayment, receipt: ReceiptBody | None) -> None:
+        loc = self._locale()
+        self._pending = q.waiting
+        self._show_link()
+        self.statusbar.showMessage(
+            self.tr(
+                "Betaling gemt på kassen (offline): {0} {1}, kvittering {2}; "
+                "den sendes til databasen, når forbindelsen er tilbage"
+            ).format(
+                texts.money(q.amount_minor, q.currency, loc),
+                texts.method_name(q.method).lower(),
+                q.offline_receipt_no,
+            ),
+            15000,
+        )
+        self.refresh_now()
+        ctx = self._ctx
+        if ctx is None or receipt is None:
+            return
+        headline = ""
+        if q.change_minor is not None:
+            headline = self.tr("Byttepenge: {0}").format(
+                texts.money(q.change_minor, q.currency, loc)
+            )
+        delivery = deliver_body(ctx, receipt, self, headline=headline, show=self._open_dialog)
+        delivery.delivered.connect(self._receipt_delivered)
+
+    # --- confirmations by e-mail and SMS ---
+
+    def send_messages(self) -> None:
+        """Send the confirmations that are due (in the background); say what went out."""
+        ctx = self._ctx
+        if ctx is None or self._sending or self._closed:
+            return
+        self._sending = True
+        run_task(
+            lambda: messages.send_due(ctx),
+            on_success=self._messages_sent,
+            on_failure=self._messages_failed,
+            tag="send",
+        )
+
+    def _messages_sent(self, result: DispatchResult) -> None:
+        self._sending = False
+        text = messages.dispatch_text(result)
+        if text and not self._closed:
+            shown = self.statusbar.currentMessage()
+            self.statusbar.showMessage(f"{shown} · {text}" if shown else text, 10000)
+
+    def _messages_failed(self, exc: BaseException) -> None:
+        # The messages stay due in the outbox; the next look sends them.
+        self._sending = False
+        log.info("confirmations not sent now: %s", exc)
+
     # --- live refresh ---
 
     def refresh_now(self) -> None:
@@ -662,6 +774,8 @@ class MainWindow(QMainWindow, Ui_MainWindow):
                 self.search_now()
 
     def _on_tick(self) -> None:
+        """Every :attr:`REFRESH_MS`: ask the database what changed since the last poll (by its
+        own clock) and read again only what is on screen and changed."""
         if self._closed:
             return
         ctx = self._ctx
@@ -669,24 +783,180 @@ class MainWindow(QMainWindow, Ui_MainWindow):
             if isinstance(self._connect_error, Unavailable):
                 self._start_connect()
             return
-        if self._student_no is not None and not self._loading_student:
-            self._load_student()
-        text = self.searchEdit.text().strip()
-        if text and not self._searching:
-            self.search_now()
-        if self._student_no is None and not text:
-            # Nothing on screen to refresh: still check the database, so the status bar
-            # tells the truth before the next student is searched for.
-            slug = ctx.school.slug
+        if self._polling:
+            return  # a slow database: the running poll reports everything since its cursor
+        self._polling = True
+        desk = ctx.offline
+        if desk is not None and not ctx.link.online:
             run_task(
-                lambda: queries.resolve_school(ctx.uow(), slug),
-                on_success=lambda _school: self._mark_fresh(),
-                on_failure=self._mark_stale,
-                tag="ping",
+                desk.status,
+                on_success=self._offline_status,
+                on_failure=self._offline_status_failed,
+                tag="offline-status",
             )
+            return
+        cursor = self._cursor
+        run_task(
+            lambda: changes.changes_since(ctx.uow(), ctx.school, cursor),
+            on_success=partial(self._changes_polled, ctx.school.id),
+            on_failure=self._changes_failed,
+            tag="changes",
+        )
+
+    def _changes_polled(self, school_id: int, found: Changes) -> None:
+        self._polling = False
+        ctx = self._ctx
+        if self._closed or ctx is None or ctx.school.id != school_id:
+            return
+        read_all = self._cursor is None or self._poll_failed
+        self._cursor = found.cursor
+        self._poll_failed = False
+        self._mark_fresh()
+        if read_all:
+            # The first poll only marks "now", and after a failed one the screen may be older
+            # than the cursor: read what is shown once, the polls report what follows.
+            self.refresh_now()
+            return
+        view = self._view
+        if view is not None and view.student.id in found.students and not self._loading_student:
+            self._load_student()
+        shown = {h.student_id for h in self._results.items()}
+        if self.searchEdit.text().strip() and (found.profiles or shown & found.students):
+            if self._searching:
+                self._search_again = True
+            else:
+                self.search_now()
+
+    def _changes_failed(self, exc: BaseException) -> None:
+        self._polling = False
+        self._poll_failed = True
+        self._unreachable(exc)
+
+    # --- offline: the local copy and the outbox ---
+
+    def _unreachable(self, exc: BaseException) -> None:
+        """A read or poll failed: a desk with a local copy goes on from it, others say so."""
+        ctx = self._ctx
+        if ctx is None or ctx.offline is None or not isinstance(exc, Unavailable):
+            self._mark_stale(exc)
+            return
+        if ctx.link.online:
+            ctx.link.online = False
+            log.warning("the shared database cannot be reached; working offline: %s", exc)
+            self._mark_offline()
+            self._show_link()
+            self.refresh_now()  # the same screen, read from the local copy
+        else:
+            self._mark_offline()
+
+    def _offline_status(self, status: SyncStatus) -> None:
+        self._polling = False
+        self._pending = status.pending
+        self._show_link()
+        if status.online:
+            self.sync_now()  # back: send what waits, then read everything again
+
+    def _offline_status_failed(self, exc: BaseException) -> None:
+        self._polling = False
+        log.warning("offline status not read: %s", exc)
+
+    def sync_now(self) -> None:
+        """Send the payments waiting in this desk's outbox and refresh its local copy (in the
+        background); a desk that was offline is online again when this succeeds."""
+        ctx = self._ctx
+        if ctx is None or ctx.offline is None or self._syncing or self._closed:
+            return
+        self._syncing = True
+        desk = ctx.offline
+        run_task(desk.sync, on_success=self._synced, on_failure=self._sync_failed, tag="sync")
+
+    def _synced(self, result: tuple[PushReport, PullResult]) -> None:
+        self._syncing = False
+        ctx = self._ctx
+        if ctx is None or self._closed:
+            return
+        report, _pulled = result
+        self._pending = report.waiting
+        came_back = not ctx.link.online
+        ctx.link.online = True
+        self._show_link()
+        if report.done:
+            sent = len(report.done)
+            credit = report.count(PushOutcome.CREDIT)
+            text = self.tr("{0} offline-betaling(er) sendt til databasen").format(sent)
+            if credit:
+                text += self.tr(
+                    "; {0} var allerede betalt og er gemt som tilgodehavende (markeret til kontoret)"
+                ).format(credit)
+            self.statusbar.showMessage(text, 15000)
+            self.send_messages()  # their confirmations were queued with them
+        if report.failed:
+            self.statusbar.showMessage(
+                self.tr("{0} offline-betaling(er) kunne ikke sendes: {1}").format(
+                    len(report.failed), report.failed[0].detail
+                ),
+                20000,
+            )
+        if came_back or report.done:
+            self._cursor = None  # the next poll marks "now" and reads the screen again
+            self.refresh_now()
+        self.synced.emit()
+
+    def _sync_failed(self, exc: BaseException) -> None:
+        self._syncing = False
+        if isinstance(exc, Unavailable):
+            self._unreachable(exc)
+        else:
+            log.warning("sync with the shared database failed: %s", exc)
+            self.statusbar.showMessage(self.tr("Synkronisering fejlede: {0}").format(exc), 10000)
+
+    def _show_link(self) -> None:
+        """The status bar's "Offline — N betalinger venter", and QR payment on or off."""
+        ctx = self._ctx
+        offline = ctx is not None and ctx.is_offline
+        n = self._pending
+        waiting = (
+            self.tr("1 betaling venter") if n == 1 else self.tr("{0} betalinger venter").format(n)
+        )
+        if offline:
+            self._link_label.setText(self.tr("Offline — {0}").format(waiting))
+            self._link_label.setStyleSheet(_STALE_STYLE)
+        else:
+            self._link_label.setText(waiting if n else "")
+            self._link_label.setStyleSheet("")
+        self._link_label.setVisible(bool(self._link_label.text()))
+        why = self.qr_unavailable_reason()
+        self.actionQr.setEnabled(why is None)
+        self.qrButton.setEnabled(why is None)
+        self.qrButton.setToolTip(why or "")
+
+    def qr_unavailable_reason(self) -> str | None:
+        """Why F6 cannot be used now (None when it can)."""
+        ctx = self._ctx
+        if ctx is not None and ctx.is_offline:
+            return self.tr(
+                "QR-betaling kræver forbindelse til databasen. Tag kontant, bankoverførsel "
+                "eller MobilePay – betalingen gemmes på denne kasse og sendes, når "
+                "forbindelsen er tilbage."
+            )
+        return None
+
+    def _mark_offline(self) -> None:
+        self._fresh_label.setText(
+            self.tr("⚠ Ingen forbindelse til databasen – viser kassens lokale kopi")
+        )
+        self._fresh_label.setStyleSheet(_STALE_STYLE)
+
+    @property
+    def link_text(self) -> str:
+        """The status bar's connection and outbox text ("" when online with nothing waiting)."""
+        return self._link_label.text() if self._link_label.isVisible() else ""
 
     def _mark_fresh(self) -> None:
         if self._closed:
+            return
+        if self._ctx is not None and self._ctx.is_offline:
+            self._mark_offline()  # read, but from the local copy
             return
         self._fresh_label.setText(
             self.tr("Opdateret {0}").format(f"{dt.datetime.now().astimezone():%H:%M:%S}")
@@ -739,6 +1009,22 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         fit(self.invoicesView, InvoiceColumn.TEXT)
         fit(self.paymentsView, PaymentColumn.STATUS)
 
+    def confirm_close_with_waiting(self) -> bool:
+        """Ask before closing with payments taken offline that have not been sent yet."""
+        n = self._pending
+        what = self.tr("1 betaling") if n == 1 else self.tr("{0} betalinger").format(n)
+        answer = QMessageBox.question(
+            self,
+            self.tr("Betalinger venter"),
+            self.tr(
+                "{0} taget offline er ikke sendt til databasen endnu. De er gemt sikkert på "
+                "denne computer og sendes, næste gang kassen har forbindelse.\n\nLuk alligevel?"
+            ).format(what),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     # --- Qt overrides ---
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
@@ -761,8 +1047,13 @@ class MainWindow(QMainWindow, Ui_MainWindow):
             self.splitter.setSizes([width * 2 // 5, width - width * 2 // 5])
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if not self._closed and self._pending and not self.confirm_close_with_waiting():
+            event.ignore()
+            return
         self._closed = True
         self._tick.stop()
+        self._send_timer.stop()
+        self._sync_timer.stop()
         # Results still on their way are dropped: the widgets they were for are going.
         self._search_latest.cancel()
         self._student_latest.cancel()

@@ -27,6 +27,7 @@ from jdoffice.gui.context import DeskContext
 from jdoffice.gui.forms.ui_payment_dialog import Ui_PaymentDialog
 from jdoffice.gui.widgets import scaled_font
 from jdoffice.services import payments, queries
+from jdoffice.services.offline import QueuedPayment, offline_receipt
 from jdoffice.services.payments import PaymentResult
 from jdoffice.services.queries import StudentView
 
@@ -55,9 +56,13 @@ class PaymentRequest:
 
 @dataclass(frozen=True, slots=True)
 class PaymentOutcome:
-    """A stored payment and its receipt (None when the receipt could not be read back)."""
+    """A stored payment and its receipt (None when the receipt could not be read back).
 
-    result: PaymentResult
+    ``result`` is a :class:`QueuedPayment` when the shared database could not be reached: the
+    payment waits in this desk's outbox and its receipt is from the desk's offline series.
+    """
+
+    result: PaymentResult | QueuedPayment
     receipt: ReceiptBody | None
 
 
@@ -179,7 +184,27 @@ def preview(
 
 
 def register(ctx: DeskContext, request: PaymentRequest, key: str) -> PaymentOutcome:
-    """Store the payment and read its receipt back (runs on a worker thread)."""
+    """Store the payment and read its receipt back (runs on a worker thread).
+
+    A desk on a shared database goes through its offline desk: the payment is stored there,
+    or queued in the local outbox (the same key) when the database cannot be reached.
+    """
+    if ctx.offline is not None:
+        taken = ctx.offline.pay(
+            ctx.school,
+            method=request.method.value,
+            amount_minor=request.amount_minor,
+            invoice_no=request.invoice_no,
+            student_no=request.student_no,
+            tendered_minor=request.tendered_minor,
+            reference=request.reference or None,
+            key=key,
+            allow_credit=request.allow_credit,
+        )
+        if isinstance(taken, QueuedPayment):
+            body = offline_receipt(taken, ctx.school, ctx.actor, request.reference)
+            return PaymentOutcome(taken, body)
+        return PaymentOutcome(taken, _read_receipt(ctx, taken))
     result = payments.register_payment(
         ctx.uow(),
         ctx.school,
@@ -193,16 +218,20 @@ def register(ctx: DeskContext, request: PaymentRequest, key: str) -> PaymentOutc
         allow_credit=request.allow_credit,
         actor=ctx.actor,
     )
-    receipt: ReceiptBody | None = None
-    if result.receipt_no is not None:
-        try:
-            receipt = queries.get_receipt(
-                ctx.uow(), ctx.school, result.receipt_no, copy=False, actor=ctx.actor
-            ).body
-        except JdofficeError:
-            # The payment is stored; a receipt that cannot be read now is reprinted later.
-            log.warning("receipt %s could not be read back", result.receipt_no, exc_info=True)
-    return PaymentOutcome(result, receipt)
+    return PaymentOutcome(result, _read_receipt(ctx, result))
+
+
+def _read_receipt(ctx: DeskContext, result: PaymentResult) -> ReceiptBody | None:
+    if result.receipt_no is None:
+        return None
+    try:
+        return queries.get_receipt(
+            ctx.uow(), ctx.school, result.receipt_no, copy=False, actor=ctx.actor
+        ).body
+    except JdofficeError:
+        # The payment is stored; a receipt that cannot be read now is reprinted later.
+        log.warning("receipt %s could not be read back", result.receipt_no, exc_info=True)
+        return None
 
 
 class PaymentDialog(QDialog, Ui_PaymentDialog):
@@ -357,7 +386,7 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
         ctx, no = self._ctx, self._view.student.student_no
         # A bound method, not a lambda: Qt drops the answer if the dialog is gone by then.
         run_task(
-            lambda: queries.student_view(ctx.uow(), ctx.school, no),
+            lambda: queries.student_view(ctx.read_uow(), ctx.school, no),
             on_success=self._reloaded,
             tag="payment-reload",
         )

@@ -14,6 +14,7 @@ import datetime as dt
 import enum
 import logging
 import math
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QPushButton,
     QSizePolicy,
@@ -45,10 +47,12 @@ from jdoffice.adapters.qr import make_qr, qr_png
 from jdoffice.domain.errors import BusinessRuleError, InvalidInput, NotFound, Unavailable
 from jdoffice.domain.model import UTC, AttemptStatus, Invoice
 from jdoffice.domain.money import format_money
+from jdoffice.gui import messages
 from jdoffice.gui.background import Task, run_task
 from jdoffice.gui.context import DeskContext
 from jdoffice.gui.views.pay_text import error_message, provider_name
 from jdoffice.gui.views.state_badge import Badge, StateBadge
+from jdoffice.services import notifications as notify
 from jdoffice.services import online, queries
 from jdoffice.services.gateways import OnlineGateway, ProviderError, ProviderRefused
 
@@ -206,6 +210,37 @@ def _cancel_job(ctx: DeskContext, gateway: OnlineGateway, attempt_id: str) -> _S
     return _Status(view, _receipt_of(ctx, view))
 
 
+@dataclass(frozen=True, slots=True)
+class _NeedsRecipient:
+    """The student has no (valid) number or address on file for ``channel``."""
+
+    channel: str
+    note: str
+
+
+def _link_job(
+    ctx: DeskContext, attempt_id: str, channel: str, to: str | None, key: str
+) -> notify.LinkSent | _NeedsRecipient:
+    if to is None:
+        uow = ctx.uow()
+        with uow:
+            attempt = uow.attempts.get(attempt_id)
+            student = uow.students.get(attempt.student_id) if attempt is not None else None
+        if student is not None:
+            recipient, note = notify.recipient_of(student, channel)
+            if not recipient:
+                return _NeedsRecipient(channel, note or "")
+    return notify.send_payment_link(
+        ctx.uow(),
+        ctx.school,
+        messages.transports(ctx),
+        attempt_id=attempt_id,
+        channel=channel,
+        to=to,
+        key=key,
+    )
+
+
 class QrDialog(QDialog):
     """Take the payment of one invoice by QR code.
 
@@ -214,11 +249,13 @@ class QrDialog(QDialog):
         receipt_requested(int): show (print) the receipt with this number.
         manual_payment_requested(): take the payment at the desk instead (cash, bank transfer,
             MobilePay); emitted just before the dialog closes.
+        link_sent(object): what sending the link by SMS or e-mail did (a ``LinkSent``).
     """
 
     changed = Signal()
     receipt_requested = Signal(int)
     manual_payment_requested = Signal()
+    link_sent = Signal(object)
 
     #: How often the provider is asked while the code is shown.
     POLL_INTERVAL_MS = 2500
@@ -241,6 +278,9 @@ class QrDialog(QDialog):
         self._jobs = 0
         self._running_tags: list[str] = []
         self._announced = False
+        # One key per (checkout, channel, recipient): pressing "send" twice sends once.
+        self._link_keys: dict[tuple[str, str, str | None], str] = {}
+        self._sending_link = False
 
         self.setWindowTitle(self.tr("Betal med QR-kode – faktura {0}").format(self._invoice_no))
         self.setModal(True)
@@ -326,6 +366,8 @@ class QrDialog(QDialog):
         small.setPointSizeF(base * 0.85)
         self.link_label.setFont(small)
         self.link_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.sent_label = label(0.95, wrap=True)
+        self.sent_label.setVisible(False)
 
         def button(text: str, slot: Callable[[], Any]) -> QPushButton:
             b = QPushButton(text)
@@ -334,6 +376,10 @@ class QrDialog(QDialog):
             return b
 
         self.copy_button = button(self.tr("Kopiér link"), self._copy_link)
+        self.sms_button = button(self.tr("Send som SMS"), lambda: self.send_link("sms"))
+        self.sms_button.setToolTip(self.tr("Send linket til elevens mobil i stedet for at scanne"))
+        self.email_button = button(self.tr("Send som e-mail"), lambda: self.send_link("email"))
+        self.email_button.setToolTip(self.tr("Send linket til elevens e-mail"))
         self.receipt_button = button(self.tr("Vis kvittering"), self._show_receipt)
         self.manual_button = button(self.tr("Tag betaling ved skranken"), self._go_manual)
         self.retry_button = button(self.tr("Prøv igen"), self._start)
@@ -341,6 +387,8 @@ class QrDialog(QDialog):
         self.close_button = button(self.tr("Luk"), self._close)
         self._buttons = (
             self.copy_button,
+            self.sms_button,
+            self.email_button,
             self.receipt_button,
             self.manual_button,
             self.retry_button,
@@ -363,6 +411,7 @@ class QrDialog(QDialog):
         info.addWidget(self.status_label)
         info.addStretch(1)
         info.addWidget(self.link_label)
+        info.addWidget(self.sent_label)
         info.addSpacing(6)
         info.addLayout(row)
 
@@ -371,7 +420,7 @@ class QrDialog(QDialog):
         root.setSpacing(24)
         root.addWidget(self.visual, 0, Qt.AlignmentFlag.AlignTop)
         root.addLayout(info, 1)
-        self.setMinimumWidth(side + 470)
+        self.setMinimumWidth(side + 560)
 
     def _show_buttons(self, *shown: QPushButton, default: QPushButton | None = None) -> None:
         for b in self._buttons:
@@ -455,7 +504,9 @@ class QrDialog(QDialog):
             if self._phase is not Phase.CANCELLING:
                 self._phase = Phase.OPEN
                 self.title_label.setText(self.tr("Scan koden og betal"))
-                self._show_buttons(self.copy_button, self.cancel_button)
+                self._show_buttons(
+                    self.copy_button, self.sms_button, self.email_button, self.cancel_button
+                )
             if status is AttemptStatus.OPEN:
                 self.visual.setCurrentWidget(self.qr_label)
             else:
@@ -655,6 +706,57 @@ class QrDialog(QDialog):
         clipboard.setText(self.link_url)
         self.copy_button.setText(self.tr("Kopieret ✓"))
         self._copied_timer.start()
+
+    # -- the link by SMS or e-mail --------------------------------------------------------
+
+    def send_link(self, channel: str, to: str | None = None) -> None:
+        """Send the checkout's link to the student's phone (``sms``) or e-mail instead of
+        showing the code; ``to`` overrides the number or address on file."""
+        view = self._view
+        if self._phase is not Phase.OPEN or view is None or self._sending_link:
+            return
+        self._sending_link = True
+        slot = (view.attempt_id, channel, to)
+        key = self._link_keys.setdefault(slot, str(uuid.uuid4()))
+        self._show_sent(self.tr("Sender linket …"), error=False)
+        ctx, attempt_id = self._ctx, view.attempt_id
+        self._run(
+            lambda: _link_job(ctx, attempt_id, channel, to, key),
+            self._on_link_done,
+            self._on_link_failed,
+            "link",
+        )
+
+    def _on_link_done(self, result: notify.LinkSent | _NeedsRecipient) -> None:
+        self._sending_link = False
+        if isinstance(result, _NeedsRecipient):
+            # Asked once this job has ended, so the answer can start the next one.
+            QTimer.singleShot(0, lambda: self._ask_recipient(result.channel, result.note))
+            return
+        self._show_sent(messages.link_text(result), error=not result.sent)
+        self.link_sent.emit(result)
+
+    def _on_link_failed(self, exc: BaseException) -> None:
+        self._sending_link = False
+        self._show_sent(error_message(exc), error=True)
+
+    def _ask_recipient(self, channel: str, note: str) -> None:
+        if not self._alive():
+            return
+        log.info("payment link: %s", note)
+        if channel == "sms":
+            prompt = self.tr("Eleven har intet gyldigt mobilnummer.\nSend linket til nummeret:")
+        else:
+            prompt = self.tr("Eleven har ingen gyldig e-mail.\nSend linket til adressen:")
+        self._show_sent("", error=False)
+        to, ok = QInputDialog.getText(self, self.tr("Send link"), prompt)
+        if ok and to.strip():
+            self.send_link(channel, to.strip())
+
+    def _show_sent(self, text: str, *, error: bool) -> None:
+        self.sent_label.setText(text)
+        self.sent_label.setStyleSheet("color: #b3261e;" if error else "")
+        self.sent_label.setVisible(bool(text))
 
     def _show_receipt(self) -> None:
         if self._receipt_no is not None:
