@@ -54,6 +54,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from jdoffice.adapters import db
+from jdoffice.adapters.clock import db_utcnow
 from jdoffice.adapters.orm import (
     NAMING,
     AllocationRow,
@@ -807,16 +808,20 @@ class SqlSharedNotes:
         s.execute(
             update(_payments)
             .where(_payments.c.id == payment_id)
-            .values(offline_receipt_no=offline_receipt_no, updated_at=now)
+            .values(offline_receipt_no=offline_receipt_no, updated_at=db_utcnow())
         )
         if invoice_ids:
             s.execute(
                 update(_invoices)
                 .where(_invoices.c.id.in_(sorted(set(invoice_ids))))
-                .values(updated_at=now)
+                .values(updated_at=db_utcnow())
             )
         s.execute(
-            update(_balances).where(_balances.c.student_id == student_id).values(updated_at=now)
+            # Stamped by the database's clock, as every jdoffice write is: other desks find
+            # the pushed payment by it, whatever this desk's clock says.
+            update(_balances)
+            .where(_balances.c.student_id == student_id)
+            .values(updated_at=db_utcnow())
         )
 
 

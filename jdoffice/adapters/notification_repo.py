@@ -102,7 +102,13 @@ class SqlNotifications:
         r = self.s.get(NotificationRow, notification_id, populate_existing=True)
         return _notification(r) if r is not None else None
 
-    def due(self, now: dt.datetime, limit: int, school_id: int | None = None) -> list[int]:
+    def due(
+        self,
+        now: dt.datetime,
+        limit: int,
+        school_id: int | None = None,
+        channels: Sequence[str] | None = None,
+    ) -> list[int]:
         stmt: Any = (
             select(_n.c.id)
             .where(_n.c.status.in_(_CLAIMABLE), _n.c.next_attempt_at <= now)
@@ -111,6 +117,8 @@ class SqlNotifications:
         )
         if school_id is not None:
             stmt = stmt.where(_n.c.school_id == school_id)
+        if channels is not None:
+            stmt = stmt.where(_n.c.channel.in_(list(channels)))
         return [int(i) for i in self.s.scalars(stmt)]
 
     def claim(self, notification_id: int, now: dt.datetime, lease_until: dt.datetime) -> bool:

@@ -17,10 +17,6 @@ from jdoffice.gui.context import DeskContext
 from jdoffice.services import notifications as notify
 from jdoffice.services.notifications import DispatchResult, LinkSent
 
-#: Longest wait on the mail server or the SMS provider for one message sent from the desk;
-#: what does not get through in time waits in the outbox for the next try.
-QUICK_SEND_SECONDS = 5.0
-
 
 def _receipt_pdf(body: ReceiptBody, language: str) -> bytes:
     from jdoffice.printing import receipts
@@ -32,12 +28,9 @@ def transports(ctx: DeskContext) -> notify.Transports:
     """The school's mail and SMS senders, secrets from the keyring (or the environment)."""
     from jdoffice.adapters.notify_config import build_transports
 
-    return build_transports(
-        ctx.app.config.notifications,
-        ctx.school.slug,
-        receipt_pdf=_receipt_pdf,
-        timeout_seconds=QUICK_SEND_SECONDS,
-    )
+    # The configured timeouts: nobody waits on these sends (they run in the background), and
+    # a slow but working server must not fail every try.
+    return build_transports(ctx.app.config.notifications, ctx.school.slug, receipt_pdf=_receipt_pdf)
 
 
 def send_due(ctx: DeskContext) -> DispatchResult:

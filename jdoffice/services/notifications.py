@@ -389,11 +389,16 @@ def dispatch_due(
     only when the database itself is unavailable (the messages then simply stay due).
     """
     when = now or utcnow()
+    # Only what this process can send: a desk without a mail server must not take the
+    # messages of the one that has one, and fail them, using up their tries.
+    able = [c for c in CHANNELS if (transports.mail if c == "email" else transports.sms)]
+    if not able:
+        return DispatchResult()
     # Looked for without the write lock: on SQLite a periodic look that finds nothing must
     # not queue behind (or hold up) the desks' payments.
     with uow:
         if refs is None:
-            ids = uow.notifications.due(when, limit, school.id)
+            ids = uow.notifications.due(when, limit, school.id, able)
         else:
             claimable = (
                 NotificationStatus.PENDING,
@@ -406,17 +411,27 @@ def dispatch_due(
                 for kind in NotificationKind
                 for n in uow.notifications.for_ref(kind.value, ref)
                 if n.school_id == school.id
+                and n.channel in able
                 and n.status in claimable
                 and n.next_attempt_at is not None
                 and n.next_attempt_at <= when
             ]
     if not ids:
         return DispatchResult()
-    with uow.write():
-        claimed = [i for i in ids if uow.notifications.claim(i, when, when + LEASE)]
-        uow.commit()
-    outcomes = [_deliver(uow, school, transports, nid, max_attempts, now) for nid in claimed]
+    outcomes = []
+    for nid in ids:
+        # Claimed one at a time, just before it is sent: a slow server never lets the lease
+        # of a message still waiting its turn run out (another sender would send it too).
+        with uow.write():
+            mine = uow.notifications.claim(nid, utcnow() if now is None else when, _lease(now))
+            uow.commit()
+        if mine:
+            outcomes.append(_deliver(uow, school, transports, nid, max_attempts, now))
     return DispatchResult(tuple(outcomes))
+
+
+def _lease(now: dt.datetime | None) -> dt.datetime:
+    return (now or utcnow()) + LEASE
 
 
 def retry_failed(

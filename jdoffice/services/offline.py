@@ -886,10 +886,17 @@ class OfflineDesk:
         key: str | None = None,
         allow_credit: bool = False,
         now: dt.datetime | None = None,
+        shared_first: bool = True,
     ) -> PaymentResult | QueuedPayment:
         """Register the payment on the shared database, or queue it when that cannot be
         reached. Payments still waiting from an earlier outage are sent first, so the shared
-        database sees them in the order they were taken."""
+        database sees them in the order they were taken.
+
+        Args:
+            shared_first: False when the desk already knows the database is unreachable: the
+                payment is queued at once instead of waiting for a connection to time out
+                (queueing is safe either way: the push records it once).
+        """
         request = payment_request(
             school,
             method=method,
@@ -901,6 +908,8 @@ class OfflineDesk:
             key=key,
             allow_credit=allow_credit,
         )
+        if not shared_first:
+            return queue_payment(self.local, school, request, actor=self.actor, now=now)
         try:
             if self.local.count_waiting():
                 report = self.push(school)

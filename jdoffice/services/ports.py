@@ -234,9 +234,15 @@ class NotificationRepository(Protocol):
         ...
 
     def get(self, notification_id: int) -> Notification | None: ...
-    def due(self, now: dt.datetime, limit: int, school_id: int | None = None) -> list[int]:
+    def due(
+        self,
+        now: dt.datetime,
+        limit: int,
+        school_id: int | None = None,
+        channels: Sequence[str] | None = None,
+    ) -> list[int]:
         """Ids of messages to try now: pending, failed with a retry due, or sending with an
-        expired lease; oldest first."""
+        expired lease; oldest first; only on ``channels`` when given."""
         ...
 
     def claim(self, notification_id: int, now: dt.datetime, lease_until: dt.datetime) -> bool:

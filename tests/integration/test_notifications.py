@@ -169,6 +169,24 @@ def test_a_cash_payment_sends_one_email_and_one_sms_with_amount_and_receipt_numb
     assert (rows["sms"].provider_ref or "").startswith("SM")
 
 
+def test_a_sender_without_a_mail_server_leaves_the_e_mails_to_one_that_has_one(
+    office: Office,
+) -> None:
+    paid = office.cash(office.student(), 50000, 50000)
+    sms_only = dataclasses.replace(office.transports, mail=None)
+
+    result = notify.dispatch_due(office.uow, office.school, sms_only)
+
+    assert [o.channel for o in result.outcomes] == ["sms"]
+    rows = office.rows(NotificationKind.PAYMENT, paid.payment_id)
+    assert rows["email"].status is NotificationStatus.PENDING
+    assert rows["email"].attempts == 0, "a sender that cannot send e-mail never tries one"
+    assert office.smtp.messages_to("soren@example.dk") == []
+
+    assert office.dispatch().sent == 1
+    assert len(office.smtp.messages_to("soren@example.dk")) == 1
+
+
 def test_the_receipt_is_attached_as_a_pdf_when_a_renderer_is_given(office: Office) -> None:
     made: list[tuple[int | str, str]] = []
 

@@ -55,7 +55,13 @@ from jdoffice.gui.widgets import scaled_font
 from jdoffice.services import changes, queries
 from jdoffice.services.changes import ChangeCursor, Changes
 from jdoffice.services.notifications import DispatchResult
-from jdoffice.services.offline import PullResult, PushOutcome, PushReport, QueuedPayment, SyncStatus
+from jdoffice.services.offline import (
+    OfflineDesk,
+    PushOutcome,
+    PushReport,
+    QueuedPayment,
+    SyncStatus,
+)
 from jdoffice.services.ports import StudentHit
 from jdoffice.services.queries import PaymentView, StudentView
 
@@ -82,6 +88,32 @@ def database_label(url: URL) -> str:
         name = (url.database or ":memory:").replace("\\", "/").rsplit("/", 1)[-1]
         return f"SQLite {name}"
     return url.render_as_string(hide_password=True)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Synced:
+    report: PushReport
+    #: Why the local copy was not refreshed ("" when it was).
+    pull_error: str = ""
+
+
+def _sync_job(desk: OfflineDesk) -> _Synced:
+    """Send what waits, then refresh the local copy (a background job).
+
+    Reaching the database and sending decide whether the desk is online; a local copy that
+    cannot be refreshed (say, a local disk problem) is reported, but does not keep a desk that
+    can reach its database offline.
+    """
+    report = desk.push()
+    if report.stopped:
+        raise Unavailable(report.stopped)
+    try:
+        desk.pull()
+    except Unavailable:
+        raise
+    except JdofficeError as exc:
+        return _Synced(report, str(exc))
+    return _Synced(report)
 
 
 class MainWindow(QMainWindow, Ui_MainWindow):
@@ -818,7 +850,9 @@ class MainWindow(QMainWindow, Ui_MainWindow):
             self.refresh_now()
             return
         view = self._view
-        if view is not None and view.student.id in found.students and not self._loading_student:
+        if view is not None and view.student.id in found.students:
+            # Even while a read runs: it may have started before this change committed (the
+            # newest read's answer is the one shown).
             self._load_student()
         shown = {h.student_id for h in self._results.items()}
         if self.searchEdit.text().strip() and (found.profiles or shown & found.students):
@@ -868,14 +902,25 @@ class MainWindow(QMainWindow, Ui_MainWindow):
             return
         self._syncing = True
         desk = ctx.offline
-        run_task(desk.sync, on_success=self._synced, on_failure=self._sync_failed, tag="sync")
+        run_task(
+            lambda: _sync_job(desk),
+            on_success=self._synced,
+            on_failure=self._sync_failed,
+            tag="sync",
+        )
 
-    def _synced(self, result: tuple[PushReport, PullResult]) -> None:
+    def _synced(self, result: _Synced) -> None:
         self._syncing = False
         ctx = self._ctx
         if ctx is None or self._closed:
             return
-        report, _pulled = result
+        report = result.report
+        if result.pull_error:
+            log.warning("the local copy was not refreshed: %s", result.pull_error)
+            self.statusbar.showMessage(
+                self.tr("Kassens lokale kopi blev ikke opdateret: {0}").format(result.pull_error),
+                15000,
+            )
         self._pending = report.waiting
         came_back = not ctx.link.online
         ctx.link.online = True

@@ -200,6 +200,7 @@ def register(ctx: DeskContext, request: PaymentRequest, key: str) -> PaymentOutc
             reference=request.reference or None,
             key=key,
             allow_credit=request.allow_credit,
+            shared_first=ctx.link.online,
         )
         if isinstance(taken, QueuedPayment):
             body = offline_receipt(taken, ctx.school, ctx.actor, request.reference)
