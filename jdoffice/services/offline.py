@@ -663,6 +663,25 @@ def _record(
             raise BusinessRuleError(
                 f"invoice {inv.invoice_no} is in {inv.currency}, the desk takes {school.currency}"
             )
+    moved: str | None = None
+    if invoice is None and req.invoice_no is None and entry.allocations:
+        # A payment for "the student": the offline receipt names the invoices the desk paid.
+        # Pay the same ones while they still take those amounts (an invoice added meanwhile
+        # is not touched); otherwise spread it as today's invoices need, and tell the office.
+        desk_paid = {inv_id: amount for inv_id, _, amount in entry.allocations}
+        same = [inv for inv in candidates if inv.id in desk_paid]
+        same_plan = plan_allocation(req.amount_minor, same, allow_credit=True)
+        if (
+            len(same) == len(desk_paid)
+            and {inv.id: amt for inv, amt in same_plan.allocations} == desk_paid
+            and same_plan.credit_minor == entry.credit_minor
+        ):
+            candidates = same
+        else:
+            moved = (
+                f"the invoices changed meanwhile, so the payment was spread over them "
+                f"differently from receipt {entry.offline_receipt_no}"
+            )
     owed = sum(i.outstanding_minor for i in candidates)
     reason = gone
     if reason is None and req.invoice_no is not None and candidates and candidates[0].cancelled:
@@ -699,6 +718,28 @@ def _record(
                 "student_no": student.student_no,
                 "taken_at": entry.taken_at.isoformat(),
                 "staff": entry.actor.staff,
+            },
+            now=now,
+        )
+    if moved is not None and reason is None:
+        extra["offline_conflict"] = moved
+        uow.flags.add(
+            school_id=school.id,
+            gateway=FLAG_GATEWAY,
+            provider_ref=entry.payment_id,
+            event_id=entry.offline_receipt_no,
+            invoice_no="",
+            reason=f"taken offline at {entry.actor.desk} on receipt {entry.offline_receipt_no}: "
+            + moved,
+            amount_minor=req.amount_minor,
+            currency=school.currency,
+            payload={
+                "payment_id": entry.payment_id,
+                "method": req.method,
+                "student_no": student.student_no,
+                "taken_at": entry.taken_at.isoformat(),
+                "staff": entry.actor.staff,
+                "offline_allocations": [[no, amt] for _, no, amt in entry.allocations],
             },
             now=now,
         )

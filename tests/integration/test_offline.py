@@ -445,6 +445,65 @@ def test_partly_paid_meanwhile_settles_what_is_left_and_keeps_the_rest_as_credit
     assert invoice_state(ok.desk, st.student_no, inv.invoice_no) == (0, InvoiceStatus.PAID)
 
 
+def test_a_payment_for_the_student_pays_the_invoices_on_its_offline_receipt(
+    ok: OfflineKit,
+) -> None:
+    st = ok.kit.student()
+    first = ok.kit.invoice(st, 30000, due=dt.date(2026, 1, 10))
+    second = ok.kit.invoice(st, 40000, due=dt.date(2026, 2, 10))
+    ok.desk.pull()
+    ok.link.up = False
+    q = queued(
+        ok.desk.pay(ok.kit.school, method="cash", amount_minor=50000, student_no=st.student_no)
+    )
+    assert q.allocations == ((first.invoice_no, 30000), (second.invoice_no, 20000))
+    ok.link.up = True
+    older = ok.kit.invoice(st, 10000, due=dt.date(2025, 12, 1))  # the web system, meanwhile
+
+    (pushed,) = ok.desk.push().done
+
+    assert pushed.outcome == PushOutcome.RECORDED
+    assert offline_flags(ok) == []
+    ok.desk.pull()
+    assert invoice_state(ok.desk, st.student_no, first.invoice_no)[0] == 0
+    assert invoice_state(ok.desk, st.student_no, second.invoice_no)[0] == 20000
+    assert invoice_state(ok.desk, st.student_no, older.invoice_no)[0] == 10000, "not touched"
+    uow = SqlAlchemyUnitOfWork(ok.kit.engine)
+    assert assert_balance_consistent(uow, st) == 30000
+
+
+def test_a_student_payment_whose_invoices_changed_meanwhile_is_flagged_for_the_office(
+    ok: OfflineKit,
+) -> None:
+    st = ok.kit.student()
+    first = ok.kit.invoice(st, 30000, due=dt.date(2026, 1, 10))
+    second = ok.kit.invoice(st, 40000, due=dt.date(2026, 2, 10))
+    ok.desk.pull()
+    ok.link.up = False
+    q = queued(
+        ok.desk.pay(ok.kit.school, method="cash", amount_minor=50000, student_no=st.student_no)
+    )
+    ok.link.up = True
+    register_payment(  # another desk pays the first invoice meanwhile
+        SqlAlchemyUnitOfWork(ok.kit.engine),
+        ok.kit.school,
+        method="bank",
+        amount_minor=30000,
+        invoice_no=first.invoice_no,
+        actor=Actor("jonas", "desk-9"),
+    )
+
+    (pushed,) = ok.desk.push().done
+
+    assert pushed.outcome == PushOutcome.CREDIT  # 400,00 kr. owed, 500,00 kr. taken
+    [flag] = offline_flags(ok)
+    assert flag.event_id == q.offline_receipt_no
+    ok.desk.pull()
+    assert invoice_state(ok.desk, st.student_no, second.invoice_no)[0] == 0
+    uow = SqlAlchemyUnitOfWork(ok.kit.engine)
+    assert assert_balance_consistent(uow, st) == -10000
+
+
 def test_pull_keeps_payments_still_waiting_on_the_desk(ok: OfflineKit) -> None:
     st = ok.kit.student()
     inv = ok.kit.invoice(st, 50000)
