@@ -792,7 +792,7 @@ def _resolve_shared(
             student = uow.students.get(invoice.student_id)
             if student is not None:
                 return student, invoice, None
-        found = uow.students.get_by_no(school.id, entry.student_no)
+        found = _same_student(uow, school, entry, entry.student_no)
         if found is None:
             raise NotFound(
                 f"neither invoice {req.invoice_no!r} nor student {entry.student_no!r} is at "
@@ -800,10 +800,23 @@ def _resolve_shared(
             )
         return found, None, f"invoice {req.invoice_no} no longer exists"
     assert req.student_no is not None
-    found = uow.students.get_by_no(school.id, req.student_no.strip())
+    found = _same_student(uow, school, entry, req.student_no.strip())
     if found is None:
         raise NotFound(f"student {req.student_no!r} is not at {school.name} any more")
     return found, None, None
+
+
+def _same_student(
+    uow: UnitOfWork, school: School, entry: OutboxEntry, student_no: str
+) -> Student | None:
+    """The student by number, or by id when the web system renumbered them meanwhile (the
+    local copy keeps the shared database's ids)."""
+    found = uow.students.get_by_no(school.id, student_no)
+    if found is None:
+        by_id = uow.students.get(entry.student_id)
+        if by_id is not None and by_id.school_id == school.id:
+            found = by_id
+    return found
 
 
 # --- the desk ------------------------------------------------------------------------------------

@@ -504,6 +504,29 @@ def test_a_student_payment_whose_invoices_changed_meanwhile_is_flagged_for_the_o
     assert assert_balance_consistent(uow, st) == -10000
 
 
+def test_a_student_renumbered_meanwhile_still_gets_the_offline_payment(ok: OfflineKit) -> None:
+    st = ok.kit.student()
+    ok.kit.invoice(st, 30000)
+    ok.desk.pull()
+    ok.link.up = False
+    q = queued(
+        ok.desk.pay(ok.kit.school, method="cash", amount_minor=30000, student_no=st.student_no)
+    )
+    ok.link.up = True
+    with ok.kit.engine.begin() as conn:  # the web system gives the student a new number
+        conn.execute(
+            text("UPDATE students SET student_no = :no WHERE id = :id"),
+            {"no": st.student_no + "-N", "id": st.id},
+        )
+
+    (pushed,) = ok.desk.push().done
+
+    assert pushed.outcome == PushOutcome.RECORDED
+    assert q.payment_id in shared_payments(ok.kit.engine, ok.kit.school.id)
+    uow = SqlAlchemyUnitOfWork(ok.kit.engine)
+    assert assert_balance_consistent(uow, st) == 0
+
+
 def test_pull_keeps_payments_still_waiting_on_the_desk(ok: OfflineKit) -> None:
     st = ok.kit.student()
     inv = ok.kit.invoice(st, 50000)
