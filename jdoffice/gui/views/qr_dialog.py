@@ -278,8 +278,6 @@ class QrDialog(QDialog):
         self._jobs = 0
         self._running_tags: list[str] = []
         self._announced = False
-        # One key per (checkout, channel, recipient): pressing "send" twice sends once.
-        self._link_keys: dict[tuple[str, str, str | None], str] = {}
         self._sending_link = False
 
         self.setWindowTitle(self.tr("Betal med QR-kode – faktura {0}").format(self._invoice_no))
@@ -716,8 +714,9 @@ class QrDialog(QDialog):
         if self._phase is not Phase.OPEN or view is None or self._sending_link:
             return
         self._sending_link = True
-        slot = (view.attempt_id, channel, to)
-        key = self._link_keys.setdefault(slot, str(uuid.uuid4()))
+        # A press while one is on its way is ignored (a double click sends once); a press
+        # after the answer is a deliberate "send it again" (the student did not get it).
+        key = str(uuid.uuid4())
         self._show_sent(self.tr("Sender linket …"), error=False)
         ctx, attempt_id = self._ctx, view.attempt_id
         self._run(
