@@ -243,6 +243,22 @@ def db_upgrade(c: Context) -> None:
     click.echo(f"database at {db.current_revision(c.engine)}")
 
 
+@db_group.command("reindex")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def db_reindex(c: Context, as_json: bool) -> None:
+    """Make students written by the web system findable: write the search terms of every
+    student of the school that has none (safe to run again, and while desks work)."""
+    from jdoffice.services.changes import reindex_school
+
+    school = c.school()
+    written = reindex_school(c.app.uow(), school)
+    if as_json:
+        emit_json({"school": school.slug, "reindexed": written})
+    else:
+        click.echo(f"{written} student(s) of {school.name} made findable")
+
+
 @db_group.command("status")
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx

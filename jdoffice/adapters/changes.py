@@ -146,6 +146,20 @@ class SqlChanges:
             )
         return True
 
+    def unindexed(self, school_id: int, after_id: int, limit: int) -> list[int]:
+        has_terms = select(_terms.c.student_id).where(_terms.c.student_id == _students.c.id)
+        rows = self.s.scalars(
+            select(_students.c.id)
+            .where(
+                _students.c.school_id == school_id,
+                _students.c.id > after_id,
+                ~has_terms.exists(),
+            )
+            .order_by(_students.c.id)
+            .limit(limit)
+        )
+        return [int(i) for i in rows]
+
     def _wanted(self, school_id: int, student_ids: Sequence[int]) -> dict[int, set[str]]:
         """The terms each student's row calls for now."""
         rows = self.s.execute(

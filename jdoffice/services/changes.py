@@ -72,6 +72,11 @@ class ChangeLog(Protocol):
         row; True when they were written."""
         ...
 
+    def unindexed(self, school_id: int, after_id: int, limit: int) -> list[int]:
+        """Ids above ``after_id`` of the school's students that have no search terms at all
+        (written by others before any desk polled), in order."""
+        ...
+
 
 class ChangesUnitOfWork(UnitOfWork, Protocol):
     @property
@@ -147,6 +152,22 @@ def changes_since(
         cursor=ChangeCursor(now, seen),
         reindexed=reindexed,
     )
+
+
+def reindex_school(uow: ChangesUnitOfWork, school: School, batch: int = REINDEX_BATCH) -> int:
+    """Write the search terms of every student of ``school`` that has none (``jdoffice db
+    reindex``): students the web system wrote before any desk ran and never changed since,
+    which the live-change poll never sees. Returns how many were written; running it again
+    writes none."""
+    written = 0
+    after = 0
+    while True:
+        with uow:
+            ids = uow.changes.unindexed(school.id, after, batch)
+        if not ids:
+            return written
+        written += _reindex(uow, school, ids)
+        after = ids[-1]
 
 
 def _key(row: ChangedRow) -> tuple[str, str, str]:

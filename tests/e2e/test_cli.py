@@ -124,6 +124,36 @@ def test_search_json_lists_students_with_the_stable_keys(demo_db: DemoDatabase) 
     assert (mine["balance_minor"], mine["currency"]) == (85025, "DKK")
 
 
+def test_db_reindex_makes_a_student_written_by_the_web_system_findable(
+    demo_db: DemoDatabase,
+) -> None:
+    no = f"W{uuid.uuid4().hex[:8]}"
+    with demo_db.engine.begin() as conn:  # the web system's own INSERT: no search terms
+        conn.execute(
+            text(
+                "INSERT INTO students (school_id, student_no, first_name, last_name, phone,"
+                " email, created_at, updated_at) VALUES (:school, :no, 'Ølstykke', 'Webbesen',"
+                " '', '', :now, :now)"
+            ),
+            {
+                "school": demo_db.school.id,
+                "no": no,
+                "now": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            },
+        )
+    before = assert_ok(run_cli(demo_db.url, "search", "webbesen", "--json"))
+    assert before.data == []
+
+    done = assert_ok(run_cli(demo_db.url, "db", "reindex", "--json"))
+    again = assert_ok(run_cli(demo_db.url, "db", "reindex", "--json"))
+
+    assert isinstance(done.data, dict)
+    assert done.data["reindexed"] >= 1
+    assert again.data == {"school": demo_db.school.slug, "reindexed": 0}
+    after = assert_ok(run_cli(demo_db.url, "search", "olstykke webbesen", "--json"))
+    assert [h["student_no"] for h in after.data] == [no]
+
+
 def test_student_json_has_invoices_payments_and_balance_with_the_stable_keys(
     demo_db: DemoDatabase,
 ) -> None:

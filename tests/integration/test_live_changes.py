@@ -19,7 +19,7 @@ from jdoffice.adapters import db
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.domain.model import UTC, Actor, Student
 from jdoffice.services import payments as payments_service
-from jdoffice.services.changes import ChangeCursor, Changes, changes_since
+from jdoffice.services.changes import ChangeCursor, Changes, changes_since, reindex_school
 from jdoffice.services.payments import refund_payment, register_payment
 from jdoffice.services.queries import search_students
 from tests.conftest import SchoolKit
@@ -291,6 +291,31 @@ def test_a_student_the_web_system_adds_can_be_searched_after_the_next_poll(
     assert [h.student_no for h in hits] == [f"{kit.prefix}W1"]
     assert again.reindexed == 0
     assert again.students == frozenset()
+
+
+def test_db_reindex_makes_students_the_web_system_wrote_before_any_desk_ran_findable(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, other_engine: Engine, database: TestDatabase
+) -> None:
+    indexed = kit.student("Mads", "Kjærgård")
+    now = WEB_NOW[database.backend]
+    with other_engine.begin() as conn:  # long before any desk polled: no poll will see them
+        for n, (first, last) in enumerate([("Åse", "Lykkegård"), ("Bjørn", "Østergaard")]):
+            conn.execute(
+                text(
+                    "INSERT INTO students (school_id, student_no, first_name, last_name, phone,"
+                    f" email, created_at, updated_at) VALUES (:school, :no, :first, :last,"
+                    f" '', '', {now}, {now})"
+                ),
+                {"school": kit.school.id, "no": f"{kit.prefix}R{n}", "first": first, "last": last},
+            )
+    assert search_students(uow, kit.school, "lykkegård") == []
+
+    assert reindex_school(uow, kit.school, batch=1) == 2
+    assert reindex_school(uow, kit.school) == 0
+
+    assert [h.student_no for h in search_students(uow, kit.school, "aase")] == [f"{kit.prefix}R0"]
+    assert [h.student_no for h in search_students(uow, kit.school, "østerg")] == [f"{kit.prefix}R1"]
+    assert [h.student_id for h in search_students(uow, kit.school, "kjærgård")] == [indexed.id]
 
 
 def test_a_poll_on_a_database_with_no_changes_writes_nothing(
