@@ -257,6 +257,10 @@
         <translation>Payment kept at this desk (offline): {0} {1}, receipt {2}; it is sent to the database when the connection is back</translation>
     </message>
     <message>
+        <source>Kassens lokale kopi blev ikke opdateret: {0}</source>
+        <translation>This desk&apos;s local copy was not refreshed: {0}</translation>
+    </message>
+    <message>
         <source>{0} offline-betaling(er) sendt til databasen</source>
         <translation>{0} offline payment(s) sent to the database</translation>
     </message>
@@ -1489,7 +1493,6 @@ Nothing has changed in the database. Set the keys in the environment variables {
     <name>messages</name>
     <message>
         <source>SMS</source>
-        <extracomment>Longest wait on the mail server or the SMS provider for one message sent from the desk; what does not get through in time waits in the outbox for the next try.</extracomment>
         <translation>SMS</translation>
     </message>
     <message>

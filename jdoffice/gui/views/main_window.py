@@ -93,7 +93,7 @@ def database_label(url: URL) -> str:
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Synced:
     report: PushReport
-    #: Why the local copy was not refreshed ("" when it was).
+    # Why the local copy was not refreshed ("" when it was).
     pull_error: str = ""
 
 
