@@ -205,7 +205,10 @@ class SchoolKit:
 @pytest.fixture
 def kit(engine: Engine) -> SchoolKit:
     n = next(_counter)
-    prefix = f"t{n}{secrets.token_hex(2)}-"
+    # Letters only (digits a-j): a prefix with digits would be found by a number search
+    # ("1234" finds a student numbered "t1234…-S7").
+    tag = f"{n}{secrets.randbelow(10_000):04d}"
+    prefix = "t" + "".join(chr(ord("a") + int(d)) for d in tag) + "-"
     uow = SqlAlchemyUnitOfWork(engine)
     with uow.write():
         school = uow.schools.add(
