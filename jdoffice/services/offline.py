@@ -841,34 +841,13 @@ class Reading(Generic[T]):
 
 
 def status_text(status: SyncStatus) -> str:
-    """The status bar's words for the connection and the outbox."""
+    """`sync status`'s words for the connection and the outbox (the desk program says it in
+    its own language)."""
     n = status.pending
     waiting = f"{n} payment{'s' if n != 1 else ''} waiting"
     if not status.online:
         return f"Offline — {waiting}"
     return f"Online — {waiting}" if n else "Online"
-
-
-def qr_unavailable_reason(status: SyncStatus) -> str | None:
-    """Why the QR payment cannot be offered now, or None when it can."""
-    if status.online:
-        return None
-    return (
-        "QR payment needs the shared database, which cannot be reached; take cash, bank "
-        "transfer or MobilePay (kept on this desk until the database is back)"
-    )
-
-
-def close_warning(pending: int) -> str | None:
-    """What to ask before the desk program closes with payments not yet sent."""
-    if pending == 0:
-        return None
-    what = "1 payment" if pending == 1 else f"{pending} payments"
-    return (
-        f"{what} taken offline {'has' if pending == 1 else 'have'} not reached the shared "
-        "database yet. They are kept safe on this computer and are sent the next time the "
-        "desk is online. Close anyway?"
-    )
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""What the desk program shows about the connection and the outbox (computed in the core)."""
+"""What the command line says about the connection and the outbox."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import datetime as dt
 from jdoffice.services.offline import (
     PaymentRequest,
     SyncStatus,
-    close_warning,
-    qr_unavailable_reason,
     status_text,
 )
 
@@ -21,23 +19,6 @@ def test_status_bar_counts_the_payments_waiting_while_offline() -> None:
     assert status_text(SyncStatus(False, 3, PULLED)) == "Offline — 3 payments waiting"
     assert status_text(SyncStatus(True, 2, PULLED)) == "Online — 2 payments waiting"
     assert status_text(SyncStatus(True, 0, PULLED)) == "Online"
-
-
-def test_qr_payment_is_disabled_with_a_reason_only_while_offline() -> None:
-    reason = qr_unavailable_reason(SyncStatus(False, 0, None))
-    assert reason is not None
-    assert "cannot be reached" in reason
-    assert qr_unavailable_reason(SyncStatus(True, 5, None)) is None
-
-
-def test_closing_warns_only_with_payments_waiting() -> None:
-    assert close_warning(0) is None
-    one = close_warning(1)
-    assert one is not None
-    assert one.startswith("1 payment taken offline has not reached")
-    many = close_warning(4)
-    assert many is not None
-    assert many.startswith("4 payments taken offline have not reached")
 
 
 def test_a_queued_payment_keeps_the_fingerprint_of_the_request() -> None:
