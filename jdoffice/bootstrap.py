@@ -82,6 +82,8 @@ class App:
             if db.schema_is_current(engine):
                 self._schema_checked = True
                 return
+            # A newer jdoffice migrated it: say so, not "run `jdoffice db upgrade`".
+            db.check_not_newer(engine)
             current = db.current_revision(engine)
         except DBAPIError as exc:
             # The first contact with the server: say it is unreachable (exit 4), as every

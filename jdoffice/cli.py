@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError
 
 from jdoffice import __version__
 from jdoffice.adapters import db
+from jdoffice.adapters.logs import setup_logging, uvicorn_log_config
 from jdoffice.bootstrap import App
 from jdoffice.domain.contact import normalize_email, normalize_phone
 from jdoffice.domain.errors import (
@@ -36,6 +37,7 @@ from jdoffice.domain.errors import (
 from jdoffice.domain.model import Actor, ReceiptBody, School, payment_display_status
 from jdoffice.domain.money import format_money, parse_amount
 from jdoffice.domain.receipt_text import render_text
+from jdoffice.domain.text import csv_cell, json_for_terminal, printable, refuse_unsafe
 from jdoffice.services import notifications as notify
 from jdoffice.services import offline, online, queries
 from jdoffice.services import payments as pay_service
@@ -106,13 +108,20 @@ class Context:
 pass_ctx = click.make_pass_decorator(Context)
 
 
+def echo(message: object = "", *, err: bool = False, lines: bool = False) -> None:
+    """Print one line (or, with ``lines``, text whose format has several) without anything a
+    terminal would obey: names and references come from outside (issue 10)."""
+    click.echo(printable(message, newlines=lines), err=err)
+
+
 def fail(message: str, code: int) -> NoReturn:
-    click.echo(f"jdoffice: {message}", err=True)
+    echo(f"jdoffice: {message}", err=True)
     sys.exit(code)
 
 
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    # json.dumps escapes C0 controls only; DEL, C1 and bidi controls are escaped here.
+    click.echo(json_for_terminal(json.dumps(data, ensure_ascii=False, indent=2, default=str)))
 
 
 def money(minor: int | None, currency: str) -> str:
@@ -158,13 +167,12 @@ def cli(
     verbose: bool,
 ) -> None:
     """jdoffice: the front desk of a driving school."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    setup_logging(verbose)
     desk, staff = desk.strip(), staff.strip()
     if not desk or not staff or len(desk) > 64 or len(staff) > 64:
         raise InvalidInput("--desk and --staff must be 1 to 64 characters")
+    refuse_unsafe(desk, "--desk")
+    refuse_unsafe(staff, "--staff")
     ctx.obj = Context(
         app=App(db.resolve_url(db_url, demo=demo)),
         school_slug=school_slug,
@@ -177,7 +185,7 @@ def cli(
             _launch_gui(ctx.obj)
             return
         if not demo:
-            click.echo(ctx.get_help())
+            echo(ctx.get_help(), lines=True)
             return
         _open_demo(ctx.obj)
 
@@ -205,7 +213,7 @@ def _seed_demo_once(c: Context) -> None:
 
     c.ensure_schema()
     if not records.school_has_data(c.engine):
-        click.echo(f"Creating the demo school with {DEMO_STUDENTS} students …", err=True)
+        echo(f"Creating the demo school with {DEMO_STUDENTS} students …", err=True)
         records.seed_demo(c.engine, students=DEMO_STUDENTS, seed=DEMO_SEED)
 
 
@@ -216,15 +224,16 @@ def _open_demo(c: Context) -> None:
     uow = c.uow()
     with uow:
         count = uow.students.count(school.id)
-    click.echo(f"{school.name} ({school.slug}), {school.address}, CVR {school.cvr}")
-    click.echo(f"Database: {c.url.render_as_string(hide_password=True)}")
-    click.echo(f"Students: {count}")
+    address = ", ".join(school.address.splitlines())
+    echo(f"{school.name} ({school.slug}), {address}, CVR {school.cvr}")
+    echo(f"Database: {c.url.render_as_string(hide_password=True)}")
+    echo(f"Students: {count}")
     report = queries.day_report(uow, school)
-    click.echo(f"Receipts today: {report.receipts}")
+    echo(f"Receipts today: {report.receipts}")
     hits = queries.search_students(uow, school, "søren", limit=5)
-    click.echo("Try: jdoffice --demo search søren")
+    echo("Try: jdoffice --demo search søren")
     for h in hits:
-        click.echo(f"  {h.student_no}  {h.name:<30} {money(h.balance_minor, h.currency):>16}")
+        echo(f"  {h.student_no}  {h.name:<30} {money(h.balance_minor, h.currency):>16}")
 
 
 # --- db ----------------------------------------------------------------------------------------
@@ -240,7 +249,7 @@ def db_group() -> None:
 def db_upgrade(c: Context) -> None:
     """Create or migrate the schema to the newest version."""
     db.upgrade(c.engine)
-    click.echo(f"database at {db.current_revision(c.engine)}")
+    echo(f"database at {db.current_revision(c.engine)}")
 
 
 @db_group.command("reindex")
@@ -256,7 +265,7 @@ def db_reindex(c: Context, as_json: bool) -> None:
     if as_json:
         emit_json({"school": school.slug, "reindexed": written})
     else:
-        click.echo(f"{written} student(s) of {school.name} made findable")
+        echo(f"{written} student(s) of {school.name} made findable")
 
 
 @db_group.command("status")
@@ -275,7 +284,7 @@ def db_status(c: Context, as_json: bool) -> None:
         emit_json(data)
     else:
         for k, v in data.items():
-            click.echo(f"{k}: {v}")
+            echo(f"{k}: {v}")
 
 
 # --- demo ------------------------------------------------------------------------------------
@@ -305,7 +314,7 @@ def demo_cmd(c: Context, students: int, seed: int, force: bool, as_json: bool) -
     if as_json:
         emit_json(data)
     else:
-        click.echo(
+        echo(
             f"{school.name} ({school.slug}): {counts.students} students, "
             f"{counts.invoices} invoices, {counts.payments} payments (seed {seed})"
         )
@@ -344,10 +353,10 @@ def search_cmd(c: Context, text: str, limit: int, as_json: bool) -> None:
         )
         return
     if not hits:
-        click.echo("no students found")
+        echo("no students found")
         return
     for h in hits:
-        click.echo(
+        echo(
             f"{h.student_no:<10} {h.name:<32} {h.phone:<16} {money(h.balance_minor, h.currency):>16}"
         )
 
@@ -421,24 +430,26 @@ def student_cmd(c: Context, student_no: str, as_json: bool) -> None:
         if v.balance_minor < 0
         else "nothing owed"
     )
-    click.echo(f"{s.name} ({s.student_no})  {s.phone}  {s.email}")
-    click.echo(f"Balance: {owes}")
-    click.echo("\nInvoices:")
+    echo(f"{s.name} ({s.student_no})  {s.phone}  {s.email}")
+    echo(f"Balance: {owes}")
+    echo()
+    echo("Invoices:")
     for i in v.invoices:
-        click.echo(
+        echo(
             f"  {i.invoice_no:<12} {i.due_date.isoformat()} {i.text[:34]:<34} "
             f"{money(i.amount_minor, cur):>14} {money(i.outstanding_minor, cur):>14} "
             f"{i.status(v.today).value}"
         )
-    click.echo("\nPayments:")
+    echo()
+    echo("Payments:")
     if not v.payments:
-        click.echo("  none")
+        echo("  none")
     tz = school.tz
     for pv in v.payments:
         p = pv.payment
         receipt = f"#{p.receipt_no}" if p.receipt_no else ""
         refunded = f" refunded {money(p.refunded_minor, cur)}" if p.refunded_minor else ""
-        click.echo(
+        echo(
             f"  {p.created_at.astimezone(tz):%Y-%m-%d %H:%M} {p.method:<10} "
             f"{money(p.amount_minor, cur):>14} {receipt:<8} {p.id}{refunded}"
         )
@@ -518,21 +529,21 @@ def pay_cmd(
         )
         return
     cur = r.currency
-    click.echo(f"Payment {r.payment_id}" + (" (already registered)" if r.replayed else ""))
-    click.echo(f"Receipt no. {r.receipt_no}")
-    click.echo(f"Amount: {money(r.amount_minor, cur)} ({r.method})")
+    echo(f"Payment {r.payment_id}" + (" (already registered)" if r.replayed else ""))
+    echo(f"Receipt no. {r.receipt_no}")
+    echo(f"Amount: {money(r.amount_minor, cur)} ({r.method})")
     for n, a in r.allocations:
-        click.echo(f"  {n}: {money(a, cur)}")
+        echo(f"  {n}: {money(a, cur)}")
     if r.credit_minor:
-        click.echo(f"Credit: {money(r.credit_minor, cur)}")
+        echo(f"Credit: {money(r.credit_minor, cur)}")
     if r.cash_total_minor is not None:
-        click.echo(f"Cash total: {money(r.cash_total_minor, cur)}")
+        echo(f"Cash total: {money(r.cash_total_minor, cur)}")
         if r.rounding_minor:
             sign = "+" if r.rounding_minor > 0 else "-"
-            click.echo(f"Rounding: {sign}{money(abs(r.rounding_minor), cur)}")
-        click.echo(f"Tendered: {money(r.tendered_minor, cur)}")
-        click.echo(f"CHANGE: {money(r.change_minor, cur)}")
-    click.echo(f"New balance: {money(r.balance_minor, cur)}")
+            echo(f"Rounding: {sign}{money(abs(r.rounding_minor), cur)}")
+        echo(f"Tendered: {money(r.tendered_minor, cur)}")
+        echo(f"CHANGE: {money(r.change_minor, cur)}")
+    echo(f"New balance: {money(r.balance_minor, cur)}")
     _echo_confirmations(confirmations)
 
 
@@ -590,16 +601,14 @@ def refund_cmd(
             }
         )
         return
-    click.echo(
-        f"Refund {r.refund_id} of payment {r.payment_id}: {money(r.amount_minor, r.currency)}"
-    )
+    echo(f"Refund {r.refund_id} of payment {r.payment_id}: {money(r.amount_minor, r.currency)}")
     if r.cash_total_minor is not None:
-        click.echo(f"Pay out in cash: {money(r.cash_total_minor, r.currency)}")
+        echo(f"Pay out in cash: {money(r.cash_total_minor, r.currency)}")
     if r.status != "succeeded":
-        click.echo(f"Status: {r.status} (the provider confirms it later; see `payments sync`)")
+        echo(f"Status: {r.status} (the provider confirms it later; see `payments sync`)")
     else:
-        click.echo(f"Receipt no. {r.receipt_no}")
-    click.echo(f"New balance: {money(r.balance_minor, r.currency)}")
+        echo(f"Receipt no. {r.receipt_no}")
+    echo(f"New balance: {money(r.balance_minor, r.currency)}")
     _echo_confirmations(confirmations)
 
 
@@ -664,13 +673,13 @@ def receipt_cmd(
     school = c.school()
     r = queries.get_receipt(c.uow(), school, receipt_no, copy=copy, actor=c.actor)
     if pdf_path is None and printer_spec is None:
-        click.echo(render_text(r.body, width=width, copy=copy, language=lang))
+        echo(render_text(r.body, width=width, copy=copy, language=lang), lines=True)
     if pdf_path is not None:
         receipts.render_pdf(r.body, pdf_path, copy=copy, language=lang)
-        click.echo(f"receipt {receipt_no} written to {pdf_path}")
+        echo(f"receipt {receipt_no} written to {pdf_path}")
     if printer_spec is not None:
         thermal.print_receipt(r.body, target, copy=copy, language=lang, width=width)
-        click.echo(f"receipt {receipt_no} printed on {target}")
+        echo(f"receipt {receipt_no} printed on {target}")
 
 
 @cli.group("report")
@@ -713,7 +722,7 @@ def report_day(c: Context, date_text: str | None, as_json: bool, csv_path: Path 
                     "staff",
                 ]
             )
-            w.writerows(r.rows)
+            w.writerows([csv_cell(v) for v in row] for row in r.rows)
     if as_json:
         emit_json(
             {
@@ -730,17 +739,17 @@ def report_day(c: Context, date_text: str | None, as_json: bool, csv_path: Path 
         )
         return
     cur = r.currency
-    click.echo(f"Day report {r.date.isoformat()} – {school.name}")
+    echo(f"Day report {r.date.isoformat()} – {school.name}")
     for method, total in sorted(r.totals.items()):
-        click.echo(f"  {method:<12} {r.payments_count[method]:>4} × {money(total, cur):>16}")
+        echo(f"  {method:<12} {r.payments_count[method]:>4} × {money(total, cur):>16}")
     if not r.totals:
-        click.echo("  no payments")
-    click.echo(f"  {'rounding':<12}        {money(r.rounding_minor, cur):>16}")
-    click.echo(f"  {'refunds':<12}        {money(-r.refunds_minor, cur):>16}")
-    click.echo(f"  {'cash drawer':<12}        {money(r.cash_in_drawer_minor, cur):>16}")
-    click.echo(f"  receipts issued: {r.receipts}")
+        echo("  no payments")
+    echo(f"  {'rounding':<12}        {money(r.rounding_minor, cur):>16}")
+    echo(f"  {'refunds':<12}        {money(-r.refunds_minor, cur):>16}")
+    echo(f"  {'cash drawer':<12}        {money(r.cash_in_drawer_minor, cur):>16}")
+    echo(f"  receipts issued: {r.receipts}")
     if csv_path is not None:
-        click.echo(f"  written to {csv_path}")
+        echo(f"  written to {csv_path}")
 
 
 # --- online payments ------------------------------------------------------------------------------
@@ -843,17 +852,17 @@ def link_group(
         if sent is not None and not sent.sent:
             raise Unavailable(sent.describe())
         return
-    click.echo(f"Invoice {v.invoice_no}: {money(v.amount_minor, v.currency)}")
-    click.echo(f"Pay here: {v.url}")
+    echo(f"Invoice {v.invoice_no}: {money(v.amount_minor, v.currency)}")
+    echo(f"Pay here: {v.url}")
     if v.expires_at:
-        click.echo(f"Expires: {v.expires_at.astimezone(school.tz):%Y-%m-%d %H:%M}")
-    click.echo(f"Attempt: {v.attempt_id}")
+        echo(f"Expires: {v.expires_at.astimezone(school.tz):%Y-%m-%d %H:%M}")
+    echo(f"Attempt: {v.attempt_id}")
     if qr_path is not None:
-        click.echo(f"QR code: {qr_path}")
+        echo(f"QR code: {qr_path}")
     if sent is not None:
         if not sent.sent:
             raise Unavailable(sent.describe())
-        click.echo(sent.describe()[0].upper() + sent.describe()[1:])
+        echo(sent.describe()[0].upper() + sent.describe()[1:])
 
 
 @link_group.command("cancel")
@@ -867,7 +876,7 @@ def link_cancel(c: Context, attempt_id: str, as_json: bool) -> None:
     if as_json:
         emit_json(_attempt_json(v))
     else:
-        click.echo(f"Attempt {v.attempt_id}: {v.status.value}")
+        echo(f"Attempt {v.attempt_id}: {v.status.value}")
 
 
 @link_group.command("status")
@@ -896,9 +905,9 @@ def link_status(c: Context, attempt_id: str, wait_s: int, as_json: bool) -> None
     if as_json:
         emit_json({**_attempt_json(v), "notifications": confirmations})
     else:
-        click.echo(f"Attempt {v.attempt_id} for {v.invoice_no}: {v.status.value}")
+        echo(f"Attempt {v.attempt_id} for {v.invoice_no}: {v.status.value}")
         if v.payment_id:
-            click.echo(f"Payment: {v.payment_id}")
+            echo(f"Payment: {v.payment_id}")
         _echo_confirmations(confirmations)
 
 
@@ -937,7 +946,7 @@ def payments_sync(c: Context, as_json: bool) -> None:
         emit_json(data)
     else:
         for k, v in data.items():
-            click.echo(f"{k}: {v}")
+            echo(f"{k}: {v}")
     if r.errors and r.events_checked == 0 and r.attempts_checked == 0:
         raise Unavailable("; ".join(r.errors[:3]))
 
@@ -966,9 +975,9 @@ def payments_flagged(c: Context, as_json: bool) -> None:
         )
         return
     if not flags:
-        click.echo("nothing flagged")
+        echo("nothing flagged")
     for f in flags:
-        click.echo(
+        echo(
             f"#{f.id} {f.created_at.astimezone(school.tz):%Y-%m-%d %H:%M} {f.invoice_no or '-'} "
             f"{f.provider_ref}: {f.reason}"
         )
@@ -990,7 +999,14 @@ def webhooks_serve(c: Context, host: str, port: int) -> None:
     from jdoffice.webhooks.app import create_app
 
     c.ensure_schema()
-    uvicorn.run(create_app(c.app), host=host, port=port, log_level="info", access_log=False)
+    uvicorn.run(
+        create_app(c.app),
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+        log_config=uvicorn_log_config(),
+    )
 
 
 @cli.group("school")
@@ -1044,7 +1060,7 @@ def school_payments(
         emit_json(data)
     else:
         for k, v in data.items():
-            click.echo(f"{k}: {v}")
+            echo(f"{k}: {v}")
 
 
 @cli.group("keys")
@@ -1065,7 +1081,7 @@ def keys_set(c: Context, name: str) -> None:
     school = c.school()
     value = sys.stdin.readline()
     set_secret(name, school.slug, value)
-    click.echo(f"{name} stored in the keyring for {school.slug}")
+    echo(f"{name} stored in the keyring for {school.slug}")
 
 
 # --- offline desks -----------------------------------------------------------------------------
@@ -1076,7 +1092,7 @@ def _note_local_copy(reading: offline.Reading[Any]) -> None:
     if not reading.offline:
         return
     when = reading.last_pull_at.isoformat(timespec="seconds") if reading.last_pull_at else "never"
-    click.echo(
+    echo(
         f"jdoffice: offline ({reading.reason}); showing this desk's local copy, pulled {when}",
         err=True,
     )
@@ -1108,24 +1124,22 @@ def _echo_queued(q: offline.QueuedPayment, as_json: bool) -> None:
         )
         return
     cur = q.currency
-    click.echo(
-        f"Queued offline: payment {q.payment_id}" + (" (already queued)" if q.replayed else "")
-    )
-    click.echo(f"Offline receipt no. {q.offline_receipt_no}")
-    click.echo(f"Amount: {money(q.amount_minor, cur)} ({q.method})")
+    echo(f"Queued offline: payment {q.payment_id}" + (" (already queued)" if q.replayed else ""))
+    echo(f"Offline receipt no. {q.offline_receipt_no}")
+    echo(f"Amount: {money(q.amount_minor, cur)} ({q.method})")
     for n, a in q.allocations:
-        click.echo(f"  {n}: {money(a, cur)}")
+        echo(f"  {n}: {money(a, cur)}")
     if q.credit_minor:
-        click.echo(f"Credit: {money(q.credit_minor, cur)}")
+        echo(f"Credit: {money(q.credit_minor, cur)}")
     if q.cash_total_minor is not None:
-        click.echo(f"Cash total: {money(q.cash_total_minor, cur)}")
+        echo(f"Cash total: {money(q.cash_total_minor, cur)}")
         if q.rounding_minor:
             sign = "+" if q.rounding_minor > 0 else "-"
-            click.echo(f"Rounding: {sign}{money(abs(q.rounding_minor), cur)}")
-        click.echo(f"Tendered: {money(q.tendered_minor, cur)}")
-        click.echo(f"CHANGE: {money(q.change_minor, cur)}")
-    click.echo(f"New balance (this desk): {money(q.balance_minor, cur)}")
-    click.echo(
+            echo(f"Rounding: {sign}{money(abs(q.rounding_minor), cur)}")
+        echo(f"Tendered: {money(q.tendered_minor, cur)}")
+        echo(f"CHANGE: {money(q.change_minor, cur)}")
+    echo(f"New balance (this desk): {money(q.balance_minor, cur)}")
+    echo(
         f"{q.waiting} payment{'s' if q.waiting != 1 else ''} waiting for the shared database; "
         "send them with `jdoffice sync push`"
     )
@@ -1146,10 +1160,10 @@ def sync_status(c: Context, as_json: bool) -> None:
     if as_json:
         emit_json({"online": st.online, "pending": st.pending, "last_pull_at": last})
         return
-    click.echo(offline.status_text(st))
-    click.echo(f"Last pull: {last or 'never'}")
+    echo(offline.status_text(st))
+    echo(f"Last pull: {last or 'never'}")
     for e in st.errors:
-        click.echo(f"  not sent: {e}")
+        echo(f"  not sent: {e}")
 
 
 @sync_group.command("pull")
@@ -1173,7 +1187,7 @@ def sync_pull(c: Context, full: bool, as_json: bool) -> None:
         emit_json(data)
     else:
         kind = "full" if r.full else "changes"
-        click.echo(
+        echo(
             f"Pulled ({kind}) in {r.seconds:.2f} s: {r.students} students, {r.invoices} "
             f"invoices, {r.balances} balances, {r.payments} payments, {r.refunds} refunds"
         )
@@ -1213,10 +1227,10 @@ def sync_push(c: Context, as_json: bool) -> None:
     else:
         for p in r.done:
             note = f" ({p.detail})" if p.detail else ""
-            click.echo(f"{p.offline_receipt_no} -> receipt {p.receipt_no}: {p.outcome}{note}")
+            echo(f"{p.offline_receipt_no} -> receipt {p.receipt_no}: {p.outcome}{note}")
         for p in r.failed:
-            click.echo(f"{p.offline_receipt_no}: not sent: {p.detail}")
-        click.echo(f"{r.waiting} payment{'s' if r.waiting != 1 else ''} waiting")
+            echo(f"{p.offline_receipt_no}: not sent: {p.detail}")
+        echo(f"{r.waiting} payment{'s' if r.waiting != 1 else ''} waiting")
     if r.stopped:
         raise Unavailable(f"push stopped: {r.stopped}")
     if r.failed:
@@ -1278,14 +1292,14 @@ def _echo_confirmations(sent: list[dict[str, Any]]) -> None:
     for o in sent:
         what = notify.CHANNEL_NAMES.get(str(o.get("channel")), "message")
         if o["status"] == "sent":
-            click.echo(f"Confirmation: {what} sent to {o['recipient']}")
+            echo(f"Confirmation: {what} sent to {o['recipient']}")
         elif o.get("next_attempt_at") or o["status"] == "pending":
-            click.echo(
+            echo(
                 f"Confirmation: {what} not sent yet ({o['error']}); it waits in the outbox "
                 "(`jdoffice notifications retry`)"
             )
         else:
-            click.echo(f"Confirmation: {what} to {o['recipient']} failed: {o['error']}")
+            echo(f"Confirmation: {what} to {o['recipient']} failed: {o['error']}")
 
 
 def _notification_json(n: Notification, school: School) -> dict[str, Any]:
@@ -1327,7 +1341,7 @@ def notifications_list(c: Context, which: str | None, limit: int, as_json: bool)
         emit_json([_notification_json(n, school) for n in rows])
         return
     if not rows:
-        click.echo("no messages")
+        echo("no messages")
     tz = school.tz
     for n in rows:
         state = "failed (gave up)" if n.gave_up else n.status.value
@@ -1340,7 +1354,7 @@ def notifications_list(c: Context, which: str | None, limit: int, as_json: bool)
             line += f": {n.last_error}"
         if n.status.value == "failed" and n.next_attempt_at is not None:
             line += f" (next try {n.next_attempt_at.astimezone(tz):%H:%M})"
-        click.echo(line)
+        echo(line)
 
 
 @notifications_group.command("retry")
@@ -1360,10 +1374,10 @@ def notifications_retry(c: Context, as_json: bool) -> None:
         )
         return
     if not result.outcomes:
-        click.echo("nothing to send")
+        echo("nothing to send")
     for o in result.outcomes:
-        click.echo(f"#{o.notification_id}: {o.describe()}")
-    click.echo(f"sent: {result.sent}, failed: {result.failed}")
+        echo(f"#{o.notification_id}: {o.describe()}")
+    echo(f"sent: {result.sent}, failed: {result.failed}")
 
 
 @notifications_group.command("send-test")
@@ -1385,7 +1399,7 @@ def notifications_send_test(c: Context, email: str | None, sms: str | None) -> N
         sms=to if sms is not None else None,
     )
     what = "e-mail" if email is not None else "SMS"
-    click.echo(f"test {what} sent to {sent_to}" + (f" ({message_id})" if message_id else ""))
+    echo(f"test {what} sent to {sent_to}" + (f" ({message_id})" if message_id else ""))
 
 
 def _parse_template(text: str) -> tuple[str, str, str]:
@@ -1458,10 +1472,10 @@ def school_notifications(
     else:
         for k, v in data.items():
             if k != "templates":
-                click.echo(f"{k}: {v}")
+                echo(f"{k}: {v}")
         for lang, t in data["templates"].items():  # type: ignore[attr-defined]
             for key, text in t.items():
-                click.echo(f"template {lang}:{key}: {text}")
+                echo(f"template {lang}:{key}: {text}")
 
 
 # --- entry point -------------------------------------------------------------------------------

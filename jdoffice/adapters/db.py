@@ -24,7 +24,8 @@ from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError
 
-from jdoffice.domain.errors import InvalidInput
+from jdoffice.domain.errors import InvalidInput, JdofficeError
+from jdoffice.domain.text import redact_secrets
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +72,15 @@ def normalize_url(url: str) -> URL:
         text = f"sqlite:///{Path(text).expanduser().resolve()}"
     try:
         u = make_url(text)
-    except ArgumentError as exc:
-        raise InvalidInput(f"not a database URL: {url!r}") from exc
+        port = u.port  # SQLAlchemy reads it as a number, or raises ValueError
+    except (ArgumentError, ValueError) as exc:
+        # The URL may hold a password: the message never shows one.
+        raise InvalidInput(
+            f"not a database URL: {redact_secrets(url.strip())!r} "
+            "(write e.g. postgresql://USER@HOST:5432/NAME)"
+        ) from exc
+    if port is not None and not 0 < port < 65536:
+        raise InvalidInput(f"database URL: the port must be 1 to 65535, not {port}")
     backend = u.get_backend_name()
     if backend in ("postgresql", "postgres"):
         u = u.set(drivername="postgresql+psycopg")
@@ -198,11 +206,62 @@ def alembic_config(engine: Engine) -> Any:
     return cfg
 
 
+class SchemaTooNew(JdofficeError):
+    """The database was migrated by a newer jdoffice: this one does not know its schema.
+
+    Not :class:`Unavailable`: the database answers, and a desk must not fall back to its
+    local copy and queue payments that this program could never write there (exit 1).
+    """
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to ``revision`` with Alembic."""
+    """Bring the schema up to ``revision`` with Alembic.
+
+    Raises:
+        SchemaTooNew: a newer jdoffice migrated the database; nothing is changed.
+    """
     from alembic import command
 
+    check_not_newer(engine)
     command.upgrade(alembic_config(engine), revision)
+
+
+def stored_revisions(engine: Engine) -> list[str]:
+    """The revisions in ``alembic_version`` (none before the first migration)."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return []
+        return [
+            str(r) for r in conn.execute(text("SELECT version_num FROM alembic_version")).scalars()
+        ]
+
+
+def known_revisions(engine: Engine) -> frozenset[str]:
+    """Every revision among this program's migrations."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    return frozenset(s.revision for s in script.walk_revisions())
+
+
+def check_not_newer(engine: Engine) -> None:
+    """Refuse a database whose schema revision this program does not know: a newer jdoffice
+    migrated it, and neither using nor "upgrading" it with this one can be right.
+
+    Raises:
+        SchemaTooNew: naming the database's revision and this program's newest.
+    """
+    stored = stored_revisions(engine)
+    if not stored or all(r == HEAD_REVISION for r in stored):
+        return
+    unknown = sorted(set(stored) - known_revisions(engine))
+    if unknown:
+        from jdoffice import __version__
+
+        raise SchemaTooNew(
+            f"the database schema ({', '.join(unknown)}) is newer than this jdoffice "
+            f"{__version__} knows (up to {HEAD_REVISION}): install a newer jdoffice"
+        )
 
 
 def current_revision(engine: Engine) -> str | None:

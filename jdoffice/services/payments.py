@@ -43,6 +43,7 @@ from jdoffice.domain.model import (
 )
 from jdoffice.domain.money import CashSettlement, cash_round, format_money, settle_cash
 from jdoffice.domain.notification import NotificationKind
+from jdoffice.domain.text import refuse_unsafe
 from jdoffice.services.notifications import queue_confirmation
 from jdoffice.services.ports import DuplicateKey, TransientConflict, UnitOfWork
 
@@ -113,9 +114,9 @@ def clean_text(value: str | None, what: str, limit: int) -> str:
     text = (value or "").strip()
     if len(text) > limit:
         raise InvalidInput(f"{what} is too long ({len(text)} characters, at most {limit})")
-    if any(ord(c) < 32 for c in text):
-        raise InvalidInput(f"{what} contains control characters")
-    return text
+    # Control characters, DEL, C1 and bidi controls would reach terminals, receipts and
+    # CSV files as they are: refused, not stored (issue 10).
+    return refuse_unsafe(text, what)
 
 
 def register_payment(
