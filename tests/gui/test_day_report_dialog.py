@@ -13,8 +13,9 @@ from pytestqt.qtbot import QtBot
 
 from jdoffice.domain.model import UTC
 from jdoffice.domain.money import format_money
-from jdoffice.gui.views.day_report_dialog import CSV_HEADER, DayReportDialog
+from jdoffice.gui.views.day_report_dialog import CSV_HEADER, DayReportDialog, write_csv
 from jdoffice.services.payments import refund_payment
+from jdoffice.services.queries import DayReport
 from tests.gui.office import ACTOR, Office, make_office, settle_background_work
 
 # Qt's offscreen platform says this whenever a window with a layout is shown.
@@ -100,3 +101,29 @@ def test_another_day_has_nothing(qtbot: QtBot, office: Office) -> None:
     assert dlg.value_text("total_bank") == ""
     assert dlg.value_text("total_all") == format_money(0)
     assert dlg.status_label.text() == "Ingen betalinger eller refusioner denne dag."
+
+
+def test_csv_export_writes_names_from_the_web_system_without_controls_or_formulas(
+    tmp_path: Path,
+) -> None:
+    report = DayReport(
+        date=dt.date(2026, 3, 2),
+        currency="DKK",
+        totals={"bank": 20000},
+        payments_count={"bank": 1},
+        rounding_minor=0,
+        refunds_minor=5000,
+        refunds_by_method={"bank": 5000},
+        receipts=2,
+        cash_in_drawer_minor=0,
+        rows=(
+            ("09:00", "payment", "p1", "bank", "20000", "0", "1", "web\x1b[2J", "=HYPERLINK(1)"),
+            ("09:05", "refund", "r1", "bank", "-5000", "0", "2", "kasse\u202e1", "@bo"),
+        ),
+    )
+
+    with write_csv(report, tmp_path / "dag.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+
+    assert rows[1][4:] == ["20000", "0", "1", "web\ufffd[2J", "'=HYPERLINK(1)"]
+    assert rows[2][4:] == ["-5000", "0", "2", "kasse\ufffd1", "'@bo"]

@@ -30,6 +30,7 @@ from shiboken6 import Shiboken
 
 from jdoffice.domain.model import UTC
 from jdoffice.domain.money import format_money
+from jdoffice.domain.text import csv_cell
 from jdoffice.gui.background import Latest, run_task
 from jdoffice.gui.context import DeskContext
 from jdoffice.gui.views.pay_text import error_message, method_label
@@ -69,11 +70,12 @@ def _load_job(ctx: DeskContext, day: dt.date) -> _Loaded:
 
 
 def write_csv(report: queries.DayReport, path: Path) -> Path:
-    """Write the report's rows (one per payment and refund) to ``path``."""
+    """Write the report's rows (one per payment and refund) to ``path``; desk and staff names
+    the web system wrote go in without control characters or formulas (issue 10)."""
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(CSV_HEADER)
-        w.writerows(report.rows)
+        w.writerows([csv_cell(v) for v in row] for row in report.rows)
     return path
 
 
