@@ -142,3 +142,36 @@ def test_the_log_filter_redacts_the_formatted_message_and_the_traceback() -> Non
     assert "url=https://u:***@h/v1" in line
     assert f"name=A{REPLACEMENT}[31m" in line
     assert "RuntimeError" in line
+
+
+def test_the_webhook_receivers_uvicorn_handlers_redact_too() -> None:
+    import io
+    import logging.config
+
+    from jdoffice.adapters.logs import uvicorn_log_config
+
+    names = ("uvicorn", "uvicorn.error", "uvicorn.access")
+    saved = {
+        n: (
+            logging.getLogger(n).handlers[:],
+            logging.getLogger(n).level,
+            logging.getLogger(n).propagate,
+        )
+        for n in names
+    }
+    stream = io.StringIO()
+    try:
+        logging.config.dictConfig(uvicorn_log_config())
+        handler = logging.getLogger("uvicorn").handlers[0]
+        assert isinstance(handler, logging.StreamHandler)
+        handler.setStream(stream)
+        logging.getLogger("uvicorn.error").error("proxy https://u:TopSecret1@h/ said no")
+    finally:
+        for n, (handlers, level, propagate) in saved.items():
+            logger = logging.getLogger(n)
+            logger.handlers[:] = handlers
+            logger.setLevel(level)
+            logger.propagate = propagate
+
+    assert "TopSecret1" not in stream.getvalue()
+    assert "https://u:***@h/" in stream.getvalue()
