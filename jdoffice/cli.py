@@ -287,6 +287,38 @@ def db_status(c: Context, as_json: bool) -> None:
             echo(f"{k}: {v}")
 
 
+#: ``db check`` found inconsistencies (distinct from errors: the check itself worked).
+EXIT_INCONSISTENT = 5
+
+
+@db_group.command("check")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def db_check(c: Context, as_json: bool) -> None:
+    """List every inconsistency in the database (or, with --school, touching that school):
+    cached balances that do not recompute, money in another currency than the school's, rows
+    of mixed schools, orphans, refunded totals that do not add up, a receipt counter behind
+    the numbers used. Exit 0 when there is none, 5 when something was found."""
+    from jdoffice.services.integrity import check_database
+
+    school = c.school() if c.school_slug else None
+    report = check_database(c.uow(), school)
+    where = school.name if school else "the database"
+    if as_json:
+        emit_json(report.to_json())
+    elif report.clean:
+        echo(f"no inconsistencies found in {where}")
+    else:
+        n = len(report.found)
+        echo(f"{n} inconsistenc{'y' if n == 1 else 'ies'} found in {where}:")
+        for i in report.found:
+            who = f"school {i.school_id}" + (f", student {i.student_id}" if i.student_id else "")
+            echo(f"  {i.problem.value}: {i.table} {i.row_id} ({who}): {i.detail}")
+        echo("See the README, Troubleshooting, for what each one means and what to do.")
+    if not report.clean:
+        raise click.exceptions.Exit(EXIT_INCONSISTENT)
+
+
 # --- demo ------------------------------------------------------------------------------------
 
 

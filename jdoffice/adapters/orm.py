@@ -14,9 +14,12 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
+    Computed,
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -100,6 +103,54 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+# --- what the database itself refuses (revision 0006, issue 10) ----------------------------------
+#
+# CHECK constraints on amounts, statuses and currency codes, composite foreign keys that tie
+# a row's school to its student's (and payment's) school and currency to its school's, and one
+# receipt per payment and per refund. MariaDB enforces CHECK since 10.2; MySQL since 8.0.16.
+
+PAYMENT_STATUSES = "'pending', 'succeeded', 'failed'"
+REFUND_STATUSES = "'pending', 'succeeded', 'failed'"
+
+#: A currency is three upper-case ASCII letters. Each engine says it its own way: SQLite's GLOB
+#: and PostgreSQL's ``~`` are case-sensitive; MySQL/MariaDB compare text by collation (case
+#: blind), so the bytes are matched.
+CURRENCY_CHECKS = {
+    "sqlite": "currency GLOB '[A-Z][A-Z][A-Z]'",
+    "postgresql": "currency ~ '^[A-Z]{3}$'",
+    "mysql": "CAST(currency AS BINARY) REGEXP '^[A-Z]{3}$'",
+    "mariadb": "CAST(currency AS BINARY) REGEXP '^[A-Z]{3}$'",
+}
+
+
+def currency_check() -> tuple[CheckConstraint, ...]:
+    """``ck_<table>_currency``, in the form of each engine."""
+    return tuple(
+        CheckConstraint(sql, name="currency").ddl_if(dialect=engine)
+        for engine, sql in CURRENCY_CHECKS.items()
+    )
+
+
+def school_of_student(table: str, ondelete: str | None = None) -> ForeignKeyConstraint:
+    """``(student_id, school_id)`` → ``students(id, school_id)``: the row's school is its
+    student's school."""
+    return ForeignKeyConstraint(
+        ["student_id", "school_id"],
+        ["students.id", "students.school_id"],
+        name=f"fk_{table}_student_school",
+        ondelete=ondelete,
+    )
+
+
+def school_currency(table: str) -> ForeignKeyConstraint:
+    """``(school_id, currency)`` → ``schools(id, currency)``: money in the school's currency."""
+    return ForeignKeyConstraint(
+        ["school_id", "currency"],
+        ["schools.id", "schools.currency"],
+        name=f"fk_{table}_school_currency",
+    )
+
+
 class Timestamps:
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
@@ -107,6 +158,7 @@ class Timestamps:
 
 class SchoolRow(Timestamps, Base):
     __tablename__ = "schools"
+    __table_args__ = (UniqueConstraint("id", "currency"), *currency_check())
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
@@ -124,6 +176,7 @@ class StudentRow(Timestamps, Base):
     __table_args__ = (
         UniqueConstraint("school_id", "student_no"),
         Index("ix_students_school_id_last_name_first_name", "school_id", "last_name", "first_name"),
+        UniqueConstraint("id", "school_id"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -152,6 +205,11 @@ class InvoiceRow(Timestamps, Base):
     __table_args__ = (
         UniqueConstraint("school_id", "invoice_no"),
         Index("ix_student_invoices_student_id_due_date", "student_id", "due_date"),
+        UniqueConstraint("id", "school_id"),
+        school_of_student("student_invoices"),
+        school_currency("student_invoices"),
+        CheckConstraint("amount_minor >= 0", name="amount"),
+        *currency_check(),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -181,6 +239,13 @@ class PaymentRow(Timestamps, Base):
             "offline_receipt_no",
             unique=True,
         ),
+        UniqueConstraint("id", "school_id"),
+        school_of_student("student_payments"),
+        school_currency("student_payments"),
+        CheckConstraint("amount_minor > 0", name="amount"),
+        CheckConstraint("refunded_minor >= 0 AND refunded_minor <= amount_minor", name="refunded"),
+        CheckConstraint(f"status IN ({PAYMENT_STATUSES})", name="status"),
+        *currency_check(),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -209,6 +274,13 @@ class AllocationRow(Base):
     """A part of a payment applied to an invoice; refunds add negative rows."""
 
     __tablename__ = "student_payment_allocations"
+    __table_args__ = (
+        # A payment gives money to an invoice; only a refund (or a failed refund putting it
+        # back) writes other rows, and no row moves nothing.
+        CheckConstraint(
+            "amount_minor <> 0 AND (refund_id IS NOT NULL OR amount_minor > 0)", name="amount"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     payment_id: Mapped[str] = mapped_column(ForeignKey("student_payments.id"), index=True)
@@ -226,6 +298,17 @@ class RefundRow(Timestamps, Base):
         Index("ix_student_refunds_school_id_created_at", "school_id", "created_at"),
         UniqueConstraint("school_id", "receipt_no"),
         Index("uq_student_refunds_gateway_provider_ref", "gateway", "provider_ref", unique=True),
+        UniqueConstraint("id", "school_id"),
+        school_of_student("student_refunds"),
+        ForeignKeyConstraint(
+            ["payment_id", "school_id"],
+            ["student_payments.id", "student_payments.school_id"],
+            name="fk_student_refunds_payment_school",
+        ),
+        school_currency("student_refunds"),
+        CheckConstraint("amount_minor > 0", name="amount"),
+        CheckConstraint(f"status IN ({REFUND_STATUSES})", name="status"),
+        *currency_check(),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -251,6 +334,11 @@ class BalanceRow(Base):
     """Cached ``StudentBalance``; always recomputable from the rows above."""
 
     __tablename__ = "student_balances"
+    __table_args__ = (
+        school_of_student("student_balances", ondelete="CASCADE"),
+        school_currency("student_balances"),
+        *currency_check(),
+    )
 
     student_id: Mapped[int] = mapped_column(
         ForeignKey("students.id", ondelete="CASCADE"), primary_key=True
@@ -277,6 +365,20 @@ class ReceiptRow(Timestamps, Base):
     __table_args__ = (
         UniqueConstraint("school_id", "receipt_no"),
         Index("ix_receipts_school_id_issued_at", "school_id", "issued_at"),
+        ForeignKeyConstraint(
+            ["payment_id", "school_id"],
+            ["student_payments.id", "student_payments.school_id"],
+            name="fk_receipts_payment_school",
+        ),
+        ForeignKeyConstraint(
+            ["refund_id", "school_id"],
+            ["student_refunds.id", "student_refunds.school_id"],
+            name="fk_receipts_refund_school",
+        ),
+        UniqueConstraint("refund_id"),
+        UniqueConstraint("payment_receipt_of"),
+        CheckConstraint("kind IN ('payment', 'refund')", name="kind"),
+        CheckConstraint("receipt_no > 0", name="receipt_no"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -292,6 +394,14 @@ class ReceiptRow(Timestamps, Base):
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     copies_printed: Mapped[int] = mapped_column(Integer, default=0)
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: The payment a payment receipt is for, worked out by the database; its unique index
+    #: makes one receipt per payment (a refund's receipt names the payment too, so
+    #: ``payment_id`` itself cannot be unique, and partial indexes are not portable).
+    payment_receipt_of: Mapped[str | None] = mapped_column(
+        String(36),
+        Computed("CASE WHEN kind = 'payment' THEN payment_id END", persisted=True),
+        default=None,
+    )
 
 
 class AuditRow(Base):

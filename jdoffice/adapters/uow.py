@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from jdoffice.adapters.changes import SqlChanges
 from jdoffice.adapters.clock import db_utcnow
+from jdoffice.adapters.integrity import SqlIntegrity
 from jdoffice.adapters.notification_repo import SqlNotifications
 from jdoffice.adapters.orm import (
     AllocationRow,
@@ -254,6 +255,12 @@ _SET_COUNTER = (
     .values(last_no=bindparam("next_no"), updated_at=bindparam("now"))
 )
 _INSERT_RECEIPT = insert(_receipts)
+#: The highest receipt number a school used, per table that carries one (each is the top of
+#: the unique index on ``(school_id, receipt_no)``, so it costs one index lookup).
+_TOP_RECEIPT_NOS = tuple(
+    select(func.max(t.c.receipt_no)).where(t.c.school_id == bindparam("school_id"))
+    for t in (_receipts, _payments, _table(RefundRow))
+)
 _INSERT_AUDIT = insert(_audit)
 _INSERT_ATTEMPT = insert(_attempts)
 _ATTEMPT_WITH_INVOICE_NO = select(_attempts, _invoices.c.invoice_no).join(
@@ -705,21 +712,30 @@ class SqlBalances(_Repo):
 
 class SqlReceipts(_Repo):
     def next_number(self, school_id: int, now: dt.datetime) -> int:
+        """The next free receipt number of the school, taken under the counter's row lock.
+
+        The counter is a lock and a hint, not the truth: another system sharing the database
+        (the web system) may have written a payment, refund or receipt with the next number
+        without moving it. Trusting it blindly would make every later payment collide with
+        that number until someone fixed the counter by hand (issue 10), so the number taken is
+        one past the highest of the counter and every number the school has used; with no
+        gaps, because nothing between them is free.
+        """
         last = self.s.scalar(_LOCK_COUNTER, {"school_id": school_id})
+        used = max(
+            int(self.s.scalar(stmt, {"school_id": school_id}) or 0) for stmt in _TOP_RECEIPT_NOS
+        )
         if last is None:
             # Schools created by the web system have no counter yet; start after any receipt.
-            top = self.s.scalar(
-                select(func.max(ReceiptRow.receipt_no)).where(ReceiptRow.school_id == school_id)
-            )
-            last = int(top or 0)
             self.s.execute(
                 insert(ReceiptCounterRow).values(
-                    school_id=school_id, last_no=last + 1, updated_at=now
+                    school_id=school_id, last_no=used + 1, updated_at=now
                 )
             )
-            return last + 1
-        self.s.execute(_SET_COUNTER, {"b_school_id": school_id, "next_no": last + 1, "now": now})
-        return int(last) + 1
+            return used + 1
+        next_no = max(int(last), used) + 1
+        self.s.execute(_SET_COUNTER, {"b_school_id": school_id, "next_no": next_no, "now": now})
+        return next_no
 
     def add(self, receipt: Receipt) -> None:
         self.s.execute(
@@ -1176,6 +1192,11 @@ class SqlAlchemyUnitOfWork:
     def changes(self) -> SqlChanges:
         """Live changes by the database's clock (``jdoffice.services.changes``)."""
         return SqlChanges(self.session)
+
+    @property
+    def integrity(self) -> SqlIntegrity:
+        """The invariants checked against the rows (``jdoffice.services.integrity``)."""
+        return SqlIntegrity(self.session)
 
     @property
     def notification_defaults(self) -> NotificationSettings:

@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from jdoffice.domain.errors import Conflict
+from jdoffice.domain.integrity import Inconsistency
 from jdoffice.domain.model import (
     Allocation,
     Attempt,
@@ -220,6 +221,16 @@ class FlagRepository(Protocol):
     def unresolved(self, school_id: int) -> list[FlaggedConfirmation]: ...
 
 
+class IntegrityChecks(Protocol):
+    """The invariants checked against the rows (``jdoffice db check``)."""
+
+    def find(
+        self, school_id: int | None = None, student_id: int | None = None
+    ) -> list[Inconsistency]:
+        """Every inconsistency, of rows of one school, or touching one student."""
+        ...
+
+
 class SettingsRepository(Protocol):
     def get(self, school_id: int) -> SettingsOverride | None: ...
     def save(self, school_id: int, override: SettingsOverride, now: dt.datetime) -> None: ...
@@ -303,6 +314,8 @@ class UnitOfWork(Protocol):
     def flags(self) -> FlagRepository: ...
     @property
     def settings(self) -> SettingsRepository: ...
+    @property
+    def integrity(self) -> IntegrityChecks: ...
     @property
     def notifications(self) -> NotificationRepository: ...
     @property

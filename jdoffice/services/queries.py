@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from jdoffice.domain.errors import InvalidInput, NotFound
+from jdoffice.domain.integrity import Inconsistency
 from jdoffice.domain.model import (
     Actor,
     AuditEntry,
@@ -19,6 +20,7 @@ from jdoffice.domain.model import (
     Student,
 )
 from jdoffice.domain.search import parse_query, rank
+from jdoffice.services.integrity import student_problems
 from jdoffice.services.payments import retrying, utcnow
 from jdoffice.services.ports import StudentHit, UnitOfWork
 
@@ -69,12 +71,21 @@ class PaymentView:
 
 @dataclass(frozen=True, slots=True)
 class StudentView:
+    """Attributes:
+    balance_minor: recomputed from the rows (DESIGN §3), never the cached figure alone: a
+        cached balance someone changed by hand is not shown as right.
+    problems: inconsistencies in the database that touch this student (a cached balance that
+        does not recompute, money in another currency, rows of another school); the desk
+        shows a warning while there are any (``jdoffice db check`` lists them).
+    """
+
     student: Student
     balance_minor: int
     currency: str
     today: dt.date
     invoices: tuple[Invoice, ...]
     payments: tuple[PaymentView, ...]
+    problems: tuple[Inconsistency, ...] = ()
 
 
 def student_view(
@@ -89,7 +100,8 @@ def student_view(
         invoices = uow.invoices.for_student(student.id)
         payments = uow.payments.for_student(student.id)
         refunds = uow.payments.refunds_for_student(student.id)
-        balance = uow.balances.get(student.id)
+        balance = uow.balances.recompute(student.id)
+        problems = student_problems(uow, student.id)
     by_payment: dict[str, list[Refund]] = {}
     for r in refunds:
         by_payment.setdefault(r.payment_id, []).append(r)
@@ -103,6 +115,7 @@ def student_view(
             PaymentView(p, tuple(by_payment.get(p.id, ())))
             for p in sorted(payments, key=lambda p: p.created_at, reverse=True)
         ),
+        problems=problems,
     )
 
 
@@ -185,7 +198,8 @@ def day_report(
     rows: list[tuple[str, ...]] = []
     tz = school.tz
     for p in payments:
-        if p.status.value != "succeeded":
+        # Money in another currency is not the school's kroner: `jdoffice db check` lists it.
+        if p.status.value != "succeeded" or p.currency != school.currency:
             continue
         totals[p.method] = totals.get(p.method, 0) + p.amount_minor
         counts[p.method] = counts.get(p.method, 0) + 1
@@ -208,7 +222,7 @@ def day_report(
     refunds_total = 0
     by_method: dict[str, int] = {}
     for r in refunds:
-        if r.status is not RefundStatus.SUCCEEDED:
+        if r.status is not RefundStatus.SUCCEEDED or r.currency != school.currency:
             continue
         refunds_total += r.amount_minor
         method = paid_method.get(r.payment_id, "?")
