@@ -8,7 +8,9 @@ from __future__ import annotations
 import csv
 import json
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import select, text
@@ -19,7 +21,7 @@ from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.domain.model import Actor
 from jdoffice.services import queries
 from jdoffice.services.payments import refund_payment, register_payment
-from tests.conftest import SchoolKit
+from tests.conftest import BACKENDS, SchoolKit
 from tests.e2e.conftest import (
     DemoDatabase,
     assert_ok,
@@ -28,6 +30,10 @@ from tests.e2e.conftest import (
     run_cli,
 )
 from tests.standin.stripe_standin import StandinProcess
+
+if TYPE_CHECKING:
+    # Imported for its annotation only: pytest would try to collect a ``Test*`` class.
+    from tests.conftest import TestDatabase
 
 SETUP = Actor(staff="e2e", desk="setup")
 
@@ -253,10 +259,11 @@ def test_a_malformed_database_url_is_one_line_without_its_password(url: str) -> 
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_database_newer_than_the_program_says_to_install_a_newer_jdoffice(
-    tmp_path: Path,
+    backend: str, fresh_database_factory: Callable[[str], TestDatabase]
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'newer.sqlite3'}"
+    url = fresh_database_factory(backend).url_text
     assert_ok(run_cli(url, "demo", "--students", "2", "--seed", "5", "--json"))
     engine = db.make_engine(url)
     try:
