@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 from typing import Any
 
 from jdoffice.domain.text import printable, redact_secrets
@@ -49,6 +50,10 @@ def install_redaction(logger: logging.Logger | None = None) -> None:
 
 def setup_logging(verbose: bool) -> None:
     """Log on stderr: INFO with ``verbose``, else WARNING, never a credential."""
+    # With STRIPE_LOG set the Stripe library also prints its lines straight to stderr, past
+    # logging and the filter (it reads the variable once, on import, which has not happened
+    # yet here); ``-v`` shows the same lines through logging.
+    os.environ.pop("STRIPE_LOG", None)
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format=LOG_FORMAT)
     install_redaction()
 

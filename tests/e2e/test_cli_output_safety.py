@@ -229,6 +229,8 @@ def test_verbose_log_never_shows_the_password_of_the_stripe_base_url(tmp_path: P
             "JDOFFICE_STRIPE_API_BASE": f"http://desk:{BASE_PASSWORD}@{host}",
             "JDOFFICE_CONFIG": str(config),
             "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+            # The Stripe library's own console log, which would pass logging by.
+            "STRIPE_LOG": "debug",
         }
         assert_ok(run_cli(url, "school", "payments", "--online", "on", env=env))
         result = run_cli(url, "-v", "link", "--invoice", invoice.invoice_no, env=env)
