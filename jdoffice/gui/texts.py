@@ -23,6 +23,7 @@ from jdoffice.domain.errors import (
     NotFound,
     Unavailable,
 )
+from jdoffice.domain.integrity import Inconsistency, Problem
 from jdoffice.domain.model import InvoiceStatus
 from jdoffice.domain.money import format_money
 
@@ -120,6 +121,37 @@ def balance_text(balance_minor: int, currency: str, locale: str = "da_DK") -> Ba
             BalanceKind.CREDIT, credit.format(money(-balance_minor, currency, locale))
         )
     return BalanceText(BalanceKind.SETTLED, QCoreApplication.translate("Texts", "Intet udestående"))
+
+
+PROBLEM_NAMES: dict[Problem, str] = {
+    Problem.BALANCE_MISMATCH: QT_TRANSLATE_NOOP("Texts", "den gemte saldo passer ikke"),
+    Problem.FOREIGN_CURRENCY: QT_TRANSLATE_NOOP("Texts", "beløb i en anden valuta"),
+    Problem.MIXED_SCHOOLS: QT_TRANSLATE_NOOP("Texts", "rækker fra en anden skole"),
+    Problem.ORPHAN: QT_TRANSLATE_NOOP("Texts", "rækker der peger på noget, der ikke findes"),
+    Problem.REFUNDED_MISMATCH: QT_TRANSLATE_NOOP("Texts", "det refunderede beløb passer ikke"),
+    Problem.BAD_AMOUNT: QT_TRANSLATE_NOOP("Texts", "ugyldige beløb"),
+    Problem.UNKNOWN_STATUS: QT_TRANSLATE_NOOP("Texts", "ukendt status"),
+    Problem.BAD_CURRENCY: QT_TRANSLATE_NOOP("Texts", "ugyldig valutakode"),
+    Problem.DUPLICATE_RECEIPT: QT_TRANSLATE_NOOP("Texts", "dobbelte kvitteringer"),
+    Problem.RECEIPT_COUNTER_BEHIND: QT_TRANSLATE_NOOP("Texts", "kvitteringstælleren er bagud"),
+}
+
+
+def integrity_warning(problems: tuple[Inconsistency, ...]) -> str:
+    """The warning line over a student whose rows are inconsistent in the database, or ``""``.
+
+    The balance shown is recomputed from the rows, so it is right whatever the cached figure
+    says; the warning tells that something else wrote wrong rows and how to list them.
+    """
+    if not problems:
+        return ""
+    kinds = dict.fromkeys(p.problem for p in problems)
+    what = ", ".join(QCoreApplication.translate("Texts", PROBLEM_NAMES[k]) for k in kinds)
+    return QCoreApplication.translate(
+        "Texts",
+        "Advarsel: databasen er ikke i orden for denne elev ({0}). Saldoen er regnet forfra ud "
+        "fra fakturaer og betalinger. Kør »jdoffice db check«, og ret det.",
+    ).format(what)
 
 
 def database_unreachable(exc: BaseException) -> str:

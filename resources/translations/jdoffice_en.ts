@@ -1457,6 +1457,50 @@ Nothing has changed in the database. Set the keys in the environment variables {
         <translation>Nothing outstanding</translation>
     </message>
     <message>
+        <source>den gemte saldo passer ikke</source>
+        <translation>the stored balance does not add up</translation>
+    </message>
+    <message>
+        <source>beløb i en anden valuta</source>
+        <translation>amounts in another currency</translation>
+    </message>
+    <message>
+        <source>rækker fra en anden skole</source>
+        <translation>rows of another school</translation>
+    </message>
+    <message>
+        <source>rækker der peger på noget, der ikke findes</source>
+        <translation>rows pointing at something that does not exist</translation>
+    </message>
+    <message>
+        <source>det refunderede beløb passer ikke</source>
+        <translation>the refunded total does not add up</translation>
+    </message>
+    <message>
+        <source>ugyldige beløb</source>
+        <translation>invalid amounts</translation>
+    </message>
+    <message>
+        <source>ukendt status</source>
+        <translation>unknown status</translation>
+    </message>
+    <message>
+        <source>ugyldig valutakode</source>
+        <translation>invalid currency code</translation>
+    </message>
+    <message>
+        <source>dobbelte kvitteringer</source>
+        <translation>duplicate receipts</translation>
+    </message>
+    <message>
+        <source>kvitteringstælleren er bagud</source>
+        <translation>the receipt counter is behind</translation>
+    </message>
+    <message>
+        <source>Advarsel: databasen er ikke i orden for denne elev ({0}). Saldoen er regnet forfra ud fra fakturaer og betalinger. Kør »jdoffice db check«, og ret det.</source>
+        <translation>Warning: the database is not in order for this student ({0}). The balance is recomputed from invoices and payments. Run “jdoffice db check” and correct it.</translation>
+    </message>
+    <message>
         <source>Databasen kan ikke nås: {0}</source>
         <translation>The database cannot be reached: {0}</translation>
     </message>

@@ -73,6 +73,10 @@ _BALANCE_STYLES = {
     texts.BalanceKind.SETTLED: "color: #555555;",
 }
 _STALE_STYLE = "color: #b3261e; font-weight: bold;"
+_WARNING_STYLE = (
+    "color: #7a1b12; background: #fdecea; border: 1px solid #b3261e; padding: 4px; "
+    "font-weight: bold;"
+)
 
 _MOVES = {
     Qt.Key.Key_Up: -1,
@@ -201,6 +205,16 @@ class MainWindow(QMainWindow, Ui_MainWindow):
 
         self.nameLabel.setFont(scaled_font(self.nameLabel.font(), 1.7, bold=True))
         self.balanceLabel.setFont(scaled_font(self.balanceLabel.font(), 1.9, bold=True))
+        # Shown while the database has inconsistencies touching the open student (issue 10);
+        # built here, like the status bar's labels, as it is hidden nearly always.
+        self.integrityLabel = QLabel(self.studentPage)
+        self.integrityLabel.setObjectName("integrityLabel")
+        self.integrityLabel.setWordWrap(True)
+        self.integrityLabel.setStyleSheet(_WARNING_STYLE)
+        self.integrityLabel.setVisible(False)
+        self.studentLayout.insertWidget(
+            self.studentLayout.indexOf(self.headerRow) + 1, self.integrityLabel
+        )
         self.searchEdit.setFont(scaled_font(self.searchEdit.font(), 1.25))
         self.emptyLabel.setStyleSheet("color: #555555;")
         self.splitter.setStretchFactor(0, 2)
@@ -526,6 +540,9 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         balance = texts.balance_text(view.balance_minor, view.currency, self._locale())
         self.balanceLabel.setText(balance.text)
         self.balanceLabel.setStyleSheet(_BALANCE_STYLES[balance.kind])
+        warning = texts.integrity_warning(view.problems)
+        self.integrityLabel.setText(warning)
+        self.integrityLabel.setVisible(bool(warning))
 
     def _select(
         self,
