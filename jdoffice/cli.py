@@ -299,10 +299,14 @@ def db_check(c: Context, as_json: bool) -> None:
     cached balances that do not recompute, money in another currency than the school's, rows
     of mixed schools, orphans, refunded totals that do not add up, a receipt counter behind
     the numbers used. Exit 0 when there is none, 5 when something was found."""
+    from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
     from jdoffice.services.integrity import check_database
 
-    school = c.school() if c.school_slug else None
-    report = check_database(c.uow(), school)
+    # Straight on the engine, never upgrading first: the check also runs on a database that
+    # an upgrade refused because of the rows it lists (it reads columns every revision has).
+    uow = SqlAlchemyUnitOfWork(c.engine)
+    school = queries.resolve_school(uow, c.school_slug) if c.school_slug else None
+    report = check_database(uow, school)
     where = school.name if school else "the database"
     if as_json:
         emit_json(report.to_json())

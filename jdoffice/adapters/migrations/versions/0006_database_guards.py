@@ -212,13 +212,14 @@ def refuse_rows_that_break_the_rules() -> None:
     found = [i for i in SqlIntegrity(op.get_bind()).find() if i.problem.value in BLOCKING]
     if not found:
         return
-    lines = [f"  {i.table} {i.row_id}: {i.problem.value}: {i.detail}" for i in found[:SHOWN]]
+    rows = [f"{i.table} {i.row_id}: {i.problem.value}: {i.detail}" for i in found[:SHOWN]]
     if len(found) > SHOWN:
-        lines.append(f"  … and {len(found) - SHOWN} more")
+        rows.append(f"and {len(found) - SHOWN} more")
+    # One line: the command line shows an error as one line (issue 2).
     raise BusinessRuleError(
         f"the database was not upgraded to revision {revision}: {len(found)} row(s) break "
-        "rules it would make the database enforce; nothing was changed. Correct them (see "
-        "`jdoffice db check`), then run `jdoffice db upgrade` again:\n" + "\n".join(lines)
+        "rules it would make the database enforce, and nothing was changed; correct them "
+        "(`jdoffice db check` lists them), then run `jdoffice db upgrade` again: " + "; ".join(rows)
     )
 
 
