@@ -40,6 +40,9 @@ from jdoffice.services.gateways import (
 
 NAME = "stripe"
 SIGNATURE_TOLERANCE_S = 300
+#: Deepest nesting of objects and arrays a webhook body may have (Stripe's events stay far
+#: below; a deeper body is refused before the event in it is read).
+MAX_JSON_DEPTH = 64
 PAYMENT_METHOD_TYPES = ("card", "mobilepay")
 
 #: Event types jdoffice acts on; every other type is acknowledged and ignored.
@@ -332,8 +335,18 @@ class StripeGateway:
     # -- notifications ---------------------------------------------------------------------------
 
     def verify_event(self, payload: bytes, signature_header: str) -> ProviderEvent:
+        """The event in a webhook body, once its signature checks out.
+
+        The signature's timestamp must lie within :data:`SIGNATURE_TOLERANCE_S` of now in
+        either direction (stripe-python only refuses old ones); the body must be a JSON object
+        nested at most :data:`MAX_JSON_DEPTH` deep.
+
+        Raises:
+            InvalidSignature: the signature, its timestamp or the body does not check out.
+        """
         if not self._webhook_secret:
             raise InvalidSignature("no webhook secret is configured for this school")
+        self._check_timestamp(signature_header)
         try:
             stripe.WebhookSignature.verify_header(
                 payload.decode("utf-8"),
@@ -347,11 +360,48 @@ class StripeGateway:
             raise InvalidSignature("webhook body is not UTF-8") from None
         try:
             event = json.loads(payload)
+        except RecursionError:
+            raise InvalidSignature("webhook body is nested too deeply") from None
         except ValueError:
             raise InvalidSignature("webhook body is not JSON") from None
         if not isinstance(event, dict):
             raise InvalidSignature("webhook body is not a JSON object")
+        if self._nested_deeper_than(event, MAX_JSON_DEPTH):
+            raise InvalidSignature("webhook body is nested too deeply")
         return parse_event(event)
+
+    @staticmethod
+    def _check_timestamp(signature_header: str) -> None:
+        """Refuse a header without exactly one ``t=`` or whose time is too far from now."""
+        stamps = [
+            value
+            for key, sep, value in (item.partition("=") for item in signature_header.split(","))
+            if sep and key.strip() == "t"
+        ]
+        if len(stamps) != 1 or not (stamps[0].isascii() and stamps[0].strip().isdigit()):
+            raise InvalidSignature("bad Stripe signature: no single timestamp in the header")
+        signed_at = int(stamps[0])
+        now = dt.datetime.now(UTC).timestamp()
+        if abs(now - signed_at) > SIGNATURE_TOLERANCE_S:
+            raise InvalidSignature(
+                "bad Stripe signature: timestamp more than "
+                f"{SIGNATURE_TOLERANCE_S} s from now (clock skew or a replay)"
+            )
+
+    @staticmethod
+    def _nested_deeper_than(value: Any, limit: int) -> bool:
+        """Whether ``value`` (a parsed JSON object or array) holds objects or arrays more
+        than ``limit`` levels deep. Recurses at most ``limit`` calls deep."""
+        if limit <= 0:
+            return True
+        children = value.values() if type(value) is dict else value
+        for child in children:
+            kind = type(child)
+            if (kind is dict or kind is list) and StripeGateway._nested_deeper_than(
+                child, limit - 1
+            ):
+                return True
+        return False
 
     def events_after(
         self, last_event_id: str | None, created_gte: int | None
