@@ -4,11 +4,22 @@
 school's webhook secret, then hands the event to the one finalize path. Answers:
 
 * 200 — processed, or a duplicate (Stripe delivers at least once);
-* 400 — bad signature, stale timestamp or malformed body: nothing is written;
-* 404 — no such school;
-* 503 — the database is unavailable: Stripe retries for days.
+* 400 — bad signature, a timestamp outside the tolerance (past or future) or a malformed body
+  (not JSON, not an object, nested too deeply): nothing is written;
+* 404 — no such school or provider; the answer names no school;
+* 413 — a body over :data:`MAX_BODY_BYTES`, counted while it is read (chunked or not);
+* 500 — anything unforeseen: logged, answered without details;
+* 503 — the database is unavailable or the school's online payments cannot be used now:
+  Stripe retries for days.
 
 ``GET /healthz`` answers 200 when the database answers.
+
+The receiver's memory stays bounded whatever arrives: a path whose school or provider is not
+in the exact form jdoffice makes them is refused before any database or keyring lookup, bodies
+are read piece by piece and dropped once over the limit, and at most
+:data:`MAX_CACHED_SCHOOLS` gateways are kept (per school id). A kept gateway is built again
+after :data:`GATEWAY_REFRESH_SECONDS`, so a webhook secret changed with ``keys set`` or the
+environment takes over within seconds and the old one stops working.
 
 Confirmations queued by an event (a payment, a refund) are sent after the answer, on a thread
 of their own, so the provider gets its 200 without waiting on a mail server; every
@@ -20,7 +31,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import threading
+import time
+import traceback
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -31,7 +46,7 @@ from typing import TypeVar
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
@@ -50,36 +65,154 @@ T = TypeVar("T")
 MAX_BODY_BYTES = 512 * 1024
 #: How often the receiver sends what is due (retries of messages that failed).
 NOTIFY_INTERVAL_SECONDS = 60.0
+#: How long a school's gateway (its keys, its webhook secret) is used before it is built
+#: again from the settings, the keyring and the environment.
+GATEWAY_REFRESH_SECONDS = 3.0
+#: Schools whose gateway is kept at once; the least recently used one goes first.
+MAX_CACHED_SCHOOLS = 256
 #: Outcomes after which there may be a confirmation to send.
 _MONEY_OUTCOMES = frozenset({"applied", "updated"})
+
+#: A school's slug as jdoffice makes them: lower-case ASCII letters, digits and hyphens,
+#: at most 64 characters (the column's width). Anything else is no school of ours.
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+#: A gateway's name: the same alphabet, at most 32 characters.
+_PROVIDER = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+
+_NOT_FOUND = {"error": "not found"}
+_TOO_LARGE = {"error": "body too large"}
+_UNAVAILABLE = {"error": "temporarily unavailable"}
+_CLOSE = {"connection": "close"}
+
+
+def valid_slug(slug: str) -> bool:
+    """Whether ``slug`` has the exact form of a school's slug (no padding, no capitals, no
+    control characters, not too long)."""
+    return _SLUG.fullmatch(slug) is not None
+
+
+def valid_provider(provider: str) -> bool:
+    return _PROVIDER.fullmatch(provider) is not None
+
+
+def printable(text: str, limit: int = 500) -> str:
+    """``text`` fit for one log line: control and other unprintable characters as ``?``."""
+    cut = text[:limit]
+    return "".join(c if c.isprintable() else "?" for c in cut) + ("…" if len(text) > limit else "")
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The request body, read piece by piece; stops as soon as it passes ``limit``.
+
+    Raises:
+        _BodyTooLarge: the declared or the received length is over the limit.
+        ClientDisconnect: the client went away while sending.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        declared = declared.strip()
+        if not (declared.isascii() and declared.isdigit()) or int(declared) > limit:
+            raise _BodyTooLarge
+    body = bytearray()
+    async for chunk in request.stream():
+        if len(body) + len(chunk) > limit:
+            raise _BodyTooLarge
+        body += chunk
+    return bytes(body)
 
 
 @dataclass(frozen=True, slots=True)
 class _SchoolGateway:
     school: School
     gateway: OnlineGateway
+    #: ``time.monotonic()`` after which the gateway is built again.
+    refresh_at: float
 
 
 class Receiver:
-    """Holds one gateway per school (built once: keys come from the keyring)."""
+    """Keeps one gateway per school id (at most :data:`MAX_CACHED_SCHOOLS`, each rebuilt
+    after :data:`GATEWAY_REFRESH_SECONDS`: keys come from the keyring or the environment)."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(
+        self,
+        app: App,
+        *,
+        refresh_seconds: float = GATEWAY_REFRESH_SECONDS,
+        max_schools: int = MAX_CACHED_SCHOOLS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.app = app
-        self._cache: dict[str, _SchoolGateway] = {}
+        self.refresh_seconds = refresh_seconds
+        self.max_schools = max_schools
+        self._clock = clock
+        self._by_id: OrderedDict[int, _SchoolGateway] = OrderedDict()
+        self._ids: OrderedDict[str, int] = OrderedDict()
         self._lock = threading.Lock()
-        self._transports: dict[str, notify.Transports] = {}
+        # One gateway is built at a time: requests arriving meanwhile for the same school
+        # wait for it instead of reading the keyring once each.
+        self._build_lock = threading.Lock()
+        self._transports: dict[int, notify.Transports] = {}
         self._send_scheduled: set[str] = set()
 
-    def for_school(self, slug: str) -> _SchoolGateway:
+    def cached_schools(self) -> int:
         with self._lock:
-            hit = self._cache.get(slug)
+            return len(self._by_id)
+
+    def _cached(self, slug: str) -> _SchoolGateway | None:
+        now = self._clock()
+        with self._lock:
+            school_id = self._ids.get(slug)
+            if school_id is None:
+                return None
+            entry = self._by_id.get(school_id)
+            if entry is None or entry.school.slug != slug or now >= entry.refresh_at:
+                return None
+            self._ids.move_to_end(slug)
+            self._by_id.move_to_end(school_id)
+            return entry
+
+    def _keep(self, slug: str, entry: _SchoolGateway) -> None:
+        with self._lock:
+            self._by_id[entry.school.id] = entry
+            self._by_id.move_to_end(entry.school.id)
+            self._ids[slug] = entry.school.id
+            self._ids.move_to_end(slug)
+            while len(self._by_id) > self.max_schools:
+                self._by_id.popitem(last=False)
+            while len(self._ids) > self.max_schools:
+                self._ids.popitem(last=False)
+
+    def _find_school(self, slug: str) -> School:
+        uow = self.app.uow()
+        with uow:
+            school = uow.schools.get_by_slug(slug)
+        if school is None:
+            raise NotFound("no such school")
+        return school
+
+    def for_school(self, slug: str) -> _SchoolGateway:
+        """The school with this slug and its gateway.
+
+        Raises:
+            NotFound: ``slug`` is not in a slug's form, or no school has it.
+        """
+        if not valid_slug(slug):
+            raise NotFound("no such school")
+        hit = self._cached(slug)
         if hit is not None:
             return hit
-        school = self.app.school(slug)
-        gateway = self.app.online_gateway(school)
-        entry = _SchoolGateway(school, gateway)
-        with self._lock:
-            self._cache[slug] = entry
+        with self._build_lock:
+            hit = self._cached(slug)  # built by the request this one waited for
+            if hit is not None:
+                return hit
+            school = self._find_school(slug)
+            gateway = self.app.online_gateway(school)
+            entry = _SchoolGateway(school, gateway, self._clock() + self.refresh_seconds)
+            self._keep(slug, entry)
         return entry
 
     def process(self, provider: str, slug: str, body: bytes, signature: str) -> str:
@@ -88,22 +221,27 @@ class Receiver:
             raise NotFound(f"{slug} does not take payments through {provider}")
         event = entry.gateway.verify_event(body, signature)
         uow = self.app.uow()
-        outcome = online.handle_event(uow, entry.gateway, event)
+        outcome = online.handle_event(uow, entry.gateway, event, school=entry.school)
         if outcome != "duplicate":
             log.info(
-                "%s event %s (%s) for %s: %s", provider, event.event_id, event.type, slug, outcome
+                "%s event %s (%s) for %s: %s",
+                provider,
+                printable(event.event_id, 100),
+                printable(event.type, 100),
+                slug,
+                outcome,
             )
         return outcome
 
     def transports(self, school: School) -> notify.Transports:
         with self._lock:
-            hit = self._transports.get(school.slug)
+            hit = self._transports.get(school.id)
         if hit is None:
             from jdoffice.adapters.notify_config import build_transports
 
             hit = build_transports(self.app.config.notifications, school.slug)
             with self._lock:
-                self._transports[school.slug] = hit
+                self._transports[school.id] = hit
         return hit
 
     def schedule_send(self, slug: str) -> bool:
@@ -123,7 +261,7 @@ class Receiver:
             school = self.for_school(slug).school
             result = notify.dispatch_due(self.app.uow(), school, self.transports(school))
         except Exception as exc:  # the next round tries again
-            log.warning("messages for %s not sent now: %s", slug, exc)
+            log.warning("messages for %s not sent now: %s", slug, printable(str(exc)))
             return
         if result.outcomes:
             log.info("messages for %s: %d sent, %d failed", slug, result.sent, result.failed)
@@ -134,10 +272,11 @@ class Receiver:
             with uow:
                 slugs = [s.slug for s in uow.schools.all()]
         except Exception as exc:
-            log.warning("messages not sent now: %s", exc)
+            log.warning("messages not sent now: %s", printable(str(exc)))
             return
         for slug in slugs:
-            self.send_due(slug)
+            if valid_slug(slug):
+                self.send_due(slug)
 
     def healthy(self) -> bool:
         with self.app.engine.connect() as conn:
@@ -147,8 +286,13 @@ class Receiver:
         return True
 
 
-def create_app(app: App, *, notify_interval: float | None = NOTIFY_INTERVAL_SECONDS) -> Starlette:
-    receiver = Receiver(app)
+def create_app(
+    app: App,
+    *,
+    notify_interval: float | None = NOTIFY_INTERVAL_SECONDS,
+    gateway_refresh: float = GATEWAY_REFRESH_SECONDS,
+) -> Starlette:
+    receiver = Receiver(app, refresh_seconds=gateway_refresh)
     # The database work runs in worker threads so the event loop keeps answering. A plain
     # executor hands the work over with less overhead than Starlette's threadpool (anyio),
     # which is a noticeable share of a webhook's cost; SQLite writers queue on the unit of
@@ -186,30 +330,52 @@ def create_app(app: App, *, notify_interval: float | None = NOTIFY_INTERVAL_SECO
             sender.shutdown(wait=True, cancel_futures=True)
 
     async def webhook(request: Request) -> JSONResponse:
-        provider = request.path_params["provider"]
-        slug = request.path_params["school_slug"]
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            return JSONResponse({"error": "body too large"}, status_code=413)
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return JSONResponse({"error": "body too large"}, status_code=413)
+        provider: str = request.path_params["provider"]
+        slug: str = request.path_params["school_slug"]
+        if not (valid_provider(provider) and valid_slug(slug)):
+            # Refused by its form alone: no lookup, and the body is left unread (the
+            # connection is closed rather than drained).
+            return JSONResponse(_NOT_FOUND, status_code=404, headers=_CLOSE)
+        try:
+            body = await read_body(request)
+        except _BodyTooLarge:
+            log.warning(
+                "refused %s webhook for %s: body over %d bytes", provider, slug, MAX_BODY_BYTES
+            )
+            return JSONResponse(_TOO_LARGE, status_code=413, headers=_CLOSE)
+        except ClientDisconnect:
+            return JSONResponse({"error": "client went away"}, status_code=400, headers=_CLOSE)
         signature = request.headers.get("stripe-signature", "")
         try:
             outcome = await in_thread(partial(receiver.process, provider, slug, body, signature))
         except InvalidSignature as exc:
-            log.warning("rejected %s webhook for %s: %s", provider, slug, exc)
+            log.warning("rejected %s webhook for %s: %s", provider, slug, printable(str(exc)))
             return JSONResponse({"error": str(exc)}, status_code=400)
         except NotFound as exc:
-            return JSONResponse({"error": str(exc)}, status_code=404)
+            log.warning("no %s webhook for %s: %s", provider, slug, printable(str(exc)))
+            return JSONResponse(_NOT_FOUND, status_code=404)
         except (Unavailable, DBAPIError) as exc:
-            log.error("webhook for %s not processed, provider will retry: %s", slug, exc)
-            return JSONResponse({"error": "temporarily unavailable"}, status_code=503)
+            log.error(
+                "webhook for %s not processed, provider will retry: %s", slug, printable(str(exc))
+            )
+            return JSONResponse(_UNAVAILABLE, status_code=503)
         except (InvalidInput, BusinessRuleError) as exc:
             # A school without keys or with online payments misconfigured: a retry may work
-            # once staff fix it, so ask the provider to try again later.
-            log.error("webhook for %s cannot be handled: %s", slug, exc)
-            return JSONResponse({"error": str(exc)}, status_code=503)
+            # once staff fix it, so ask the provider to try again later. The reason stays in
+            # the log: the answer goes to whoever posted.
+            log.error("webhook for %s cannot be handled: %s", slug, printable(str(exc)))
+            return JSONResponse(_UNAVAILABLE, status_code=503)
+        except Exception as exc:
+            # The traceback goes to the log (each line made printable: an exception's text
+            # may quote the body), never into the answer.
+            lines = "".join(traceback.format_exception(exc)).splitlines()
+            log.error(
+                "webhook for %s failed: %s\n%s",
+                slug,
+                printable(f"{type(exc).__name__}: {exc}"),
+                "\n".join(printable(line, 2000) for line in lines),
+            )
+            return JSONResponse({"error": "internal error"}, status_code=500)
         if outcome in _MONEY_OUTCOMES:
             send_later(slug)
         return JSONResponse({"received": True, "outcome": outcome})
