@@ -204,6 +204,11 @@ class SchoolKit:
 
 @pytest.fixture
 def kit(engine: Engine) -> SchoolKit:
+    return new_kit(engine)
+
+
+def new_kit(engine: Engine, name: str = "Østerbro Køreskole") -> SchoolKit:
+    """A fresh school of its own (a test may make several in one database)."""
     n = next(_counter)
     # Letters only (digits a-j): a prefix with digits would be found by a number search
     # ("1234" finds a student numbered "t1234…-S7").
@@ -214,7 +219,7 @@ def kit(engine: Engine) -> SchoolKit:
         school = uow.schools.add(
             NewSchool(
                 slug=f"school-{prefix.rstrip('-')}",
-                name="Østerbro Køreskole",
+                name=name,
                 address="Østerbrogade 1, 2100 København Ø",
                 cvr="12345678",
             ),

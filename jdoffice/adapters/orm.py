@@ -522,6 +522,39 @@ class FlaggedConfirmationRow(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
+class DeferredNoticeRow(Base):
+    """A provider notice about a payment not recorded yet, kept under the school whose secret
+    verified it and applied once when the payment lands (revision 0005)."""
+
+    __tablename__ = "deferred_provider_notices"
+    __table_args__ = (
+        UniqueConstraint("school_id", "gateway", "event_id", "refund_ref"),
+        Index(
+            "ix_deferred_provider_notices_school_id_gateway_payment_ref",
+            "school_id",
+            "gateway",
+            "payment_ref",
+        ),
+        CheckConstraint("amount_minor > 0", name="amount"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+    gateway: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[str] = mapped_column(String(255))
+    event_type: Mapped[str] = mapped_column(String(64))
+    payment_ref: Mapped[str] = mapped_column(String(255))
+    refund_ref: Mapped[str] = mapped_column(String(255))
+    amount_minor: Mapped[int] = mapped_column(Minor)
+    currency: Mapped[str] = mapped_column(String(3))
+    state: Mapped[str] = mapped_column(String(16))
+    our_refund_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    applied_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
+    outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+
+
 class ProviderCursorRow(Base):
     """How far ``payments sync`` has read a provider's event list."""
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from jdoffice.adapters.changes import SqlChanges
 from jdoffice.adapters.clock import db_utcnow
+from jdoffice.adapters.deferred_repo import SqlDeferredNotices
 from jdoffice.adapters.integrity import SqlIntegrity
 from jdoffice.adapters.notification_repo import SqlNotifications
 from jdoffice.adapters.orm import (
@@ -1168,6 +1169,7 @@ class SqlAlchemyUnitOfWork:
     attempts: SqlAttempts
     events: SqlEvents
     flags: SqlFlags
+    deferred: SqlDeferredNotices
     settings: SqlSettings
     notifications: SqlNotifications
 
@@ -1235,6 +1237,7 @@ class SqlAlchemyUnitOfWork:
         self.attempts = SqlAttempts(s)
         self.events = SqlEvents(s)
         self.flags = SqlFlags(s)
+        self.deferred = SqlDeferredNotices(s)
         self.settings = SqlSettings(s)
         self.notifications = SqlNotifications(s)
         return self

@@ -81,6 +81,22 @@ def _ref(value: Any) -> str | None:
     return None
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """A nested object, or nothing when a body carries something else in its place."""
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    """A string field, or nothing when a body carries something else in its place."""
+    return value if isinstance(value, str) and value else None
+
+
+def _minor(value: Any) -> int:
+    """An amount in minor units as Stripe sends it: a JSON integer. Anything else (a string,
+    a fraction, ``true``) becomes 0, which the services refuse and flag; never rounded."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 def session_confirmation(session: Mapping[str, Any]) -> Confirmation:
     """What a Checkout Session says, as a confirmation to be checked."""
     status = session.get("status")
@@ -93,21 +109,21 @@ def session_confirmation(session: Mapping[str, Any]) -> Confirmation:
         state = CheckoutStatus.PROCESSING  # completed, asynchronous payment still settling
     else:
         state = CheckoutStatus.OPEN
-    meta = session.get("metadata") or {}
+    meta = _mapping(session.get("metadata"))
     amount = session.get("amount_total")
-    currency = session.get("currency")
+    currency = _text(session.get("currency"))
     return Confirmation(
         gateway=NAME,
         provider_ref=str(session.get("id") or ""),
         status=state,
-        amount_minor=int(amount) if isinstance(amount, int) else None,
-        currency=str(currency).upper() if currency else None,
+        amount_minor=_minor(amount) if amount is not None else None,
+        currency=currency.upper() if currency else None,
         livemode=bool(session.get("livemode")),
         payment_ref=_ref(session.get("payment_intent")),
-        attempt_id=session.get("client_reference_id") or meta.get("attempt_id"),
-        school_slug=meta.get("school"),
-        invoice_no=meta.get("invoice_no"),
-        student_no=meta.get("student_no"),
+        attempt_id=_text(session.get("client_reference_id")) or _text(meta.get("attempt_id")),
+        school_slug=_text(meta.get("school")),
+        invoice_no=_text(meta.get("invoice_no")),
+        student_no=_text(meta.get("student_no")),
         raw=dict(session),
     )
 
@@ -121,16 +137,16 @@ def _refund_state(status: str | None) -> RefundState:
 
 
 def refund_notice(refund: Mapping[str, Any], payment_ref: str | None = None) -> RefundNotice:
-    meta = refund.get("metadata") or {}
+    meta = _mapping(refund.get("metadata"))
     return RefundNotice(
         gateway=NAME,
-        refund_ref=str(refund.get("id") or ""),
+        refund_ref=_text(refund.get("id")) or "",
         payment_ref=payment_ref or _ref(refund.get("payment_intent")) or "",
-        amount_minor=int(refund.get("amount") or 0),
-        currency=str(refund.get("currency") or "").upper(),
-        state=_refund_state(refund.get("status")),
-        our_refund_id=meta.get("refund_id"),
-        reason=str(meta.get("reason") or refund.get("reason") or ""),
+        amount_minor=_minor(refund.get("amount")),
+        currency=(_text(refund.get("currency")) or "").upper(),
+        state=_refund_state(_text(refund.get("status"))),
+        our_refund_id=_text(meta.get("refund_id")),
+        reason=_text(meta.get("reason")) or _text(refund.get("reason")) or "",
     )
 
 
@@ -159,18 +175,22 @@ def parse_event(event: Mapping[str, Any]) -> ProviderEvent:
         # Since API 2022-11-15 a charge carries its refunds only when expanded; without them
         # the service asks for the payment's refunds (``refunds_for``).
         payment_ref = _ref(obj.get("payment_intent"))
-        listed = (obj.get("refunds") or {}).get("data") or []
-        refunds = tuple(refund_notice(r, payment_ref) for r in listed if isinstance(r, dict))
-        school = (obj.get("metadata") or {}).get("school")
+        listed = _mapping(obj.get("refunds")).get("data")
+        refunds = tuple(
+            refund_notice(r, payment_ref)
+            for r in (listed if isinstance(listed, list) else [])
+            if isinstance(r, dict)
+        )
+        school = _text(_mapping(obj.get("metadata")).get("school"))
     elif etype.startswith("refund."):
         refunds = (refund_notice(obj),)
         payment_ref = refunds[0].payment_ref or None
-        school = (obj.get("metadata") or {}).get("school")
+        school = _text(_mapping(obj.get("metadata")).get("school"))
     return ProviderEvent(
         gateway=NAME,
         event_id=event_id,
         type=etype,
-        created=int(event.get("created") or 0),
+        created=_minor(event.get("created")),
         livemode=bool(event.get("livemode")),
         confirmation=confirmation,
         refunds=refunds,

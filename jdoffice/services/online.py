@@ -71,6 +71,9 @@ from jdoffice.services.settings import PaymentSettings
 log = logging.getLogger(__name__)
 
 SYSTEM = Actor(staff="system", desk="provider")
+#: What a refund notice about another school's payment or refund comes to: flagged under the
+#: school that sent it, and its event marked under :func:`foreign_key`.
+FOREIGN = "foreign"
 #: An attempt is reused for a second QR request while it has at least this long to live.
 REUSE_MARGIN = dt.timedelta(minutes=5)
 #: Stripe wants ``expires_at`` at least 30 minutes ahead; a retry with older parameters would
@@ -360,7 +363,7 @@ def check_attempt(
     if a.status.final or a.provider_ref is None:
         return AttemptView.of(a)
     confirmation = gateway.fetch(a.provider_ref)
-    finalize(uow, gateway.name, confirmation, event=None)
+    finalize(uow, gateway.name, confirmation, event=None, school=school)
     return AttemptView.of(get_attempt(uow, school, attempt_id))
 
 
@@ -378,7 +381,7 @@ def cancel_attempt(
         confirmation = gateway.cancel(a.provider_ref)
         if confirmation.status is not CheckoutStatus.EXPIRED:
             # Paid (or settling) a moment before the cancel: that answer wins.
-            finalize(uow, gateway.name, confirmation, event=None)
+            finalize(uow, gateway.name, confirmation, event=None, school=school)
     now = utcnow()
     with uow.write():
         current = uow.attempts.lock(a.id)
@@ -407,18 +410,31 @@ def finalize(
     confirmation: Confirmation,
     *,
     event: ProviderEvent | None,
+    school: School,
     now: dt.datetime | None = None,
 ) -> FinalizeOutcome:
-    """Turn a provider confirmation into a payment, exactly once, if it checks out."""
+    """Turn a provider confirmation into a payment, exactly once, if it checks out.
+
+    ``school`` is the school in whose name the confirmation arrived: the one whose secret
+    verified the notification, or whose desk or sync asked the provider. The confirmation moves
+    money only when it concerns that school's own attempt and says so in its metadata; anything
+    else is flagged under that school and moves nothing.
+    """
 
     def attempt_once() -> FinalizeOutcome:
         try:
-            return _finalize(uow, gateway_name, confirmation, event, now or utcnow())
+            return _finalize(uow, gateway_name, confirmation, event, school, now or utcnow())
         except DuplicateKey:
             # Another webhook delivery or the poller won the race: the payment exists.
             return FinalizeOutcome("duplicate", confirmation.attempt_id)
 
-    return retrying(attempt_once)
+    out = retrying(attempt_once)
+    if out.outcome == "applied":
+        # Notices that overtook this payment (a refund delivered first) apply now, once.
+        apply_deferred(
+            uow, gateway_name, school, confirmation.payment_ref or confirmation.provider_ref
+        )
+    return out
 
 
 def _finalize(
@@ -426,6 +442,7 @@ def _finalize(
     gateway_name: str,
     c: Confirmation,
     event: ProviderEvent | None,
+    school: School,
     now: dt.datetime,
 ) -> FinalizeOutcome:
     with uow.write():
@@ -441,19 +458,37 @@ def _finalize(
                 a = uow.attempts.lock(normalize_key(c.attempt_id))
             except InvalidInput:
                 a = None
-        if a is None:
-            if c.attempt_id or c.invoice_no:
-                out = _flag(uow, gateway_name, c, event, None, "no such online payment here", now)
-            else:
-                out = FinalizeOutcome("ignored", detail="not a jdoffice checkout")
-            _mark_event(uow, gateway_name, event, None, out.outcome, now)
+        if a is not None and a.school_id != school.id:
+            # Signed with (or asked for by) one school, about another school's attempt: the
+            # flag stays with the school that sent it and names nothing of the other one.
+            out = _flag(
+                uow,
+                gateway_name,
+                c,
+                event,
+                None,
+                school,
+                "not an online payment of this school",
+                now,
+            )
+            if event is not None:
+                key = foreign_key(event.event_id, school)
+                uow.events.add(gateway_name, key, school.id, event.type, out.outcome, now)
             uow.commit()
             return out
-        school = uow.schools.get(a.school_id)
-        assert school is not None
+        if a is None:
+            if c.attempt_id or c.invoice_no or c.school_slug:
+                out = _flag(
+                    uow, gateway_name, c, event, None, school, "no such online payment here", now
+                )
+            else:
+                out = FinalizeOutcome("ignored", detail="not a jdoffice checkout")
+            _mark_event(uow, gateway_name, event, school.id, out.outcome, now)
+            uow.commit()
+            return out
         problems = _mismatches(a, c, school)
         if problems:
-            out = _flag(uow, gateway_name, c, event, a, "; ".join(problems), now)
+            out = _flag(uow, gateway_name, c, event, a, school, "; ".join(problems), now)
             _mark_event(uow, gateway_name, event, a.school_id, out.outcome, now)
             uow.commit()
             return out
@@ -488,7 +523,9 @@ def _mismatches(a: Attempt, c: Confirmation, school: School) -> list[str]:
     problems: list[str] = []
     if c.attempt_id and c.attempt_id != a.id:
         problems.append(f"attempt {c.attempt_id} ≠ {a.id}")
-    if c.school_slug is not None and c.school_slug != school.slug:
+    if c.school_slug is None:
+        problems.append("the confirmation names no school")
+    elif c.school_slug != school.slug:
         problems.append(f"school {c.school_slug!r} ≠ {school.slug!r}")
     if c.invoice_no is not None and c.invoice_no != a.invoice_no:
         problems.append(f"invoice {c.invoice_no!r} ≠ {a.invoice_no!r}")
@@ -511,13 +548,11 @@ def _flag(
     c: Confirmation,
     event: ProviderEvent | None,
     a: Attempt | None,
+    school: School,
     reason: str,
     now: dt.datetime,
 ) -> FinalizeOutcome:
-    school_id = a.school_id if a else None
-    if school_id is None and c.school_slug:
-        s = uow.schools.get_by_slug(c.school_slug)
-        school_id = s.id if s else None
+    school_id = school.id
     uow.flags.add(
         school_id=school_id,
         gateway=gateway_name,
@@ -530,18 +565,17 @@ def _flag(
         payload=_safe_payload(c),
         now=now,
     )
-    if school_id is not None:
-        uow.audit.add(
-            AuditEntry(
-                school_id=school_id,
-                action="online.flagged",
-                entity="attempt",
-                entity_id=a.id if a else c.provider_ref,
-                actor=SYSTEM,
-                at=now,
-                after={"reason": reason, "amount_minor": c.amount_minor, "currency": c.currency},
-            )
+    uow.audit.add(
+        AuditEntry(
+            school_id=school_id,
+            action="online.flagged",
+            entity="attempt",
+            entity_id=(a.id if a else c.provider_ref)[:64],
+            actor=SYSTEM,
+            at=now,
+            after={"reason": reason, "amount_minor": c.amount_minor, "currency": c.currency},
         )
+    )
     log.warning("flagged %s confirmation %s: %s", gateway_name, c.provider_ref, reason)
     return FinalizeOutcome("flagged", a.id if a else None, detail=reason)
 
@@ -669,53 +703,136 @@ def _audit(
 # --- events: webhook and catch-up ----------------------------------------------------------------
 
 
-def handle_event(uow: UnitOfWork, gateway: OnlineGateway, event: ProviderEvent) -> str:
-    """Apply one verified provider event. Returns the outcome (applied, duplicate, …)."""
+def handle_event(
+    uow: UnitOfWork, gateway: OnlineGateway, event: ProviderEvent, *, school: School
+) -> str:
+    """Apply one verified provider event in the name of ``school``, the school whose secret
+    verified it (or whose ``payments sync`` read it). Returns the outcome (applied, duplicate,
+    flagged, deferred, ignored, …).
+
+    An event moves only that school's money: one about another school's attempt, payment or
+    refund, or whose school metadata is missing or different, is flagged under ``school``.
+    """
     gateway_name = gateway.name
-    if event_seen(uow, gateway_name, event.event_id):
-        return "duplicate"
+    with uow:
+        if uow.events.seen(gateway_name, event.event_id) or uow.events.seen(
+            gateway_name, foreign_key(event.event_id, school)
+        ):
+            return "duplicate"
     if event.confirmation is not None:
-        return finalize(uow, gateway_name, event.confirmation, event=event).outcome
+        return finalize(uow, gateway_name, event.confirmation, event=event, school=school).outcome
+    if event.school_slug is not None and event.school_slug != school.slug:
+        return _flag_event(uow, gateway_name, event, school, "the event names another school")
     notices = list(event.refunds)
     if not notices and event.type == "charge.refunded" and event.payment_ref:
+        owner = _payment_owner(uow, gateway_name, event.payment_ref)
+        if owner is not None and owner != school.id:
+            # Another school's payment: nothing to ask the provider with this school's key.
+            return _flag_event(uow, gateway_name, event, school, "not a payment of this school")
         notices = gateway.refunds_for(event.payment_ref)
     if notices:
         outcomes = [
-            apply_refund_notice(uow, gateway_name, notice, event=None) for notice in notices
+            apply_refund_notice(
+                uow, gateway_name, notice, event=event, school=school, defer=True, record=False
+            )
+            for notice in notices
         ]
-        if all(o == "ignored" for o in outcomes):
-            # About a payment not recorded here (yet: its own notice may still be on the way).
-            # Not marked as seen, so a redelivery or `payments sync` applies it later.
-            return "ignored"
         outcome = _summarize(outcomes)
-        _record_event_only(uow, gateway_name, event, outcome)
-        return outcome
-    _record_event_only(uow, gateway_name, event, "ignored")
+        _record_event_only(uow, gateway_name, event, school, outcome)
+        return "flagged" if outcome == FOREIGN else outcome
+    _record_event_only(uow, gateway_name, event, school, "ignored")
     return "ignored"
 
 
+def _of_another_school(
+    uow: UnitOfWork, gateway_name: str, event: ProviderEvent, school: School
+) -> bool:
+    """Whether ``event`` is about an attempt, payment or refund recorded for another school."""
+    with uow:
+        c = event.confirmation
+        if c is not None and c.provider_ref:
+            a = uow.attempts.lock_by_provider_ref(gateway_name, c.provider_ref)
+            if a is not None:
+                return a.school_id != school.id
+        refs = [n.payment_ref for n in event.refunds if n.payment_ref]
+        if event.payment_ref:
+            refs.append(event.payment_ref)
+        for ref in refs:
+            p = uow.payments.by_provider_ref(gateway_name, ref)
+            if p is not None and p.school_id != school.id:
+                return True
+        for n in event.refunds:
+            r = uow.payments.refund_by_provider_ref(gateway_name, n.refund_ref)
+            if r is not None and r.school_id != school.id:
+                return True
+    return False
+
+
+def foreign_key(event_id: str, school: School) -> str:
+    """The key under which an event about another school's money is marked handled by
+    ``school``: never the event's own id, so a copy posted to the wrong school cannot mark the
+    genuine delivery to the right school as a duplicate."""
+    return f"{event_id}@{school.id}"[:255]
+
+
+def _flag_event(
+    uow: UnitOfWork, gateway_name: str, event: ProviderEvent, school: School, reason: str
+) -> str:
+    """Flag a whole event under ``school`` and mark it handled."""
+    now = utcnow()
+    try:
+        with uow.write():
+            key = foreign_key(event.event_id, school)
+            if uow.events.seen(gateway_name, key):
+                return "duplicate"
+            uow.flags.add(
+                school_id=school.id,
+                gateway=gateway_name,
+                provider_ref=event.payment_ref or "",
+                event_id=event.event_id,
+                invoice_no="",
+                reason=reason,
+                amount_minor=None,
+                currency="",
+                payload={"type": event.type},
+                now=now,
+            )
+            uow.events.add(gateway_name, key, school.id, event.type, "flagged", now)
+            uow.commit()
+    except DuplicateKey:
+        return "duplicate"
+    log.warning("flagged %s event %s: %s", gateway_name, event.event_id, reason)
+    return "flagged"
+
+
+def _payment_owner(uow: UnitOfWork, gateway_name: str, ref: str) -> int | None:
+    """The school of the payment recorded under ``ref``, if any."""
+    with uow:
+        p = uow.payments.by_provider_ref(gateway_name, ref)
+        return p.school_id if p is not None else None
+
+
+def _payment_of_school(uow: UnitOfWork, gateway_name: str, school: School, ref: str) -> bool:
+    return _payment_owner(uow, gateway_name, ref) == school.id
+
+
 def _summarize(outcomes: list[str]) -> str:
-    for o in ("applied", "flagged", "updated"):
+    for o in ("applied", FOREIGN, "flagged", "updated", "deferred"):
         if o in outcomes:
             return o
     return "duplicate" if outcomes else "ignored"
 
 
 def _record_event_only(
-    uow: UnitOfWork, gateway_name: str, event: ProviderEvent, outcome: str
+    uow: UnitOfWork, gateway_name: str, event: ProviderEvent, school: School, outcome: str
 ) -> None:
     try:
         with uow.write():
-            if not uow.events.seen(gateway_name, event.event_id):
-                school = uow.schools.get_by_slug(event.school_slug) if event.school_slug else None
-                uow.events.add(
-                    gateway_name,
-                    event.event_id,
-                    school.id if school else None,
-                    event.type,
-                    outcome,
-                    utcnow(),
-                )
+            key = event.event_id
+            if outcome == FOREIGN:
+                key, outcome = foreign_key(key, school), "flagged"
+            if not uow.events.seen(gateway_name, key):
+                uow.events.add(gateway_name, key, school.id, event.type, outcome, utcnow())
                 uow.commit()
     except DuplicateKey:
         pass
@@ -752,10 +869,15 @@ def sync_payments(
     gte = None if last_id else int((utcnow() - first_sync_window).timestamp())
     for ev in gateway.events_after(last_id, gte):
         school_of_event = ev.school_slug
-        if school_of_event is not None and school_of_event != school.slug:
+        if (school_of_event is not None and school_of_event != school.slug) or _of_another_school(
+            uow, gateway.name, ev, school
+        ):
+            # One provider account may serve several schools: each sync takes its own, and
+            # another school's events are no one's mistake here (unlike a webhook posted to
+            # the wrong school's address, which is flagged).
             outcome = "ignored"
         else:
-            outcome = handle_event(uow, gateway, ev)
+            outcome = handle_event(uow, gateway, ev, school=school)
         result = dataclasses.replace(
             result,
             events_checked=result.events_checked + 1,
@@ -792,11 +914,16 @@ def sync_payments(
         except (ProviderError, ProviderRefused) as exc:
             errors.append(f"refund {r.id}: {exc}")
             continue
-        if apply_refund_notice(uow, gateway.name, notice, event=None, our_refund_id=r.id) in (
+        if apply_refund_notice(
+            uow, gateway.name, notice, event=None, school=school, our_refund_id=r.id
+        ) in (
             "applied",
             "updated",
         ):
             settled += 1
+    # Notices kept for a payment that has landed meanwhile (a crash between the two, or a
+    # payment recorded by a path that did not see them).
+    settled += apply_deferred(uow, gateway.name, school, None)
     result = dataclasses.replace(result, refunds_settled=settled)
     for a in open_attempts:
         try:
@@ -805,7 +932,9 @@ def sync_payments(
                 _send(uow, school, gateway, a, Actor(a.staff or "system", a.desk or "sync"))
                 out = FinalizeOutcome("updated", a.id)
             else:
-                out = finalize(uow, gateway.name, gateway.fetch(a.provider_ref), event=None)
+                out = finalize(
+                    uow, gateway.name, gateway.fetch(a.provider_ref), event=None, school=school
+                )
         except (ProviderError, ProviderRefused) as exc:
             errors.append(f"{a.id}: {exc}")
             continue
@@ -857,7 +986,7 @@ def refund_online(
     with uow.write():
         existing = uow.payments.get_refund(refund_id)
         if existing is not None:
-            if existing.fingerprint != fp:
+            if existing.school_id != school.id or existing.fingerprint != fp:
                 raise BusinessRuleError(f"key {refund_id} was used for another refund")
             refund = existing
             payment = uow.payments.get(pid)
@@ -920,7 +1049,9 @@ def refund_online(
         except ProviderRefused as exc:
             _refund_error(uow, refund, str(exc), failed=True)
             raise
-        apply_refund_notice(uow, gateway.name, notice, event=None, our_refund_id=refund.id)
+        apply_refund_notice(
+            uow, gateway.name, notice, event=None, school=school, our_refund_id=refund.id
+        )
     with uow:
         current = uow.payments.get_refund(refund.id)
         assert current is not None
@@ -957,19 +1088,74 @@ def apply_refund_notice(
     notice: RefundNotice,
     *,
     event: ProviderEvent | None,
+    school: School,
     our_refund_id: str | None = None,
+    defer: bool = False,
+    record: bool = True,
 ) -> str:
     """The one path for what a provider says about a refund (API answer, webhook, sync).
 
     A refund made in the provider's dashboard becomes a refund here. Money moves on the
     transition to succeeded; a failure after success puts it back.
+
+    A notice is checked like a payment confirmation: a positive whole amount in the payment's
+    currency, about a payment (and refund) of ``school``, never more than is left to refund
+    (pending refunds counted). Anything else is flagged under ``school`` and moves nothing.
+    A notice about a payment not recorded yet is kept (``defer``) and applied when the payment
+    lands; without ``defer`` it is ignored. ``record`` marks ``event`` as handled here.
     """
 
     def once() -> str:
         now = utcnow()
         with uow.write():
-            if event is not None and uow.events.seen(gateway_name, event.event_id):
+            if event is not None and record and uow.events.seen(gateway_name, event.event_id):
                 return "duplicate"
+            event_id = event.event_id if event else ""
+
+            def flag(reason: str, *, foreign: bool = False) -> str:
+                uow.flags.add(
+                    school_id=school.id,
+                    gateway=gateway_name,
+                    provider_ref=notice.refund_ref or notice.payment_ref,
+                    event_id=event_id,
+                    invoice_no="",
+                    reason=reason,
+                    amount_minor=notice.amount_minor,
+                    currency=notice.currency[:3],
+                    payload={
+                        "refund": notice.refund_ref,
+                        "payment": notice.payment_ref,
+                        "state": notice.state.value,
+                    },
+                    now=now,
+                )
+                uow.audit.add(
+                    AuditEntry(
+                        school_id=school.id,
+                        action="refund.flagged",
+                        entity="refund",
+                        entity_id=(notice.refund_ref or notice.payment_ref or "?")[:64],
+                        actor=SYSTEM,
+                        at=now,
+                        after={
+                            "reason": reason,
+                            "amount_minor": notice.amount_minor,
+                            "currency": notice.currency[:3],
+                        },
+                    )
+                )
+                log.warning(
+                    "flagged %s refund notice %s: %s", gateway_name, notice.refund_ref, reason
+                )
+                if event is not None and record:
+                    key = foreign_key(event.event_id, school) if foreign else event.event_id
+                    uow.events.add(gateway_name, key, school.id, event.type, "flagged", now)
+                uow.commit()
+                return FOREIGN if foreign else "flagged"
+
+            problem = _notice_problem(notice)
+            if problem:
+                return flag(problem)
             refund = uow.payments.refund_by_provider_ref(gateway_name, notice.refund_ref)
             rid = our_refund_id or notice.our_refund_id
             if refund is None and rid:
@@ -977,19 +1163,55 @@ def apply_refund_notice(
                     refund = uow.payments.get_refund(normalize_key(rid))
                 except InvalidInput:
                     refund = None
+            if refund is not None and refund.school_id != school.id:
+                return flag("not a refund of this school", foreign=True)
             payment = uow.payments.by_provider_ref(gateway_name, notice.payment_ref)
             if payment is None and refund is not None:
                 payment = uow.payments.get(refund.payment_id)
             if payment is None:
-                return "ignored"
-            school = uow.schools.get(payment.school_id)
-            assert school is not None
+                if not defer:
+                    return "ignored"
+                if notice.state is RefundState.FAILED and refund is None:
+                    return "ignored"  # a refund that never happened, of a payment not here
+                kept = uow.deferred.add(
+                    school.id, notice, event_id, event.type if event else "", now
+                )
+                if event is not None and record:
+                    uow.events.add(
+                        gateway_name, event.event_id, school.id, event.type, "deferred", now
+                    )
+                uow.commit()
+                if kept:
+                    log.info(
+                        "%s refund %s kept until payment %s is recorded",
+                        gateway_name,
+                        notice.refund_ref,
+                        notice.payment_ref,
+                    )
+                return "deferred"
+            if payment.school_id != school.id:
+                return flag("not a payment of this school", foreign=True)
+            if refund is not None and refund.payment_id != payment.id:
+                return flag("the refund belongs to another payment")
+            if notice.currency.upper() != payment.currency.upper():
+                return flag(f"currency {notice.currency!r} ≠ {payment.currency!r}")
             uow.students.lock(payment.student_id)
             payment = uow.payments.lock(payment.id)
             assert payment is not None
             if refund is None:
                 if notice.state is RefundState.FAILED:
                     return "ignored"
+                left = (
+                    payment.amount_minor
+                    - payment.refunded_minor
+                    - uow.payments.pending_refunds_minor(payment.id)
+                )
+                if notice.amount_minor > left:
+                    return flag(
+                        "refund larger than what is left of the payment "
+                        f"({format_money(notice.amount_minor, payment.currency)} > "
+                        f"{format_money(max(left, 0), payment.currency)})"
+                    )
                 # Made outside jdoffice (the provider's dashboard): record it as a refund.
                 refund = Refund(
                     id=new_id(),
@@ -998,7 +1220,8 @@ def apply_refund_notice(
                     student_id=payment.student_id,
                     amount_minor=notice.amount_minor,
                     currency=payment.currency,
-                    reason=notice.reason or f"refunded in the {gateway_name} dashboard",
+                    reason=clean_reason(notice.reason)
+                    or f"refunded in the {gateway_name} dashboard",
                     status=RefundStatus.PENDING,
                     receipt_no=None,
                     created_at=now,
@@ -1007,24 +1230,13 @@ def apply_refund_notice(
                     gateway=gateway_name,
                     provider_ref=notice.refund_ref,
                 )
-                if refund.amount_minor > payment.amount_minor - payment.refunded_minor:
-                    uow.flags.add(
-                        school_id=school.id,
-                        gateway=gateway_name,
-                        provider_ref=notice.refund_ref,
-                        event_id=event.event_id if event else "",
-                        invoice_no="",
-                        reason="refund larger than what is left of the payment",
-                        amount_minor=notice.amount_minor,
-                        currency=notice.currency,
-                        payload=None,
-                        now=now,
-                    )
-                    uow.commit()
-                    return "flagged"
                 uow.payments.add_refund(refund, [])
             else:
                 refund = uow.payments.lock_refund(refund.id) or refund
+                if notice.amount_minor != refund.amount_minor:
+                    return flag(
+                        f"refund amount {notice.amount_minor} ≠ {refund.amount_minor} asked for"
+                    )
                 if refund.provider_ref is None:
                     uow.payments.update_refund(refund.id, now, provider_ref=notice.refund_ref)
             actor = Actor(refund.staff or "system", refund.desk or "provider")
@@ -1040,7 +1252,7 @@ def apply_refund_notice(
             elif notice.state is RefundState.FAILED and refund.status is RefundStatus.SUCCEEDED:
                 revert_refund(uow, school, payment, refund, actor, now, "failed at provider")
                 outcome = "updated"
-            if event is not None:
+            if event is not None and record:
                 uow.events.add(gateway_name, event.event_id, school.id, event.type, outcome, now)
             uow.commit()
             return outcome
@@ -1052,3 +1264,45 @@ def apply_refund_notice(
             return "duplicate"
 
     return retrying(guarded)
+
+
+def _notice_problem(notice: RefundNotice) -> str | None:
+    """What makes a refund notice unusable whatever it is about."""
+    amount = notice.amount_minor
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        return "refund amount must be a positive whole number of minor units"
+    if not notice.refund_ref or not notice.payment_ref:
+        return "refund notice without a refund or payment reference"
+    cur = notice.currency
+    if not (isinstance(cur, str) and len(cur) == 3 and cur.isascii() and cur.isalpha()):
+        return "refund notice without a valid currency"
+    return None
+
+
+def clean_reason(text: str) -> str:
+    """A provider's refund reason as stored text: printable, one line, bounded."""
+    kept = "".join(ch if ch.isprintable() else " " for ch in text)
+    return " ".join(kept.split())[:MAX_REASON]
+
+
+def apply_deferred(
+    uow: UnitOfWork, gateway_name: str, school: School, payment_ref: str | None
+) -> int:
+    """Apply, once, the notices kept for ``payment_ref`` (every payment of ``school`` now
+    recorded when None). Returns how many moved money."""
+    with uow:
+        waiting = uow.deferred.waiting(school.id, gateway_name, payment_ref)
+    moved = 0
+    for notice_id, notice, _event_id in waiting:
+        if payment_ref is None and not _payment_of_school(
+            uow, gateway_name, school, notice.payment_ref
+        ):
+            continue  # its payment has not landed yet
+        outcome = apply_refund_notice(uow, gateway_name, notice, event=None, school=school)
+        if outcome == "ignored":
+            continue
+        moved += outcome in ("applied", "updated")
+        with uow.write():
+            uow.deferred.done(notice_id, outcome, utcnow())
+            uow.commit()
+    return moved

@@ -177,7 +177,7 @@ def register_payment(
             with uow.write():
                 existing = uow.payments.get(payment_id)
                 if existing is not None:
-                    return _replay(uow, existing, fp)
+                    return _replay(uow, school, existing, fp)
                 result = _register(
                     uow,
                     school,
@@ -201,12 +201,15 @@ def register_payment(
                 existing = uow.payments.get(payment_id)
                 if existing is None:
                     raise
-                return _replay(uow, existing, fp)
+                return _replay(uow, school, existing, fp)
 
     return retrying(attempt)
 
 
-def _replay(uow: UnitOfWork, existing: Payment, fp: str) -> PaymentResult:
+def _replay(uow: UnitOfWork, school: School, existing: Payment, fp: str) -> PaymentResult:
+    if existing.school_id != school.id:
+        # Another school's payment: say nothing about it (method, amount, student).
+        raise IdempotencyMismatch(f"key {existing.id} is already in use; use a new key")
     if existing.fingerprint != fp:
         raise IdempotencyMismatch(
             f"key {existing.id} was already used for a different payment "
@@ -485,7 +488,7 @@ def refund_payment(
         with uow.write():
             existing = uow.payments.get_refund(refund_id)
             if existing is not None:
-                if existing.fingerprint != fp:
+                if existing.school_id != school.id or existing.fingerprint != fp:
                     raise IdempotencyMismatch(f"key {refund_id} was used for another refund")
                 return _refund_result(uow, existing, replayed=True)
             result = _refund(uow, school, pid, refund_id, amount_minor, text, actor, when, fp)

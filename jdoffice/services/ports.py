@@ -28,6 +28,7 @@ from jdoffice.domain.model import (
 )
 from jdoffice.domain.notification import NewNotification, Notification, NotificationStatus
 from jdoffice.domain.search import SearchQuery
+from jdoffice.services.gateways import RefundNotice
 from jdoffice.services.notification_settings import NotificationOverride, NotificationSettings
 from jdoffice.services.settings import SettingsOverride
 
@@ -221,6 +222,28 @@ class FlagRepository(Protocol):
     def unresolved(self, school_id: int) -> list[FlaggedConfirmation]: ...
 
 
+class DeferredNotices(Protocol):
+    """Provider notices about a payment not recorded yet (a refund that overtook its payment).
+
+    Each is kept under the school whose secret verified it and handed back, once, when the
+    payment it names is recorded."""
+
+    def add(
+        self, school_id: int, notice: RefundNotice, event_id: str, event_type: str, now: dt.datetime
+    ) -> bool:
+        """Keep a notice; False when the same event's notice for that refund is kept already."""
+        ...
+
+    def waiting(
+        self, school_id: int, gateway: str, payment_ref: str | None = None, limit: int = 500
+    ) -> list[tuple[int, RefundNotice, str]]:
+        """Notices not applied yet (id, notice, event id), oldest first; for one payment when
+        ``payment_ref`` is given."""
+        ...
+
+    def done(self, notice_id: int, outcome: str, now: dt.datetime) -> None: ...
+
+
 class IntegrityChecks(Protocol):
     """The invariants checked against the rows (``jdoffice db check``)."""
 
@@ -312,6 +335,8 @@ class UnitOfWork(Protocol):
     def events(self) -> ProviderEventLog: ...
     @property
     def flags(self) -> FlagRepository: ...
+    @property
+    def deferred(self) -> DeferredNotices: ...
     @property
     def settings(self) -> SettingsRepository: ...
     @property

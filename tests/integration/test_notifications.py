@@ -28,7 +28,7 @@ from jdoffice.adapters.notify_config import (
 )
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.domain.errors import BusinessRuleError, InvalidInput, Unavailable
-from jdoffice.domain.model import UTC, Actor, ReceiptBody, Student
+from jdoffice.domain.model import UTC, Actor, ReceiptBody, School, Student
 from jdoffice.domain.notification import NotificationKind, NotificationStatus
 from jdoffice.gateways.stripe_checkout import StripeGateway
 from jdoffice.services import notifications as notify
@@ -281,9 +281,12 @@ def gateway(stripe_standin: StripeStandin) -> Iterator[StripeGateway]:
     gw.close()
 
 
-def _deliver(gateway: StripeGateway, standin: StripeStandin, uow: Any, event: Any) -> str:
+def _deliver(
+    gateway: StripeGateway, standin: StripeStandin, uow: Any, event: Any, school: School
+) -> str:
     body = json.dumps(event).encode("utf-8")
-    return online.handle_event(uow, gateway, gateway.verify_event(body, standin.sign(body)))
+    verified = gateway.verify_event(body, standin.sign(body))
+    return online.handle_event(uow, gateway, verified, school=school)
 
 
 def test_the_same_webhook_delivered_many_times_sends_one_message_per_channel(
@@ -309,7 +312,7 @@ def test_the_same_webhook_delivered_many_times_sends_one_message_per_channel(
 
     outcomes = []
     for _ in range(5):
-        outcomes.append(_deliver(gateway, stripe_standin, office.uow, event))
+        outcomes.append(_deliver(gateway, stripe_standin, office.uow, event, office.school))
         office.dispatch()
     # The desk's own status check lands on the same path.
     online.check_attempt(office.uow, office.school, gateway, view.attempt_id)

@@ -52,11 +52,14 @@ def upgrade() -> None:
             name=op.f("fk_deferred_provider_notices_school_id_schools"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_deferred_provider_notices")),
+        # Per school: on a provider account several schools share, each school's sync may
+        # keep the same early notice; the school whose payment it is applies it.
         sa.UniqueConstraint(
+            "school_id",
             "gateway",
             "event_id",
             "refund_ref",
-            name=op.f("uq_deferred_provider_notices_gateway_event_id_refund_ref"),
+            name=op.f("uq_deferred_provider_notices_school_id_gateway_event_id_refund_ref"),
         ),
     )
     op.create_index(
