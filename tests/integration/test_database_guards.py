@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import Engine, insert, update
 from sqlalchemy.exc import DBAPIError
 
+from jdoffice.adapters import db, records
 from jdoffice.adapters.orm import (
     AllocationRow,
     BalanceRow,
@@ -29,9 +31,14 @@ from jdoffice.domain.integrity import Problem
 from jdoffice.domain.model import UTC, Student
 from jdoffice.services.integrity import check_database
 from jdoffice.services.payments import PaymentResult, register_payment
+from jdoffice.services.ports import NewSchool
 from jdoffice.services.queries import day_report, student_view
-from tests.conftest import SchoolKit
+from tests.conftest import BACKENDS, SchoolKit
 from tests.integration.helpers import ACTOR, Desk, other_school
+
+if TYPE_CHECKING:
+    # Imported for its annotation only: pytest would try to collect a ``Test*`` class.
+    from tests.conftest import TestDatabase
 
 
 @pytest.fixture
@@ -393,3 +400,58 @@ def test_a_school_whose_desk_worked_normally_checks_clean(
 
     assert report.clean, report.found
     assert student_view(uow, kit.school, student.student_no).problems == ()
+
+
+# --- a database from before revision 0006: what it let through is found ---------------------
+
+
+@pytest.fixture(params=BACKENDS)
+def old_engine(
+    request: pytest.FixtureRequest, fresh_database_factory: Callable[[str], TestDatabase]
+) -> Iterator[Engine]:
+    """A database of each backend still at revision 0005, when nothing refused these rows."""
+    engine = db.make_engine(fresh_database_factory(request.param).url)
+    db.upgrade(engine, "0005")
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def test_rows_written_before_the_guards_are_found_shown_and_kept_out_of_the_day_report(
+    old_engine: Engine,
+) -> None:
+    uow = SqlAlchemyUnitOfWork(old_engine)
+    when = now()
+    with uow.write():
+        a = uow.schools.add(NewSchool(slug="a", name="A Køreskole"), when)
+        b = uow.schools.add(NewSchool(slug="b", name="B Køreskole"), when)
+        student_a = records.add_student(
+            uow.session, a, student_no="A1", first_name="Bo", last_name="Berg"
+        )
+        student_b = records.add_student(
+            uow.session, b, student_no="B1", first_name="Eva", last_name="Dahl"
+        )
+        uow.commit()
+    kit_a = SchoolKit(old_engine, a, "a-")
+    kit_b = SchoolKit(old_engine, b, "b-")
+    kit_a.invoice(student_a, 40_000)
+    kit_b.invoice(student_b, 30_000)
+    mixed = web_payment(kit_a, student_b, amount_minor=30_000)
+    euros = web_payment(kit_a, student_a, amount_minor=40_000, currency="EUR")
+    write(old_engine, insert(PaymentRow).values([mixed, euros]))
+
+    problems = {(i.problem, i.row_id) for i in check_database(uow).found}
+    view_b = student_view(uow, b, student_b.student_no)
+    view_a = student_view(uow, a, student_a.student_no)
+    report_a = day_report(uow, a)
+
+    assert (Problem.MIXED_SCHOOLS, mixed["id"]) in problems
+    assert (Problem.FOREIGN_CURRENCY, euros["id"]) in problems
+    assert {i.row_id for i in check_database(uow, b).found} >= {mixed["id"]}
+    # The other school's payment took B's student to 0: shown, with the warning.
+    assert view_b.balance_minor == 0
+    assert Problem.MIXED_SCHOOLS in {p.problem for p in view_b.problems}
+    assert Problem.FOREIGN_CURRENCY in {p.problem for p in view_a.problems}
+    # The euros are not kroner: only the 300 kr of the (mixed) DKK payment is in A's report.
+    assert report_a.totals == {"card": 30_000}
