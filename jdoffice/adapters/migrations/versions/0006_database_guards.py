@@ -15,7 +15,10 @@
 Rows already in the database that break a rule stop the upgrade before anything changes
 (MySQL/MariaDB cannot roll back DDL, so nothing is altered until every check passed): the
 message lists them and points at ``jdoffice db check``. SQLite rebuilds each table (batch
-mode) to add constraints.
+mode) to add constraints. A later migration that rebuilds ``receipts`` on SQLite must leave
+``payment_receipt_of`` out of the copied columns (batch mode reflects it as a plain column and
+SQLite refuses to insert into a generated one), as :func:`downgrade` does by dropping it in
+the same rebuild.
 
 Revision ID: 0006
 Revises: 0005
