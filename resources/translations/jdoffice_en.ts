@@ -181,6 +181,18 @@
         <translation>Search for “{0}”: {1}</translation>
     </message>
     <message>
+        <source>Søgningen passer ikke længere til {0}. Tryk Enter for at åbne den valgte elev, eller Esc for at gå tilbage til {0}.</source>
+        <translation>The search no longer matches {0}. Press Enter to open the selected student, or Esc to go back to {0}.</translation>
+    </message>
+    <message>
+        <source>{0} gør intet: søgningen passer ikke til den åbne elev</source>
+        <translation>{0} does nothing: the search does not match the open student</translation>
+    </message>
+    <message>
+        <source>Tilbage til {0}.</source>
+        <translation>Back to {0}.</translation>
+    </message>
+    <message>
         <source>Eleven findes ikke (længere): {0}</source>
         <translation>The student does not exist (any more): {0}</translation>
     </message>

@@ -5,6 +5,12 @@ Keyboard first, like a till. The search box has focus at start and results follo
 results, Enter opens the student. F5 takes a payment, F6 shows a QR code, F8 refunds the
 selected payment, F9 shows the day report, and Ctrl+F or F2 comes back to the search box.
 
+Enter opens the student the receptionist sees highlighted: new results put the highlight on
+their first row, unless it was moved (arrow keys, mouse) since the last keystroke. Once the
+search text changes after a student was opened, the student panel is dimmed as no longer
+matching and F5, F6 and F8 only say why in the status bar, until Enter opens a student; Esc
+in the search box goes back to the open student (and the text that found it).
+
 Every two seconds the open student and the result list are read again in the background, so
 a payment made at another desk shows within a few seconds; a failed read shows in the status
 bar and the next tick tries again. The GUI thread never talks to the database.
@@ -25,6 +31,7 @@ from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Sig
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
+    QGraphicsOpacityEffect,
     QHeaderView,
     QLabel,
     QMainWindow,
@@ -77,6 +84,13 @@ _WARNING_STYLE = (
     "color: #7a1b12; background: #fdecea; border: 1px solid #b3261e; padding: 4px; "
     "font-weight: bold;"
 )
+# The note over a student panel that no longer matches the search box.
+_MISMATCH_STYLE = (
+    "color: #4a3800; background: #fff4ce; border: 1px solid #b08800; padding: 6px; "
+    "font-weight: bold;"
+)
+# How much of a no-longer-matching student panel shows through.
+_DIMMED_OPACITY = 0.35
 
 _MOVES = {
     Qt.Key.Key_Up: -1,
@@ -185,6 +199,15 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         self._open_on_results = False
         self._closed = False
         self._dialog: QDialog | None = None
+        # The highlight in the results: after a keystroke it goes to the first row of the
+        # results that come, unless the receptionist moves it first (arrow keys, mouse).
+        self._follow_first = False
+        self._highlighting = False
+        self._keep_no: str | None = None
+        # The search text that opened the student, and whether the box still shows it.
+        self._opened_text = ""
+        self._mismatch = False
+        self._restoring = False
 
         self._search_latest = Latest(self)
         self._student_latest = Latest(self)
@@ -215,6 +238,13 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         self.studentLayout.insertWidget(
             self.studentLayout.indexOf(self.headerRow) + 1, self.integrityLabel
         )
+        # Shown over a dimmed student panel once the search no longer matches it.
+        self.mismatchLabel = QLabel(self.studentPage)
+        self.mismatchLabel.setObjectName("mismatchLabel")
+        self.mismatchLabel.setWordWrap(True)
+        self.mismatchLabel.setStyleSheet(_MISMATCH_STYLE)
+        self.mismatchLabel.setVisible(False)
+        self.studentLayout.insertWidget(0, self.mismatchLabel)
         self.searchEdit.setFont(scaled_font(self.searchEdit.font(), 1.25))
         self.emptyLabel.setStyleSheet("color: #555555;")
         self.splitter.setStretchFactor(0, 2)
@@ -267,6 +297,7 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         self.searchEdit.textChanged.connect(self._search_edited)
         self.searchEdit.installEventFilter(self)
         self.resultsView.activated.connect(self._result_activated)
+        self.resultsView.selectionModel().currentRowChanged.connect(self._result_row_changed)
         self.invoicesView.selectionModel().selectionChanged.connect(self._update_target)
 
         self.searchEdit.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -402,6 +433,11 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         )
 
     def _search_edited(self) -> None:
+        if not self._restoring:
+            self._follow_first = True
+            self._keep_no = None
+            if self._student_no is not None and self._opened_text != self._search_text():
+                self._set_mismatch(True)
         running_ms = (time.monotonic() - self._search_since) * 1000
         if self._searching and running_ms < self.SEARCH_PATIENCE_MS:
             self._search_again = True  # searched when the running one returns
@@ -414,12 +450,22 @@ class MainWindow(QMainWindow, Ui_MainWindow):
             self.search_now()  # the box changed meanwhile: these results are already old
             return
         current = self._current_hit()
-        if self._results.set_items(hits):
-            row = self._results.row_of(current.student_no) if current else -1
-            if row < 0 and hits:
-                row = 0
-            if row >= 0:
-                self.resultsView.selectRow(row)
+        self._highlighting = True
+        try:
+            changed = self._results.set_items(hits)
+        finally:
+            self._highlighting = False
+        # After a keystroke the best match is highlighted, so Enter opens the first row the
+        # receptionist sees; a row they moved to since (or the student Esc went back to), and
+        # the highlight of a refresh of the same text, stay where they are.
+        keep = self._keep_no or (current.student_no if current and not self._follow_first else None)
+        row = self._results.row_of(keep) if keep else -1
+        if row < 0 and hits:
+            row = 0
+        if row >= 0 and (changed or row != self.resultsView.currentIndex().row()):
+            self._highlight(row)
+        self._follow_first = False
+        self._keep_no = None
         n = len(hits)
         self.searchInfoLabel.setText(
             self.tr("Ingen fundet")
@@ -473,7 +519,105 @@ class MainWindow(QMainWindow, Ui_MainWindow):
             return
         index = self.resultsView.currentIndex()
         row = index.row() if index.isValid() else -1
-        self.resultsView.selectRow(max(0, min(rows - 1, row + step)))
+        self._highlight(max(0, min(rows - 1, row + step)))
+        self._follow_first = False  # the receptionist's choice outlives late results
+        self._keep_no = None
+
+    def _highlight(self, row: int) -> None:
+        """Highlight result ``row`` for the desk (not a choice of the receptionist's)."""
+        self._highlighting = True
+        try:
+            self.resultsView.selectRow(row)
+        finally:
+            self._highlighting = False
+
+    def _result_row_changed(self) -> None:
+        if not self._highlighting:
+            # A click, or the arrow keys in the results table itself.
+            self._follow_first = False
+            self._keep_no = None
+
+    def _search_text(self) -> str:
+        return self.searchEdit.text().strip()
+
+    # --- the open student and the search box ---
+
+    @property
+    def matches_search(self) -> bool:
+        """False while the search box no longer shows the text that opened the student (the
+        panel is dimmed and F5, F6 and F8 do nothing)."""
+        return not self._mismatch
+
+    def _set_mismatch(self, on: bool) -> None:
+        self._mismatch = on
+        self._show_match()
+
+    def _show_match(self) -> None:
+        """Dim the student panel, with a note on what to do, while it no longer matches."""
+        dim = self._mismatch and self._view is not None
+        # Tables are greyed out as disabled (an opacity effect would darken their background);
+        # the rest fades. The buttons stay clickable, to say why they do nothing.
+        for table in (self.invoicesView, self.paymentsView):
+            table.setEnabled(not dim)
+        for widget in (
+            self.nameLabel,
+            self.detailsLabel,
+            self.balanceLabel,
+            self.integrityLabel,
+            self.invoicesLabel,
+            self.paymentsLabel,
+            self.targetLabel,
+            self.payButton,
+            self.qrButton,
+            self.refundButton,
+        ):
+            if dim and widget.graphicsEffect() is None:
+                effect = QGraphicsOpacityEffect(widget)
+                effect.setOpacity(_DIMMED_OPACITY)
+                widget.setGraphicsEffect(effect)
+            elif not dim and widget.graphicsEffect() is not None:
+                widget.setGraphicsEffect(None)  # type: ignore[arg-type]  # Qt takes nullptr
+        if dim and self._view is not None:
+            self.mismatchLabel.setText(
+                self.tr(
+                    "Søgningen passer ikke længere til {0}. Tryk Enter for at åbne den valgte "
+                    "elev, eller Esc for at gå tilbage til {0}."
+                ).format(self._view.student.name)
+            )
+        self.mismatchLabel.setVisible(dim)
+
+    def _refused_for_mismatch(self, key: str) -> bool:
+        """Say in the status bar why ``key`` does nothing while the panel no longer matches."""
+        if not self._mismatch:
+            return False
+        # Short enough for the status bar; the note over the panel says what to do.
+        self.statusbar.showMessage(
+            self.tr("{0} gør intet: søgningen passer ikke til den åbne elev").format(key), 10000
+        )
+        return True
+
+    def restore_open_student(self) -> None:
+        """Esc in the search box: back to the open student and the text that found it."""
+        if not self._mismatch:
+            return
+        self._open_on_results = False
+        self._restoring = True
+        try:
+            self.searchEdit.setText(self._opened_text)
+        finally:
+            self._restoring = False
+        self.searchEdit.selectAll()
+        no = self._student_no
+        self._follow_first = False
+        self._keep_no = no
+        row = self._results.row_of(no) if no is not None else -1
+        if row >= 0:
+            self._highlight(row)
+        self._set_mismatch(False)
+        if self._view is not None:
+            self.statusbar.showMessage(
+                self.tr("Tilbage til {0}.").format(self._view.student.name), 5000
+            )
 
     # --- the open student ---
 
@@ -482,6 +626,9 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         self._student_no = student_no
         self._view = None
         self._focus_on_load = True
+        # The panel matches the search again; it is un-dimmed when the student is shown.
+        self._opened_text = self._search_text()
+        self._mismatch = False
         self._load_student()
 
     def _load_student(self) -> None:
@@ -512,6 +659,7 @@ class MainWindow(QMainWindow, Ui_MainWindow):
             self.studentStack.setCurrentWidget(self.studentPage)
             self._update_target()
             self.student_shown.emit(view)
+        self._show_match()
         self._mark_fresh()
         self.refreshed.emit()
         if self._focus_on_load:
@@ -523,6 +671,7 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         if isinstance(exc, NotFound):
             self._student_no = None
             self._view = None
+            self._set_mismatch(False)
             self.studentStack.setCurrentWidget(self.emptyPage)
             self.statusbar.showMessage(
                 self.tr("Eleven findes ikke (længere): {0}").format(exc), 8000
@@ -604,6 +753,8 @@ class MainWindow(QMainWindow, Ui_MainWindow):
 
     def take_payment(self) -> None:
         """F5: the payment dialog for the open student."""
+        if self._refused_for_mismatch("F5"):
+            return
         ctx, view = self._ctx, self._view
         if ctx is None or view is None:
             self.statusbar.showMessage(self.tr("Åbn først en elev: søg og tryk Enter."), 5000)
@@ -618,6 +769,8 @@ class MainWindow(QMainWindow, Ui_MainWindow):
 
     def pay_by_qr(self) -> None:
         """F6: a QR code the student scans to pay the target invoice online."""
+        if self._refused_for_mismatch("F6"):
+            return
         ctx = self._ctx
         if ctx is None or self._view is None:
             self.statusbar.showMessage(self.tr("Åbn først en elev: søg og tryk Enter."), 5000)
@@ -638,6 +791,8 @@ class MainWindow(QMainWindow, Ui_MainWindow):
 
     def refund_selected_payment(self) -> None:
         """F8: refund the payment selected in the payments table."""
+        if self._refused_for_mismatch("F8"):
+            return
         ctx = self._ctx
         payment_id = self._selected_payment_id()
         if ctx is None or self._view is None or payment_id is None:
@@ -1097,6 +1252,9 @@ class MainWindow(QMainWindow, Ui_MainWindow):
                 return True
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 self._search_enter()
+                return True
+            if key == Qt.Key.Key_Escape and self._mismatch:
+                self.restore_open_student()
                 return True
         return super().eventFilter(watched, event)
 
