@@ -675,8 +675,12 @@ Nothing is recorded. ({1})</translation>
 <context>
     <name>QrDialog</name>
     <message>
-        <source>Betal med QR-kode – faktura {0}</source>
+        <source>{0}  ·  elevnr. {1}</source>
         <extracomment>Logical pixels the QR code is at least as wide as: a phone reads it from a desk&apos;s width away. Quiet zone around the code, in modules (the QR standard asks for 4). How often the provider is asked while the code is shown.</extracomment>
+        <translation>{0}  ·  student no. {1}</translation>
+    </message>
+    <message>
+        <source>Betal med QR-kode – faktura {0}</source>
         <translation>Pay by QR code – invoice {0}</translation>
     </message>
     <message>

@@ -617,6 +617,9 @@ def test_qr_with_online_payments_off_leads_to_the_payment_dialog_for_the_same_in
     qtbot.waitUntil(lambda: isinstance(desk.dialog, QrDialog), timeout=WAIT_MS)
     qr = desk.dialog
     assert isinstance(qr, QrDialog)
+    # The dialog that would take the money names who pays, in its first row.
+    assert qr.student_label.isVisible()
+    assert qr.student_label.text() == f"Ida Qvist  ·  elevnr. {student.student_no}"
     qtbot.waitUntil(qr.manual_button.isVisible, timeout=WAIT_MS)
     assert qr.manual_button.isDefault()
     qtbot.keyClick(qr, Qt.Key.Key_Return)

@@ -787,7 +787,16 @@ class MainWindow(QMainWindow, Ui_MainWindow):
             return
         factory = self._optional("jdoffice.gui.views.qr_dialog", "QrDialog", self.tr("QR-betaling"))
         if factory is not None:
-            self._open_dialog(factory(ctx, inv.invoice_no, self))
+            student = self._view.student
+            self._open_dialog(
+                factory(
+                    ctx,
+                    inv.invoice_no,
+                    self,
+                    student_name=student.name,
+                    student_no=student.student_no,
+                )
+            )
 
     def refund_selected_payment(self) -> None:
         """F8: refund the payment selected in the payments table."""

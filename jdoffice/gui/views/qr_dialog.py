@@ -260,10 +260,23 @@ class QrDialog(QDialog):
     #: How often the provider is asked while the code is shown.
     POLL_INTERVAL_MS = 2500
 
-    def __init__(self, ctx: DeskContext, invoice_no: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        ctx: DeskContext,
+        invoice_no: str,
+        parent: QWidget | None = None,
+        *,
+        student_name: str = "",
+        student_no: str = "",
+    ) -> None:
         super().__init__(parent)
         self._ctx = ctx
         self._invoice_no = invoice_no.strip()
+        # Who pays, in the dialog's first row: a dialog that moves money always names the
+        # student (issue 11), so a QR is never shown for someone other than the one at the desk.
+        self._student = (
+            self.tr("{0}  ·  elevnr. {1}").format(student_name, student_no) if student_name else ""
+        )
         self._now: Callable[[], dt.datetime] = lambda: dt.datetime.now(UTC)
         self._phase = Phase.STARTING
         self._gateway: OnlineGateway | None = None
@@ -352,6 +365,9 @@ class QrDialog(QDialog):
             w.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             return w
 
+        self.student_label = label(1.1, bold=True, wrap=True)
+        self.student_label.setText(self._student)
+        self.student_label.setVisible(bool(self._student))
         self.title_label = label(1.5, bold=True, wrap=True)
         self.amount_label = label(2.6, bold=True)
         self.invoice_label = label(1.1, wrap=True)
@@ -400,6 +416,7 @@ class QrDialog(QDialog):
 
         info = QVBoxLayout()
         info.setSpacing(8)
+        info.addWidget(self.student_label)
         info.addWidget(self.title_label)
         info.addSpacing(6)
         info.addWidget(self.amount_label)
