@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +32,7 @@ from jdoffice.domain.errors import (
     BusinessRuleError,
     InvalidInput,
     JdofficeError,
+    NotFound,
     Unavailable,
 )
 from jdoffice.domain.model import Actor, ReceiptBody, School, payment_display_status
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
     from jdoffice.domain.notification import Notification
     from jdoffice.services.offline import OfflineDesk
+    from jdoffice.services.ports import StudentHit, UnitOfWork
 
 log = logging.getLogger("jdoffice")
 
@@ -128,6 +130,76 @@ def money(minor: int | None, currency: str) -> str:
     return "" if minor is None else format_money(minor, currency)
 
 
+def balance_text(minor: int, currency: str) -> str:
+    """A balance as staff say it: ``owes 850,00 kr.``, ``credit 100,00 kr.`` or ``settled``."""
+    if minor > 0:
+        return f"owes {money(minor, currency)}"
+    if minor < 0:
+        return f"credit {money(-minor, currency)}"
+    return "settled"
+
+
+#: The one date and time format of the command line's text output (``--json`` keeps ISO 8601).
+DATE_FORMAT = "%Y-%m-%d"
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def day_text(day: dt.date) -> str:
+    return day.strftime(DATE_FORMAT)
+
+
+def time_text(moment: dt.datetime, tz: dt.tzinfo | None = None) -> str:
+    """A moment in the school's time zone (``tz``), or this computer's when none is known."""
+    return moment.astimezone(tz).strftime(TIME_FORMAT)
+
+
+#: Status codes (``--json``) as the text output words them.
+STATUS_WORDS = {
+    "open": "open",
+    "partially_paid": "part paid",
+    "paid": "paid",
+    "overdue": "overdue",
+    "cancelled": "cancelled",
+    "succeeded": "completed",
+    "partially_refunded": "part refunded",
+    "refunded": "refunded",
+    "pending": "pending",
+    "failed": "failed",
+}
+
+
+def status_word(code: str) -> str:
+    return STATUS_WORDS.get(code, code.replace("_", " "))
+
+
+def command_prefix() -> str:
+    """How the user types ``jdoffice`` here: ``uv run jdoffice`` in a source checkout (the
+    README's way), plain ``jdoffice`` where it is installed."""
+    root = Path(__file__).resolve().parents[1]
+    if (root / "pyproject.toml").is_file() and (root / "jdoffice" / "cli.py").is_file():
+        return "uv run jdoffice"
+    return "jdoffice"
+
+
+#: Why no window opened (set by :mod:`jdoffice.main` when it found no usable display).
+NO_WINDOW_REASON: str | None = None
+#: Says why the display cannot be used, or None when it can (:mod:`jdoffice.main` sets it):
+#: run just before the window would open, since Qt aborts the process on a display it
+#: cannot use.
+DISPLAY_CHECK: Callable[[], str | None] | None = None
+
+
+def window_problem() -> str | None:
+    """Why the desk window cannot open here, or None when it can."""
+    global NO_WINDOW_REASON
+    if GUI_LAUNCHER is None:
+        return NO_WINDOW_REASON or "the desk window cannot open here"
+    problem = DISPLAY_CHECK() if DISPLAY_CHECK is not None else None
+    if problem is not None:
+        NO_WINDOW_REASON = problem
+    return problem
+
+
 def amount_arg(text: str | None, currency: str, what: str = "amount") -> int | None:
     if text is None:
         return None
@@ -181,13 +253,32 @@ def cli(
         local_db=local_db,
     )
     if ctx.invoked_subcommand is None:
-        if GUI_LAUNCHER is not None:
+        if window_problem() is None:
             _launch_gui(ctx.obj)
             return
+        _no_window_note(demo)
         if not demo:
             echo(ctx.get_help(), lines=True)
             return
         _open_demo(ctx.obj)
+    elif demo and ctx.invoked_subcommand not in ("demo", "db"):
+        # `jdoffice --demo search søren` on a fresh machine: the demo school comes first.
+        _seed_demo_once(ctx.obj)
+
+
+def _no_window_note(demo: bool) -> None:
+    """Why plain ``jdoffice`` printed text instead of opening the desk window, and how to go
+    on from here, as the user types it."""
+    reason = NO_WINDOW_REASON or "the desk window cannot open here"
+    echo(f"No window: {reason}.")
+    if demo:
+        echo()
+        return
+    run = command_prefix()
+    echo("The command line works, for example:")
+    echo(f"  {run} search søren")
+    echo(f"  {run} --demo search søren      (the demo school, made on first use)")
+    echo()
 
 
 def _launch_gui(c: Context) -> None:
@@ -201,10 +292,9 @@ def _launch_gui(c: Context) -> None:
 @pass_ctx
 def gui_cmd(c: Context) -> None:
     """Open the desk program (what plain `jdoffice` does when a display is available)."""
-    if GUI_LAUNCHER is None:
-        raise Unavailable(
-            "the desk program cannot start here (no display, or JDOFFICE_NO_GUI is set)"
-        )
+    problem = window_problem()
+    if problem is not None:
+        raise Unavailable(f"the desk program cannot start here: {problem}")
     _launch_gui(c)
 
 
@@ -231,9 +321,13 @@ def _open_demo(c: Context) -> None:
     report = queries.day_report(uow, school)
     echo(f"Receipts today: {report.receipts}")
     hits = queries.search_students(uow, school, "søren", limit=5)
-    echo("Try: jdoffice --demo search søren")
-    for h in hits:
-        echo(f"  {h.student_no}  {h.name:<30} {money(h.balance_minor, h.currency):>16}")
+    run = f"{command_prefix()} --demo"
+    echo()
+    echo(f"Try: {run} search søren")
+    _echo_hits(hits, indent="  ")
+    if hits:
+        echo(f"Then: {run} student {hits[0].student_no}")
+    echo(f"All commands: {run} --help")
 
 
 # --- db ----------------------------------------------------------------------------------------
@@ -391,10 +485,33 @@ def search_cmd(c: Context, text: str, limit: int, as_json: bool) -> None:
     if not hits:
         echo("no students found")
         return
+    _echo_hits(hits)
+
+
+def _echo_hits(hits: Sequence[StudentHit], indent: str = "") -> None:
+    """Search results under column headers, the balance labelled (owes, credit)."""
+    echo(f"{indent}{'Student':<10} {'Name':<32} {'Phone':<16} {'Balance':>20}")
     for h in hits:
         echo(
-            f"{h.student_no:<10} {h.name:<32} {h.phone:<16} {money(h.balance_minor, h.currency):>16}"
+            f"{indent}{h.student_no:<10} {h.name:<32} {h.phone:<16} "
+            f"{balance_text(h.balance_minor, h.currency):>20}"
         )
+
+
+def _student_view(uow: UnitOfWork, school: School, student_no: str) -> queries.StudentView:
+    """A student by number in any case (``s0000190`` is ``S0000190``), as search finds it."""
+    try:
+        return queries.student_view(uow, school, student_no)
+    except NotFound:
+        wanted = student_no.strip().casefold()
+        same = {
+            h.student_no
+            for h in queries.search_students(uow, school, student_no.strip(), limit=20)
+            if h.student_no.casefold() == wanted
+        }
+        if len(same) != 1:
+            raise
+        return queries.student_view(uow, school, same.pop())
 
 
 @cli.command("student")
@@ -403,9 +520,7 @@ def search_cmd(c: Context, text: str, limit: int, as_json: bool) -> None:
 @pass_ctx
 def student_cmd(c: Context, student_no: str, as_json: bool) -> None:
     """A student's invoices, payments and balance."""
-    reading = c.offline().read(
-        lambda uow, school: (school, queries.student_view(uow, school, student_no))
-    )
+    reading = c.offline().read(lambda uow, school: (school, _student_view(uow, school, student_no)))
     _note_local_copy(reading)
     school, v = reading.value
     s = v.student
@@ -459,35 +574,39 @@ def student_cmd(c: Context, student_no: str, as_json: bool) -> None:
         )
         return
     cur = v.currency
-    owes = (
-        f"owes {money(v.balance_minor, cur)}"
-        if v.balance_minor > 0
-        else f"credit {money(-v.balance_minor, cur)}"
-        if v.balance_minor < 0
-        else "nothing owed"
-    )
     echo(f"{s.name} ({s.student_no})  {s.phone}  {s.email}")
-    echo(f"Balance: {owes}")
+    echo(f"Balance: {balance_text(v.balance_minor, cur)}")
     echo()
     echo("Invoices:")
+    if not v.invoices:
+        echo("  none")
+    else:
+        echo(
+            f"  {'Invoice':<12} {'Due':<10} {'Text':<34} {'Amount':>14} {'Outstanding':>14} Status"
+        )
     for i in v.invoices:
         echo(
-            f"  {i.invoice_no:<12} {i.due_date.isoformat()} {i.text[:34]:<34} "
+            f"  {i.invoice_no:<12} {day_text(i.due_date):<10} {i.text[:34]:<34} "
             f"{money(i.amount_minor, cur):>14} {money(i.outstanding_minor, cur):>14} "
-            f"{i.status(v.today).value}"
+            f"{status_word(i.status(v.today).value)}"
         )
     echo()
     echo("Payments:")
     if not v.payments:
         echo("  none")
+    else:
+        echo(
+            f"  {'Time':<16} {'Method':<10} {'Amount':>14} {'Receipt':<8} {'Status':<13} Payment id"
+        )
     tz = school.tz
     for pv in v.payments:
         p = pv.payment
         receipt = f"#{p.receipt_no}" if p.receipt_no else ""
-        refunded = f" refunded {money(p.refunded_minor, cur)}" if p.refunded_minor else ""
+        status = status_word(payment_display_status(p.status, p.amount_minor, p.refunded_minor))
+        refunded = f" (refunded {money(p.refunded_minor, cur)})" if p.refunded_minor else ""
         echo(
-            f"  {p.created_at.astimezone(tz):%Y-%m-%d %H:%M} {p.method:<10} "
-            f"{money(p.amount_minor, cur):>14} {receipt:<8} {p.id}{refunded}"
+            f"  {time_text(p.created_at, tz):<16} {p.method:<10} "
+            f"{money(p.amount_minor, cur):>14} {receipt:<8} {status:<13} {p.id}{refunded}"
         )
 
 
@@ -641,7 +760,9 @@ def refund_cmd(
     if r.cash_total_minor is not None:
         echo(f"Pay out in cash: {money(r.cash_total_minor, r.currency)}")
     if r.status != "succeeded":
-        echo(f"Status: {r.status} (the provider confirms it later; see `payments sync`)")
+        echo(
+            f"Status: {status_word(r.status)} (the provider confirms it later; see `payments sync`)"
+        )
     else:
         echo(f"Receipt no. {r.receipt_no}")
     echo(f"New balance: {money(r.balance_minor, r.currency)}")
@@ -775,7 +896,7 @@ def report_day(c: Context, date_text: str | None, as_json: bool, csv_path: Path 
         )
         return
     cur = r.currency
-    echo(f"Day report {r.date.isoformat()} – {school.name}")
+    echo(f"Day report {day_text(r.date)} – {school.name}")
     for method, total in sorted(r.totals.items()):
         echo(f"  {method:<12} {r.payments_count[method]:>4} × {money(total, cur):>16}")
     if not r.totals:
@@ -891,7 +1012,7 @@ def link_group(
     echo(f"Invoice {v.invoice_no}: {money(v.amount_minor, v.currency)}")
     echo(f"Pay here: {v.url}")
     if v.expires_at:
-        echo(f"Expires: {v.expires_at.astimezone(school.tz):%Y-%m-%d %H:%M}")
+        echo(f"Expires: {time_text(v.expires_at, school.tz)}")
     echo(f"Attempt: {v.attempt_id}")
     if qr_path is not None:
         echo(f"QR code: {qr_path}")
@@ -912,7 +1033,7 @@ def link_cancel(c: Context, attempt_id: str, as_json: bool) -> None:
     if as_json:
         emit_json(_attempt_json(v))
     else:
-        echo(f"Attempt {v.attempt_id}: {v.status.value}")
+        echo(f"Attempt {v.attempt_id}: {status_word(v.status.value)}")
 
 
 @link_group.command("status")
@@ -941,7 +1062,7 @@ def link_status(c: Context, attempt_id: str, wait_s: int, as_json: bool) -> None
     if as_json:
         emit_json({**_attempt_json(v), "notifications": confirmations})
     else:
-        echo(f"Attempt {v.attempt_id} for {v.invoice_no}: {v.status.value}")
+        echo(f"Attempt {v.attempt_id} for {v.invoice_no}: {status_word(v.status.value)}")
         if v.payment_id:
             echo(f"Payment: {v.payment_id}")
         _echo_confirmations(confirmations)
@@ -1014,7 +1135,7 @@ def payments_flagged(c: Context, as_json: bool) -> None:
         echo("nothing flagged")
     for f in flags:
         echo(
-            f"#{f.id} {f.created_at.astimezone(school.tz):%Y-%m-%d %H:%M} {f.invoice_no or '-'} "
+            f"#{f.id} {time_text(f.created_at, school.tz)} {f.invoice_no or '-'} "
             f"{f.provider_ref}: {f.reason}"
         )
 
@@ -1197,7 +1318,7 @@ def sync_status(c: Context, as_json: bool) -> None:
         emit_json({"online": st.online, "pending": st.pending, "last_pull_at": last})
         return
     echo(offline.status_text(st))
-    echo(f"Last pull: {last or 'never'}")
+    echo(f"Last pull: {time_text(st.last_pull_at) if st.last_pull_at else 'never'}")
     for e in st.errors:
         echo(f"  not sent: {e}")
 
@@ -1380,16 +1501,16 @@ def notifications_list(c: Context, which: str | None, limit: int, as_json: bool)
         echo("no messages")
     tz = school.tz
     for n in rows:
-        state = "failed (gave up)" if n.gave_up else n.status.value
+        state = "failed (gave up)" if n.gave_up else status_word(n.status.value)
         about = f"{n.kind.value} #{n.payload.get('receipt_no', '')}".rstrip(" #")
         line = (
-            f"{n.id:>6} {n.created_at.astimezone(tz):%Y-%m-%d %H:%M} {n.channel:<5} "
+            f"{n.id:>6} {time_text(n.created_at, tz)} {n.channel:<5} "
             f"{about:<14} {n.recipient or '-':<28} {state}"
         )
         if n.status.value in ("failed", "skipped") and n.last_error:
             line += f": {n.last_error}"
         if n.status.value == "failed" and n.next_attempt_at is not None:
-            line += f" (next try {n.next_attempt_at.astimezone(tz):%H:%M})"
+            line += f" (next try {time_text(n.next_attempt_at, tz)})"
         echo(line)
 
 
@@ -1517,12 +1638,29 @@ def school_notifications(
 # --- entry point -------------------------------------------------------------------------------
 
 
+def _with_commands(message: str) -> str:
+    """An error, with the commands that help as the user types them: the core says there is
+    no school; the command line knows which of its commands make one."""
+    if message.startswith(NO_SCHOOL):
+        run = command_prefix()
+        return (
+            f"{NO_SCHOOL}: `{run} demo` creates the demo school in it, or "
+            f"`{run} --demo search søren` uses the demo database (made on first use); a real "
+            "school is read from the web system's database (--db URL)"
+        )
+    return message
+
+
+#: How :func:`jdoffice.services.queries.resolve_school` starts when there is no school.
+NO_SCHOOL = "the database has no school yet"
+
+
 @contextmanager
 def _errors_to_exit_codes() -> Iterator[None]:
     try:
         yield
     except JdofficeError as exc:
-        fail(str(exc), exit_code_for(exc))
+        fail(_with_commands(str(exc)), exit_code_for(exc))
     except DBAPIError as exc:
         from jdoffice.adapters.uow import translate_db_error
 
@@ -1536,7 +1674,7 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
     with _errors_to_exit_codes():
         try:
-            code = cli.main(args=argv, prog_name="jdoffice", standalone_mode=False)
+            code = cli.main(args=argv, prog_name=command_prefix(), standalone_mode=False)
         except click.UsageError as exc:
             # Click's own usage block is four lines; the contract (issue 2) is one line.
             fail(exc.format_message(), EXIT_INVALID)

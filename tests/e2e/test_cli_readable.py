@@ -1,0 +1,151 @@
+"""The command line as a new user reads it (issue 11): student numbers in any case, column
+headers, a labelled balance and status words in the text output (``--json`` keeps the codes),
+one date and time format, commands shown as the user types them, the demo school made on
+first use whatever the command, and no abort on a display that cannot be used."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
+from jdoffice.domain.model import Actor
+from jdoffice.services.payments import register_payment
+from tests.e2e.conftest import DemoDatabase, assert_ok, plain, run_cli
+
+SETUP = Actor(staff="e2e", desk="setup")
+
+
+def fresh_machine(tmp_path: Path) -> dict[str, str]:
+    """The environment of a machine jdoffice never ran on: empty data and config folders."""
+    return {
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "JDOFFICE_LOCAL_DB": str(tmp_path / "local.sqlite3"),
+    }
+
+
+def part_paid_student(demo_db: DemoDatabase) -> tuple[str, str]:
+    """A student owing 500,00 kr. of a 850,00 kr. invoice, and the invoice number."""
+    no = f"S9{uuid.uuid4().int % 10**6:06d}"
+    st = demo_db.kit.student("Vibeke", "Æblerød", student_no=no, phone="+45 21 34 56 78")
+    inv = demo_db.kit.invoice(st, 85000)
+    register_payment(
+        SqlAlchemyUnitOfWork(demo_db.engine),
+        demo_db.school,
+        method="cash",
+        amount_minor=35000,
+        invoice_no=inv.invoice_no,
+        actor=SETUP,
+    )
+    return st.student_no, inv.invoice_no
+
+
+def test_student_number_is_found_in_any_case(demo_db: DemoDatabase) -> None:
+    no, _ = part_paid_student(demo_db)
+
+    shown = assert_ok(run_cli(demo_db.url, "student", no.lower()))
+    as_json = assert_ok(run_cli(demo_db.url, "student", no.lower(), "--json"))
+
+    assert shown.stdout.startswith(f"Vibeke Æblerød ({no})")
+    assert as_json.data["student_no"] == no
+
+
+def test_student_text_has_column_headers_a_labelled_balance_and_status_words(
+    demo_db: DemoDatabase,
+) -> None:
+    no, invoice_no = part_paid_student(demo_db)
+
+    out = plain(assert_ok(run_cli(demo_db.url, "student", no)).stdout)
+    data = assert_ok(run_cli(demo_db.url, "student", no, "--json")).data
+
+    assert "Balance: owes 500,00 kr." in out
+    lines = out.splitlines()
+    invoice_header = lines[lines.index("Invoices:") + 1].split()
+    assert invoice_header == ["Invoice", "Due", "Text", "Amount", "Outstanding", "Status"]
+    (invoice_line,) = [line for line in lines if invoice_no in line]
+    assert invoice_line.rstrip().endswith("part paid")
+    assert "partially_paid" not in out
+    payment_header = lines[lines.index("Payments:") + 1].split()
+    assert payment_header[:5] == ["Time", "Method", "Amount", "Receipt", "Status"]
+    # One date and time format: 2026-12-03 and 2026-12-03 14:05, never ISO's "T".
+    assert re.search(r"\b\d{4}-\d\d-\d\d\b", invoice_line)
+    (payment_line,) = [line for line in lines if "350,00 kr." in line]
+    assert re.match(r"\s+\d{4}-\d\d-\d\d \d\d:\d\d cash\b", payment_line)
+    assert "completed" in payment_line
+    # --json keeps the codes.
+    assert data["invoices"][0]["status"] == "partially_paid"
+    assert data["payments"][0]["status"] == "succeeded"
+
+
+def test_search_text_has_column_headers_and_labelled_balances(demo_db: DemoDatabase) -> None:
+    no, _ = part_paid_student(demo_db)
+
+    out = plain(assert_ok(run_cli(demo_db.url, "search", no)).stdout)
+
+    header, row = out.splitlines()[:2]
+    assert header.split() == ["Student", "Name", "Phone", "Balance"]
+    assert row.startswith(no)
+    assert row.rstrip().endswith("owes 500,00 kr.")
+
+
+def test_search_without_a_school_names_commands_that_make_one_and_they_work(
+    tmp_path: Path,
+) -> None:
+    url = str(tmp_path / "empty.sqlite3")
+    env = fresh_machine(tmp_path)
+
+    refused = run_cli(url, "search", "søren", env=env)
+
+    assert refused.code == 2, refused.describe()
+    commands = re.findall(r"`uv run jdoffice ([^`]*)`", refused.stderr)
+    assert commands == ["demo", "--demo search søren"], refused.describe()
+    made = assert_ok(run_cli(url, *commands[0].split(), "--students", "5", env=env))
+    assert "5 students" in made.stdout
+    found = assert_ok(run_cli(None, *commands[1].split(), env=env))
+    assert "Søren" in found.stdout
+
+
+def test_demo_flag_makes_the_demo_school_on_first_use_whatever_the_command(
+    tmp_path: Path,
+) -> None:
+    env = fresh_machine(tmp_path)
+
+    found = assert_ok(run_cli(None, "--demo", "search", "søren", "--json", env=env))
+    again = assert_ok(run_cli(None, "--demo", "report", "day", "--json", env=env))
+
+    assert any(hit["name"].startswith("Søren") for hit in found.data)
+    assert "Creating the demo school" in found.stderr
+    assert "Creating the demo school" not in again.stderr
+
+
+def test_headless_summary_says_why_no_window_opened_and_shows_commands_as_typed(
+    tmp_path: Path,
+) -> None:
+    env = fresh_machine(tmp_path)
+
+    demo = assert_ok(run_cli(None, "--demo", env=env))
+    plain_run = assert_ok(run_cli(None, env={**env, "JDOFFICE_NO_GUI": "1"}))
+
+    first = demo.stdout.splitlines()[0]
+    assert first == "No window: JDOFFICE_NO_GUI is set."
+    assert "Try: uv run jdoffice --demo search søren" in demo.stdout
+    assert re.search(r"Then: uv run jdoffice --demo student S\d+", demo.stdout)
+    assert plain_run.stdout.startswith("No window: JDOFFICE_NO_GUI is set.")
+    assert "  uv run jdoffice search søren" in plain_run.stdout
+    assert "Usage: uv run jdoffice [OPTIONS]" in plain_run.stdout
+
+
+def test_a_display_nobody_answers_falls_back_to_the_summary_instead_of_aborting(
+    tmp_path: Path,
+) -> None:
+    env = {**fresh_machine(tmp_path), "JDOFFICE_NO_GUI": "", "DISPLAY": ":99"}
+    for platform in ("", "xcb"):
+        run = run_cli(None, "--demo", env={**env, "QT_QPA_PLATFORM": platform})
+
+        assert_ok(run)
+        (why,) = [line for line in run.stdout.splitlines() if line.startswith("No window:")]
+        # Either the X server (nothing listens at :99) or a missing xcb library, and the fix.
+        assert "DISPLAY=:99" in why or "install libxcb" in why, run.describe()
+        assert "Try: uv run jdoffice --demo search søren" in run.stdout
