@@ -77,11 +77,28 @@ def _locale(name: str) -> Locale:
 
 # A screen of search results formats 50 balances on the GUI thread at every keystroke, and
 # Babel takes ~0.1 ms an amount; balances and prices repeat, so the strings are kept.
+def number_locale(locale: str) -> str:
+    """The locale whose number style an amount is written in: English screens and receipts
+    (``en``, ``en_DK``, ...) write amounts as English readers do (``DKK 850.25``), whatever
+    country the school is in; Danish ones as Danes do (``850,25 kr.``)."""
+    return "en" if locale.split("_")[0].lower() == "en" else locale
+
+
 @lru_cache(maxsize=8192)
 def format_money(minor: int, currency: str = "DKK", locale: str = "da_DK") -> str:
-    """Format ``minor`` units with Babel: ``1.234,50 kr.`` (da_DK), ``DKK 1,234.50`` (en)."""
-    value = Decimal(minor).scaleb(-minor_digits(currency))
-    return str(format_currency(value, currency, locale=_locale(locale)))
+    """Format ``minor`` units with Babel: ``1.234,50 kr.`` (da_DK), ``DKK 1,234.50`` (en).
+
+    English puts a (non-breaking) space between the code and the number, as it is printed on
+    English receipts; Babel's own English pattern glues them together (``DKK850.25``).
+    """
+    digits = minor_digits(currency)
+    value = Decimal(minor).scaleb(-digits)
+    name = number_locale(locale)
+    if name == "en":
+        pattern = "¤\u00a0#,##0" + ("." + "0" * digits if digits else "")
+        text = format_currency(value, currency, format=pattern, locale=_locale(name))
+        return str(text)
+    return str(format_currency(value, currency, locale=_locale(name)))
 
 
 def format_plain(minor: int, currency: str = "DKK", locale: str = "da_DK") -> str:
@@ -91,7 +108,7 @@ def format_plain(minor: int, currency: str = "DKK", locale: str = "da_DK") -> st
     digits = minor_digits(currency)
     value = Decimal(minor).scaleb(-digits)
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return str(format_decimal(value, format=pattern, locale=locale))
+    return str(format_decimal(value, format=pattern, locale=number_locale(locale)))
 
 
 # --- parsing ---------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication
 from jdoffice.domain.model import ReceiptBody
 from jdoffice.domain.notification import NotificationStatus
 from jdoffice.gui.context import DeskContext
+from jdoffice.gui.texts import core_detail
 from jdoffice.services import notifications as notify
 from jdoffice.services.notifications import DispatchResult, LinkSent
 
@@ -62,9 +63,14 @@ def dispatch_text(result: DispatchResult) -> str:
                 if o.next_attempt_at is not None
                 else QCoreApplication.translate("messages", "opgivet")
             )
+            why = core_detail(o.error or "")
             parts.append(
                 QCoreApplication.translate("messages", "{0} til {1} ikke sendt ({2}); {3}").format(
-                    _channel(o.channel), o.recipient, o.error or "", again
+                    _channel(o.channel), o.recipient, why.rstrip("."), again
+                )
+                if why
+                else QCoreApplication.translate("messages", "{0} til {1} ikke sendt; {2}").format(
+                    _channel(o.channel), o.recipient, again
                 )
             )
     return " · ".join(parts)
@@ -79,6 +85,11 @@ def link_text(sent: LinkSent) -> str:
     later = (
         QCoreApplication.translate("messages", "; det prøves igen om lidt") if sent.retrying else ""
     )
+    why = core_detail(sent.error or "")
+    if not why:
+        return QCoreApplication.translate("messages", "Link ikke sendt som {0} til {1}{2}").format(
+            _channel(sent.channel), sent.recipient, later
+        )
     return QCoreApplication.translate("messages", "Link ikke sendt som {0} til {1}: {2}{3}").format(
-        _channel(sent.channel), sent.recipient, sent.error or "", later
+        _channel(sent.channel), sent.recipient, why.rstrip("."), later
     )

@@ -10,6 +10,8 @@ desk's language when its translation is installed (context ``Texts``).
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import re
 from dataclasses import dataclass
 from enum import Enum
 
@@ -25,7 +27,9 @@ from jdoffice.domain.errors import (
 )
 from jdoffice.domain.integrity import Inconsistency, Problem
 from jdoffice.domain.model import InvoiceStatus
-from jdoffice.domain.money import format_money
+from jdoffice.domain.money import format_money, parse_amount
+
+log = logging.getLogger(__name__)
 
 
 def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 - the name lupdate knows
@@ -90,9 +94,23 @@ def signed_money(minor: int, currency: str, locale: str = "da_DK") -> str:
     return sign + money(abs(minor), currency, locale)
 
 
-def local_date(day: dt.date) -> str:
-    """A date as Danish staff write it: ``14.05.2025``."""
+_EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def local_date(day: dt.date, language: str = "da") -> str:
+    """A date as staff write it: ``14.05.2025`` in Danish, ``14 May 2025`` in English.
+
+    Month names are spelt here, not by the machine's C locale, so every desk writes the same.
+    """
+    if language == "en":
+        return f"{day.day} {_EN_MONTHS[day.month - 1]} {day.year}"
     return day.strftime("%d.%m.%Y")
+
+
+def local_datetime(when: dt.datetime, tz: dt.tzinfo, language: str = "da") -> str:
+    """A moment in the school's time zone: ``03.12.2026 16:07`` / ``3 Dec 2026 16:07``."""
+    local = when.astimezone(tz)
+    return f"{local_date(local.date(), language)} {local:%H:%M}"
 
 
 class BalanceKind(Enum):
@@ -154,16 +172,223 @@ def integrity_warning(problems: tuple[Inconsistency, ...]) -> str:
     ).format(what)
 
 
+# --- the core's errors in the desk's words ---------------------------------------------------
+#
+# The core raises its errors in English (the command line and the logs read them). The desk
+# never shows that English to Danish staff: each error the desk can meet is recognised here by
+# its shape and worded again through ``translate`` (context ``Texts``). The patterns follow the
+# messages in ``jdoffice.domain.money``, ``jdoffice.domain.model`` and ``jdoffice.services``;
+# an error not listed here is shown without its English detail (the log keeps it).
+
+_MONEY = r"(?P<{0}>.+?)"
+
+# (pattern of the core's message, Danish wording with ``{name}`` fields). Amount fields are
+# named ``amount``/``limit``/... and are formatted again in the desk's locale.
+CORE_ERRORS: tuple[tuple[str, str], ...] = (
+    (r"amount: expected text", QT_TRANSLATE_NOOP("Texts", "Skriv et beløb.")),
+    (r"amount is empty", QT_TRANSLATE_NOOP("Texts", "Skriv et beløb.")),
+    (
+        r"amount must not be negative: (?P<text>.*)",
+        QT_TRANSLATE_NOOP("Texts", "Beløbet må ikke være negativt."),
+    ),
+    (
+        r"not an amount: (?P<text>.*) \(write e\.g\. .*\)",
+        QT_TRANSLATE_NOOP("Texts", "Det er ikke et beløb."),
+    ),
+    (
+        r"too many decimals in (?P<text>.*): (?P<currency>[A-Z]{3}) has (?P<digits>\d+)",
+        QT_TRANSLATE_NOOP("Texts", "For mange decimaler; der er højst {digits}."),
+    ),
+    (
+        r"amount is too large: (?P<text>.*) \(at most " + _MONEY.format("limit") + r"\)",
+        QT_TRANSLATE_NOOP("Texts", "Beløbet er for stort; højst {limit}."),
+    ),
+    (r"amount is too large: (?P<text>.*)", QT_TRANSLATE_NOOP("Texts", "Beløbet er for stort.")),
+    (
+        r"(?:refund )?amount must be more than zero",
+        QT_TRANSLATE_NOOP("Texts", "Beløbet skal være større end nul."),
+    ),
+    (
+        r"cash handed over must be a multiple of "
+        + _MONEY.format("unit")
+        + ": "
+        + _MONEY.format("amount"),
+        QT_TRANSLATE_NOOP("Texts", "Kontant modtaget skal gå op i {unit} (tastet: {amount})"),
+    ),
+    (
+        r"tendered "
+        + _MONEY.format("amount")
+        + " is less than the cash total "
+        + _MONEY.format("total"),
+        QT_TRANSLATE_NOOP("Texts", "Modtaget {amount} er mindre end kontant i alt ({total})"),
+    ),
+    (
+        _MONEY.format("amount")
+        + r" is more than what is owed \("
+        + _MONEY.format("owed")
+        + r"\); allow a credit to take more",
+        QT_TRANSLATE_NOOP(
+            "Texts",
+            "{amount} er mere end eleven skylder ({owed}). Sæt flueben ved tilgodehavende "
+            "for at tage imod mere",
+        ),
+    ),
+    (r"nothing is owed", QT_TRANSLATE_NOOP("Texts", "Eleven skylder ikke noget")),
+    (
+        r"invoice (?P<invoice>\S+) is cancelled",
+        QT_TRANSLATE_NOOP("Texts", "Faktura {invoice} er annulleret"),
+    ),
+    (
+        r"invoice (?P<invoice>\S+) is already paid",
+        QT_TRANSLATE_NOOP("Texts", "Faktura {invoice} er allerede betalt"),
+    ),
+    (
+        r"invoice (?P<invoice>\S+) was just paid online",
+        QT_TRANSLATE_NOOP("Texts", "Faktura {invoice} er netop betalt online"),
+    ),
+    (
+        r"invoice (?P<invoice>\S+) is in (?P<currency>[A-Z]{3}), the desk takes (?P<desk>[A-Z]{3})",
+        QT_TRANSLATE_NOOP("Texts", "Faktura {invoice} er i {currency}; kassen tager {desk}"),
+    ),
+    (
+        r"no invoice '?(?P<invoice>[^']*?)'? (?:at|in this desk's local copy of) .*",
+        QT_TRANSLATE_NOOP("Texts", "Der er ingen faktura {invoice} hos skolen"),
+    ),
+    (
+        r"no student '?(?P<student>[^']*?)'? at .*",
+        QT_TRANSLATE_NOOP("Texts", "Der er ingen elev {student} hos skolen"),
+    ),
+    (
+        r"no (?:online )?payment (?P<payment>\S+) at .*",
+        QT_TRANSLATE_NOOP("Texts", "Betalingen findes ikke hos skolen"),
+    ),
+    (
+        r"refund of "
+        + _MONEY.format("amount")
+        + r" is more than what is left to refund \("
+        + _MONEY.format("left")
+        + r"\)",
+        QT_TRANSLATE_NOOP("Texts", "Der kan højst refunderes {left} (tastet: {amount})"),
+    ),
+    (
+        r"payment \S+ is already fully refunded",
+        QT_TRANSLATE_NOOP("Texts", "Betalingen er allerede refunderet fuldt ud"),
+    ),
+    (
+        r"payment \S+ is \w+; nothing to refund",
+        QT_TRANSLATE_NOOP("Texts", "Der er intet at refundere på betalingen"),
+    ),
+    (
+        r"payment \S+ was made through (?P<method>\S+); refund it through that gateway",
+        QT_TRANSLATE_NOOP("Texts", "Betalingen er lavet via {method}; refundér den dér"),
+    ),
+    (
+        r"payment \S+ was not made through (?P<method>\S+)",
+        QT_TRANSLATE_NOOP("Texts", "Betalingen er ikke lavet via {method}"),
+    ),
+    (
+        r"payment \S+ has no provider reference to refund",
+        QT_TRANSLATE_NOOP("Texts", "Betalingsudbyderen kender ikke betalingen"),
+    ),
+    (
+        r"online payment \S+ is already paid",
+        QT_TRANSLATE_NOOP("Texts", "Onlinebetalingen er allerede betalt"),
+    ),
+    (
+        r"online payments are off for .*",
+        QT_TRANSLATE_NOOP(
+            "Texts", "Onlinebetaling er slået fra; tag imod kontant, bank eller MobilePay"
+        ),
+    ),
+    (
+        r"a reason is required for a refund",
+        QT_TRANSLATE_NOOP("Texts", "Skriv en begrundelse for refusionen"),
+    ),
+    (
+        r"key \S+ (?:was already used for a different payment|is already in use|was used for "
+        r"another refund|belongs to another payment).*",
+        QT_TRANSLATE_NOOP("Texts", "Forsøget er allerede brugt til noget andet"),
+    ),
+    (
+        r"(?P<what>reference|reason) is too long \((?P<length>\d+) characters, at most "
+        r"(?P<limit>\d+)\)",
+        QT_TRANSLATE_NOOP("Texts", "Teksten er for lang ({length} tegn, højst {limit})"),
+    ),
+    (
+        r"(?:no SMTP server is set up|e-mail is not set up here|no sender address)\b.*",
+        QT_TRANSLATE_NOOP("Texts", "E-mail er ikke sat op på denne kasse"),
+    ),
+    (
+        r"(?:no SMS provider is set up|SMS is not set up here|no SMS sender)\b.*",
+        QT_TRANSLATE_NOOP("Texts", "SMS er ikke sat op på denne kasse"),
+    ),
+    (
+        r"(?P<what>\S+) is off for .*: turn it on with .*",
+        QT_TRANSLATE_NOOP("Texts", "Udsendelse som {what} er slået fra for skolen"),
+    ),
+    (
+        r"the online payment for (?P<invoice>\S+) is \w+; start a new one to send a link",
+        QT_TRANSLATE_NOOP(
+            "Texts", "Onlinebetalingen for faktura {invoice} er ikke åben; start en ny"
+        ),
+    ),
+    (
+        r"an amount tendered only makes sense for cash",
+        QT_TRANSLATE_NOOP("Texts", "Modtaget beløb giver kun mening ved kontant"),
+    ),
+)
+
+_CORE_PATTERNS = tuple((re.compile(p, re.DOTALL), words) for p, words in CORE_ERRORS)
+_AMOUNT_FIELDS = frozenset({"amount", "limit", "unit", "total", "owed", "left"})
+
+
+def _again(text: str, locale: str) -> str:
+    """An amount the core formatted (Danish) formatted again in the desk's locale."""
+    try:
+        return money(parse_amount(text, "DKK", allow_zero=True), "DKK", locale)
+    except InvalidInput:  # not kroner (another currency): shown as the core wrote it
+        return text
+
+
+def one_period(text: str) -> str:
+    """``90,00 kr..`` → ``90,00 kr.``: a sentence that ends in an amount ends once."""
+    return re.sub(r"(?<!\.)\.\.(?!\.)", ".", text)
+
+
+def core_detail(exc: BaseException | str, locale: str = "da_DK") -> str:
+    """The core's error in the desk's words (``""`` when the desk does not know it).
+
+    Each known message gets one sentence through ``translate``; the amounts in it are
+    formatted in ``locale``. An unknown message is logged, not shown: it would be English.
+    """
+    message = (exc if isinstance(exc, str) else str(exc)).strip()
+    if not message:
+        return ""
+    for pattern, words in _CORE_PATTERNS:
+        m = pattern.fullmatch(message)
+        if m is None:
+            continue
+        fields = {
+            k: _again(v, locale) if k in _AMOUNT_FIELDS else v
+            for k, v in m.groupdict().items()
+            if v is not None
+        }
+        text = QCoreApplication.translate("Texts", words).format(**fields)
+        return one_period(text if text.endswith((".", "!", "?")) else text + ".")
+    log.info("an error without desk wording: %s", message)
+    return ""
+
+
 def database_unreachable(exc: BaseException) -> str:
     return QCoreApplication.translate("Texts", "Databasen kan ikke nås: {0}").format(exc)
 
 
-def error_message(exc: BaseException) -> str:
+def error_message(exc: BaseException, locale: str = "da_DK") -> str:
     """One plain sentence about what happened and what to do, for errors of a desk action.
 
-    The core's own message follows as the detail staff can read out to support.
+    What exactly was wrong follows in the desk's words (:func:`core_detail`).
     """
-    detail = str(exc).strip()
+    detail = core_detail(exc, locale)
     if isinstance(exc, IdempotencyMismatch):
         head = QCoreApplication.translate(
             "Texts",
@@ -194,4 +419,4 @@ def error_message(exc: BaseException) -> str:
         head = QCoreApplication.translate(
             "Texts", "Uventet fejl. Intet er registreret; prøv igen, eller kontakt support."
         )
-    return f"{head}\n({detail})" if detail else head
+    return f"{head}\n{detail}" if detail else head

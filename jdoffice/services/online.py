@@ -273,9 +273,12 @@ def start_online_payment(
 
 
 def _expiry(now: dt.datetime, minutes: int) -> dt.datetime:
-    # A minute of margin: Stripe measures "at least 30 minutes ahead" on its own clock, after
-    # the request has travelled.
-    return (now + dt.timedelta(minutes=minutes, seconds=60)).replace(microsecond=0)
+    # The session lives as long as the school set, so the desk's countdown starts at what
+    # staff chose (60:00 for an hour). Only the shortest sessions get a minute of margin:
+    # Stripe measures "at least 30 minutes ahead" on its own clock, after the request has
+    # travelled.
+    ahead = max(dt.timedelta(minutes=minutes), MIN_AHEAD)
+    return (now + ahead).replace(microsecond=0)
 
 
 def _reusable(a: Attempt, owed: int, now: dt.datetime) -> bool:

@@ -5,7 +5,7 @@
     <name>DayReportDialog</name>
     <message>
         <source>Dagsrapport</source>
-        <extracomment>The CSV columns, as ``jdoffice report day --csv`` writes them. Methods in the order the desk counts them; others follow by name.</extracomment>
+        <extracomment>Methods in the order the desk counts them; others follow by name.</extracomment>
         <translation>Day report</translation>
     </message>
     <message>
@@ -95,6 +95,58 @@
     <message>
         <source>Gemmer…</source>
         <translation>Saving…</translation>
+    </message>
+    <message>
+        <source>Dato</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>Tid</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <source>Elevnr.</source>
+        <translation>Student no.</translation>
+    </message>
+    <message>
+        <source>Fakturanr.</source>
+        <translation>Invoice no.</translation>
+    </message>
+    <message>
+        <source>Beløb ({0})</source>
+        <translation>Amount ({0})</translation>
+    </message>
+    <message>
+        <source>Afrunding ({0})</source>
+        <translation>Rounding ({0})</translation>
+    </message>
+    <message>
+        <source>Kvitteringsnr.</source>
+        <translation>Receipt no.</translation>
+    </message>
+    <message>
+        <source>Kasse</source>
+        <translation>Desk</translation>
+    </message>
+    <message>
+        <source>Ekspedient</source>
+        <translation>Staff</translation>
+    </message>
+    <message>
+        <source>Betalings-id</source>
+        <translation>Payment id</translation>
+    </message>
+    <message>
+        <source>Betaling</source>
+        <translation>Payment</translation>
+    </message>
+    <message>
+        <source>Refusion</source>
+        <translation>Refund</translation>
     </message>
     <message>
         <source>Gemt i {0}</source>
@@ -229,12 +281,20 @@
         <translation>QR payment</translation>
     </message>
     <message>
-        <source>Vælg først betalingen i listen Betalinger (Alt+B, ↑/↓) og tryk F8.</source>
-        <translation>First select the payment in the Payments list (Alt+P, ↑/↓) and press F8.</translation>
+        <source>Vælg først betalingen (Alt+B) og tryk F8.</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Refusion</source>
         <translation>Refund</translation>
+    </message>
+    <message>
+        <source>Vælg først betalingen (Alt+B) og tryk Ctrl+P.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Betalingen har ingen kvittering i databasen endnu.</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Ikke forbundet til databasen endnu.</source>
@@ -419,6 +479,14 @@ F5 Take payment · F6 QR payment · F8 Refund · F9 Day report</translation>
         <translation>F8</translation>
     </message>
     <message>
+        <source>Udskriv &amp;kopi af kvittering …</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ctrl+P</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>&amp;Dagsrapport …</source>
         <translation>&amp;Day report …</translation>
     </message>
@@ -489,10 +557,6 @@ F5 Take payment · F6 QR payment · F8 Refund · F9 Day report</translation>
         <translation>{0}: type an amount, e.g. 850 or 1,234.50.</translation>
     </message>
     <message>
-        <source>{0}: «{1}» kan ikke læses som et beløb ({2}). Skriv fx 850 eller 1.234,50.</source>
-        <translation>{0}: “{1}” cannot be read as an amount ({2}). Type e.g. 850 or 1,234.50.</translation>
-    </message>
-    <message>
         <source>Modtaget</source>
         <translation>Tendered</translation>
     </message>
@@ -501,8 +565,12 @@ F5 Take payment · F6 QR payment · F8 Refund · F9 Day report</translation>
         <translation>Tendered {0} is not a multiple of {1} – type the amount the student hands you.</translation>
     </message>
     <message>
-        <source>Modtaget {0} er mindre end kontant i alt {1}. Tast det beløb, eleven giver dig.</source>
-        <translation>Tendered {0} is less than the cash total {1}. Type the amount the student hands you.</translation>
+        <source>{0}: «{1}» kan ikke læses som et beløb. {2} Skriv fx 850 eller 1.234,50.</source>
+        <translation>{0}: “{1}” cannot be read as an amount. {2} Type e.g. 850 or 1,234.50.</translation>
+    </message>
+    <message>
+        <source>Modtaget {0} er mindre end kontant i alt ({1}). Tast det beløb, eleven giver dig.</source>
+        <translation>Tendered {0} is less than the cash total ({1}). Type the amount the student hands you.</translation>
     </message>
     <message>
         <source>Beløb</source>
@@ -549,12 +617,6 @@ F5 Take payment · F6 QR payment · F8 Refund · F9 Day report</translation>
 Intet er registreret.</source>
         <translation>{0}
 Nothing is recorded.</translation>
-    </message>
-    <message>
-        <source>{0}
-Intet er registreret. ({1})</source>
-        <translation>{0}
-Nothing is recorded. ({1})</translation>
     </message>
     <message>
         <source>Faktura {0} er betalt nu – måske ved en anden kasse. Luk med Esc og se elevens betalinger.</source>
@@ -692,6 +754,14 @@ Nothing is recorded. ({1})</translation>
         <translation>QR code for payment</translation>
     </message>
     <message>
+        <source>&amp;Betaling for:</source>
+        <translation>&amp;Payment for:</translation>
+    </message>
+    <message>
+        <source>Vis QR-kode</source>
+        <translation>Show QR code</translation>
+    </message>
+    <message>
         <source>Send som SMS</source>
         <translation>Send as SMS</translation>
     </message>
@@ -734,6 +804,22 @@ Nothing is recorded. ({1})</translation>
     <message>
         <source>Faktura {0}</source>
         <translation>Invoice {0}</translation>
+    </message>
+    <message>
+        <source>Henter elevens fakturaer…</source>
+        <translation>Fetching the student’s invoices…</translation>
+    </message>
+    <message>
+        <source>Faktura {0} · {1} · forfald {2} · {3}</source>
+        <translation>Invoice {0} · {1} · due {2} · {3}</translation>
+    </message>
+    <message>
+        <source>Hvilken faktura betales?</source>
+        <translation>Which invoice is paid?</translation>
+    </message>
+    <message>
+        <source>Vælg fakturaen, og tryk Enter for at vise QR-koden for dens beløb.</source>
+        <translation>Choose the invoice and press Enter to show the QR code for its amount.</translation>
     </message>
     <message>
         <source>Opretter betalingen…</source>
@@ -879,6 +965,10 @@ Send the link to the address:</translation>
 <context>
     <name>ReceiptDelivery</name>
     <message>
+        <source>KOPI · {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Kvittering nr. {0} gemt som {1}</source>
         <translation>Receipt no. {0} saved as {1}</translation>
     </message>
@@ -891,8 +981,18 @@ Send the link to the address:</translation>
         <translation>Receipt no. {0} printed on the receipt printer ({1})</translation>
     </message>
     <message>
+        <source>Kvitteringen kunne ikke hentes: {0}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Betalingen er registreret, men kvitteringen kunne ikke hentes: {0}</source>
         <translation>The payment is recorded, but the receipt could not be read: {0}</translation>
+    </message>
+    <message>
+        <source>Kopien af kvitteringen kom ikke ud: {0}
+
+Vis kvittering på skærmen og gem eller udskriv den derfra – eller ret printeropsætningen under Kasse → Indstillinger.</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Betalingen er registreret, men kvitteringen kom ikke ud: {0}
@@ -1045,8 +1145,8 @@ Show the receipt on screen and save or print it from there – or correct the pr
         <translation>The amount cannot be read. Type e.g. 100 or 100.50.</translation>
     </message>
     <message>
-        <source>Der kan højst refunderes {0}</source>
-        <translation>At most {0} can be refunded</translation>
+        <source>Der kan højst refunderes {0} på denne betaling.</source>
+        <translation>At most {0} can be refunded on this payment.</translation>
     </message>
     <message>
         <source>Skriv en begrundelse for refusionen.</source>
@@ -1517,6 +1617,142 @@ Nothing has changed in the database. Set the keys in the environment variables {
         <translation>Warning: the database is not in order for this student ({0}). The balance is recomputed from invoices and payments. Run “jdoffice db check” and correct it.</translation>
     </message>
     <message>
+        <source>Skriv et beløb.</source>
+        <translation>Type an amount.</translation>
+    </message>
+    <message>
+        <source>Beløbet må ikke være negativt.</source>
+        <translation>The amount must not be negative.</translation>
+    </message>
+    <message>
+        <source>Det er ikke et beløb.</source>
+        <translation>That is not an amount.</translation>
+    </message>
+    <message>
+        <source>For mange decimaler; der er højst {digits}.</source>
+        <translation>Too many decimals; there are at most {digits}.</translation>
+    </message>
+    <message>
+        <source>Beløbet er for stort; højst {limit}.</source>
+        <translation>The amount is too large; at most {limit}.</translation>
+    </message>
+    <message>
+        <source>Beløbet er for stort.</source>
+        <translation>The amount is too large.</translation>
+    </message>
+    <message>
+        <source>Beløbet skal være større end nul.</source>
+        <translation>The amount must be more than zero.</translation>
+    </message>
+    <message>
+        <source>Kontant modtaget skal gå op i {unit} (tastet: {amount})</source>
+        <translation>Cash handed over must be a multiple of {unit} (typed: {amount})</translation>
+    </message>
+    <message>
+        <source>Modtaget {amount} er mindre end kontant i alt ({total})</source>
+        <translation>Tendered {amount} is less than the cash total ({total})</translation>
+    </message>
+    <message>
+        <source>{amount} er mere end eleven skylder ({owed}). Sæt flueben ved tilgodehavende for at tage imod mere</source>
+        <translation>{amount} is more than the student owes ({owed}). Tick credit to take more</translation>
+    </message>
+    <message>
+        <source>Eleven skylder ikke noget</source>
+        <translation>The student owes nothing</translation>
+    </message>
+    <message>
+        <source>Faktura {invoice} er annulleret</source>
+        <translation>Invoice {invoice} is cancelled</translation>
+    </message>
+    <message>
+        <source>Faktura {invoice} er allerede betalt</source>
+        <translation>Invoice {invoice} is already paid</translation>
+    </message>
+    <message>
+        <source>Faktura {invoice} er netop betalt online</source>
+        <translation>Invoice {invoice} was just paid online</translation>
+    </message>
+    <message>
+        <source>Faktura {invoice} er i {currency}; kassen tager {desk}</source>
+        <translation>Invoice {invoice} is in {currency}; the desk takes {desk}</translation>
+    </message>
+    <message>
+        <source>Der er ingen faktura {invoice} hos skolen</source>
+        <translation>The school has no invoice {invoice}</translation>
+    </message>
+    <message>
+        <source>Der er ingen elev {student} hos skolen</source>
+        <translation>The school has no student {student}</translation>
+    </message>
+    <message>
+        <source>Betalingen findes ikke hos skolen</source>
+        <translation>The school has no such payment</translation>
+    </message>
+    <message>
+        <source>Der kan højst refunderes {left} (tastet: {amount})</source>
+        <translation>At most {left} can be refunded (typed: {amount})</translation>
+    </message>
+    <message>
+        <source>Betalingen er allerede refunderet fuldt ud</source>
+        <translation>The payment is already fully refunded</translation>
+    </message>
+    <message>
+        <source>Der er intet at refundere på betalingen</source>
+        <translation>There is nothing to refund on the payment</translation>
+    </message>
+    <message>
+        <source>Betalingen er lavet via {method}; refundér den dér</source>
+        <translation>The payment was made through {method}; refund it there</translation>
+    </message>
+    <message>
+        <source>Betalingen er ikke lavet via {method}</source>
+        <translation>The payment was not made through {method}</translation>
+    </message>
+    <message>
+        <source>Betalingsudbyderen kender ikke betalingen</source>
+        <translation>The payment provider does not know the payment</translation>
+    </message>
+    <message>
+        <source>Onlinebetalingen er allerede betalt</source>
+        <translation>The online payment is already paid</translation>
+    </message>
+    <message>
+        <source>Onlinebetaling er slået fra; tag imod kontant, bank eller MobilePay</source>
+        <translation>Online payment is off; take cash, bank transfer or MobilePay</translation>
+    </message>
+    <message>
+        <source>Skriv en begrundelse for refusionen</source>
+        <translation>Type a reason for the refund</translation>
+    </message>
+    <message>
+        <source>Forsøget er allerede brugt til noget andet</source>
+        <translation>This attempt was already used for something else</translation>
+    </message>
+    <message>
+        <source>Teksten er for lang ({length} tegn, højst {limit})</source>
+        <translation>The text is too long ({length} characters, at most {limit})</translation>
+    </message>
+    <message>
+        <source>E-mail er ikke sat op på denne kasse</source>
+        <translation>E-mail is not set up at this desk</translation>
+    </message>
+    <message>
+        <source>SMS er ikke sat op på denne kasse</source>
+        <translation>SMS is not set up at this desk</translation>
+    </message>
+    <message>
+        <source>Udsendelse som {what} er slået fra for skolen</source>
+        <translation>Sending by {what} is off for the school</translation>
+    </message>
+    <message>
+        <source>Onlinebetalingen for faktura {invoice} er ikke åben; start en ny</source>
+        <translation>The online payment for invoice {invoice} is not open; start a new one</translation>
+    </message>
+    <message>
+        <source>Modtaget beløb giver kun mening ved kontant</source>
+        <translation>An amount tendered only applies to cash</translation>
+    </message>
+    <message>
         <source>Databasen kan ikke nås: {0}</source>
         <translation>The database cannot be reached: {0}</translation>
     </message>
@@ -1576,12 +1812,20 @@ Nothing has changed in the database. Set the keys in the environment variables {
         <translation>{0} to {1} not sent ({2}); {3}</translation>
     </message>
     <message>
+        <source>{0} til {1} ikke sendt; {2}</source>
+        <translation>{0} to {1} not sent; {2}</translation>
+    </message>
+    <message>
         <source>Link sendt som {0} til {1}</source>
         <translation>Link sent as {0} to {1}</translation>
     </message>
     <message>
         <source>; det prøves igen om lidt</source>
         <translation>; it is tried again shortly</translation>
+    </message>
+    <message>
+        <source>Link ikke sendt som {0} til {1}{2}</source>
+        <translation>Link not sent as {0} to {1}{2}</translation>
     </message>
     <message>
         <source>Link ikke sendt som {0} til {1}: {2}{3}</source>

@@ -130,7 +130,9 @@ def test_more_than_is_left_is_refused_before_anything_is_stored(
     _type(qtbot, dlg, "600", "For meget")
     qtbot.keyClick(dlg.reason_edit, Qt.Key.Key_Return)
 
-    assert dlg.message_label.text() == f"Der kan højst refunderes {format_money(500_00)}"
+    assert dlg.message_label.text() == (
+        f"Der kan højst refunderes {format_money(500_00)} på denne betaling."
+    )
     settle_background_work()
     assert office.refunds(paid.payment_id) == []
 

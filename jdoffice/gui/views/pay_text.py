@@ -13,13 +13,14 @@ from jdoffice.domain.errors import (
     Unavailable,
 )
 from jdoffice.gateways.registry import Registry
+from jdoffice.gui.texts import core_detail
 from jdoffice.services.gateways import ProviderError, ProviderRefused
 
 
-def error_message(exc: BaseException) -> str:
-    """One or two sentences for staff: what happened and what to do. The core's own message
-    follows as the detail."""
-    detail = str(exc)
+def error_message(exc: BaseException, locale: str = "da_DK") -> str:
+    """One or two sentences for staff: what happened and what to do. What exactly was wrong
+    follows in the desk's words (the core's English stays in the log)."""
+    detail = core_detail(exc, locale)
     if isinstance(exc, ProviderError):
         head = QCoreApplication.translate(
             "PayText", "Betalingsudbyderen kan ikke nås lige nu. Prøv igen om lidt."
@@ -46,7 +47,7 @@ def error_message(exc: BaseException) -> str:
         )
     else:
         head = QCoreApplication.translate("PayText", "Uventet fejl. Intet er bekræftet; se loggen.")
-        detail = type(exc).__name__
+        detail = ""
     return f"{head}\n{detail}" if detail else head
 
 

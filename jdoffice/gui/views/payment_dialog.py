@@ -98,8 +98,10 @@ def read_amount(text: str, currency: str, what: str) -> int:
         raise InvalidInput(
             QCoreApplication.translate(
                 "PaymentDialog",
-                "{0}: «{1}» kan ikke læses som et beløb ({2}). Skriv fx 850 eller 1.234,50.",
-            ).format(what, shown, exc)
+                "{0}: «{1}» kan ikke læses som et beløb. {2} Skriv fx 850 eller 1.234,50.",
+            )
+            .format(what, shown, texts.core_detail(exc))
+            .replace("  ", " ")
         ) from None
 
 
@@ -121,7 +123,7 @@ def read_tendered(text: str, amount_minor: int, currency: str, locale: str) -> i
         raise InvalidInput(
             QCoreApplication.translate(
                 "PaymentDialog",
-                "Modtaget {0} er mindre end kontant i alt {1}. Tast det beløb, eleven giver dig.",
+                "Modtaget {0} er mindre end kontant i alt ({1}). Tast det beløb, eleven giver dig.",
             ).format(texts.money(tendered, currency, locale), texts.money(total, currency, locale))
         )
     return tendered
@@ -174,7 +176,11 @@ def preview(
         return Preview(
             change,
             "—",
-            QCoreApplication.translate("PaymentDialog", "Modtaget skal gå op i {0}.").format(unit),
+            texts.one_period(
+                QCoreApplication.translate("PaymentDialog", "Modtaget skal gå op i {0}.").format(
+                    unit
+                )
+            ),
             ok=False,
         )
     detail += QCoreApplication.translate("PaymentDialog", " · modtaget {0}").format(
@@ -293,6 +299,12 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
         self.tenderedEdit.textChanged.connect(self._update_preview)
         self.targetCombo.currentIndexChanged.connect(self._target_changed)
         self.registerButton.clicked.connect(self.register)
+        for edit in (self.amountEdit, self.tenderedEdit, self.referenceEdit):
+            edit.textEdited.connect(self._input_changed)
+        self.targetCombo.activated.connect(self._input_changed)
+        self.allowCreditCheck.toggled.connect(self._input_changed)
+        for radio in (self.cashRadio, self.bankRadio, self.mobilepayRadio):
+            radio.clicked.connect(self._input_changed)
         self.amountEdit.textEdited.connect(self._release_hold)
         self.tenderedEdit.textEdited.connect(self._release_hold)
         self.targetCombo.activated.connect(self._release_hold)
@@ -366,8 +378,17 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
         )
 
     def show_error(self, message: str) -> None:
-        self.errorLabel.setText(message)
+        """Show ``message`` in the banner ("" hides it). The banner goes away as soon as the
+        receptionist changes what caused it (any field, method or invoice)."""
+        self.errorLabel.setText(texts.one_period(message))
         self.errorLabel.setVisible(bool(message))
+        if message:
+            # The dialog grows to hold the banner; the fields above it keep their size.
+            self.resize(self.size().expandedTo(self.sizeHint()))
+
+    def _input_changed(self) -> None:
+        if not self._busy:
+            self.show_error("")
 
     def _registered(self, outcome: PaymentOutcome) -> None:
         self._set_busy(False)
@@ -377,7 +398,7 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
 
     def _refused(self, exc: BaseException) -> None:
         self._set_busy(False)
-        self.show_error(texts.error_message(exc))
+        self.show_error(texts.error_message(exc, self._locale))
         if isinstance(exc, BusinessRuleError):
             # Most likely another desk took a payment for this student: say what is owed now.
             self._reload(exc)
@@ -404,7 +425,10 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
         self.targetCombo.blockSignals(False)
         now = self._owed_now(invoice_no)
         if now:
-            self.show_error(self.tr("{0}\nIntet er registreret. ({1})").format(now, refusal))
+            why = texts.core_detail(refusal, self._locale)
+            self.show_error(
+                self.tr("{0}\nIntet er registreret.").format(now) + (f"\n{why}" if why else "")
+            )
         if invoice_no is not None and self.targetCombo.findData(invoice_no) < 0:
             # The invoice is settled and the list moved on to another one: a reflexive Enter
             # must not pay that other invoice with the old amount. Any edit releases this.

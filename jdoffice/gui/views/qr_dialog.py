@@ -31,6 +31,7 @@ from PySide6.QtGui import (
     QShortcut,
 )
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QHBoxLayout,
     QInputDialog,
@@ -47,7 +48,7 @@ from jdoffice.adapters.qr import make_qr, qr_png
 from jdoffice.domain.errors import BusinessRuleError, InvalidInput, NotFound, Unavailable
 from jdoffice.domain.model import UTC, AttemptStatus, Invoice
 from jdoffice.domain.money import format_money
-from jdoffice.gui import messages
+from jdoffice.gui import messages, texts
 from jdoffice.gui.background import Task, run_task
 from jdoffice.gui.context import DeskContext
 from jdoffice.gui.views.pay_text import error_message, provider_name
@@ -67,6 +68,7 @@ QR_BORDER = 4
 class Phase(enum.Enum):
     """Where the dialog stands."""
 
+    CHOOSING = "choosing"  # which invoice the code is for ("Betaling for"), before any checkout
     STARTING = "starting"  # the checkout is being made
     OPEN = "open"  # the QR code is shown; polling
     CANCELLING = "cancelling"  # Esc was pressed; expiring the checkout
@@ -186,6 +188,25 @@ def _start_job(
     return _Started(view, invoice.text, png, gateway)
 
 
+@dataclass(frozen=True)
+class _Choices:
+    """What the "Betaling for" choice offers: the student's open invoices, oldest due first
+    (empty when online payment is off: there is nothing to choose a code for)."""
+
+    invoices: tuple[Invoice, ...]
+
+
+def _choices_job(ctx: DeskContext, student_no: str) -> _Choices:
+    settings = ctx.app.payment_settings(ctx.school)
+    if not settings.online_enabled:
+        return _Choices(())
+    view = queries.student_view(ctx.read_uow(), ctx.school, student_no)
+    open_ = sorted(
+        (i for i in view.invoices if i.outstanding_minor > 0), key=lambda i: (i.due_date, i.id)
+    )
+    return _Choices(tuple(open_))
+
+
 def _receipt_of(ctx: DeskContext, view: online.AttemptView) -> int | None:
     if view.status is not AttemptStatus.PAID or view.payment_id is None:
         return None
@@ -277,8 +298,9 @@ class QrDialog(QDialog):
         self._student = (
             self.tr("{0}  ·  elevnr. {1}").format(student_name, student_no) if student_name else ""
         )
+        self._student_no = student_no.strip()
         self._now: Callable[[], dt.datetime] = lambda: dt.datetime.now(UTC)
-        self._phase = Phase.STARTING
+        self._phase = Phase.CHOOSING if self._student_no else Phase.STARTING
         self._gateway: OnlineGateway | None = None
         self._view: online.AttemptView | None = None
         self._invoice_text = ""
@@ -310,7 +332,10 @@ class QrDialog(QDialog):
         copy = QShortcut(QKeySequence(QKeySequence.StandardKey.Copy), self)
         copy.activated.connect(self._copy_link)
 
-        self._start()
+        if self._student_no:
+            self._choose()
+        else:
+            self._start()
 
     # -- what tests and the main window may read -------------------------------------------
 
@@ -335,6 +360,11 @@ class QrDialog(QDialog):
     @property
     def receipt_no(self) -> int | None:
         return self._receipt_no
+
+    @property
+    def invoice_no(self) -> str:
+        """The invoice the code is (or will be) for."""
+        return self._invoice_no
 
     def qr_pixmap(self) -> QPixmap:
         return self.qr_label.pixmap()
@@ -383,12 +413,27 @@ class QrDialog(QDialog):
         self.sent_label = label(0.95, wrap=True)
         self.sent_label.setVisible(False)
 
+        # "Betaling for": which invoice the code is for, as F5 asks (shown before the checkout
+        # is made when the student has more than one open invoice).
+        self.choice_box = QWidget()
+        choice = QVBoxLayout(self.choice_box)
+        choice.setContentsMargins(0, 0, 0, 0)
+        self.invoice_combo = QComboBox()
+        self.invoice_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.invoice_combo.currentIndexChanged.connect(self._choice_changed)
+        self.choice_caption = QLabel(self.tr("&Betaling for:"))
+        self.choice_caption.setBuddy(self.invoice_combo)
+        choice.addWidget(self.choice_caption)
+        choice.addWidget(self.invoice_combo)
+        self.choice_box.setVisible(False)
+
         def button(text: str, slot: Callable[[], Any]) -> QPushButton:
             b = QPushButton(text)
             b.setAutoDefault(False)
             b.clicked.connect(slot)
             return b
 
+        self.choose_button = button(self.tr("Vis QR-kode"), self._chosen)
         self.copy_button = button(self.tr("Kopiér link"), self._copy_link)
         self.sms_button = button(self.tr("Send som SMS"), lambda: self.send_link("sms"))
         self.sms_button.setToolTip(self.tr("Send linket til elevens mobil i stedet for at scanne"))
@@ -400,6 +445,7 @@ class QrDialog(QDialog):
         self.cancel_button = button(self.tr("Annullér (Esc)"), self.reject)
         self.close_button = button(self.tr("Luk"), self._close)
         self._buttons = (
+            self.choose_button,
             self.copy_button,
             self.sms_button,
             self.email_button,
@@ -421,6 +467,7 @@ class QrDialog(QDialog):
         info.addSpacing(6)
         info.addWidget(self.amount_label)
         info.addWidget(self.invoice_label)
+        info.addWidget(self.choice_box)
         info.addSpacing(12)
         info.addWidget(self.countdown_label)
         info.addWidget(self.status_label)
@@ -444,12 +491,90 @@ class QrDialog(QDialog):
         if default is not None:
             default.setFocus()
 
+    # -- which invoice ----------------------------------------------------------------------
+
+    def _choose(self) -> None:
+        """Look up the student's open invoices; with more than one, ask which (the invoice
+        the desk passed, the oldest open one unless staff picked another, is preselected)."""
+        self.badge.set_kind(Badge.BUSY)
+        self.visual.setCurrentWidget(self.badge)
+        self.title_label.setText(self.tr("Betal med QR-kode"))
+        self.invoice_label.setText(self.tr("Faktura {0}").format(self._invoice_no))
+        self._set_countdown("")
+        self.status_label.setText(self.tr("Henter elevens fakturaer…"))
+        self._show_buttons(self.cancel_button)
+        ctx, no = self._ctx, self._student_no
+        self._run(
+            lambda: _choices_job(ctx, no), self._on_choices, self._on_choices_failed, "choose"
+        )
+
+    def _on_choices(self, choices: _Choices) -> None:
+        if len(choices.invoices) < 2:
+            # One invoice (or online payment off, which the start explains): nothing to choose.
+            self._start()
+            return
+        loc = self._ctx.locale
+        lang = self._ctx.language
+        combo = self.invoice_combo
+        combo.blockSignals(True)
+        combo.clear()
+        for inv in choices.invoices:
+            combo.addItem(
+                self.tr("Faktura {0} · {1} · forfald {2} · {3}").format(
+                    inv.invoice_no,
+                    inv.text,
+                    texts.local_date(inv.due_date, lang),
+                    format_money(inv.outstanding_minor, inv.currency, loc),
+                ),
+                inv,
+            )
+        wanted = next(
+            (k for k, inv in enumerate(choices.invoices) if inv.invoice_no == self._invoice_no), 0
+        )
+        combo.setCurrentIndex(wanted)
+        combo.blockSignals(False)
+        self.choice_box.setVisible(True)
+        self.title_label.setText(self.tr("Hvilken faktura betales?"))
+        self.status_label.setText(
+            self.tr("Vælg fakturaen, og tryk Enter for at vise QR-koden for dens beløb.")
+        )
+        self._choice_changed()
+        self._show_buttons(self.choose_button, self.cancel_button, default=self.choose_button)
+        combo.setFocus()
+
+    def _on_choices_failed(self, exc: BaseException) -> None:
+        log.warning("the student's invoices could not be read", exc_info=exc)
+        self._start()  # the start says what is wrong (database, …) for the passed invoice
+
+    def chosen_invoice(self) -> Invoice | None:
+        data = self.invoice_combo.currentData()
+        return data if isinstance(data, Invoice) else None
+
+    def _choice_changed(self) -> None:
+        inv = self.chosen_invoice()
+        if inv is None:
+            return
+        self.amount_label.setText(
+            format_money(inv.outstanding_minor, inv.currency, self._ctx.locale)
+        )
+        self.invoice_label.setText(self.tr("Faktura {0}").format(inv.invoice_no) + f" · {inv.text}")
+
+    def _chosen(self) -> None:
+        inv = self.chosen_invoice()
+        if self._phase is not Phase.CHOOSING or inv is None:
+            return
+        self._invoice_no = inv.invoice_no
+        self.setWindowTitle(self.tr("Betal med QR-kode – faktura {0}").format(self._invoice_no))
+        self.choice_box.setVisible(False)
+        self._start()
+
     # -- starting ---------------------------------------------------------------------------
 
     def _start(self) -> None:
         if self._finished or "start" in self._running_tags:
             return
         self._phase = Phase.STARTING
+        self.choice_box.setVisible(False)
         self._why = None
         self._reachable = True
         self._view = None
@@ -493,7 +618,7 @@ class QrDialog(QDialog):
         self._show_view(result.view, None, qr=result.qr_png)
 
     def _on_start_failed(self, exc: BaseException) -> None:
-        self._block(Why.ERROR, error_message(exc), "Stripe")
+        self._block(Why.ERROR, error_message(exc, self._ctx.locale), "Stripe")
 
     # -- the open checkout ------------------------------------------------------------------
 
@@ -691,7 +816,10 @@ class QrDialog(QDialog):
             )
         elif why is Why.REFUSED:
             title = self.tr("{0} afviste betalingen").format(provider)
-            text = self.tr("Tag betalingen ved skranken i stedet.") + f"\n{detail}"
+            why_not = texts.core_detail(detail, self._ctx.locale)
+            text = self.tr("Tag betalingen ved skranken i stedet.") + (
+                f"\n{why_not}" if why_not else ""
+            )
             self._show_buttons(*manual, default=self.manual_button)
         elif why is Why.NOTHING_OWED:
             title = self.tr("Der er intet at betale")
@@ -754,7 +882,7 @@ class QrDialog(QDialog):
 
     def _on_link_failed(self, exc: BaseException) -> None:
         self._sending_link = False
-        self._show_sent(error_message(exc), error=True)
+        self._show_sent(error_message(exc, self._ctx.locale), error=True)
 
     def _ask_recipient(self, channel: str, note: str) -> None:
         if not self._alive():
@@ -850,7 +978,7 @@ class QrDialog(QDialog):
                 "Tryk Esc for at prøve igen, eller luk alligevel."
             )
             + "\n"
-            + error_message(exc)
+            + error_message(exc, self._ctx.locale)
         )
         self.close_button.setText(self.tr("Luk alligevel"))
         self._show_buttons(self.copy_button, self.cancel_button, self.close_button)

@@ -30,6 +30,7 @@ from shiboken6 import Shiboken
 from jdoffice.domain.errors import InvalidInput
 from jdoffice.domain.model import ManualMethod, PaymentStatus, new_id
 from jdoffice.domain.money import format_money, format_plain, parse_amount
+from jdoffice.gui import texts
 from jdoffice.gui.background import run_task
 from jdoffice.gui.context import DeskContext
 from jdoffice.gui.views.pay_text import error_message, method_label, provider_name
@@ -107,6 +108,8 @@ class RefundDialog(QDialog):
         self._running = False
         self._result: RefundResult | None = None
         self._finished = False
+        self._error_shown = False
+        self._note = ""
 
         self.setWindowTitle(self.tr("Refundér betaling"))
         self.setModal(True)
@@ -205,11 +208,21 @@ class RefundDialog(QDialog):
         root.addLayout(row)
         self.amount_edit.setEnabled(False)
         self.reason_edit.setEnabled(False)
+        self.amount_edit.textEdited.connect(self._input_changed)
+        self.reason_edit.textEdited.connect(self._input_changed)
 
     def _say(self, text: str, kind: str = "info") -> None:
         color = {"error": "#b42318", "ok": "#1a7f37"}.get(kind, "")
         self.message_label.setStyleSheet(f"color: {color};" if color else "")
-        self.message_label.setText(text)
+        self.message_label.setText(texts.one_period(text))
+        self._error_shown = kind == "error" and bool(text)
+        if kind != "error":
+            self._note = text
+
+    def _input_changed(self) -> None:
+        """An error about what was typed goes away once the receptionist changes it."""
+        if self._error_shown and not self._running and self._result is None:
+            self._say(self._note)
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -223,7 +236,7 @@ class RefundDialog(QDialog):
         p = d.payment
         self._detail = d
         loc, cur = self._ctx.locale, p.currency
-        when = p.created_at.astimezone(self._ctx.school.tz).strftime("%d-%m-%Y %H:%M")
+        when = texts.local_datetime(p.created_at, self._ctx.school.tz, self._ctx.language)
         receipt = self.tr("nr. {0}").format(p.receipt_no) if p.receipt_no else "–"
         self.receipt_value.setText(f"{receipt} · {when}")
         self.student_value.setText(f"{d.student_no} {d.student_name}".strip())
@@ -260,7 +273,7 @@ class RefundDialog(QDialog):
         self.amount_edit.selectAll()
 
     def _on_load_failed(self, exc: BaseException) -> None:
-        self._say(error_message(exc), "error")
+        self._say(error_message(exc, self._ctx.locale), "error")
         self.close_button.setText(self.tr("Luk"))
 
     # -- refunding --------------------------------------------------------------------------
@@ -272,15 +285,20 @@ class RefundDialog(QDialog):
         cur = d.payment.currency
         try:
             amount = parse_amount(self.amount_edit.text(), cur)
-        except InvalidInput:
-            self._say(self.tr("Beløbet kan ikke læses. Skriv fx 100 eller 100,50."), "error")
+        except InvalidInput as exc:
+            why = texts.core_detail(exc, self._ctx.locale)
+            self._say(
+                self.tr("Beløbet kan ikke læses. Skriv fx 100 eller 100,50.")
+                + (f"\n{why}" if why else ""),
+                "error",
+            )
             self.amount_edit.setFocus()
             self.amount_edit.selectAll()
             return
         left = d.refundable_minor
         if amount > left:
             self._say(
-                self.tr("Der kan højst refunderes {0}").format(
+                self.tr("Der kan højst refunderes {0} på denne betaling.").format(
                     format_money(left, cur, self._ctx.locale)
                 ),
                 "error",
@@ -355,7 +373,7 @@ class RefundDialog(QDialog):
             )
             self.changed.emit()
         else:
-            self._say(error_message(exc), "error")
+            self._say(error_message(exc, self._ctx.locale), "error")
 
     def _show_receipt(self) -> None:
         if self._result is not None and self._result.receipt_no is not None:
