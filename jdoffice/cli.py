@@ -37,7 +37,7 @@ from jdoffice.domain.errors import (
 )
 from jdoffice.domain.model import Actor, ReceiptBody, School, payment_display_status
 from jdoffice.domain.money import format_money, parse_amount
-from jdoffice.domain.receipt_text import render_text
+from jdoffice.domain.receipt_text import render_text, words_for
 from jdoffice.domain.text import csv_cell, json_for_terminal, printable, refuse_unsafe
 from jdoffice.services import notifications as notify
 from jdoffice.services import offline, online, queries
@@ -790,7 +790,11 @@ def _payment_method(c: Context, school: School, payment_id: str) -> str | None:
 
 @cli.command("receipt")
 @click.argument("receipt_no", type=int)
-@click.option("--copy", is_flag=True, help="Print a copy (marked KOPI and counted).")
+@click.option(
+    "--copy",
+    is_flag=True,
+    help="Show or write a copy (marked KOPI and counted); --printer always prints a copy.",
+)
 @click.option("--lang", type=click.Choice(["da", "en"]), default="da", show_default=True)
 @click.option("--width", type=click.IntRange(32, 64), default=42, show_default=True)
 @click.option(
@@ -827,16 +831,22 @@ def receipt_cmd(
         from jdoffice.printing import thermal
 
         target = thermal.parse_target(printer_spec)
+    # The original was handed out when the money moved: printing it again is always a copy,
+    # marked KOPI, counted in the audit, and it never opens the cash drawer.
+    printed = printer_spec is not None
     school = c.school()
-    r = queries.get_receipt(c.uow(), school, receipt_no, copy=copy, actor=c.actor)
+    r = queries.get_receipt(c.uow(), school, receipt_no, copy=copy or printed, actor=c.actor)
     if pdf_path is None and printer_spec is None:
         echo(render_text(r.body, width=width, copy=copy, language=lang), lines=True)
     if pdf_path is not None:
-        receipts.render_pdf(r.body, pdf_path, copy=copy, language=lang)
+        receipts.render_pdf(r.body, pdf_path, copy=copy or printed, language=lang)
         echo(f"receipt {receipt_no} written to {pdf_path}")
     if printer_spec is not None:
-        thermal.print_receipt(r.body, target, copy=copy, language=lang, width=width)
-        echo(f"receipt {receipt_no} printed on {target}")
+        thermal.print_receipt(
+            r.body, target, copy=True, language=lang, width=width, open_drawer=False
+        )
+        mark = words_for(lang).copy
+        echo(f"receipt {receipt_no} printed on {target} as {mark} (copy {r.copies_printed})")
 
 
 @cli.group("report")

@@ -298,12 +298,15 @@ def _printable_body(body: ReceiptBody, codec: str) -> ReceiptBody:
 def should_open_drawer(body: ReceiptBody, *, copy: bool, open_drawer: bool | None = None) -> bool:
     """Whether printing this receipt opens the cash drawer.
 
-    ``open_drawer`` decides when given; otherwise the drawer opens for cash (paid in or paid
-    out) and stays shut for a copy, which moves no money.
+    Never for a copy, which moves no money (a reprint must not open the drawer, even when
+    asked). Otherwise ``open_drawer`` decides when given, and the drawer opens for cash (paid
+    in or paid out).
     """
+    if copy:
+        return False
     if open_drawer is not None:
         return open_drawer
-    return body.method.strip().lower() == "cash" and not copy
+    return body.method.strip().lower() == "cash"
 
 
 def receipt_bytes(
@@ -324,8 +327,8 @@ def receipt_bytes(
         language: ``"da"`` or ``"en"``.
         width: characters per line of the printer's font A: 42 on most 80 mm printers (512
             dots), 48 on 576-dot ones.
-        open_drawer: open the cash drawer (``True``), never (``False``), or for cash when not a
-            copy (``None``).
+        open_drawer: open the cash drawer (``True``), never (``False``), or for cash
+            (``None``); a copy never opens it.
         code_page: one of :data:`CODE_PAGES`.
         profile: a python-escpos printer profile name (``"TM-T88V"``); the generic one if
             ``None``.

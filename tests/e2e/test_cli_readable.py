@@ -9,12 +9,16 @@ import re
 import uuid
 from pathlib import Path
 
+from sqlalchemy import text
+
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.domain.model import Actor
 from jdoffice.services.payments import register_payment
 from tests.e2e.conftest import DemoDatabase, assert_ok, plain, run_cli
 
 SETUP = Actor(staff="e2e", desk="setup")
+#: ESC p: the pulse that opens the cash drawer on the receipt printer.
+DRAWER_KICK = b"\x1bp"
 
 
 def fresh_machine(tmp_path: Path) -> dict[str, str]:
@@ -149,3 +153,45 @@ def test_a_display_nobody_answers_falls_back_to_the_summary_instead_of_aborting(
         # Either the X server (nothing listens at :99) or a missing xcb library, and the fix.
         assert "DISPLAY=:99" in why or "install libxcb" in why, run.describe()
         assert "Try: uv run jdoffice --demo search søren" in run.stdout
+
+
+def copies_in_audit(demo_db: DemoDatabase, receipt_no: int) -> int:
+    with demo_db.engine.connect() as conn:
+        return int(
+            conn.execute(
+                text(
+                    "SELECT COUNT(*) FROM audit_log WHERE action = 'receipt.copy_printed' "
+                    "AND entity_id = :no AND school_id = :school"
+                ),
+                {"no": str(receipt_no), "school": demo_db.school.id},
+            ).scalar()
+            or 0
+        )
+
+
+def test_printing_a_receipt_again_is_always_a_counted_copy_that_keeps_the_drawer_shut(
+    demo_db: DemoDatabase, tmp_path: Path
+) -> None:
+    st = demo_db.kit.student("Vibeke", "Æblerød")
+    inv = demo_db.kit.invoice(st, 85025)
+    paid = register_payment(
+        SqlAlchemyUnitOfWork(demo_db.engine),
+        demo_db.school,
+        method="cash",
+        amount_minor=85025,
+        invoice_no=inv.invoice_no,
+        tendered_minor=100000,
+        actor=SETUP,
+    )
+    assert paid.receipt_no is not None
+    no = str(paid.receipt_no)
+
+    for n, extra in enumerate(((), ("--copy",)), start=1):
+        out = tmp_path / f"printer-{n}.bin"
+        printed = assert_ok(run_cli(demo_db.url, "receipt", no, "--printer", f"file:{out}", *extra))
+
+        data = out.read_bytes()
+        assert data.count(b"*** KOPI ***") == 2, printed.describe()
+        assert DRAWER_KICK not in data
+        assert f"as KOPI (copy {n})" in printed.stdout
+        assert copies_in_audit(demo_db, paid.receipt_no) == n
