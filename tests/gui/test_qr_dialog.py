@@ -8,6 +8,7 @@ folder, and to ``$JDOFFICE_SCREENSHOT_DIR`` when that is set.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from pytestqt.qtbot import QtBot
 from jdoffice import bootstrap
 from jdoffice.adapters.qr import make_qr
 from jdoffice.adapters.secrets import Secret
-from jdoffice.domain.model import AttemptStatus
+from jdoffice.domain.model import UTC, AttemptStatus
 from jdoffice.domain.money import format_money
 from jdoffice.gui.views.qr_dialog import QR_SIDE, Phase, QrDialog, Why, qr_scale
 from jdoffice.services import online
@@ -347,3 +348,81 @@ def test_no_key_says_where_to_set_it(
     with qtbot.waitSignal(dlg.manual_payment_requested, timeout=WAIT_MS):
         qtbot.keyClick(dlg, Qt.Key.Key_Return)
     assert standin.requests == []
+
+
+def test_a_60_minute_checkout_counts_down_from_60_00_not_61_00(
+    qtbot: QtBot, office: Office
+) -> None:
+    invoice = office.invoice(850_00)
+    assert office.app.payment_settings(office.school).checkout_expiry_minutes == 60
+    before = dt.datetime.now(UTC)
+    dlg = _open_and_wait(qtbot, office, invoice.invoice_no)
+
+    # The first second shown is the hour the school set (a slow start may have used a second).
+    assert re.fullmatch(r"Udløber om (60:00|59:5\d)", dlg.countdown_label.text())
+    view = dlg.attempt
+    assert view is not None
+    left = online.seconds_left(view, before)
+    assert left is not None
+    assert left <= 60 * 60
+
+
+def test_f6_asks_which_invoice_with_the_oldest_open_one_chosen_and_charges_what_it_shows(
+    qtbot: QtBot, office: Office, standin: StripeStandin, tmp_path: Path
+) -> None:
+    student = office.student("Ida", "Qvist")
+    oldest = office.invoice(400_00, student, text="Køretime 90 min")
+    later = office.invoice(250_00, student, text="Teoriprøve")
+    dlg = QrDialog(
+        office.ctx,
+        oldest.invoice_no,
+        student_name="Ida Qvist",
+        student_no=student.student_no,
+    )
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    qtbot.waitUntil(dlg.invoice_combo.isVisible, timeout=WAIT_MS)
+
+    # Nothing is made at the provider before staff have seen which invoice and amount.
+    assert dlg.phase is Phase.CHOOSING
+    assert standin.sessions() == []
+    assert dlg.choice_caption.text() == "&Betaling for:"
+    assert [dlg.invoice_combo.itemText(k).split(" · ")[0] for k in range(2)] == [
+        f"Faktura {oldest.invoice_no}",
+        f"Faktura {later.invoice_no}",
+    ]
+    assert dlg.chosen_invoice() is not None
+    assert dlg.chosen_invoice().invoice_no == oldest.invoice_no  # type: ignore[union-attr]
+    assert dlg.amount_label.text() == format_money(400_00)
+    assert dlg.choose_button.isDefault()
+    _screenshot(dlg, "qr_choose.png", tmp_path)
+
+    qtbot.keyClick(dlg.invoice_combo, Qt.Key.Key_Down)
+    assert dlg.amount_label.text() == format_money(250_00)
+    qtbot.keyClick(dlg.invoice_combo, Qt.Key.Key_Return)
+
+    qtbot.waitUntil(lambda: dlg.phase is Phase.OPEN, timeout=WAIT_MS)
+    (session,) = standin.sessions()
+    assert session["amount_total"] == 250_00
+    assert dlg.invoice_no == later.invoice_no
+    assert dlg.amount_label.text() == format_money(250_00)
+    assert later.invoice_no in dlg.invoice_label.text()
+    assert not dlg.invoice_combo.isVisible()
+    _screenshot(dlg, "qr_open_chosen.png", tmp_path)
+
+
+def test_f6_with_one_open_invoice_shows_its_code_at_once(
+    qtbot: QtBot, office: Office, standin: StripeStandin
+) -> None:
+    student = office.student("Ida", "Qvist")
+    invoice = office.invoice(400_00, student)
+    dlg = QrDialog(
+        office.ctx, invoice.invoice_no, student_name="Ida Qvist", student_no=student.student_no
+    )
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    qtbot.waitUntil(lambda: dlg.phase is Phase.OPEN, timeout=WAIT_MS)
+    (session,) = standin.sessions()
+    assert session["amount_total"] == 400_00

@@ -84,6 +84,14 @@ def test_amounts_are_formatted_the_danish_way() -> None:
     assert str(Money(85025)) == "850,25\u00a0kr."
 
 
+@pytest.mark.parametrize("locale", ["en", "en_DK", "en_GB"])
+def test_amounts_on_english_screens_and_receipts_read_dkk_850_25(locale: str) -> None:
+    assert format_money(85025, "DKK", locale) == "DKK\u00a0850.25"
+    assert format_money(123450, "DKK", locale) == "DKK\u00a01,234.50"
+    assert format_plain(123450, "DKK", locale) == "1,234.50"
+    assert Money(85025).format(locale) == "DKK\u00a0850.25"
+
+
 @pytest.mark.parametrize(
     ("exact", "rounded"),
     [
@@ -144,6 +152,8 @@ def test_formatted_amounts_parse_back_to_the_same_amount(minor: int) -> None:
     assert parse_amount(format_plain(minor)) == minor
     english = f"{Decimal(minor).scaleb(-2):,.2f}"
     assert parse_amount(english) == minor
+    assert parse_amount(format_money(minor, "DKK", "en")) == minor
+    assert parse_amount(format_plain(minor, "DKK", "en")) == minor
 
 
 @given(st.integers(min_value=0, max_value=10**12))
