@@ -160,6 +160,25 @@ def get_receipt(
 
 
 @dataclass(frozen=True, slots=True)
+class DayEntry:
+    """One payment or refund of the day as the bookkeeper needs it: who paid (the student
+    number), for what (the invoice numbers), how, and on which receipt. A refund's amounts
+    are negative."""
+
+    at: dt.datetime
+    kind: str
+    id: str
+    method: str
+    amount_minor: int
+    rounding_minor: int
+    receipt_no: int | None
+    desk: str
+    staff: str
+    student_no: str
+    invoice_nos: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class DayReport:
     date: dt.date
     currency: str
@@ -171,6 +190,9 @@ class DayReport:
     receipts: int
     cash_in_drawer_minor: int
     rows: tuple[tuple[str, ...], ...] = field(default=())
+    #: The same payments and refunds as ``rows``, in the same order, with the student and
+    #: invoice numbers.
+    entries: tuple[DayEntry, ...] = field(default=())
 
 
 def day_report(
@@ -191,11 +213,28 @@ def day_report(
         for pid in paid_method:
             p = uow.payments.get(pid)
             paid_method[pid] = p.method if p else "?"
+        allocations = {
+            pid: uow.payments.allocations(pid)
+            for pid in dict.fromkeys([p.id for p in payments] + [r.payment_id for r in refunds])
+        }
+        student_nos: dict[int, str] = {}
+        for sid in {p.student_id for p in payments} | {r.student_id for r in refunds}:
+            st = uow.students.get(sid)
+            student_nos[sid] = st.student_no if st else ""
+
+    def invoice_nos(payment_id: str, refund_id: str | None) -> tuple[str, ...]:
+        rows = [a for a in allocations.get(payment_id, []) if a.refund_id == refund_id]
+        if not rows and refund_id is not None:
+            # A refund that moved no allocation (paid back from credit): the payment's invoices.
+            rows = [a for a in allocations.get(payment_id, []) if a.refund_id is None]
+        return tuple(dict.fromkeys(a.invoice_no for a in rows if a.invoice_no))
+
     totals: dict[str, int] = {}
     counts: dict[str, int] = {}
     rounding = 0
     cash_in = 0
     rows: list[tuple[str, ...]] = []
+    entries: list[DayEntry] = []
     tz = school.tz
     for p in payments:
         # Money in another currency is not the school's kroner: `jdoffice db check` lists it.
@@ -217,6 +256,21 @@ def day_report(
                 str(p.receipt_no or ""),
                 p.desk,
                 p.staff,
+            )
+        )
+        entries.append(
+            DayEntry(
+                at=p.created_at.astimezone(tz),
+                kind="payment",
+                id=p.id,
+                method=p.method,
+                amount_minor=p.amount_minor,
+                rounding_minor=p.rounding_minor,
+                receipt_no=p.receipt_no,
+                desk=p.desk,
+                staff=p.staff,
+                student_no=student_nos.get(p.student_id, ""),
+                invoice_nos=invoice_nos(p.id, None),
             )
         )
     refunds_total = 0
@@ -243,7 +297,23 @@ def day_report(
                 r.staff,
             )
         )
+        entries.append(
+            DayEntry(
+                at=r.created_at.astimezone(tz),
+                kind="refund",
+                id=r.id,
+                method=method,
+                amount_minor=-r.amount_minor,
+                rounding_minor=-r.rounding_minor,
+                receipt_no=r.receipt_no,
+                desk=r.desk,
+                staff=r.staff,
+                student_no=student_nos.get(r.student_id, ""),
+                invoice_nos=invoice_nos(r.payment_id, r.id),
+            )
+        )
     rows.sort()
+    entries.sort(key=lambda e: (e.at.isoformat(timespec="seconds"), e.kind, e.id))
     return DayReport(
         date=day,
         currency=school.currency,
@@ -255,6 +325,7 @@ def day_report(
         receipts=receipts,
         cash_in_drawer_minor=cash_in,
         rows=tuple(rows),
+        entries=tuple(entries),
     )
 
 

@@ -7,13 +7,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtCore import QDate, QSize, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetricsF, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
@@ -23,13 +25,15 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 from shiboken6 import Shiboken
 
 from jdoffice.domain.model import UTC
-from jdoffice.domain.money import format_money
+from jdoffice.domain.money import format_money, minor_digits
 from jdoffice.domain.text import csv_cell
 from jdoffice.gui.background import Latest, run_task
 from jdoffice.gui.context import DeskContext
@@ -40,18 +44,6 @@ log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 
-#: The CSV columns, as ``jdoffice report day --csv`` writes them.
-CSV_HEADER = (
-    "time",
-    "kind",
-    "id",
-    "method",
-    "amount_minor",
-    "rounding_minor",
-    "receipt_no",
-    "desk",
-    "staff",
-)
 #: Methods in the order the desk counts them; others follow by name.
 _ORDER = ("cash", "bank", "mobilepay", "stripe")
 
@@ -69,13 +61,64 @@ def _load_job(ctx: DeskContext, day: dt.date) -> _Loaded:
     return _Loaded(report, {m: method_label(registry, m, ctx.language) for m in methods})
 
 
-def write_csv(report: queries.DayReport, path: Path) -> Path:
-    """Write the report's rows (one per payment and refund) to ``path``; desk and staff names
-    the web system wrote go in without control characters or formulas (issue 10)."""
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(CSV_HEADER)
-        w.writerows([csv_cell(v) for v in row] for row in report.rows)
+@dataclass(frozen=True)
+class CsvFormat:
+    """How the desk's CSV file reads in the bookkeeper's spreadsheet.
+
+    A spreadsheet opens a CSV file without asking only when its separators are the ones of
+    its own locale: Danish Excel splits on ``;`` and reads ``850,25`` as a number, English
+    Excel splits on ``,`` and reads ``850.25``. The file starts with a UTF-8 BOM, without
+    which Excel reads æ, ø and å as two characters each.
+    """
+
+    header: tuple[str, ...]
+    kinds: dict[str, str]
+    methods: dict[str, str]
+    delimiter: str = ";"
+    decimal: str = ","
+    date_format: str = "%d-%m-%Y"
+
+    def amount(self, minor: int, currency: str) -> str:
+        """``minor`` units as a plain number of kroner: ``850,25``, ``-100,00`` (no grouping,
+        no currency, so the spreadsheet sums it)."""
+        digits = minor_digits(currency)
+        text = f"{Decimal(minor).scaleb(-digits):.{digits}f}"
+        return text.replace(".", self.decimal)
+
+    def row(self, e: queries.DayEntry, currency: str) -> list[object]:
+        return [
+            e.at.strftime(self.date_format),
+            e.at.strftime("%H:%M:%S"),
+            self.kinds.get(e.kind, e.kind),
+            e.student_no,
+            " ".join(e.invoice_nos),
+            self.methods.get(e.method, e.method),
+            self.amount(e.amount_minor, currency),
+            self.amount(e.rounding_minor, currency),
+            "" if e.receipt_no is None else str(e.receipt_no),
+            e.desk,
+            e.staff,
+            e.id,
+        ]
+
+
+def csv_format(
+    language: str, header: tuple[str, ...], kinds: dict[str, str], methods: dict[str, str]
+) -> CsvFormat:
+    """The separators a spreadsheet in ``language`` expects (see :class:`CsvFormat`)."""
+    if language == "da":
+        return CsvFormat(header, kinds, methods, delimiter=";", decimal=",")
+    return CsvFormat(header, kinds, methods, delimiter=",", decimal=".", date_format="%Y-%m-%d")
+
+
+def write_csv(report: queries.DayReport, path: Path, fmt: CsvFormat) -> Path:
+    """Write the report's payments and refunds, one a row, to ``path`` in ``fmt``; every
+    text cell goes in without control characters or formulas, since names come from the web
+    system (issue 10)."""
+    with path.open("w", newline="", encoding="utf-8-sig") as fh:
+        w = csv.writer(fh, delimiter=fmt.delimiter)
+        w.writerow(fmt.header)
+        w.writerows([csv_cell(v) for v in fmt.row(e, report.currency)] for e in report.entries)
     return path
 
 
@@ -96,6 +139,7 @@ class DayReportDialog(QDialog):
         super().__init__(parent)
         self._ctx = ctx
         self._report: queries.DayReport | None = None
+        self._labels: dict[str, str] = {}
         self._latest = Latest(self)
         self._finished = False
         self.setWindowTitle(self.tr("Dagsrapport"))
@@ -126,6 +170,8 @@ class DayReportDialog(QDialog):
         today = self._ctx.school.local_date(dt.datetime.now(UTC))
 
         self.title_label = QLabel()
+        # A long school name wraps instead of being cut.
+        self.title_label.setWordWrap(True)
         title = QFont(self.font())
         title.setPointSizeF(base * 1.4)
         title.setBold(True)
@@ -151,6 +197,13 @@ class DayReportDialog(QDialog):
         self.grid.setHorizontalSpacing(24)
         self.grid.setVerticalSpacing(6)
         self.grid.setContentsMargins(0, 0, 0, 0)
+        # The figures keep their full size; when the screen is too small for the dialog
+        # (150 % on a small laptop), the table scrolls instead of cutting a label.
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setWidget(self.table)
+        self.scroll_area.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
@@ -176,12 +229,24 @@ class DayReportDialog(QDialog):
         root.addWidget(self.title_label)
         root.addLayout(top)
         root.addSpacing(10)
-        root.addWidget(self.table)
+        root.addWidget(self.scroll_area, 1)
         root.addWidget(self.status_label)
-        root.addStretch(1)
         root.addLayout(row)
-        self.setMinimumWidth(620)
         self.date_edit.setFocus()
+
+    def _fit_to_table(self) -> None:
+        """Make the dialog as large as the report needs, within the screen it is on."""
+        hint = self.table.sizeHint()
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        room = screen.availableGeometry().size() if screen is not None else QSize(1024, 700)
+        # Room for the margins, the title, the date row, the buttons and a window frame.
+        margins = self.contentsMargins()
+        width = min(hint.width(), room.width() - margins.left() - margins.right() - 40)
+        height = min(hint.height(), room.height() - 12 * self.fontMetrics().height())
+        self.scroll_area.setMinimumSize(max(width, 0), max(height, 0))
+        self.setMinimumWidth(min(self.minimumSizeHint().width(), room.width()))
+        if self.isVisible():
+            self.resize(self.size().expandedTo(self.sizeHint()))
 
     def _today(self) -> dt.date:
         return self._ctx.school.local_date(dt.datetime.now(UTC))
@@ -215,6 +280,7 @@ class DayReportDialog(QDialog):
         if not self._alive():
             return
         self._report = loaded.report
+        self._labels = loaded.labels
         self._paint(loaded.report, loaded.labels)
         self.status_label.setText(
             "" if loaded.report.rows else self.tr("Ingen betalinger eller refusioner denne dag.")
@@ -239,14 +305,30 @@ class DayReportDialog(QDialog):
         bold.setBold(True)
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
-        def cell(row: int, col: int, text: str, *, strong: bool = False, name: str = "") -> None:
+        def cell(
+            row: int,
+            col: int,
+            text: str,
+            *,
+            strong: bool = False,
+            name: str = "",
+            span: int = 1,
+        ) -> None:
             w = QLabel(text)
             if strong:
                 w.setFont(bold)
             if name:
                 w.setObjectName(name)
             w.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.grid.addWidget(w, row, col, right if col else Qt.AlignmentFlag.AlignLeft)
+            # Wide enough for the text as it is drawn: at 125 % and 150 % a glyph lands on
+            # a fraction of a pixel, which the whole-pixel size hint can round away.
+            fm = QFontMetricsF(w.font(), w)
+            w.setMinimumWidth(
+                math.ceil(max(fm.horizontalAdvance(text), fm.boundingRect(text).right())) + 2
+            )
+            w.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+            align = right if col else Qt.AlignmentFlag.AlignLeft
+            self.grid.addWidget(w, row, col, 1, span, align)
 
         headers = (
             self.tr("Betalingsmåde"),
@@ -290,9 +372,18 @@ class DayReportDialog(QDialog):
             (self.tr("Kvitteringer udstedt"), str(r.receipts), "receipts"),
         )
         for text, value, name in summary:
-            cell(row, 0, text)
+            # The words have the columns left of the figure, so a long one is never squeezed.
+            cell(row, 0, text, span=4)
             cell(row, 4, value, strong=name == "drawer", name=name)
             row += 1
+        self.grid.setRowStretch(row, 1)
+        for i in range(self.grid.count()):
+            item = self.grid.itemAt(i)
+            w = item.widget() if item is not None else None
+            if w is not None:
+                # Shown now (a layout shows new widgets only later), so they count in its size.
+                w.show()
+        self._fit_to_table()
 
     def value_text(self, name: str) -> str:
         """The text shown in the report cell called ``name`` (``total_cash``, ``drawer``, …)."""
@@ -316,15 +407,36 @@ class DayReportDialog(QDialog):
         report = self._report
         if report is None:
             return
+        fmt = self.csv_format()
         self.export_button.setEnabled(False)
         self.status_label.setStyleSheet("")
         self.status_label.setText(self.tr("Gemmer…"))
         run_task(
-            lambda: write_csv(report, path),
+            lambda: write_csv(report, path, fmt),
             on_success=self._guard(self._on_exported),
             on_failure=self._guard(self._on_export_failed),
             tag="day-report-csv",
         )
+
+    def csv_format(self) -> CsvFormat:
+        """The CSV file in the desk's language: its words, and the separators a spreadsheet
+        in that language opens without asking."""
+        header = (
+            self.tr("Dato"),
+            self.tr("Tid"),
+            self.tr("Type"),
+            self.tr("Elevnr."),
+            self.tr("Fakturanr."),
+            self.tr("Betalingsmåde"),
+            self.tr("Beløb ({0})").format(self._report.currency if self._report else "DKK"),
+            self.tr("Afrunding ({0})").format(self._report.currency if self._report else "DKK"),
+            self.tr("Kvitteringsnr."),
+            self.tr("Kasse"),
+            self.tr("Ekspedient"),
+            self.tr("Betalings-id"),
+        )
+        kinds = {"payment": self.tr("Betaling"), "refund": self.tr("Refusion")}
+        return csv_format(self._ctx.language, header, kinds, dict(self._labels))
 
     def _on_exported(self, path: Path) -> None:
         self.export_button.setEnabled(True)
