@@ -10,10 +10,12 @@ them changes, and never squash the fields they are about.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import Qt
@@ -272,3 +274,34 @@ def test_an_english_desk_writes_money_the_english_way(qtbot: QtBot, office: Offi
     assert dialog.amountEdit.text() == "850.25"
     qtbot.keyClicks(dialog.tenderedEdit, "1000")
     assert dialog.changeLabel.text() == "DKK\xa0149.50"
+
+
+def test_dates_and_times_have_one_format_per_language_in_the_schools_time_zone() -> None:
+    day = dt.date(2026, 12, 3)
+    assert texts.local_date(day) == "03.12.2026"
+    assert texts.local_date(day, "en") == "3 Dec 2026"
+    # 15:07 UTC is 16:07 in Copenhagen in December, whatever the machine's own zone.
+    when = dt.datetime(2026, 12, 3, 15, 7, tzinfo=dt.UTC)
+    school = ZoneInfo("Europe/Copenhagen")
+    assert texts.local_datetime(when, school) == "03.12.2026 16:07"
+    assert texts.local_datetime(when, school, "en") == "3 Dec 2026 16:07"
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_the_refund_dialog_shows_when_the_payment_was_made_in_the_schools_time(
+    qtbot: QtBot, office: Office, language: str
+) -> None:
+    paid = office.pay(office.invoice(500_00), 500_00, method="bank")
+    ctx = dataclasses.replace(office.ctx, language=language)
+    dlg = RefundDialog(ctx, paid.payment_id)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    qtbot.waitUntil(lambda: dlg.detail is not None, timeout=WAIT_MS)
+    detail = dlg.detail
+    assert detail is not None
+    local = detail.payment.created_at.astimezone(ZoneInfo("Europe/Copenhagen"))
+    expected = texts.local_datetime(detail.payment.created_at, office.school.tz, language)
+    assert expected.endswith(f"{local:%H:%M}")
+    assert dlg.receipt_value.text().endswith(f" · {expected}")
+    assert dlg.left_value.text() == ("500,00\xa0kr." if language == "da" else "DKK\xa0500.00")

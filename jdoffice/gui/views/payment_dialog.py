@@ -500,7 +500,7 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
             label = self.tr("Faktura {0} · {1} · forfald {2} · {3}").format(
                 inv.invoice_no,
                 inv.text,
-                texts.local_date(inv.due_date),
+                texts.local_date(inv.due_date, self._ctx.language),
                 texts.money(inv.outstanding_minor, cur, loc),
             )
             combo.addItem(label, inv.invoice_no)
