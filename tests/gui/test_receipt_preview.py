@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontInfo
+from PySide6.QtGui import QFontMetricsF
 from pytestqt.qtbot import QtBot
 
 from jdoffice.domain.model import UTC, ReceiptBody, ReceiptLine
@@ -45,7 +45,11 @@ def test_preview_shows_the_printer_text_in_a_monospace_font(qtbot: QtBot) -> Non
     # toPlainText() gives non-breaking spaces back as plain ones (documented Qt behaviour).
     assert dialog.textEdit.toPlainText() == render_text(body()).replace("\xa0", " ")
     assert dialog.textEdit.isReadOnly()
-    assert QFontInfo(dialog.textEdit.font()).fixedPitch()
+    # What a person sees: every character as wide as any other, so the 42 columns line up.
+    # (Not QFontInfo.fixedPitch(): Qt reports False for Noto Sans Mono, a true monospace font.)
+    metrics = QFontMetricsF(dialog.textEdit.font())
+    widths = {round(metrics.horizontalAdvance(s), 2) for s in ("iiii", "WWWW", "1111", "ØÆÅ.")}
+    assert len(widths) == 1, widths
     assert dialog.closeButton.isDefault()
 
 
