@@ -360,12 +360,12 @@ def test_english_receipt_shows_the_same_facts_in_english() -> None:
     assert "Date: 2026-07-01 00:30" in lines
     assert "Student: Åse Ærø Østergård" in lines
     assert "Student no.: 1001" in lines
-    assert line_starting(lines, "Total").endswith("DKK850.25")
+    assert line_starting(lines, "Total").endswith("DKK\xa0850.25")
     assert line_starting(lines, "Payment:") == "Payment: Cash"
-    assert line_starting(lines, "Rounding").endswith("+DKK0.25")
-    assert line_starting(lines, "Cash total").endswith("DKK850.50")
-    assert line_starting(lines, "Tendered").endswith("DKK1,000.00")
-    assert line_starting(lines, "Change").endswith("DKK149.50")
+    assert line_starting(lines, "Rounding").endswith("+DKK\xa00.25")
+    assert line_starting(lines, "Cash total").endswith("DKK\xa0850.50")
+    assert line_starting(lines, "Tendered").endswith("DKK\xa01,000.00")
+    assert line_starting(lines, "Change").endswith("DKK\xa0149.50")
     assert lines[-2:] == ["Served by: Mette", "Desk: desk-1"]
     assert "Kvittering" not in "\n".join(lines)
 
@@ -373,13 +373,13 @@ def test_english_receipt_shows_the_same_facts_in_english() -> None:
 def test_english_rounding_down_is_shown_with_a_minus_sign() -> None:
     body = design_example(amount_minor=85020, rounding_minor=-20, cash_total_minor=85000)
 
-    assert line_starting(receipt_lines(body, language="en"), "Rounding").endswith("-DKK0.20")
+    assert line_starting(receipt_lines(body, language="en"), "Rounding").endswith("-DKK\xa00.20")
 
 
 def test_english_credit_is_shown() -> None:
     lines = receipt_lines(design_example(credit_minor=2500), language="en")
 
-    assert line_starting(lines, "Credit on account").endswith("DKK25.00")
+    assert line_starting(lines, "Credit on account").endswith("DKK\xa025.00")
 
 
 # --- refunds ------------------------------------------------------------------------------------
@@ -402,7 +402,7 @@ def test_english_refund_receipt_shows_reason_and_original_receipt_number() -> No
     assert lines[4].strip() == "REFUND"
     assert "Refund of receipt no. 123" in lines
     assert "Reason: Lesson cancelled by the school" in lines
-    assert line_starting(lines, "Total refunded").endswith("DKK500.00")
+    assert line_starting(lines, "Total refunded").endswith("DKK\xa0500.00")
 
 
 def test_refund_without_original_receipt_has_no_reference_to_one() -> None:
