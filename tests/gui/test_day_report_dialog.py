@@ -329,6 +329,35 @@ def test_no_label_is_cut_in_the_day_report_of_a_busy_day(qtbot: QtBot, office: O
     assert dlg.height() <= 700
 
 
+def test_a_long_school_name_wraps_in_the_title_instead_of_being_cut(
+    qtbot: QtBot, office: Office
+) -> None:
+    name = "Køreskolen på Østerbro og Nørrebro – kørekort til bil, motorcykel og lastbil ApS"
+    school = dataclasses.replace(office.school, name=name)
+    dlg = DayReportDialog(dataclasses.replace(office.ctx, school=school))
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    qtbot.waitUntil(lambda: dlg.report is not None, timeout=WAIT_MS)
+
+    assert name in dlg.title_label.text()
+    assert cut_labels(dlg)[0] == []
+    assert dlg.width() <= 1024
+
+
+def test_no_label_is_cut_in_the_english_day_report(
+    qtbot: QtBot, office: Office, english: None
+) -> None:
+    busy_day(office)
+    dlg = _open(qtbot, office, language="en")
+    assert dlg.value_text("method_cash") == "Cash"
+
+    problems, checked = cut_labels(dlg)
+
+    assert problems == []
+    assert checked > 30
+
+
 @pytest.mark.parametrize("scale", ["1", "1.25", "1.5"])
 def test_no_label_is_cut_in_the_day_report_on_a_1024x700_screen_at_scale(scale: str) -> None:
     # Qt reads the scale factor once, when the application is made: a process of its own.

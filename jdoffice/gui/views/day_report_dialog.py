@@ -274,7 +274,9 @@ class DayReportDialog(QDialog):
         if not self._alive():
             return
         self.status_label.setStyleSheet("color: #b42318;")
-        self.status_label.setText(error_message(exc) + "\n" + self.tr("Tryk F5 for at prøve igen."))
+        self.status_label.setText(
+            error_message(exc, self._ctx.locale) + "\n" + self.tr("Tryk F5 for at prøve igen.")
+        )
 
     def _on_loaded(self, loaded: _Loaded) -> None:
         if not self._alive():
