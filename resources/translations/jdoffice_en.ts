@@ -758,8 +758,8 @@ Nothing is recorded.</translation>
         <translation>&amp;Payment for:</translation>
     </message>
     <message>
-        <source>Vis QR-kode</source>
-        <translation>Show QR code</translation>
+        <source>Vis QR-kode (Enter)</source>
+        <translation>Show QR code (Enter)</translation>
     </message>
     <message>
         <source>Send som SMS</source>

@@ -433,7 +433,7 @@ class QrDialog(QDialog):
             b.clicked.connect(slot)
             return b
 
-        self.choose_button = button(self.tr("Vis QR-kode"), self._chosen)
+        self.choose_button = button(self.tr("Vis QR-kode (Enter)"), self._chosen)
         self.copy_button = button(self.tr("Kopiér link"), self._copy_link)
         self.sms_button = button(self.tr("Send som SMS"), lambda: self.send_link("sms"))
         self.sms_button.setToolTip(self.tr("Send linket til elevens mobil i stedet for at scanne"))
