@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -67,6 +68,9 @@ def test_shows_todays_totals_per_method(qtbot: QtBot, office: Office, tmp_path: 
 
     dlg = _open(qtbot, office)
     assert dlg.day == office.school.local_date(dt.datetime.now(UTC))
+    # The date as the desk writes it everywhere.
+    assert dlg.title_label.text().startswith(f"Dagsrapport {dlg.day:%d.%m.%Y} – ")
+    assert dlg.date_edit.text() == f"{dlg.day:%d.%m.%Y}"
     assert dlg.value_text("method_cash") == "Kontant"
     assert dlg.value_text("total_cash") == format_money(849_75)
     assert dlg.value_text("refunds_cash") == format_money(-100_00)
@@ -181,7 +185,9 @@ def test_danish_csv_opens_in_danish_excel_with_kroner_and_the_student_and_invoic
     assert [r["Elevnr."] for r in by_kind] == students
     assert [r["Fakturanr."] for r in by_kind] == invoices
     today = office.school.local_date(dt.datetime.now(UTC))
-    assert {r["Dato"] for r in rows} == {today.strftime("%d-%m-%Y")}
+    # The date as the desk writes it everywhere, which Danish Excel reads as a date.
+    assert {r["Dato"] for r in rows} == {today.strftime("%d.%m.%Y")}
+    assert all(re.fullmatch(r"\d\d:\d\d", r["Tid"]) for r in rows)
     assert all(r["Kvitteringsnr."].isdigit() for r in rows)
     assert {(r["Kasse"], r["Ekspedient"]) for r in rows} == {(ACTOR.desk, ACTOR.staff)}
 
@@ -230,7 +236,10 @@ def test_english_csv_opens_in_english_excel_with_a_decimal_point_and_commas(
     assert [r["Student no."] for r in by_kind] == students
     assert [r["Invoice no."] for r in by_kind] == invoices
     today = office.school.local_date(dt.datetime.now(UTC))
-    assert {r["Date"] for r in rows} == {today.isoformat()}
+    month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][
+        today.month - 1
+    ]
+    assert {r["Date"] for r in rows} == {f"{today.day} {month} {today.year}"}
 
 
 def test_csv_export_writes_names_from_the_web_system_without_controls_or_formulas(

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import QDate, QSize, Qt, Signal
+from PySide6.QtCore import QDate, QLocale, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetricsF, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDateEdit,
@@ -37,6 +37,7 @@ from jdoffice.domain.money import format_money, minor_digits
 from jdoffice.domain.text import csv_cell
 from jdoffice.gui.background import Latest, run_task
 from jdoffice.gui.context import DeskContext
+from jdoffice.gui.texts import local_date
 from jdoffice.gui.views.pay_text import error_message, method_label
 from jdoffice.services import queries
 
@@ -76,7 +77,8 @@ class CsvFormat:
     methods: dict[str, str]
     delimiter: str = ";"
     decimal: str = ","
-    date_format: str = "%d-%m-%Y"
+    #: The desk's language, for the date as the desk writes it everywhere (``03.12.2026``).
+    language: str = "da"
 
     def amount(self, minor: int, currency: str) -> str:
         """``minor`` units as a plain number of kroner: ``850,25``, ``-100,00`` (no grouping,
@@ -87,8 +89,8 @@ class CsvFormat:
 
     def row(self, e: queries.DayEntry, currency: str) -> list[object]:
         return [
-            e.at.strftime(self.date_format),
-            e.at.strftime("%H:%M:%S"),
+            local_date(e.at.date(), self.language),
+            e.at.strftime("%H:%M"),
             self.kinds.get(e.kind, e.kind),
             e.student_no,
             " ".join(e.invoice_nos),
@@ -107,8 +109,8 @@ def csv_format(
 ) -> CsvFormat:
     """The separators a spreadsheet in ``language`` expects (see :class:`CsvFormat`)."""
     if language == "da":
-        return CsvFormat(header, kinds, methods, delimiter=";", decimal=",")
-    return CsvFormat(header, kinds, methods, delimiter=",", decimal=".", date_format="%Y-%m-%d")
+        return CsvFormat(header, kinds, methods, delimiter=";", decimal=",", language="da")
+    return CsvFormat(header, kinds, methods, delimiter=",", decimal=".", language="en")
 
 
 def write_csv(report: queries.DayReport, path: Path, fmt: CsvFormat) -> Path:
@@ -179,7 +181,12 @@ class DayReportDialog(QDialog):
 
         self.date_edit = QDateEdit(QDate(today.year, today.month, today.day))
         self.date_edit.setCalendarPopup(True)
-        self.date_edit.setDisplayFormat("dd-MM-yyyy")
+        # The date as the desk writes it everywhere: 03.12.2026, or 3 Dec 2026 in English.
+        if self._ctx.language == "da":
+            self.date_edit.setDisplayFormat("dd.MM.yyyy")
+        else:
+            self.date_edit.setLocale(QLocale(QLocale.Language.English, QLocale.Country.Denmark))
+            self.date_edit.setDisplayFormat("d MMM yyyy")
         self.date_edit.setMaximumDate(QDate(today.year, today.month, today.day))
         date_label = QLabel(self.tr("&Dato:"))
         date_label.setBuddy(self.date_edit)
@@ -256,7 +263,9 @@ class DayReportDialog(QDialog):
     def _load(self) -> None:
         day = self.day
         self.title_label.setText(
-            self.tr("Dagsrapport {0} – {1}").format(day.strftime("%d-%m-%Y"), self._ctx.school.name)
+            self.tr("Dagsrapport {0} – {1}").format(
+                local_date(day, self._ctx.language), self._ctx.school.name
+            )
         )
         self.status_label.setStyleSheet("")
         self.status_label.setText(self.tr("Henter…"))
