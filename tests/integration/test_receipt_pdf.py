@@ -121,7 +121,7 @@ def test_english_copy(tmp_path: Path) -> None:
     assert "RECEIPT" in text
     assert "Receipt no. 123" in text
     assert "Payment Bank transfer" in text
-    assert "DKK850.25" in text
+    assert "DKK 850.25" in text
 
 
 def test_refund_names_the_original_receipt_and_the_reason(tmp_path: Path) -> None:
@@ -316,7 +316,9 @@ def test_cli_receipt_pdf(demo_url: str, tmp_path: Path) -> None:
     assert f"Receipt no. {number}" in text
 
 
-def test_cli_receipt_on_a_thermal_printer(demo_url: str, tmp_path: Path) -> None:
+def test_cli_receipt_on_a_thermal_printer_is_a_copy_that_leaves_the_drawer_shut(
+    demo_url: str, tmp_path: Path
+) -> None:
     paid = cash_payment(demo_url)
     number = str(paid["receipt_no"])
     device = tmp_path / "lp0"
@@ -324,13 +326,16 @@ def test_cli_receipt_on_a_thermal_printer(demo_url: str, tmp_path: Path) -> None
     assert f"file:{device}" in result.stdout
     first = device.read_bytes()
     assert first.startswith(b"\x1b@\x1bt\x02")
-    assert b"\x1bp\x00" in first, "cash opens the drawer"
     assert b"850,25 kr." in first
+    # The original went to the student when the money moved: this is a reprint.
+    assert b"*** KOPI ***" in first
+    assert b"\x1bp\x00" not in first, "a reprint leaves the drawer shut"
 
     ok(run_cli(demo_url, "receipt", number, "--copy", "--printer", f"file:{device}"))
     again = device.read_bytes()
     assert b"*** KOPI ***" in again
     assert b"\x1bp\x00" not in again, "a copy leaves the drawer shut"
+    assert copies_printed(demo_url, number) == 2
 
 
 def test_cli_refuses_bad_printer_and_folder_before_counting_a_copy(
