@@ -1,4 +1,5 @@
-"""What one desk PC remembers for itself: where receipts go and the language.
+"""What one desk PC remembers for itself: where receipts go, the language, and where the
+main window was left.
 
 These are local to the machine (a desk has its own printer), so they live in ``QSettings``
 (organisation and application ``jdoffice``, an INI file in the user's configuration folder),
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QByteArray, QSettings
 
 ORGANIZATION = "jdoffice"
 APPLICATION = "jdoffice"
@@ -124,3 +125,46 @@ def save(desk: DeskSettings, settings: QSettings | None = None) -> None:
 def language() -> str:
     """The language the desk program starts in."""
     return load().language
+
+
+_WINDOW_GEOMETRY = "window/geometry"
+_WINDOW_SPLITTER = "window/splitter"
+
+
+@dataclass(frozen=True, slots=True)
+class WindowState:
+    """Where this desk's receptionist left the main window: its size and place
+    (``QWidget.saveGeometry``) and the split between results and student
+    (``QSplitter.saveState``); empty when never saved."""
+
+    geometry: bytes = b""
+    splitter: bytes = b""
+
+
+def _bytes(settings: QSettings, key: str) -> bytes:
+    value = settings.value(key, None)
+    if isinstance(value, QByteArray):
+        return bytes(value.data())
+    if isinstance(value, bytes):
+        return value
+    return b""
+
+
+def load_window_state(settings: QSettings | None = None) -> WindowState:
+    """The main window as this desk left it (empty when never closed here)."""
+    s = settings if settings is not None else store()
+    return WindowState(geometry=_bytes(s, _WINDOW_GEOMETRY), splitter=_bytes(s, _WINDOW_SPLITTER))
+
+
+def save_window_state(state: WindowState, settings: QSettings | None = None) -> None:
+    """Remember the main window for the next start of the desk program on this PC.
+
+    Raises:
+        OSError: the settings file could not be written.
+    """
+    s = settings if settings is not None else store()
+    s.setValue(_WINDOW_GEOMETRY, QByteArray(state.geometry))
+    s.setValue(_WINDOW_SPLITTER, QByteArray(state.splitter))
+    s.sync()
+    if s.status() is not QSettings.Status.NoError:
+        raise OSError(f"the window's place could not be written to {s.fileName()}")

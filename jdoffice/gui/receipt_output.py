@@ -6,6 +6,10 @@ is recorded before a receipt is asked for, so a printer that is off changes noth
 payment: the desk says what went wrong and offers the preview, from which the receipt can be
 saved or printed again.
 
+A receipt's original comes out once, after the payment. Every later print of it from the desk
+is a copy (``copy=True``): marked KOPI, counted in the audit by the same service call as
+``jdoffice receipt N --copy``, and the cash drawer stays shut.
+
 The printing stack (``jdoffice.printing``) is imported only when a receipt is delivered: the
 desk does not need it to start.
 """
@@ -57,7 +61,7 @@ def _printing(module: str) -> Any:
     return importlib.import_module(f"jdoffice.printing.{module}")
 
 
-def _save_pdf(body: ReceiptBody, folder: str, language: str) -> Path:
+def _save_pdf(body: ReceiptBody, folder: str, language: str, copy: bool = False) -> Path:
     """Runs on a worker thread."""
     if not folder.strip():
         raise InvalidInput("no folder is chosen for receipt PDFs (Kasse → Indstillinger → Printer)")
@@ -65,25 +69,35 @@ def _save_pdf(body: ReceiptBody, folder: str, language: str) -> Path:
     if not where.is_dir():
         raise InvalidInput(f"the receipt folder {where} does not exist")
     written: Path = _printing("receipts").render_pdf(
-        body, free_path(where, pdf_file_name(body, language)), language=language
+        body, free_path(where, pdf_file_name(body, language)), copy=copy, language=language
     )
     return written
 
 
-def _print_a4(body: ReceiptBody, printer: str, language: str) -> str:
+def _print_a4(body: ReceiptBody, printer: str, language: str, copy: bool = False) -> str:
     """Runs on a worker thread; returns the printer's name."""
-    name: str = _printing("receipts").print_receipt(body, printer or None, language=language)
+    name: str = _printing("receipts").print_receipt(
+        body, printer or None, copy=copy, language=language
+    )
     return name
 
 
-def _print_thermal(body: ReceiptBody, target: str, language: str, drawer: bool) -> str:
+def _print_thermal(
+    body: ReceiptBody, target: str, language: str, drawer: bool, copy: bool = False
+) -> str:
     """Runs on a worker thread; returns the target as understood."""
     thermal = _printing("thermal")
     if not target.strip():
         raise InvalidInput("no receipt printer is set up (Kasse → Indstillinger → Printer)")
     where = thermal.parse_target(target)
-    # None: the drawer opens for cash (never for a copy); False: never.
-    thermal.print_receipt(body, where, language=language, open_drawer=None if drawer else False)
+    # None: the drawer opens for cash; False: never (a copy moves no money).
+    thermal.print_receipt(
+        body,
+        where,
+        copy=copy,
+        language=language,
+        open_drawer=None if drawer and not copy else False,
+    )
     return str(where)
 
 
@@ -106,6 +120,7 @@ class ReceiptDelivery(QObject):
         settings: DeskSettings | None = None,
         headline: str = "",
         show: Callable[[QDialog], None] | None = None,
+        copy: bool = False,
     ) -> None:
         super().__init__(parent)
         self._ctx = ctx
@@ -113,6 +128,7 @@ class ReceiptDelivery(QObject):
         self._settings = settings if settings is not None else desk_settings.load()
         self._headline = headline
         self._show = show
+        self._copy = copy
         self._body: ReceiptBody | None = None
         self.preview: ReceiptPreviewDialog | None = None
         self.message_box: QMessageBox | None = None
@@ -124,18 +140,24 @@ class ReceiptDelivery(QObject):
         return self._settings
 
     @property
+    def copy(self) -> bool:
+        """A reprint: marked KOPI, counted as a copy, the drawer stays shut."""
+        return self._copy
+
+    @property
     def language(self) -> str:
         return self._settings.language
 
     # --- starting ---
 
     def fetch(self, receipt_no: int) -> None:
-        """Read receipt ``receipt_no`` in the background, then deliver it."""
-        ctx = self._ctx
+        """Read receipt ``receipt_no`` in the background, then deliver it (a copy is counted
+        and audited as it is read)."""
+        ctx, copy = self._ctx, self._copy
         run_task(
             lambda: (
                 queries.get_receipt(
-                    ctx.uow(), ctx.school, receipt_no, copy=False, actor=ctx.actor
+                    ctx.uow(), ctx.school, receipt_no, copy=copy, actor=ctx.actor
                 ).body
             ),
             on_success=self.deliver,
@@ -148,20 +170,21 @@ class ReceiptDelivery(QObject):
         self._body = body
         s = self._settings
         lang = s.language
+        copy = self._copy
         output = s.receipt_output
         if output is ReceiptOutput.PREVIEW:
             self.show_preview()
             self._finish(True, "")
         elif output is ReceiptOutput.PDF:
             folder = s.pdf_folder
-            self._run(lambda: _save_pdf(body, folder, lang), self._pdf_saved, "receipt-pdf")
+            self._run(lambda: _save_pdf(body, folder, lang, copy), self._pdf_saved, "receipt-pdf")
         elif output is ReceiptOutput.PRINTER:
             printer = s.printer_name
-            self._run(lambda: _print_a4(body, printer, lang), self._printed, "receipt-print")
+            self._run(lambda: _print_a4(body, printer, lang, copy), self._printed, "receipt-print")
         else:
             target, drawer = s.thermal_target, s.open_drawer_on_cash
             self._run(
-                lambda: _print_thermal(body, target, lang, drawer),
+                lambda: _print_thermal(body, target, lang, drawer, copy),
                 self._printed_thermal,
                 "receipt-thermal",
             )
@@ -172,6 +195,8 @@ class ReceiptDelivery(QObject):
     # --- results ---
 
     def _status(self, text: str) -> str:
+        if self._copy:
+            text = self.tr("KOPI · {0}").format(text)
         return f"{self._headline} · {text}" if self._headline else text
 
     def _pdf_saved(self, path: Path) -> None:
@@ -191,6 +216,11 @@ class ReceiptDelivery(QObject):
         self._finish(True, self._status(text))
 
     def _fetch_failed(self, exc: BaseException) -> None:
+        if self._copy:
+            self._fail(
+                self.tr("Kvitteringen kunne ikke hentes: {0}").format(exc), offer_preview=False
+            )
+            return
         message = self.tr(
             "Betalingen er registreret, men kvitteringen kunne ikke hentes: {0}"
         ).format(exc)
@@ -200,6 +230,14 @@ class ReceiptDelivery(QObject):
         if not isinstance(exc, JdofficeError | OSError):
             log.error("receipt output failed", exc_info=exc)
         detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        if self._copy:
+            message = self.tr(
+                "Kopien af kvitteringen kom ikke ud: {0}\n\n"
+                "Vis kvitteringen på skærmen og gem eller udskriv den derfra – eller ret "
+                "printeropsætningen under Kasse → Indstillinger."
+            ).format(detail)
+            self._fail(message, offer_preview=True)
+            return
         message = self.tr(
             "Betalingen er registreret, men kvitteringen kom ikke ud: {0}\n\n"
             "Vis kvitteringen på skærmen og gem eller udskriv den derfra – eller ret "
@@ -242,7 +280,11 @@ class ReceiptDelivery(QObject):
         if self._body is None:
             return
         dialog = ReceiptPreviewDialog(
-            self._body, language=self.language, headline=self._headline, parent=self._parent
+            self._body,
+            language=self.language,
+            copy=self._copy,
+            headline=self._headline,
+            parent=self._parent,
         )
         self.preview = dialog
         if self._show is not None:
@@ -260,6 +302,7 @@ def deliver_body(
     headline: str = "",
     settings: DeskSettings | None = None,
     show: Callable[[QDialog], None] | None = None,
+    copy: bool = False,
 ) -> ReceiptDelivery:
     """Send a receipt already read (the payment dialog reads it back) where the desk's
     settings say.
@@ -269,8 +312,12 @@ def deliver_body(
         settings: the desk's settings; read from ``QSettings`` when not given.
         show: opens the preview dialog (the main window's own way of opening dialogs);
             ``dialog.open()`` when not given.
+        copy: a reprint of a receipt whose original came out already: marked KOPI, and
+            the cash drawer stays shut.
     """
-    delivery = ReceiptDelivery(ctx, parent, settings=settings, headline=headline, show=show)
+    delivery = ReceiptDelivery(
+        ctx, parent, settings=settings, headline=headline, show=show, copy=copy
+    )
     delivery.deliver(body)
     return delivery
 
@@ -283,9 +330,13 @@ def deliver_receipt(
     headline: str = "",
     settings: DeskSettings | None = None,
     show: Callable[[QDialog], None] | None = None,
+    copy: bool = False,
 ) -> ReceiptDelivery:
     """Read receipt ``receipt_no`` in the background and send it where the desk's settings
-    say (see :func:`deliver_body`)."""
-    delivery = ReceiptDelivery(ctx, parent, settings=settings, headline=headline, show=show)
+    say (see :func:`deliver_body`). With ``copy`` it is counted as a copy in the audit, as
+    ``jdoffice receipt N --copy`` counts it."""
+    delivery = ReceiptDelivery(
+        ctx, parent, settings=settings, headline=headline, show=show, copy=copy
+    )
     delivery.fetch(receipt_no)
     return delivery

@@ -282,7 +282,7 @@
     </message>
     <message>
         <source>Vælg først betalingen (Alt+B) og tryk F8.</source>
-        <translation type="unfinished"></translation>
+        <translation>Select the payment first (Alt+B) and press F8.</translation>
     </message>
     <message>
         <source>Refusion</source>
@@ -290,11 +290,11 @@
     </message>
     <message>
         <source>Vælg først betalingen (Alt+B) og tryk Ctrl+P.</source>
-        <translation type="unfinished"></translation>
+        <translation>Select the payment first (Alt+B) and press Ctrl+P.</translation>
     </message>
     <message>
         <source>Betalingen har ingen kvittering i databasen endnu.</source>
-        <translation type="unfinished"></translation>
+        <translation>The payment has no receipt in the database yet.</translation>
     </message>
     <message>
         <source>Ikke forbundet til databasen endnu.</source>
@@ -480,11 +480,11 @@ F5 Take payment · F6 QR payment · F8 Refund · F9 Day report</translation>
     </message>
     <message>
         <source>Udskriv &amp;kopi af kvittering …</source>
-        <translation type="unfinished"></translation>
+        <translation>Print a &amp;copy of the receipt …</translation>
     </message>
     <message>
         <source>Ctrl+P</source>
-        <translation type="unfinished"></translation>
+        <translation>Ctrl+P</translation>
     </message>
     <message>
         <source>&amp;Dagsrapport …</source>
@@ -966,7 +966,7 @@ Send the link to the address:</translation>
     <name>ReceiptDelivery</name>
     <message>
         <source>KOPI · {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>COPY · {0}</translation>
     </message>
     <message>
         <source>Kvittering nr. {0} gemt som {1}</source>
@@ -982,7 +982,7 @@ Send the link to the address:</translation>
     </message>
     <message>
         <source>Kvitteringen kunne ikke hentes: {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>The receipt could not be read: {0}</translation>
     </message>
     <message>
         <source>Betalingen er registreret, men kvitteringen kunne ikke hentes: {0}</source>
@@ -991,8 +991,10 @@ Send the link to the address:</translation>
     <message>
         <source>Kopien af kvitteringen kom ikke ud: {0}
 
-Vis kvittering på skærmen og gem eller udskriv den derfra – eller ret printeropsætningen under Kasse → Indstillinger.</source>
-        <translation type="unfinished"></translation>
+Vis kvitteringen på skærmen og gem eller udskriv den derfra – eller ret printeropsætningen under Kasse → Indstillinger.</source>
+        <translation>The copy of the receipt did not come out: {0}
+
+Show the receipt on screen and save or print it from there – or correct the printer set-up under Desk → Settings.</translation>
     </message>
     <message>
         <source>Betalingen er registreret, men kvitteringen kom ikke ud: {0}

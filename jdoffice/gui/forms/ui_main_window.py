@@ -38,6 +38,8 @@ class Ui_MainWindow(object):
         self.actionQr.setObjectName(u"actionQr")
         self.actionRefund = QAction(MainWindow)
         self.actionRefund.setObjectName(u"actionRefund")
+        self.actionReprint = QAction(MainWindow)
+        self.actionReprint.setObjectName(u"actionReprint")
         self.actionDayReport = QAction(MainWindow)
         self.actionDayReport.setObjectName(u"actionDayReport")
         self.actionSettings = QAction(MainWindow)
@@ -115,12 +117,14 @@ class Ui_MainWindow(object):
         self.identityColumn.setObjectName(u"identityColumn")
         self.nameLabel = QLabel(self.studentPage)
         self.nameLabel.setObjectName(u"nameLabel")
+        self.nameLabel.setWordWrap(True)
         self.nameLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.identityColumn.addWidget(self.nameLabel)
 
         self.detailsLabel = QLabel(self.studentPage)
         self.detailsLabel.setObjectName(u"detailsLabel")
+        self.detailsLabel.setWordWrap(True)
         self.detailsLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.identityColumn.addWidget(self.detailsLabel)
@@ -179,14 +183,14 @@ class Ui_MainWindow(object):
 
         self.studentLayout.addWidget(self.paymentsView)
 
-        self.actionsRow = QHBoxLayout()
-        self.actionsRow.setObjectName(u"actionsRow")
         self.targetLabel = QLabel(self.studentPage)
         self.targetLabel.setObjectName(u"targetLabel")
         self.targetLabel.setWordWrap(True)
 
-        self.actionsRow.addWidget(self.targetLabel)
+        self.studentLayout.addWidget(self.targetLabel)
 
+        self.actionsRow = QHBoxLayout()
+        self.actionsRow.setObjectName(u"actionsRow")
         self.actionsSpacer = QSpacerItem(10, 10, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
 
         self.actionsRow.addItem(self.actionsSpacer)
@@ -248,6 +252,7 @@ class Ui_MainWindow(object):
         self.menuDesk.addAction(self.actionTakePayment)
         self.menuDesk.addAction(self.actionQr)
         self.menuDesk.addAction(self.actionRefund)
+        self.menuDesk.addAction(self.actionReprint)
         self.menuDesk.addSeparator()
         self.menuDesk.addAction(self.actionDayReport)
         self.menuDesk.addSeparator()
@@ -278,6 +283,10 @@ class Ui_MainWindow(object):
         self.actionRefund.setText(QCoreApplication.translate("MainWindow", u"&Refund\u00e9r valgt betaling \u2026", None))
 #if QT_CONFIG(shortcut)
         self.actionRefund.setShortcut(QCoreApplication.translate("MainWindow", u"F8", None))
+#endif // QT_CONFIG(shortcut)
+        self.actionReprint.setText(QCoreApplication.translate("MainWindow", u"Udskriv &kopi af kvittering \u2026", None))
+#if QT_CONFIG(shortcut)
+        self.actionReprint.setShortcut(QCoreApplication.translate("MainWindow", u"Ctrl+P", None))
 #endif // QT_CONFIG(shortcut)
         self.actionDayReport.setText(QCoreApplication.translate("MainWindow", u"&Dagsrapport \u2026", None))
 #if QT_CONFIG(shortcut)

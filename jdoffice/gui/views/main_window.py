@@ -4,6 +4,13 @@ Keyboard first, like a till. The search box has focus at start and results follo
 (off the GUI thread; a slow early search never overwrites a later one). Up/Down move in the
 results, Enter opens the student. F5 takes a payment, F6 shows a QR code, F8 refunds the
 selected payment, F9 shows the day report, and Ctrl+F or F2 comes back to the search box.
+Alt+B goes to the payments, with the newest one selected; Enter or Ctrl+P on a payment prints
+its receipt again, as a copy (marked KOPI, counted in the audit, the cash drawer stays shut).
+
+The results keep the names readable: the name column gets the room it needs for the longest
+name shown and the phone column gives way (elided) when the window is narrow. The window keeps
+the size it was given whatever student is open (no label asks for more width than the window
+has), and it opens where this desk's receptionist left it, with the same split.
 
 Enter opens the student the receptionist sees highlighted: new results put the highlight on
 their first row, unless it was moved (arrow keys, mouse) since the last keystroke. Once the
@@ -27,7 +34,15 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, cast
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QItemSelectionModel,
+    QObject,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -36,6 +51,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QStyle,
     QTableView,
     QWidget,
 )
@@ -43,11 +59,12 @@ from sqlalchemy.engine import URL
 
 from jdoffice.domain.errors import JdofficeError, NotFound, Unavailable
 from jdoffice.domain.model import Actor, Invoice, ReceiptBody, School
-from jdoffice.gui import messages, texts
+from jdoffice.gui import desk_settings, messages, texts
 from jdoffice.gui.background import Latest, run_task
 from jdoffice.gui.context import DeskContext
 from jdoffice.gui.forms.ui_main_window import Ui_MainWindow
 from jdoffice.gui.models import (
+    ITEM_ROLE,
     InvoiceColumn,
     InvoicesModel,
     PaymentColumn,
@@ -91,6 +108,15 @@ _MISMATCH_STYLE = (
 )
 # How much of a no-longer-matching student panel shows through.
 _DIMMED_OPACITY = 0.35
+
+# Room around a cell's text (the item delegate's margins and the grid line).
+_CELL_PAD = 14
+# A long name (30 letters) the results show whole at the window's first split.
+_LONG_NAME = "Mikkel Østergaard Christiansen"
+# The narrowest room for an invoice's text ("Køretime 4…").
+_MIN_TEXT = 90
+# The narrowest phone column worth showing ("+45 12…").
+_MIN_PHONE = 56
 
 _MOVES = {
     Qt.Key.Key_Up: -1,
@@ -250,6 +276,10 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
         self._sized = False
+        # Where this desk left the window; the split is restored once it is shown.
+        self._remembered = desk_settings.load_window_state()
+        if self._remembered.geometry:
+            self.restoreGeometry(QByteArray(self._remembered.geometry))
 
         self._db_label = QLabel(database, self)
         self._school_label = QLabel(self.tr("Skole: …"), self)
@@ -257,13 +287,16 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         self._fresh_label = QLabel(self.tr("Forbinder …"), self)
         self._link_label = QLabel(self)
         self._link_label.setVisible(False)
-        for label in (
-            self._db_label,
-            self._school_label,
-            self._desk_label,
-            self._link_label,
-            self._fresh_label,
-        ):
+        # The database and the school give way to a hint while one shows (Qt hides a status
+        # bar's normal widgets then), so a hint has the width of the window but for the desk,
+        # the connection and the time of the last read.
+        # They never make the window wider than it is: a long school name is cut short (the
+        # tooltip holds it whole) rather than pushing the window off a small screen.
+        for label in (self._db_label, self._school_label):
+            label.setContentsMargins(10, 0, 10, 0)
+            label.setMinimumWidth(1)
+            self.statusbar.addWidget(label)
+        for label in (self._desk_label, self._link_label, self._fresh_label):
             label.setContentsMargins(10, 0, 10, 0)
             self.statusbar.addPermanentWidget(label)
         if actor is not None:
@@ -286,6 +319,7 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         self.actionTakePayment.triggered.connect(self.take_payment)
         self.actionQr.triggered.connect(self.pay_by_qr)
         self.actionRefund.triggered.connect(self.refund_selected_payment)
+        self.actionReprint.triggered.connect(self.reprint_selected_payment)
         self.actionDayReport.triggered.connect(self.show_day_report)
         self.actionSettings.triggered.connect(self.open_settings)
         self.actionQuit.triggered.connect(self.close)
@@ -296,6 +330,8 @@ class MainWindow(QMainWindow, Ui_MainWindow):
 
         self.searchEdit.textChanged.connect(self._search_edited)
         self.searchEdit.installEventFilter(self)
+        self.resultsView.viewport().installEventFilter(self)
+        self.paymentsView.installEventFilter(self)
         self.resultsView.activated.connect(self._result_activated)
         self.resultsView.selectionModel().currentRowChanged.connect(self._result_row_changed)
         self.invoicesView.selectionModel().selectionChanged.connect(self._update_target)
@@ -347,6 +383,7 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         self._db_label.setText(database_label(ctx.app.url))
         self._db_label.setToolTip(ctx.app.url.render_as_string(hide_password=True))
         self._school_label.setText(self.tr("Skole: {0}").format(ctx.school.name))
+        self._school_label.setToolTip(ctx.school.name)
         self._show_actor(ctx.actor)
         self._payments.set_timezone(ctx.school.timezone)
         if ctx.is_offline:
@@ -455,6 +492,8 @@ class MainWindow(QMainWindow, Ui_MainWindow):
             changed = self._results.set_items(hits)
         finally:
             self._highlighting = False
+        if changed:
+            self._fit_results()
         # After a keystroke the best match is highlighted, so Enter opens the first row the
         # receptionist sees; a row they moved to since (or the student Esc went back to), and
         # the highlight of a refresh of the same text, stay where they are.
@@ -655,6 +694,8 @@ class MainWindow(QMainWindow, Ui_MainWindow):
             self._payments.set_items(view.payments)
             self._select(self.invoicesView, self._invoices_proxy, self._invoices.row_of, invoice_no)
             self._select(self.paymentsView, self._payments_proxy, self._payments.row_of, payment_id)
+            self._fit_columns(self.invoicesView, InvoiceColumn.TEXT)
+            self._fit_columns(self.paymentsView, PaymentColumn.STATUS)
             self._show_header(view)
             self.studentStack.setCurrentWidget(self.studentPage)
             self._update_target()
@@ -682,8 +723,11 @@ class MainWindow(QMainWindow, Ui_MainWindow):
     def _show_header(self, view: StudentView) -> None:
         s = view.student
         self.nameLabel.setText(s.name)
+        # A narrow panel wraps the line between its parts, never inside one.
         contact = "  ·  ".join(
-            x for x in (self.tr("Elevnr. {0}").format(s.student_no), s.phone, s.email) if x
+            x.replace(" ", "\u00a0")
+            for x in (self.tr("Elevnr. {0}").format(s.student_no), s.phone, s.email)
+            if x
         )
         self.detailsLabel.setText(contact)
         balance = texts.balance_text(view.balance_minor, view.currency, self._locale())
@@ -805,15 +849,52 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         ctx = self._ctx
         payment_id = self._selected_payment_id()
         if ctx is None or self._view is None or payment_id is None:
-            self.statusbar.showMessage(
-                self.tr("Vælg først betalingen i listen Betalinger (Alt+B, ↑/↓) og tryk F8."), 6000
-            )
+            self.statusbar.showMessage(self.tr("Vælg først betalingen (Alt+B) og tryk F8."), 6000)
             return
         factory = self._optional(
             "jdoffice.gui.views.refund_dialog", "RefundDialog", self.tr("Refusion")
         )
         if factory is not None:
             self._open_dialog(factory(ctx, payment_id, self))
+
+    def reprint_selected_payment(self) -> None:
+        """Enter or Ctrl+P on a payment: its receipt again, as a copy (marked KOPI, counted in
+        the audit, the cash drawer stays shut), where this desk's settings send receipts."""
+        if self._refused_for_mismatch("Ctrl+P"):
+            return
+        ctx = self._ctx
+        pv = self._selected_row(self.paymentsView, self._payments_proxy)
+        if ctx is None or self._view is None or pv is None:
+            self.statusbar.showMessage(
+                self.tr("Vælg først betalingen (Alt+B) og tryk Ctrl+P."), 6000
+            )
+            return
+        payment = cast(PaymentView, pv).payment
+        if payment.receipt_no is None:
+            self.statusbar.showMessage(
+                self.tr("Betalingen har ingen kvittering i databasen endnu."), 6000
+            )
+            return
+        delivery = deliver_receipt(ctx, payment.receipt_no, self, show=self._open_dialog, copy=True)
+        delivery.delivered.connect(self._receipt_delivered)
+
+    def _select_newest_payment(self) -> None:
+        """Alt+B: the payments table comes with its newest payment selected (F8 and Ctrl+P act
+        on it at once), unless one is selected already."""
+        table, proxy = self.paymentsView, self._payments_proxy
+        if table.selectionModel().selectedRows() or proxy.rowCount() == 0:
+            return
+        newest = max(
+            range(proxy.rowCount()),
+            key=lambda row: (
+                cast(PaymentView, proxy.data(proxy.index(row, 0), ITEM_ROLE)).payment.created_at
+            ),
+        )
+        table.selectionModel().setCurrentIndex(
+            proxy.index(newest, 0),
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
 
     def show_day_report(self) -> None:
         """F9: today's totals."""
@@ -1208,32 +1289,122 @@ class MainWindow(QMainWindow, Ui_MainWindow):
     def _set_up_columns(self) -> None:
         def fit(table: QTableView, stretch: int) -> None:
             header = table.horizontalHeader()
-            header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
             header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
             table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
+            self._fit_columns(table, stretch)
+            table.viewport().installEventFilter(self)
 
         # The results change at every keystroke: sizing their columns to the contents would
-        # measure every cell each time. Their widths come from the widest text they can hold.
+        # measure every cell each time. The student number and the balance get the width of
+        # the widest text they can hold; the name the width of the longest name shown, and
+        # the phone what is left (elided when the window is narrow: the name comes first).
         results = self.resultsView
         results.verticalHeader().setDefaultSectionSize(results.fontMetrics().height() + 10)
+        results.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = results.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(SearchColumn.NAME, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header.setStretchLastSection(False)
         widest = {
             SearchColumn.STUDENT_NO: "S00000000",
+            SearchColumn.NAME: "",
             SearchColumn.PHONE: "+45 00 00 00 00",
             SearchColumn.BALANCE: texts.money(-9_999_999, "DKK", self._locale()),
         }
+        self._result_widths: dict[int, int] = {}
         for column, sample in widest.items():
             title = str(self._results.headerData(column, Qt.Orientation.Horizontal) or "")
-            text = max(
-                header.fontMetrics().horizontalAdvance(title),
-                results.fontMetrics().horizontalAdvance(sample),
+            self._result_widths[column] = (
+                max(
+                    header.fontMetrics().horizontalAdvance(title),
+                    results.fontMetrics().horizontalAdvance(sample),
+                )
+                + _CELL_PAD
             )
-            header.resizeSection(column, text + 14)  # the cell margins
+        for column in (SearchColumn.STUDENT_NO, SearchColumn.BALANCE):
+            header.resizeSection(column, self._result_widths[column])
+        self._fit_results()
 
         fit(self.invoicesView, InvoiceColumn.TEXT)
         fit(self.paymentsView, PaymentColumn.STATUS)
+
+    def _fit_columns(self, table: QTableView, stretch: int) -> None:
+        """Each column as wide as its widest cell or its title, the ``stretch`` one takes the
+        rest. Unlike Qt's ResizeToContents this keeps no room for a sort arrow beside every
+        title (Fusion draws the arrow above the title), which a student panel at 1024 pixels
+        cannot spare."""
+        header = table.horizontalHeader()
+        model = table.model()
+        style = header.style()
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
+        metrics = header.fontMetrics()
+        widths: dict[int, int] = {}
+        for column in range(model.columnCount()):
+            if column == stretch:
+                continue
+            title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+            width = max(
+                metrics.horizontalAdvance(title) + 2 * margin + 4,
+                table.sizeHintForColumn(column),
+            )
+            if not header.isSectionHidden(column) and header.sectionSize(column) != width:
+                header.resizeSection(column, width)
+            widths[column] = width
+        if table is self.invoicesView:
+            # What is paid is the amount less what is owed: on a narrow panel that column
+            # goes, so the invoice's text keeps room to be read.
+            narrow = table.viewport().width() - sum(widths.values()) < _MIN_TEXT
+            if header.isSectionHidden(InvoiceColumn.PAID) != narrow:
+                header.setSectionHidden(InvoiceColumn.PAID, narrow)
+                if not narrow:
+                    header.resizeSection(InvoiceColumn.PAID, widths[InvoiceColumn.PAID])
+
+    def results_name_width(self) -> int:
+        """The width the results' name column needs for the longest name it shows."""
+        metrics = self.resultsView.fontMetrics()
+        longest = max((metrics.horizontalAdvance(h.name) for h in self._results.items()), default=0)
+        return max(longest + _CELL_PAD, self._result_widths[SearchColumn.NAME])
+
+    def _fit_results(self) -> None:
+        """Share the results' width: the name whole, the phone gets what is left (up to its
+        own width); extra room goes to the name."""
+        header = self.resultsView.horizontalHeader()
+        widths = self._result_widths
+        room = (
+            self.resultsView.viewport().width()
+            - widths[SearchColumn.STUDENT_NO]
+            - widths[SearchColumn.BALANCE]
+        )
+        name = self.results_name_width()
+        phone = max(0, min(widths[SearchColumn.PHONE], room - name))
+        # A phone column too narrow for a few digits would only show "…": it goes instead.
+        hide_phone = phone < _MIN_PHONE
+        if hide_phone:
+            phone = 0
+        name = max(name, room - phone)
+        if header.isSectionHidden(SearchColumn.PHONE) != hide_phone:
+            header.setSectionHidden(SearchColumn.PHONE, hide_phone)
+        if header.sectionSize(SearchColumn.NAME) != name:
+            header.resizeSection(SearchColumn.NAME, name)
+        if not hide_phone and header.sectionSize(SearchColumn.PHONE) != phone:
+            header.resizeSection(SearchColumn.PHONE, phone)
+
+    def _first_split(self) -> list[int]:
+        """Results wide enough for a long name; at least two fifths, at most half."""
+        widths = self._result_widths
+        metrics = self.resultsView.fontMetrics()
+        frame = self.resultsView.width() - self.resultsView.viewport().width()
+        scrollbar = self.resultsView.verticalScrollBar().sizeHint().width()
+        wanted = (
+            sum(widths[c] for c in (SearchColumn.STUDENT_NO, SearchColumn.BALANCE))
+            + metrics.horizontalAdvance(_LONG_NAME)
+            + _CELL_PAD
+            + frame
+            + scrollbar
+        )
+        width = self.splitter.width()
+        results = min(max(width * 2 // 5, wanted), width // 2)
+        return [results, width - results]
 
     def confirm_close_with_waiting(self) -> bool:
         """Ask before closing with payments taken offline that have not been sent yet."""
@@ -1265,20 +1436,48 @@ class MainWindow(QMainWindow, Ui_MainWindow):
             if key == Qt.Key.Key_Escape and self._mismatch:
                 self.restore_open_student()
                 return True
+        if event.type() == QEvent.Type.Resize and watched is self.resultsView.viewport():
+            self._fit_results()
+        elif event.type() == QEvent.Type.Resize and watched is self.invoicesView.viewport():
+            self._fit_columns(self.invoicesView, InvoiceColumn.TEXT)
+        elif watched is self.paymentsView and event.type() == QEvent.Type.FocusIn:
+            self._select_newest_payment()
+        elif watched is self.paymentsView and event.type() == QEvent.Type.KeyPress:
+            pressed = cast(QKeyEvent, event)
+            enter = pressed.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            if enter and pressed.modifiers() in (
+                Qt.KeyboardModifier.NoModifier,
+                Qt.KeyboardModifier.KeypadModifier,
+            ):
+                self.reprint_selected_payment()
+                return True
         return super().eventFilter(watched, event)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
         if not self._sized:
-            # Two fifths for the results, wide enough for names; the student gets the rest.
+            # Where this desk left the split; else the results wide enough for names.
             self._sized = True
-            width = self.splitter.width()
-            self.splitter.setSizes([width * 2 // 5, width - width * 2 // 5])
+            split = self._remembered.splitter
+            if not split or not self.splitter.restoreState(QByteArray(split)):
+                self.splitter.setSizes(self._first_split())
+
+    def _remember_window(self) -> None:
+        state = desk_settings.WindowState(
+            geometry=bytes(self.saveGeometry().data()),
+            splitter=bytes(self.splitter.saveState().data()),
+        )
+        try:
+            desk_settings.save_window_state(state)
+        except OSError as exc:
+            log.warning("the window's place is not remembered: %s", exc)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         if not self._closed and self._pending and not self.confirm_close_with_waiting():
             event.ignore()
             return
+        if not self._closed:
+            self._remember_window()
         self._closed = True
         self._tick.stop()
         self._send_timer.stop()
