@@ -4,9 +4,9 @@
 
 Runs offscreen (no display needed) against a demo school seeded in a temporary folder, drives
 the window as a receptionist would — search, open a student, F5, type what was handed over,
-Enter — and writes ``search.png``, ``student.png``, ``payment.png``, ``receipt_preview.png``
-and ``settings.png`` (Ctrl+,). The desk's own settings are kept in the temporary folder too, so
-the pictures show the defaults whatever this PC is set up with.
+Enter — and writes ``search.png``, ``student.png``, ``payment.png``, ``receipt_preview.png``,
+``settings.png`` (Ctrl+,) and ``day_report.png`` (F9). The desk's own settings are kept in
+the temporary folder too, so the pictures show the defaults whatever this PC is set up with.
 """
 
 from __future__ import annotations
@@ -60,6 +60,42 @@ def _richness(ctx: object, student_no: str) -> tuple[bool, int, int]:
     return (v.balance_minor > 0, min(overdue, 2) + min(len(v.payments), 4), len(v.invoices))
 
 
+def _more_of_the_day(ctx: object, student_nos: list[str]) -> None:
+    """A bank transfer and a MobilePay payment for other students, and part of the bank
+    transfer paid back, so the day report has more than the one cash payment to show."""
+    from jdoffice.gui.context import DeskContext
+    from jdoffice.services import queries
+    from jdoffice.services.payments import refund_payment, register_payment
+
+    assert isinstance(ctx, DeskContext)
+    methods = ["bank", "mobilepay"]
+    for student_no in student_nos:
+        if not methods:
+            break
+        v = queries.student_view(ctx.uow(), ctx.school, student_no)
+        owed = [i for i in v.invoices if i.outstanding_minor > 0]
+        if not owed:
+            continue
+        method = methods.pop(0)
+        paid = register_payment(
+            ctx.uow(),
+            ctx.school,
+            method=method,
+            amount_minor=owed[0].outstanding_minor,
+            invoice_no=owed[0].invoice_no,
+            actor=ctx.actor,
+        )
+        if method == "bank":
+            refund_payment(
+                ctx.uow(),
+                ctx.school,
+                payment_id=paid.payment_id,
+                amount_minor=min(100_00, owed[0].outstanding_minor),
+                reason="Aflyst køretime",
+                actor=ctx.actor,
+            )
+
+
 def take(out_dir: Path, search_text: str = "lærke") -> list[Path]:
     """Seed a demo school in a temporary folder and photograph the main screens."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -72,6 +108,7 @@ def take(out_dir: Path, search_text: str = "lærke") -> list[Path]:
     from jdoffice.domain.money import cash_round
     from jdoffice.gui.app import application
     from jdoffice.gui.context import DeskContext
+    from jdoffice.gui.views.day_report_dialog import DayReportDialog
     from jdoffice.gui.views.main_window import MainWindow
     from jdoffice.gui.views.payment_dialog import PaymentDialog
     from jdoffice.gui.views.receipt_preview import ReceiptPreviewDialog
@@ -149,6 +186,18 @@ def take(out_dir: Path, search_text: str = "lærke") -> list[Path]:
         _save(settings, path)
         written.append(path)
         settings.reject()
+
+        _wait(app, lambda: window.dialog is None, "the settings to close")
+        _more_of_the_day(ctx, [h.student_no for i, h in enumerate(hits) if i != best])
+        window.actionDayReport.trigger()  # F9
+        _wait(app, lambda: isinstance(window.dialog, DayReportDialog), "the day report")
+        report = window.dialog
+        assert isinstance(report, DayReportDialog)
+        _wait(app, lambda: report.report is not None, "the day's totals")
+        path = out_dir / "day_report.png"
+        _save(report, path)
+        written.append(path)
+        report.reject()
 
         window.close()
         QThreadPool.globalInstance().waitForDone(5000)

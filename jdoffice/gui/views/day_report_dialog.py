@@ -247,13 +247,21 @@ class DayReportDialog(QDialog):
         screen = self.screen() or QGuiApplication.primaryScreen()
         room = screen.availableGeometry().size() if screen is not None else QSize(1024, 700)
         # Room for the margins, the title, the date row, the buttons and a window frame.
-        margins = self.contentsMargins()
-        width = min(hint.width(), room.width() - margins.left() - margins.right() - 40)
+        layout = self.layout()
+        m = layout.contentsMargins() if layout is not None else self.contentsMargins()
+        sides = m.left() + m.right()
+        width = min(hint.width(), room.width() - sides - 40)
         height = min(hint.height(), room.height() - 12 * self.fontMetrics().height())
         self.scroll_area.setMinimumSize(max(width, 0), max(height, 0))
         self.setMinimumWidth(min(self.minimumSizeHint().width(), room.width()))
-        if self.isVisible():
-            self.resize(self.size().expandedTo(self.sizeHint()))
+        if not self.isVisible():
+            return
+        # The title on one line when the screen has room for it; it wraps otherwise.
+        title = QFontMetricsF(self.title_label.font(), self.title_label)
+        one_line = math.ceil(title.horizontalAdvance(self.title_label.text())) + sides + 4
+        w = max(self.width(), self.sizeHint().width(), min(one_line, room.width() - 40))
+        h = layout.totalHeightForWidth(w) if layout is not None else -1
+        self.resize(w, max(self.height(), h, self.minimumSizeHint().height()))
 
     def _today(self) -> dt.date:
         return self._ctx.school.local_date(dt.datetime.now(UTC))
