@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import getpass
 import json
 import logging
 import sys
@@ -58,11 +59,22 @@ EXIT_REFUSED = 3
 EXIT_UNAVAILABLE = 4
 
 DEMO_STUDENTS = 200
+#: The desk's name when neither --desk nor the desk settings name one.
+DEFAULT_DESK = "desk-1"
 DEMO_SEED = 1
 
 #: Opens the desk program. :mod:`jdoffice.main` sets it; the command line itself never imports
 #: Qt (an import contract forbids it), so without a launcher ``jdoffice`` prints a summary.
 GUI_LAUNCHER: Callable[[Context], None] | None = None
+
+
+def login_name() -> str:
+    """Who is logged in on this computer: the staff name on receipts until one is set."""
+    try:
+        name = getpass.getuser().strip()
+    except (OSError, KeyError, ImportError):
+        return ""
+    return name if 0 < len(name) <= 64 and name.isprintable() else ""
 
 
 def exit_code_for(exc: BaseException) -> int:
@@ -84,6 +96,9 @@ class Context:
     actor: Actor
     demo: bool
     local_db: str | None = None
+    #: Whether --desk and --staff were given (the desk window's settings fill in the others).
+    desk_given: bool = False
+    staff_given: bool = False
 
     @property
     def url(self) -> URL:
@@ -215,8 +230,17 @@ def amount_arg(text: str | None, currency: str, what: str = "amount") -> int | N
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "db_url", metavar="URL", help="Database URL (or JDOFFICE_DATABASE_URL).")
 @click.option("--school", "school_slug", metavar="SLUG", help="School to work for.")
-@click.option("--desk", default="desk-1", show_default=True, help="Name of this desk.")
-@click.option("--staff", default="desk", show_default=True, help="Who is at the desk.")
+@click.option(
+    "--desk",
+    metavar="NAME",
+    help=f"Name of this desk (default: the desk settings' name in the window, else {DEFAULT_DESK}).",
+)
+@click.option(
+    "--staff",
+    metavar="NAME",
+    help="Who is at the desk, as receipts print it (default: the desk settings' staff name in "
+    "the window, else your login name).",
+)
 @click.option("--demo", is_flag=True, help="Use the demo database (seeded on first run).")
 @click.option(
     "--local-db",
@@ -232,15 +256,17 @@ def cli(
     ctx: click.Context,
     db_url: str | None,
     school_slug: str | None,
-    desk: str,
-    staff: str,
+    desk: str | None,
+    staff: str | None,
     demo: bool,
     local_db: str | None,
     verbose: bool,
 ) -> None:
     """jdoffice: the front desk of a driving school."""
     setup_logging(verbose)
-    desk, staff = desk.strip(), staff.strip()
+    desk_given, staff_given = desk is not None, staff is not None
+    desk = desk.strip() if desk is not None else DEFAULT_DESK
+    staff = staff.strip() if staff is not None else login_name() or desk
     if not desk or not staff or len(desk) > 64 or len(staff) > 64:
         raise InvalidInput("--desk and --staff must be 1 to 64 characters")
     refuse_unsafe(desk, "--desk")
@@ -251,6 +277,8 @@ def cli(
         actor=Actor(staff=staff, desk=desk),
         demo=demo,
         local_db=local_db,
+        desk_given=desk_given,
+        staff_given=staff_given,
     )
     if ctx.invoked_subcommand is None:
         if window_problem() is None:

@@ -37,6 +37,7 @@ __all__ = [
     "local_time",
     "receipt_lines",
     "render_text",
+    "staff_name",
     "words_for",
 ]
 
@@ -328,15 +329,30 @@ def receipt_lines(
     if refund and body.reason.strip():
         out += _labelled(words.reason, body.reason, width)
 
-    if body.staff.strip() or body.desk.strip():
+    staff = staff_name(body)
+    if staff or body.desk.strip():
         out.append("-" * width)
-        if body.staff.strip():
-            out += _labelled(words.staff, body.staff, width)
+        if staff:
+            out += _labelled(words.staff, staff, width)
         if body.desk.strip():
             out += _labelled(words.desk, body.desk, width)
     if copy:
         out += _centred(f"*** {words.copy} ***", width)
     return out
+
+
+def staff_name(body: ReceiptBody) -> str:
+    """Who served, as the receipt prints it; empty when the receipt names nobody.
+
+    Receipts issued before desks had a staff name carry the placeholder ``desk``, which is not
+    a person: no receipt shows "Ekspedient: desk".
+    """
+    name = body.staff.strip()
+    return "" if name.casefold() in _PLACEHOLDER_STAFF else name
+
+
+#: Staff names that stand for nobody (the old default of ``--staff``).
+_PLACEHOLDER_STAFF: Final = frozenset({"desk"})
 
 
 def local_time(body: ReceiptBody) -> dt.datetime:

@@ -54,7 +54,7 @@ from PySide6.QtGui import (
 from jdoffice.domain.errors import InvalidInput, Unavailable
 from jdoffice.domain.model import ReceiptBody
 from jdoffice.domain.money import format_money
-from jdoffice.domain.receipt_text import LANGUAGES, local_time, words_for
+from jdoffice.domain.receipt_text import LANGUAGES, local_time, staff_name, words_for
 
 __all__ = [
     "LANGUAGES",
@@ -320,8 +320,9 @@ def render_html(body: ReceiptBody, *, copy: bool = False, language: str = "da") 
         notes.append((words.reason, body.reason))
 
     staff_parts: list[str] = []
-    if body.staff.strip():
-        staff_parts.append(f"{_esc(words.staff)}: {_esc(body.staff)}")
+    staff = staff_name(body)
+    if staff:
+        staff_parts.append(f"{_esc(words.staff)}: {_esc(staff)}")
     if body.desk.strip():
         staff_parts.append(f"{_esc(words.desk)}: {_esc(body.desk)}")
     staff_html = (

@@ -5,6 +5,7 @@ first use whatever the command, and no abort on a display that cannot be used.""
 
 from __future__ import annotations
 
+import getpass
 import re
 import uuid
 from pathlib import Path
@@ -195,3 +196,29 @@ def test_printing_a_receipt_again_is_always_a_counted_copy_that_keeps_the_drawer
         assert DRAWER_KICK not in data
         assert f"as KOPI (copy {n})" in printed.stdout
         assert copies_in_audit(demo_db, paid.receipt_no) == n
+
+
+def test_a_receipt_from_the_command_line_names_who_ran_it_never_desk(
+    demo_db: DemoDatabase,
+) -> None:
+    st = demo_db.kit.student("Vibeke", "Æblerød")
+    inv = demo_db.kit.invoice(st, 20000)
+
+    paid = assert_ok(
+        run_cli(
+            demo_db.url,
+            "pay",
+            "--invoice",
+            inv.invoice_no,
+            "--method",
+            "bank",
+            "--amount",
+            "200",
+            "--json",
+        )
+    )
+    shown = assert_ok(run_cli(demo_db.url, "receipt", str(paid.data["receipt_no"])))
+
+    assert f"Ekspedient: {getpass.getuser()}" in shown.stdout
+    assert "Ekspedient: desk" not in shown.stdout
+    assert "Kasse: desk-1" in shown.stdout

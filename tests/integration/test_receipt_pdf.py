@@ -149,6 +149,15 @@ def test_refund_names_the_original_receipt_and_the_reason(tmp_path: Path) -> Non
     assert "Reference Bank 8843-2231" in text
 
 
+def test_the_pdf_never_names_desk_as_the_one_who_served(tmp_path: Path) -> None:
+    named = pdf_text(receipts.render_pdf(body(), tmp_path / "named.pdf"))
+    old = pdf_text(receipts.render_pdf(body(staff="desk"), tmp_path / "old.pdf"))
+
+    assert "Ekspedient: Mette" in named
+    assert "Ekspedient" not in old
+    assert "Kasse: desk-1" in old
+
+
 def test_date_is_the_schools_local_day(tmp_path: Path) -> None:
     late = body(issued_at=dt.datetime(2026, 7, 2, 22, 30, tzinfo=dt.UTC))
     text = pdf_text(receipts.render_pdf(late, tmp_path / "nat.pdf"))

@@ -242,6 +242,15 @@ def test_staff_and_desk_are_at_the_bottom() -> None:
     assert lines[-2:] == ["Ekspedient: Mette", "Kasse: desk-1"]
 
 
+def test_a_receipt_never_names_desk_as_the_one_who_served() -> None:
+    # Receipts issued before desks had a staff name carry the old placeholder "desk".
+    for placeholder in ("desk", " Desk "):
+        lines = receipt_lines(design_example(staff=placeholder))
+
+        assert not any(line.startswith("Ekspedient") for line in lines)
+        assert lines[-1] == "Kasse: desk-1"
+
+
 def test_danish_letters_survive() -> None:
     text = render_text(design_example(school_name="Æblegårdens Køreskole"))
 
