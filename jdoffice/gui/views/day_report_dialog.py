@@ -77,7 +77,7 @@ class CsvFormat:
     methods: dict[str, str]
     delimiter: str = ";"
     decimal: str = ","
-    #: The desk's language, for the date as the desk writes it everywhere (``03.12.2026``).
+    # The desk's language, for the date as the desk writes it everywhere (03.12.2026).
     language: str = "da"
 
     def amount(self, minor: int, currency: str) -> str:
