@@ -21,7 +21,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
 from jdoffice.domain.model import Student
-from jdoffice.gui.models import SearchColumn
+from jdoffice.gui.models import PaymentColumn, SearchColumn
 from jdoffice.gui.views.main_window import MainWindow
 from tests.gui.office import Office, make_office, settle_background_work
 from tests.gui.test_desk import WAIT_MS, close_desk, find_and_open
@@ -106,6 +106,9 @@ def test_names_in_the_results_are_shown_whole_at_1024_by_700(qtbot: QtBot, offic
     if SCALE:
         assert QApplication.primaryScreen().devicePixelRatio() == float(SCALE)
     students = make_students(office)
+    invoice = office.invoice(250000, students[1], text="Køreteknisk anlæg, glat bane")
+    office.pay(invoice, 100000, method="bank")
+    office.pay(invoice, 50000, method="mobilepay")
     desk = small_desk(qtbot, office)
     try:
         type_and_wait(qtbot, desk, "s")
@@ -122,6 +125,10 @@ def test_names_in_the_results_are_shown_whole_at_1024_by_700(qtbot: QtBot, offic
         find_and_open(qtbot, desk, "mikkel", students[1])
         for label in (desk.nameLabel, desk.detailsLabel, desk.balanceLabel, desk.targetLabel):
             assert label_is_whole(label), label.objectName()
+        # The invoices and payments fit their panel: no column pushed out of sight.
+        for table in (desk.invoicesView, desk.paymentsView):
+            assert table.horizontalHeader().length() <= table.viewport().width()
+        assert shown_text(desk.paymentsView, 0, PaymentColumn.STATUS) == "Gennemført"
         assert desk.width() == 1024
     finally:
         close_desk(desk)

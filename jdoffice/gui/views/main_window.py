@@ -113,7 +113,7 @@ _DIMMED_OPACITY = 0.35
 _CELL_PAD = 14
 # A long name (30 letters) the results show whole at the window's first split.
 _LONG_NAME = "Mikkel Østergaard Christiansen"
-# The narrowest room for an invoice's text ("Køretime 4…").
+# The narrowest room for an invoice's text ("Køretime 4…") or a payment's status.
 _MIN_TEXT = 90
 # The narrowest phone column worth showing ("+45 12…").
 _MIN_PHONE = 56
@@ -1350,14 +1350,22 @@ class MainWindow(QMainWindow, Ui_MainWindow):
             if not header.isSectionHidden(column) and header.sectionSize(column) != width:
                 header.resizeSection(column, width)
             widths[column] = width
+        # On a narrow panel one column gives way, so the stretching one (the invoice's text,
+        # the payment's status) keeps room to be read: what is paid of an invoice (the amount
+        # less what is owed), and the refunded column while no payment shown has a refund.
         if table is self.invoicesView:
-            # What is paid is the amount less what is owed: on a narrow panel that column
-            # goes, so the invoice's text keeps room to be read.
-            narrow = table.viewport().width() - sum(widths.values()) < _MIN_TEXT
-            if header.isSectionHidden(InvoiceColumn.PAID) != narrow:
-                header.setSectionHidden(InvoiceColumn.PAID, narrow)
-                if not narrow:
-                    header.resizeSection(InvoiceColumn.PAID, widths[InvoiceColumn.PAID])
+            give_way: int = InvoiceColumn.PAID
+        elif any(pv.payment.refunded_minor for pv in self._payments.items()):
+            give_way = -1
+        else:
+            give_way = PaymentColumn.REFUNDED
+        narrow = table.viewport().width() - sum(widths.values()) < _MIN_TEXT
+        for column in widths:
+            hide = narrow and column == give_way
+            if header.isSectionHidden(column) != hide:
+                header.setSectionHidden(column, hide)
+                if not hide:
+                    header.resizeSection(column, widths[column])
 
     def results_name_width(self) -> int:
         """The width the results' name column needs for the longest name it shows."""
@@ -1440,6 +1448,8 @@ class MainWindow(QMainWindow, Ui_MainWindow):
             self._fit_results()
         elif event.type() == QEvent.Type.Resize and watched is self.invoicesView.viewport():
             self._fit_columns(self.invoicesView, InvoiceColumn.TEXT)
+        elif event.type() == QEvent.Type.Resize and watched is self.paymentsView.viewport():
+            self._fit_columns(self.paymentsView, PaymentColumn.STATUS)
         elif watched is self.paymentsView and event.type() == QEvent.Type.FocusIn:
             self._select_newest_payment()
         elif watched is self.paymentsView and event.type() == QEvent.Type.KeyPress:
