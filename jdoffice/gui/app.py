@@ -109,6 +109,18 @@ def install_translators(app: QApplication, language: str) -> list[QTranslator]:
     return installed
 
 
+def desk_actor(
+    actor: Actor, desk: desk_settings.DeskSettings, *, desk_given: bool, staff_given: bool
+) -> Actor:
+    """Who works at this desk until staff sign in: ``--desk``/``--staff`` when given, else the
+    names set in the desk settings, else the command line's defaults (``desk-1``, the login
+    name). Receipts print it ("Ekspedient"), the audit records it, the status bar shows it."""
+    return Actor(
+        staff=actor.staff if staff_given or not desk.staff_name else desk.staff_name,
+        desk=actor.desk if desk_given or not desk.desk_name else desk.desk_name,
+    )
+
+
 def desk_context(
     core: App, slug: str | None, actor: Actor, language: str, local_db: str | None = None
 ) -> DeskContext:
@@ -136,11 +148,20 @@ def launch(cli: CliContext, *, language: str | None = None) -> None:
     """Open the desk window for the command line's database, school and desk; returns when
     the window is closed. The language is this desk's setting unless one is given."""
     app = application()
+    desk = desk_settings.load()
     if language is None:
-        language = desk_settings.language()
+        language = desk.language
     install_translators(app, language)
-    window = MainWindow(database=database_label(cli.app.url), actor=cli.actor)
-    core, slug, actor = cli.app, cli.school_slug, cli.actor
+    # ``jdoffice.cli.Context`` says which names were typed; a caller that does not say
+    # (bench/, tests) chose its actor itself.
+    actor = desk_actor(
+        cli.actor,
+        desk,
+        desk_given=bool(getattr(cli, "desk_given", True)),
+        staff_given=bool(getattr(cli, "staff_given", True)),
+    )
+    window = MainWindow(database=database_label(cli.app.url), actor=actor)
+    core, slug = cli.app, cli.school_slug
 
     local_db = cli.local_db
 

@@ -37,7 +37,12 @@ _KEYS = {
     "thermal_target": "receipt/thermal_target",
     "open_drawer_on_cash": "receipt/open_drawer_on_cash",
     "language": "ui/language",
+    "desk_name": "desk/name",
+    "staff_name": "desk/staff",
 }
+
+#: Longest desk or staff name (as ``--desk`` and ``--staff`` on the command line).
+NAME_MAX = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +55,10 @@ class DeskSettings:
         ``file:PATH`` (see :func:`jdoffice.printing.thermal.parse_target`).
     open_drawer_on_cash: kick the cash drawer (on the receipt printer) for cash.
     language: ``"da"`` or ``"en"``, for the screens and the receipts.
+    desk_name: this desk's name on receipts, in the audit and in the status bar; empty for
+        the command line's (``--desk``, else ``desk-1``).
+    staff_name: who works at this desk, as "Ekspedient" on receipts, until staff sign in;
+        empty for the command line's (``--staff``, else the login name).
     """
 
     receipt_output: ReceiptOutput = ReceiptOutput.PREVIEW
@@ -58,6 +67,8 @@ class DeskSettings:
     thermal_target: str = ""
     open_drawer_on_cash: bool = True
     language: str = DEFAULT_LANGUAGE
+    desk_name: str = ""
+    staff_name: str = ""
 
 
 def store() -> QSettings:
@@ -99,7 +110,18 @@ def load(settings: QSettings | None = None) -> DeskSettings:
         thermal_target=_text(s, "thermal_target"),
         open_drawer_on_cash=_flag(s, "open_drawer_on_cash", defaults.open_drawer_on_cash),
         language=language if language in LANGUAGES else defaults.language,
+        desk_name=_name(s, "desk_name"),
+        staff_name=_name(s, "staff_name"),
     )
+
+
+def _name(settings: QSettings, key: str) -> str:
+    """A desk or staff name as stored; one that is too long or holds control characters
+    (a hand-edited file) counts as not set."""
+    name = " ".join(_text(settings, key).split())
+    if len(name) > NAME_MAX or not name.isprintable():
+        return ""
+    return name
 
 
 def save(desk: DeskSettings, settings: QSettings | None = None) -> None:
@@ -117,6 +139,8 @@ def save(desk: DeskSettings, settings: QSettings | None = None) -> None:
     s.setValue(_KEYS["thermal_target"], desk.thermal_target)
     s.setValue(_KEYS["open_drawer_on_cash"], desk.open_drawer_on_cash)
     s.setValue(_KEYS["language"], desk.language)
+    s.setValue(_KEYS["desk_name"], desk.desk_name)
+    s.setValue(_KEYS["staff_name"], desk.staff_name)
     s.sync()
     if s.status() is not QSettings.Status.NoError:
         raise OSError(f"the desk settings could not be written to {s.fileName()}")

@@ -1284,6 +1284,10 @@ The printer and language of this desk can still be saved.</translation>
         <translation>The desk&apos;s settings could not be saved: {0}</translation>
     </message>
     <message>
+        <source>Navnet må ikke indeholde styretegn.</source>
+        <translation>The name must not contain control characters.</translation>
+    </message>
+    <message>
         <source>Vælg mappen, kvitteringerne skal gemmes i.</source>
         <translation>Choose the folder to save the receipts in.</translation>
     </message>
@@ -1476,8 +1480,32 @@ Nothing has changed in the database. Set the keys in the environment variables {
         <translation>How the receipt begins (80 mm)</translation>
     </message>
     <message>
-        <source>&amp;Sprog</source>
-        <translation>&amp;Language</translation>
+        <source>Kasse og &amp;sprog</source>
+        <translation>Desk and &amp;language</translation>
+    </message>
+    <message>
+        <source>Denne kasse</source>
+        <translation>This desk</translation>
+    </message>
+    <message>
+        <source>Kassens &amp;navn:</source>
+        <translation>Desk &amp;name:</translation>
+    </message>
+    <message>
+        <source>fx Kasse 1</source>
+        <translation>e.g. Desk 1</translation>
+    </message>
+    <message>
+        <source>Ekspedien&amp;t:</source>
+        <translation>Ser&amp;ved by:</translation>
+    </message>
+    <message>
+        <source>fx Mette</source>
+        <translation>e.g. Mette</translation>
+    </message>
+    <message>
+        <source>Står på kvitteringerne og i statuslinjen. Skifter ved næste start af jdoffice.</source>
+        <translation>Printed on the receipts and shown in the status bar. Takes effect the next time jdoffice starts.</translation>
     </message>
     <message>
         <source>Sprog på skærmen og på kvitteringer</source>

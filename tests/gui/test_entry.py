@@ -16,6 +16,7 @@ from jdoffice.adapters import db
 from jdoffice.bootstrap import App
 from jdoffice.domain.model import Actor
 from jdoffice.gui import app as gui_app
+from jdoffice.gui.desk_settings import DeskSettings
 from jdoffice.gui.views.main_window import MainWindow
 from tests.gui.office import Office, make_office, settle_background_work
 
@@ -126,3 +127,25 @@ def test_launch_shows_the_window_and_reads_the_school_in_the_background(
     assert QApplication.style().name().lower() == "fusion"
     assert QApplication.applicationName() == "jdoffice"
     assert core._engine is None, "the engine is disposed when the window closes"
+
+
+@pytest.mark.parametrize(
+    ("desk_given", "staff_given", "settings", "expected"),
+    [
+        # The desk settings name the desk and who works there ...
+        (False, False, DeskSettings(desk_name="Kasse 2", staff_name="Mette"), ("Mette", "Kasse 2")),
+        # ... unless --desk/--staff say otherwise ...
+        (True, True, DeskSettings(desk_name="Kasse 2", staff_name="Mette"), ("jens", "desk-1")),
+        (False, True, DeskSettings(desk_name="Kasse 2", staff_name="Mette"), ("jens", "Kasse 2")),
+        # ... and without names set, the command line's defaults stay (never "desk").
+        (False, False, DeskSettings(), ("jens", "desk-1")),
+    ],
+)
+def test_the_desk_settings_name_the_desk_and_who_works_there(
+    desk_given: bool, staff_given: bool, settings: DeskSettings, expected: tuple[str, str]
+) -> None:
+    typed = Actor(staff="jens", desk="desk-1")
+
+    actor = gui_app.desk_actor(typed, settings, desk_given=desk_given, staff_given=staff_given)
+
+    assert (actor.staff, actor.desk) == expected

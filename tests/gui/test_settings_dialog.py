@@ -411,6 +411,40 @@ def test_printer_and_language_are_kept_on_this_desk(
     assert again.englishRadio.isChecked()
 
 
+def test_the_desk_and_staff_names_are_kept_on_this_desk_and_typed_with_their_letters(
+    qtbot: QtBot, office: Office, memory_keyring: MemoryKeyring
+) -> None:
+    dialog = open_dialog(qtbot, office)
+    dialog.tabs.setCurrentIndex(SettingsDialog.LANGUAGE_TAB)
+    qtbot.keyClick(dialog, Qt.Key.Key_N, Qt.KeyboardModifier.AltModifier)
+    assert dialog.deskNameEdit.hasFocus()
+    qtbot.keyClicks(dialog.deskNameEdit, "  Kasse   2 ")
+    qtbot.keyClick(dialog, Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)
+    assert dialog.staffNameEdit.hasFocus()
+    qtbot.keyClicks(dialog.staffNameEdit, "Mette Ærø")
+
+    save(qtbot, dialog)
+
+    stored = desk_settings.load()
+    assert (stored.desk_name, stored.staff_name) == ("Kasse 2", "Mette Ærø")
+    again = open_dialog(qtbot, office)
+    assert again.deskNameEdit.text() == "Kasse 2"
+    assert again.staffNameEdit.text() == "Mette Ærø"
+
+
+def test_a_staff_name_with_control_characters_is_refused(
+    qtbot: QtBot, office: Office, memory_keyring: MemoryKeyring
+) -> None:
+    dialog = open_dialog(qtbot, office)
+    dialog.staffNameEdit.setText("Mette\u202e")
+
+    why = save_refused(qtbot, dialog)
+
+    assert why == "Navnet må ikke indeholde styretegn."
+    assert dialog.tabs.currentIndex() == SettingsDialog.LANGUAGE_TAB
+    assert desk_settings.load().staff_name == ""
+
+
 @pytest.mark.parametrize(
     ("target", "why"),
     [

@@ -378,6 +378,42 @@ class Ui_SettingsDialog(object):
         self.languageTab.setObjectName(u"languageTab")
         self.languageLayout = QVBoxLayout(self.languageTab)
         self.languageLayout.setObjectName(u"languageLayout")
+        self.deskBox = QGroupBox(self.languageTab)
+        self.deskBox.setObjectName(u"deskBox")
+        self.deskForm = QFormLayout(self.deskBox)
+        self.deskForm.setObjectName(u"deskForm")
+        self.deskForm.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.deskNameLabel = QLabel(self.deskBox)
+        self.deskNameLabel.setObjectName(u"deskNameLabel")
+
+        self.deskForm.setWidget(0, QFormLayout.ItemRole.LabelRole, self.deskNameLabel)
+
+        self.deskNameEdit = QLineEdit(self.deskBox)
+        self.deskNameEdit.setObjectName(u"deskNameEdit")
+        self.deskNameEdit.setMaxLength(64)
+
+        self.deskForm.setWidget(0, QFormLayout.ItemRole.FieldRole, self.deskNameEdit)
+
+        self.staffNameLabel = QLabel(self.deskBox)
+        self.staffNameLabel.setObjectName(u"staffNameLabel")
+
+        self.deskForm.setWidget(1, QFormLayout.ItemRole.LabelRole, self.staffNameLabel)
+
+        self.staffNameEdit = QLineEdit(self.deskBox)
+        self.staffNameEdit.setObjectName(u"staffNameEdit")
+        self.staffNameEdit.setMaxLength(64)
+
+        self.deskForm.setWidget(1, QFormLayout.ItemRole.FieldRole, self.staffNameEdit)
+
+        self.deskHintLabel = QLabel(self.deskBox)
+        self.deskHintLabel.setObjectName(u"deskHintLabel")
+        self.deskHintLabel.setWordWrap(True)
+
+        self.deskForm.setWidget(2, QFormLayout.ItemRole.SpanningRole, self.deskHintLabel)
+
+
+        self.languageLayout.addWidget(self.deskBox)
+
         self.languageBox = QGroupBox(self.languageTab)
         self.languageBox.setObjectName(u"languageBox")
         self.languageBoxLayout = QVBoxLayout(self.languageBox)
@@ -452,6 +488,8 @@ class Ui_SettingsDialog(object):
         self.schoolNameCaption.setBuddy(self.schoolNameEdit)
         self.addressCaption.setBuddy(self.addressEdit)
         self.cvrCaption.setBuddy(self.cvrEdit)
+        self.deskNameLabel.setBuddy(self.deskNameEdit)
+        self.staffNameLabel.setBuddy(self.staffNameEdit)
 #endif // QT_CONFIG(shortcut)
         QWidget.setTabOrder(self.tabs, self.onlineCheck)
         QWidget.setTabOrder(self.onlineCheck, self.gatewayCombo)
@@ -473,7 +511,9 @@ class Ui_SettingsDialog(object):
         QWidget.setTabOrder(self.drawerCheck, self.schoolNameEdit)
         QWidget.setTabOrder(self.schoolNameEdit, self.addressEdit)
         QWidget.setTabOrder(self.addressEdit, self.cvrEdit)
-        QWidget.setTabOrder(self.cvrEdit, self.danishRadio)
+        QWidget.setTabOrder(self.cvrEdit, self.deskNameEdit)
+        QWidget.setTabOrder(self.deskNameEdit, self.staffNameEdit)
+        QWidget.setTabOrder(self.staffNameEdit, self.danishRadio)
         QWidget.setTabOrder(self.danishRadio, self.englishRadio)
         QWidget.setTabOrder(self.englishRadio, self.saveButton)
         QWidget.setTabOrder(self.saveButton, self.cancelButton)
@@ -533,11 +573,17 @@ class Ui_SettingsDialog(object):
         self.headerPreviewBox.setTitle(QCoreApplication.translate("SettingsDialog", u"S\u00e5dan begynder kvitteringen (80 mm)", None))
         self.headerPreviewLabel.setText("")
         self.tabs.setTabText(self.tabs.indexOf(self.headerTab), QCoreApplication.translate("SettingsDialog", u"&Kvitteringshoved", None))
+        self.deskBox.setTitle(QCoreApplication.translate("SettingsDialog", u"Denne kasse", None))
+        self.deskNameLabel.setText(QCoreApplication.translate("SettingsDialog", u"Kassens &navn:", None))
+        self.deskNameEdit.setPlaceholderText(QCoreApplication.translate("SettingsDialog", u"fx Kasse 1", None))
+        self.staffNameLabel.setText(QCoreApplication.translate("SettingsDialog", u"Ekspedien&t:", None))
+        self.staffNameEdit.setPlaceholderText(QCoreApplication.translate("SettingsDialog", u"fx Mette", None))
+        self.deskHintLabel.setText(QCoreApplication.translate("SettingsDialog", u"St\u00e5r p\u00e5 kvitteringerne og i statuslinjen. Skifter ved n\u00e6ste start af jdoffice.", None))
         self.languageBox.setTitle(QCoreApplication.translate("SettingsDialog", u"Sprog p\u00e5 sk\u00e6rmen og p\u00e5 kvitteringer", None))
         self.danishRadio.setText(QCoreApplication.translate("SettingsDialog", u"&Dansk", None))
         self.englishRadio.setText(QCoreApplication.translate("SettingsDialog", u"&English", None))
         self.languageHintLabel.setText(QCoreApplication.translate("SettingsDialog", u"Sk\u00e6rmene skifter sprog, n\u00e6ste gang jdoffice startes. Kvitteringer kommer p\u00e5 det valgte sprog med det samme.", None))
-        self.tabs.setTabText(self.tabs.indexOf(self.languageTab), QCoreApplication.translate("SettingsDialog", u"&Sprog", None))
+        self.tabs.setTabText(self.tabs.indexOf(self.languageTab), QCoreApplication.translate("SettingsDialog", u"Kasse og &sprog", None))
         self.errorLabel.setText("")
         self.busyLabel.setText("")
         self.cancelButton.setText(QCoreApplication.translate("SettingsDialog", u"Annuller (Esc)", None))

@@ -333,6 +333,8 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
             thermal_target=self.thermalTargetEdit.text().strip(),
             open_drawer_on_cash=self.drawerCheck.isChecked(),
             language="en" if self.englishRadio.isChecked() else "da",
+            desk_name=" ".join(self.deskNameEdit.text().split()),
+            staff_name=" ".join(self.staffNameEdit.text().split()),
         )
 
     def changes(self) -> Changes:
@@ -514,6 +516,8 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
         self.thermalTargetEdit.setText(desk.thermal_target)
         self.drawerCheck.setChecked(desk.open_drawer_on_cash)
         (self.englishRadio if desk.language == "en" else self.danishRadio).setChecked(True)
+        self.deskNameEdit.setText(desk.desk_name)
+        self.staffNameEdit.setText(desk.staff_name)
 
     # --- reacting to edits ---
 
@@ -666,6 +670,12 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
         )
 
     def _check_desk(self, desk: DeskSettings) -> None:
+        for name, edit in (
+            (desk.desk_name, self.deskNameEdit),
+            (desk.staff_name, self.staffNameEdit),
+        ):
+            if not name.isprintable():
+                raise _Invalid(self.tr("Navnet må ikke indeholde styretegn."), edit)
         if desk.receipt_output is ReceiptOutput.PDF and not desk.pdf_folder:
             raise _Invalid(
                 self.tr("Vælg mappen, kvitteringerne skal gemmes i."), self.pdfFolderEdit
