@@ -293,8 +293,8 @@
         <translation>Select the payment first (Alt+B) and press Ctrl+P.</translation>
     </message>
     <message>
-        <source>Betalingen har ingen kvittering i databasen endnu.</source>
-        <translation>The payment has no receipt in the database yet.</translation>
+        <source>Der er ingen kvittering for denne betaling.</source>
+        <translation>There is no receipt for this payment.</translation>
     </message>
     <message>
         <source>Ikke forbundet til databasen endnu.</source>

@@ -871,9 +871,7 @@ class MainWindow(QMainWindow, Ui_MainWindow):
             return
         payment = cast(PaymentView, pv).payment
         if payment.receipt_no is None:
-            self.statusbar.showMessage(
-                self.tr("Betalingen har ingen kvittering i databasen endnu."), 6000
-            )
+            self.statusbar.showMessage(self.tr("Der er ingen kvittering for denne betaling."), 6000)
             return
         delivery = deliver_receipt(ctx, payment.receipt_no, self, show=self._open_dialog, copy=True)
         delivery.delivered.connect(self._receipt_delivered)
