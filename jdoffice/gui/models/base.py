@@ -65,6 +65,8 @@ class RowsModel(QAbstractTableModel):
     headers: ClassVar[dict[int, str]]
     #: Columns holding amounts (right-aligned).
     amount_columns: ClassVar[frozenset[int]] = frozenset()
+    #: Money and dates are written as this locale writes them (``da_DK``, ``en_DK``).
+    _locale: str = "da_DK"
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -89,6 +91,20 @@ class RowsModel(QAbstractTableModel):
 
     def make_row(self, item: Any) -> Row:
         raise NotImplementedError
+
+    @property
+    def language(self) -> str:
+        """``"da"`` or ``"en"``: how dates are written."""
+        return "en" if self._locale.startswith("en") else "da"
+
+    def set_locale(self, locale: str) -> None:
+        """Write money and dates as ``locale`` does (the desk's language), from now on."""
+        if locale == self._locale:
+            return
+        self.beginResetModel()
+        self._locale = locale
+        self._rows = [self.make_row(item) for item in self._items]
+        self.endResetModel()
 
     def item(self, row: int) -> Any:
         return self._rows[row].item

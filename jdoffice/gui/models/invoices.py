@@ -66,7 +66,7 @@ class InvoicesModel(RowsModel):
             texts=(
                 inv.invoice_no,
                 inv.text,
-                texts.local_date(inv.due_date),
+                texts.local_date(inv.due_date, self.language),
                 m(inv.amount_minor),
                 m(inv.paid_minor),
                 m(inv.outstanding_minor),

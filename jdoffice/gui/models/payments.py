@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import IntEnum
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -61,7 +60,6 @@ class PaymentsModel(RowsModel):
     def make_row(self, item: Any) -> Row:
         pv: PaymentView = item
         p = pv.payment
-        local: dt.datetime = p.created_at.astimezone(self._tz)
         status = payment_display_status(p.status, p.amount_minor, p.refunded_minor)
 
         def m(minor: int) -> str:
@@ -70,7 +68,7 @@ class PaymentsModel(RowsModel):
         return Row(
             item=pv,
             texts=(
-                local.strftime("%d.%m.%Y %H:%M"),
+                texts.local_datetime(p.created_at, self._tz, self.language),
                 texts.method_name(p.method),
                 m(p.amount_minor),
                 m(p.refunded_minor) if p.refunded_minor else "",

@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
     QByteArray,
@@ -386,6 +387,10 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         self._school_label.setToolTip(ctx.school.name)
         self._show_actor(ctx.actor)
         self._payments.set_timezone(ctx.school.timezone)
+        for model in (self._results, self._invoices, self._payments):
+            model.set_locale(ctx.locale)
+        self._measure_results()
+        self._fit_results()
         if ctx.is_offline:
             self._mark_offline()
         else:
@@ -1263,9 +1268,10 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         if self._ctx is not None and self._ctx.is_offline:
             self._mark_offline()  # read, but from the local copy
             return
-        self._fresh_label.setText(
-            self.tr("Opdateret {0}").format(f"{dt.datetime.now().astimezone():%H:%M:%S}")
-        )
+        # The time of the school, as every time the desk shows.
+        zone = ZoneInfo(self._ctx.school.timezone) if self._ctx is not None else None
+        now = dt.datetime.now(zone) if zone is not None else dt.datetime.now().astimezone()
+        self._fresh_label.setText(self.tr("Opdateret {0}").format(f"{now:%H:%M:%S}"))
         self._fresh_label.setStyleSheet("")
         self._fresh_label.setToolTip("")
 
@@ -1303,6 +1309,17 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         header = results.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header.setStretchLastSection(False)
+        self._measure_results()
+        self._fit_results()
+
+        fit(self.invoicesView, InvoiceColumn.TEXT)
+        fit(self.paymentsView, PaymentColumn.STATUS)
+
+    def _measure_results(self) -> None:
+        """The widths of the results' columns whose text has a widest form (in the desk's
+        language: money reads differently in English)."""
+        results = self.resultsView
+        header = results.horizontalHeader()
         widest = {
             SearchColumn.STUDENT_NO: "S00000000",
             SearchColumn.NAME: "",
@@ -1321,10 +1338,6 @@ class MainWindow(QMainWindow, Ui_MainWindow):
             )
         for column in (SearchColumn.STUDENT_NO, SearchColumn.BALANCE):
             header.resizeSection(column, self._result_widths[column])
-        self._fit_results()
-
-        fit(self.invoicesView, InvoiceColumn.TEXT)
-        fit(self.paymentsView, PaymentColumn.STATUS)
 
     def _fit_columns(self, table: QTableView, stretch: int) -> None:
         """Each column as wide as its widest cell or its title, the ``stretch`` one takes the
