@@ -1607,6 +1607,43 @@ def _parse_template(text: str) -> tuple[str, str, str]:
     return lang.strip(), key.strip(), body
 
 
+@school_group.command("receipt")
+@click.option("--web", metavar="ADDRESS", help="The web address receipts print ('' removes it).")
+@click.option(
+    "--vat-line",
+    metavar="TEXT",
+    help="The VAT line receipts print, e.g. 'Momsfritaget undervisning' ('' removes it).",
+)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def school_receipt(c: Context, web: str | None, vat_line: str | None, as_json: bool) -> None:
+    """Show or change what receipts print about the school beyond name, address and CVR:
+    phone and e-mail (the school's own), the web address and the VAT line."""
+    from jdoffice.services import school as school_service
+
+    school = c.school()
+    if web is not None or vat_line is not None:
+        details = school_service.update_receipt_details(
+            c.uow(), school, web=web, vat_line=vat_line, actor=c.actor
+        )
+    else:
+        uow = c.uow()
+        with uow:
+            details = school_service.receipt_details(uow, school)
+    data = {
+        "school": school.slug,
+        "phone": school.phone,
+        "email": school.email,
+        "web": details.web,
+        "vat_line": details.vat_line,
+    }
+    if as_json:
+        emit_json(data)
+        return
+    for k, v in data.items():
+        echo(f"{k}: {v or '-'}")
+
+
 @school_group.command("notifications")
 @click.option("--email", "email_on", type=click.Choice(["on", "off"]))
 @click.option("--sms", "sms_on", type=click.Choice(["on", "off"]))
@@ -1660,7 +1697,11 @@ def school_notifications(
         "sender_address": s.sender_address,
         "sms_sender": s.sms_sender,
         "language": s.language,
-        "templates": {lang: dict(t) for lang, t in s.templates.items()},
+        "templates": {
+            lang: dict(t)
+            for lang, t in s.templates.items()
+            if lang != "receipt"  # the school's receipt details: `school receipt`
+        },
     }
     if as_json:
         emit_json(data)

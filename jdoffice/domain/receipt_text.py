@@ -34,10 +34,13 @@ __all__ = [
     "LANGUAGES",
     "MIN_WIDTH",
     "ReceiptWords",
+    "contact_lines",
     "local_time",
     "receipt_lines",
+    "refunded_by",
     "render_text",
     "staff_name",
+    "vat_line",
     "words_for",
 ]
 
@@ -97,6 +100,8 @@ class ReceiptWords:
     staff: str
     desk: str
     cvr: str
+    phone: str
+    refunded_by: str
     thanks: str
     refund_footer: str
     page_footer: str
@@ -140,6 +145,8 @@ _DA: Final = ReceiptWords(
     staff="Ekspedient",
     desk="Kasse",
     cvr="CVR-nr.",
+    phone="Tlf.",
+    refunded_by="Refunderet på kvittering nr.",
     thanks="Tak for betalingen.",
     refund_footer="Beløbet er refunderet som angivet ovenfor.",
     page_footer="Kvittering nr. {no} – side {page} af {pages}",
@@ -185,6 +192,8 @@ _EN: Final = ReceiptWords(
     staff="Served by",
     desk="Desk",
     cvr="CVR no.",
+    phone="Phone",
+    refunded_by="Refunded on receipt no.",
     thanks="Thank you for your payment.",
     refund_footer="The amount has been refunded as shown above.",
     page_footer="Receipt no. {no} – page {page} of {pages}",
@@ -279,6 +288,8 @@ def receipt_lines(
     out: list[str] = []
     if copy:
         out += _centred(f"*** {words.copy} ***", width)
+        if refunded_by(body):
+            out += _centred(f"{words.refunded_by} {refunded_by(body)}", width)
 
     # Header: who issued the receipt, as the Danish bookkeeping rules ask.
     out += _centred(body.school_name, width)
@@ -286,6 +297,8 @@ def receipt_lines(
         out += _centred(address_line, width)
     if body.school_cvr.strip():
         out += _centred(f"CVR: {body.school_cvr}", width)
+    for contact in contact_lines(body, words):
+        out += _centred(contact, width)
     out.append("=" * width)
 
     out += _centred((words.refund if refund else words.receipt).upper(), width)
@@ -329,6 +342,9 @@ def receipt_lines(
     if refund and body.reason.strip():
         out += _labelled(words.reason, body.reason, width)
 
+    if vat_line(body):
+        out.append("-" * width)
+        out += _wrap(vat_line(body), width)
     staff = staff_name(body)
     if staff or body.desk.strip():
         out.append("-" * width)
@@ -339,6 +355,27 @@ def receipt_lines(
     if copy:
         out += _centred(f"*** {words.copy} ***", width)
     return out
+
+
+def contact_lines(body: ReceiptBody, words: ReceiptWords) -> list[str]:
+    """How to reach the school, as the receipt's header prints it, one way per line: the
+    phone (labelled), the e-mail and the web address (which say what they are); only what the
+    school has."""
+    extra = body.extra
+    phone = extra.get("school_phone", "").strip()
+    lines = [f"{words.phone} {phone}"] if phone else []
+    lines += [extra[k].strip() for k in ("school_email", "school_web") if extra.get(k, "").strip()]
+    return lines
+
+
+def vat_line(body: ReceiptBody) -> str:
+    """The VAT line the school chose ("Momsfritaget undervisning"), or empty."""
+    return body.extra.get("vat_line", "").strip()
+
+
+def refunded_by(body: ReceiptBody) -> str:
+    """The receipt numbers of the refunds issued on this payment since, or empty."""
+    return body.extra.get("refunded_by", "").strip()
 
 
 def staff_name(body: ReceiptBody) -> str:

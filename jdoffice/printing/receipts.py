@@ -54,7 +54,15 @@ from PySide6.QtGui import (
 from jdoffice.domain.errors import InvalidInput, Unavailable
 from jdoffice.domain.model import ReceiptBody
 from jdoffice.domain.money import format_money
-from jdoffice.domain.receipt_text import LANGUAGES, local_time, staff_name, words_for
+from jdoffice.domain.receipt_text import (
+    LANGUAGES,
+    contact_lines,
+    local_time,
+    refunded_by,
+    staff_name,
+    vat_line,
+    words_for,
+)
 
 __all__ = [
     "LANGUAGES",
@@ -248,10 +256,13 @@ def render_html(body: ReceiptBody, *, copy: bool = False, language: str = "da") 
         return format_money(minor, body.currency, words.locale)
 
     address = Html("<br>".join(_esc(line) for line in body.school_address.splitlines()))
-    cvr = (
-        Html(f'<p class="cvr">{_esc(words.cvr)} {_esc(body.school_cvr)}</p>')
-        if body.school_cvr.strip()
-        else Html("")
+    cvr = Html(
+        (
+            f'<p class="cvr">{_esc(words.cvr)} {_esc(body.school_cvr)}</p>'
+            if body.school_cvr.strip()
+            else ""
+        )
+        + "".join(f'<p class="cvr">{_esc(line)}</p>' for line in contact_lines(body, words))
     )
     original = (
         Html(
@@ -268,8 +279,14 @@ def render_html(body: ReceiptBody, *, copy: bool = False, language: str = "da") 
             'style="margin-top: 18px; border-collapse: collapse; border-style: solid; '
             'border-color: #b00020;">'
             f'<tr><td align="center"><p class="copy" align="center">*** {_esc(words.copy)} ***'
-            f'</p><p class="copy-note" align="center">{_esc(words.copy_note)}</p></td></tr>'
-            "</table>"
+            f'</p><p class="copy-note" align="center">{_esc(words.copy_note)}</p>'
+            + (
+                f'<p class="copy-note" align="center"><b>{_esc(words.refunded_by)} '
+                f"{_esc(refunded_by(body))}</b></p>"
+                if refunded_by(body)
+                else ""
+            )
+            + "</td></tr></table>"
         )
 
     student_parts: list[str] = []
@@ -319,6 +336,7 @@ def render_html(body: ReceiptBody, *, copy: bool = False, language: str = "da") 
     if refund and body.reason.strip():
         notes.append((words.reason, body.reason))
 
+    vat_html = Html(_aside(_esc(vat_line(body)), margin_px=12)) if vat_line(body) else Html("")
     staff_parts: list[str] = []
     staff = staff_name(body)
     if staff:
@@ -352,7 +370,7 @@ def render_html(body: ReceiptBody, *, copy: bool = False, language: str = "da") 
         "total": money(body.amount_minor),
         "detail_rows_html": Html("\n".join(details)),
         "notes_html": Html(_notes(notes)),
-        "staff_html": staff_html,
+        "staff_html": Html(vat_html + staff_html),
         "footer": words.refund_footer if refund else words.thanks,
     }
     return _fill(_template(), values)

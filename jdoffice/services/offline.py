@@ -60,6 +60,7 @@ from jdoffice.services.payments import (
     utcnow,
 )
 from jdoffice.services.ports import DuplicateKey, UnitOfWork
+from jdoffice.services.school import ReceiptDetails, receipt_extra
 
 T = TypeVar("T")
 
@@ -198,6 +199,9 @@ def offline_receipt(
         payment_id=queued.payment_id,
         staff=actor.staff,
         desk=actor.desk,
+        # The local copy keeps the school's phone and e-mail; web and VAT line follow with
+        # the shared database's receipt when the payment is sent.
+        extra=receipt_extra(school, ReceiptDetails()),
     )
 
 

@@ -46,6 +46,7 @@ from jdoffice.domain.notification import NotificationKind
 from jdoffice.domain.text import refuse_unsafe
 from jdoffice.services.notifications import queue_confirmation
 from jdoffice.services.ports import DuplicateKey, TransientConflict, UnitOfWork
+from jdoffice.services.school import receipt_details, receipt_extra
 
 T = TypeVar("T")
 
@@ -388,6 +389,7 @@ def apply_payment(
         payment_id=payment_id,
         staff=actor.staff,
         desk=actor.desk,
+        extra=receipt_extra(header, receipt_details(uow, school)),
     )
     uow.receipts.add(Receipt(school.id, receipt_no, "payment", now, body, 0, payment_id=payment_id))
     uow.audit.add(
@@ -682,6 +684,7 @@ def settle_refund(
         payment_id=payment.id,
         staff=actor.staff,
         desk=actor.desk,
+        extra=receipt_extra(header, receipt_details(uow, school)),
     )
     uow.receipts.add(Receipt(school.id, receipt_no, "refund", now, body, 0, payment.id, refund.id))
     uow.audit.add(

@@ -138,6 +138,7 @@ def get_receipt(
             receipt = uow.receipts.get(school.id, receipt_no)
             if receipt is None:
                 raise NotFound(f"no receipt {receipt_no} at {school.name}")
+            receipt = with_refunds(uow, receipt)
             if copy:
                 copies = uow.receipts.mark_copy_printed(school.id, receipt_no, when)
                 uow.audit.add(
@@ -157,6 +158,23 @@ def get_receipt(
             return receipt
 
     return retrying(attempt)
+
+
+def with_refunds(uow: UnitOfWork, receipt: Receipt) -> Receipt:
+    """A payment's receipt with the numbers of the refunds issued on it since (``extra``
+    ``refunded_by``, e.g. ``"131, 135"``), so its KOPI says it was refunded and where; the
+    stored body stays as it was issued."""
+    if receipt.kind != "payment" or not receipt.payment_id:
+        return receipt
+    numbers = sorted(
+        r.receipt_no
+        for r in uow.payments.refunds_for_payment(receipt.payment_id)
+        if r.status is RefundStatus.SUCCEEDED and r.receipt_no is not None
+    )
+    if not numbers:
+        return receipt
+    extra = {**receipt.body.extra, "refunded_by": ", ".join(str(n) for n in numbers)}
+    return dataclasses.replace(receipt, body=dataclasses.replace(receipt.body, extra=extra))
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from jdoffice.domain.errors import InvalidInput, NotFound
 from jdoffice.domain.model import UTC, Actor, AuditEntry, School
+from jdoffice.services.notification_settings import NotificationOverride
 from jdoffice.services.ports import UnitOfWork
 from jdoffice.services.settings import (
     SettingsOverride,
@@ -233,3 +234,104 @@ def update_payment_settings(
         )
         uow.commit()
     return after
+
+
+# --- what else a receipt says about the school ------------------------------------------------
+
+#: Where a school's receipt details are kept: a key of its own in the per-school settings
+#: store of the notification settings (a JSON column), so no schema change is needed. The key
+#: is not a language, so no message template is ever looked up under it.
+RECEIPT_DETAILS_KEY = "receipt"
+WEB_MAX = 200
+VAT_LINE_MAX = 120
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptDetails:
+    """What a receipt prints about the school beyond its header: the web address and the VAT
+    line the school chooses ("Momsfritaget undervisning", "Heraf moms 25 %: …"). Phone and
+    e-mail are the school's own (``schools.phone``, ``schools.email``)."""
+
+    web: str = ""
+    vat_line: str = ""
+
+
+def receipt_details(uow: UnitOfWork, school: School) -> ReceiptDetails:
+    """The school's receipt details as stored (inside the caller's transaction)."""
+    override = uow.notifications.settings(school.id)
+    stored = (override.templates or {}).get(RECEIPT_DETAILS_KEY, {}) if override else {}
+    return ReceiptDetails(web=str(stored.get("web", "")), vat_line=str(stored.get("vat_line", "")))
+
+
+def receipt_extra(school: School, details: ReceiptDetails) -> dict[str, str]:
+    """The contact and VAT lines a receipt carries, as stored on its body (``extra``): only
+    what the school has, so a receipt never prints an empty label."""
+    extra = {
+        "school_phone": school.phone.strip(),
+        "school_email": school.email.strip(),
+        "school_web": details.web,
+        "vat_line": details.vat_line,
+    }
+    return {k: v for k, v in extra.items() if v}
+
+
+def validate_details(web: str, vat_line: str) -> ReceiptDetails:
+    """The details as stored: one line each, trimmed.
+
+    Raises:
+        InvalidInput: too long, or control characters.
+    """
+    clean_web = " ".join(web.split())
+    clean_vat = " ".join(vat_line.split())
+    if len(clean_web) > WEB_MAX or " " in clean_web:
+        raise InvalidInput(f"the web address is one word of at most {WEB_MAX} characters")
+    if len(clean_vat) > VAT_LINE_MAX:
+        raise InvalidInput(f"the VAT line is longer than {VAT_LINE_MAX} characters")
+    _no_control(clean_web, "the web address")
+    _no_control(clean_vat, "the VAT line")
+    return ReceiptDetails(web=clean_web, vat_line=clean_vat)
+
+
+def update_receipt_details(
+    uow: UnitOfWork,
+    school: School,
+    *,
+    web: str | None = None,
+    vat_line: str | None = None,
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> ReceiptDetails:
+    """Change the web address and the VAT line receipts print (``None`` keeps what is there;
+    ``""`` removes it). Issued receipts keep theirs; the change is audited.
+
+    Raises:
+        InvalidInput: see :func:`validate_details`.
+    """
+    when = _now(now)
+    with uow.write():
+        before = receipt_details(uow, school)
+        wanted = validate_details(
+            before.web if web is None else web, before.vat_line if vat_line is None else vat_line
+        )
+        if wanted == before:
+            return before
+        override = uow.notifications.settings(school.id) or NotificationOverride()
+        templates = {lang: dict(texts) for lang, texts in (override.templates or {}).items()}
+        templates[RECEIPT_DETAILS_KEY] = {k: v for k, v in dataclasses.asdict(wanted).items() if v}
+        uow.notifications.save_settings(
+            school.id, dataclasses.replace(override, templates=templates), when
+        )
+        uow.audit.add(
+            AuditEntry(
+                school_id=school.id,
+                action="school.receipt_details_changed",
+                entity="school",
+                entity_id=school.slug,
+                actor=actor,
+                at=when,
+                before=dataclasses.asdict(before),
+                after=dataclasses.asdict(wanted),
+            )
+        )
+        uow.commit()
+    return wanted

@@ -222,3 +222,45 @@ def test_a_receipt_from_the_command_line_names_who_ran_it_never_desk(
     assert f"Ekspedient: {getpass.getuser()}" in shown.stdout
     assert "Ekspedient: desk" not in shown.stdout
     assert "Kasse: desk-1" in shown.stdout
+
+
+def test_receipts_carry_the_schools_vat_line_and_a_refund_and_its_receipt_point_at_each_other(
+    tmp_path: Path,
+) -> None:
+    url = str(tmp_path / "school.sqlite3")
+    env = fresh_machine(tmp_path)
+    assert_ok(run_cli(url, "demo", "--students", "5", env=env))
+    set_up = assert_ok(
+        run_cli(url, "school", "receipt", "--vat-line", "Momsfritaget undervisning", "--json")
+    )
+    assert set_up.data["vat_line"] == "Momsfritaget undervisning"
+    student = assert_ok(run_cli(url, "search", "S0000001", "--json")).data[0]
+    owed = student["balance_minor"]
+    assert owed > 0
+    paid = assert_ok(
+        run_cli(
+            url,
+            "pay",
+            "--student",
+            "S0000001",
+            "--method",
+            "bank",
+            "--amount",
+            f"{owed / 100:.2f}".replace(".", ","),
+            "--json",
+        )
+    ).data
+    refund = assert_ok(
+        run_cli(
+            url, "refund", paid["payment_id"], "--amount", "100", "--reason", "Aflyst", "--json"
+        )
+    ).data
+
+    payment_copy = assert_ok(run_cli(url, "receipt", str(paid["receipt_no"]), "--copy")).stdout
+    credit_note = assert_ok(run_cli(url, "receipt", str(refund["receipt_no"]))).stdout
+
+    assert "Momsfritaget undervisning" in payment_copy
+    assert re.search(r"Tlf\. \+45", payment_copy)
+    assert f"Refunderet på kvittering nr. {refund['receipt_no']}" in payment_copy
+    assert f"Refusion af kvittering nr. {paid['receipt_no']}" in credit_note
+    assert "Momsfritaget undervisning" in credit_note

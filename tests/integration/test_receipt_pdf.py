@@ -158,6 +158,23 @@ def test_the_pdf_never_names_desk_as_the_one_who_served(tmp_path: Path) -> None:
     assert "Kasse: desk-1" in old
 
 
+def test_the_pdf_carries_contact_vat_line_and_on_a_copy_the_refunds(tmp_path: Path) -> None:
+    extra = {
+        "school_phone": "+45 33 12 34 56",
+        "school_email": "info@oresund.dk",
+        "school_web": "www.oresund.dk",
+        "vat_line": "Momsfritaget undervisning",
+        "refunded_by": "130",
+    }
+    copy = pdf_text(receipts.render_pdf(body(extra=extra), tmp_path / "k.pdf", copy=True))
+
+    assert "Tlf. +45 33 12 34 56" in copy
+    assert "info@oresund.dk" in copy
+    assert "www.oresund.dk" in copy
+    assert "Momsfritaget undervisning" in copy
+    assert "Refunderet på kvittering nr. 130" in copy
+
+
 def test_date_is_the_schools_local_day(tmp_path: Path) -> None:
     late = body(issued_at=dt.datetime(2026, 7, 2, 22, 30, tzinfo=dt.UTC))
     text = pdf_text(receipts.render_pdf(late, tmp_path / "nat.pdf"))

@@ -9,10 +9,14 @@ from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.domain.errors import InvalidInput
 from jdoffice.domain.model import Actor
 from jdoffice.services import queries
+from jdoffice.services.notifications import effective_settings, update_notification_settings
 from jdoffice.services.payments import register_payment
 from jdoffice.services.school import (
+    ReceiptDetails,
     normalize_cvr,
+    receipt_details,
     update_payment_settings,
+    update_receipt_details,
     update_receipt_header,
     validate_header,
 )
@@ -196,3 +200,52 @@ def test_payment_settings_out_of_range_store_nothing(
     with u:
         assert u.settings.get(kit.school.id) is None
         assert u.audit.for_entity("school", kit.school.slug) == []
+
+
+def test_the_vat_line_and_web_address_are_stored_audited_and_on_the_next_receipt(
+    kit: SchoolKit,
+) -> None:
+    update_notification_settings(
+        uow(kit), kit.school, {"templates": {"da": {"payment_sms": "Tak, {student}."}}}, actor=ACTOR
+    )
+    student = kit.student()
+    invoice = kit.invoice(student, 50000)
+
+    stored = update_receipt_details(
+        uow(kit), kit.school, vat_line=" Momsfritaget   undervisning ", web="www.ob.dk", actor=ACTOR
+    )
+    again = update_receipt_details(uow(kit), kit.school, web="www.ob.dk", actor=ACTOR)
+
+    assert stored == again == ReceiptDetails(web="www.ob.dk", vat_line="Momsfritaget undervisning")
+    u = uow(kit)
+    with u:
+        audit = u.audit.for_entity("school", kit.school.slug)
+        assert receipt_details(u, kit.school) == stored
+    changes = [a for a in audit if a.action == "school.receipt_details_changed"]
+    assert len(changes) == 1, "saving the same details again writes nothing"
+    assert changes[0].after == {"web": "www.ob.dk", "vat_line": "Momsfritaget undervisning"}
+    # The school's message templates are untouched by the receipt details beside them.
+    with u:
+        settings = effective_settings(u, kit.school)
+    assert settings.template("da", "payment_sms") == "Tak, {student}."
+
+    paid = register_payment(
+        uow(kit),
+        kit.school,
+        method="cash",
+        amount_minor=50000,
+        invoice_no=invoice.invoice_no,
+        actor=ACTOR,
+    )
+    assert paid.receipt_no is not None
+    body = queries.get_receipt(uow(kit), kit.school, paid.receipt_no, copy=False, actor=ACTOR).body
+    assert body.extra["vat_line"] == "Momsfritaget undervisning"
+    assert body.extra["school_web"] == "www.ob.dk"
+
+
+def test_a_vat_line_with_control_characters_is_refused(kit: SchoolKit) -> None:
+    with pytest.raises(InvalidInput, match="control characters"):
+        update_receipt_details(uow(kit), kit.school, vat_line="Moms\u202e", actor=ACTOR)
+    u = uow(kit)
+    with u:
+        assert receipt_details(u, kit.school) == ReceiptDetails()

@@ -251,6 +251,48 @@ def test_a_receipt_never_names_desk_as_the_one_who_served() -> None:
         assert lines[-1] == "Kasse: desk-1"
 
 
+SCHOOL_EXTRA = {
+    "school_phone": "+45 33 12 34 56",
+    "school_email": "info@oresund.dk",
+    "school_web": "www.oresund.dk",
+    "vat_line": "Momsfritaget undervisning",
+}
+
+
+def test_the_school_can_be_reached_from_the_receipt_and_its_vat_line_is_printed() -> None:
+    lines = receipt_lines(design_example(extra=SCHOOL_EXTRA))
+
+    header = lines[: lines.index("=" * 42)]
+    assert [line.strip() for line in header[-3:]] == [
+        "Tlf. +45 33 12 34 56",
+        "info@oresund.dk",
+        "www.oresund.dk",
+    ]
+    assert "Momsfritaget undervisning" in lines
+    assert lines.index("Momsfritaget undervisning") < lines.index("Ekspedient: Mette")
+    english = receipt_lines(design_example(extra=SCHOOL_EXTRA), language="en")
+    assert "Phone +45 33 12 34 56" in [line.strip() for line in english]
+
+
+def test_a_receipt_without_contact_or_vat_line_prints_no_empty_labels() -> None:
+    text = render_text(design_example(extra={"school_phone": "  "}))
+
+    assert "Tlf." not in text
+    assert "Moms" not in text
+
+
+def test_the_copy_of_a_refunded_receipt_names_the_refund_receipts() -> None:
+    refunded = design_example(extra={"refunded_by": "130, 131"})
+
+    copy = receipt_lines(refunded, copy=True)
+    original = render_text(refunded)
+
+    assert copy[0].strip() == "*** KOPI ***"
+    assert copy[1].strip() == "Refunderet på kvittering nr. 130, 131"
+    assert "Refunded on receipt no. 130, 131" in render_text(refunded, copy=True, language="en")
+    assert "Refunderet på" not in original
+
+
 def test_danish_letters_survive() -> None:
     text = render_text(design_example(school_name="Æblegårdens Køreskole"))
 
