@@ -38,7 +38,7 @@ from jdoffice.domain.errors import (
 )
 from jdoffice.domain.model import Actor, ReceiptBody, School, payment_display_status
 from jdoffice.domain.money import format_money, parse_amount
-from jdoffice.domain.receipt_text import render_text, words_for
+from jdoffice.domain.receipt_text import date_text, date_time_text, render_text, words_for
 from jdoffice.domain.text import csv_cell, json_for_terminal, printable, refuse_unsafe
 from jdoffice.services import notifications as notify
 from jdoffice.services import offline, online, queries
@@ -154,18 +154,18 @@ def balance_text(minor: int, currency: str) -> str:
     return "settled"
 
 
-#: The one date and time format of the command line's text output (``--json`` keeps ISO 8601).
-DATE_FORMAT = "%Y-%m-%d"
-TIME_FORMAT = "%Y-%m-%d %H:%M"
+#: The command line speaks English; its text output writes dates and times as the English
+#: desk and receipts do (``3 Dec 2026 16:07``); ``--json`` keeps ISO 8601.
+LANGUAGE = "en"
 
 
 def day_text(day: dt.date) -> str:
-    return day.strftime(DATE_FORMAT)
+    return date_text(day, LANGUAGE)
 
 
 def time_text(moment: dt.datetime, tz: dt.tzinfo | None = None) -> str:
     """A moment in the school's time zone (``tz``), or this computer's when none is known."""
-    return moment.astimezone(tz).strftime(TIME_FORMAT)
+    return date_time_text(moment.astimezone(tz), LANGUAGE)
 
 
 #: Status codes (``--json``) as the text output words them.
@@ -610,11 +610,11 @@ def student_cmd(c: Context, student_no: str, as_json: bool) -> None:
         echo("  none")
     else:
         echo(
-            f"  {'Invoice':<12} {'Due':<10} {'Text':<34} {'Amount':>14} {'Outstanding':>14} Status"
+            f"  {'Invoice':<12} {'Due':<11} {'Text':<34} {'Amount':>14} {'Outstanding':>14} Status"
         )
     for i in v.invoices:
         echo(
-            f"  {i.invoice_no:<12} {day_text(i.due_date):<10} {i.text[:34]:<34} "
+            f"  {i.invoice_no:<12} {day_text(i.due_date):<11} {i.text[:34]:<34} "
             f"{money(i.amount_minor, cur):>14} {money(i.outstanding_minor, cur):>14} "
             f"{status_word(i.status(v.today).value)}"
         )
@@ -624,7 +624,7 @@ def student_cmd(c: Context, student_no: str, as_json: bool) -> None:
         echo("  none")
     else:
         echo(
-            f"  {'Time':<16} {'Method':<10} {'Amount':>14} {'Receipt':<8} {'Status':<13} Payment id"
+            f"  {'Time':<17} {'Method':<10} {'Amount':>14} {'Receipt':<8} {'Status':<13} Payment id"
         )
     tz = school.tz
     for pv in v.payments:
@@ -633,7 +633,7 @@ def student_cmd(c: Context, student_no: str, as_json: bool) -> None:
         status = status_word(payment_display_status(p.status, p.amount_minor, p.refunded_minor))
         refunded = f" (refunded {money(p.refunded_minor, cur)})" if p.refunded_minor else ""
         echo(
-            f"  {time_text(p.created_at, tz):<16} {p.method:<10} "
+            f"  {time_text(p.created_at, tz):<17} {p.method:<10} "
             f"{money(p.amount_minor, cur):>14} {receipt:<8} {status:<13} {p.id}{refunded}"
         )
 

@@ -35,6 +35,8 @@ __all__ = [
     "MIN_WIDTH",
     "ReceiptWords",
     "contact_lines",
+    "date_text",
+    "date_time_text",
     "local_time",
     "receipt_lines",
     "refunded_by",
@@ -71,7 +73,7 @@ class ReceiptWords:
     """
 
     locale: str
-    date_format: str
+    language: str
     copy: str
     copy_note: str
     receipt: str
@@ -109,7 +111,7 @@ class ReceiptWords:
 
 _DA: Final = ReceiptWords(
     locale="da_DK",
-    date_format="%d-%m-%Y kl. %H:%M",
+    language="da",
     copy="KOPI",
     copy_note="Genudskrift – den originale kvittering er udleveret tidligere.",
     receipt="Kvittering",
@@ -156,7 +158,7 @@ _DA: Final = ReceiptWords(
 # international form "DKK1,234.50" that an English-speaking student reads without effort.
 _EN: Final = ReceiptWords(
     locale="en",
-    date_format="%Y-%m-%d %H:%M",
+    language="en",
     copy="COPY",
     copy_note="Reprint – the original receipt was handed out before.",
     receipt="Receipt",
@@ -305,7 +307,7 @@ def receipt_lines(
     out += _wrap(f"{words.receipt_no} {body.receipt_no}", width)
     if refund and body.original_receipt_no is not None:
         out += _wrap(f"{words.refund_of} {body.original_receipt_no}", width)
-    out += _labelled(words.date, local_time(body).strftime(words.date_format), width)
+    out += _labelled(words.date, date_time_text(local_time(body), words.language), width)
     if body.student_name.strip():
         out += _labelled(words.student, body.student_name, width)
     if body.student_no.strip():
@@ -390,6 +392,26 @@ def staff_name(body: ReceiptBody) -> str:
 
 #: Staff names that stand for nobody (the old default of ``--staff``).
 _PLACEHOLDER_STAFF: Final = frozenset({"desk"})
+
+
+_EN_MONTHS: Final = (
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+)  # fmt: skip
+
+
+def date_text(day: dt.date, language: str = "da") -> str:
+    """A date as the desk writes it everywhere (screens, receipts, the command line):
+    ``03.12.2026`` in Danish, ``3 Dec 2026`` in English. Month names are spelt here, not by
+    the machine's locale, so every computer writes the same."""
+    if language == "en":
+        return f"{day.day} {_EN_MONTHS[day.month - 1]} {day.year}"
+    return f"{day.day:02d}.{day.month:02d}.{day.year}"
+
+
+def date_time_text(local: dt.datetime, language: str = "da") -> str:
+    """A wall-clock moment (already in the school's zone): ``03.12.2026 16:07`` /
+    ``3 Dec 2026 16:07``."""
+    return f"{date_text(local.date(), language)} {local:%H:%M}"
 
 
 def local_time(body: ReceiptBody) -> dt.datetime:

@@ -57,6 +57,7 @@ from jdoffice.domain.money import format_money
 from jdoffice.domain.receipt_text import (
     LANGUAGES,
     contact_lines,
+    date_time_text,
     local_time,
     refunded_by,
     staff_name,
@@ -356,7 +357,7 @@ def render_html(body: ReceiptBody, *, copy: bool = False, language: str = "da") 
         "receipt_no": str(body.receipt_no),
         "receipt_no_label": words.receipt_no,
         "date_label": words.date,
-        "issued_local": local_time(body).strftime(words.date_format),
+        "issued_local": date_time_text(local_time(body), words.language),
         "school_name": body.school_name,
         "school_address_html": address,
         "cvr_html": cvr,

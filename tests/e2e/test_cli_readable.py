@@ -74,10 +74,10 @@ def test_student_text_has_column_headers_a_labelled_balance_and_status_words(
     assert "partially_paid" not in out
     payment_header = lines[lines.index("Payments:") + 1].split()
     assert payment_header[:5] == ["Time", "Method", "Amount", "Receipt", "Status"]
-    # One date and time format: 2026-12-03 and 2026-12-03 14:05, never ISO's "T".
-    assert re.search(r"\b\d{4}-\d\d-\d\d\b", invoice_line)
+    # One date and time format, the English desk's and receipts': 3 Dec 2026, 3 Dec 2026 14:05.
+    assert re.search(r"\s\d{1,2} [A-Z][a-z]{2} \d{4}\s", invoice_line)
     (payment_line,) = [line for line in lines if "350,00 kr." in line]
-    assert re.match(r"\s+\d{4}-\d\d-\d\d \d\d:\d\d cash\b", payment_line)
+    assert re.match(r"\s+\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d +cash\b", payment_line)
     assert "completed" in payment_line
     # --json keeps the codes.
     assert data["invoices"][0]["status"] == "partially_paid"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import Qt
@@ -12,7 +13,8 @@ from PySide6.QtGui import QFontMetricsF
 from pytestqt.qtbot import QtBot
 
 from jdoffice.domain.model import UTC, ReceiptBody, ReceiptLine
-from jdoffice.domain.receipt_text import render_text
+from jdoffice.domain.receipt_text import date_text, date_time_text, render_text
+from jdoffice.gui import texts
 from jdoffice.gui.views.receipt_preview import PDF_MODULE, ReceiptPreviewDialog
 
 
@@ -99,3 +101,15 @@ def test_a_folder_that_does_not_exist_is_reported_not_raised(qtbot: QtBot, tmp_p
         dialog.save_pdf(tmp_path / "missing" / "x.pdf")
     assert "kunne ikke" in dialog.messageLabel.text()
     assert dialog.pdfButton.isEnabled()
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_receipts_and_screens_write_dates_and_times_alike(language: str) -> None:
+    zone = ZoneInfo("Europe/Copenhagen")
+    for moment in (
+        dt.datetime(2026, 1, 5, 8, 3, tzinfo=dt.UTC),
+        dt.datetime(2026, 12, 31, 23, 59, tzinfo=dt.UTC),
+    ):
+        local = moment.astimezone(zone)
+        assert date_time_text(local, language) == texts.local_datetime(moment, zone, language)
+        assert date_text(local.date(), language) == texts.local_date(local.date(), language)

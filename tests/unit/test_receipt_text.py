@@ -105,7 +105,7 @@ def test_cash_receipt_of_the_design_example_reads_as_expected() -> None:
             "==========================================",
             "                KVITTERING",
             "Kvittering nr. 123",
-            "Dato: 02-03-2026 kl. 10:15",
+            "Dato: 02.03.2026 10:15",
             "Elev: Åse Ærø Østergård",
             "Elevnr.: 1001",
             "------------------------------------------",
@@ -293,6 +293,19 @@ def test_the_copy_of_a_refunded_receipt_names_the_refund_receipts() -> None:
     assert "Refunderet på" not in original
 
 
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("da", "Dato: 03.12.2026 16:07"), ("en", "Date: 3 Dec 2026 16:07")],
+)
+def test_the_date_is_written_as_the_desk_writes_it_in_each_language(
+    language: str, expected: str
+) -> None:
+    # 15:07 UTC is 16:07 in Copenhagen in December; month names never come from the machine.
+    body = design_example(issued_at=dt.datetime(2026, 12, 3, 15, 7, tzinfo=dt.UTC))
+
+    assert expected in receipt_lines(body, language=language)
+
+
 def test_danish_letters_survive() -> None:
     text = render_text(design_example(school_name="Æblegårdens Køreskole"))
 
@@ -370,13 +383,13 @@ def test_a_copy_differs_from_the_original_only_by_the_copy_lines() -> None:
 def test_date_is_shown_in_copenhagen_local_time() -> None:
     body = design_example(issued_at=dt.datetime(2026, 6, 30, 22, 30, tzinfo=dt.UTC))
 
-    assert "Dato: 01-07-2026 kl. 00:30" in receipt_lines(body)
+    assert "Dato: 01.07.2026 00:30" in receipt_lines(body)
 
 
 def test_date_in_winter_is_one_hour_ahead_of_utc() -> None:
     body = design_example(issued_at=dt.datetime(2026, 1, 15, 23, 5, tzinfo=dt.UTC))
 
-    assert "Dato: 16-01-2026 kl. 00:05" in receipt_lines(body)
+    assert "Dato: 16.01.2026 00:05" in receipt_lines(body)
 
 
 def test_date_follows_the_school_timezone() -> None:
@@ -384,13 +397,13 @@ def test_date_follows_the_school_timezone() -> None:
         issued_at=dt.datetime(2026, 6, 30, 22, 30, tzinfo=dt.UTC), timezone="Atlantic/Faroe"
     )
 
-    assert "Dato: 30-06-2026 kl. 23:30" in receipt_lines(body)
+    assert "Dato: 30.06.2026 23:30" in receipt_lines(body)
 
 
 def test_naive_issue_time_is_read_as_utc() -> None:
     body = design_example(issued_at=dt.datetime(2026, 6, 30, 22, 30))  # noqa: DTZ001
 
-    assert "Dato: 01-07-2026 kl. 00:30" in receipt_lines(body)
+    assert "Dato: 01.07.2026 00:30" in receipt_lines(body)
 
 
 def test_unknown_timezone_is_rejected() -> None:
@@ -408,7 +421,7 @@ def test_english_receipt_shows_the_same_facts_in_english() -> None:
 
     assert lines[4].strip() == "RECEIPT"
     assert "Receipt no. 123" in lines
-    assert "Date: 2026-07-01 00:30" in lines
+    assert "Date: 1 Jul 2026 00:30" in lines
     assert "Student: Åse Ærø Østergård" in lines
     assert "Student no.: 1001" in lines
     assert line_starting(lines, "Total").endswith("DKK\xa0850.25")
