@@ -7,6 +7,7 @@ are never cut off.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -20,9 +21,11 @@ from PySide6.QtWidgets import QApplication, QLabel, QStyle, QTableView
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
-from jdoffice.domain.model import Student
+from jdoffice.domain.errors import Unavailable
+from jdoffice.domain.model import Actor, Student
 from jdoffice.gui.models import PaymentColumn, SearchColumn
 from jdoffice.gui.views.main_window import MainWindow
+from jdoffice.services import changes, queries
 from tests.gui.office import Office, make_office, settle_background_work
 from tests.gui.test_desk import WAIT_MS, close_desk, find_and_open
 
@@ -206,11 +209,12 @@ def test_the_window_opens_where_this_desk_left_it(qtbot: QtBot, office: Office) 
 
 
 def message_room(desk: MainWindow) -> int:
-    """The width the status bar paints a hint in: up to its first visible permanent label."""
+    """The width the status bar paints a hint in: up to its first label still shown."""
     bar = desk.statusbar
     right = bar.width() - 12
     for label in bar.findChildren(QLabel):
-        if label.isVisible() and label.parent() is bar and label.x() > bar.width() // 3:
+        # While a hint shows, the status bar's other labels are hidden.
+        if label.isVisible():
             right = min(right, label.x() - 2)
     return right - 6
 
@@ -240,5 +244,50 @@ def test_the_status_bar_hints_fit_at_1024_wide(qtbot: QtBot, office: Office) -> 
         metrics = desk.statusbar.fontMetrics()
         for hint in hints:
             assert metrics.horizontalAdvance(hint) <= room, hint
+    finally:
+        close_desk(desk)
+
+
+def test_a_hint_fits_beside_a_lost_connection_and_the_warning_returns_after_it(
+    qtbot: QtBot, office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    student = office.student("Uden", "Forbindelsesen")
+    office.invoice(10000, student)
+    # A desk and a receptionist with long names leave the least room for a hint.
+    actor = Actor(staff="Mette Østergaard Christiansen", desk="Kassen ved indgangen")
+    desk = MainWindow(dataclasses.replace(office.ctx, actor=actor), refresh_ms=150)
+    qtbot.addWidget(desk)
+    desk.resize(1024, 700)
+    desk.show()
+    qtbot.waitExposed(desk)
+    try:
+        find_and_open(qtbot, desk, "forbindelsesen", student)
+
+        def unreachable(*_args: object, **_kwargs: object) -> object:
+            raise Unavailable("database unavailable: server closed the connection")
+
+        monkeypatch.setattr(changes, "changes_since", unreachable)
+        monkeypatch.setattr(queries, "search_students", unreachable)
+        qtbot.waitUntil(lambda: "Ingen forbindelse" in desk.freshness, timeout=WAIT_MS)
+        (warning,) = [
+            label for label in desk.statusbar.findChildren(QLabel) if label.text() == desk.freshness
+        ]
+        assert warning.isVisible()
+
+        qtbot.keyClicks(desk.searchEdit, "x")  # the search no longer matches the student
+        qtbot.keyClick(desk.searchEdit, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+        hint = desk.statusbar.currentMessage()
+        assert hint == "Ctrl+P gør intet: søgningen passer ikke til den åbne elev"
+        QApplication.processEvents()
+        assert desk.statusbar.fontMetrics().horizontalAdvance(hint) <= message_room(desk)
+        assert any(
+            label.text().startswith("Kasse: Kassen ved indgangen")
+            for label in desk.statusbar.findChildren(QLabel)
+            if label.isVisible()
+        )
+
+        desk.statusbar.clearMessage()  # the hint's time is up
+        assert warning.isVisible()
+        assert "Ingen forbindelse" in warning.text()
     finally:
         close_desk(desk)

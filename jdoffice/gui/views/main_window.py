@@ -114,6 +114,9 @@ _DIMMED_OPACITY = 0.35
 _CELL_PAD = 14
 # A long name (30 letters) the results show whole at the window's first split.
 _LONG_NAME = "Mikkel Østergaard Christiansen"
+# The status bar's own margin around a hint (QStatusBar paints it 6 px in, 2 px short of the
+# first permanent widget).
+_STATUS_MARGIN = 8
 # The narrowest room for an invoice's text ("Køretime 4…") or a payment's status.
 _MIN_TEXT = 90
 # The narrowest phone column worth showing ("+45 12…").
@@ -300,6 +303,7 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         for label in (self._desk_label, self._link_label, self._fresh_label):
             label.setContentsMargins(10, 0, 10, 0)
             self.statusbar.addPermanentWidget(label)
+        self.statusbar.messageChanged.connect(self._hint_changed)
         if actor is not None:
             self._show_actor(actor)
 
@@ -629,6 +633,26 @@ class MainWindow(QMainWindow, Ui_MainWindow):
                 ).format(self._view.student.name)
             )
         self.mismatchLabel.setVisible(dim)
+
+    def _hint_changed(self, text: str) -> None:
+        """A hint too long for the room beside the connection's state (a long one while the
+        database cannot be reached) takes that label's place until it goes; the desk and the
+        offline note stay."""
+        fresh = self._fresh_label
+        if not text:
+            fresh.setVisible(True)
+            return
+        if not fresh.isVisible():
+            return
+        bar = self.statusbar
+        permanent = [w for w in (self._desk_label, self._link_label, fresh) if w.isVisible()]
+        left = min((w.x() for w in permanent), default=bar.width())
+        if not bar.isVisible() or left <= 0:
+            # Not laid out yet: reckon from the labels' own widths.
+            left = bar.width() - sum(w.sizeHint().width() for w in permanent)
+        room = left - 2 * _STATUS_MARGIN
+        if bar.fontMetrics().horizontalAdvance(text) > room:
+            fresh.setVisible(False)
 
     def _refused_for_mismatch(self, key: str) -> bool:
         """Say in the status bar why ``key`` does nothing while the panel no longer matches."""
