@@ -319,7 +319,7 @@ def test_tendered_less_than_the_cash_total_is_refused_before_anything_is_stored(
     assert dialog.changeLabel.text() == "50,50\xa0kr."
 
     qtbot.keyClick(dialog.tenderedEdit, Qt.Key.Key_Return)
-    assert "mindre end kontant i alt 850,50" in dialog.errorLabel.text()
+    assert "mindre end kontant i alt (850,50\xa0kr.)" in dialog.errorLabel.text()
     assert "Intet er registreret" in dialog.errorLabel.text()
     settle_background_work()
     assert stored_payments(office, student) == []
