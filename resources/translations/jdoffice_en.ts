@@ -1242,6 +1242,10 @@ Show the receipt on screen and save or print it from there – or correct the pr
         <translation>A CVR number is 8 digits, e.g. 12345678.</translation>
     </message>
     <message>
+        <source>Momslinjen og hjemmesiden skal være almindelig tekst på én linje.</source>
+        <translation>The VAT line and the web address must be plain text on one line.</translation>
+    </message>
+    <message>
         <source>{0} (ikke installeret)</source>
         <translation>{0} (not installed)</translation>
     </message>
@@ -1470,6 +1474,22 @@ Nothing has changed in the database. Set the keys in the environment variables {
     <message>
         <source>8 cifre</source>
         <translation>8 digits</translation>
+    </message>
+    <message>
+        <source>&amp;Momslinje:</source>
+        <translation>&amp;VAT line:</translation>
+    </message>
+    <message>
+        <source>fx Momsfritaget undervisning</source>
+        <translation>e.g. Momsfritaget undervisning (VAT-exempt tuition)</translation>
+    </message>
+    <message>
+        <source>&amp;Hjemmeside:</source>
+        <translation>&amp;Web address:</translation>
+    </message>
+    <message>
+        <source>fx www.din-koreskole.dk</source>
+        <translation>e.g. www.your-driving-school.dk</translation>
     </message>
     <message>
         <source>Står øverst på hver ny kvittering, sammen med dato, kvitteringsnummer og beløb. Kvitteringer, der allerede er udstedt, ændres ikke – en genudskrift er magen til originalen.</source>

@@ -28,6 +28,7 @@ from jdoffice.gui.views.main_window import MainWindow
 from jdoffice.gui.views.settings_dialog import SettingsDialog
 from jdoffice.printing import thermal
 from jdoffice.services import queries
+from jdoffice.services import school as school_service
 from jdoffice.services.settings import PaymentSettings
 from tests.gui.office import Office, make_office, settle_background_work
 
@@ -362,6 +363,33 @@ def test_the_receipt_header_is_saved_audited_and_handed_to_the_desk(
     with uow:
         actions = [a.action for a in uow.audit.for_entity("school", office.school.slug)]
     assert actions == ["school.receipt_header_changed"]
+
+
+def test_the_vat_line_and_web_address_are_typed_at_the_desk_and_kept_for_the_school(
+    qtbot: QtBot, office: Office, memory_keyring: MemoryKeyring
+) -> None:
+    dialog = open_dialog(qtbot, office)
+    dialog.tabs.setCurrentIndex(SettingsDialog.HEADER_TAB)
+    qtbot.keyClick(dialog, Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)
+    assert dialog.vatLineEdit.hasFocus()
+    qtbot.keyClicks(dialog.vatLineEdit, "Momsfritaget undervisning")
+    qtbot.keyClick(dialog, Qt.Key.Key_H, Qt.KeyboardModifier.AltModifier)
+    qtbot.keyClicks(dialog.webEdit, "www.oesterbro.dk")
+    assert "www.oesterbro.dk" in dialog.headerPreviewLabel.text()
+
+    save(qtbot, dialog)
+
+    uow = office.uow()
+    with uow:
+        stored = school_service.receipt_details(uow, office.school)
+        actions = [a.action for a in uow.audit.for_entity("school", office.school.slug)]
+    assert stored == school_service.ReceiptDetails(
+        web="www.oesterbro.dk", vat_line="Momsfritaget undervisning"
+    )
+    assert actions == ["school.receipt_details_changed"]
+    again = open_dialog(qtbot, office)
+    assert again.vatLineEdit.text() == "Momsfritaget undervisning"
+    assert again.webEdit.text() == "www.oesterbro.dk"
 
 
 def test_an_empty_school_name_is_refused(

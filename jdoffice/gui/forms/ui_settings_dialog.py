@@ -338,6 +338,28 @@ class Ui_SettingsDialog(object):
 
         self.headerForm.setLayout(2, QFormLayout.ItemRole.FieldRole, self.cvrRow)
 
+        self.vatLineCaption = QLabel(self.headerTab)
+        self.vatLineCaption.setObjectName(u"vatLineCaption")
+
+        self.headerForm.setWidget(3, QFormLayout.ItemRole.LabelRole, self.vatLineCaption)
+
+        self.vatLineEdit = QLineEdit(self.headerTab)
+        self.vatLineEdit.setObjectName(u"vatLineEdit")
+        self.vatLineEdit.setMaxLength(120)
+
+        self.headerForm.setWidget(3, QFormLayout.ItemRole.FieldRole, self.vatLineEdit)
+
+        self.webCaption = QLabel(self.headerTab)
+        self.webCaption.setObjectName(u"webCaption")
+
+        self.headerForm.setWidget(4, QFormLayout.ItemRole.LabelRole, self.webCaption)
+
+        self.webEdit = QLineEdit(self.headerTab)
+        self.webEdit.setObjectName(u"webEdit")
+        self.webEdit.setMaxLength(200)
+
+        self.headerForm.setWidget(4, QFormLayout.ItemRole.FieldRole, self.webEdit)
+
 
         self.headerLayout.addLayout(self.headerForm)
 
@@ -488,6 +510,8 @@ class Ui_SettingsDialog(object):
         self.schoolNameCaption.setBuddy(self.schoolNameEdit)
         self.addressCaption.setBuddy(self.addressEdit)
         self.cvrCaption.setBuddy(self.cvrEdit)
+        self.vatLineCaption.setBuddy(self.vatLineEdit)
+        self.webCaption.setBuddy(self.webEdit)
         self.deskNameLabel.setBuddy(self.deskNameEdit)
         self.staffNameLabel.setBuddy(self.staffNameEdit)
 #endif // QT_CONFIG(shortcut)
@@ -511,7 +535,9 @@ class Ui_SettingsDialog(object):
         QWidget.setTabOrder(self.drawerCheck, self.schoolNameEdit)
         QWidget.setTabOrder(self.schoolNameEdit, self.addressEdit)
         QWidget.setTabOrder(self.addressEdit, self.cvrEdit)
-        QWidget.setTabOrder(self.cvrEdit, self.deskNameEdit)
+        QWidget.setTabOrder(self.cvrEdit, self.vatLineEdit)
+        QWidget.setTabOrder(self.vatLineEdit, self.webEdit)
+        QWidget.setTabOrder(self.webEdit, self.deskNameEdit)
         QWidget.setTabOrder(self.deskNameEdit, self.staffNameEdit)
         QWidget.setTabOrder(self.staffNameEdit, self.danishRadio)
         QWidget.setTabOrder(self.danishRadio, self.englishRadio)
@@ -569,6 +595,10 @@ class Ui_SettingsDialog(object):
         self.cvrCaption.setText(QCoreApplication.translate("SettingsDialog", u"&CVR-nr.:", None))
         self.cvrEdit.setPlaceholderText(QCoreApplication.translate("SettingsDialog", u"8 cifre", None))
         self.cvrErrorLabel.setText("")
+        self.vatLineCaption.setText(QCoreApplication.translate("SettingsDialog", u"&Momslinje:", None))
+        self.vatLineEdit.setPlaceholderText(QCoreApplication.translate("SettingsDialog", u"fx Momsfritaget undervisning", None))
+        self.webCaption.setText(QCoreApplication.translate("SettingsDialog", u"&Hjemmeside:", None))
+        self.webEdit.setPlaceholderText(QCoreApplication.translate("SettingsDialog", u"fx www.din-koreskole.dk", None))
         self.headerHintLabel.setText(QCoreApplication.translate("SettingsDialog", u"St\u00e5r \u00f8verst p\u00e5 hver ny kvittering, sammen med dato, kvitteringsnummer og bel\u00f8b. Kvitteringer, der allerede er udstedt, \u00e6ndres ikke \u2013 en genudskrift er magen til originalen.", None))
         self.headerPreviewBox.setTitle(QCoreApplication.translate("SettingsDialog", u"S\u00e5dan begynder kvitteringen (80 mm)", None))
         self.headerPreviewLabel.setText("")

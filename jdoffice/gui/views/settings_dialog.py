@@ -78,6 +78,8 @@ class Loaded:
     keyring: bool
     #: Secret name → where it is set, or an error message when the keyring cannot be read.
     secrets: dict[str, SecretState | str]
+    # The VAT line and web address receipts print.
+    details: school_service.ReceiptDetails = field(default_factory=school_service.ReceiptDetails)
 
 
 @dataclass(frozen=True)
@@ -93,9 +95,10 @@ class Changes:
     payments: dict[str, object] = field(default_factory=dict)
     header: school_service.ReceiptHeader | None = None
     secrets: dict[str, str] = field(default_factory=dict, repr=False)
+    details: school_service.ReceiptDetails | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.payments or self.header or self.secrets)
+        return bool(self.payments or self.header or self.secrets or self.details)
 
 
 @dataclass(frozen=True)
@@ -118,12 +121,16 @@ def load_job(ctx: DeskContext) -> Loaded:
     """The school as stored now, its effective payment settings, the installed online
     gateways and whether the keys are set (runs on a worker thread)."""
     school = ctx.app.school(ctx.school.slug)
+    uow = ctx.uow()
+    with uow:
+        details = school_service.receipt_details(uow, school)
     return Loaded(
         school=school,
         payments=ctx.app.payment_settings(school),
         gateways=tuple(sorted(ctx.app.registry.online)),
         keyring=keyring_available(),
         secrets=_secret_states(school.slug),
+        details=details,
     )
 
 
@@ -153,6 +160,11 @@ def save_job(
         h = changes.header
         stored = school_service.update_receipt_header(
             ctx.uow(), school, name=h.name, address=h.address, cvr=h.cvr, actor=ctx.actor
+        )
+    if changes.details is not None:
+        d = changes.details
+        school_service.update_receipt_details(
+            ctx.uow(), school, web=d.web, vat_line=d.vat_line, actor=ctx.actor
         )
     return Saved(school=stored, secrets=_secret_states(school.slug) if changes.secrets else {})
 
@@ -266,6 +278,8 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
             self.schoolNameEdit,
             self.addressEdit,
             self.cvrEdit,
+            self.vatLineEdit,
+            self.webEdit,
         ]
         for widget in self._school_widgets:
             widget.setEnabled(False)
@@ -278,7 +292,7 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
             radio.toggled.connect(self._output_changed)
         self.thermalTargetEdit.textChanged.connect(self._check_target)
         self.cvrEdit.textChanged.connect(self._check_cvr)
-        for edit in (self.schoolNameEdit, self.cvrEdit):
+        for edit in (self.schoolNameEdit, self.cvrEdit, self.webEdit):
             edit.textChanged.connect(self._preview_header)
         self.addressEdit.textChanged.connect(self._preview_header)
         self.headerPreviewLabel.setFont(
@@ -411,10 +425,18 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
         except InvalidInput as exc:
             raise _Invalid(str(exc), self.addressEdit) from None
         before = school_service.ReceiptHeader.of(loaded.school)
+        try:
+            details = school_service.validate_details(self.webEdit.text(), self.vatLineEdit.text())
+        except InvalidInput:
+            raise _Invalid(
+                self.tr("Momslinjen og hjemmesiden skal være almindelig tekst på én linje."),
+                self.vatLineEdit,
+            ) from None
         return Changes(
             payments=payments,
             header=header if header != before else None,
             secrets=secrets,
+            details=details if details != loaded.details else None,
         )
 
     # --- loading ---
@@ -440,6 +462,8 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
         self.schoolNameEdit.setText(s.name)
         self.addressEdit.setPlainText(s.address)
         self.cvrEdit.setText(s.cvr)
+        self.vatLineEdit.setText(loaded.details.vat_line)
+        self.webEdit.setText(loaded.details.web)
         self._preview_header()
 
         for widget in self._school_widgets:
@@ -571,6 +595,9 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
             school_name=" ".join(self.schoolNameEdit.text().split()),
             school_address=self.addressEdit.toPlainText(),
             school_cvr=_cvr_as_stored(self.cvrEdit.text()),
+            extra=school_service.receipt_extra(
+                school, school_service.ReceiptDetails(web="".join(self.webEdit.text().split()))
+            ),
         )
         try:
             lines = receipt_lines(body, width=DEFAULT_WIDTH, language=language)
