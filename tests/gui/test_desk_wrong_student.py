@@ -257,9 +257,12 @@ def test_enter_on_the_new_results_opens_that_student_and_f5_charges_them(
     qtbot.keyClick(desk.invoicesView, Qt.Key.Key_F2)
     type_like_a_person(qtbot, desk, "søren")
     assert desk.mismatchLabel.isVisible()
+    qtbot.keyClick(desk.searchEdit, Qt.Key.Key_F5)
+    assert "gør intet" in desk.statusbar.currentMessage()
 
     press_enter_and_wait_for(qtbot, desk, school.soeren)
     assert not desk.mismatchLabel.isVisible()
+    assert "gør intet" not in desk.statusbar.currentMessage(), "no refusal beside an open dialog"
     assert darkest(desk.nameLabel) < 80
     dialog = press_f5(qtbot, desk)
     assert "Søren Hansen" in dialog.studentLabel.text()
@@ -285,6 +288,7 @@ def test_escape_goes_back_to_the_open_student_and_f5_charges_that_student(
     qtbot.keyClick(desk.searchEdit, Qt.Key.Key_Escape)
     assert desk.searchEdit.text() == "sara", "the text that opened Sara is back"
     assert not desk.mismatchLabel.isVisible()
+    assert "gør intet" not in desk.statusbar.currentMessage()
     assert darkest(desk.nameLabel) < 80, "the panel is no longer dimmed"
     assert desk.invoicesView.isEnabled()
     assert desk.matches_search

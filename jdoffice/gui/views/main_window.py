@@ -237,6 +237,9 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         # The search text that opened the student, and whether the box still shows it.
         self._opened_text = ""
         self._mismatch = False
+        #: The status bar's last word on why F5/F6/F8 did nothing (cleared once it no longer
+        #: holds, so it never stands beside a dialog that did open).
+        self._refusal = ""
         self._restoring = False
 
         self._search_latest = Latest(self)
@@ -598,6 +601,8 @@ class MainWindow(QMainWindow, Ui_MainWindow):
 
     def _set_mismatch(self, on: bool) -> None:
         self._mismatch = on
+        if not on:
+            self._clear_refusal()
         self._show_match()
 
     def _show_match(self) -> None:
@@ -659,10 +664,17 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         if not self._mismatch:
             return False
         # Short enough for the status bar; the note over the panel says what to do.
-        self.statusbar.showMessage(
-            self.tr("{0} gør intet: søgningen passer ikke til den åbne elev").format(key), 10000
+        self._refusal = self.tr("{0} gør intet: søgningen passer ikke til den åbne elev").format(
+            key
         )
+        self.statusbar.showMessage(self._refusal, 10000)
         return True
+
+    def _clear_refusal(self) -> None:
+        """A refusal said while the panel did not match is wrong once it matches again."""
+        if self._refusal and self.statusbar.currentMessage() == self._refusal:
+            self.statusbar.clearMessage()
+        self._refusal = ""
 
     def restore_open_student(self) -> None:
         """Esc in the search box: back to the open student and the text that found it."""
@@ -697,6 +709,7 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         # The panel matches the search again; it is un-dimmed when the student is shown.
         self._opened_text = self._search_text()
         self._mismatch = False
+        self._clear_refusal()
         self._load_student()
 
     def _load_student(self) -> None:
