@@ -1537,12 +1537,14 @@ def notifications_list(c: Context, which: str | None, limit: int, as_json: bool)
         return
     if not rows:
         echo("no messages")
+    else:
+        echo(f"{'Id':>6} {'Time':<17} {'Via':<5} {'About':<14} {'To':<28} Status")
     tz = school.tz
     for n in rows:
         state = "failed (gave up)" if n.gave_up else status_word(n.status.value)
         about = f"{n.kind.value} #{n.payload.get('receipt_no', '')}".rstrip(" #")
         line = (
-            f"{n.id:>6} {time_text(n.created_at, tz)} {n.channel:<5} "
+            f"{n.id:>6} {time_text(n.created_at, tz):<17} {n.channel:<5} "
             f"{about:<14} {n.recipient or '-':<28} {state}"
         )
         if n.status.value in ("failed", "skipped") and n.last_error:
