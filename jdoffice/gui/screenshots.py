@@ -5,7 +5,8 @@
 Runs offscreen (no display needed) against a demo school seeded in a temporary folder, drives
 the window as a receptionist would — search, open a student, F5, type what was handed over,
 Enter — and writes ``search.png``, ``student.png``, ``payment.png``, ``receipt_preview.png``,
-``settings.png`` (Ctrl+,) and ``day_report.png`` (F9). The desk's own settings are kept in
+``reprint_copy.png`` (the same receipt again, Ctrl+P on the payment: KOPI), ``settings.png``
+(Ctrl+,) and ``day_report.png`` (F9). The desk's own settings are kept in
 the temporary folder too, so the pictures show the defaults whatever this PC is set up with.
 """
 
@@ -176,6 +177,20 @@ def take(out_dir: Path, search_text: str = "lærke") -> list[Path]:
         assert preview is not None
         preview.accept()
         _wait(app, lambda: window.dialog is None, "the receipt to close")
+
+        # The same receipt printed again from the desk (Ctrl+P on the newest payment, the row
+        # Alt+B selects): a counted KOPI.
+        window.paymentsView.selectRow(0)
+        _wait(app, lambda: window.paymentsView.currentIndex().isValid(), "the newest payment")
+        window.actionReprint.trigger()
+        _wait(app, lambda: isinstance(window.dialog, ReceiptPreviewDialog), "the copy")
+        path = out_dir / "reprint_copy.png"
+        _save(window.dialog, path)
+        written.append(path)
+        copy = window.dialog
+        assert copy is not None
+        copy.accept()
+        _wait(app, lambda: window.dialog is None, "the copy to close")
         window.actionSettings.trigger()  # Ctrl+,
         _wait(app, lambda: isinstance(window.dialog, SettingsDialog), "the settings")
         settings = window.dialog
