@@ -1085,21 +1085,62 @@ class SqlFlags(_Repo):
             )
             .order_by(FlaggedConfirmationRow.id)
         )
-        return [
-            FlaggedConfirmation(
-                id=r.id,
-                school_id=r.school_id,
-                gateway=r.gateway,
-                provider_ref=r.provider_ref,
-                event_id=r.event_id,
-                invoice_no=r.invoice_no,
-                reason=r.reason,
-                amount_minor=r.amount_minor,
-                currency=r.currency,
-                created_at=r.created_at,
+        return [_flag(r) for r in rows]
+
+    def find_unresolved(
+        self, school_id: int | None, gateway: str, provider_ref: str, reason: str
+    ) -> int | None:
+        # The same truncation as add(), so a long reason finds its own row.
+        found = self.s.scalars(
+            select(FlaggedConfirmationRow.id)
+            .where(
+                FlaggedConfirmationRow.school_id == school_id
+                if school_id is not None
+                else FlaggedConfirmationRow.school_id.is_(None),
+                FlaggedConfirmationRow.gateway == gateway,
+                FlaggedConfirmationRow.provider_ref == provider_ref[:255],
+                FlaggedConfirmationRow.reason == reason[:500],
+                FlaggedConfirmationRow.resolved_at.is_(None),
             )
-            for r in rows
-        ]
+            .order_by(FlaggedConfirmationRow.id)
+            .limit(1)
+        ).first()
+        return int(found) if found is not None else None
+
+    def lock(self, flag_id: int, school_id: int) -> FlaggedConfirmation | None:
+        r = self.s.scalars(
+            select(FlaggedConfirmationRow)
+            .where(
+                FlaggedConfirmationRow.id == flag_id,
+                FlaggedConfirmationRow.school_id == school_id,
+            )
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).first()
+        return _flag(r) if r is not None else None
+
+    def resolve(self, flag_id: int, now: dt.datetime) -> None:
+        self.s.execute(
+            update(FlaggedConfirmationRow)
+            .where(FlaggedConfirmationRow.id == flag_id)
+            .values(resolved_at=now)
+        )
+
+
+def _flag(r: FlaggedConfirmationRow) -> FlaggedConfirmation:
+    return FlaggedConfirmation(
+        id=r.id,
+        school_id=r.school_id,
+        gateway=r.gateway,
+        provider_ref=r.provider_ref,
+        event_id=r.event_id,
+        invoice_no=r.invoice_no,
+        reason=r.reason,
+        amount_minor=r.amount_minor,
+        currency=r.currency,
+        created_at=r.created_at,
+        resolved_at=r.resolved_at,
+    )
 
 
 class SqlSettings(_Repo):

@@ -464,6 +464,9 @@ class AttemptStatus(enum.StrEnum):
     ``pending``: saved, the provider not yet called. ``unknown``: the call did not come back
     (timeout) — a retry reuses the same key and parameters. ``open``: the QR code can be shown.
     ``processing``: completed by the student, an asynchronous method is settling.
+    ``review``: the provider's confirmation did not match our records (amount, currency,
+    invoice, school, mode); it is flagged for staff, moved no money, and neither polling nor
+    sync reopens the attempt (issue 12).
     """
 
     PENDING = "pending"
@@ -474,6 +477,7 @@ class AttemptStatus(enum.StrEnum):
     FAILED = "failed"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    REVIEW = "review"
 
     @property
     def final(self) -> bool:
@@ -482,6 +486,7 @@ class AttemptStatus(enum.StrEnum):
             AttemptStatus.FAILED,
             AttemptStatus.EXPIRED,
             AttemptStatus.CANCELLED,
+            AttemptStatus.REVIEW,
         )
 
 
@@ -526,3 +531,4 @@ class FlaggedConfirmation:
     amount_minor: int | None
     currency: str
     created_at: dt.datetime
+    resolved_at: dt.datetime | None = None

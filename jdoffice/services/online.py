@@ -43,6 +43,7 @@ from jdoffice.domain.model import (
     normalize_key,
 )
 from jdoffice.domain.money import format_money
+from jdoffice.services.flags import flag_once
 from jdoffice.services.gateways import (
     CheckoutRequest,
     CheckoutStatus,
@@ -122,6 +123,10 @@ _STATUS_TEXT: dict[str, dict[str, str]] = {
         AttemptStatus.FAILED: "Betalingen mislykkedes",
         AttemptStatus.EXPIRED: "Betalingen er udløbet – start igen for en ny kode",
         AttemptStatus.CANCELLED: "Betalingen er annulleret",
+        AttemptStatus.REVIEW: (
+            "Betalingsudbyderens svar passer ikke med fakturaen – ingen penge er bogført; "
+            "se Kasse → Afvigelser"
+        ),
         "time_up": "Tiden er gået – ser efter, om betalingen nåede frem…",
         "unreachable": "Ingen svar fra betalingsudbyderen lige nu – prøver igen…",
     },
@@ -134,6 +139,10 @@ _STATUS_TEXT: dict[str, dict[str, str]] = {
         AttemptStatus.FAILED: "The payment failed",
         AttemptStatus.EXPIRED: "The payment expired – start again for a new code",
         AttemptStatus.CANCELLED: "The payment was cancelled",
+        AttemptStatus.REVIEW: (
+            "The provider's answer does not match the invoice – no money was recorded; "
+            "see Till → Discrepancies"
+        ),
         "time_up": "Time is up – checking whether the payment arrived…",
         "unreachable": "No answer from the payment provider right now – trying again…",
     },
@@ -492,6 +501,11 @@ def _finalize(
         problems = _mismatches(a, c, school)
         if problems:
             out = _flag(uow, gateway_name, c, event, a, school, "; ".join(problems), now)
+            if not a.status.final:
+                # Final: staff look at it; polling and sync ask the provider no more, so the
+                # same mismatch is not flagged again and again (issue 12).
+                uow.attempts.update(a.id, now, status=AttemptStatus.REVIEW)
+                _audit(uow, school, "online.review", a, SYSTEM, now)
             _mark_event(uow, gateway_name, event, a.school_id, out.outcome, now)
             uow.commit()
             return out
@@ -556,7 +570,8 @@ def _flag(
     now: dt.datetime,
 ) -> FinalizeOutcome:
     school_id = school.id
-    uow.flags.add(
+    added = flag_once(
+        uow,
         school_id=school_id,
         gateway=gateway_name,
         provider_ref=c.provider_ref,
@@ -568,6 +583,9 @@ def _flag(
         payload=_safe_payload(c),
         now=now,
     )
+    if not added:
+        # Polled or synced again: the flag staff have not resolved yet says it already.
+        return FinalizeOutcome("duplicate", a.id if a else None, detail="flagged before")
     uow.audit.add(
         AuditEntry(
             school_id=school_id,
@@ -636,7 +654,8 @@ def _apply_paid(
         # Paid at the desk (or twice) meanwhile: the money was received all the same. Keep it
         # as credit and tell staff, never silently.
         extra["credit_reason"] = "invoice no longer owed this much when the payment landed"
-        uow.flags.add(
+        flag_once(
+            uow,
             school_id=school.id,
             gateway=gateway_name,
             provider_ref=c.provider_ref,
@@ -788,7 +807,8 @@ def _flag_event(
             key = foreign_key(event.event_id, school)
             if uow.events.seen(gateway_name, key):
                 return "duplicate"
-            uow.flags.add(
+            flag_once(
+                uow,
                 school_id=school.id,
                 gateway=gateway_name,
                 provider_ref=event.payment_ref or "",
@@ -1116,7 +1136,8 @@ def apply_refund_notice(
             event_id = event.event_id if event else ""
 
             def flag(reason: str, *, foreign: bool = False) -> str:
-                uow.flags.add(
+                added = flag_once(
+                    uow,
                     school_id=school.id,
                     gateway=gateway_name,
                     provider_ref=notice.refund_ref or notice.payment_ref,
@@ -1132,24 +1153,26 @@ def apply_refund_notice(
                     },
                     now=now,
                 )
-                uow.audit.add(
-                    AuditEntry(
-                        school_id=school.id,
-                        action="refund.flagged",
-                        entity="refund",
-                        entity_id=(notice.refund_ref or notice.payment_ref or "?")[:64],
-                        actor=SYSTEM,
-                        at=now,
-                        after={
-                            "reason": reason,
-                            "amount_minor": notice.amount_minor,
-                            "currency": notice.currency[:3],
-                        },
+                if added:
+                    # Audited and logged once: a notice seen again finds its flag.
+                    uow.audit.add(
+                        AuditEntry(
+                            school_id=school.id,
+                            action="refund.flagged",
+                            entity="refund",
+                            entity_id=(notice.refund_ref or notice.payment_ref or "?")[:64],
+                            actor=SYSTEM,
+                            at=now,
+                            after={
+                                "reason": reason,
+                                "amount_minor": notice.amount_minor,
+                                "currency": notice.currency[:3],
+                            },
+                        )
                     )
-                )
-                log.warning(
-                    "flagged %s refund notice %s: %s", gateway_name, notice.refund_ref, reason
-                )
+                    log.warning(
+                        "flagged %s refund notice %s: %s", gateway_name, notice.refund_ref, reason
+                    )
                 if event is not None and record:
                     key = foreign_key(event.event_id, school) if foreign else event.event_id
                     uow.events.add(gateway_name, key, school.id, event.type, "flagged", now)

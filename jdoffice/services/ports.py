@@ -221,6 +221,19 @@ class FlagRepository(Protocol):
 
     def unresolved(self, school_id: int) -> list[FlaggedConfirmation]: ...
 
+    def find_unresolved(
+        self, school_id: int | None, gateway: str, provider_ref: str, reason: str
+    ) -> int | None:
+        """The id of an unresolved flag saying the same thing about the same provider
+        payment, if there is one."""
+        ...
+
+    def lock(self, flag_id: int, school_id: int) -> FlaggedConfirmation | None:
+        """The school's flag, locked for this transaction; ``None`` for another school's."""
+        ...
+
+    def resolve(self, flag_id: int, now: dt.datetime) -> None: ...
+
 
 class DeferredNotices(Protocol):
     """Provider notices about a payment not recorded yet (a refund that overtook its payment).

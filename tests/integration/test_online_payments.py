@@ -9,6 +9,7 @@ receiver does it. Every test ends with the cached balance equal to its recomputa
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -18,15 +19,15 @@ import pytest
 import stripe
 
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
-from jdoffice.domain.errors import BusinessRuleError
+from jdoffice.domain.errors import BusinessRuleError, InvalidInput, NotFound
 from jdoffice.domain.model import Actor, Attempt, AttemptStatus, Invoice, Payment, Student
 from jdoffice.gateways.stripe_checkout import StripeGateway
-from jdoffice.services import online
+from jdoffice.services import flags, online
 from jdoffice.services.gateways import ProviderError
 from jdoffice.services.payments import RefundResult, register_payment
 from jdoffice.services.queries import recompute_balance, student_view
 from jdoffice.services.settings import PaymentSettings
-from tests.conftest import SchoolKit
+from tests.conftest import SchoolKit, new_kit
 from tests.standin.stripe_standin import JSON, DownMode, LoggedRequest, StripeStandin
 
 SECRET_KEY = "sk_test_jdoffice_online"
@@ -442,20 +443,112 @@ def test_a_confirmation_that_does_not_match_our_records_is_flagged_and_moves_no_
         desk.standin.complete_session(session_id)
 
     assert desk.deliver_type("checkout.session.completed", session_id) == "flagged"
-    # Asking the provider again gives the same answer, and it is flagged again, not applied.
+    # The attempt waits for staff; asking the provider again applies nothing.
     assert (
         online.check_attempt(desk.uow, desk.kit.school, desk.gateway, view.attempt_id).status
-        is AttemptStatus.OPEN
+        is AttemptStatus.REVIEW
     )
 
     flags = desk.flagged()
-    assert flags, "nothing flagged"
-    assert all(f.provider_ref == session_id for f in flags)
+    assert len(flags) == 1
+    assert flags[0].provider_ref == session_id
     assert reason in flags[0].reason
     assert flags[0].invoice_no
     assert desk.payments(student) == []
     assert desk.outstanding(invoice) == 70000
     assert desk.balance(student) == 70000
+
+
+def test_a_mismatch_polled_ten_times_and_synced_twice_is_flagged_once_and_waits_for_review(
+    desk: Desk,
+) -> None:
+    student = desk.kit.student()
+    invoice = desk.kit.invoice(student, 70000)
+    view = desk.start(invoice)
+    session_id = _session_id(view)
+    desk.standin.complete_session(session_id, amount_override=100)
+
+    for _ in range(10):
+        polled = online.check_attempt(desk.uow, desk.kit.school, desk.gateway, view.attempt_id)
+        assert polled.status is AttemptStatus.REVIEW
+    synced = [desk.sync(), desk.sync()]
+    # Two desks that both asked the provider before either wrote: the second finds the flag.
+    confirmation = desk.gateway.fetch(session_id)
+    for _ in range(2):
+        again = online.finalize(
+            desk.uow, desk.gateway.name, confirmation, event=None, school=desk.kit.school
+        )
+        assert again.outcome == "duplicate"
+    assert desk.deliver_type("checkout.session.completed", session_id) == "duplicate"
+
+    [flag] = desk.flagged()
+    assert flag.provider_ref == session_id
+    assert "amount 100 ≠ 70000" in flag.reason
+    assert [s.flagged for s in synced] == [0, 0]
+    a = desk.attempt(view.attempt_id)
+    assert a.status is AttemptStatus.REVIEW
+    assert a.payment_id is None
+    with desk.uow:
+        audit = desk.uow.audit.for_entity("attempt", view.attempt_id)
+    assert [e.action for e in audit].count("online.flagged") == 1
+    assert [e.action for e in audit].count("online.review") == 1
+    # Nothing the provider says later reopens it, and no money moved.
+    assert desk.outstanding(invoice) == 70000
+    assert desk.payments(student) == []
+    assert desk.balance(student) == 70000
+    cancelled = online.cancel_attempt(
+        desk.uow, desk.kit.school, desk.gateway, view.attempt_id, ACTOR
+    )
+    assert cancelled.status is AttemptStatus.REVIEW
+    shown = online.status_text(cancelled, dt.datetime.now(dt.UTC), "en")
+    assert shown.startswith("The provider's answer does not match")
+
+
+def test_resolving_a_flag_records_who_where_when_and_the_note(desk: Desk) -> None:
+    student = desk.kit.student()
+    invoice = desk.kit.invoice(student, 70000)
+    view = desk.start(invoice)
+    desk.standin.complete_session(_session_id(view), currency_override="eur")
+    online.check_attempt(desk.uow, desk.kit.school, desk.gateway, view.attempt_id)
+    [flag] = desk.flagged()
+
+    with pytest.raises(InvalidInput, match="note"):
+        flags.resolve(desk.uow, desk.kit.school, flag.id, "  ", ACTOR)
+    with pytest.raises(InvalidInput, match="control"):
+        flags.resolve(desk.uow, desk.kit.school, flag.id, "ringet\x1b[2J", ACTOR)
+    assert desk.flagged() == [flag]
+
+    done = flags.resolve(
+        desk.uow, desk.kit.school, flag.id, "Eleven betalte kontant; Stripe refunderer", ACTOR
+    )
+    assert done.resolved_at is not None
+    assert desk.flagged() == []
+    with desk.uow:
+        [entry] = desk.uow.audit.for_entity("flag", str(flag.id))
+    assert entry.action == "flag.resolved"
+    assert entry.actor == ACTOR
+    assert entry.at == done.resolved_at
+    assert entry.after == {"note": "Eleven betalte kontant; Stripe refunderer"}
+    assert entry.before is not None
+    assert "currency" in entry.before["reason"]
+    with pytest.raises(BusinessRuleError, match="resolved before"):
+        flags.resolve(desk.uow, desk.kit.school, flag.id, "igen", ACTOR)
+    # A new poll of the same checkout stays quiet: the attempt is settled as "review".
+    online.check_attempt(desk.uow, desk.kit.school, desk.gateway, view.attempt_id)
+    assert desk.flagged() == []
+
+
+def test_a_flag_of_another_school_cannot_be_resolved(desk: Desk) -> None:
+    student = desk.kit.student()
+    view = desk.start(desk.kit.invoice(student, 70000))
+    desk.standin.complete_session(_session_id(view), amount_override=1)
+    online.check_attempt(desk.uow, desk.kit.school, desk.gateway, view.attempt_id)
+    [flag] = desk.flagged()
+    other = new_kit(desk.kit.engine, "Anden Køreskole").school
+
+    with pytest.raises(NotFound, match=f"no flag #{flag.id}"):
+        flags.resolve(desk.uow, other, flag.id, "ikke vores", ACTOR)
+    assert desk.flagged() == [flag]
 
 
 # --------------------------------------------------------------------------- provider down
