@@ -3,6 +3,7 @@ webhook receiver and the desk program alike."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -11,13 +12,22 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from jdoffice.adapters import db
+from jdoffice.adapters import secrets as secret_store
 from jdoffice.adapters.config import AppConfig, load_config
-from jdoffice.adapters.secrets import KeyringUnavailable, get_secret
+from jdoffice.adapters.notify_config import (
+    ENV_SMS_ACCOUNT,
+    ENV_SMS_API_BASE,
+    ENV_SMTP_URL,
+    NotificationConfig,
+    SmsProvider,
+)
+from jdoffice.adapters.secrets import KeyringUnavailable, Secret, get_secret
 from jdoffice.domain.errors import BusinessRuleError, InvalidInput, Unavailable
 from jdoffice.domain.model import School
-from jdoffice.gateways.registry import GatewayConfig, Registry, load_registry
+from jdoffice.gateways.registry import Registry, load_registry
 from jdoffice.services import queries
-from jdoffice.services.gateways import OnlineGateway
+from jdoffice.services.gateways import GatewayConfig, OnlineGateway
+from jdoffice.services.notifications import ReceiptPdf, Transports
 from jdoffice.services.settings import PaymentSettings, SettingsOverride, overlay
 
 if TYPE_CHECKING:
@@ -165,3 +175,73 @@ class App:
             school_slug=school_slug,
             actor=actor,
         )
+
+
+def _transport_secret(name: str, school_slug: str) -> tuple[Secret, str | None]:
+    try:
+        return secret_store.get_secret(name, school_slug), None
+    except KeyringUnavailable as exc:
+        return Secret(), str(exc)
+
+
+def build_transports(
+    config: NotificationConfig,
+    school_slug: str,
+    *,
+    receipt_pdf: ReceiptPdf | None = None,
+    timeout_seconds: float | None = None,
+) -> Transports:
+    """The senders for a school, with its secrets from the keyring or the environment.
+
+    Args:
+        receipt_pdf: renders the receipt PDF to attach (only a layer that may use Qt can give
+            one); without it the receipt goes in the text.
+        timeout_seconds: a shorter limit for sending right after a payment at the desk.
+    """
+    # Loaded here, not at import: the config file is read at every start, mail and SMS
+    # are needed only when something is sent.
+    from jdoffice.adapters.mail import SmtpMailSender
+    from jdoffice.adapters.sms import TwilioSmsSender
+
+    missing: dict[str, str] = {}
+    secrets: list[str] = []
+    mail: SmtpMailSender | None = None
+    if config.smtp is None:
+        missing["email"] = f"no SMTP server is set up: set {ENV_SMTP_URL} or [smtp] url"
+    else:
+        server = config.smtp
+        if timeout_seconds is not None:
+            server = dataclasses.replace(
+                server, timeout_seconds=min(server.timeout_seconds, timeout_seconds)
+            )
+        password, problem = _transport_secret("smtp-password", school_slug)
+        if problem and server.username and not server.url_password:
+            missing["email"] = problem
+        else:
+            secrets += [password.value, server.url_password.value]
+            mail = SmtpMailSender(server, password, config.settings.sender_address)
+    sms: TwilioSmsSender | None = None
+    if config.sms is None:
+        missing["sms"] = (
+            f"no SMS provider is set up: set {ENV_SMS_ACCOUNT} (and {ENV_SMS_API_BASE}) "
+            "or [sms] account"
+        )
+    else:
+        provider = config.sms
+        if timeout_seconds is not None:
+            provider = SmsProvider(
+                provider.api_base, provider.account, min(provider.timeout_seconds, timeout_seconds)
+            )
+        token, problem = _transport_secret("sms-token", school_slug)
+        if problem:
+            missing["sms"] = problem
+        else:
+            secrets.append(token.value)
+            sms = TwilioSmsSender(provider, token, config.settings.sms_sender)
+    return Transports(
+        mail=mail,
+        sms=sms,
+        receipt_pdf=receipt_pdf,
+        secrets=tuple(s for s in secrets if s),
+        missing=missing,
+    )

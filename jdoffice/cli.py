@@ -1450,7 +1450,7 @@ def _receipt_pdf(body: ReceiptBody, language: str) -> bytes:
 
 
 def _transports(c: Context, school: School, *, quick: bool = False) -> notify.Transports:
-    from jdoffice.adapters.notify_config import build_transports
+    from jdoffice.bootstrap import build_transports
 
     return build_transports(
         c.app.config.notifications,

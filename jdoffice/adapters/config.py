@@ -23,6 +23,7 @@ win over the file. Example::
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -30,8 +31,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jdoffice.adapters.notify_config import NotificationConfig, load_notification_config
+from jdoffice.adapters.notify_config import (
+    EMAIL_ENV,
+    SMS_ENV,
+    NotificationConfig,
+    load_notification_config,
+)
 from jdoffice.domain.errors import InvalidInput
+from jdoffice.services.notification_settings import NotificationSettings
 from jdoffice.services.settings import (
     PaymentSettings,
     parse_bool,
@@ -39,6 +46,8 @@ from jdoffice.services.settings import (
     validate_mode,
     validate_url,
 )
+
+log = logging.getLogger(__name__)
 
 ENV_CONFIG = "JDOFFICE_CONFIG"
 ENV_STRIPE_API_BASE = "JDOFFICE_STRIPE_API_BASE"
@@ -224,3 +233,17 @@ def load_config(path: Path | None = None, env: dict[str, str] | None = None) -> 
         database=database_config(data, p),
         notifications=load_notification_config(data, environ, p),
     )
+
+
+def default_notification_settings() -> NotificationSettings:
+    """The global settings for queueing. A broken config file must not stop a payment: it is
+    logged, and the channels its environment turns on stay on."""
+    try:
+        return load_config().notifications.settings
+    except InvalidInput as exc:
+        log.error("notification settings not read, using the built-in defaults: %s", exc)
+        environ = dict(os.environ)
+        return NotificationSettings(
+            email_enabled=any(environ.get(k, "").strip() for k in EMAIL_ENV),
+            sms_enabled=any(environ.get(k, "").strip() for k in SMS_ENV),
+        )

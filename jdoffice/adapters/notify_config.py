@@ -1,4 +1,6 @@
-"""Notification configuration (config file and environment) and the transports built from it.
+"""Notification configuration: the config file and the environment.
+
+The senders are built from it by the composition root (``jdoffice.bootstrap.build_transports``).
 
 Config file::
 
@@ -31,16 +33,13 @@ the SMS token come from the keyring (``smtp-password``, ``sms-token``) or
 
 from __future__ import annotations
 
-import dataclasses
-import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from jdoffice.adapters.secrets import SECRETS, KeyringUnavailable, Secret, get_secret
+from jdoffice.adapters.secrets import SECRETS, Secret
 from jdoffice.domain.errors import InvalidInput
 from jdoffice.services.notification_settings import (
     NotificationSettings,
@@ -50,10 +49,7 @@ from jdoffice.services.notification_settings import (
     validate_sms_sender,
     validate_templates,
 )
-from jdoffice.services.notifications import ReceiptPdf, Transports
 from jdoffice.services.settings import parse_bool, validate_url
-
-log = logging.getLogger(__name__)
 
 ENV_SMTP_URL = "JDOFFICE_SMTP_URL"
 ENV_MAIL_FROM = "JDOFFICE_MAIL_FROM"
@@ -65,8 +61,9 @@ ENV_SMS_TOKEN = SECRETS["sms-token"]
 
 TWILIO_API_BASE = "https://api.twilio.com"
 
-_EMAIL_ENV = (ENV_SMTP_URL, ENV_MAIL_FROM)
-_SMS_ENV = (ENV_SMS_API_BASE, ENV_SMS_ACCOUNT, ENV_SMS_FROM, ENV_SMS_TOKEN)
+#: Setting any of these turns the channel on.
+EMAIL_ENV = (ENV_SMTP_URL, ENV_MAIL_FROM)
+SMS_ENV = (ENV_SMS_API_BASE, ENV_SMS_ACCOUNT, ENV_SMS_FROM, ENV_SMS_TOKEN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,8 +209,8 @@ def load_notification_config(
         raise InvalidInput(f"config file {path}: [notifications.templates] must be a table")
     try:
         settings = NotificationSettings(
-            email_enabled=switch("email", smtp is not None, _EMAIL_ENV),
-            sms_enabled=switch("sms", sms is not None, _SMS_ENV),
+            email_enabled=switch("email", smtp is not None, EMAIL_ENV),
+            sms_enabled=switch("sms", sms is not None, SMS_ENV),
             sender_name=validate_sender_name(str(notes.get("sender_name", ""))),
             sender_address=mail_from,
             sms_sender=sms_from,
@@ -223,91 +220,3 @@ def load_notification_config(
     except InvalidInput as exc:
         raise InvalidInput(f"configuration [notifications] in {path}: {exc}") from None
     return NotificationConfig(settings=settings, smtp=smtp, sms=sms)
-
-
-def default_notification_settings() -> NotificationSettings:
-    """The global settings for queueing. A broken config file must not stop a payment: it is
-    logged, and the channels its environment turns on stay on."""
-    from jdoffice.adapters.config import load_config
-
-    try:
-        return load_config().notifications.settings
-    except InvalidInput as exc:
-        log.error("notification settings not read, using the built-in defaults: %s", exc)
-        environ = dict(os.environ)
-        return NotificationSettings(
-            email_enabled=any(environ.get(k, "").strip() for k in _EMAIL_ENV),
-            sms_enabled=any(environ.get(k, "").strip() for k in _SMS_ENV),
-        )
-
-
-def _secret(name: str, school_slug: str) -> tuple[Secret, str | None]:
-    try:
-        return get_secret(name, school_slug), None
-    except KeyringUnavailable as exc:
-        return Secret(), str(exc)
-
-
-def build_transports(
-    config: NotificationConfig,
-    school_slug: str,
-    *,
-    receipt_pdf: ReceiptPdf | None = None,
-    timeout_seconds: float | None = None,
-) -> Transports:
-    """The senders for a school, with its secrets from the keyring or the environment.
-
-    Args:
-        receipt_pdf: renders the receipt PDF to attach (only a layer that may use Qt can give
-            one); without it the receipt goes in the text.
-        timeout_seconds: a shorter limit for sending right after a payment at the desk.
-    """
-    # Loaded here, not at import: the config file is read at every start, mail and SMS
-    # are needed only when something is sent.
-    from jdoffice.adapters.mail import SmtpMailSender
-    from jdoffice.adapters.sms import TwilioSmsSender
-
-    missing: dict[str, str] = {}
-    secrets: list[str] = []
-    mail: SmtpMailSender | None = None
-    if config.smtp is None:
-        missing["email"] = f"no SMTP server is set up: set {ENV_SMTP_URL} or [smtp] url"
-    else:
-        server = config.smtp
-        if timeout_seconds is not None:
-            server = _replace_timeout(server, min(server.timeout_seconds, timeout_seconds))
-        password, problem = _secret("smtp-password", school_slug)
-        if problem and server.username and not server.url_password:
-            missing["email"] = problem
-        else:
-            secrets += [password.value, server.url_password.value]
-            mail = SmtpMailSender(server, password, config.settings.sender_address)
-    sms: TwilioSmsSender | None = None
-    if config.sms is None:
-        missing["sms"] = (
-            f"no SMS provider is set up: set {ENV_SMS_ACCOUNT} (and {ENV_SMS_API_BASE}) "
-            "or [sms] account"
-        )
-    else:
-        provider = config.sms
-        if timeout_seconds is not None:
-            provider = SmsProvider(
-                provider.api_base, provider.account, min(provider.timeout_seconds, timeout_seconds)
-            )
-        token, problem = _secret("sms-token", school_slug)
-        if problem:
-            missing["sms"] = problem
-        else:
-            secrets.append(token.value)
-            sms = TwilioSmsSender(provider, token, config.settings.sms_sender)
-    return Transports(
-        mail=mail,
-        sms=sms,
-        receipt_pdf=receipt_pdf,
-        secrets=tuple(s for s in secrets if s),
-        missing=missing,
-    )
-
-
-def _replace_timeout(server: SmtpServer, timeout: float) -> SmtpServer:
-    return dataclasses.replace(server, timeout_seconds=timeout)

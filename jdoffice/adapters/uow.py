@@ -1244,9 +1244,9 @@ class SqlAlchemyUnitOfWork:
     @property
     def notification_defaults(self) -> NotificationSettings:
         """The global notification settings: given, or read once from the config file and
-        the environment (``jdoffice.adapters.notify_config``)."""
+        the environment (``jdoffice.adapters.config``)."""
         if self._notification_defaults is None:
-            from jdoffice.adapters.notify_config import default_notification_settings
+            from jdoffice.adapters.config import default_notification_settings
 
             self._notification_defaults = default_notification_settings()
         return self._notification_defaults

@@ -1,33 +1,19 @@
 """Gateways are found through the entry-point group ``jdoffice.gateways``.
 
 An entry point names either a :class:`~jdoffice.services.gateways.ManualGatewayInfo` (a method
-staff register at the desk) or a factory ``(GatewayConfig) -> OnlineGateway``. A new provider
+staff register at the desk) or a factory ``(GatewayConfig) -> OnlineGateway``
+(:data:`~jdoffice.services.gateways.OnlineFactory`). A new provider
 is a package that declares one more entry point; no core code changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import entry_points
 
 from jdoffice.domain.errors import InvalidInput
-from jdoffice.services.gateways import ENTRY_POINT_GROUP, ManualGatewayInfo, OnlineGateway
-
-
-@dataclass(frozen=True, slots=True)
-class GatewayConfig:
-    """What an online gateway is built from. Secrets come from the keyring, never the DB."""
-
-    secret_key: str = field(repr=False)
-    webhook_secret: str = field(default="", repr=False)
-    api_base: str | None = None
-    timeout_seconds: float = 15.0
-    max_network_retries: int = 2
-
-
-OnlineFactory = Callable[[GatewayConfig], OnlineGateway]
+from jdoffice.services.gateways import ENTRY_POINT_GROUP, ManualGatewayInfo, OnlineFactory
 
 
 @dataclass(frozen=True, slots=True)

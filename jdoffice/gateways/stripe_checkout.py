@@ -23,13 +23,13 @@ from typing import Any, cast
 import stripe
 
 from jdoffice.domain.model import UTC
-from jdoffice.gateways.registry import GatewayConfig
 from jdoffice.services.gateways import (
     Capabilities,
     Checkout,
     CheckoutRequest,
     CheckoutStatus,
     Confirmation,
+    GatewayConfig,
     InvalidSignature,
     ProviderError,
     ProviderEvent,

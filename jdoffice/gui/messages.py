@@ -27,7 +27,7 @@ def _receipt_pdf(body: ReceiptBody, language: str) -> bytes:
 
 def transports(ctx: DeskContext) -> notify.Transports:
     """The school's mail and SMS senders, secrets from the keyring (or the environment)."""
-    from jdoffice.adapters.notify_config import build_transports
+    from jdoffice.bootstrap import build_transports
 
     # The configured timeouts: nobody waits on these sends (they run in the background), and
     # a slow but working server must not fail every try.

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -213,3 +213,18 @@ class ManualGatewayInfo:
     label_da: str
     label_en: str
     capabilities: Capabilities
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayConfig:
+    """What an online gateway is built from. Secrets come from the keyring, never the DB."""
+
+    secret_key: str = field(repr=False)
+    webhook_secret: str = field(default="", repr=False)
+    api_base: str | None = None
+    timeout_seconds: float = 15.0
+    max_network_retries: int = 2
+
+
+#: What an online gateway's entry point names: it builds the gateway from its config.
+OnlineFactory = Callable[[GatewayConfig], OnlineGateway]

@@ -237,7 +237,7 @@ class Receiver:
         with self._lock:
             hit = self._transports.get(school.id)
         if hit is None:
-            from jdoffice.adapters.notify_config import build_transports
+            from jdoffice.bootstrap import build_transports
 
             hit = build_transports(self.app.config.notifications, school.slug)
             with self._lock:

@@ -23,10 +23,10 @@ from sqlalchemy import Engine
 from jdoffice.adapters.notify_config import (
     NotificationConfig,
     SmsProvider,
-    build_transports,
     parse_smtp_url,
 )
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
+from jdoffice.bootstrap import build_transports
 from jdoffice.domain.errors import BusinessRuleError, InvalidInput, Unavailable
 from jdoffice.domain.model import UTC, Actor, ReceiptBody, School, Student
 from jdoffice.domain.notification import NotificationKind, NotificationStatus

@@ -28,8 +28,8 @@ from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.bootstrap import App
 from jdoffice.domain.errors import BusinessRuleError, InvalidInput
 from jdoffice.domain.model import UTC
-from jdoffice.gateways.registry import GatewayConfig
 from jdoffice.gateways.stripe_checkout import StripeGateway
+from jdoffice.services.gateways import GatewayConfig
 from jdoffice.services.settings import (
     DEFAULT_SUCCESS_URL,
     PaymentSettings,

@@ -11,12 +11,12 @@ import pytest
 
 from jdoffice.adapters.notify_config import (
     SmsProvider,
-    build_transports,
     load_notification_config,
     parse_smtp_url,
 )
 from jdoffice.adapters.secrets import Secret
 from jdoffice.adapters.sms import TwilioSmsSender
+from jdoffice.bootstrap import build_transports
 from jdoffice.domain.contact import normalize_email, normalize_phone
 from jdoffice.domain.errors import InvalidInput
 from jdoffice.services.notification_settings import (
