@@ -36,12 +36,18 @@ from jdoffice.domain.errors import (
     NotFound,
     Unavailable,
 )
-from jdoffice.domain.model import Actor, ReceiptBody, School, payment_display_status
+from jdoffice.domain.model import (
+    Actor,
+    FlaggedConfirmation,
+    ReceiptBody,
+    School,
+    payment_display_status,
+)
 from jdoffice.domain.money import format_money, parse_amount
 from jdoffice.domain.receipt_text import date_text, date_time_text, render_text, words_for
 from jdoffice.domain.text import csv_cell, json_for_terminal, printable, refuse_unsafe
+from jdoffice.services import flags, offline, online, queries
 from jdoffice.services import notifications as notify
-from jdoffice.services import offline, online, queries
 from jdoffice.services import payments as pay_service
 
 if TYPE_CHECKING:
@@ -1150,32 +1156,53 @@ def payments_sync(c: Context, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def payments_flagged(c: Context, as_json: bool) -> None:
-    """Provider confirmations that did not match our records (no money was moved)."""
+    """Provider confirmations that did not match our records (no money was moved), until
+    resolved with `jdoffice payments resolve`."""
     school = c.school()
-    flags = online.list_flagged(c.uow(), school)
+    found = flags.unresolved(c.uow(), school)
     if as_json:
-        emit_json(
-            [
-                {
-                    "id": f.id,
-                    "invoice_no": f.invoice_no,
-                    "reason": f.reason,
-                    "provider_ref": f.provider_ref,
-                    "amount_minor": f.amount_minor,
-                    "currency": f.currency,
-                    "created_at": f.created_at.isoformat(),
-                }
-                for f in flags
-            ]
-        )
+        emit_json([_flag_json(f) for f in found])
         return
-    if not flags:
+    if not found:
         echo("nothing flagged")
-    for f in flags:
+        return
+    echo(f"{'Id':>6} {'Time':<17} {'Invoice':<10} {'Amount':>14} {'Provider ref':<28} Reason")
+    for f in found:
         echo(
-            f"#{f.id} {time_text(f.created_at, school.tz)} {f.invoice_no or '-'} "
-            f"{f.provider_ref}: {f.reason}"
+            f"{f.id:>6} {time_text(f.created_at, school.tz):<17} {f.invoice_no or '-':<10} "
+            f"{money(f.amount_minor, f.currency) or '-':>14} {f.provider_ref or '-':<28} "
+            f"{f.reason}"
         )
+
+
+@payments_group.command("resolve")
+@click.argument("flag_id", type=click.IntRange(1))
+@click.option("--note", required=True, help="What was done about it (kept in the audit log).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def payments_resolve(c: Context, flag_id: int, note: str, as_json: bool) -> None:
+    """Mark a flag resolved, with a note saying what was done; who and when are audited."""
+    school = c.school()
+    f = flags.resolve(c.uow(), school, flag_id, note, c.actor)
+    if as_json:
+        emit_json(_flag_json(f))
+        return
+    assert f.resolved_at is not None
+    echo(f"flag #{f.id} resolved {time_text(f.resolved_at, school.tz)} by {c.actor.staff}")
+
+
+def _flag_json(f: FlaggedConfirmation) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "gateway": f.gateway,
+        "invoice_no": f.invoice_no,
+        "reason": f.reason,
+        "provider_ref": f.provider_ref,
+        "amount_minor": f.amount_minor,
+        "currency": f.currency,
+        "created_at": f.created_at.isoformat(),
+        "resolved_at": f.resolved_at.isoformat() if f.resolved_at else None,
+    }
 
 
 @cli.group("webhooks")
