@@ -1,9 +1,10 @@
 """The database's own clock, as an SQL expression.
 
 Several desks (and the web system) write the same rows; each desk finds the others' changes
-by ``updated_at`` (DESIGN §6). A desk's own clock may be minutes off, so a change stamped by
-it could fall before another desk's cursor and never be seen. Rows jdoffice changes are
-stamped with :func:`db_utcnow` instead, evaluated by the server, and the change poll
+by ``updated_at`` (docs/architecture.md, "The shared database and the desks"). A desk's own
+clock may be minutes off, so a change stamped by it could fall before another desk's cursor
+and never be seen. Rows jdoffice changes are stamped with :func:`db_utcnow` instead,
+evaluated by the server, and the change poll
 (:mod:`jdoffice.adapters.changes`) reads the same clock, so only the server's clock counts.
 
 Each database gives naive UTC with microseconds, whatever the session's time zone:

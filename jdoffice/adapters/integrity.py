@@ -393,8 +393,8 @@ class SqlIntegrity:
             )
 
     def _balances(self) -> Iterator[Inconsistency]:
-        """Cached balances that do not recompute (DESIGN §3: Σ invoices not cancelled −
-        Σ succeeded payments + Σ succeeded refunds)."""
+        """Cached balances that do not recompute (Σ invoices not cancelled − Σ succeeded
+        payments + Σ succeeded refunds; docs/architecture.md, "Invariants")."""
         b, inv, p, r = BALANCES, INVOICES, PAYMENTS, REFUNDS
 
         def total(table: Table, *where: ColumnElement[bool]) -> Any:

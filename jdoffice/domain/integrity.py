@@ -1,4 +1,5 @@
-"""Inconsistencies in the shared database: rows that break an invariant of DESIGN §3.
+"""Inconsistencies in the shared database: rows that break an invariant
+(docs/architecture.md, "Invariants").
 
 jdoffice writes consistent rows, and revision 0006 makes the database refuse most wrong ones.
 Another system sharing the database (the web system), a hand-made fix, or rows written before

@@ -128,7 +128,7 @@ class BalanceText:
 def balance_text(balance_minor: int, currency: str, locale: str = "da_DK") -> BalanceText:
     """``Skylder 850,25 kr.``, ``Tilgodehavende 100,00 kr.`` or ``Intet udestående``.
 
-    A positive balance means the student owes the school (DESIGN §3).
+    A positive balance means the student owes the school (docs/architecture.md, "Invariants").
     """
     if balance_minor > 0:
         owes = QCoreApplication.translate("Texts", "Skylder {0}")

@@ -2,7 +2,7 @@
 
 A desk polls :func:`changes_since` (every two seconds) and re-reads only what it shows and
 what changed. Changes are found by ``updated_at`` read against the database server's own
-clock, never the desk's (DESIGN §6):
+clock, never the desk's (docs/architecture.md, "The shared database and the desks"):
 
 * The cursor is the server's time at the start of a poll. Rows jdoffice writes are stamped
   by the server too (``jdoffice.adapters.clock``), so a desk whose clock is minutes off

@@ -288,7 +288,8 @@ def _register(
             raise BusinessRuleError(f"invoice {inv.invoice_no} is cancelled")
         if invoice is not None and inv.outstanding_minor == 0:
             # Even with a credit allowed: money for an invoice another desk has just settled
-            # would otherwise be recorded a second time, as credit (DESIGN.md §6).
+            # would otherwise be recorded a second time, as credit
+            # (docs/architecture.md, "The shared database and the desks").
             raise BusinessRuleError(f"invoice {inv.invoice_no} is already paid")
     cash = None
     if method is ManualMethod.CASH:

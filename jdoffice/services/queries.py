@@ -72,8 +72,8 @@ class PaymentView:
 @dataclass(frozen=True, slots=True)
 class StudentView:
     """Attributes:
-    balance_minor: recomputed from the rows (DESIGN §3), never the cached figure alone: a
-        cached balance someone changed by hand is not shown as right.
+    balance_minor: recomputed from the rows (docs/architecture.md, "Invariants"), never the
+        cached figure alone: a cached balance someone changed by hand is not shown as right.
     problems: inconsistencies in the database that touch this student (a cached balance that
         does not recompute, money in another currency, rows of another school); the desk
         shows a warning while there are any (``jdoffice db check`` lists them).

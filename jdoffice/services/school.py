@@ -38,7 +38,7 @@ def _now(now: dt.datetime | None) -> dt.datetime:
 
 @dataclass(frozen=True, slots=True)
 class ReceiptHeader:
-    """What every receipt prints about the school (DESIGN §3)."""
+    """What every receipt prints about the school (docs/architecture.md, "Invariants")."""
 
     name: str
     address: str

@@ -2,7 +2,7 @@
 
 The dialog opens with the amount owed filled in and cash chosen, so the common case is: type
 what the student hands over, read the change, press Enter. The change follows the Danish cash
-rounding to 0,50 kr (DESIGN §2) as you type.
+rounding to 0,50 kr (docs/architecture.md, "Money") as you type.
 
 Enter registers once: the idempotency key is made when the dialog opens and the button is
 disabled while the background registration runs, so a double Enter or a double click is one
