@@ -197,7 +197,7 @@ def test_the_receipt_shows_the_schools_local_date_and_time(
     receipt = get_receipt(uow, kit.school, 1, copy=False, actor=CLERK)
 
     assert receipt.issued_at == at(2026, 6, 30, 22, 30)
-    assert "Dato: 01-07-2026 kl. 00:30" in render_text(receipt.body)
+    assert "Dato: 01.07.2026 00:30" in render_text(receipt.body)
 
 
 # --- the day report ------------------------------------------------------------------------
