@@ -237,8 +237,8 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         # The search text that opened the student, and whether the box still shows it.
         self._opened_text = ""
         self._mismatch = False
-        #: The status bar's last word on why F5/F6/F8 did nothing (cleared once it no longer
-        #: holds, so it never stands beside a dialog that did open).
+        # The status bar's last word on why F5/F6/F8 did nothing (cleared once it no longer
+        # holds, so it never stands beside a dialog that did open).
         self._refusal = ""
         self._restoring = False
 
