@@ -141,7 +141,7 @@ _STATUS_TEXT: dict[str, dict[str, str]] = {
         AttemptStatus.CANCELLED: "The payment was cancelled",
         AttemptStatus.REVIEW: (
             "The provider's answer does not match the invoice – no money was recorded; "
-            "see Till → Discrepancies"
+            "see Desk → Discrepancies"
         ),
         "time_up": "Time is up – checking whether the payment arrived…",
         "unreachable": "No answer from the payment provider right now – trying again…",

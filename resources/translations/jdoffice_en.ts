@@ -158,6 +158,76 @@
     </message>
 </context>
 <context>
+    <name>FlagsDialog</name>
+    <message>
+        <source>Afvigelser</source>
+        <translation>Discrepancies</translation>
+    </message>
+    <message>
+        <source>Svar fra betalingsudbyderen, der ikke passer med fakturaen. Der er ikke bogført penge for dem. Find ud af, hvad der skete, skriv hvad du gjorde, og marker afvigelsen som løst.</source>
+        <translation>Answers from the payment provider that do not match the invoice. No money was recorded for them. Find out what happened, write what you did, and mark the discrepancy as resolved.</translation>
+    </message>
+    <message>
+        <source>Fx: eleven betalte kontant; betalingen er refunderet hos udbyderen</source>
+        <translation>E.g. the student paid cash; the payment was refunded at the provider</translation>
+    </message>
+    <message>
+        <source>&amp;Note:</source>
+        <translation>&amp;Note:</translation>
+    </message>
+    <message>
+        <source>Marker som &amp;løst</source>
+        <translation>Mark as &amp;resolved</translation>
+    </message>
+    <message>
+        <source>Luk</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Henter…</source>
+        <translation>Loading…</translation>
+    </message>
+    <message>
+        <source>Ingen afvigelser – alt passer.</source>
+        <translation>No discrepancies – everything matches.</translation>
+    </message>
+    <message>
+        <source>Noten kan ikke gemmes: den indeholder kontroltegn.</source>
+        <translation>The note cannot be saved: it contains control characters.</translation>
+    </message>
+    <message>
+        <source>Gemmer…</source>
+        <translation>Saving…</translation>
+    </message>
+    <message>
+        <source>Afvigelse #{0} er løst.</source>
+        <translation>Discrepancy #{0} is resolved.</translation>
+    </message>
+</context>
+<context>
+    <name>FlagsModel</name>
+    <message>
+        <source>Tidspunkt</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>Faktura</source>
+        <translation>Invoice</translation>
+    </message>
+    <message>
+        <source>Beløb</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <source>Hvad passer ikke</source>
+        <translation>What does not match</translation>
+    </message>
+    <message>
+        <source>Udbyderens reference</source>
+        <translation>Provider reference</translation>
+    </message>
+</context>
+<context>
     <name>InvoicesModel</name>
     <message>
         <source>Faktura</source>
@@ -303,6 +373,14 @@
     <message>
         <source>Dagsrapport</source>
         <translation>Day report</translation>
+    </message>
+    <message>
+        <source>Afvigelser</source>
+        <translation>Discrepancies</translation>
+    </message>
+    <message>
+        <source>Afvigelser tilbage: {0}</source>
+        <translation>Discrepancies left: {0}</translation>
     </message>
     <message>
         <source>Indstillinger</source>
@@ -493,6 +571,14 @@ F5 Take payment · F6 QR payment · F8 Refund · F9 Day report</translation>
     <message>
         <source>F9</source>
         <translation>F9</translation>
+    </message>
+    <message>
+        <source>Af&amp;vigelser …</source>
+        <translation>D&amp;iscrepancies …</translation>
+    </message>
+    <message>
+        <source>F7</source>
+        <translation>F7</translation>
     </message>
     <message>
         <source>&amp;Indstillinger …</source>
@@ -832,6 +918,10 @@ Nothing is recorded.</translation>
     <message>
         <source>Betalingen mislykkedes</source>
         <translation>The payment failed</translation>
+    </message>
+    <message>
+        <source>Betalingen skal gennemses</source>
+        <translation>The payment needs review</translation>
     </message>
     <message>
         <source>Scan koden og betal</source>

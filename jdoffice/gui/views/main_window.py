@@ -3,7 +3,8 @@
 Keyboard first, like a till. The search box has focus at start and results follow the typing
 (off the GUI thread; a slow early search never overwrites a later one). Up/Down move in the
 results, Enter opens the student. F5 takes a payment, F6 shows a QR code, F8 refunds the
-selected payment, F9 shows the day report, and Ctrl+F or F2 comes back to the search box.
+selected payment, F9 shows the day report, F7 the flagged provider answers (Afvigelser), and
+Ctrl+F or F2 comes back to the search box.
 Alt+B goes to the payments, with the newest one selected; Enter or Ctrl+P on a payment prints
 its receipt again, as a copy (marked KOPI, counted in the audit, the cash drawer stays shut).
 
@@ -329,6 +330,7 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         self.actionRefund.triggered.connect(self.refund_selected_payment)
         self.actionReprint.triggered.connect(self.reprint_selected_payment)
         self.actionDayReport.triggered.connect(self.show_day_report)
+        self.actionFlags.triggered.connect(self.show_flags)
         self.actionSettings.triggered.connect(self.open_settings)
         self.actionQuit.triggered.connect(self.close)
         self.payButton.clicked.connect(self.actionTakePayment.trigger)
@@ -947,6 +949,23 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         )
         if factory is not None:
             self._open_dialog(factory(ctx, self))
+
+    def show_flags(self) -> None:
+        """F7: provider answers that did not match an invoice, to resolve with a note."""
+        ctx = self._ctx
+        if ctx is None:
+            self.statusbar.showMessage(self.tr("Ikke forbundet til databasen endnu."), 5000)
+            return
+        factory = self._optional(
+            "jdoffice.gui.views.flags_dialog", "FlagsDialog", self.tr("Afvigelser")
+        )
+        if factory is not None:
+            dialog = factory(ctx, self)
+            dialog.flags_changed.connect(self._flags_left)  # type: ignore[attr-defined]
+            self._open_dialog(dialog)
+
+    def _flags_left(self, left: int) -> None:
+        self.statusbar.showMessage(self.tr("Afvigelser tilbage: {0}").format(left), 10000)
 
     def open_settings(self) -> None:
         """Ctrl+,: the school's and this desk's settings."""

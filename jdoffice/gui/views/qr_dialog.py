@@ -636,6 +636,10 @@ class QrDialog(QDialog):
             self._ended(Phase.EXPIRED, Badge.EXPIRED, self.tr("Betalingen er udløbet"))
         elif status is AttemptStatus.FAILED:
             self._ended(Phase.FAILED, Badge.FAILED, self.tr("Betalingen mislykkedes"))
+        elif status is AttemptStatus.REVIEW:
+            # The provider's answer did not match the invoice: flagged, no money moved; the
+            # status line says where staff find it (Kasse → Afvigelser).
+            self._ended(Phase.FAILED, Badge.FAILED, self.tr("Betalingen skal gennemses"))
         elif status is AttemptStatus.CANCELLED:
             self._finish(QDialog.DialogCode.Rejected)
         else:
