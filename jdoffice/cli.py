@@ -38,6 +38,7 @@ from jdoffice.domain.errors import (
 )
 from jdoffice.domain.model import (
     Actor,
+    AttemptStatus,
     FlaggedConfirmation,
     ReceiptBody,
     School,
@@ -186,6 +187,7 @@ STATUS_WORDS = {
     "refunded": "refunded",
     "pending": "pending",
     "failed": "failed",
+    "review": "needs review",
 }
 
 
@@ -1109,6 +1111,11 @@ def link_status(c: Context, attempt_id: str, wait_s: int, as_json: bool) -> None
         echo(f"Attempt {v.attempt_id} for {v.invoice_no}: {status_word(v.status.value)}")
         if v.payment_id:
             echo(f"Payment: {v.payment_id}")
+        if v.status is AttemptStatus.REVIEW:
+            echo(
+                "The provider's answer did not match the invoice; no money was recorded. "
+                "See `jdoffice payments flagged`."
+            )
         _echo_confirmations(confirmations)
 
 

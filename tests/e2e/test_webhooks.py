@@ -614,6 +614,31 @@ def test_payments_flagged_json_lists_a_confirmation_that_did_not_match(stack: St
     assert stack.student_json(student)["balance_minor"] == 60000
 
 
+def test_a_mismatch_checked_and_synced_again_is_one_flag_and_the_attempt_needs_review(
+    stack: Stack,
+) -> None:
+    student = stack.kit_student()
+    invoice = stack.kit_invoice(student, 60000)
+    started = stack.link(invoice)
+    stack.standin.complete_session(started["session_id"], amount_override=100)
+
+    status = assert_ok(stack.cli("link", "status", started["attempt_id"]))
+    assert f"for {invoice.invoice_no}: needs review" in status.stdout
+    assert "See `jdoffice payments flagged`." in status.stdout
+    for _ in range(2):
+        assert_ok(stack.cli("link", "status", started["attempt_id"], "--json"))
+        assert_ok(stack.cli("payments", "sync", "--json"))
+    again = assert_ok(stack.cli("link", "status", started["attempt_id"], "--json")).data
+    assert again["status"] == "review"
+
+    flagged = assert_ok(stack.cli("payments", "flagged", "--json")).data
+    [mine] = [f for f in flagged if f["provider_ref"] == started["session_id"]]
+    assert mine["amount_minor"] == 100
+    assert stack.attempt_status(started["attempt_id"]) == "review"
+    assert stack.stripe_payments(student) == []
+    assert stack.student_json(student)["balance_minor"] == 60000
+
+
 def test_payments_sync_json_has_the_stable_keys_and_applies_what_no_webhook_brought(
     stack: Stack,
 ) -> None:
