@@ -383,6 +383,10 @@
         <translation>Discrepancies left: {0}</translation>
     </message>
     <message>
+        <source>Af&amp;vigelser ({0}) …</source>
+        <translation>D&amp;iscrepancies ({0}) …</translation>
+    </message>
+    <message>
         <source>Indstillinger</source>
         <translation>Settings</translation>
     </message>

@@ -78,7 +78,7 @@ from jdoffice.gui.models import (
 from jdoffice.gui.receipt_output import deliver_body, deliver_receipt
 from jdoffice.gui.views.payment_dialog import PaymentDialog, PaymentOutcome, open_invoices
 from jdoffice.gui.widgets import scaled_font
-from jdoffice.services import changes, queries
+from jdoffice.services import changes, flags, queries
 from jdoffice.services.changes import ChangeCursor, Changes
 from jdoffice.services.notifications import DispatchResult
 from jdoffice.services.offline import (
@@ -405,6 +405,7 @@ class MainWindow(QMainWindow, Ui_MainWindow):
         else:
             self._mark_fresh()
         self._show_link()
+        self._count_flags()
         self.context_ready.emit(ctx)
         if self.searchEdit.text().strip():
             self.search_now()
@@ -966,6 +967,27 @@ class MainWindow(QMainWindow, Ui_MainWindow):
 
     def _flags_left(self, left: int) -> None:
         self.statusbar.showMessage(self.tr("Afvigelser tilbage: {0}").format(left), 10000)
+        self._show_flag_count(left)
+
+    def _count_flags(self) -> None:
+        """The menu says how many flags wait (``Afvigelser (2) …``): read once per context."""
+        ctx = self._ctx
+        if ctx is None or ctx.is_offline:
+            return
+        run_task(
+            lambda: len(flags.unresolved(ctx.uow(), ctx.school)),
+            on_success=self._show_flag_count,
+            on_failure=lambda exc: log.info("flags not counted: %s", exc),
+            tag="flag-count",
+        )
+
+    def _show_flag_count(self, count: int) -> None:
+        if self._closed:
+            return
+        if count:
+            self.actionFlags.setText(self.tr("Af&vigelser ({0}) …").format(count))
+        else:
+            self.actionFlags.setText(self.tr("Af&vigelser …"))
 
     def open_settings(self) -> None:
         """Ctrl+,: the school's and this desk's settings."""
