@@ -1,7 +1,7 @@
 """Online payments: start a checkout for an invoice, finalize it when the provider confirms,
 refund through the provider, and catch up on what was missed.
 
-Rules (DESIGN §4):
+Rules (docs/architecture.md, "The gateway contract"):
 
 * The attempt is saved (``pending``) with its idempotency key and the exact provider parameters
   BEFORE the provider is called; no database transaction is open during the call.

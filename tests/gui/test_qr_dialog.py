@@ -197,6 +197,26 @@ def test_escape_after_the_student_paid_shows_the_payment(
     assert not dlg.isVisible()
 
 
+def test_a_payment_that_does_not_match_ends_in_review_and_offers_neither_retry_nor_cash(
+    qtbot: QtBot, office: Office, standin: StripeStandin
+) -> None:
+    invoice = office.invoice(300_00)
+    dlg = _open_and_wait(qtbot, office, invoice.invoice_no)
+    (session,) = standin.sessions()
+    # The provider reports another amount than the checkout was made for: flagged, not paid.
+    standin.complete_session(session["id"], amount_override=1_00)
+
+    qtbot.waitUntil(lambda: dlg.title_label.text() == "Betalingen skal gennemses", timeout=WAIT_MS)
+    # The student may have paid: starting again or taking cash could charge twice.
+    assert not dlg.retry_button.isVisible()
+    assert not dlg.manual_button.isVisible()
+    assert dlg.close_button.isVisible()
+    assert dlg.close_button.isDefault()
+    assert office.payments(invoice.student_id) == []
+    qtbot.keyClick(dlg, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dlg.isVisible(), timeout=WAIT_MS)
+
+
 def test_escape_while_the_checkout_is_being_made_cancels_it(
     qtbot: QtBot, office: Office, standin: StripeStandin
 ) -> None:

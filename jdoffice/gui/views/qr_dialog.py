@@ -639,7 +639,11 @@ class QrDialog(QDialog):
         elif status is AttemptStatus.REVIEW:
             # The provider's answer did not match the invoice: flagged, no money moved; the
             # status line says where staff find it (Kasse → Afvigelser).
-            self._ended(Phase.FAILED, Badge.FAILED, self.tr("Betalingen skal gennemses"))
+            # The student may well have paid: starting again or taking the money at the desk
+            # could charge twice, so the dialog only closes until staff have looked.
+            self._ended(
+                Phase.FAILED, Badge.FAILED, self.tr("Betalingen skal gennemses"), retry=False
+            )
         elif status is AttemptStatus.CANCELLED:
             self._finish(QDialog.DialogCode.Rejected)
         else:
@@ -763,8 +767,9 @@ class QrDialog(QDialog):
             self._announced = True
             self.changed.emit()
 
-    def _ended(self, phase: Phase, badge: Badge, title: str) -> None:
-        """The checkout expired or failed: nothing was paid; offer to start again."""
+    def _ended(self, phase: Phase, badge: Badge, title: str, *, retry: bool = True) -> None:
+        """The checkout expired or failed: nothing was paid; offer to start again (unless
+        ``retry`` is False: a payment that needs review may have been paid)."""
         self._phase = phase
         self._stop_timers()
         self.badge.set_kind(badge)
@@ -776,6 +781,9 @@ class QrDialog(QDialog):
             self.status_label.setText(
                 online.status_text(self._view, self._now(), self._ctx.language)
             )
+        if not retry:
+            self._show_buttons(self.close_button, default=self.close_button)
+            return
         self.retry_button.setText(self.tr("Start igen"))
         self._show_buttons(
             self.retry_button, self.manual_button, self.close_button, default=self.retry_button
