@@ -379,6 +379,97 @@ def core_detail(exc: BaseException | str, locale: str = "da_DK") -> str:
     return ""
 
 
+# What the core records as a flag's reason (services/online.py), worded for staff. A reason
+# may be several of these joined by "; ". Values (amounts in minor units, references) are kept.
+FLAG_REASONS: tuple[tuple[str, str], ...] = (
+    (
+        r"not an online payment of this school",
+        QT_TRANSLATE_NOOP("Texts", "Gælder ikke en onlinebetaling hos denne skole"),
+    ),
+    (r"no such online payment here", QT_TRANSLATE_NOOP("Texts", "Ukendt onlinebetaling")),
+    (
+        r"the confirmation names no school",
+        QT_TRANSLATE_NOOP("Texts", "Svaret nævner ingen skole"),
+    ),
+    (r"the event names another school", QT_TRANSLATE_NOOP("Texts", "Svaret nævner en anden skole")),
+    (
+        r"not a payment of this school",
+        QT_TRANSLATE_NOOP("Texts", "Gælder ikke en betaling hos denne skole"),
+    ),
+    (
+        r"not a refund of this school",
+        QT_TRANSLATE_NOOP("Texts", "Gælder ikke en refusion hos denne skole"),
+    ),
+    (
+        r"the refund belongs to another payment",
+        QT_TRANSLATE_NOOP("Texts", "Refusionen hører til en anden betaling"),
+    ),
+    (
+        r"refund amount must be a positive whole number of minor units",
+        QT_TRANSLATE_NOOP("Texts", "Refusionsbeløbet er ikke et positivt helt beløb"),
+    ),
+    (
+        r"refund notice without a refund or payment reference",
+        QT_TRANSLATE_NOOP("Texts", "Refusion uden reference"),
+    ),
+    (
+        r"refund notice without a valid currency",
+        QT_TRANSLATE_NOOP("Texts", "Refusion uden gyldig valuta"),
+    ),
+    (
+        r"refund larger than what is left of the payment \((?P<a>.+) > (?P<b>.+)\)",
+        QT_TRANSLATE_NOOP("Texts", "Refusionen er større end det, der er tilbage ({a} > {b})"),
+    ),
+    (
+        r"refund amount (?P<a>-?\d+) ≠ (?P<b>-?\d+) asked for",
+        QT_TRANSLATE_NOOP("Texts", "Refusionsbeløb {a} øre ≠ {b} øre bestilt"),
+    ),
+    (
+        r"paid online while only (?P<a>.+) was owed; (?P<b>.+) kept as credit",
+        QT_TRANSLATE_NOOP(
+            "Texts", "Betalt online, mens der kun skyldtes {a}; {b} står som tilgodehavende"
+        ),
+    ),
+    (r"attempt (?P<a>[^;]+) ≠ (?P<b>[^;]+)", QT_TRANSLATE_NOOP("Texts", "betaling {a} ≠ {b}")),
+    (r"school (?P<a>[^;]+) ≠ (?P<b>[^;]+)", QT_TRANSLATE_NOOP("Texts", "skole {a} ≠ {b}")),
+    (r"invoice (?P<a>[^;]+) ≠ (?P<b>[^;]+)", QT_TRANSLATE_NOOP("Texts", "faktura {a} ≠ {b}")),
+    (r"student (?P<a>[^;]+) ≠ (?P<b>[^;]+)", QT_TRANSLATE_NOOP("Texts", "elev {a} ≠ {b}")),
+    (
+        r"amount (?P<a>\S+) ≠ (?P<b>\S+)",
+        QT_TRANSLATE_NOOP("Texts", "beløb {a} øre ≠ {b} øre"),
+    ),
+    (r"currency (?P<a>[^;]+) ≠ (?P<b>[^;]+)", QT_TRANSLATE_NOOP("Texts", "valuta {a} ≠ {b}")),
+    (
+        r"live payment for a test-mode school",
+        QT_TRANSLATE_NOOP("Texts", "rigtig betaling hos en skole i testtilstand"),
+    ),
+    (
+        r"test payment for a live-mode school",
+        QT_TRANSLATE_NOOP("Texts", "testbetaling hos en skole i drift"),
+    ),
+)
+
+_FLAG_PATTERNS = tuple((re.compile(p, re.DOTALL), words) for p, words in FLAG_REASONS)
+
+
+def flag_reason(reason: str) -> str:
+    """A flag's recorded reason in the desk's words: the whole reason if it is one known
+    sentence, else each "; "-joined part; a part the desk does not know is shown as recorded
+    (staff need its values more than its wording)."""
+
+    def one(text: str) -> str | None:
+        for pattern, words in _FLAG_PATTERNS:
+            m = pattern.fullmatch(text)
+            if m is not None:
+                return QCoreApplication.translate("Texts", words).format(**m.groupdict())
+        return None
+
+    whole = one(reason.strip())
+    if whole is not None:
+        return whole
+    return "; ".join(one(part) or part for part in reason.split("; "))
+
+
 def database_unreachable(exc: BaseException) -> str:
     return QCoreApplication.translate("Texts", "Databasen kan ikke nås: {0}").format(exc)
 

@@ -1897,6 +1897,90 @@ Nothing has changed in the database. Set the keys in the environment variables {
         <translation>An amount tendered only applies to cash</translation>
     </message>
     <message>
+        <source>Gælder ikke en onlinebetaling hos denne skole</source>
+        <translation>Not an online payment of this school</translation>
+    </message>
+    <message>
+        <source>Ukendt onlinebetaling</source>
+        <translation>Unknown online payment</translation>
+    </message>
+    <message>
+        <source>Svaret nævner ingen skole</source>
+        <translation>The answer names no school</translation>
+    </message>
+    <message>
+        <source>Svaret nævner en anden skole</source>
+        <translation>The answer names another school</translation>
+    </message>
+    <message>
+        <source>Gælder ikke en betaling hos denne skole</source>
+        <translation>Not a payment of this school</translation>
+    </message>
+    <message>
+        <source>Gælder ikke en refusion hos denne skole</source>
+        <translation>Not a refund of this school</translation>
+    </message>
+    <message>
+        <source>Refusionen hører til en anden betaling</source>
+        <translation>The refund belongs to another payment</translation>
+    </message>
+    <message>
+        <source>Refusionsbeløbet er ikke et positivt helt beløb</source>
+        <translation>The refund amount is not a positive whole amount</translation>
+    </message>
+    <message>
+        <source>Refusion uden reference</source>
+        <translation>Refund without a reference</translation>
+    </message>
+    <message>
+        <source>Refusion uden gyldig valuta</source>
+        <translation>Refund without a valid currency</translation>
+    </message>
+    <message>
+        <source>Refusionen er større end det, der er tilbage ({a} &gt; {b})</source>
+        <translation>The refund is larger than what is left ({a} &gt; {b})</translation>
+    </message>
+    <message>
+        <source>Refusionsbeløb {a} øre ≠ {b} øre bestilt</source>
+        <translation>Refund amount {a} øre ≠ {b} øre asked for</translation>
+    </message>
+    <message>
+        <source>Betalt online, mens der kun skyldtes {a}; {b} står som tilgodehavende</source>
+        <translation>Paid online while only {a} was owed; {b} kept as credit</translation>
+    </message>
+    <message>
+        <source>betaling {a} ≠ {b}</source>
+        <translation>payment {a} ≠ {b}</translation>
+    </message>
+    <message>
+        <source>skole {a} ≠ {b}</source>
+        <translation>school {a} ≠ {b}</translation>
+    </message>
+    <message>
+        <source>faktura {a} ≠ {b}</source>
+        <translation>invoice {a} ≠ {b}</translation>
+    </message>
+    <message>
+        <source>elev {a} ≠ {b}</source>
+        <translation>student {a} ≠ {b}</translation>
+    </message>
+    <message>
+        <source>beløb {a} øre ≠ {b} øre</source>
+        <translation>amount {a} øre ≠ {b} øre</translation>
+    </message>
+    <message>
+        <source>valuta {a} ≠ {b}</source>
+        <translation>currency {a} ≠ {b}</translation>
+    </message>
+    <message>
+        <source>rigtig betaling hos en skole i testtilstand</source>
+        <translation>live payment at a school in test mode</translation>
+    </message>
+    <message>
+        <source>testbetaling hos en skole i drift</source>
+        <translation>test payment at a school in live mode</translation>
+    </message>
+    <message>
         <source>Databasen kan ikke nås: {0}</source>
         <translation>The database cannot be reached: {0}</translation>
     </message>

@@ -124,9 +124,42 @@ def test_flags_show_local_time_invoice_amount_and_what_did_not_match() -> None:
     assert cell(model, 0, FlagColumn.TIME) == "14.05.2025 00:30"
     assert cell(model, 0, FlagColumn.INVOICE) == "F-000001"
     assert cell(model, 0, FlagColumn.AMOUNT).replace("\u00a0", " ") == "1,00 kr."
-    assert cell(model, 0, FlagColumn.REASON) == "amount 100 ≠ 70000"
+    assert cell(model, 0, FlagColumn.REASON) == "beløb 100 øre ≠ 70000 øre"
     assert cell(model, 0, FlagColumn.PROVIDER_REF) == "cs_test_1"
     assert cell(model, 2, FlagColumn.AMOUNT) == ""
+
+
+@pytest.mark.parametrize(
+    ("recorded", "shown"),
+    [
+        ("not an online payment of this school", "Gælder ikke en onlinebetaling hos denne skole"),
+        ("the confirmation names no school", "Svaret nævner ingen skole"),
+        (
+            "school 'a-school' ≠ 'b-school'; amount 100 ≠ 70000",
+            "skole 'a-school' ≠ 'b-school'; beløb 100 øre ≠ 70000 øre",
+        ),
+        (
+            "refund larger than what is left of the payment (500,00 kr. > 400,00 kr.)",
+            "Refusionen er større end det, der er tilbage (500,00 kr. > 400,00 kr.)",
+        ),
+        (
+            "paid online while only 100,00 kr. was owed; 50,00 kr. kept as credit",
+            "Betalt online, mens der kun skyldtes 100,00 kr.; 50,00 kr. står som tilgodehavende",
+        ),
+        (
+            "refund amount must be a positive whole number of minor units",
+            "Refusionsbeløbet er ikke et positivt helt beløb",
+        ),
+        ("test payment for a live-mode school", "testbetaling hos en skole i drift"),
+    ],
+)
+def test_a_flags_reason_reads_in_danish_with_its_values_kept(recorded: str, shown: str) -> None:
+    model = FlagsModel(timezone="Europe/Copenhagen")
+    model.set_items([flag(1, dt.datetime(2025, 5, 13, 22, 30, tzinfo=UTC), 100, recorded)])
+    text = cell(model, 0, FlagColumn.REASON)
+    assert text == shown
+    for english in ("payment", "school", "amount", "refund", "owed", "credit", " of "):
+        assert english not in text.replace("a-school", "").replace("b-school", "")
 
 
 # --- the dialog -----------------------------------------------------------------------------

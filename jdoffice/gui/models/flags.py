@@ -23,8 +23,8 @@ class FlagColumn(IntEnum):
 
 
 class FlagsModel(RowsModel):
-    """Unresolved flags, times in the school's local time. The reason is the service's own
-    wording (what did not match, with both values), shown as it was recorded."""
+    """Unresolved flags, times in the school's local time. The reason is the service's record
+    (what did not match, with both values) in the desk's words (``texts.flag_reason``)."""
 
     columns: ClassVar[type[IntEnum]] = FlagColumn
     headers: ClassVar[dict[int, str]] = {
@@ -54,7 +54,7 @@ class FlagsModel(RowsModel):
                 texts.local_datetime(f.created_at, self._tz, self.language),
                 f.invoice_no or "–",
                 self._amount(f),
-                f.reason,
+                texts.flag_reason(f.reason),
                 f.provider_ref,
             ),
             keys=(
