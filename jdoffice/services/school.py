@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from jdoffice.domain.errors import InvalidInput, NotFound
 from jdoffice.domain.model import UTC, Actor, AuditEntry, School
@@ -132,18 +133,7 @@ def update_receipt_header(
         )
         if stored is None:
             raise NotFound(f"school {school.slug} no longer exists")
-        uow.audit.add(
-            AuditEntry(
-                school_id=school.id,
-                action="school.receipt_header_changed",
-                entity="school",
-                entity_id=school.slug,
-                actor=actor,
-                at=when,
-                before=dataclasses.asdict(before),
-                after=dataclasses.asdict(wanted),
-            )
-        )
+        _audit_change(uow, school, "school.receipt_header_changed", actor, when, before, wanted)
         uow.commit()
     return stored
 
@@ -321,17 +311,31 @@ def update_receipt_details(
         uow.notifications.save_settings(
             school.id, dataclasses.replace(override, templates=templates), when
         )
-        uow.audit.add(
-            AuditEntry(
-                school_id=school.id,
-                action="school.receipt_details_changed",
-                entity="school",
-                entity_id=school.slug,
-                actor=actor,
-                at=when,
-                before=dataclasses.asdict(before),
-                after=dataclasses.asdict(wanted),
-            )
-        )
+        _audit_change(uow, school, "school.receipt_details_changed", actor, when, before, wanted)
         uow.commit()
     return wanted
+
+
+def _audit_change(
+    uow: UnitOfWork,
+    school: School,
+    action: str,
+    actor: Actor,
+    when: dt.datetime,
+    before: Any,
+    after: Any,
+) -> None:
+    """One audit row for a change of the school's own details (``before``/``after`` are
+    dataclasses, stored field by field)."""
+    uow.audit.add(
+        AuditEntry(
+            school_id=school.id,
+            action=action,
+            entity="school",
+            entity_id=school.slug,
+            actor=actor,
+            at=when,
+            before=dataclasses.asdict(before),
+            after=dataclasses.asdict(after),
+        )
+    )
