@@ -58,6 +58,19 @@ class ManualMethod(enum.StrEnum):
     CASH = "cash"
     BANK = "bank"
     MOBILEPAY = "mobilepay"
+    #: Taken on the school's standalone card terminal (Dankort/Visa); exact, no rounding.
+    CARD = "card"
+
+
+#: Methods whose payment is recorded only with a reference: the card terminal's receipt
+#: number ties the payment to the terminal's own day report.
+REFERENCE_REQUIRED: frozenset[ManualMethod] = frozenset({ManualMethod.CARD})
+
+
+def require_reference(method: ManualMethod, reference: str) -> None:
+    """Refuse a payment of a method that needs a reference when none was given."""
+    if method in REFERENCE_REQUIRED and not reference.strip():
+        raise InvalidInput("a card payment needs the terminal's receipt number as its reference")
 
 
 def parse_method(text: str) -> ManualMethod:

@@ -1,4 +1,4 @@
-"""Payments staff take at the counter: cash, bank transfer, MobilePay at the desk.
+"""Payments staff take at the counter: cash, bank transfer, MobilePay, the card terminal.
 
 They are final at once: the desk registers them through the same service path that turns an
 online confirmation into a payment (``jdoffice.services.payments.apply_payment``).
@@ -24,5 +24,11 @@ MOBILEPAY = ManualGatewayInfo(
     name="mobilepay",
     label_da="MobilePay",
     label_en="MobilePay",
+    capabilities=Capabilities(instant=True),
+)
+CARD = ManualGatewayInfo(
+    name="card",
+    label_da="Betalingskort (terminal)",
+    label_en="Card (terminal)",
     capabilities=Capabilities(instant=True),
 )

@@ -55,7 +55,7 @@ def load_registry() -> Registry:
         # Running from a source tree without installed metadata: the built-ins still work.
         from jdoffice.gateways import manual as builtin
 
-        manual = {g.name: g for g in (builtin.CASH, builtin.BANK, builtin.MOBILEPAY)}
+        manual = {g.name: g for g in (builtin.CASH, builtin.BANK, builtin.MOBILEPAY, builtin.CARD)}
     if "stripe" not in online:
         from jdoffice.gateways.stripe_checkout import create
 

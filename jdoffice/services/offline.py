@@ -47,6 +47,7 @@ from jdoffice.domain.model import (
     fingerprint,
     normalize_key,
     plan_allocation,
+    require_reference,
 )
 from jdoffice.domain.money import CashSettlement, format_money, settle_cash
 from jdoffice.services import queries
@@ -324,6 +325,7 @@ def payment_request(
     if tendered_minor is not None and m is not ManualMethod.CASH:
         raise InvalidInput("an amount tendered only makes sense for cash")
     ref = clean_text(reference, "reference", MAX_REFERENCE)
+    require_reference(m, ref)
     if m is ManualMethod.CASH:
         settle_cash(amount_minor, tendered_minor, school.currency)
     return PaymentRequest(

@@ -40,6 +40,7 @@ from jdoffice.domain.model import (
     normalize_key,
     plan_allocation,
     plan_refund_reversal,
+    require_reference,
 )
 from jdoffice.domain.money import CashSettlement, cash_round, format_money, settle_cash
 from jdoffice.domain.notification import NotificationKind
@@ -156,6 +157,7 @@ def register_payment(
     if tendered_minor is not None and m is not ManualMethod.CASH:
         raise InvalidInput("an amount tendered only makes sense for cash")
     ref = clean_text(reference, "reference", MAX_REFERENCE)
+    require_reference(m, ref)
     payment_id = normalize_key(key)
     if m is ManualMethod.CASH:
         # Validate the cash arithmetic before touching the database.

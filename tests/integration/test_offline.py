@@ -257,6 +257,54 @@ def test_offline_desk_refuses_what_the_shared_database_would_refuse(ok: OfflineK
     assert ok.desk.status().pending == 1
 
 
+def test_a_card_terminal_payment_taken_offline_reaches_the_shared_database_with_its_reference(
+    ok: OfflineKit,
+) -> None:
+    st = ok.kit.student()
+    inv = ok.kit.invoice(st, 45000)
+    ok.desk.pull()
+    ok.link.up = False
+
+    q = queued(
+        ok.desk.pay(
+            ok.kit.school,
+            method="card",
+            amount_minor=45000,
+            invoice_no=inv.invoice_no,
+            reference="004711",
+        )
+    )
+    assert (q.cash_total_minor, q.rounding_minor, q.change_minor) == (None, 0, None)
+    assert invoice_state(ok.desk, st.student_no, inv.invoice_no) == (0, InvoiceStatus.PAID)
+    ok.link.up = True
+    pushed = ok.desk.push()
+
+    assert [p.outcome for p in pushed.done] == [PushOutcome.RECORDED]
+    t = PaymentRow.__table__
+    with ok.kit.engine.connect() as conn:
+        row = conn.execute(
+            select(t.c.method, t.c.amount_minor, t.c.rounding_minor, t.c.reference).where(
+                t.c.id == q.payment_id
+            )
+        ).one()
+    assert tuple(row) == ("card", 45000, 0, "004711")
+
+
+def test_an_offline_card_terminal_payment_without_its_receipt_number_is_refused(
+    ok: OfflineKit,
+) -> None:
+    st = ok.kit.student()
+    inv = ok.kit.invoice(st, 45000)
+    ok.desk.pull()
+    ok.link.up = False
+
+    with pytest.raises(InvalidInput, match="terminal's receipt number"):
+        ok.desk.pay(ok.kit.school, method="card", amount_minor=45000, invoice_no=inv.invoice_no)
+
+    assert ok.desk.status().pending == 0
+    assert invoice_state(ok.desk, st.student_no, inv.invoice_no) == (45000, InvoiceStatus.OPEN)
+
+
 def test_the_same_key_queued_twice_is_one_payment(ok: OfflineKit) -> None:
     st = ok.kit.student()
     inv = ok.kit.invoice(st, 40000)

@@ -354,6 +354,50 @@ def test_an_amount_tendered_is_refused_for_bank_and_mobilepay(
     assert desk.payment_count(st) == 0
 
 
+def test_a_card_terminal_payment_is_exact_and_keeps_the_terminal_receipt_number(
+    desk: Desk, kit: SchoolKit, uow: SqlAlchemyUnitOfWork
+) -> None:
+    st = kit.student()
+    inv = kit.invoice(st, 85025)
+
+    r = desk.pay(st, 85025, invoice=inv, method="card", reference="004711")
+
+    assert r.method == "card"
+    assert (r.amount_minor, r.rounding_minor) == (85025, 0)
+    assert (r.cash_total_minor, r.tendered_minor, r.change_minor) == (None, None, None)
+    assert desk.invoice_state(st, inv) == (85025, 0, InvoiceStatus.PAID)
+    with uow:
+        payment = uow.payments.get(r.payment_id)
+        assert payment is not None
+        assert (payment.method, payment.reference) == ("card", "004711")
+
+
+@pytest.mark.parametrize("reference", [None, "", "   "])
+def test_a_card_terminal_payment_without_its_receipt_number_is_refused_and_nothing_stored(
+    desk: Desk, kit: SchoolKit, reference: str | None
+) -> None:
+    st = kit.student()
+    inv = kit.invoice(st, 45000)
+
+    with pytest.raises(InvalidInput, match="terminal's receipt number"):
+        desk.pay(st, 45000, invoice=inv, method="card", reference=reference)
+
+    assert desk.invoice_state(st, inv) == (0, 45000, InvoiceStatus.OPEN)
+    assert desk.payment_count(st) == 0
+
+
+def test_an_amount_tendered_is_refused_for_a_card_terminal_payment(
+    desk: Desk, kit: SchoolKit
+) -> None:
+    st = kit.student()
+    inv = kit.invoice(st, 45000)
+
+    with pytest.raises(InvalidInput, match="only makes sense for cash"):
+        desk.pay(st, 45000, invoice=inv, method="card", reference="004711", tendered_minor=50000)
+
+    assert desk.payment_count(st) == 0
+
+
 def test_cash_total_is_rounded_up_and_the_invoice_settled_exactly(
     desk: Desk, kit: SchoolKit, uow: SqlAlchemyUnitOfWork
 ) -> None:
