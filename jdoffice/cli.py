@@ -652,7 +652,7 @@ def student_cmd(c: Context, student_no: str, as_json: bool) -> None:
 @cli.command("pay")
 @click.option("--invoice", "invoice_no", metavar="INVOICE_NO")
 @click.option("--student", "student_no", metavar="STUDENT_NO")
-@click.option("--method", required=True, metavar="cash|bank|mobilepay")
+@click.option("--method", required=True, metavar="cash|bank|mobilepay|card")
 @click.option("--amount", required=True, metavar="AMOUNT")
 @click.option("--tendered", metavar="AMOUNT", help="Cash handed over (cash only).")
 @click.option("--reference", metavar="TEXT")
@@ -672,7 +672,7 @@ def pay_cmd(
     allow_credit: bool,
     as_json: bool,
 ) -> None:
-    """Register a cash, bank transfer or MobilePay payment."""
+    """Register a cash, bank transfer, MobilePay or card-terminal payment."""
     if (invoice_no is None) == (student_no is None):
         raise InvalidInput("give exactly one of --invoice or --student")
     c.app.registry.manual_method(method)

@@ -133,6 +133,7 @@ _DA: Final = ReceiptWords(
             "cash": "Kontant",
             "bank": "Bankoverførsel",
             "mobilepay": "MobilePay",
+            "card": "Betalingskort (terminal)",
             "stripe": "Online (kort/MobilePay)",
         }
     ),
@@ -180,6 +181,7 @@ _EN: Final = ReceiptWords(
             "cash": "Cash",
             "bank": "Bank transfer",
             "mobilepay": "MobilePay",
+            "card": "Card (terminal)",
             "stripe": "Online (card/MobilePay)",
         }
     ),

@@ -46,7 +46,7 @@ T = TypeVar("T")
 
 SETUP = Actor(staff="e2e", desk="setup")
 INVOICE_STATUSES = {"open", "partially_paid", "paid", "overdue", "cancelled"}
-METHODS = {"cash", "bank", "mobilepay"}
+METHODS = {"cash", "bank", "mobilepay", "card"}
 
 
 def side_by_side(*jobs: Callable[[], T]) -> list[T]:
@@ -285,6 +285,92 @@ def test_pay_json_reports_receipt_allocation_change_and_rounding(demo_db: DemoDa
     assert (data["credit_minor"], data["tendered_minor"]) == (0, 100000)
     assert (data["change_minor"], data["rounding_minor"]) == (14950, 25)
     assert data["balance_minor"] == 0 == assert_balance_recomputes(demo_db.engine, st.id)
+
+
+def test_pay_by_card_terminal_is_exact_and_its_receipt_names_the_terminal_and_reference(
+    demo_db: DemoDatabase,
+) -> None:
+    st, (inv,) = student_with(demo_db, 45025)
+
+    result = assert_ok(
+        run_cli(
+            demo_db.url,
+            "pay",
+            "--method",
+            "card",
+            "--amount",
+            "450,25",
+            "--reference",
+            "004711",
+            "--invoice",
+            inv.invoice_no,
+            "--json",
+        )
+    )
+
+    data = result.data
+    assert data["method"] == "card"
+    assert (data["amount_minor"], data["rounding_minor"]) == (45025, 0)
+    assert (data["tendered_minor"], data["change_minor"], data["cash_total_minor"]) == (
+        None,
+        None,
+        None,
+    )
+    assert data["balance_minor"] == 0 == assert_balance_recomputes(demo_db.engine, st.id)
+    receipt = plain(assert_ok(run_cli(demo_db.url, "receipt", str(data["receipt_no"]))).stdout)
+    assert "Betalingskort (terminal)" in receipt
+    assert "004711" in receipt
+    assert "450,25 kr." in receipt
+    for word in ("Afrunding", "Modtaget", "Byttepenge"):
+        assert word not in receipt
+
+
+def test_pay_by_card_terminal_prints_the_amount_without_cash_lines(demo_db: DemoDatabase) -> None:
+    _, (inv,) = student_with(demo_db, 45000)
+
+    out = plain(
+        assert_ok(
+            run_cli(
+                demo_db.url,
+                "pay",
+                "--method",
+                "card",
+                "--amount",
+                "450",
+                "--reference",
+                "004711",
+                "--invoice",
+                inv.invoice_no,
+            )
+        ).stdout
+    )
+
+    assert "450,00 kr. (card)" in out
+    assert "Cash total" not in out
+    assert "CHANGE" not in out
+
+
+@pytest.mark.parametrize("extra", [(), ("--reference", "  ")])
+def test_pay_by_card_terminal_without_its_receipt_number_is_refused_and_nothing_stored(
+    demo_db: DemoDatabase, extra: tuple[str, ...]
+) -> None:
+    _, (inv,) = student_with(demo_db, 45000)
+    before = money_snapshot(demo_db.engine)
+
+    result = run_cli(
+        demo_db.url,
+        "pay",
+        "--method",
+        "card",
+        "--amount",
+        "450",
+        "--invoice",
+        inv.invoice_no,
+        *extra,
+    )
+
+    assert_refused(result, 2, "card", "terminal's receipt number", "reference")
+    assert money_snapshot(demo_db.engine) == before
 
 
 def test_refund_json_has_the_stable_keys_and_reopens_the_invoice(demo_db: DemoDatabase) -> None:

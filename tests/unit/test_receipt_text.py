@@ -176,6 +176,26 @@ def test_non_cash_receipt_has_no_cash_lines() -> None:
         assert word not in text
 
 
+def test_card_terminal_receipt_names_the_terminal_and_its_receipt_number_without_cash_lines() -> (
+    None
+):
+    body = design_example(
+        method="card",
+        rounding_minor=0,
+        cash_total_minor=None,
+        tendered_minor=None,
+        change_minor=None,
+        reference="004711",
+    )
+
+    text = render_text(body)
+
+    assert "Betaling: Betalingskort (terminal)" in text
+    assert "Reference: 004711" in text
+    for word in ("Afrunding", "Kontant", "Modtaget", "Byttepenge"):
+        assert word not in text
+
+
 def test_header_carries_school_name_address_and_cvr_before_the_receipt_number() -> None:
     lines = receipt_lines(design_example(school_address="Strandvejen 12\n2100 København Ø"))
 
@@ -329,10 +349,12 @@ def test_decomposed_danish_letters_are_joined_into_one_character() -> None:
         ("cash", "da", "Betaling: Kontant"),
         ("bank", "da", "Betaling: Bankoverførsel"),
         ("mobilepay", "da", "Betaling: MobilePay"),
+        ("card", "da", "Betaling: Betalingskort (terminal)"),
         ("stripe", "da", "Betaling: Online (kort/MobilePay)"),
         ("cash", "en", "Payment: Cash"),
         ("bank", "en", "Payment: Bank transfer"),
         ("mobilepay", "en", "Payment: MobilePay"),
+        ("card", "en", "Payment: Card (terminal)"),
         ("stripe", "en", "Payment: Online (card/MobilePay)"),
         ("giftcard", "da", "Betaling: giftcard"),
         ("giftcard", "en", "Payment: giftcard"),
