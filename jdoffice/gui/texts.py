@@ -43,6 +43,7 @@ METHOD_NAMES: dict[str, str] = {
     "cash": QT_TRANSLATE_NOOP("Texts", "Kontant"),
     "bank": QT_TRANSLATE_NOOP("Texts", "Bankoverførsel"),
     "mobilepay": QT_TRANSLATE_NOOP("Texts", "MobilePay"),
+    "card": QT_TRANSLATE_NOOP("Texts", "Betalingskort (terminal)"),
     "stripe": QT_TRANSLATE_NOOP("Texts", "Online (kort/MobilePay)"),
 }
 

@@ -703,6 +703,10 @@ F5 Take payment · F6 QR payment · F8 Refund · F9 Day report</translation>
         <translation>{0}  ·  student no. {1}</translation>
     </message>
     <message>
+        <source>Tast kortterminalens kvitteringsnummer som reference.</source>
+        <translation>Type the card terminal&apos;s receipt number as the reference.</translation>
+    </message>
+    <message>
         <source>{0}
 Intet er registreret.</source>
         <translation>{0}
@@ -723,6 +727,10 @@ Nothing is recorded.</translation>
     <message>
         <source>Eleven skylder nu {0} i alt. Ret beløbet og tryk Enter igen, eller luk med Esc.</source>
         <translation>The student now owes {0} in total. Correct the amount and press Enter again, or close with Esc.</translation>
+    </message>
+    <message>
+        <source>påkrævet: kortterminalens kvitteringsnummer</source>
+        <translation>required: the card terminal&apos;s receipt number</translation>
     </message>
     <message>
         <source>Faktura {0} · {1} · forfald {2} · {3}</source>
@@ -767,6 +775,14 @@ Nothing is recorded.</translation>
     <message>
         <source>&amp;MobilePay  Ctrl+3</source>
         <translation>&amp;MobilePay  Ctrl+3</translation>
+    </message>
+    <message>
+        <source>Betaling taget på skolens egen kortterminal (Dankort/Visa). Tast terminalens kvitteringsnummer som reference.</source>
+        <translation>A payment taken on the school&apos;s own card terminal (Dankort/Visa). Type the terminal&apos;s receipt number as the reference.</translation>
+    </message>
+    <message>
+        <source>Betalingsk&amp;ort (terminal)  Ctrl+4</source>
+        <translation>C&amp;ard (terminal)  Ctrl+4</translation>
     </message>
     <message>
         <source>Mo&amp;dtaget:</source>
@@ -1659,6 +1675,10 @@ Nothing has changed in the database. Set the keys in the environment variables {
     <message>
         <source>MobilePay</source>
         <translation>MobilePay</translation>
+    </message>
+    <message>
+        <source>Betalingskort (terminal)</source>
+        <translation>Card (terminal)</translation>
     </message>
     <message>
         <source>Online (kort/MobilePay)</source>

@@ -364,6 +364,7 @@ def test_bank_and_mobilepay_are_one_key_away_and_have_no_rounding(
     assert dialog.mobilepayRadio.isChecked()
     qtbot.keyClick(dialog, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     assert dialog.bankRadio.isChecked()
+    assert "valgfri" in dialog.referenceEdit.placeholderText()
     assert not dialog.tenderedEdit.isVisible()
     assert dialog.referenceEdit.hasFocus()
     assert dialog.changeLabel.text() == "850,25\xa0kr."
@@ -379,6 +380,53 @@ def test_bank_and_mobilepay_are_one_key_away_and_have_no_rounding(
         None,
     )
     assert p.reference == "Bankref 42"
+
+
+def test_ctrl_4_takes_a_card_terminal_payment_that_needs_its_receipt_number(
+    qtbot: QtBot, office: Office, desk: MainWindow
+) -> None:
+    student = office.student("Kort", "Terminalsen")
+    office.invoice(45025, student)
+    find_and_open(qtbot, desk, "terminalsen", student)
+    dialog = press_f5(qtbot, desk)
+
+    qtbot.keyClick(dialog, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.cardRadio.isChecked()
+    assert dialog.cardRadio.text() == "Betalingsk&ort (terminal)  Ctrl+4"
+    assert not dialog.tenderedEdit.isVisible(), "no amount tendered for a card"
+    assert dialog.referenceEdit.hasFocus()
+    assert "påkrævet" in dialog.referenceEdit.placeholderText()
+    assert dialog.changeLabel.text() == "450,25\xa0kr."
+    assert "ingen afrunding" in dialog.cashDetailLabel.text()
+    assert "Betalingskort (terminal)" in dialog.cashDetailLabel.text()
+
+    # Without the terminal's receipt number nothing is stored.
+    qtbot.keyClick(dialog.referenceEdit, Qt.Key.Key_Return)
+    assert "kortterminalens kvitteringsnummer" in dialog.errorLabel.text()
+    assert "Intet er registreret" in dialog.errorLabel.text()
+    settle_background_work()
+    assert stored_payments(office, student) == []
+
+    qtbot.keyClicks(dialog.referenceEdit, "004711")
+    assert not dialog.errorLabel.isVisible()
+    qtbot.keyClick(dialog.referenceEdit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: isinstance(desk.dialog, ReceiptPreviewDialog), timeout=WAIT_MS)
+
+    (p,) = stored_payments(office, student)
+    assert (p.method, p.amount_minor, p.rounding_minor, p.tendered_minor, p.reference) == (
+        "card",
+        45025,
+        0,
+        None,
+        "004711",
+    )
+    preview = desk.dialog
+    assert isinstance(preview, ReceiptPreviewDialog)
+    receipt = preview.textEdit.toPlainText()
+    assert "Betaling: Betalingskort (terminal)" in receipt
+    assert "Reference: 004711" in receipt
+    for word in ("Afrunding", "Byttepenge", "Modtaget"):
+        assert word not in receipt
 
 
 def test_escape_closes_the_payment_dialog_without_storing(

@@ -89,6 +89,11 @@ class Ui_PaymentDialog(object):
 
         self.methodLayout.addWidget(self.mobilepayRadio)
 
+        self.cardRadio = QRadioButton(self.methodBox)
+        self.cardRadio.setObjectName(u"cardRadio")
+
+        self.methodLayout.addWidget(self.cardRadio)
+
 
         self.form.setWidget(2, QFormLayout.ItemRole.FieldRole, self.methodBox)
 
@@ -196,7 +201,8 @@ class Ui_PaymentDialog(object):
         QWidget.setTabOrder(self.targetCombo, self.cashRadio)
         QWidget.setTabOrder(self.cashRadio, self.bankRadio)
         QWidget.setTabOrder(self.bankRadio, self.mobilepayRadio)
-        QWidget.setTabOrder(self.mobilepayRadio, self.referenceEdit)
+        QWidget.setTabOrder(self.mobilepayRadio, self.cardRadio)
+        QWidget.setTabOrder(self.cardRadio, self.referenceEdit)
         QWidget.setTabOrder(self.referenceEdit, self.allowCreditCheck)
         QWidget.setTabOrder(self.allowCreditCheck, self.registerButton)
         QWidget.setTabOrder(self.registerButton, self.cancelButton)
@@ -216,6 +222,10 @@ class Ui_PaymentDialog(object):
         self.cashRadio.setText(QCoreApplication.translate("PaymentDialog", u"&Kontant  Ctrl+1", None))
         self.bankRadio.setText(QCoreApplication.translate("PaymentDialog", u"&Bank  Ctrl+2", None))
         self.mobilepayRadio.setText(QCoreApplication.translate("PaymentDialog", u"&MobilePay  Ctrl+3", None))
+#if QT_CONFIG(tooltip)
+        self.cardRadio.setToolTip(QCoreApplication.translate("PaymentDialog", u"Betaling taget p\u00e5 skolens egen kortterminal (Dankort/Visa). Tast terminalens kvitteringsnummer som reference.", None))
+#endif // QT_CONFIG(tooltip)
+        self.cardRadio.setText(QCoreApplication.translate("PaymentDialog", u"Betalingsk&ort (terminal)  Ctrl+4", None))
         self.tenderedCaption.setText(QCoreApplication.translate("PaymentDialog", u"Mo&dtaget:", None))
         self.tenderedEdit.setPlaceholderText(QCoreApplication.translate("PaymentDialog", u"tomt = pr\u00e6cis kontantbel\u00f8b", None))
         self.referenceCaption.setText(QCoreApplication.translate("PaymentDialog", u"&Reference:", None))

@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 #: Methods in the order the desk counts them; others follow by name.
-_ORDER = ("cash", "bank", "mobilepay", "stripe")
+_ORDER = ("cash", "bank", "mobilepay", "card", "stripe")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Take payment (F5): cash, bank transfer or MobilePay for the open student.
+"""Take payment (F5): cash, bank transfer, MobilePay or the card terminal for the open student.
 
 The dialog opens with the amount owed filled in and cash chosen, so the common case is: type
 what the student hands over, read the change, press Enter. The change follows the Danish cash
@@ -19,7 +19,13 @@ from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QWidget
 
 from jdoffice.domain.errors import BusinessRuleError, InvalidInput, JdofficeError
-from jdoffice.domain.model import Invoice, ManualMethod, ReceiptBody, new_id
+from jdoffice.domain.model import (
+    REFERENCE_REQUIRED,
+    Invoice,
+    ManualMethod,
+    ReceiptBody,
+    new_id,
+)
 from jdoffice.domain.money import cash_round, cash_unit, format_plain, parse_amount
 from jdoffice.gui import texts
 from jdoffice.gui.background import run_task
@@ -289,12 +295,14 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
             ("Ctrl+1", self.cashRadio),
             ("Ctrl+2", self.bankRadio),
             ("Ctrl+3", self.mobilepayRadio),
+            ("Ctrl+4", self.cardRadio),
         ):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.activated.connect(radio.click)
         self.cashRadio.toggled.connect(self._method_changed)
         self.bankRadio.toggled.connect(self._method_changed)
         self.mobilepayRadio.toggled.connect(self._method_changed)
+        self.cardRadio.toggled.connect(self._method_changed)
         self.amountEdit.textChanged.connect(self._update_preview)
         self.tenderedEdit.textChanged.connect(self._update_preview)
         self.targetCombo.currentIndexChanged.connect(self._target_changed)
@@ -303,15 +311,17 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
             edit.textEdited.connect(self._input_changed)
         self.targetCombo.activated.connect(self._input_changed)
         self.allowCreditCheck.toggled.connect(self._input_changed)
-        for radio in (self.cashRadio, self.bankRadio, self.mobilepayRadio):
+        for radio in (self.cashRadio, self.bankRadio, self.mobilepayRadio, self.cardRadio):
             radio.clicked.connect(self._input_changed)
         self.amountEdit.textEdited.connect(self._release_hold)
         self.tenderedEdit.textEdited.connect(self._release_hold)
         self.targetCombo.activated.connect(self._release_hold)
-        for radio in (self.cashRadio, self.bankRadio, self.mobilepayRadio):
+        for radio in (self.cashRadio, self.bankRadio, self.mobilepayRadio, self.cardRadio):
             radio.clicked.connect(self._release_hold)
         self.cancelButton.clicked.connect(self.reject)
 
+        # The form's hint says the reference is optional; a card payment needs one.
+        self._optional_reference_hint = self.referenceEdit.placeholderText()
         self._method_changed()
         self.resize(self.sizeHint().expandedTo(self.size()))
 
@@ -331,6 +341,8 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
             return ManualMethod.BANK
         if self.mobilepayRadio.isChecked():
             return ManualMethod.MOBILEPAY
+        if self.cardRadio.isChecked():
+            return ManualMethod.CARD
         return ManualMethod.CASH
 
     def request(self) -> PaymentRequest:
@@ -345,13 +357,16 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
         tendered = None
         if method is ManualMethod.CASH:
             tendered = read_tendered(self.tenderedEdit.text(), amount, self._currency, self._locale)
+        reference = self.referenceEdit.text().strip() if method is not ManualMethod.CASH else ""
+        if method in REFERENCE_REQUIRED and not reference:
+            raise InvalidInput(self.tr("Tast kortterminalens kvitteringsnummer som reference."))
         return PaymentRequest(
             method=method,
             amount_minor=amount,
             invoice_no=invoice_no if isinstance(invoice_no, str) else None,
             student_no=None if isinstance(invoice_no, str) else self._view.student.student_no,
             tendered_minor=tendered,
-            reference=self.referenceEdit.text().strip() if method is not ManualMethod.CASH else "",
+            reference=reference,
             allow_credit=self.allowCreditCheck.isChecked(),
         )
 
@@ -463,9 +478,15 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
         ).format(texts.money(owed, cur, loc))
 
     def _method_changed(self) -> None:
-        cash = self.method() is ManualMethod.CASH
+        method = self.method()
+        cash = method is ManualMethod.CASH
         self.form.setRowVisible(self.tenderedEdit, cash)
         self.form.setRowVisible(self.referenceEdit, not cash)
+        self.referenceEdit.setPlaceholderText(
+            self.tr("påkrævet: kortterminalens kvitteringsnummer")
+            if method in REFERENCE_REQUIRED
+            else self._optional_reference_hint
+        )
         self._update_preview()
         if cash:
             self.tenderedEdit.setFocus(Qt.FocusReason.OtherFocusReason)
