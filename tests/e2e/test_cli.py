@@ -725,7 +725,15 @@ def test_bad_input_is_refused_with_its_exit_code_and_changes_nothing(
         ),
         (
             "unknown method",
-            ("pay", "--invoice", r.open_invoice.invoice_no, "--method", "card", "--amount", "100"),
+            (
+                "pay",
+                "--invoice",
+                r.open_invoice.invoice_no,
+                "--method",
+                "giftcard",
+                "--amount",
+                "100",
+            ),
             2,
             "unknown payment method",
         ),
