@@ -181,13 +181,16 @@ class SqlIntegrity:
             row(Problem.UNKNOWN_STATUS, "receipts", lambda x: f"receipt kind {x.kind!r}"),
         )
 
-        # Money in a currency other than the school's.
-        for table, name, what in (
+        # The rows that carry a student, a school and a currency.
+        money_rows = (
             (inv, "student_invoices", "invoice"),
             (p, "student_payments", "payment"),
             (r, "student_refunds", "refund"),
             (b, "student_balances", "cached balance"),
-        ):
+        )
+
+        # Money in a currency other than the school's.
+        for table, name, what in money_rows:
             yield (
                 select(
                     table.c[_key(table)].label("id"),
@@ -210,12 +213,7 @@ class SqlIntegrity:
             )
 
         # Rows of one school about another school's student, payment or refund.
-        for table, name, what in (
-            (inv, "student_invoices", "invoice"),
-            (p, "student_payments", "payment"),
-            (r, "student_refunds", "refund"),
-            (b, "student_balances", "cached balance"),
-        ):
+        for table, name, what in money_rows:
             yield (
                 select(
                     table.c[_key(table)].label("id"),

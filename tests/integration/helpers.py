@@ -7,7 +7,6 @@ student's cached balance equals the balance recomputed from the rows (DESIGN.md 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -15,9 +14,8 @@ from sqlalchemy import Engine
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.domain.model import UTC, Actor, Invoice, InvoiceStatus, Student
 from jdoffice.services.payments import PaymentResult, RefundResult, refund_payment, register_payment
-from jdoffice.services.ports import NewSchool
 from jdoffice.services.queries import recompute_balance, student_view
-from tests.conftest import SchoolKit
+from tests.conftest import SchoolKit, new_kit
 
 ACTOR = Actor(staff="mette", desk="desk-2")
 
@@ -35,20 +33,7 @@ def local_today(kit: SchoolKit) -> dt.date:
 
 def other_school(engine: Engine, name: str = "Vesterbro Trafikskole") -> SchoolKit:
     """Another school in the same database, with its own receipt series."""
-    prefix = f"o{secrets.token_hex(4)}-"
-    uow = SqlAlchemyUnitOfWork(engine)
-    with uow.write():
-        school = uow.schools.add(
-            NewSchool(
-                slug=f"school-{prefix.rstrip('-')}",
-                name=name,
-                address="Vesterbrogade 2, 1620 København V",
-                cvr="87654321",
-            ),
-            dt.datetime.now(UTC),
-        )
-        uow.commit()
-    return SchoolKit(engine, school, prefix)
+    return new_kit(engine, name)
 
 
 @dataclass

@@ -27,9 +27,9 @@ from jdoffice.gateways.stripe_checkout import StripeGateway
 from jdoffice.services import online
 from jdoffice.services.gateways import InvalidSignature
 from jdoffice.services.payments import register_payment
-from jdoffice.services.queries import recompute_balance
 from jdoffice.services.settings import PaymentSettings
 from tests.conftest import SchoolKit, new_kit
+from tests.integration.helpers import assert_balance_consistent
 from tests.standin.stripe_standin import JSON, StripeStandin
 
 SECRET_KEY = "sk_test_jdoffice_boundaries"
@@ -94,9 +94,7 @@ class School:
         return found.outstanding_minor
 
     def balance(self, student: Student) -> int:
-        cached, recomputed = recompute_balance(self.uow, student.id)
-        assert cached == recomputed, f"cached balance {cached} != recomputed {recomputed}"
-        return cached
+        return assert_balance_consistent(self.uow, student)
 
     def flag_reasons(self) -> list[str]:
         return [f.reason for f in online.list_flagged(self.uow, self.kit.school)]
