@@ -319,3 +319,31 @@ def test_escape_with_a_matching_search_changes_nothing(
     dialog = press_f5(qtbot, desk)
     assert dialog.studentLabel.text().startswith("Sara Sørensen")
     dialog.reject()
+
+
+def test_typing_back_to_the_text_that_opened_the_student_matches_again_on_that_student(
+    qtbot: QtBot, school: School, desk: MainWindow
+) -> None:
+    # Sara opened from the second row of "sør" (Søren Hansen comes first there).
+    type_like_a_person(qtbot, desk, "sør")
+    assert first_row(desk) == school.soeren.student_no
+    qtbot.keyClick(desk.searchEdit, Qt.Key.Key_Down)
+    assert highlighted(desk) == school.sara.student_no
+    press_enter_and_wait_for(qtbot, desk, school.sara)
+    qtbot.keyClick(desk.invoicesView, Qt.Key.Key_F2)
+    qtbot.keyClick(desk.searchEdit, Qt.Key.Key_End)
+
+    type_like_a_person(qtbot, desk, "x")
+    assert desk.mismatchLabel.isVisible()
+    shown: list[str] = []
+    desk.results_shown.connect(shown.append)
+    qtbot.keyClick(desk.searchEdit, Qt.Key.Key_Backspace)
+    assert desk.searchEdit.text() == "sør"
+    assert not desk.mismatchLabel.isVisible(), "the box shows the text that opened Sara again"
+    assert desk.matches_search
+    qtbot.waitUntil(lambda: "sør" in shown, timeout=WAIT_MS)
+    assert highlighted(desk) == school.sara.student_no, "Sara's row, not the first one"
+
+    dialog = press_f5(qtbot, desk)
+    assert dialog.studentLabel.text().startswith("Sara Sørensen")
+    assert dialog.targetCombo.currentData() == school.sara_invoice.invoice_no

@@ -486,10 +486,18 @@ class MainWindow(QMainWindow, Ui_MainWindow):
 
     def _search_edited(self) -> None:
         if not self._restoring:
-            self._follow_first = True
-            self._keep_no = None
-            if self._student_no is not None and self._opened_text != self._search_text():
-                self._set_mismatch(True)
+            if self._student_no is not None and self._opened_text == self._search_text():
+                # Typed back to the text that opened the student (a letter deleted and typed
+                # again): the panel matches again, as after Esc, with that student's row kept.
+                self._follow_first = False
+                self._keep_no = self._student_no
+                if self._mismatch:
+                    self._set_mismatch(False)
+            else:
+                self._follow_first = True
+                self._keep_no = None
+                if self._student_no is not None:
+                    self._set_mismatch(True)
         running_ms = (time.monotonic() - self._search_since) * 1000
         if self._searching and running_ms < self.SEARCH_PATIENCE_MS:
             self._search_again = True  # searched when the running one returns
@@ -841,20 +849,29 @@ class MainWindow(QMainWindow, Ui_MainWindow):
     # --- actions ---
 
     def take_payment(self) -> None:
-        """F5: the payment dialog for the open student."""
+        """F5: the payment dialog for the open student and the target invoice."""
+        self._open_payment(None)
+
+    def _open_payment(self, invoice_no: str | None) -> None:
+        """The payment dialog for ``invoice_no`` (the invoice the QR dialog was for), or for
+        the target invoice when None."""
         if self._refused_for_mismatch("F5"):
             return
         ctx, view = self._ctx, self._view
         if ctx is None or view is None:
             self.statusbar.showMessage(self.tr("Åbn først en elev: søg og tryk Enter."), 5000)
             return
-        inv, _ = self.target_invoice()
-        dialog = PaymentDialog(ctx, view, inv.invoice_no if inv else None, self)
+        if invoice_no is None:
+            inv, _ = self.target_invoice()
+            invoice_no = inv.invoice_no if inv else None
+        dialog = PaymentDialog(ctx, view, invoice_no, self)
         dialog.paid.connect(self._payment_taken)
         self._open_dialog(dialog)
 
-    def _take_payment_soon(self) -> None:
-        QTimer.singleShot(0, self.take_payment)
+    def _take_payment_soon(self, invoice_no: str) -> None:
+        # The invoice the QR dialog was for (staff may have chosen another there), never the
+        # desk's own target, which may be a different invoice.
+        QTimer.singleShot(0, partial(self._open_payment, invoice_no or None))
 
     def pay_by_qr(self) -> None:
         """F6: a QR code the student scans to pay the target invoice online."""

@@ -268,14 +268,15 @@ class QrDialog(QDialog):
     Signals:
         changed(): money moved (the payment landed); the caller refreshes what it shows.
         receipt_requested(int): show (print) the receipt with this number.
-        manual_payment_requested(): take the payment at the desk instead (cash, bank transfer,
-            MobilePay); emitted just before the dialog closes.
+        manual_payment_requested(str): take the payment at the desk instead (cash, bank
+            transfer, MobilePay, card), for this invoice number; emitted just before the dialog
+            closes.
         link_sent(object): what sending the link by SMS or e-mail did (a ``LinkSent``).
     """
 
     changed = Signal()
     receipt_requested = Signal(int)
-    manual_payment_requested = Signal()
+    manual_payment_requested = Signal(str)
     link_sent = Signal(object)
 
     #: How often the provider is asked while the code is shown.
@@ -920,7 +921,7 @@ class QrDialog(QDialog):
         self._finish(QDialog.DialogCode.Accepted)
 
     def _go_manual(self) -> None:
-        self.manual_payment_requested.emit()
+        self.manual_payment_requested.emit(self._invoice_no)
         self._finish(QDialog.DialogCode.Rejected)
 
     def _close(self) -> None:
