@@ -501,9 +501,11 @@ def _finalize(
         problems = _mismatches(a, c, school)
         if problems:
             out = _flag(uow, gateway_name, c, event, a, school, "; ".join(problems), now)
-            if not a.status.final:
-                # Final: staff look at it; polling and sync ask the provider no more, so the
-                # same mismatch is not flagged again and again (issue 12).
+            if not a.status.final and c.status in (CheckoutStatus.PAID, CheckoutStatus.PROCESSING):
+                # Money moved (or is moving) on a confirmation that does not match: final, staff
+                # look at it; polling and sync ask the provider no more, so the same mismatch is
+                # not flagged again and again (issue 12). A checkout still open stays open, so
+                # the desk can still cancel it at the provider.
                 uow.attempts.update(a.id, now, status=AttemptStatus.REVIEW)
                 _audit(uow, school, "online.review", a, SYSTEM, now)
             _mark_event(uow, gateway_name, event, a.school_id, out.outcome, now)
@@ -791,9 +793,9 @@ def _of_another_school(
 
 
 def foreign_key(event_id: str, school: School) -> str:
-    """The key under which an event about another school's money is marked handled by
-    ``school``: never the event's own id, so a copy posted to the wrong school cannot mark the
-    genuine delivery to the right school as a duplicate."""
+    """The key under which ``school`` marks an event handled when it may be another school's
+    (about another school's money, or kept until its payment lands): never the event's own
+    id, so a copy at the wrong school cannot make the right school's delivery a duplicate."""
     return f"{event_id}@{school.id}"[:255]
 
 
@@ -854,16 +856,16 @@ def _record_event_only(
             key = event.event_id
             if outcome == FOREIGN:
                 key, outcome = foreign_key(key, school), "flagged"
+            elif outcome == "deferred":
+                # Kept for this school only: on a provider account several schools share, the
+                # payment may turn out to be another school's, whose own delivery or sync must
+                # still see the event (its notice is kept per school, revision 0005).
+                key = foreign_key(key, school)
             if not uow.events.seen(gateway_name, key):
                 uow.events.add(gateway_name, key, school.id, event.type, outcome, utcnow())
                 uow.commit()
     except DuplicateKey:
         pass
-
-
-def event_seen(uow: UnitOfWork, gateway_name: str, event_id: str) -> bool:
-    with uow:
-        return uow.events.seen(gateway_name, event_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1204,7 +1206,12 @@ def apply_refund_notice(
                 )
                 if event is not None and record:
                     uow.events.add(
-                        gateway_name, event.event_id, school.id, event.type, "deferred", now
+                        gateway_name,
+                        foreign_key(event.event_id, school),
+                        school.id,
+                        event.type,
+                        "deferred",
+                        now,
                     )
                 uow.commit()
                 if kept:

@@ -401,3 +401,30 @@ def test_on_a_shared_provider_account_each_schools_sync_takes_only_its_own_event
     assert b.balance(student_b) == 15000
     assert a.flag_reasons() == []
     assert b.flag_reasons() == []
+
+
+def test_a_refund_one_school_kept_early_still_reaches_the_school_whose_payment_it_is(
+    schools: tuple[School, School],
+) -> None:
+    a, b = schools
+    student_b = b.kit.student("Bjørn", "Bruun")
+    invoice_b, session_b, intent_b = b.pay_online(student_b, 50000)
+    b.standin.refund_from_dashboard(intent_b, 20000)
+    refund_event = _event(b.standin, "refund.created", intent_b)
+
+    # On a shared account A's sync or webhook may see B's refund before B's payment exists
+    # anywhere: A keeps it (its payment could still turn out to be A's) ...
+    assert a.deliver(refund_event) == "deferred"
+    # ... without marking it handled for B, whose own delivery keeps it too.
+    assert b.deliver(refund_event) == "deferred"
+    assert b.deliver(_event(b.standin, "checkout.session.completed", session_b)) == "applied"
+
+    [payment] = b.payments(student_b)
+    assert (payment.amount_minor, payment.refunded_minor) == (50000, 20000)
+    assert b.outstanding(invoice_b) == 20000
+    assert b.balance(student_b) == 20000
+    # A's copy never applies: the payment is B's.
+    online.sync_payments(a.uow, a.kit.school, a.gateway)
+    [payment] = b.payments(student_b)
+    assert payment.refunded_minor == 20000
+    assert a.flag_reasons() == []
