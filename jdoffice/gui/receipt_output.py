@@ -90,13 +90,14 @@ def _print_thermal(
     if not target.strip():
         raise InvalidInput("no receipt printer is set up (Kasse → Indstillinger → Printer)")
     where = thermal.parse_target(target)
-    # None: the drawer opens for cash; False: never (a copy moves no money).
+    # None: the drawer opens for cash; False: never. A copy never opens it: the printer
+    # layer owns that rule (thermal.should_open_drawer).
     thermal.print_receipt(
         body,
         where,
         copy=copy,
         language=language,
-        open_drawer=None if drawer and not copy else False,
+        open_drawer=None if drawer else False,
     )
     return str(where)
 

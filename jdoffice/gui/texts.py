@@ -28,6 +28,7 @@ from jdoffice.domain.errors import (
 from jdoffice.domain.integrity import Inconsistency, Problem
 from jdoffice.domain.model import InvoiceStatus
 from jdoffice.domain.money import format_money, parse_amount
+from jdoffice.domain.receipt_text import date_text, date_time_text
 
 log = logging.getLogger(__name__)
 
@@ -95,23 +96,15 @@ def signed_money(minor: int, currency: str, locale: str = "da_DK") -> str:
     return sign + money(abs(minor), currency, locale)
 
 
-_EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
 def local_date(day: dt.date, language: str = "da") -> str:
-    """A date as staff write it: ``14.05.2025`` in Danish, ``14 May 2025`` in English.
-
-    Month names are spelt here, not by the machine's C locale, so every desk writes the same.
-    """
-    if language == "en":
-        return f"{day.day} {_EN_MONTHS[day.month - 1]} {day.year}"
-    return day.strftime("%d.%m.%Y")
+    """A date as staff write it: ``14.05.2025`` in Danish, ``14 May 2025`` in English (the
+    one format receipts and the command line use too)."""
+    return date_text(day, language)
 
 
 def local_datetime(when: dt.datetime, tz: dt.tzinfo, language: str = "da") -> str:
     """A moment in the school's time zone: ``03.12.2026 16:07`` / ``3 Dec 2026 16:07``."""
-    local = when.astimezone(tz)
-    return f"{local_date(local.date(), language)} {local:%H:%M}"
+    return date_time_text(when.astimezone(tz), language)
 
 
 class BalanceKind(Enum):
