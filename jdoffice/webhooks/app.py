@@ -53,6 +53,7 @@ from starlette.routing import Route
 from jdoffice.bootstrap import App
 from jdoffice.domain.errors import BusinessRuleError, InvalidInput, NotFound, Unavailable
 from jdoffice.domain.model import School
+from jdoffice.domain.text import printable as text_printable
 from jdoffice.services import notifications as notify
 from jdoffice.services import online
 from jdoffice.services.gateways import InvalidSignature, OnlineGateway
@@ -96,9 +97,9 @@ def valid_provider(provider: str) -> bool:
 
 
 def printable(text: str, limit: int = 500) -> str:
-    """``text`` fit for one log line: control and other unprintable characters as ``?``."""
-    cut = text[:limit]
-    return "".join(c if c.isprintable() else "?" for c in cut) + ("…" if len(text) > limit else "")
+    """``text`` fit for one log line: cut at ``limit`` characters, unsafe ones replaced as on
+    every other output (``domain.text.printable``)."""
+    return text_printable(text[:limit]) + ("…" if len(text) > limit else "")
 
 
 class _BodyTooLarge(Exception):
