@@ -9,15 +9,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import update
 
 from jdoffice.adapters.orm import BalanceRow
 from jdoffice.domain.model import Student
 from jdoffice.gui.views.main_window import MainWindow
-from jdoffice.services.payments import register_payment
-from tests.gui.office import ACTOR, Office, make_office, settle_background_work
-from tests.gui.test_desk import WAIT_MS, close_desk, find_and_open, open_desk
+from jdoffice.gui.views.receipt_preview import ReceiptPreviewDialog
+from tests.gui.office import Office, make_office, settle_background_work
+from tests.gui.test_desk import WAIT_MS, close_desk, find_and_open, open_desk, press_f5
 
 
 @pytest.fixture
@@ -64,14 +65,14 @@ def test_a_tampered_balance_shows_recomputed_with_a_warning_and_payments_go_on(
     )
     assert "jdoffice db check" in desk.integrityLabel.text()
 
-    register_payment(
-        office.uow(),
-        office.school,
-        method="bank",
-        amount_minor=85025,
-        invoice_no=invoice.invoice_no,
-        actor=ACTOR,
-    )
+    # The desk itself still takes the payment (F5, bank, Enter) for the invoice on screen.
+    dialog = press_f5(qtbot, desk)
+    assert dialog.targetCombo.currentData() == invoice.invoice_no
+    qtbot.keyClick(dialog, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(dialog.referenceEdit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: isinstance(desk.dialog, ReceiptPreviewDialog), timeout=WAIT_MS)
+    [payment] = office.payments(student.id)
+    assert (payment.method, payment.amount_minor) == ("bank", 85025)
     qtbot.waitUntil(lambda: desk.balanceLabel.text() == "Intet udestående", timeout=WAIT_MS)
     assert desk.payments_model.rowCount() == 1
     assert desk.integrityLabel.isVisible()
