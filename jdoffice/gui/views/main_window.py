@@ -662,10 +662,12 @@ class MainWindow(QMainWindow, Ui_MainWindow):
             return
         bar = self.statusbar
         permanent = [w for w in (self._desk_label, self._link_label, fresh) if w.isVisible()]
-        left = min((w.x() for w in permanent), default=bar.width())
-        if not bar.isVisible() or left <= 0:
-            # Not laid out yet: reckon from the labels' own widths.
-            left = bar.width() - sum(w.sizeHint().width() for w in permanent)
+        # The labels' own widths count too: a label whose text just changed (the connection
+        # lost) may not be laid out again yet, and its old place would promise room it no
+        # longer leaves.
+        reckoned = bar.width() - sum(w.sizeHint().width() for w in permanent)
+        placed = min((w.x() for w in permanent), default=bar.width())
+        left = min(placed, reckoned) if bar.isVisible() and placed > 0 else reckoned
         room = left - 2 * _STATUS_MARGIN
         if bar.fontMetrics().horizontalAdvance(text) > room:
             fresh.setVisible(False)
