@@ -4,8 +4,9 @@ webhook receiver and the desk program alike."""
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
@@ -26,7 +27,7 @@ from jdoffice.domain.errors import BusinessRuleError, InvalidInput, Unavailable
 from jdoffice.domain.model import School
 from jdoffice.gateways.registry import Registry, load_registry
 from jdoffice.services import queries
-from jdoffice.services.gateways import GatewayConfig, OnlineGateway
+from jdoffice.services.gateways import GatewayConfig, OnlineGateway, OnlineGatewayInfo
 from jdoffice.services.notifications import ReceiptPdf, Transports
 from jdoffice.services.settings import PaymentSettings, SettingsOverride, overlay
 
@@ -36,6 +37,13 @@ if TYPE_CHECKING:
     from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
     from jdoffice.domain.model import Actor
     from jdoffice.services.offline import OfflineDesk
+
+
+def installed_gateways() -> Registry:
+    """The gateways installed (entry points), their secrets made known to the keyring store."""
+    registry = load_registry()
+    secret_store.declare({spec.name: spec.env for spec in registry.secrets()})
+    return registry
 
 
 @dataclass
@@ -71,7 +79,7 @@ class App:
 
     @property
     def registry(self) -> Registry:
-        return load_registry()
+        return installed_gateways()
 
     def uow(self) -> SqlAlchemyUnitOfWork:
         from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
@@ -126,33 +134,38 @@ class App:
     def online_gateway(
         self, school: School, settings: PaymentSettings | None = None
     ) -> OnlineGateway:
+        """The school's online gateway, built from the secrets it declares (keyring or
+        environment) and its section of the config file.
+
+        Raises:
+            InvalidInput: no such gateway installed, or its config section is wrong.
+            BusinessRuleError: a secret a desk needs is not set for the school.
+        """
         s = settings or self.payment_settings(school)
-        factory = self.registry.online_factory(s.gateway)
-        key = get_secret(f"{s.gateway}-secret-key", school.slug) if s.gateway == "stripe" else None
-        hook = None
-        if s.gateway == "stripe":
+        info = self.registry.online_gateway(s.gateway)
+        secrets: dict[str, str] = {}
+        for spec in info.secrets:
             try:
-                hook = get_secret(f"{s.gateway}-webhook-secret", school.slug)
+                value = get_secret(spec.name, school.slug)
             except KeyringUnavailable:
-                # A desk never receives webhooks; only the receiver needs this secret, and it
-                # refuses every event (400) without one.
-                hook = None
-        if not key:
-            raise BusinessRuleError(
-                f"no {s.gateway} secret key for {school.slug}: run "
-                f"`jdoffice --school {school.slug} keys set {s.gateway}-secret-key` "
-                "or set JDOFFICE_STRIPE_SECRET_KEY"
-            )
-        cfg = self.config.stripe
-        return factory(
-            GatewayConfig(
-                secret_key=key.value,
-                webhook_secret=hook.value if hook else "",
-                api_base=cfg.api_base,
-                timeout_seconds=cfg.timeout_seconds,
-                max_network_retries=cfg.max_network_retries,
-            )
-        )
+                if spec.desk:
+                    raise
+                # A desk never receives notifications; only the receiver needs this secret,
+                # and it refuses every notification without one.
+                continue
+            if not value and spec.desk:
+                raise BusinessRuleError(
+                    f"no {spec.name} for {school.slug}: run "
+                    f"`jdoffice --school {school.slug} keys set {spec.name}` or set {spec.env}"
+                )
+            secrets[spec.name] = value.value
+        return info.factory(GatewayConfig(secrets=secrets, options=self.gateway_options(info)))
+
+    def gateway_options(self, info: OnlineGatewayInfo) -> dict[str, Any]:
+        """The gateway's section of the config file with the environment over it, checked."""
+        where = f"config file {self.config.path}" if self.config.path else "configuration"
+        section = self.config.sections.get(info.name, {})
+        return info.read_options(section, os.environ, f"{where}: [{info.name}]")
 
     def dispose(self) -> None:
         if self._engine is not None:

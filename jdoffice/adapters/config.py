@@ -11,7 +11,7 @@ win over the file. Example::
     success_url = "https://koreskole.example/tak"
     mode = "test"
 
-    [stripe]
+    [stripe]                              # a gateway's own section: the options it declares
     api_base = "https://api.stripe.com"   # JDOFFICE_STRIPE_API_BASE
     timeout_seconds = 15
 
@@ -50,7 +50,10 @@ from jdoffice.services.settings import (
 log = logging.getLogger(__name__)
 
 ENV_CONFIG = "JDOFFICE_CONFIG"
-ENV_STRIPE_API_BASE = "JDOFFICE_STRIPE_API_BASE"
+
+#: The config file's own tables; every other table is a payment gateway's section, read and
+#: checked against the options that gateway declares when it is built.
+CORE_TABLES = frozenset({"payments", "database", "notifications", "smtp", "sms"})
 
 
 def config_path(env: Mapping[str, str] | None = None) -> Path:
@@ -60,13 +63,6 @@ def config_path(env: Mapping[str, str] | None = None) -> Path:
     from platformdirs import user_config_path
 
     return user_config_path("jdoffice", appauthor=False) / "config.toml"
-
-
-@dataclass(frozen=True, slots=True)
-class StripeConfig:
-    api_base: str | None = None
-    timeout_seconds: float = 15.0
-    max_network_retries: int = 2
 
 
 #: Keys of ``[database] connect_args`` that would put a secret into the config file.
@@ -94,7 +90,8 @@ class DatabaseConfig:
 @dataclass(frozen=True, slots=True)
 class AppConfig:
     payments: PaymentSettings
-    stripe: StripeConfig
+    #: Each gateway's table of the config file as written (``[stripe]`` → ``{"api_base": …}``).
+    sections: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     path: Path | None = None
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     notifications: NotificationConfig = field(default_factory=NotificationConfig)
@@ -180,9 +177,8 @@ def load_config(path: Path | None = None, env: dict[str, str] | None = None) -> 
     p = path or config_path(environ)
     data = _read(p)
     pay = data.get("payments", {})
-    st = data.get("stripe", {})
-    if not isinstance(pay, dict) or not isinstance(st, dict):
-        raise InvalidInput(f"config file {p}: [payments] and [stripe] must be tables")
+    if not isinstance(pay, dict):
+        raise InvalidInput(f"config file {p}: [payments] must be a table")
 
     def pick(key: str, env_key: str, table: dict[str, Any]) -> Any:
         if env_key in environ and environ[env_key].strip():
@@ -215,20 +211,13 @@ def load_config(path: Path | None = None, env: dict[str, str] | None = None) -> 
         success_url=setting("success_url", "JDOFFICE_SUCCESS_URL", lambda v: validate_url(str(v))),
         mode=setting("mode", "JDOFFICE_PAYMENT_MODE", lambda v: validate_mode(str(v))),
     ).validated()
-    base = pick("api_base", ENV_STRIPE_API_BASE, st)
-    timeout = st.get("timeout_seconds", 15.0)
-    retries = st.get("max_network_retries", 2)
-    if not isinstance(timeout, int | float) or not 1 <= float(timeout) <= 120:
-        raise InvalidInput("stripe.timeout_seconds must be between 1 and 120")
-    if not isinstance(retries, int) or not 0 <= retries <= 10:
-        raise InvalidInput("stripe.max_network_retries must be between 0 and 10")
+    sections = {name: table for name, table in data.items() if name not in CORE_TABLES}
+    for name, table in sections.items():
+        if not isinstance(table, dict):
+            raise InvalidInput(f"config file {p}: [{name}] must be a table")
     return AppConfig(
         payments=settings,
-        stripe=StripeConfig(
-            api_base=str(base).rstrip("/") if base else None,
-            timeout_seconds=float(timeout),
-            max_network_retries=retries,
-        ),
+        sections=sections,
         path=p if p.exists() else None,
         database=database_config(data, p),
         notifications=load_notification_config(data, environ, p),

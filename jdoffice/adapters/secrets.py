@@ -1,15 +1,20 @@
 """Provider keys and passwords: in the OS keyring, never in the database or a log line.
 
-Service ``jdoffice``; users ``stripe-secret-key:<school-slug>`` and
-``stripe-webhook-secret:<school-slug>``. Environment variables override the keyring for
-servers and CI (``JDOFFICE_STRIPE_SECRET_KEY``, ``JDOFFICE_STRIPE_WEBHOOK_SECRET``).
-With no usable keyring backend the program says so instead of crashing.
+Service ``jdoffice``; users ``<secret-name>:<school-slug>``, e.g.
+``stripe-secret-key:osterbro``. Each secret has an environment variable that overrides the
+keyring for servers and CI (``JDOFFICE_STRIPE_SECRET_KEY``, …). The notification secrets are
+known here; each payment gateway declares its own, and the composition root passes them to
+:func:`declare` when it loads the gateways. With no usable keyring backend the program says
+so instead of crashing.
 """
 
 from __future__ import annotations
 
 import enum
 import os
+import re
+import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -17,14 +22,36 @@ from jdoffice.domain.errors import InvalidInput, Unavailable
 
 SERVICE = "jdoffice"
 
-#: Secret name → environment variable that overrides it.
-SECRETS = {
-    "stripe-secret-key": "JDOFFICE_STRIPE_SECRET_KEY",
-    "stripe-webhook-secret": "JDOFFICE_STRIPE_WEBHOOK_SECRET",
-    # Notifications: the SMTP login's password and the SMS provider's token.
+#: Secret name → environment variable that overrides it. The notification secrets (the SMTP
+#: login's password and the SMS provider's token); gateways add theirs through
+#: :func:`declare`.
+SECRETS: dict[str, str] = {
     "smtp-password": "JDOFFICE_SMTP_PASSWORD",
     "sms-token": "JDOFFICE_SMS_TOKEN",
 }
+_SECRET_NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)+")
+_ENV_NAME = re.compile(r"JDOFFICE_[A-Z0-9_]+")
+_declaring = threading.Lock()
+
+
+def declare(secrets: Mapping[str, str]) -> None:
+    """Make the secrets ``{name: environment variable}`` known (a gateway's); a name already
+    known keeps its variable.
+
+    Raises:
+        InvalidInput: a name or a variable not in the expected form (``lower-case-words``,
+            ``JDOFFICE_…``).
+    """
+    for name, env in secrets.items():
+        if not _SECRET_NAME.fullmatch(name) or not _ENV_NAME.fullmatch(env):
+            raise InvalidInput(f"a gateway declares a secret named {name!r} ({env!r})")
+    with _declaring:
+        for name, env in secrets.items():
+            SECRETS.setdefault(name, env)
+
+
+def known_secrets() -> list[str]:
+    return sorted(SECRETS)
 
 
 class KeyringUnavailable(Unavailable):

@@ -1,25 +1,35 @@
 """Gateways are found through the entry-point group ``jdoffice.gateways``.
 
 An entry point names either a :class:`~jdoffice.services.gateways.ManualGatewayInfo` (a method
-staff register at the desk) or a factory ``(GatewayConfig) -> OnlineGateway``
-(:data:`~jdoffice.services.gateways.OnlineFactory`). A new provider
-is a package that declares one more entry point; no core code changes.
+staff register at the desk) or an :class:`~jdoffice.services.gateways.OnlineGatewayInfo` (a
+provider the student pays through on their own device: its secrets, config section,
+notification headers and factory). A new provider is a package that declares one more entry
+point; no core code changes.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import entry_points
 
 from jdoffice.domain.errors import InvalidInput
-from jdoffice.services.gateways import ENTRY_POINT_GROUP, ManualGatewayInfo, OnlineFactory
+from jdoffice.services.gateways import (
+    ENTRY_POINT_GROUP,
+    ManualGatewayInfo,
+    OnlineFactory,
+    OnlineGatewayInfo,
+    SecretSpec,
+)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class Registry:
     manual: dict[str, ManualGatewayInfo]
-    online: dict[str, OnlineFactory]
+    online: dict[str, OnlineGatewayInfo]
 
     def names(self) -> list[str]:
         return sorted({*self.manual, *self.online})
@@ -34,30 +44,54 @@ class Registry:
             f"unknown payment method {name!r} (use one of: {', '.join(sorted(self.manual))})"
         )
 
-    def online_factory(self, name: str) -> OnlineFactory:
+    def online_gateway(self, name: str) -> OnlineGatewayInfo:
         if name not in self.online:
             known = ", ".join(sorted(self.online)) or "none installed"
             raise InvalidInput(f"unknown online gateway {name!r} (known: {known})")
         return self.online[name]
 
+    def online_factory(self, name: str) -> OnlineFactory:
+        return self.online_gateway(name).factory
+
+    def secrets(self) -> list[SecretSpec]:
+        """Every online gateway's secrets, gateway by gateway."""
+        return [spec for name in sorted(self.online) for spec in self.online[name].secrets]
+
+    def method_label(self, method: str, locale: str) -> str | None:
+        """How a payment method reads on screen and on receipts, if a gateway names it."""
+        manual = self.manual.get(method)
+        if manual is not None:
+            return manual.label_da if locale.startswith("da") else manual.label_en
+        online = self.online.get(method)
+        return online.method_label(locale) if online is not None else None
+
 
 @cache
 def load_registry() -> Registry:
     manual: dict[str, ManualGatewayInfo] = {}
-    online: dict[str, OnlineFactory] = {}
+    online: dict[str, OnlineGatewayInfo] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
-        obj = ep.load()
+        try:
+            obj = ep.load()
+        except Exception as exc:  # a broken plugin must not stop the desk
+            log.error("payment gateway %s could not be loaded: %s", ep.name, exc)
+            continue
         if isinstance(obj, ManualGatewayInfo):
             manual[ep.name] = obj
-        elif callable(obj):
+        elif isinstance(obj, OnlineGatewayInfo):
+            if obj.name != ep.name:
+                log.error("payment gateway %s names itself %s; left out", ep.name, obj.name)
+                continue
             online[ep.name] = obj
+        else:
+            log.error("payment gateway %s is neither a counter method nor a provider", ep.name)
     if not manual:
         # Running from a source tree without installed metadata: the built-ins still work.
         from jdoffice.gateways import manual as builtin
 
         manual = {g.name: g for g in (builtin.CASH, builtin.BANK, builtin.MOBILEPAY, builtin.CARD)}
     if "stripe" not in online:
-        from jdoffice.gateways.stripe_checkout import create
+        from jdoffice.gateways.stripe_info import GATEWAY
 
-        online["stripe"] = create
+        online[GATEWAY.name] = GATEWAY
     return Registry(manual, online)

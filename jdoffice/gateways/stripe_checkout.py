@@ -23,8 +23,14 @@ from typing import Any, cast
 import stripe
 
 from jdoffice.domain.model import UTC
+from jdoffice.gateways.stripe_info import (
+    CAPABILITIES,
+    NAME,
+    SECRET_KEY,
+    SIGNATURE_HEADER,
+    WEBHOOK_SECRET,
+)
 from jdoffice.services.gateways import (
-    Capabilities,
     Checkout,
     CheckoutRequest,
     CheckoutStatus,
@@ -38,7 +44,6 @@ from jdoffice.services.gateways import (
     RefundState,
 )
 
-NAME = "stripe"
 SIGNATURE_TOLERANCE_S = 300
 #: Deepest nesting of objects and arrays a webhook body may have (Stripe's events stay far
 #: below; a deeper body is refused before the event in it is read).
@@ -209,9 +214,7 @@ class StripeGateway:
     """Stripe Checkout behind the gateway contract."""
 
     name = NAME
-    capabilities = Capabilities(
-        online=True, refunds=True, partial_refunds=True, webhooks=True, events=True
-    )
+    capabilities = CAPABILITIES
 
     def __init__(
         self,
@@ -354,7 +357,7 @@ class StripeGateway:
 
     # -- notifications ---------------------------------------------------------------------------
 
-    def verify_event(self, payload: bytes, signature_header: str) -> ProviderEvent:
+    def verify_event(self, payload: bytes, headers: Mapping[str, str]) -> ProviderEvent:
         """The event in a webhook body, once its signature checks out.
 
         The signature's timestamp must lie within :data:`SIGNATURE_TOLERANCE_S` of now in
@@ -366,6 +369,7 @@ class StripeGateway:
         """
         if not self._webhook_secret:
             raise InvalidSignature("no webhook secret is configured for this school")
+        signature_header = headers.get(SIGNATURE_HEADER, "")
         self._check_timestamp(signature_header)
         try:
             stripe.WebhookSignature.verify_header(
@@ -501,11 +505,12 @@ def _message(exc: stripe.StripeError) -> str:
 
 
 def create(config: GatewayConfig) -> StripeGateway:
-    """Entry-point factory (``jdoffice.gateways: stripe``)."""
+    """Build the gateway from its keyring secrets and its ``[stripe]`` options (see
+    :data:`jdoffice.gateways.stripe_info.GATEWAY`)."""
     return StripeGateway(
-        config.secret_key,
-        webhook_secret=config.webhook_secret,
-        api_base=config.api_base,
-        timeout_seconds=config.timeout_seconds,
-        max_network_retries=config.max_network_retries,
+        config.secret(SECRET_KEY),
+        webhook_secret=config.secret(WEBHOOK_SECRET),
+        api_base=config.option("api_base"),
+        timeout_seconds=float(config.option("timeout_seconds") or 15.0),
+        max_network_retries=int(config.option("max_network_retries") or 0),
     )

@@ -190,8 +190,10 @@ class OnlineGateway(Gateway, Protocol):
         """Every refund of a provider payment."""
         ...
 
-    def verify_event(self, payload: bytes, signature_header: str) -> ProviderEvent:
-        """Check the signature on the raw body and parse it.
+    def verify_event(self, payload: bytes, headers: Mapping[str, str]) -> ProviderEvent:
+        """Check the signature on the raw body and parse it. ``headers`` holds the request
+        headers the gateway declared (:attr:`OnlineGatewayInfo.signature_headers`), by their
+        lower-case names.
 
         Raises:
             InvalidSignature: forged, stale or malformed.
@@ -216,15 +218,151 @@ class ManualGatewayInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class SecretSpec:
+    """One secret a gateway needs, kept in the OS keyring per school (never in the database).
+
+    ``name`` is the keyring entry (``{name}:{school-slug}``) and what `jdoffice keys set`
+    takes; ``env`` the environment variable that overrides the keyring on servers and in CI.
+    """
+
+    name: str
+    env: str
+    label_da: str
+    label_en: str
+    #: A desk needs it to start payments. ``False``: only the webhook receiver needs it (a
+    #: desk without it still takes payments; the receiver refuses every notification).
+    desk: bool = True
+
+
+class OptionKind(enum.StrEnum):
+    TEXT = "text"
+    URL = "url"
+    NUMBER = "number"
+    WHOLE = "whole"
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One setting of a gateway's section in the config file (``[name]``), with an
+    environment variable that wins over the file."""
+
+    key: str
+    kind: OptionKind
+    default: str | float | int | None = None
+    env: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    help: str = ""
+
+    def read(self, raw: Any, where: str) -> str | float | int | None:
+        """``raw`` (from the file or the environment) checked and converted.
+
+        Raises:
+            InvalidInput: not of the option's kind or out of its range.
+        """
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return self.default
+        what = f"{where}: {self.key}"
+        if self.kind in (OptionKind.TEXT, OptionKind.URL):
+            if not isinstance(raw, str):
+                raise InvalidInput(f"{what} must be text")
+            text = raw.strip()
+            if self.kind is OptionKind.URL:
+                if not text.startswith(("https://", "http://")) or any(c.isspace() for c in text):
+                    raise InvalidInput(f"{what} must be an http(s) address")
+                text = text.rstrip("/")
+            return text
+        number: float | int
+        try:
+            if isinstance(raw, bool):
+                raise ValueError
+            number = float(raw) if self.kind is OptionKind.NUMBER else int(str(raw).strip())
+        except (TypeError, ValueError):
+            kind = "a number" if self.kind is OptionKind.NUMBER else "a whole number"
+            raise InvalidInput(f"{what} must be {kind}, not {raw!r}") from None
+        if (self.minimum is not None and number < self.minimum) or (
+            self.maximum is not None and number > self.maximum
+        ):
+            raise InvalidInput(f"{what} must be between {self.minimum:g} and {self.maximum:g}")
+        return number
+
+
+@dataclass(frozen=True, slots=True)
 class GatewayConfig:
-    """What an online gateway is built from. Secrets come from the keyring, never the DB."""
+    """What an online gateway is built from: its secrets (from the keyring or the environment,
+    never the database) and its config section's options, checked against its declaration."""
 
-    secret_key: str = field(repr=False)
-    webhook_secret: str = field(default="", repr=False)
-    api_base: str | None = None
-    timeout_seconds: float = 15.0
-    max_network_retries: int = 2
+    secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def secret(self, name: str) -> str:
+        """The secret ``name`` (a :class:`SecretSpec` name), empty when not set."""
+        return self.secrets.get(name, "")
+
+    def option(self, key: str) -> Any:
+        return self.options.get(key)
 
 
-#: What an online gateway's entry point names: it builds the gateway from its config.
+#: What builds an online gateway from its config.
 OnlineFactory = Callable[[GatewayConfig], OnlineGateway]
+
+
+@dataclass(frozen=True, slots=True)
+class OnlineGatewayInfo:
+    """What an online gateway's entry point names: everything the core needs to know about a
+    provider without naming it. The command line (`keys set`, `payments sync`), the settings
+    dialog, the QR dialog, the webhook receiver and the composition root read this."""
+
+    name: str
+    label_da: str
+    label_en: str
+    capabilities: Capabilities
+    factory: OnlineFactory
+    #: Keyring entries; the first one a desk needs is the one starting a payment requires.
+    secrets: tuple[SecretSpec, ...] = ()
+    #: The settings of its config file section ``[name]``.
+    options: tuple[Option, ...] = ()
+    #: The request headers a notification is verified with (lower case); the receiver hands
+    #: the gateway these and nothing else.
+    signature_headers: tuple[str, ...] = ()
+    #: How a payment through it reads on receipts, reports and screens.
+    method_label_da: str = ""
+    method_label_en: str = ""
+    #: The shortest time a checkout may stay open at this provider.
+    min_expiry_minutes: int = 1
+
+    def label(self, locale: str) -> str:
+        return self.label_da if locale.startswith("da") else self.label_en
+
+    def method_label(self, locale: str) -> str:
+        da = self.method_label_da or self.label_da
+        en = self.method_label_en or self.label_en
+        return da if locale.startswith("da") else en
+
+    def secret(self, name: str) -> SecretSpec:
+        for spec in self.secrets:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    def read_options(
+        self, section: Mapping[str, Any], environ: Mapping[str, str], where: str
+    ) -> dict[str, Any]:
+        """The options of ``[name]`` in the config file, the environment winning, checked.
+
+        Raises:
+            InvalidInput: a value of the wrong kind or out of range, or a key it does not know.
+        """
+        known = {o.key for o in self.options}
+        unknown = sorted(str(k) for k in section if k not in known)
+        if unknown:
+            raise InvalidInput(
+                f"{where}: unknown setting {', '.join(unknown)} "
+                f"(known: {', '.join(sorted(known)) or 'none'})"
+            )
+        values: dict[str, Any] = {}
+        for option in self.options:
+            env_value = environ.get(option.env, "").strip() if option.env else ""
+            source = option.env if env_value else where
+            values[option.key] = option.read(env_value or section.get(option.key), str(source))
+        return values

@@ -892,7 +892,9 @@ def sync_payments(
     with uow:
         last_id, _last_created = uow.events.cursor(school.id, gateway.name)
     gte = None if last_id else int((utcnow() - first_sync_window).timestamp())
-    for ev in gateway.events_after(last_id, gte):
+    # A provider without an event list is caught up by asking about each open attempt below.
+    events = gateway.events_after(last_id, gte) if gateway.capabilities.events else iter(())
+    for ev in events:
         school_of_event = ev.school_slug
         if (school_of_event is not None and school_of_event != school.slug) or _of_another_school(
             uow, gateway.name, ev, school

@@ -1,16 +1,18 @@
 """The webhook receiver: a small ASGI app for provider notifications (servers, not desks).
 
-``POST /webhooks/stripe/{school_slug}`` verifies the signature on the raw body with that
-school's webhook secret, then hands the event to the one finalize path. Answers:
+``POST /webhooks/{gateway}/{school_slug}`` (``/webhooks/stripe/osterbro``) verifies the
+signature on the raw body with that school's secret, through the gateway the school uses and
+with the request headers that gateway declares, then hands the event to the one finalize path.
+Answers:
 
-* 200 — processed, or a duplicate (Stripe delivers at least once);
+* 200 — processed, or a duplicate (providers deliver at least once);
 * 400 — bad signature, a timestamp outside the tolerance (past or future) or a malformed body
   (not JSON, not an object, nested too deeply): nothing is written;
 * 404 — no such school or provider; the answer names no school;
 * 413 — a body over :data:`MAX_BODY_BYTES`, counted while it is read (chunked or not);
 * 500 — anything unforeseen: logged, answered without details;
 * 503 — the database is unavailable or the school's online payments cannot be used now:
-  Stripe retries for days.
+  the provider retries (Stripe for days).
 
 ``GET /healthz`` answers 200 when the database answers.
 
@@ -36,7 +38,7 @@ import threading
 import time
 import traceback
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -216,11 +218,22 @@ class Receiver:
             self._keep(slug, entry)
         return entry
 
-    def process(self, provider: str, slug: str, body: bytes, signature: str) -> str:
+    def signature_headers(self, provider: str) -> tuple[str, ...]:
+        """The request headers ``provider`` verifies its notifications with.
+
+        Raises:
+            NotFound: no such gateway is installed.
+        """
+        info = self.app.registry.online.get(provider)
+        if info is None:
+            raise NotFound(f"no gateway {provider} is installed")
+        return info.signature_headers
+
+    def process(self, provider: str, slug: str, body: bytes, headers: Mapping[str, str]) -> str:
         entry = self.for_school(slug)
         if entry.gateway.name != provider:
             raise NotFound(f"{slug} does not take payments through {provider}")
-        event = entry.gateway.verify_event(body, signature)
+        event = entry.gateway.verify_event(body, headers)
         uow = self.app.uow()
         outcome = online.handle_event(uow, entry.gateway, event, school=entry.school)
         if outcome != "duplicate":
@@ -346,9 +359,11 @@ def create_app(
             return JSONResponse(_TOO_LARGE, status_code=413, headers=_CLOSE)
         except ClientDisconnect:
             return JSONResponse({"error": "client went away"}, status_code=400, headers=_CLOSE)
-        signature = request.headers.get("stripe-signature", "")
         try:
-            outcome = await in_thread(partial(receiver.process, provider, slug, body, signature))
+            # Only the headers the gateway declares reach it.
+            wanted = receiver.signature_headers(provider)
+            headers = {name: request.headers.get(name, "") for name in wanted}
+            outcome = await in_thread(partial(receiver.process, provider, slug, body, headers))
         except InvalidSignature as exc:
             log.warning("rejected %s webhook for %s: %s", provider, slug, printable(str(exc)))
             return JSONResponse({"error": str(exc)}, status_code=400)

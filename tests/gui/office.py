@@ -17,7 +17,7 @@ from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication
 
 from jdoffice.adapters import db, records
-from jdoffice.adapters.config import AppConfig, StripeConfig
+from jdoffice.adapters.config import AppConfig
 from jdoffice.adapters.notify_config import NotificationConfig
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.bootstrap import App
@@ -130,7 +130,9 @@ def make_office(
     config = AppConfig(
         payments=PaymentSettings(online_enabled=online),
         # No retries: a provider that is down should say so at once in a test.
-        stripe=StripeConfig(api_base=api_base, timeout_seconds=5.0, max_network_retries=0),
+        sections={
+            "stripe": {"api_base": api_base or "", "timeout_seconds": 5, "max_network_retries": 0}
+        },
         notifications=notifications or NotificationConfig(),
     )
     app = App(url=db.normalize_url(str(path)), _config=config)

@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from jdoffice.adapters import db, records
-from jdoffice.adapters.config import AppConfig, StripeConfig
+from jdoffice.adapters.config import AppConfig
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.bootstrap import App
 from jdoffice.domain.model import UTC, Actor
@@ -99,7 +99,7 @@ def shared(fresh_database_factory: Callable[[str], TestDatabase]) -> Iterator[Sh
 @pytest.fixture
 def desk(qtbot: QtBot, shared: Shared, tmp_path: Path) -> Iterator[MainWindow]:
     url = shared.database.url.set(host="127.0.0.1", port=shared.proxy.port)
-    config = AppConfig(payments=PaymentSettings(online_enabled=True), stripe=StripeConfig())
+    config = AppConfig(payments=PaymentSettings(online_enabled=True))
     core = App(url=url, _config=config)
     ctx = desk_context(core, "oesterbro", ACTOR, "da", str(tmp_path / "local.sqlite3"))
     assert ctx.offline is not None

@@ -80,7 +80,7 @@ class School:
         """Post ``event`` to this school's URL, signed with this school's secret (or another)."""
         body = json.dumps(event).encode("utf-8")
         signature = self.standin.sign(body, secret=signed_with or self.hook_secret)
-        verified = self.gateway.verify_event(body, signature)
+        verified = self.gateway.verify_event(body, {"stripe-signature": signature})
         return online.handle_event(self.uow, self.gateway, verified, school=self.kit.school)
 
     def payments(self, student: Student) -> list[Payment]:

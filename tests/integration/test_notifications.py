@@ -285,7 +285,7 @@ def _deliver(
     gateway: StripeGateway, standin: StripeStandin, uow: Any, event: Any, school: School
 ) -> str:
     body = json.dumps(event).encode("utf-8")
-    verified = gateway.verify_event(body, standin.sign(body))
+    verified = gateway.verify_event(body, {"stripe-signature": standin.sign(body)})
     return online.handle_event(uow, gateway, verified, school=school)
 
 

@@ -147,7 +147,7 @@ class Desk:
     def deliver(self, event: Mapping[str, Any]) -> str:
         """Deliver one event the way the receiver takes it: signed body, verified, handled."""
         body = json.dumps(event).encode("utf-8")
-        verified = self.gateway.verify_event(body, self.standin.sign(body))
+        verified = self.gateway.verify_event(body, {"stripe-signature": self.standin.sign(body)})
         return online.handle_event(self.uow, self.gateway, verified, school=self.kit.school)
 
     def deliver_type(self, type_: str, object_id: str) -> str:

@@ -14,7 +14,8 @@ import keyring.backends.fail
 import pytest
 from sqlalchemy import Engine
 
-from jdoffice.adapters.config import AppConfig, StripeConfig, load_config
+from jdoffice.adapters import db
+from jdoffice.adapters.config import AppConfig, load_config
 from jdoffice.adapters.secrets import (
     SECRETS,
     SERVICE,
@@ -29,6 +30,7 @@ from jdoffice.bootstrap import App
 from jdoffice.domain.errors import BusinessRuleError, InvalidInput
 from jdoffice.domain.model import UTC
 from jdoffice.gateways.stripe_checkout import StripeGateway
+from jdoffice.gateways.stripe_info import GATEWAY as STRIPE
 from jdoffice.services.gateways import GatewayConfig
 from jdoffice.services.settings import (
     DEFAULT_SUCCESS_URL,
@@ -86,8 +88,9 @@ def test_no_config_file_gives_the_defaults(tmp_path: Path) -> None:
     assert cfg.payments == PaymentSettings()
     assert cfg.payments.online_enabled is False
     assert cfg.payments.success_url == DEFAULT_SUCCESS_URL
-    assert cfg.stripe == StripeConfig()
-    assert cfg.stripe.api_base is None  # unset: the real Stripe
+    assert cfg.sections == {}
+    options = STRIPE.read_options({}, {}, "config")
+    assert options == {"api_base": None, "timeout_seconds": 15.0, "max_network_retries": 2}
     assert cfg.path is None
 
 
@@ -101,9 +104,11 @@ def test_the_config_file_sets_payments_and_the_stripe_client(tmp_path: Path) -> 
         success_url="https://koreskole.example/tak",
         mode="test",
     )
-    assert cfg.stripe == StripeConfig(
-        api_base="http://127.0.0.1:12111", timeout_seconds=7.0, max_network_retries=3
-    )
+    assert STRIPE.read_options(cfg.sections["stripe"], {}, "config") == {
+        "api_base": "http://127.0.0.1:12111",
+        "timeout_seconds": 7.0,
+        "max_network_retries": 3,
+    }
     assert cfg.path == path
 
 
@@ -116,7 +121,6 @@ def test_the_environment_wins_over_the_config_file(tmp_path: Path) -> None:
             "JDOFFICE_CHECKOUT_EXPIRY_MINUTES": "45",
             "JDOFFICE_SUCCESS_URL": "https://andet.example/ok",
             "JDOFFICE_PAYMENT_MODE": "live",
-            "JDOFFICE_STRIPE_API_BASE": "http://127.0.0.1:9/",
         },
     )
     assert cfg.payments.online_enabled is False
@@ -124,8 +128,43 @@ def test_the_environment_wins_over_the_config_file(tmp_path: Path) -> None:
     assert cfg.payments.success_url == "https://andet.example/ok"
     assert cfg.payments.mode == "live"
     assert cfg.payments.gateway == "stripe"  # not in the environment: the file's value
-    assert cfg.stripe.api_base == "http://127.0.0.1:9"
-    assert cfg.stripe.timeout_seconds == 7.0
+
+
+def test_the_environment_wins_over_a_gateways_section(tmp_path: Path) -> None:
+    cfg = load_config(_toml(tmp_path, FULL_FILE), env={})
+    env = {"JDOFFICE_STRIPE_API_BASE": "http://127.0.0.1:9/"}
+    options = STRIPE.read_options(cfg.sections["stripe"], env, "config")
+    assert options["api_base"] == "http://127.0.0.1:9"
+    assert options["timeout_seconds"] == 7.0  # not in the environment: the file's value
+
+
+@pytest.mark.parametrize(
+    ("text", "fragments"),
+    [
+        ("[stripe]\ntimeout_seconds = 0\n", ("[stripe]", "timeout_seconds", "between 1 and 120")),
+        ("[stripe]\nmax_network_retries = -1\n", ("[stripe]", "max_network_retries", "0 and 10")),
+        ('[stripe]\ntimeout_seconds = "lang"\n', ("timeout_seconds", "must be a number")),
+        ('[stripe]\napi_base = "ftp://x"\n', ("api_base", "http(s) address")),
+        ("[stripe]\ntimeout = 10\n", ("[stripe]", "unknown setting timeout", "timeout_seconds")),
+        ("stripe = 3\n", ("[stripe] must be a table",)),
+    ],
+)
+def test_a_wrong_gateway_section_is_refused_naming_the_file_and_the_setting(
+    tmp_path: Path, text: str, fragments: tuple[str, ...]
+) -> None:
+    path = _toml(tmp_path, text)
+
+    def options() -> object:
+        config = load_config(path, env={})
+        return App(db.normalize_url(str(tmp_path / "x.sqlite3")), _config=config).gateway_options(
+            STRIPE
+        )
+
+    with pytest.raises(InvalidInput) as caught:
+        options()
+    for fragment in fragments:
+        assert fragment in str(caught.value)
+    assert str(path) in str(caught.value)
 
 
 @pytest.mark.parametrize("text", ["ja", "on", "1", "true", "yes"])
@@ -190,9 +229,7 @@ def test_an_invalid_environment_value_is_refused_naming_the_variable(
         ('[payments]\nmode = "sandbox"\n', ("[payments] mode", "test or live")),
         ('[payments]\nonline = "kanske"\n', ("[payments] online", "on or off")),
         ('[payments]\nsuccess_url = "tak.html"\n', ("success_url", "web address")),
-        ("[stripe]\ntimeout_seconds = 0\n", ("stripe.timeout_seconds", "between 1 and 120")),
-        ("[stripe]\nmax_network_retries = -1\n", ("stripe.max_network_retries", "0 and 10")),
-        ("payments = 3\n", ("must be tables",)),
+        ("payments = 3\n", ("[payments] must be a table",)),
         ("[payments\nonline = true\n", ("not valid TOML",)),
     ],
 )
@@ -205,7 +242,7 @@ def test_an_invalid_config_file_is_refused_with_a_clear_message(
     message = str(caught.value)
     for fragment in fragments:
         assert fragment in message
-    if "TOML" not in message and "tables" not in message and "stripe." not in message:
+    if "TOML" not in message:
         assert str(path) in message
 
 
@@ -240,7 +277,7 @@ def test_settings_that_cannot_work_are_refused_by_validation(
 
 
 def _app(database: conftest.TestDatabase, engine: Engine, payments: PaymentSettings) -> App:
-    config = AppConfig(payments=payments, stripe=StripeConfig(api_base="http://127.0.0.1:9"))
+    config = AppConfig(payments=payments, sections={"stripe": {"api_base": "http://127.0.0.1:9"}})
     return App(database.url, _config=config, _engine=engine)
 
 
@@ -413,7 +450,9 @@ def test_a_secret_never_shows_its_value() -> None:
     assert bool(secret)
     assert repr(Secret()) == "Secret()"
     assert not Secret()
-    config = GatewayConfig(secret_key=value, webhook_secret="whsec_also_secret")
+    config = GatewayConfig(
+        secrets={"stripe-secret-key": value, "stripe-webhook-secret": "whsec_also_secret"}
+    )
     assert value not in repr(config)
     assert "whsec_also_secret" not in repr(config)
 
