@@ -1,0 +1,134 @@
+"""Composing a queued message: what it says, in the student's language, from the school.
+
+:func:`prepare` reads what a message needs (the school's settings, the student's name, the
+receipt it confirms, whether the payment a link is for is still open); :func:`render_sms` and
+:func:`render_mail` fill the school's templates with it. A confirmation by e-mail carries its
+receipt as a PDF when the transports can make one, else as text below the message.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from jdoffice.domain.errors import NotFound
+from jdoffice.domain.model import AttemptStatus, ReceiptBody, School
+from jdoffice.domain.money import format_money
+from jdoffice.domain.notification import Notification, NotificationKind
+from jdoffice.domain.receipt_text import render_text
+from jdoffice.services.notification_choices import effective_settings
+from jdoffice.services.notification_ports import Attachment, OutgoingMail, Transports
+from jdoffice.services.notification_settings import (
+    RECEIPT_ATTACHED,
+    RECEIPT_BELOW,
+    NotificationSettings,
+    fill,
+)
+from jdoffice.services.ports import UnitOfWork
+
+#: One logger, one name, for every line about notifications (sending logs under it too).
+log = logging.getLogger("jdoffice.services.notifications")
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What composing one message needs, read in one unit of work."""
+
+    notification: Notification
+    settings: NotificationSettings
+    school_name: str
+    student_name: str
+    receipt: ReceiptBody | None
+    link_open: bool
+
+
+def prepare(uow: UnitOfWork, school: School, notification_id: int) -> Prepared:
+    """What the message ``notification_id`` needs; call inside an open unit of work."""
+    n = uow.notifications.get(notification_id)
+    if n is None:  # pragma: no cover - rows are never deleted
+        raise NotFound(f"no notification {notification_id}")
+    settings = effective_settings(uow, school)
+    current = uow.schools.get(school.id) or school
+    student = uow.students.get(n.student_id) if n.student_id is not None else None
+    receipt = None
+    receipt_no = n.payload.get("receipt_no")
+    if isinstance(receipt_no, int):
+        found = uow.receipts.get(school.id, receipt_no)
+        receipt = found.body if found is not None else None
+    link_open = True
+    if n.kind is NotificationKind.LINK:
+        attempt = uow.attempts.get(str(n.payload.get("attempt_id", "")))
+        link_open = attempt is not None and attempt.status in (
+            AttemptStatus.OPEN,
+            AttemptStatus.PENDING,
+            AttemptStatus.UNKNOWN,
+        )
+    return Prepared(
+        notification=n,
+        settings=settings,
+        school_name=receipt.school_name if receipt is not None else current.name,
+        student_name=student.name if student is not None else "",
+        receipt=receipt,
+        link_open=link_open,
+    )
+
+
+def _locale(language: str) -> str:
+    return "en_150" if language == "en" else "da_DK"
+
+
+def _values(p: Prepared) -> dict[str, str]:
+    n = p.notification
+    payload = n.payload
+    amount = payload.get("amount_minor")
+    currency = str(payload.get("currency") or "DKK")
+    return {
+        "school": p.school_name,
+        "student": p.student_name,
+        "amount": format_money(amount, currency, _locale(n.language))
+        if isinstance(amount, int)
+        else "",
+        "receipt_no": str(payload.get("receipt_no", "")),
+        "invoice_no": str(payload.get("invoice_no", "")),
+        "url": str(payload.get("url", "")),
+        "expires": str(payload.get("expires", "")),
+    }
+
+
+def render_sms(p: Prepared) -> str:
+    n = p.notification
+    return " ".join(
+        fill(p.settings.template(n.language, f"{n.kind.value}_sms"), _values(p)).split()
+    )
+
+
+def render_mail(p: Prepared, transports: Transports, sender: str) -> OutgoingMail:
+    n = p.notification
+    values = _values(p)
+    subject = " ".join(
+        fill(p.settings.template(n.language, f"{n.kind.value}_subject"), values).split()
+    )
+    text = fill(p.settings.template(n.language, f"{n.kind.value}_email"), values).rstrip()
+    attachments: tuple[Attachment, ...] = ()
+    if p.receipt is not None:
+        pdf = None
+        if transports.receipt_pdf is not None:
+            try:
+                pdf = transports.receipt_pdf(p.receipt, n.language)
+            except Exception as exc:  # the text receipt is there as a fallback
+                log.warning("receipt %s as PDF failed, sent as text: %s", values["receipt_no"], exc)
+        if pdf:
+            name = "kvittering" if n.language == "da" else "receipt"
+            attachments = (Attachment(f"{name}-{p.receipt.receipt_no}.pdf", pdf),)
+            text += "\n\n" + RECEIPT_ATTACHED[n.language]
+        else:
+            receipt_text = render_text(p.receipt, language=n.language)
+            text += f"\n\n{RECEIPT_BELOW[n.language]}\n\n{receipt_text}"
+    return OutgoingMail(
+        to=n.recipient,
+        sender_address=sender,
+        sender_name=p.settings.sender_name or p.school_name,
+        subject=subject,
+        text=text + "\n",
+        attachments=attachments,
+    )

@@ -1,0 +1,241 @@
+"""The offline desk's records and ports: what a payment taken offline is, and where it is kept.
+
+A payment staff take while the shared database cannot be reached is a :class:`PaymentRequest`
+(everything needed to record it later exactly as ``register_payment`` would have then), kept
+in the desk's local *outbox* as an :class:`OutboxEntry`; the desk hands over a
+:class:`QueuedPayment`. Pushing it reports a :class:`PushedPayment`.
+
+Storage is behind :class:`Outbox`, :class:`LocalStore` and :class:`SharedNotes`;
+``jdoffice.adapters.local_store`` implements them with SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from jdoffice.domain.model import Actor, ManualMethod, School, fingerprint
+from jdoffice.domain.money import CashSettlement, settle_cash
+from jdoffice.services.ports import UnitOfWork
+
+# --- what is queued ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRequest:
+    """A cash, bank or MobilePay payment as staff asked for it: everything needed to record
+    it later exactly as :func:`register_payment` would have recorded it then."""
+
+    payment_id: str
+    school_slug: str
+    method: str
+    amount_minor: int
+    invoice_no: str | None
+    student_no: str | None
+    tendered_minor: int | None
+    reference: str
+    allow_credit: bool
+
+    def fingerprint(self) -> str:
+        """The same digest :func:`register_payment` stores, so the payment id stays one
+        payment whichever way it reaches the shared database."""
+        return fingerprint(
+            {
+                "school": self.school_slug,
+                "method": self.method,
+                "amount_minor": self.amount_minor,
+                "invoice_no": self.invoice_no,
+                "student_no": self.student_no,
+                "tendered_minor": self.tendered_minor,
+                "reference": self.reference,
+                "allow_credit": self.allow_credit,
+            }
+        )
+
+
+class OutboxStatus:
+    WAITING = "waiting"
+    PUSHED = "pushed"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """One payment taken offline, as stored in the local outbox."""
+
+    request: PaymentRequest
+    school_id: int
+    student_id: int
+    student_no: str
+    student_name: str
+    currency: str
+    offline_receipt_no: str
+    taken_at: dt.datetime
+    actor: Actor
+    #: How the desk spread it over the invoices it knew: ``(invoice_id, invoice_no, amount)``.
+    allocations: tuple[tuple[int, str, int], ...]
+    credit_minor: int
+    rounding_minor: int = 0
+    cash_total_minor: int | None = None
+    change_minor: int | None = None
+    status: str = OutboxStatus.WAITING
+    pushed_at: dt.datetime | None = None
+    receipt_no: int | None = None
+    outcome: str = ""
+    error: str = ""
+    tries: int = 0
+    seq: int = 0
+
+    @property
+    def payment_id(self) -> str:
+        return self.request.payment_id
+
+    @property
+    def fingerprint(self) -> str:
+        return self.request.fingerprint()
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedPayment:
+    """A payment taken while the shared database was unreachable: safe in the local outbox,
+    with the offline receipt the desk hands over."""
+
+    payment_id: str
+    offline_receipt_no: str
+    student_no: str
+    student_name: str
+    method: str
+    amount_minor: int
+    currency: str
+    allocations: tuple[tuple[str, int], ...]
+    credit_minor: int
+    tendered_minor: int | None
+    change_minor: int | None
+    rounding_minor: int
+    cash_total_minor: int | None
+    balance_minor: int
+    taken_at: dt.datetime
+    waiting: int
+    replayed: bool = False
+
+    queued = True
+
+
+# --- what pulling and pushing report ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicaState:
+    """What the local copy holds: which school, from where, and how fresh it is."""
+
+    school_id: int | None
+    school_slug: str | None
+    source: str | None
+    last_pull_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PullResult:
+    full: bool
+    students: int
+    invoices: int
+    balances: int
+    payments: int
+    refunds: int
+    pulled_at: dt.datetime
+    seconds: float
+
+
+class PushOutcome:
+    RECORDED = "recorded"
+    CREDIT = "credit"
+    ALREADY = "already"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class PushedPayment:
+    payment_id: str
+    offline_receipt_no: str
+    outcome: str
+    receipt_no: int | None = None
+    credit_minor: int = 0
+    detail: str = ""
+
+
+def cash_settlement(request: PaymentRequest, school: School) -> CashSettlement | None:
+    """The cash arithmetic of a cash payment (rounding, change), as ``register_payment``
+    works it out; ``None`` for the other methods."""
+    if request.method != ManualMethod.CASH.value:
+        return None
+    return settle_cash(request.amount_minor, request.tendered_minor, school.currency)
+
+
+# --- ports ---------------------------------------------------------------------------------------
+
+
+class Outbox(Protocol):
+    """The outbox inside one transaction of the local unit of work."""
+
+    def get(self, payment_id: str) -> OutboxEntry | None: ...
+
+    def add(self, entry: OutboxEntry) -> None:
+        """Store the entry and note its offline receipt number on the local payment row."""
+        ...
+
+    def next_receipt_no(self, desk: str) -> str:
+        """The next number of this desk's offline series (taken with the outbox row)."""
+        ...
+
+    def waiting(self) -> list[OutboxEntry]:
+        """Entries not yet on the shared database, oldest first."""
+        ...
+
+    def count_waiting(self) -> int: ...
+    def mark_pushed(
+        self, payment_id: str, receipt_no: int | None, outcome: str, now: dt.datetime
+    ) -> None: ...
+    def mark_error(self, payment_id: str, error: str, now: dt.datetime) -> None: ...
+
+
+class LocalStore(Protocol):
+    """The desk's own database: the replica of its school and the outbox."""
+
+    def uow(self) -> UnitOfWork:
+        """A unit of work on the replica (the same repositories as on the shared database)."""
+        ...
+
+    def outbox(self, uow: UnitOfWork) -> Outbox:
+        """The outbox, working inside the open transaction of ``uow`` (from :meth:`uow`)."""
+        ...
+
+    def state(self) -> ReplicaState: ...
+
+    def count_waiting(self) -> int:
+        """Payments waiting in the outbox (0 when there is no local database yet)."""
+        ...
+
+    def pull(self, school: School, *, full: bool = False) -> PullResult:
+        """Copy the school from the shared database: everything the first time (or with
+        ``full``), else what changed since the last pull. Raises :class:`Unavailable`."""
+        ...
+
+
+class SharedNotes(Protocol):
+    """What the shared database records about a pushed offline payment beyond the money."""
+
+    def note_offline_payment(
+        self,
+        uow: UnitOfWork,
+        *,
+        payment_id: str,
+        offline_receipt_no: str,
+        student_id: int,
+        invoice_ids: Sequence[int],
+        now: dt.datetime,
+    ) -> None:
+        """Keep the offline receipt number on the payment and mark the rows it changed as
+        changed ``now``: the payment is dated when the money was taken, hours ago maybe, and
+        desks that poll changes by ``updated_at`` must still see it."""
+        ...
