@@ -107,10 +107,10 @@ def test_every_jdoffice_name_on_the_architecture_page_is_defined() -> None:
 
 def test_the_checker_sees_a_name_that_is_gone() -> None:
     assert resolves("jdoffice.services.payments.apply_payment")
-    assert resolves("jdoffice.adapters.uow.SqlReceipts.next_number")
+    assert resolves("jdoffice.adapters.repos.receipts.SqlReceipts.next_number")
     assert resolves("jdoffice.gateways")
     assert not resolves("jdoffice.services.payments.no_such_function")
-    assert not resolves("jdoffice.adapters.uow.SqlReceipts.no_such_method")
+    assert not resolves("jdoffice.adapters.repos.receipts.SqlReceipts.no_such_method")
 
 
 def test_the_code_points_at_sections_that_exist() -> None:

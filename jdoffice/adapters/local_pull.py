@@ -1,0 +1,351 @@
+"""Pulling: the school's rows copied from the shared database into the desk's local file.
+
+The first pull copies the school (students, invoices, balances, payments and refunds of the
+last :data:`PAYMENT_HISTORY`) in chunks inside one local transaction; the search terms are
+computed here from the students, so students the web system wrote without terms are found
+too. Later pulls fetch the rows whose ``updated_at`` is at or after the previous pull's start,
+read on the shared database's clock, minus :data:`PULL_OVERLAP` (rows are stamped by the
+clocks of the desks that wrote them and become visible when their transaction commits), and
+upsert them. Rows deleted on the shared database stay until ``sync pull --full``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import sqlalchemy
+from sqlalchemy import Column, Connection, Table, column, delete, func, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from jdoffice.adapters.local_db import outbox_table
+from jdoffice.adapters.local_outbox import SqlOutbox
+from jdoffice.adapters.orm import UTCDateTime
+from jdoffice.adapters.tables import (
+    ALLOCATIONS,
+    BALANCES,
+    INVOICES,
+    PAYMENTS,
+    REFUNDS,
+    SCHOOLS,
+    SEARCH_TERMS,
+    STUDENTS,
+)
+from jdoffice.domain.model import UTC
+from jdoffice.domain.search import student_terms
+from jdoffice.services.offline import OutboxStatus
+
+#: How far back an incremental pull looks before the previous pull's start: covers commits
+#: that land after the rows were stamped, and desks whose clocks run behind the database's.
+PULL_OVERLAP = dt.timedelta(minutes=2)
+#: Payments (and their refunds) copied on the first pull: enough for the student view.
+PAYMENT_HISTORY = dt.timedelta(days=400)
+#: Rows per SELECT and per executemany.
+CHUNK = 5000
+#: SQLite page cache while pulling (KiB).
+PULL_CACHE_KIB = 256 * 1024
+
+
+def shared_clock(conn: Connection) -> dt.datetime:
+    """The shared database's own idea of now, as an aware UTC datetime."""
+    name = conn.dialect.name
+    if name == "postgresql":
+        value: Any = conn.exec_driver_sql("SELECT CURRENT_TIMESTAMP").scalar_one()
+    elif name in ("mysql", "mariadb"):
+        value = conn.exec_driver_sql("SELECT UTC_TIMESTAMP(6)").scalar_one()
+    else:
+        value = conn.exec_driver_sql("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')").scalar_one()
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    assert isinstance(value, dt.datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _sqlite_value(kind: str) -> Callable[[Any], Any]:
+    """How a raw driver value of a column is written to SQLite: as SQLAlchemy's SQLite types
+    store it (``YYYY-MM-DD HH:MM:SS.ffffff`` naive UTC, ``YYYY-MM-DD``)."""
+    if kind == "datetime":
+
+        def to_text(v: Any) -> Any:
+            if isinstance(v, dt.datetime):
+                if v.tzinfo is not None:
+                    v = v.astimezone(UTC).replace(tzinfo=None)
+                return v.isoformat(sep=" ", timespec="microseconds")
+            return v
+
+        return to_text
+    if kind == "date":
+        return lambda v: v.isoformat() if isinstance(v, dt.date) else v
+    return lambda v: int(v) if isinstance(v, bool) else v
+
+
+#: Server-side formats that give exactly what :func:`_sqlite_value` would.
+_SERVER_TEXT = {
+    ("postgresql", "datetime"): "YYYY-MM-DD HH24:MI:SS.US",
+    ("postgresql", "date"): "YYYY-MM-DD",
+    ("mysql", "datetime"): "%Y-%m-%d %H:%i:%s.%f",
+    ("mysql", "date"): "%Y-%m-%d",
+    ("mariadb", "datetime"): "%Y-%m-%d %H:%i:%s.%f",
+    ("mariadb", "date"): "%Y-%m-%d",
+}
+
+
+def _kind(column: Column[Any]) -> str:
+    t = column.type
+    if isinstance(t, UTCDateTime | sqlalchemy.DateTime):
+        return "datetime"
+    if isinstance(t, sqlalchemy.Date):
+        return "date"
+    if isinstance(t, sqlalchemy.Boolean):
+        return "bool"
+    return ""
+
+
+def _upsert_sql(conn: Connection, table: Table, key: str) -> str:
+    """``INSERT … ON CONFLICT (key) DO UPDATE`` of every column, for ``executemany`` with
+    one positional parameter per column in table order."""
+    stmt = sqlite_insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[key],
+        set_={c.name: stmt.excluded[c.name] for c in table.c if c.name != key},
+    )
+    compiled = stmt.compile(dialect=conn.dialect, column_keys=[c.name for c in table.c])
+    assert compiled.positiontup == [c.name for c in table.c], compiled.positiontup
+    return str(compiled)
+
+
+class SchoolCopy:
+    """One pull: read the school's rows from ``src`` and write them into the replica ``dst``
+    (inside its open transaction).
+
+    Rows travel as the drivers give them: the SELECT names untyped columns so SQLAlchemy adds
+    no per-value processing, and the upserts go to SQLite as plain ``executemany``. With about
+    a million rows in a first pull, that is most of its time saved.
+    """
+
+    def __init__(
+        self,
+        src: Connection,
+        dst: Connection,
+        school_id: int,
+        since: dt.datetime | None,
+        pulled_at: dt.datetime,
+    ) -> None:
+        self.src = src
+        self.dst = dst
+        self.school_id = school_id
+        self.since = since
+        self.pulled_at = pulled_at
+        self.counts: dict[str, int] = {}
+        self.touched_invoices: set[int] = set()
+        self.touched_balances: set[int] = set()
+        #: A full pull inserts all search terms at the end, in index order.
+        self.terms: list[tuple[int, str, int]] = []
+
+    @property
+    def full(self) -> bool:
+        return self.since is None
+
+    def run(self) -> dict[str, int]:
+        # Index pages of a million random-order inserts do not fit SQLite's default 2 MB cache.
+        self.dst.exec_driver_sql(f"PRAGMA cache_size=-{PULL_CACHE_KIB}")
+        try:
+            if self.full:
+                # Foreign keys are checked at commit: the school's rows are replaced while
+                # local payments still point at them, and come back under the same ids.
+                self.dst.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
+                self._clear()
+                # Building an index once from all rows is several times faster than keeping
+                # it up to date row by row; the same statements make them again (DDL is
+                # transactional in SQLite: a failed pull leaves them as they were).
+                indexes = self._drop_indexes(STUDENTS, SEARCH_TERMS, INVOICES, BALANCES, PAYMENTS)
+            self._copy(SCHOOLS, SCHOOLS.c.id == self.school_id)
+            self._copy(STUDENTS, STUDENTS.c.school_id == self.school_id, terms=True)
+            self._copy(INVOICES, INVOICES.c.school_id == self.school_id, self.touched_invoices)
+            self._copy(
+                BALANCES,
+                BALANCES.c.school_id == self.school_id,
+                self.touched_balances,
+                "student_id",
+            )
+            window = PAYMENTS.c.school_id == self.school_id
+            if self.full:
+                window = window & (PAYMENTS.c.created_at >= self.pulled_at - PAYMENT_HISTORY)
+            self._copy(PAYMENTS, window)
+            refunds = REFUNDS.c.school_id == self.school_id
+            if self.full:
+                refunds = refunds & REFUNDS.c.payment_id.in_(select(PAYMENTS.c.id).where(window))
+            self._copy(REFUNDS, refunds, known_payments=True)
+            if self.full:
+                self._insert_terms(sorted(self.terms))
+                for sql in indexes:
+                    self.dst.exec_driver_sql(sql)
+            self._reapply_waiting()
+        finally:
+            self.dst.exec_driver_sql("PRAGMA cache_size=-2000")
+        return self.counts
+
+    def _drop_indexes(self, *tables: Table) -> list[str]:
+        """Drop the secondary indexes of ``tables``; returns the statements that make them."""
+        master = sqlalchemy.table(
+            "sqlite_master", column("type"), column("name"), column("tbl_name"), column("sql")
+        )
+        found = self.dst.execute(
+            select(master.c.name, master.c.sql).where(
+                master.c.type == "index",
+                master.c.sql.is_not(None),
+                master.c.tbl_name.in_([t.name for t in tables]),
+            )
+        ).all()
+        for name, _sql in found:
+            self.dst.exec_driver_sql(f'DROP INDEX "{name}"')
+        return [sql for _name, sql in found]
+
+    def _clear(self) -> None:
+        """Remove the replica's copy of the school, keeping the payments still waiting to be
+        sent (they exist only here)."""
+        keep = select(outbox_table.c.payment_id).where(
+            outbox_table.c.status == OutboxStatus.WAITING
+        )
+        s = self.school_id
+        self.dst.execute(delete(REFUNDS).where(REFUNDS.c.school_id == s))
+        self.dst.execute(delete(ALLOCATIONS).where(ALLOCATIONS.c.payment_id.not_in(keep)))
+        self.dst.execute(
+            delete(PAYMENTS).where(PAYMENTS.c.school_id == s, PAYMENTS.c.id.not_in(keep))
+        )
+        self.dst.execute(delete(BALANCES).where(BALANCES.c.school_id == s))
+        self.dst.execute(delete(SEARCH_TERMS).where(SEARCH_TERMS.c.school_id == s))
+        self.dst.execute(delete(INVOICES).where(INVOICES.c.school_id == s))
+        self.dst.execute(delete(STUDENTS).where(STUDENTS.c.school_id == s))
+
+    def _columns(self, table: Table) -> list[Any]:
+        """The columns as the replica stores them. ``column(name)`` has no type, so values
+        come back as the driver made them; PostgreSQL and MySQL/MariaDB write times and dates
+        as SQLite text themselves, which saves making (and formatting) a Python object per
+        value."""
+        out: list[Any] = []
+        for c in table.c:
+            kind = _kind(c)
+            pattern = _SERVER_TEXT.get((self.src.dialect.name, kind))
+            if pattern is None:
+                out.append(column(c.name))
+            elif self.src.dialect.name == "postgresql":
+                out.append(func.to_char(column(c.name), pattern).label(c.name))
+            else:
+                out.append(func.date_format(column(c.name), pattern).label(c.name))
+        return out
+
+    def _select(self, table: Table, where: Any) -> Iterator[list[tuple[Any, ...]]]:
+        stmt: Any = select(*self._columns(table)).select_from(table).where(where)
+        if not self.full:
+            # Few rows: a plain cursor. A server-side cursor makes PostgreSQL plan for the
+            # first rows fast and walk a whole school index instead of the updated_at one.
+            stmt = stmt.where(table.c.updated_at >= self.since)
+            rows = [tuple(r) for r in self.src.execute(stmt)]
+            for start in range(0, len(rows), CHUNK):
+                yield rows[start : start + CHUNK]
+            return
+        result = self.src.execution_options(stream_results=True, yield_per=CHUNK).execute(stmt)
+        for part in result.partitions():
+            yield [tuple(r) for r in part]
+
+    def _copy(
+        self,
+        table: Table,
+        where: Any,
+        touched: set[int] | None = None,
+        key: str = "id",
+        *,
+        terms: bool = False,
+        known_payments: bool = False,
+    ) -> None:
+        names = [c.name for c in table.c]
+        dialect = self.src.dialect.name
+        convert = [
+            (i, _sqlite_value(k))
+            for i, k in enumerate(map(_kind, table.c))
+            if k and (dialect, k) not in _SERVER_TEXT
+        ]
+        at = {n: i for i, n in enumerate(names)}
+        sql = _upsert_sql(self.dst, table, key)
+        n = 0
+        for raw in self._select(table, where):
+            rows = raw
+            if known_payments and not self.full:
+                # A refund of a payment older than the copied history has nothing to attach to.
+                pid = at["payment_id"]
+                ids = {r[pid] for r in rows}
+                have = set(self.dst.scalars(select(PAYMENTS.c.id).where(PAYMENTS.c.id.in_(ids))))
+                rows = [r for r in rows if r[pid] in have]
+                if not rows:
+                    continue
+            if convert:
+                out = []
+                for r in rows:
+                    values = list(r)
+                    for i, fn in convert:
+                        values[i] = fn(values[i])
+                    out.append(tuple(values))
+                rows = out
+            self.dst.exec_driver_sql(sql, rows)
+            if touched is not None:
+                k = at[key]
+                touched.update(r[k] for r in rows)
+            if terms:
+                self._index(rows, at)
+            n += len(rows)
+        self.counts[table.name] = n
+
+    def _index(self, rows: Sequence[tuple[Any, ...]], at: dict[str, int]) -> None:
+        """Search terms of the students just copied, made here (students the web system wrote
+        may have none on the shared database)."""
+        i_id, i_school = at["id"], at["school_id"]
+        i_first, i_last, i_no = at["first_name"], at["last_name"], at["student_no"]
+        i_phone, i_email = at["phone"], at["email"]
+        if not self.full:
+            self.dst.execute(
+                delete(SEARCH_TERMS).where(SEARCH_TERMS.c.student_id.in_([r[i_id] for r in rows]))
+            )
+        terms = [
+            (r[i_school], t, r[i_id])
+            for r in rows
+            for t in student_terms(r[i_first], r[i_last], r[i_no], r[i_phone], r[i_email])
+        ]
+        if self.full:
+            self.terms.extend(terms)
+        else:
+            self._insert_terms(terms)
+
+    def _insert_terms(self, terms: Sequence[tuple[int, str, int]]) -> None:
+        if terms:
+            self.dst.exec_driver_sql(
+                "INSERT INTO student_search_terms (school_id, term, student_id) VALUES (?, ?, ?)",
+                terms,
+            )
+
+    def _reapply_waiting(self) -> None:
+        """Rows that came from the shared database no longer show the payments this desk took
+        offline and has not sent: apply those again (only to the rows just replaced)."""
+        box = SqlOutbox(self.dst)
+        for entry in box.waiting():
+            if entry.school_id != self.school_id:
+                continue
+            receipt = self.dst.scalar(
+                select(PAYMENTS.c.receipt_no).where(PAYMENTS.c.id == entry.payment_id)
+            )
+            if receipt is not None:
+                continue  # the shared database has it already; the next push marks it sent
+            for invoice_id, _no, amount in entry.allocations:
+                if self.full or invoice_id in self.touched_invoices:
+                    self.dst.execute(
+                        update(INVOICES)
+                        .where(INVOICES.c.id == invoice_id)
+                        .values(paid_minor=INVOICES.c.paid_minor + amount)
+                    )
+            if self.full or entry.student_id in self.touched_balances:
+                self.dst.execute(
+                    update(BALANCES)
+                    .where(BALANCES.c.student_id == entry.student_id)
+                    .values(balance_minor=BALANCES.c.balance_minor - entry.request.amount_minor)
+                )

@@ -1,0 +1,134 @@
+"""The audit log and the flagged provider confirmations staff review."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import insert, select, update
+
+from jdoffice.adapters.mapping import to_flag
+from jdoffice.adapters.orm import AuditRow, FlaggedConfirmationRow
+from jdoffice.adapters.repos.base import Repo
+from jdoffice.adapters.statements import INSERT_AUDIT
+from jdoffice.domain.model import Actor, AuditEntry, FlaggedConfirmation
+
+
+class SqlAudit(Repo):
+    def add(self, entry: AuditEntry) -> None:
+        self.s.execute(
+            INSERT_AUDIT,
+            {
+                "school_id": entry.school_id,
+                "at": entry.at,
+                "action": entry.action,
+                "entity": entry.entity,
+                "entity_id": entry.entity_id,
+                "staff": entry.actor.staff,
+                "desk": entry.actor.desk,
+                "before": dict(entry.before) if entry.before is not None else None,
+                "after": dict(entry.after) if entry.after is not None else None,
+            },
+        )
+
+    def for_entity(self, entity: str, entity_id: str) -> list[AuditEntry]:
+        rows = self.s.scalars(
+            select(AuditRow)
+            .where(AuditRow.entity == entity, AuditRow.entity_id == entity_id)
+            .order_by(AuditRow.id)
+        )
+        return [
+            AuditEntry(
+                school_id=r.school_id or 0,
+                action=r.action,
+                entity=r.entity,
+                entity_id=r.entity_id,
+                actor=Actor(staff=r.staff, desk=r.desk),
+                at=r.at,
+                before=r.before,
+                after=r.after,
+            )
+            for r in rows
+        ]
+
+
+class SqlFlags(Repo):
+    def add(
+        self,
+        *,
+        school_id: int | None,
+        gateway: str,
+        provider_ref: str,
+        event_id: str,
+        invoice_no: str,
+        reason: str,
+        amount_minor: int | None,
+        currency: str,
+        payload: dict[str, object] | None,
+        now: dt.datetime,
+    ) -> int:
+        res = self.s.execute(
+            insert(FlaggedConfirmationRow).values(
+                school_id=school_id,
+                gateway=gateway,
+                provider_ref=provider_ref[:255],
+                event_id=event_id[:255],
+                invoice_no=invoice_no[:32],
+                reason=reason[:500],
+                amount_minor=amount_minor,
+                currency=currency[:3],
+                payload=payload,
+                created_at=now,
+            )
+        )
+        pk = getattr(res, "inserted_primary_key", None)
+        return int(pk[0]) if pk else 0
+
+    def unresolved(self, school_id: int) -> list[FlaggedConfirmation]:
+        rows = self.s.scalars(
+            select(FlaggedConfirmationRow)
+            .where(
+                FlaggedConfirmationRow.school_id == school_id,
+                FlaggedConfirmationRow.resolved_at.is_(None),
+            )
+            .order_by(FlaggedConfirmationRow.id)
+        )
+        return [to_flag(r) for r in rows]
+
+    def find_unresolved(
+        self, school_id: int | None, gateway: str, provider_ref: str, reason: str
+    ) -> int | None:
+        # The same truncation as add(), so a long reason finds its own row.
+        found = self.s.scalars(
+            select(FlaggedConfirmationRow.id)
+            .where(
+                FlaggedConfirmationRow.school_id == school_id
+                if school_id is not None
+                else FlaggedConfirmationRow.school_id.is_(None),
+                FlaggedConfirmationRow.gateway == gateway,
+                FlaggedConfirmationRow.provider_ref == provider_ref[:255],
+                FlaggedConfirmationRow.reason == reason[:500],
+                FlaggedConfirmationRow.resolved_at.is_(None),
+            )
+            .order_by(FlaggedConfirmationRow.id)
+            .limit(1)
+        ).first()
+        return int(found) if found is not None else None
+
+    def lock(self, flag_id: int, school_id: int) -> FlaggedConfirmation | None:
+        r = self.s.scalars(
+            select(FlaggedConfirmationRow)
+            .where(
+                FlaggedConfirmationRow.id == flag_id,
+                FlaggedConfirmationRow.school_id == school_id,
+            )
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).first()
+        return to_flag(r) if r is not None else None
+
+    def resolve(self, flag_id: int, now: dt.datetime) -> None:
+        self.s.execute(
+            update(FlaggedConfirmationRow)
+            .where(FlaggedConfirmationRow.id == flag_id)
+            .values(resolved_at=now)
+        )

@@ -1,0 +1,213 @@
+"""Students (and their search), their invoices and their cached balances."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import and_, func, insert, select, update
+
+from jdoffice.adapters.clock import db_utcnow
+from jdoffice.adapters.mapping import to_invoice, to_student
+from jdoffice.adapters.orm import (
+    BalanceRow,
+    InvoiceRow,
+    PaymentRow,
+    RefundRow,
+    SchoolRow,
+    StudentRow,
+    StudentSearchTermRow,
+)
+from jdoffice.adapters.repos.base import Repo
+from jdoffice.adapters.statements import (
+    ADD_BALANCE,
+    ADD_PAID,
+    BALANCE,
+    LOCK_INVOICES,
+    LOCK_STUDENT,
+    STUDENT_BY_ID,
+)
+from jdoffice.domain.model import Invoice, PaymentStatus, RefundStatus, Student
+from jdoffice.domain.search import SearchQuery, prefix_upper_bound
+from jdoffice.services.ports import StudentHit
+
+
+class SqlStudents(Repo):
+    def get(self, student_id: int) -> Student | None:
+        r = self.s.execute(STUDENT_BY_ID, {"id": student_id}).first()
+        return to_student(r) if r else None
+
+    def get_by_no(self, school_id: int, student_no: str) -> Student | None:
+        r = self.s.scalars(
+            select(StudentRow).where(
+                StudentRow.school_id == school_id, StudentRow.student_no == student_no
+            )
+        ).first()
+        return to_student(r) if r else None
+
+    def lock(self, student_id: int) -> None:
+        self.s.execute(LOCK_STUDENT, {"id": student_id}).all()
+
+    def count(self, school_id: int) -> int:
+        return int(
+            self.s.scalar(
+                select(func.count())
+                .select_from(StudentRow)
+                .where(StudentRow.school_id == school_id)
+            )
+            or 0
+        )
+
+    def search(self, school_id: int, query: SearchQuery, limit: int) -> list[StudentHit]:
+        if query.empty:
+            return []
+        t = StudentSearchTermRow
+        first, *rest = query.words
+        conds = [t.school_id == school_id, t.term >= first, t.term < prefix_upper_bound(first)]
+        for w in rest:
+            other = StudentSearchTermRow.__table__.alias()
+            conds.append(
+                t.student_id.in_(
+                    select(other.c.student_id).where(
+                        other.c.school_id == school_id,
+                        other.c.term >= w,
+                        other.c.term < prefix_upper_bound(w),
+                    )
+                )
+            )
+        # Walking the index in term order puts exact word matches before longer words.
+        ids: list[int] = []
+        seen: set[int] = set()
+        for (sid,) in self.s.execute(
+            select(t.student_id).where(and_(*conds)).order_by(t.term).limit(limit * 4)
+        ):
+            if sid not in seen:
+                seen.add(sid)
+                ids.append(sid)
+                if len(ids) >= limit:
+                    break
+        if not ids:
+            return []
+        rows = self.s.execute(
+            select(
+                StudentRow.id,
+                StudentRow.student_no,
+                StudentRow.first_name,
+                StudentRow.last_name,
+                StudentRow.phone,
+                StudentRow.email,
+                func.coalesce(BalanceRow.balance_minor, 0),
+                SchoolRow.currency,
+            )
+            .join(SchoolRow, SchoolRow.id == StudentRow.school_id)
+            .outerjoin(BalanceRow, BalanceRow.student_id == StudentRow.id)
+            .where(StudentRow.id.in_(ids))
+        ).all()
+        order = {sid: i for i, sid in enumerate(ids)}
+        hits = [
+            StudentHit(
+                student_id=r[0],
+                student_no=r[1],
+                name=f"{r[2]} {r[3]}".strip(),
+                phone=r[4],
+                email=r[5],
+                balance_minor=int(r[6]),
+                currency=r[7],
+            )
+            for r in rows
+        ]
+        hits.sort(key=lambda h: order[h.student_id])
+        return hits
+
+
+class SqlInvoices(Repo):
+    def get_by_no(self, school_id: int, invoice_no: str) -> Invoice | None:
+        r = self.s.scalars(
+            select(InvoiceRow).where(
+                InvoiceRow.school_id == school_id, InvoiceRow.invoice_no == invoice_no
+            )
+        ).first()
+        return to_invoice(r) if r else None
+
+    def for_student(self, student_id: int) -> list[Invoice]:
+        rows = self.s.scalars(
+            select(InvoiceRow)
+            .where(InvoiceRow.student_id == student_id)
+            .order_by(InvoiceRow.due_date, InvoiceRow.id)
+        )
+        return [to_invoice(r) for r in rows]
+
+    def lock(self, invoice_ids: Sequence[int]) -> list[Invoice]:
+        rows = self.s.execute(LOCK_INVOICES, {"ids": sorted(set(invoice_ids))})
+        return [to_invoice(r) for r in rows]
+
+    def lock_for_student(self, student_id: int) -> list[Invoice]:
+        rows = self.s.scalars(
+            select(InvoiceRow)
+            .where(InvoiceRow.student_id == student_id)
+            .order_by(InvoiceRow.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return [to_invoice(r) for r in rows]
+
+    def add_paid(self, invoice_id: int, delta_minor: int, now: dt.datetime) -> None:
+        self.s.execute(ADD_PAID, {"invoice_id": invoice_id, "delta": delta_minor})
+
+
+class SqlBalances(Repo):
+    def get(self, student_id: int) -> int:
+        v = self.s.scalar(
+            select(BalanceRow.balance_minor).where(BalanceRow.student_id == student_id)
+        )
+        return int(v) if v is not None else self.recompute(student_id)
+
+    def add(self, student_id: int, school_id: int, delta_minor: int, now: dt.datetime) -> int:
+        res = self.s.execute(ADD_BALANCE, {"b_student_id": student_id, "delta": delta_minor})
+        if getattr(res, "rowcount", 0) == 0:
+            # No cached row yet (a student the web system created): the rows written so far
+            # in this transaction already include the change.
+            value = self.recompute(student_id)
+            self.store(student_id, school_id, value, now)
+            return value
+        return int(self.s.scalar(BALANCE, {"student_id": student_id}) or 0)
+
+    def recompute(self, student_id: int) -> int:
+        invoices = self.s.scalar(
+            select(func.coalesce(func.sum(InvoiceRow.amount_minor), 0)).where(
+                InvoiceRow.student_id == student_id, InvoiceRow.cancelled_at.is_(None)
+            )
+        )
+        payments = self.s.scalar(
+            select(func.coalesce(func.sum(PaymentRow.amount_minor), 0)).where(
+                PaymentRow.student_id == student_id,
+                PaymentRow.status == PaymentStatus.SUCCEEDED.value,
+            )
+        )
+        refunds = self.s.scalar(
+            select(func.coalesce(func.sum(RefundRow.amount_minor), 0)).where(
+                RefundRow.student_id == student_id,
+                RefundRow.status == RefundStatus.SUCCEEDED.value,
+            )
+        )
+        return int(invoices or 0) - int(payments or 0) + int(refunds or 0)
+
+    def store(self, student_id: int, school_id: int, balance_minor: int, now: dt.datetime) -> None:
+        res = self.s.execute(
+            update(BalanceRow)
+            .where(BalanceRow.student_id == student_id)
+            .values(balance_minor=balance_minor, updated_at=db_utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(res, "rowcount", 0) == 0:
+            currency = self.s.scalar(select(SchoolRow.currency).where(SchoolRow.id == school_id))
+            self.s.execute(
+                insert(BalanceRow).values(
+                    student_id=student_id,
+                    school_id=school_id,
+                    balance_minor=balance_minor,
+                    currency=currency or "DKK",
+                    created_at=now,
+                    updated_at=db_utcnow(),
+                )
+            )
