@@ -864,7 +864,7 @@ Nothing is recorded.</translation>
     <name>QrDialog</name>
     <message>
         <source>{0}  ·  elevnr. {1}</source>
-        <extracomment>Logical pixels the QR code is at least as wide as: a phone reads it from a desk&apos;s width away. Quiet zone around the code, in modules (the QR standard asks for 4). How often the provider is asked while the code is shown.</extracomment>
+        <extracomment>How often the provider is asked while the code is shown.</extracomment>
         <translation>{0}  ·  student no. {1}</translation>
     </message>
     <message>
@@ -972,6 +972,53 @@ Nothing is recorded.</translation>
         <translation>Expires in {0}</translation>
     </message>
     <message>
+        <source>Kopieret ✓</source>
+        <translation>Copied ✓</translation>
+    </message>
+    <message>
+        <source>Sender linket …</source>
+        <translation>Sending the link …</translation>
+    </message>
+    <message>
+        <source>Eleven har intet gyldigt mobilnummer.
+Send linket til nummeret:</source>
+        <translation>The student has no valid mobile number.
+Send the link to the number:</translation>
+    </message>
+    <message>
+        <source>Eleven har ingen gyldig e-mail.
+Send linket til adressen:</source>
+        <translation>The student has no valid e-mail address.
+Send the link to the address:</translation>
+    </message>
+    <message>
+        <source>Send link</source>
+        <translation>Send link</translation>
+    </message>
+    <message>
+        <source>Annullerer…</source>
+        <translation>Cancelling…</translation>
+    </message>
+    <message>
+        <source>Annullerer betalingen…</source>
+        <translation>Cancelling the payment…</translation>
+    </message>
+    <message>
+        <source>Eleven har allerede betalt; betalingen behandles og kan ikke annulleres.</source>
+        <translation>The student has already paid; the payment is being processed and cannot be cancelled.</translation>
+    </message>
+    <message>
+        <source>Betalingen kunne ikke annulleres, så eleven kan stadig nå at betale. Tryk Esc for at prøve igen, eller luk alligevel.</source>
+        <translation>The payment could not be cancelled, so the student may still pay. Press Esc to try again, or close anyway.</translation>
+    </message>
+    <message>
+        <source>Luk alligevel</source>
+        <translation>Close anyway</translation>
+    </message>
+</context>
+<context>
+    <name>QrPanel</name>
+    <message>
         <source>Betalt ✓</source>
         <translation>Paid ✓</translation>
     </message>
@@ -986,6 +1033,10 @@ Nothing is recorded.</translation>
     <message>
         <source>Start igen</source>
         <translation>Start again</translation>
+    </message>
+    <message>
+        <source>Prøv igen</source>
+        <translation>Try again</translation>
     </message>
     <message>
         <source>Online-betaling er slået fra</source>
@@ -1046,50 +1097,6 @@ Nothing is recorded.</translation>
     <message>
         <source>Noget gik galt</source>
         <translation>Something went wrong</translation>
-    </message>
-    <message>
-        <source>Kopieret ✓</source>
-        <translation>Copied ✓</translation>
-    </message>
-    <message>
-        <source>Sender linket …</source>
-        <translation>Sending the link …</translation>
-    </message>
-    <message>
-        <source>Eleven har intet gyldigt mobilnummer.
-Send linket til nummeret:</source>
-        <translation>The student has no valid mobile number.
-Send the link to the number:</translation>
-    </message>
-    <message>
-        <source>Eleven har ingen gyldig e-mail.
-Send linket til adressen:</source>
-        <translation>The student has no valid e-mail address.
-Send the link to the address:</translation>
-    </message>
-    <message>
-        <source>Send link</source>
-        <translation>Send link</translation>
-    </message>
-    <message>
-        <source>Annullerer…</source>
-        <translation>Cancelling…</translation>
-    </message>
-    <message>
-        <source>Annullerer betalingen…</source>
-        <translation>Cancelling the payment…</translation>
-    </message>
-    <message>
-        <source>Eleven har allerede betalt; betalingen behandles og kan ikke annulleres.</source>
-        <translation>The student has already paid; the payment is being processed and cannot be cancelled.</translation>
-    </message>
-    <message>
-        <source>Betalingen kunne ikke annulleres, så eleven kan stadig nå at betale. Tryk Esc for at prøve igen, eller luk alligevel.</source>
-        <translation>The payment could not be cancelled, so the student may still pay. Press Esc to try again, or close anyway.</translation>
-    </message>
-    <message>
-        <source>Luk alligevel</source>
-        <translation>Close anyway</translation>
     </message>
 </context>
 <context>
