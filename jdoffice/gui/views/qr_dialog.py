@@ -7,10 +7,10 @@ itself when the money lands. Esc cancels: the checkout is expired at the provide
 scan cannot pay, and if the student paid a moment before, the dialog shows the payment
 instead. What the status line says is computed by the core (``online.status_text``).
 
-The layout is the form ``ui/qr_dialog.ui``; the background work (start, poll and cancel the
-checkout, send its link) is ``jdoffice.gui.qr_checkout``. This class paints what that work
-answers and decides what the receptionist can do next, down to taking the payment at the
-desk instead.
+The layout is the form ``ui/qr_dialog.ui``, and the painting of each step is
+``jdoffice.gui.views.qr_panel``; the background work (start, poll and cancel the checkout,
+send its link) is ``jdoffice.gui.qr_checkout``. This module decides what to show when, and
+what the receptionist can do next, down to taking the payment at the desk instead.
 """
 
 from __future__ import annotations
