@@ -19,9 +19,9 @@ if TYPE_CHECKING:
 class DeskLink:
     """Whether the shared database answers, as the desk last found it.
 
-    Set by the main window from its polls (a plain flag: worker threads only read it); while it
-    is down, reads go to the local copy at once instead of waiting for a connection timeout at
-    every keystroke.
+    Set by the desk's session (``jdoffice.gui.desk_session``) from its polls (a plain flag:
+    worker threads only read it); while it is down, reads go to the local copy at once instead
+    of waiting for a connection timeout at every keystroke.
     """
 
     online: bool = True

@@ -158,6 +158,202 @@
     </message>
 </context>
 <context>
+    <name>DeskDialogs</name>
+    <message>
+        <source>Åbn først en elev: søg og tryk Enter.</source>
+        <translation>Open a student first: search and press Enter.</translation>
+    </message>
+    <message>
+        <source>Eleven skylder ikke noget; der er intet at betale.</source>
+        <translation>The student owes nothing; there is nothing to pay.</translation>
+    </message>
+    <message>
+        <source>QR-betaling</source>
+        <translation>QR payment</translation>
+    </message>
+    <message>
+        <source>QR-betaling kræver forbindelse til databasen. Tag kontant, bankoverførsel eller MobilePay – betalingen gemmes på denne kasse og sendes, når forbindelsen er tilbage.</source>
+        <translation>QR payment needs the connection to the database. Take cash, bank transfer or MobilePay – the payment is kept at this desk and sent when the connection is back.</translation>
+    </message>
+    <message>
+        <source>Vælg først betalingen (Alt+B) og tryk F8.</source>
+        <translation>Select the payment first (Alt+B) and press F8.</translation>
+    </message>
+    <message>
+        <source>Refusion</source>
+        <translation>Refund</translation>
+    </message>
+    <message>
+        <source>Vælg først betalingen (Alt+B) og tryk Ctrl+P.</source>
+        <translation>Select the payment first (Alt+B) and press Ctrl+P.</translation>
+    </message>
+    <message>
+        <source>Der er ingen kvittering for denne betaling.</source>
+        <translation>There is no receipt for this payment.</translation>
+    </message>
+    <message>
+        <source>Ikke forbundet til databasen endnu.</source>
+        <translation>Not connected to the database yet.</translation>
+    </message>
+    <message>
+        <source>Dagsrapport</source>
+        <translation>Day report</translation>
+    </message>
+    <message>
+        <source>Afvigelser</source>
+        <translation>Discrepancies</translation>
+    </message>
+    <message>
+        <source>Afvigelser tilbage: {0}</source>
+        <translation>Discrepancies left: {0}</translation>
+    </message>
+    <message>
+        <source>Af&amp;vigelser ({0}) …</source>
+        <translation>D&amp;iscrepancies ({0}) …</translation>
+    </message>
+    <message>
+        <source>Af&amp;vigelser …</source>
+        <translation>D&amp;iscrepancies …</translation>
+    </message>
+    <message>
+        <source>Indstillinger</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <source>{0} findes ikke i denne version af jdoffice.</source>
+        <translation>{0} is not available in this version of jdoffice.</translation>
+    </message>
+</context>
+<context>
+    <name>DeskSearch</name>
+    <message>
+        <source>Ingen fundet</source>
+        <translation>None found</translation>
+    </message>
+    <message>
+        <source>{0}+ fundet</source>
+        <translation>{0}+ found</translation>
+    </message>
+    <message>
+        <source>{0} fundet</source>
+        <translation>{0} found</translation>
+    </message>
+    <message>
+        <source>Søgning efter «{0}»: {1}</source>
+        <translation>Search for “{0}”: {1}</translation>
+    </message>
+    <message>
+        <source>Tilbage til {0}.</source>
+        <translation>Back to {0}.</translation>
+    </message>
+</context>
+<context>
+    <name>DeskSession</name>
+    <message>
+        <source>Kassens lokale kopi blev ikke opdateret: {0}</source>
+        <extracomment>Payments taken offline that wait in this desk&apos;s outbox.</extracomment>
+        <translation>This desk&apos;s local copy was not refreshed: {0}</translation>
+    </message>
+    <message>
+        <source>{0} offline-betaling(er) sendt til databasen</source>
+        <translation>{0} offline payment(s) sent to the database</translation>
+    </message>
+    <message>
+        <source>; {0} var allerede betalt og er gemt som tilgodehavende (markeret til kontoret)</source>
+        <translation>; {0} had been paid meanwhile and were kept as credit (flagged for the office)</translation>
+    </message>
+    <message>
+        <source>{0} offline-betaling(er) kunne ikke sendes: {1}</source>
+        <translation>{0} offline payment(s) could not be sent: {1}</translation>
+    </message>
+    <message>
+        <source>Synkronisering fejlede: {0}</source>
+        <translation>Synchronisation failed: {0}</translation>
+    </message>
+</context>
+<context>
+    <name>DeskStatus</name>
+    <message>
+        <source>Skole: …</source>
+        <translation>School: …</translation>
+    </message>
+    <message>
+        <source>Forbinder …</source>
+        <translation>Connecting …</translation>
+    </message>
+    <message>
+        <source>Skole: {0}</source>
+        <translation>School: {0}</translation>
+    </message>
+    <message>
+        <source>Kasse: {0} · {1}</source>
+        <translation>Desk: {0} · {1}</translation>
+    </message>
+    <message>
+        <source>1 betaling venter</source>
+        <translation>1 payment waiting</translation>
+    </message>
+    <message>
+        <source>{0} betalinger venter</source>
+        <translation>{0} payments waiting</translation>
+    </message>
+    <message>
+        <source>Offline — {0}</source>
+        <translation>Offline — {0}</translation>
+    </message>
+    <message>
+        <source>Opdateret {0}</source>
+        <translation>Updated {0}</translation>
+    </message>
+    <message>
+        <source>⚠ Ingen forbindelse til databasen – prøver igen</source>
+        <translation>⚠ No connection to the database – retrying</translation>
+    </message>
+    <message>
+        <source>⚠ Ingen forbindelse til databasen – viser kassens lokale kopi</source>
+        <translation>⚠ No connection to the database – showing this desk&apos;s local copy</translation>
+    </message>
+    <message>
+        <source>Ikke forbundet</source>
+        <translation>Not connected</translation>
+    </message>
+</context>
+<context>
+    <name>DeskStudent</name>
+    <message>
+        <source>Søgningen passer ikke længere til {0}. Tryk Enter for at åbne den valgte elev, eller Esc for at gå tilbage til {0}.</source>
+        <translation>The search no longer matches {0}. Press Enter to open the selected student, or Esc to go back to {0}.</translation>
+    </message>
+    <message>
+        <source>{0} gør intet: søgningen passer ikke til den åbne elev</source>
+        <translation>{0} does nothing: the search does not match the open student</translation>
+    </message>
+    <message>
+        <source>Eleven findes ikke (længere): {0}</source>
+        <translation>The student does not exist (any more): {0}</translation>
+    </message>
+    <message>
+        <source>Elevnr. {0}</source>
+        <translation>Student no. {0}</translation>
+    </message>
+    <message>
+        <source>Intet udestående – F5 tager imod en forudbetaling.</source>
+        <translation>Nothing outstanding – F5 takes a prepayment.</translation>
+    </message>
+    <message>
+        <source>valgt</source>
+        <translation>selected</translation>
+    </message>
+    <message>
+        <source>ældste åbne</source>
+        <translation>oldest open</translation>
+    </message>
+    <message>
+        <source>F5/F6 gælder faktura {0} · {1} ({2})</source>
+        <translation>F5/F6 act on invoice {0} · {1} ({2})</translation>
+    </message>
+</context>
+<context>
     <name>FlagsDialog</name>
     <message>
         <source>Afvigelser</source>
@@ -261,138 +457,10 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <source>Skole: …</source>
-        <translation>School: …</translation>
-    </message>
-    <message>
-        <source>Forbinder …</source>
-        <translation>Connecting …</translation>
-    </message>
-    <message>
-        <source>Skole: {0}</source>
-        <translation>School: {0}</translation>
-    </message>
-    <message>
-        <source>Ikke forbundet</source>
-        <translation>Not connected</translation>
-    </message>
-    <message>
         <source>Kan ikke åbne skolen:
 {0}</source>
         <translation>Cannot open the school:
 {0}</translation>
-    </message>
-    <message>
-        <source>Kasse: {0} · {1}</source>
-        <translation>Desk: {0} · {1}</translation>
-    </message>
-    <message>
-        <source>Ingen fundet</source>
-        <translation>None found</translation>
-    </message>
-    <message>
-        <source>{0}+ fundet</source>
-        <translation>{0}+ found</translation>
-    </message>
-    <message>
-        <source>{0} fundet</source>
-        <translation>{0} found</translation>
-    </message>
-    <message>
-        <source>Søgning efter «{0}»: {1}</source>
-        <translation>Search for “{0}”: {1}</translation>
-    </message>
-    <message>
-        <source>Søgningen passer ikke længere til {0}. Tryk Enter for at åbne den valgte elev, eller Esc for at gå tilbage til {0}.</source>
-        <translation>The search no longer matches {0}. Press Enter to open the selected student, or Esc to go back to {0}.</translation>
-    </message>
-    <message>
-        <source>{0} gør intet: søgningen passer ikke til den åbne elev</source>
-        <translation>{0} does nothing: the search does not match the open student</translation>
-    </message>
-    <message>
-        <source>Tilbage til {0}.</source>
-        <translation>Back to {0}.</translation>
-    </message>
-    <message>
-        <source>Eleven findes ikke (længere): {0}</source>
-        <translation>The student does not exist (any more): {0}</translation>
-    </message>
-    <message>
-        <source>Elevnr. {0}</source>
-        <translation>Student no. {0}</translation>
-    </message>
-    <message>
-        <source>Intet udestående – F5 tager imod en forudbetaling.</source>
-        <translation>Nothing outstanding – F5 takes a prepayment.</translation>
-    </message>
-    <message>
-        <source>valgt</source>
-        <translation>selected</translation>
-    </message>
-    <message>
-        <source>ældste åbne</source>
-        <translation>oldest open</translation>
-    </message>
-    <message>
-        <source>F5/F6 gælder faktura {0} · {1} ({2})</source>
-        <translation>F5/F6 act on invoice {0} · {1} ({2})</translation>
-    </message>
-    <message>
-        <source>Åbn først en elev: søg og tryk Enter.</source>
-        <translation>Open a student first: search and press Enter.</translation>
-    </message>
-    <message>
-        <source>Eleven skylder ikke noget; der er intet at betale.</source>
-        <translation>The student owes nothing; there is nothing to pay.</translation>
-    </message>
-    <message>
-        <source>QR-betaling</source>
-        <translation>QR payment</translation>
-    </message>
-    <message>
-        <source>Vælg først betalingen (Alt+B) og tryk F8.</source>
-        <translation>Select the payment first (Alt+B) and press F8.</translation>
-    </message>
-    <message>
-        <source>Refusion</source>
-        <translation>Refund</translation>
-    </message>
-    <message>
-        <source>Vælg først betalingen (Alt+B) og tryk Ctrl+P.</source>
-        <translation>Select the payment first (Alt+B) and press Ctrl+P.</translation>
-    </message>
-    <message>
-        <source>Der er ingen kvittering for denne betaling.</source>
-        <translation>There is no receipt for this payment.</translation>
-    </message>
-    <message>
-        <source>Ikke forbundet til databasen endnu.</source>
-        <translation>Not connected to the database yet.</translation>
-    </message>
-    <message>
-        <source>Dagsrapport</source>
-        <translation>Day report</translation>
-    </message>
-    <message>
-        <source>Afvigelser</source>
-        <translation>Discrepancies</translation>
-    </message>
-    <message>
-        <source>Afvigelser tilbage: {0}</source>
-        <translation>Discrepancies left: {0}</translation>
-    </message>
-    <message>
-        <source>Af&amp;vigelser ({0}) …</source>
-        <translation>D&amp;iscrepancies ({0}) …</translation>
-    </message>
-    <message>
-        <source>Indstillinger</source>
-        <translation>Settings</translation>
-    </message>
-    <message>
-        <source>{0} findes ikke i denne version af jdoffice.</source>
-        <translation>{0} is not available in this version of jdoffice.</translation>
     </message>
     <message>
         <source>Betaling registreret: {0} {1}</source>
@@ -409,54 +477,6 @@
     <message>
         <source>Betaling gemt på kassen (offline): {0} {1}, kvittering {2}; den sendes til databasen, når forbindelsen er tilbage</source>
         <translation>Payment kept at this desk (offline): {0} {1}, receipt {2}; it is sent to the database when the connection is back</translation>
-    </message>
-    <message>
-        <source>Kassens lokale kopi blev ikke opdateret: {0}</source>
-        <translation>This desk&apos;s local copy was not refreshed: {0}</translation>
-    </message>
-    <message>
-        <source>{0} offline-betaling(er) sendt til databasen</source>
-        <translation>{0} offline payment(s) sent to the database</translation>
-    </message>
-    <message>
-        <source>; {0} var allerede betalt og er gemt som tilgodehavende (markeret til kontoret)</source>
-        <translation>; {0} had been paid meanwhile and were kept as credit (flagged for the office)</translation>
-    </message>
-    <message>
-        <source>{0} offline-betaling(er) kunne ikke sendes: {1}</source>
-        <translation>{0} offline payment(s) could not be sent: {1}</translation>
-    </message>
-    <message>
-        <source>Synkronisering fejlede: {0}</source>
-        <translation>Synchronisation failed: {0}</translation>
-    </message>
-    <message>
-        <source>1 betaling venter</source>
-        <translation>1 payment waiting</translation>
-    </message>
-    <message>
-        <source>{0} betalinger venter</source>
-        <translation>{0} payments waiting</translation>
-    </message>
-    <message>
-        <source>Offline — {0}</source>
-        <translation>Offline — {0}</translation>
-    </message>
-    <message>
-        <source>QR-betaling kræver forbindelse til databasen. Tag kontant, bankoverførsel eller MobilePay – betalingen gemmes på denne kasse og sendes, når forbindelsen er tilbage.</source>
-        <translation>QR payment needs the connection to the database. Take cash, bank transfer or MobilePay – the payment is kept at this desk and sent when the connection is back.</translation>
-    </message>
-    <message>
-        <source>⚠ Ingen forbindelse til databasen – viser kassens lokale kopi</source>
-        <translation>⚠ No connection to the database – showing this desk&apos;s local copy</translation>
-    </message>
-    <message>
-        <source>Opdateret {0}</source>
-        <translation>Updated {0}</translation>
-    </message>
-    <message>
-        <source>⚠ Ingen forbindelse til databasen – prøver igen</source>
-        <translation>⚠ No connection to the database – retrying</translation>
     </message>
     <message>
         <source>1 betaling</source>
@@ -844,7 +864,7 @@ Nothing is recorded.</translation>
     <name>QrDialog</name>
     <message>
         <source>{0}  ·  elevnr. {1}</source>
-        <extracomment>Logical pixels the QR code is at least as wide as: a phone reads it from a desk&apos;s width away. Quiet zone around the code, in modules (the QR standard asks for 4). How often the provider is asked while the code is shown.</extracomment>
+        <extracomment>How often the provider is asked while the code is shown.</extracomment>
         <translation>{0}  ·  student no. {1}</translation>
     </message>
     <message>
@@ -952,6 +972,53 @@ Nothing is recorded.</translation>
         <translation>Expires in {0}</translation>
     </message>
     <message>
+        <source>Kopieret ✓</source>
+        <translation>Copied ✓</translation>
+    </message>
+    <message>
+        <source>Sender linket …</source>
+        <translation>Sending the link …</translation>
+    </message>
+    <message>
+        <source>Eleven har intet gyldigt mobilnummer.
+Send linket til nummeret:</source>
+        <translation>The student has no valid mobile number.
+Send the link to the number:</translation>
+    </message>
+    <message>
+        <source>Eleven har ingen gyldig e-mail.
+Send linket til adressen:</source>
+        <translation>The student has no valid e-mail address.
+Send the link to the address:</translation>
+    </message>
+    <message>
+        <source>Send link</source>
+        <translation>Send link</translation>
+    </message>
+    <message>
+        <source>Annullerer…</source>
+        <translation>Cancelling…</translation>
+    </message>
+    <message>
+        <source>Annullerer betalingen…</source>
+        <translation>Cancelling the payment…</translation>
+    </message>
+    <message>
+        <source>Eleven har allerede betalt; betalingen behandles og kan ikke annulleres.</source>
+        <translation>The student has already paid; the payment is being processed and cannot be cancelled.</translation>
+    </message>
+    <message>
+        <source>Betalingen kunne ikke annulleres, så eleven kan stadig nå at betale. Tryk Esc for at prøve igen, eller luk alligevel.</source>
+        <translation>The payment could not be cancelled, so the student may still pay. Press Esc to try again, or close anyway.</translation>
+    </message>
+    <message>
+        <source>Luk alligevel</source>
+        <translation>Close anyway</translation>
+    </message>
+</context>
+<context>
+    <name>QrPanel</name>
+    <message>
         <source>Betalt ✓</source>
         <translation>Paid ✓</translation>
     </message>
@@ -966,6 +1033,10 @@ Nothing is recorded.</translation>
     <message>
         <source>Start igen</source>
         <translation>Start again</translation>
+    </message>
+    <message>
+        <source>Prøv igen</source>
+        <translation>Try again</translation>
     </message>
     <message>
         <source>Online-betaling er slået fra</source>
@@ -1026,50 +1097,6 @@ Nothing is recorded.</translation>
     <message>
         <source>Noget gik galt</source>
         <translation>Something went wrong</translation>
-    </message>
-    <message>
-        <source>Kopieret ✓</source>
-        <translation>Copied ✓</translation>
-    </message>
-    <message>
-        <source>Sender linket …</source>
-        <translation>Sending the link …</translation>
-    </message>
-    <message>
-        <source>Eleven har intet gyldigt mobilnummer.
-Send linket til nummeret:</source>
-        <translation>The student has no valid mobile number.
-Send the link to the number:</translation>
-    </message>
-    <message>
-        <source>Eleven har ingen gyldig e-mail.
-Send linket til adressen:</source>
-        <translation>The student has no valid e-mail address.
-Send the link to the address:</translation>
-    </message>
-    <message>
-        <source>Send link</source>
-        <translation>Send link</translation>
-    </message>
-    <message>
-        <source>Annullerer…</source>
-        <translation>Cancelling…</translation>
-    </message>
-    <message>
-        <source>Annullerer betalingen…</source>
-        <translation>Cancelling the payment…</translation>
-    </message>
-    <message>
-        <source>Eleven har allerede betalt; betalingen behandles og kan ikke annulleres.</source>
-        <translation>The student has already paid; the payment is being processed and cannot be cancelled.</translation>
-    </message>
-    <message>
-        <source>Betalingen kunne ikke annulleres, så eleven kan stadig nå at betale. Tryk Esc for at prøve igen, eller luk alligevel.</source>
-        <translation>The payment could not be cancelled, so the student may still pay. Press Esc to try again, or close anyway.</translation>
-    </message>
-    <message>
-        <source>Luk alligevel</source>
-        <translation>Close anyway</translation>
     </message>
 </context>
 <context>

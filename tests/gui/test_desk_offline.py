@@ -112,7 +112,7 @@ def desk(qtbot: QtBot, shared: Shared, tmp_path: Path) -> Iterator[MainWindow]:
     yield window
     if window.dialog is not None:
         window.dialog.done(0)
-    window._pending = 0  # the test's own end: no question
+    window.session.pending = 0  # the test's own end: no question
     window.close()
     settle_background_work()
     core.dispose()
