@@ -23,10 +23,11 @@ from jdoffice.adapters.notify_config import (
     SmsProvider,
 )
 from jdoffice.adapters.secrets import KeyringUnavailable, Secret, get_secret
+from jdoffice.domain import receipt_text
 from jdoffice.domain.errors import BusinessRuleError, InvalidInput, Unavailable
 from jdoffice.domain.model import School
 from jdoffice.gateways.registry import Registry, load_registry
-from jdoffice.services import queries
+from jdoffice.services import counter_methods, queries
 from jdoffice.services.gateways import GatewayConfig, OnlineGateway, OnlineGatewayInfo
 from jdoffice.services.notifications import ReceiptPdf, Transports
 from jdoffice.services.settings import PaymentSettings, SettingsOverride, overlay
@@ -43,6 +44,16 @@ def installed_gateways() -> Registry:
     """The gateways installed (entry points), their secrets made known to the keyring store."""
     registry = load_registry()
     secret_store.declare({spec.name: spec.env for spec in registry.secrets()})
+    counter_methods.install(registry.manual.values())
+    receipt_text.name_methods(
+        {
+            **{m.name: {"da": m.label_da, "en": m.label_en} for m in registry.manual.values()},
+            **{
+                g.name: {"da": g.method_label("da"), "en": g.method_label("en")}
+                for g in registry.online.values()
+            },
+        }
+    )
     return registry
 
 
@@ -54,6 +65,11 @@ class App:
     _config: AppConfig | None = field(default=None, repr=False)
     _engine: Engine | None = field(default=None, repr=False)
     _schema_checked: bool = field(default=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # The installed gateways' secrets, counter methods and receipt words are known from
+        # the start, whichever command or screen comes first.
+        installed_gateways()
 
     @property
     def engine(self) -> Engine:

@@ -52,35 +52,6 @@ class RefundStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class ManualMethod(enum.StrEnum):
-    """Methods staff register at the desk; they are final at once."""
-
-    CASH = "cash"
-    BANK = "bank"
-    MOBILEPAY = "mobilepay"
-    #: Taken on the school's standalone card terminal (Dankort/Visa); exact, no rounding.
-    CARD = "card"
-
-
-#: Methods whose payment is recorded only with a reference: the card terminal's receipt
-#: number ties the payment to the terminal's own day report.
-REFERENCE_REQUIRED: frozenset[ManualMethod] = frozenset({ManualMethod.CARD})
-
-
-def require_reference(method: ManualMethod, reference: str) -> None:
-    """Refuse a payment of a method that needs a reference when none was given."""
-    if method in REFERENCE_REQUIRED and not reference.strip():
-        raise InvalidInput("a card payment needs the terminal's receipt number as its reference")
-
-
-def parse_method(text: str) -> ManualMethod:
-    try:
-        return ManualMethod(text.strip().lower())
-    except ValueError:
-        known = ", ".join(m.value for m in ManualMethod)
-        raise InvalidInput(f"unknown payment method {text!r} (use one of: {known})") from None
-
-
 @dataclass(frozen=True, slots=True)
 class Actor:
     """Who did something, and at which desk. Written on every audit row."""

@@ -14,6 +14,7 @@ say the same thing in the same words.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import textwrap
@@ -207,6 +208,20 @@ _WORDS: Final[dict[str, ReceiptWords]] = {"da": _DA, "en": _EN}
 
 #: The languages a receipt can be printed in.
 LANGUAGES: Final = tuple(_WORDS)
+
+
+def name_methods(names: Mapping[str, Mapping[str, str]]) -> None:
+    """Give the receipts the words of installed payment methods: ``{method: {language:
+    label}}``. The words jdoffice ships for its own methods stay."""
+    for language, words in list(_WORDS.items()):
+        extra = {
+            method: labels[language]
+            for method, labels in names.items()
+            if language in labels and method not in words.methods
+        }
+        if extra:
+            merged = MappingProxyType({**words.methods, **extra})
+            _WORDS[language] = dataclasses.replace(words, methods=merged)
 
 
 def words_for(language: str) -> ReceiptWords:

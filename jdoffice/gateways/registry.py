@@ -31,6 +31,10 @@ class Registry:
     manual: dict[str, ManualGatewayInfo]
     online: dict[str, OnlineGatewayInfo]
 
+    def counter_methods(self) -> list[ManualGatewayInfo]:
+        """The counter methods in the order the desk offers them (Ctrl+1, Ctrl+2, …)."""
+        return sorted(self.manual.values(), key=lambda m: (m.order, m.name))
+
     def names(self) -> list[str]:
         return sorted({*self.manual, *self.online})
 

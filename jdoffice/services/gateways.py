@@ -207,14 +207,58 @@ class OnlineGateway(Gateway, Protocol):
         ...
 
 
+class ReferenceRule(enum.StrEnum):
+    """Whether a counter method's payment carries a reference (a transfer's text, a card
+    terminal's receipt number)."""
+
+    NONE = "none"
+    OPTIONAL = "optional"
+    REQUIRED = "required"
+
+
 @dataclass(frozen=True, slots=True)
 class ManualGatewayInfo:
-    """Descriptor for the methods staff register at the desk."""
+    """A method staff register at the desk (a counter method), final at once.
+
+    ``capabilities.cash``: the amount tendered, the change and the rounding to the smallest
+    coin apply. ``reference`` says whether the payment carries a reference; its label names
+    it on screen (e.g. the terminal's receipt number). ``order`` places it among the desk's
+    choices (Ctrl+1, Ctrl+2, … in that order).
+    """
 
     name: str
     label_da: str
     label_en: str
     capabilities: Capabilities
+    reference: ReferenceRule = ReferenceRule.OPTIONAL
+    #: What the reference is, as it fits "Tast … som reference" / "needs … as its reference".
+    reference_label_da: str = "en reference"
+    reference_label_en: str = "a reference"
+    order: int = 100
+
+    @property
+    def cash(self) -> bool:
+        return self.capabilities.cash
+
+    def label(self, locale: str) -> str:
+        return self.label_da if locale.startswith("da") else self.label_en
+
+    def reference_label(self, locale: str) -> str:
+        return self.reference_label_da if locale.startswith("da") else self.reference_label_en
+
+    def check_reference(self, reference: str) -> None:
+        """Refuse a reference this method cannot carry, or a missing one it needs.
+
+        Raises:
+            InvalidInput: what is wrong, naming the reference as the desk does.
+        """
+        if self.reference is ReferenceRule.REQUIRED and not reference.strip():
+            raise InvalidInput(
+                f"a {self.label_en.lower()} payment needs {self.reference_label_en} "
+                "as its reference"
+            )
+        if self.reference is ReferenceRule.NONE and reference.strip():
+            raise InvalidInput(f"a {self.label_en.lower()} payment takes no reference")
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from jdoffice.domain.model import Actor, ManualMethod, School, fingerprint
+from jdoffice.domain.model import Actor, School, fingerprint
 from jdoffice.domain.money import CashSettlement, settle_cash
+from jdoffice.services.counter_methods import counter_method
 from jdoffice.services.ports import UnitOfWork
 
 # --- what is queued ----------------------------------------------------------------------------
@@ -167,7 +168,7 @@ class PushedPayment:
 def cash_settlement(request: PaymentRequest, school: School) -> CashSettlement | None:
     """The cash arithmetic of a cash payment (rounding, change), as ``register_payment``
     works it out; ``None`` for the other methods."""
-    if request.method != ManualMethod.CASH.value:
+    if not counter_method(request.method).cash:
         return None
     return settle_cash(request.amount_minor, request.tendered_minor, school.currency)
 

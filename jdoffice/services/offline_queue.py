@@ -16,7 +16,6 @@ from jdoffice.domain.model import (
     Actor,
     Allocation,
     Invoice,
-    ManualMethod,
     Payment,
     PaymentStatus,
     ReceiptBody,
@@ -25,9 +24,9 @@ from jdoffice.domain.model import (
     Student,
     normalize_key,
     plan_allocation,
-    require_reference,
 )
 from jdoffice.domain.money import format_money, settle_cash
+from jdoffice.services.counter_methods import counter_method
 from jdoffice.services.offline_ports import (
     LocalStore,
     Outbox,
@@ -54,25 +53,21 @@ def payment_request(
     allow_credit: bool,
 ) -> PaymentRequest:
     """Check a payment the way :func:`register_payment` does, before anything is written."""
-    try:
-        m = ManualMethod(method.strip().lower())
-    except ValueError:
-        known = ", ".join(x.value for x in ManualMethod)
-        raise InvalidInput(f"unknown payment method {method!r} (use one of: {known})") from None
+    m = counter_method(method)
     if (invoice_no is None) == (student_no is None):
         raise InvalidInput("give either an invoice number or a student number")
     if not isinstance(amount_minor, int) or amount_minor <= 0:
         raise InvalidInput("amount must be more than zero")
-    if tendered_minor is not None and m is not ManualMethod.CASH:
+    if tendered_minor is not None and not m.cash:
         raise InvalidInput("an amount tendered only makes sense for cash")
     ref = clean_text(reference, "reference", MAX_REFERENCE)
-    require_reference(m, ref)
-    if m is ManualMethod.CASH:
+    m.check_reference(ref)
+    if m.cash:
         settle_cash(amount_minor, tendered_minor, school.currency)
     return PaymentRequest(
         payment_id=normalize_key(key),
         school_slug=school.slug,
-        method=m.value,
+        method=m.name,
         amount_minor=amount_minor,
         invoice_no=invoice_no,
         student_no=student_no,

@@ -26,7 +26,6 @@ from jdoffice.domain.model import (
     Allocation,
     AuditEntry,
     Invoice,
-    ManualMethod,
     Payment,
     PaymentStatus,
     Receipt,
@@ -40,11 +39,12 @@ from jdoffice.domain.model import (
     normalize_key,
     plan_allocation,
     plan_refund_reversal,
-    require_reference,
 )
 from jdoffice.domain.money import CashSettlement, cash_round, format_money, settle_cash
 from jdoffice.domain.notification import NotificationKind
 from jdoffice.domain.text import refuse_unsafe
+from jdoffice.services.counter_methods import counter_method, is_counter_method
+from jdoffice.services.gateways import ManualGatewayInfo
 from jdoffice.services.notifications import queue_confirmation
 from jdoffice.services.ports import DuplicateKey, TransientConflict, UnitOfWork
 from jdoffice.services.school import receipt_details, receipt_extra
@@ -145,26 +145,22 @@ def register_payment(
         IdempotencyMismatch: the key was used for a different payment.
         Unavailable: the database cannot be reached.
     """
-    try:
-        m = ManualMethod(method)
-    except ValueError:
-        known = ", ".join(x.value for x in ManualMethod)
-        raise InvalidInput(f"unknown payment method {method!r} (use one of: {known})") from None
+    m = counter_method(method)
     if (invoice_no is None) == (student_no is None):
         raise InvalidInput("give either an invoice number or a student number")
     if not isinstance(amount_minor, int) or amount_minor <= 0:
         raise InvalidInput("amount must be more than zero")
-    if tendered_minor is not None and m is not ManualMethod.CASH:
+    if tendered_minor is not None and not m.cash:
         raise InvalidInput("an amount tendered only makes sense for cash")
     ref = clean_text(reference, "reference", MAX_REFERENCE)
-    require_reference(m, ref)
+    m.check_reference(ref)
     payment_id = normalize_key(key)
-    if m is ManualMethod.CASH:
+    if m.cash:
         # Validate the cash arithmetic before touching the database.
         settle_cash(amount_minor, tendered_minor, school.currency)
     params = {
         "school": school.slug,
-        "method": m.value,
+        "method": m.name,
         "amount_minor": amount_minor,
         "invoice_no": invoice_no,
         "student_no": student_no,
@@ -263,7 +259,7 @@ def _register(
     school: School,
     *,
     payment_id: str,
-    method: ManualMethod,
+    method: ManualGatewayInfo,
     amount_minor: int,
     invoice_no: str | None,
     student_no: str | None,
@@ -294,7 +290,7 @@ def _register(
             # (docs/architecture.md, "The shared database and the desks").
             raise BusinessRuleError(f"invoice {inv.invoice_no} is already paid")
     cash = None
-    if method is ManualMethod.CASH:
+    if method.cash:
         cash = settle_cash(amount_minor, tendered_minor, school.currency)
     return apply_payment(
         uow,
@@ -302,7 +298,7 @@ def _register(
         student,
         candidates,
         payment_id=payment_id,
-        method=method.value,
+        method=method.name,
         amount_minor=amount_minor,
         allow_credit=allow_credit,
         cash=cash,
@@ -532,7 +528,7 @@ def _refund(
     found = uow.payments.get(pid)
     if found is None or found.school_id != school.id:
         raise NotFound(f"no payment {pid} at {school.name}")
-    if found.method not in {m.value for m in ManualMethod}:
+    if not is_counter_method(found.method):
         raise BusinessRuleError(
             f"payment {pid} was made through {found.method}; refund it through that gateway"
         )
@@ -588,7 +584,7 @@ def pending_refund(
         )
     cash_total = None
     rounding = 0
-    if payment.method == ManualMethod.CASH.value:
+    if is_counter_method(payment.method) and counter_method(payment.method).cash:
         cash_total = cash_round(amount, payment.currency)
         rounding = cash_total - amount
     return Refund(

@@ -723,8 +723,12 @@ F5 Take payment · F6 QR payment · F8 Refund · F9 Day report</translation>
         <translation>{0}  ·  student no. {1}</translation>
     </message>
     <message>
-        <source>Tast kortterminalens kvitteringsnummer som reference.</source>
-        <translation>Type the card terminal&apos;s receipt number as the reference.</translation>
+        <source>Tast {0} som reference.</source>
+        <translation>Enter {0} as the reference.</translation>
+    </message>
+    <message>
+        <source>påkrævet: {0}</source>
+        <translation>required: {0}</translation>
     </message>
     <message>
         <source>{0}
@@ -747,10 +751,6 @@ Nothing is recorded.</translation>
     <message>
         <source>Eleven skylder nu {0} i alt. Ret beløbet og tryk Enter igen, eller luk med Esc.</source>
         <translation>The student now owes {0} in total. Correct the amount and press Enter again, or close with Esc.</translation>
-    </message>
-    <message>
-        <source>påkrævet: kortterminalens kvitteringsnummer</source>
-        <translation>required: the card terminal&apos;s receipt number</translation>
     </message>
     <message>
         <source>Faktura {0} · {1} · forfald {2} · {3}</source>

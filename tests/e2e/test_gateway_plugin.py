@@ -198,3 +198,43 @@ def test_a_plugin_notification_signed_wrongly_or_posted_under_another_gateway_ch
     assert stack.payments(student) == []
     log = stack.receiver.log_tail()
     assert not re.search(HOOK_SECRET, log)
+
+
+def test_an_installed_counter_method_is_paid_and_refunded_on_the_command_line(
+    stack: PluginStack,
+) -> None:
+    student = stack.kit.student("Gitte", "Gavekort")
+    invoice = stack.kit.invoice(student, 30000)
+    before = money_snapshot(stack.engine)
+    no_number = stack.cli(
+        "pay", "--invoice", invoice.invoice_no, "--method", "voucher", "--amount", "300"
+    )
+    assert_refused(no_number, 2, "gift voucher payment needs the voucher's number")
+    assert money_snapshot(stack.engine) == before
+
+    paid = assert_ok(
+        stack.cli(
+            "pay",
+            "--invoice",
+            invoice.invoice_no,
+            "--method",
+            "voucher",
+            "--amount",
+            "300",
+            "--reference",
+            "GK-1001",
+            "--json",
+        )
+    ).data
+    assert (paid["method"], paid["amount_minor"], paid["rounding_minor"]) == ("voucher", 30000, 0)
+    receipt = assert_ok(stack.cli("receipt", str(paid["receipt_no"]))).stdout
+    assert "Gavekort" in receipt
+    assert "GK-1001" in receipt
+    refunded = assert_ok(
+        stack.cli("refund", paid["payment_id"], "--reason", "forkert kort", "--json")
+    ).data
+    assert refunded["amount_minor"] == 30000
+    assert stack.provider.refunds() == [] or all(
+        r["our_id"] != refunded["refund_id"] for r in stack.provider.refunds()
+    )
+    assert_balance_recomputes(stack.engine, student.id)

@@ -694,3 +694,42 @@ def test_f5_without_a_student_asks_for_one_first(qtbot: QtBot, desk: MainWindow)
     qtbot.keyClick(desk.searchEdit, Qt.Key.Key_F5)
     assert desk.dialog is None
     assert "Åbn først en elev" in desk.statusbar.currentMessage()
+
+
+def test_ctrl_5_takes_an_installed_counter_method_a_gift_voucher_that_needs_its_number(
+    qtbot: QtBot, office: Office, desk: MainWindow
+) -> None:
+    student = office.student("Gave", "Kortesen")
+    office.invoice(30000, student)
+    find_and_open(qtbot, desk, "kortesen", student)
+    dialog = press_f5(qtbot, desk)
+
+    radios = [r.objectName() for r in dialog.methodBox.findChildren(type(dialog.cashRadio))]
+    assert radios[-1] == "voucherRadio"
+    voucher = dialog.findChild(type(dialog.cashRadio), "voucherRadio")
+    assert voucher is not None, "the installed method has its own button"
+    assert voucher.text() == "Gavekort  Ctrl+5"
+    assert dialog.cardRadio.text() == "Betalingsk&ort (terminal)  Ctrl+4"
+
+    qtbot.keyClick(dialog, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    assert voucher.isChecked()
+    assert not dialog.tenderedEdit.isVisible(), "a voucher is not cash"
+    assert dialog.referenceEdit.hasFocus()
+    assert dialog.referenceEdit.placeholderText() == "påkrævet: gavekortets nummer"
+    assert "Gavekort: præcist beløb" in dialog.cashDetailLabel.text()
+
+    qtbot.keyClick(dialog.referenceEdit, Qt.Key.Key_Return)
+    assert "Tast gavekortets nummer som reference." in dialog.errorLabel.text()
+    settle_background_work()
+    assert stored_payments(office, student) == []
+
+    qtbot.keyClicks(dialog.referenceEdit, "GK-1001")
+    qtbot.keyClick(dialog.referenceEdit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: isinstance(desk.dialog, ReceiptPreviewDialog), timeout=WAIT_MS)
+    (p,) = stored_payments(office, student)
+    assert (p.method, p.amount_minor, p.rounding_minor, p.reference) == (
+        "voucher",
+        30000,
+        0,
+        "GK-1001",
+    )

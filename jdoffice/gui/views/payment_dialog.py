@@ -16,13 +16,11 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtWidgets import QDialog, QRadioButton, QWidget
 
 from jdoffice.domain.errors import BusinessRuleError, InvalidInput, JdofficeError
 from jdoffice.domain.model import (
-    REFERENCE_REQUIRED,
     Invoice,
-    ManualMethod,
     ReceiptBody,
     new_id,
 )
@@ -33,6 +31,7 @@ from jdoffice.gui.context import DeskContext
 from jdoffice.gui.forms.ui_payment_dialog import Ui_PaymentDialog
 from jdoffice.gui.widgets import scaled_font
 from jdoffice.services import payments, queries
+from jdoffice.services.gateways import ManualGatewayInfo, ReferenceRule
 from jdoffice.services.offline import QueuedPayment, offline_receipt
 from jdoffice.services.payments import PaymentResult
 from jdoffice.services.queries import StudentView
@@ -51,7 +50,7 @@ _ERROR_STYLE = (
 class PaymentRequest:
     """What the dialog asks the core to register."""
 
-    method: ManualMethod
+    method: ManualGatewayInfo
     amount_minor: int
     invoice_no: str | None
     student_no: str | None
@@ -135,8 +134,20 @@ def read_tendered(text: str, amount_minor: int, currency: str, locale: str) -> i
     return tendered
 
 
+def method_text(method: ManualGatewayInfo, locale: str) -> str:
+    """A counter method's name on screen: the translated one for the methods jdoffice ships,
+    the method's own label for an installed one."""
+    shipped = texts.method_name(method.name)
+    return shipped if shipped != method.name else method.label(locale)
+
+
+def _takes_reference(method: ManualGatewayInfo) -> bool:
+    """Cash is counted, not referenced; every other method may carry one unless it says no."""
+    return not method.cash and method.reference is not ReferenceRule.NONE
+
+
 def preview(
-    method: ManualMethod, amount_text: str, tendered_text: str, currency: str, locale: str
+    method: ManualGatewayInfo, amount_text: str, tendered_text: str, currency: str, locale: str
 ) -> Preview:
     """The change (cash) or the amount (other methods), worked out from what is typed."""
     try:
@@ -147,13 +158,13 @@ def preview(
         return Preview(
             QCoreApplication.translate("PaymentDialog", "Beløb"), "—", str(exc), ok=False
         )
-    if method is not ManualMethod.CASH:
+    if not method.cash:
         return Preview(
             QCoreApplication.translate("PaymentDialog", "Til betaling"),
             texts.money(amount, currency, locale),
             QCoreApplication.translate(
                 "PaymentDialog", "{0}: præcist beløb, ingen afrunding."
-            ).format(texts.method_name(method.value)),
+            ).format(method_text(method, locale)),
             ok=True,
         )
     total = cash_round(amount, currency)
@@ -204,7 +215,7 @@ def register(ctx: DeskContext, request: PaymentRequest, key: str) -> PaymentOutc
     if ctx.offline is not None:
         taken = ctx.offline.pay(
             ctx.school,
-            method=request.method.value,
+            method=request.method.name,
             amount_minor=request.amount_minor,
             invoice_no=request.invoice_no,
             student_no=request.student_no,
@@ -221,7 +232,7 @@ def register(ctx: DeskContext, request: PaymentRequest, key: str) -> PaymentOutc
     result = payments.register_payment(
         ctx.uow(),
         ctx.school,
-        method=request.method.value,
+        method=request.method.name,
         amount_minor=request.amount_minor,
         invoice_no=request.invoice_no,
         student_no=request.student_no,
@@ -291,18 +302,9 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
         self._fill_targets(target_invoice_no)
         self._prefill_amount()
 
-        for keys, radio in (
-            ("Ctrl+1", self.cashRadio),
-            ("Ctrl+2", self.bankRadio),
-            ("Ctrl+3", self.mobilepayRadio),
-            ("Ctrl+4", self.cardRadio),
-        ):
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.activated.connect(radio.click)
-        self.cashRadio.toggled.connect(self._method_changed)
-        self.bankRadio.toggled.connect(self._method_changed)
-        self.mobilepayRadio.toggled.connect(self._method_changed)
-        self.cardRadio.toggled.connect(self._method_changed)
+        self._methods = self._method_choices(ctx)
+        for radio in self._radios():
+            radio.toggled.connect(self._method_changed)
         self.amountEdit.textChanged.connect(self._update_preview)
         self.tenderedEdit.textChanged.connect(self._update_preview)
         self.targetCombo.currentIndexChanged.connect(self._target_changed)
@@ -311,12 +313,12 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
             edit.textEdited.connect(self._input_changed)
         self.targetCombo.activated.connect(self._input_changed)
         self.allowCreditCheck.toggled.connect(self._input_changed)
-        for radio in (self.cashRadio, self.bankRadio, self.mobilepayRadio, self.cardRadio):
+        for radio in self._radios():
             radio.clicked.connect(self._input_changed)
         self.amountEdit.textEdited.connect(self._release_hold)
         self.tenderedEdit.textEdited.connect(self._release_hold)
         self.targetCombo.activated.connect(self._release_hold)
-        for radio in (self.cashRadio, self.bankRadio, self.mobilepayRadio, self.cardRadio):
+        for radio in self._radios():
             radio.clicked.connect(self._release_hold)
         self.cancelButton.clicked.connect(self.reject)
 
@@ -336,14 +338,43 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
     def busy(self) -> bool:
         return self._busy
 
-    def method(self) -> ManualMethod:
-        if self.bankRadio.isChecked():
-            return ManualMethod.BANK
-        if self.mobilepayRadio.isChecked():
-            return ManualMethod.MOBILEPAY
-        if self.cardRadio.isChecked():
-            return ManualMethod.CARD
-        return ManualMethod.CASH
+    def _method_choices(self, ctx: DeskContext) -> list[tuple[ManualGatewayInfo, QRadioButton]]:
+        """A radio button per installed counter method, in the registry's order, with
+        Ctrl+1, Ctrl+2, … The form's buttons serve the methods jdoffice ships (their texts are
+        translated with the form); an installed method gets a button of its own."""
+        from_form = {
+            "cash": self.cashRadio,
+            "bank": self.bankRadio,
+            "mobilepay": self.mobilepayRadio,
+            "card": self.cardRadio,
+        }
+        choices: list[tuple[ManualGatewayInfo, QRadioButton]] = []
+        for n, info in enumerate(ctx.app.registry.counter_methods(), start=1):
+            radio = from_form.pop(info.name, None)
+            if radio is None:
+                radio = QRadioButton(info.label(self._locale), self.methodBox)
+                radio.setObjectName(f"{info.name}Radio")
+                self.methodLayout.addWidget(radio)
+            text = radio.text().split("  Ctrl+")[0]
+            if n <= 9:
+                radio.setText(f"{text}  Ctrl+{n}")
+                shortcut = QShortcut(QKeySequence(f"Ctrl+{n}"), self)
+                shortcut.activated.connect(radio.click)
+            choices.append((info, radio))
+        for radio in from_form.values():  # a shipped method that is not installed
+            radio.hide()
+        if choices and not any(radio.isChecked() for _info, radio in choices):
+            choices[0][1].setChecked(True)
+        return choices
+
+    def _radios(self) -> list[QRadioButton]:
+        return [radio for _info, radio in self._methods]
+
+    def method(self) -> ManualGatewayInfo:
+        for info, radio in self._methods:
+            if radio.isChecked():
+                return info
+        return self._methods[0][0]
 
     def request(self) -> PaymentRequest:
         """The payment as typed.
@@ -355,11 +386,13 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
         amount = read_amount(self.amountEdit.text(), self._currency, self.tr("Beløb"))
         invoice_no = self.targetCombo.currentData()
         tendered = None
-        if method is ManualMethod.CASH:
+        if method.cash:
             tendered = read_tendered(self.tenderedEdit.text(), amount, self._currency, self._locale)
-        reference = self.referenceEdit.text().strip() if method is not ManualMethod.CASH else ""
-        if method in REFERENCE_REQUIRED and not reference:
-            raise InvalidInput(self.tr("Tast kortterminalens kvitteringsnummer som reference."))
+        reference = self.referenceEdit.text().strip() if _takes_reference(method) else ""
+        if method.reference is ReferenceRule.REQUIRED and not reference:
+            raise InvalidInput(
+                self.tr("Tast {0} som reference.").format(method.reference_label(self._locale))
+            )
         return PaymentRequest(
             method=method,
             amount_minor=amount,
@@ -479,12 +512,12 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
 
     def _method_changed(self) -> None:
         method = self.method()
-        cash = method is ManualMethod.CASH
+        cash = method.cash
         self.form.setRowVisible(self.tenderedEdit, cash)
-        self.form.setRowVisible(self.referenceEdit, not cash)
+        self.form.setRowVisible(self.referenceEdit, _takes_reference(method))
         self.referenceEdit.setPlaceholderText(
-            self.tr("påkrævet: kortterminalens kvitteringsnummer")
-            if method in REFERENCE_REQUIRED
+            self.tr("påkrævet: {0}").format(method.reference_label(self._locale))
+            if method.reference is ReferenceRule.REQUIRED
             else self._optional_reference_hint
         )
         self._update_preview()

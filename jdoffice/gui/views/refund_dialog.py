@@ -28,19 +28,17 @@ from PySide6.QtWidgets import (
 from shiboken6 import Shiboken
 
 from jdoffice.domain.errors import InvalidInput
-from jdoffice.domain.model import ManualMethod, PaymentStatus, new_id
+from jdoffice.domain.model import PaymentStatus, new_id
 from jdoffice.domain.money import format_money, format_plain, parse_amount
 from jdoffice.gui import texts
 from jdoffice.gui.background import run_task
 from jdoffice.gui.context import DeskContext
 from jdoffice.gui.views.pay_text import error_message, method_label, provider_name
-from jdoffice.services import online, queries
+from jdoffice.services import counter_methods, online, queries
 from jdoffice.services.gateways import ProviderError
 from jdoffice.services.payments import MAX_REASON, RefundResult, refund_payment
 
 log = logging.getLogger(__name__)
-
-_MANUAL = frozenset(m.value for m in ManualMethod)
 
 
 @dataclass(frozen=True)
@@ -58,7 +56,7 @@ def _load_job(ctx: DeskContext, payment_id: str) -> _Loaded:
 def _refund_job(
     ctx: DeskContext, payment_id: str, method: str, amount: int, reason: str, key: str
 ) -> RefundResult:
-    if method in _MANUAL:
+    if counter_methods.is_counter_method(method):
         return refund_payment(
             ctx.uow(),
             ctx.school,
@@ -259,9 +257,12 @@ class RefundDialog(QDialog):
         self.amount_edit.setEnabled(True)
         self.reason_edit.setEnabled(True)
         self.refund_button.setEnabled(True)
-        if p.method == ManualMethod.CASH.value:
+        if (
+            counter_methods.is_counter_method(p.method)
+            and counter_methods.counter_method(p.method).cash
+        ):
             self._say(self.tr("Kontant udbetales afrundet til nærmeste 50 øre."))
-        elif p.method not in _MANUAL:
+        elif not counter_methods.is_counter_method(p.method):
             self._say(
                 self.tr("Pengene sendes tilbage via {0} til elevens kort eller MobilePay.").format(
                     provider_name(p.method)

@@ -32,6 +32,7 @@ from jdoffice.services.gateways import (
     ProviderError,
     ProviderEvent,
     ProviderRefused,
+    ReferenceRule,
     RefundNotice,
     RefundState,
     SecretSpec,
@@ -236,4 +237,8 @@ VOUCHER = ManualGatewayInfo(
     label_da="Gavekort",
     label_en="Gift voucher",
     capabilities=Capabilities(instant=True),
+    reference=ReferenceRule.REQUIRED,
+    reference_label_da="gavekortets nummer",
+    reference_label_en="the voucher's number",
+    order=50,
 )
