@@ -41,6 +41,8 @@ class Capabilities:
     events: bool = False
     #: Cash is rounded to the smallest coin and may be tendered with change.
     cash: bool = False
+    #: The payment can be pushed to the student's phone instead of shown as a QR code.
+    push: bool = False
 
 
 class ProviderError(Unavailable):
@@ -84,6 +86,13 @@ class CheckoutRequest:
     success_url: str
     locale: str = "da"
     mode: str = "test"
+    #: The student's mobile as stored (any format); a gateway that can push the payment to the
+    #: student's phone formats it its own way.
+    student_phone: str = ""
+    #: How the student is asked to pay: ``"qr"`` (a code or link shown at the desk) or
+    #: ``"push"`` (the payment pops up in the student's app); only gateways with
+    #: ``Capabilities.push`` take ``"push"``.
+    flow: str = "qr"
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,7 +376,9 @@ class OnlineGatewayInfo:
     #: The settings of its config file section ``[name]``.
     options: tuple[Option, ...] = ()
     #: The request headers a notification is verified with (lower case); the receiver hands
-    #: the gateway these and nothing else.
+    #: the gateway these and nothing else. Two names stand for the request line itself:
+    #: ``:method`` (``POST``) and ``:path`` (the path with its query, as received), for
+    #: providers that sign them too.
     signature_headers: tuple[str, ...] = ()
     #: How a payment through it reads on receipts, reports and screens.
     method_label_da: str = ""

@@ -343,6 +343,15 @@ def create_app(
             executor.shutdown(wait=True, cancel_futures=True)
             sender.shutdown(wait=True, cancel_futures=True)
 
+    def _header(request: Request, name: str) -> str:
+        """A header the gateway asked for, or the request line's ``:method`` / ``:path``."""
+        if name == ":method":
+            return request.method
+        if name == ":path":
+            query = request.url.query
+            return request.url.path + (f"?{query}" if query else "")
+        return request.headers.get(name, "")
+
     async def webhook(request: Request) -> JSONResponse:
         provider: str = request.path_params["provider"]
         slug: str = request.path_params["school_slug"]
@@ -362,7 +371,7 @@ def create_app(
         try:
             # Only the headers the gateway declares reach it.
             wanted = receiver.signature_headers(provider)
-            headers = {name: request.headers.get(name, "") for name in wanted}
+            headers = {name: _header(request, name) for name in wanted}
             outcome = await in_thread(partial(receiver.process, provider, slug, body, headers))
         except InvalidSignature as exc:
             log.warning("rejected %s webhook for %s: %s", provider, slug, printable(str(exc)))

@@ -59,8 +59,11 @@ class PluginStack:
     def cli(self, *args: str) -> CliResult:
         return run_cli(self.url, *args, env=self.env)
 
-    def hook(self, gateway: str = "testpay") -> str:
-        return f"{self.receiver.base_url}/webhooks/{gateway}/{self.slug}"
+    def hook(self, gateway: str = "testpay", slug: str | None = None) -> str:
+        return f"{self.receiver.base_url}/webhooks/{gateway}/{slug or self.slug}"
+
+    def signed(self, body: bytes, secret: str = HOOK_SECRET) -> dict[str, str]:
+        return {SIGNATURE_HEADER: sign(secret, body, f"/webhooks/testpay/{self.slug}")}
 
     def paid_link(self, amount_minor: int) -> tuple[Any, Any, dict[str, Any]]:
         """A student, the link started for their invoice and the provider's event of the
@@ -131,7 +134,7 @@ def test_a_plugin_payment_delivered_to_the_receiver_is_recorded_once_and_refunde
 ) -> None:
     student, started, event = stack.paid_link(45000)
     body = stack.provider.body(event)
-    headers = {SIGNATURE_HEADER: sign(HOOK_SECRET, body)}
+    headers = stack.signed(body)
     assert http("POST", stack.hook(), body, headers) == (
         200,
         {"received": True, "outcome": "applied"},
@@ -185,14 +188,16 @@ def test_a_plugin_notification_signed_wrongly_or_posted_under_another_gateway_ch
     body = stack.provider.body(event)
     before = money_snapshot(stack.engine)
 
-    forged = {SIGNATURE_HEADER: sign("not-the-secret", body)}
+    forged = stack.signed(body, "not-the-secret")
     assert http("POST", stack.hook(), body, forged)[0] == 400
     unsigned: dict[str, str] = {}
     assert http("POST", stack.hook(), body, unsigned)[0] == 400
-    signed = {SIGNATURE_HEADER: sign(HOOK_SECRET, body), "stripe-signature": "t=1,v1=00"}
+    signed = {**stack.signed(body), "stripe-signature": "t=1,v1=00"}
     # The school takes payments through testpay: the Stripe address is not its own.
     assert http("POST", stack.hook("stripe"), body, signed)[0] == 404
     assert http("POST", stack.hook("nosuchgateway"), body, signed)[0] == 404
+    # Signed for this address: replayed to another one (a query added) it does not verify.
+    assert http("POST", stack.hook() + "?again=1", body, signed)[0] == 400
 
     assert money_snapshot(stack.engine) == before
     assert stack.payments(student) == []

@@ -48,9 +48,11 @@ CAPABILITIES = Capabilities(
 )
 
 
-def sign(secret: str, body: bytes) -> str:
-    """The signature the provider puts on a notification."""
-    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign(secret: str, body: bytes, path: str, method: str = "POST") -> str:
+    """The signature the provider puts on a notification: over the request line (so a
+    notification cannot be replayed to another address) and the body."""
+    signed = f"{method}\n{path}\n".encode() + body
+    return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
 def confirmation(payment: Mapping[str, Any]) -> Confirmation:
@@ -178,7 +180,8 @@ class TestpayGateway:
         if not self._secret:
             raise InvalidSignature("no testpay webhook secret for this school")
         given = headers.get(SIGNATURE_HEADER, "")
-        if not hmac.compare_digest(given, sign(self._secret, payload)):
+        expected = sign(self._secret, payload, headers.get(":path", ""), headers.get(":method", ""))
+        if not hmac.compare_digest(given, expected):
             raise InvalidSignature("bad testpay signature")
         try:
             event = json.loads(payload)
@@ -226,7 +229,7 @@ GATEWAY = OnlineGatewayInfo(
             help="Where the provider keeps its payments",
         ),
     ),
-    signature_headers=(SIGNATURE_HEADER,),
+    signature_headers=(SIGNATURE_HEADER, ":method", ":path"),
     method_label_da="Testbetaling (online)",
     method_label_en="Test payment (online)",
 )

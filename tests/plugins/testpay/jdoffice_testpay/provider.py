@@ -49,7 +49,8 @@ class Provider:
         """POST the event to a webhook receiver, signed with ``secret`` (default: this
         provider's)."""
         body = self.body(event)
-        signature = sign(self.secret if secret is None else secret, body)
+        path = httpx.URL(url).raw_path.decode()
+        signature = sign(self.secret if secret is None else secret, body, path)
         return httpx.post(
             url,
             content=body,
