@@ -40,9 +40,16 @@ if TYPE_CHECKING:
     from jdoffice.services.offline import OfflineDesk
 
 
+_announced: list[Registry] = []
+
+
 def installed_gateways() -> Registry:
-    """The gateways installed (entry points), their secrets made known to the keyring store."""
+    """The gateways installed (entry points); the first time, their secrets, counter methods
+    and receipt words are made known to the keyring store, the services and the receipts."""
     registry = load_registry()
+    if _announced and _announced[-1] is registry:
+        return registry
+    _announced[:] = [registry]
     secret_store.declare({spec.name: spec.env for spec in registry.secrets()})
     counter_methods.install(registry.manual.values())
     receipt_text.name_methods(
