@@ -36,12 +36,12 @@ class Loaded:
     payments: PaymentSettings
     gateways: tuple[str, ...]
     keyring: bool
-    #: Secret name → where it is set, or an error message when the keyring cannot be read;
-    #: for every secret of every installed online gateway.
+    # Secret name → where it is set, or an error message when the keyring cannot be read;
+    # for every secret of every installed online gateway.
     secrets: dict[str, SecretState | str]
     # The VAT line and web address receipts print.
     details: school_service.ReceiptDetails = field(default_factory=school_service.ReceiptDetails)
-    #: The installed online gateways by name: their labels and the secrets they declare.
+    # The installed online gateways by name: their labels and the secrets they declare.
     online: dict[str, OnlineGatewayInfo] = field(default_factory=dict, repr=False)
 
 

@@ -27,7 +27,7 @@ from jdoffice.services.gateways import OnlineGatewayInfo, SecretSpec
 
 _OK_STYLE = "color: #1b5e20;"
 _MUTED_STYLE = "color: #555555;"
-#: The longest key a field takes.
+# The longest key a field takes.
 MAX_KEY_LENGTH = 255
 
 
@@ -79,7 +79,7 @@ class SecretRows:
         self._parent = parent
         self._language = language
         self._rows: list[SecretRow] = []
-        #: What was typed, by secret name, in rows no longer shown.
+        # What was typed, by secret name, in rows no longer shown.
         self._typed: dict[str, str] = {}
         self.gateway: OnlineGatewayInfo | None = None
 
