@@ -22,7 +22,9 @@ from jdoffice.adapters.notify_config import (
     NotificationConfig,
     SmsProvider,
 )
-from jdoffice.adapters.secrets import KeyringUnavailable, Secret, get_secret
+from jdoffice.adapters.secrets import KeyringUnavailable as KeyringUnavailable
+from jdoffice.adapters.secrets import Secret, get_secret
+from jdoffice.adapters.secrets import SecretState as SecretState
 from jdoffice.domain import receipt_text
 from jdoffice.domain.errors import BusinessRuleError, InvalidInput, Unavailable
 from jdoffice.domain.model import School
@@ -33,6 +35,8 @@ from jdoffice.services.notifications import ReceiptPdf, Transports
 from jdoffice.services.settings import PaymentSettings, SettingsOverride, overlay
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     # The ORM loads with the first unit of work: the desk program shows its window while
     # the first one is made in the background.
     from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
@@ -281,3 +285,59 @@ def build_transports(
         secrets=tuple(s for s in secrets if s),
         missing=missing,
     )
+
+
+# --- for the front ends: the desk program and the webhook receiver reach the adapters only
+# through these (an import-linter contract in pyproject.toml holds them to it) ---
+
+
+def keyring_available() -> bool:
+    """Whether this machine has a keyring to store secrets in."""
+    return secret_store.keyring_available()
+
+
+def secret_state(name: str, school_slug: str) -> SecretState:
+    """Whether the secret ``name`` is set for the school, and where; never its value.
+
+    Raises:
+        KeyringUnavailable: the keyring is there but could not be read.
+    """
+    return secret_store.secret_state(name, school_slug)
+
+
+def set_secret(name: str, school_slug: str, value: str) -> None:
+    """Store a secret of the school in this machine's keyring.
+
+    Raises:
+        KeyringUnavailable: no keyring, or it refused.
+        InvalidInput: a secret no installed gateway (nor the senders) declares.
+    """
+    installed_gateways()  # the gateways' secrets are known before one is stored
+    secret_store.set_secret(name, school_slug, value)
+
+
+def qr_png(url: str, *, scale: int = 10) -> bytes:
+    """The QR code of ``url`` as PNG bytes, with the standard quiet zone of 4 modules."""
+    from jdoffice.adapters import qr
+
+    return qr.qr_png(url, scale=scale)
+
+
+def qr_width(url: str, *, border: int = 4) -> int:
+    """How many modules wide the QR code of ``url`` is, quiet zone included."""
+    from jdoffice.adapters import qr
+
+    return int(qr.make_qr(url).symbol_size(scale=1, border=border)[0])
+
+
+def sqlite_url(path: Path) -> URL:
+    """The database URL of the SQLite file ``path``."""
+    return db.normalize_url(str(path))
+
+
+def seed_demo(app: App, *, students: int, seed: int) -> None:
+    """Fill ``app``'s database (schema made first) with a demo school and its students."""
+    from jdoffice.adapters import records
+
+    app.ensure_schema()
+    records.seed_demo(app.engine, students=students, seed=seed)

@@ -10,7 +10,7 @@ from jdoffice.bootstrap import App
 from jdoffice.domain.model import Actor, School
 
 if TYPE_CHECKING:
-    from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
+    from jdoffice.services.changes import ChangesUnitOfWork
     from jdoffice.services.offline import OfflineDesk
     from jdoffice.services.ports import UnitOfWork
 
@@ -48,7 +48,7 @@ class DeskContext:
     offline: OfflineDesk | None = None
     link: DeskLink = field(default_factory=DeskLink)
 
-    def uow(self) -> SqlAlchemyUnitOfWork:
+    def uow(self) -> ChangesUnitOfWork:
         """A fresh unit of work; call this inside the background job that uses it."""
         return self.app.uow()
 

@@ -17,7 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from jdoffice.adapters.qr import make_qr, qr_png
+from PySide6.QtCore import QCoreApplication
+
+from jdoffice import bootstrap
 from jdoffice.domain.errors import BusinessRuleError, InvalidInput, NotFound, Unavailable
 from jdoffice.domain.model import AttemptStatus, Invoice
 from jdoffice.gui import messages
@@ -28,9 +30,9 @@ from jdoffice.services import notifications as notify
 from jdoffice.services import online, queries
 from jdoffice.services.gateways import OnlineGateway, ProviderError, ProviderRefused
 
-#: Logical pixels the QR code is at least as wide as: a phone reads it from a desk's width away.
+# Logical pixels the QR code is at least as wide as: a phone reads it from a desk's width away.
 QR_SIDE = 340
-#: Quiet zone around the code, in modules (the QR standard asks for 4).
+# Quiet zone around the code, in modules (the QR standard asks for 4).
 QR_BORDER = 4
 
 
@@ -95,8 +97,23 @@ class NeedsRecipient:
 def qr_scale(url: str, side: int, device_pixel_ratio: float = 1.0) -> int:
     """The module size in device pixels that makes the code at least ``side`` logical pixels
     wide. Whole pixels per module keep the edges crisp: scaling a QR image blurs it."""
-    modules = int(make_qr(url).symbol_size(scale=1, border=QR_BORDER)[0])
+    modules = bootstrap.qr_width(url, border=QR_BORDER)
     return max(1, math.ceil(side * device_pixel_ratio / modules))
+
+
+def default_provider(ctx: DeskContext) -> str:
+    """The name of the gateway the configuration chooses (before the school's own choice is
+    read), or of the one installed online gateway; else a word for any provider."""
+    registry = ctx.app.registry
+    try:
+        gateway = ctx.app.config.payments.gateway
+    except InvalidInput:  # a broken config file
+        gateway = ""
+    if gateway not in registry.online and len(registry.online) == 1:
+        gateway = next(iter(registry.online))
+    if gateway in registry.online:
+        return provider_name(registry, gateway, ctx.language)
+    return QCoreApplication.translate("QrCheckout", "betalingsudbyderen")
 
 
 def start_job(
@@ -104,7 +121,7 @@ def start_job(
 ) -> Started | Blocked:
     """Runs on the thread pool: settings, the gateway, the checkout and the QR image."""
     school = ctx.school
-    provider = "Stripe"
+    provider = default_provider(ctx)
     invoice: Invoice | None = None
 
     def blocked(why: Why, detail: str = "", gw: OnlineGateway | None = gateway) -> Blocked:
@@ -115,7 +132,7 @@ def start_job(
         if invoice.outstanding_minor <= 0:
             return blocked(Why.NOTHING_OWED)
         settings = ctx.app.payment_settings(school)
-        provider = provider_name(settings.gateway)
+        provider = provider_name(ctx.app.registry, settings.gateway, ctx.language)
         if not settings.online_enabled:
             return blocked(Why.OFF)
         if gateway is None:
@@ -140,7 +157,7 @@ def start_job(
         return blocked(Why.DATABASE, str(exc), gateway)
     png = b""
     if view.url:
-        png = qr_png(view.url, scale=qr_scale(view.url, QR_SIDE, dpr))
+        png = bootstrap.qr_png(view.url, scale=qr_scale(view.url, QR_SIDE, dpr))
     return Started(view, invoice.text, png, gateway)
 
 

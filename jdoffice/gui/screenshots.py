@@ -105,8 +105,7 @@ def take(out_dir: Path, search_text: str = "lærke") -> list[Path]:
     from PySide6.QtCore import QSettings, Qt, QThreadPool
     from PySide6.QtTest import QTest
 
-    from jdoffice.adapters import db, records
-    from jdoffice.bootstrap import App
+    from jdoffice.bootstrap import App, seed_demo, sqlite_url
     from jdoffice.domain.model import Actor
     from jdoffice.domain.money import cash_round
     from jdoffice.gui.app import application
@@ -121,10 +120,8 @@ def take(out_dir: Path, search_text: str = "lærke") -> list[Path]:
     written: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="jdoffice-shots-") as tmp:
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tmp)
-        url = db.normalize_url(str(Path(tmp) / "demo.sqlite3"))
-        core = App(url)
-        db.upgrade(core.engine)
-        records.seed_demo(core.engine, students=200, seed=1)
+        core = App(sqlite_url(Path(tmp) / "demo.sqlite3"))
+        seed_demo(core, students=200, seed=1)
         ctx = DeskContext(
             app=core, school=core.school(None), actor=Actor(staff="Mette", desk="Kasse 1")
         )

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QLocale
 
 from jdoffice.domain.errors import (
     BusinessRuleError,
@@ -45,7 +45,6 @@ METHOD_NAMES: dict[str, str] = {
     "bank": QT_TRANSLATE_NOOP("Texts", "Bankoverførsel"),
     "mobilepay": QT_TRANSLATE_NOOP("Texts", "MobilePay"),
     "card": QT_TRANSLATE_NOOP("Texts", "Betalingskort (terminal)"),
-    "stripe": QT_TRANSLATE_NOOP("Texts", "Online (kort/MobilePay)"),
 }
 
 INVOICE_STATUS_NAMES: dict[InvoiceStatus, str] = {
@@ -70,9 +69,17 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("Texts", text)
 
 
-def method_name(method: str) -> str:
+def method_name(method: str, language: str | None = None) -> str:
+    """How a payment method reads on screen. The counter methods jdoffice has are translated
+    here; any other is named as its gateway declares it, in ``language`` (``"da"``, ``"en"``;
+    by default the desk's)."""
     name = METHOD_NAMES.get(method)
-    return _tr(name) if name is not None else method
+    if name is not None:
+        return _tr(name)
+    from jdoffice.bootstrap import installed_gateways
+
+    lang = language or ("da" if QLocale().language() == QLocale.Language.Danish else "en")
+    return installed_gateways().method_label(method, lang) or method
 
 
 def invoice_status_name(status: InvoiceStatus) -> str:

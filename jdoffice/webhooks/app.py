@@ -64,7 +64,7 @@ log = logging.getLogger("jdoffice.webhooks")
 
 T = TypeVar("T")
 
-#: Stripe's own events are a few kB; anything far larger is not from Stripe.
+#: A provider's events are a few kB; anything far larger is not from a provider.
 MAX_BODY_BYTES = 512 * 1024
 #: How often the receiver sends what is due (retries of messages that failed).
 NOTIFY_INTERVAL_SECONDS = 60.0

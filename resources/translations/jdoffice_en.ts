@@ -5,7 +5,6 @@
     <name>DayReportDialog</name>
     <message>
         <source>Dagsrapport</source>
-        <extracomment>Methods in the order the desk counts them; others follow by name.</extracomment>
         <translation>Day report</translation>
     </message>
     <message>
@@ -861,6 +860,13 @@ Nothing is recorded.</translation>
     </message>
 </context>
 <context>
+    <name>QrCheckout</name>
+    <message>
+        <source>betalingsudbyderen</source>
+        <translation>the payment provider</translation>
+    </message>
+</context>
+<context>
     <name>QrDialog</name>
     <message>
         <source>{0}  ·  elevnr. {1}</source>
@@ -1339,7 +1345,6 @@ Show the receipt on screen and save or print it from there – or correct the pr
     <name>SettingsDialog</name>
     <message>
         <source>Skriv hvor termoprinteren er, fx network:192.168.1.50:9100.</source>
-        <extracomment>Secret name → where it is set, or an error message when the keyring cannot be read.</extracomment>
         <translation>Type where the thermal printer is, e.g. network:192.168.1.50:9100.</translation>
     </message>
     <message>
@@ -1401,10 +1406,6 @@ The printer and language of this desk can still be saved.</translation>
         <translation>{0} (not found)</translation>
     </message>
     <message>
-        <source>Denne pc har ingen nøglering (keyring), så nøglerne kan ikke gemmes her. Sæt dem i stedet i miljøvariablerne {0} og {1}, før jdoffice startes.</source>
-        <translation>This PC has no keyring, so the keys cannot be stored here. Set them in the environment variables {0} and {1} instead, before jdoffice is started.</translation>
-    </message>
-    <message>
         <source>Et CVR-nummer er 8 cifre.</source>
         <translation>A CVR number is 8 digits.</translation>
     </message>
@@ -1425,18 +1426,18 @@ The printer and language of this desk can still be saved.</translation>
         <translation>The desk&apos;s settings could not be saved: {0}</translation>
     </message>
     <message>
+        <source>Nøglen kunne ikke gemmes i nøgleringen: {0}
+Intet er ændret i databasen. Sæt nøglerne i miljøvariablerne {1} i stedet.</source>
+        <translation>The key could not be stored in the keyring: {0}
+Nothing has changed in the database. Set the keys in the environment variables {1} instead.</translation>
+    </message>
+    <message>
         <source>Navnet må ikke indeholde styretegn.</source>
         <translation>The name must not contain control characters.</translation>
     </message>
     <message>
         <source>Vælg mappen, kvitteringerne skal gemmes i.</source>
         <translation>Choose the folder to save the receipts in.</translation>
-    </message>
-    <message>
-        <source>Nøglen kunne ikke gemmes i nøgleringen: {0}
-Intet er ændret i databasen. Sæt nøglerne i miljøvariablerne {1} og {2} i stedet.</source>
-        <translation>The key could not be stored in the keyring: {0}
-Nothing has changed in the database. Set the keys in the environment variables {1} and {2} instead.</translation>
     </message>
     <message>
         <source>Indstillingerne kunne ikke gemmes: {0}</source>
@@ -1449,6 +1450,18 @@ Nothing has changed in the database. Set the keys in the environment variables {
     <message>
         <source>Gemmer …</source>
         <translation>Saving …</translation>
+    </message>
+    <message>
+        <source>Nøgler til {0} – gemmes i nøgleringen på denne pc, aldrig i databasen</source>
+        <translation>{0} keys – stored in this PC&apos;s keyring, never in the database</translation>
+    </message>
+    <message>
+        <source>Nøgler – gemmes i nøgleringen på denne pc, aldrig i databasen</source>
+        <translation>Keys – stored in this PC&apos;s keyring, never in the database</translation>
+    </message>
+    <message>
+        <source>Denne pc har ingen nøglering (keyring), så nøglerne kan ikke gemmes her. Sæt dem i stedet i miljøvariablerne {0}, før jdoffice startes.</source>
+        <translation>This PC has no keyring, so the keys cannot be stored here. Set them in the environment variables {0} instead, before jdoffice is started.</translation>
     </message>
     <message>
         <source>kan ikke læses</source>
@@ -1469,6 +1482,10 @@ Nothing has changed in the database. Set the keys in the environment variables {
     <message>
         <source>ikke sat</source>
         <translation>not set</translation>
+    </message>
+    <message>
+        <source>{0} og {1}</source>
+        <translation>{0} and {1}</translation>
     </message>
     <message>
         <source>Indstillinger</source>
@@ -1515,20 +1532,8 @@ Nothing has changed in the database. Set the keys in the environment variables {
         <translation>&amp;Mode:</translation>
     </message>
     <message>
-        <source>Stripe-nøgler – gemmes i nøgleringen på denne pc, aldrig i databasen</source>
-        <translation>Stripe keys – stored in this PC&apos;s keyring, never in the database</translation>
-    </message>
-    <message>
-        <source>&amp;Hemmelig nøgle:</source>
-        <translation>Secret &amp;key:</translation>
-    </message>
-    <message>
         <source>skriv en ny for at gemme eller erstatte</source>
         <translation>type a new one to store or replace it</translation>
-    </message>
-    <message>
-        <source>&amp;Webhook-hemmelighed:</source>
-        <translation>&amp;Webhook secret:</translation>
     </message>
     <message>
         <source>En gemt nøgle vises aldrig igen. Skriv en ny for at erstatte den; lad feltet stå tomt for at beholde den gemte.</source>
@@ -1706,10 +1711,6 @@ Nothing has changed in the database. Set the keys in the environment variables {
     <message>
         <source>Betalingskort (terminal)</source>
         <translation>Card (terminal)</translation>
-    </message>
-    <message>
-        <source>Online (kort/MobilePay)</source>
-        <translation>Online (card/MobilePay)</translation>
     </message>
     <message>
         <source>Åben</source>

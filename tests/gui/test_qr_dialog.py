@@ -8,6 +8,7 @@ folder, and to ``$JDOFFICE_SCREENSHOT_DIR`` when that is set.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -368,6 +369,26 @@ def test_no_key_says_where_to_set_it(
     with qtbot.waitSignal(dlg.manual_payment_requested, timeout=WAIT_MS):
         qtbot.keyClick(dlg, Qt.Key.Key_Return)
     assert standin.requests == []
+
+
+def test_no_key_names_the_schools_own_gateway(
+    qtbot: QtBot, office: Office, standin: StripeStandin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The school takes payments through another installed provider, whose key is not set.
+    office.app._config = dataclasses.replace(
+        office.app.config,
+        payments=dataclasses.replace(office.app.config.payments, gateway="testpay"),
+    )
+    monkeypatch.setattr(bootstrap, "get_secret", lambda name, school: Secret())
+    invoice = office.invoice(850_00)
+    dlg = _open(qtbot, office, invoice.invoice_no)
+    qtbot.waitUntil(lambda: dlg.phase is Phase.BLOCKED, timeout=WAIT_MS)
+
+    assert dlg.why is Why.NO_KEY
+    assert "Der mangler en nøgle til Testbetaling" in dlg.status_label.text()
+    assert "Stripe" not in dlg.status_label.text()
+    assert standin.requests == []
+    qtbot.keyClick(dlg, Qt.Key.Key_Escape)
 
 
 def test_a_60_minute_checkout_counts_down_from_60_00_not_61_00(

@@ -185,7 +185,7 @@ def test_online_payment_is_refunded_through_stripe(
             assert paid.payment_id is not None
 
             dlg = _open(qtbot, office, paid.payment_id)
-            assert dlg.method_value.text() == "Stripe (online)"
+            assert dlg.method_value.text() == "Online (kort/MobilePay)"
             _type(qtbot, dlg, "200", "Aflyst lektion")
             with qtbot.waitSignal(dlg.changed, timeout=WAIT_MS):
                 qtbot.keyClick(dlg.reason_edit, Qt.Key.Key_Return)

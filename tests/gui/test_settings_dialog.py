@@ -37,6 +37,8 @@ WAIT_MS = 10_000
 CODEC = thermal.DEFAULT_CODE_PAGE.lower()
 SECRET_KEY = "test-only-secret-key-hemmelig-aldrig-vist"
 WEBHOOK_SECRET = "test-only-webhook-secret-skjules"
+STRIPE_KEY = "stripe-secret-key"
+STRIPE_WEBHOOK = "stripe-webhook-secret"
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -152,14 +154,14 @@ def test_keys_are_written_to_the_keyring_and_never_shown_back(
     qtbot: QtBot, office: Office, memory_keyring: MemoryKeyring
 ) -> None:
     dialog = open_dialog(qtbot, office)
-    assert dialog.secretKeyState.text() == "ikke sat"
-    assert dialog.webhookSecretState.text() == "ikke sat"
-    assert dialog.secretKeyEdit.echoMode() is QLineEdit.EchoMode.Password
+    assert dialog.secret_state(STRIPE_KEY).text() == "ikke sat"
+    assert dialog.secret_state(STRIPE_WEBHOOK).text() == "ikke sat"
+    assert dialog.secret_edit(STRIPE_KEY).echoMode() is QLineEdit.EchoMode.Password
     assert not dialog.keyringLabel.isVisible()
 
-    qtbot.keyClicks(dialog.secretKeyEdit, SECRET_KEY)
-    qtbot.keyClicks(dialog.webhookSecretEdit, WEBHOOK_SECRET)
-    assert SECRET_KEY not in dialog.secretKeyEdit.displayText()
+    qtbot.keyClicks(dialog.secret_edit(STRIPE_KEY), SECRET_KEY)
+    qtbot.keyClicks(dialog.secret_edit(STRIPE_WEBHOOK), WEBHOOK_SECRET)
+    assert SECRET_KEY not in dialog.secret_edit(STRIPE_KEY).displayText()
     save(qtbot, dialog)
 
     slug = office.school.slug
@@ -170,10 +172,10 @@ def test_keys_are_written_to_the_keyring_and_never_shown_back(
     assert office.app.online_gateway(office.school, PaymentSettings()) is not None
 
     again = open_dialog(qtbot, office)
-    assert again.secretKeyState.text() == "✓ gemt"
-    assert again.webhookSecretState.text() == "✓ gemt"
-    assert again.secretKeyEdit.text() == ""
-    assert again.webhookSecretEdit.text() == ""
+    assert again.secret_state(STRIPE_KEY).text() == "✓ gemt"
+    assert again.secret_state(STRIPE_WEBHOOK).text() == "✓ gemt"
+    assert again.secret_edit(STRIPE_KEY).text() == ""
+    assert again.secret_edit(STRIPE_WEBHOOK).text() == ""
     shown = everything_shown(again)
     assert SECRET_KEY not in shown
     assert WEBHOOK_SECRET not in shown
@@ -188,8 +190,8 @@ def test_an_empty_key_field_keeps_the_stored_key(
     user = f"stripe-secret-key:{office.school.slug}"
     memory_keyring.passwords[(SERVICE, user)] = "sk_test_stored"
     dialog = open_dialog(qtbot, office)
-    assert dialog.secretKeyState.text() == "✓ gemt"
-    qtbot.keyClicks(dialog.webhookSecretEdit, "whsec_new")
+    assert dialog.secret_state(STRIPE_KEY).text() == "✓ gemt"
+    qtbot.keyClicks(dialog.secret_edit(STRIPE_WEBHOOK), "whsec_new")
     save(qtbot, dialog)
     assert memory_keyring.passwords[(SERVICE, user)] == "sk_test_stored"
 
@@ -198,12 +200,12 @@ def test_a_key_with_spaces_is_refused_before_anything_is_written(
     qtbot: QtBot, office: Office, memory_keyring: MemoryKeyring
 ) -> None:
     dialog = open_dialog(qtbot, office)
-    qtbot.keyClicks(dialog.secretKeyEdit, "sk_test_abc def")
+    qtbot.keyClicks(dialog.secret_edit(STRIPE_KEY), "sk_test_abc def")
     message = save_refused(qtbot, dialog)
     assert "mellemrum" in message
     assert memory_keyring.passwords == {}
     assert dialog.tabs.currentIndex() == SettingsDialog.PAYMENTS_TAB
-    assert dialog.secretKeyEdit.hasFocus()
+    assert dialog.secret_edit(STRIPE_KEY).hasFocus()
 
 
 def test_a_key_set_in_the_environment_says_so(
@@ -211,7 +213,7 @@ def test_a_key_set_in_the_environment_says_so(
 ) -> None:
     monkeypatch.setenv("JDOFFICE_STRIPE_SECRET_KEY", "sk_test_from_env")
     dialog = open_dialog(qtbot, office)
-    assert dialog.secretKeyState.text() == "sat i JDOFFICE_STRIPE_SECRET_KEY"
+    assert dialog.secret_state(STRIPE_KEY).text() == "sat i JDOFFICE_STRIPE_SECRET_KEY"
     assert "sk_test_from_env" not in everything_shown(dialog)
 
 
@@ -224,9 +226,9 @@ def test_without_a_keyring_the_dialog_says_so_and_points_to_the_environment(
     assert "ingen nøglering" in text
     assert "JDOFFICE_STRIPE_SECRET_KEY" in text
     assert "JDOFFICE_STRIPE_WEBHOOK_SECRET" in text
-    assert not dialog.secretKeyEdit.isEnabled()
-    assert not dialog.webhookSecretEdit.isEnabled()
-    assert dialog.secretKeyState.text() == "ingen nøglering"
+    assert not dialog.secret_edit(STRIPE_KEY).isEnabled()
+    assert not dialog.secret_edit(STRIPE_WEBHOOK).isEnabled()
+    assert dialog.secret_state(STRIPE_KEY).text() == "ingen nøglering"
     # Everything else still saves.
     dialog.onlineCheck.setChecked(True)
     save(qtbot, dialog)
@@ -557,7 +559,7 @@ def test_escape_closes_without_saving(
 ) -> None:
     dialog = open_dialog(qtbot, office)
     dialog.englishRadio.setChecked(True)
-    qtbot.keyClicks(dialog.secretKeyEdit, SECRET_KEY)
+    qtbot.keyClicks(dialog.secret_edit(STRIPE_KEY), SECRET_KEY)
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert not dialog.isVisible()
     assert desk_settings.load().language == "da"
@@ -593,3 +595,47 @@ def test_ctrl_comma_opens_the_settings_and_a_new_header_reaches_the_status_bar(
     assert window.dialog is None
     window.close()
     settle_background_work()
+
+
+def test_the_key_rows_follow_the_chosen_gateway(
+    qtbot: QtBot, office: Office, memory_keyring: MemoryKeyring
+) -> None:
+    dialog = open_dialog(qtbot, office)
+    assert dialog.secret_names() == [STRIPE_KEY, STRIPE_WEBHOOK]
+    assert "Stripe" in dialog.keysBox.title()
+
+    dialog.onlineCheck.setChecked(True)
+    dialog.gatewayCombo.setCurrentIndex(dialog.gatewayCombo.findData("testpay"))
+    assert dialog.gatewayCombo.currentText() == "Testbetaling"
+    assert dialog.secret_names() == ["testpay-api-key", "testpay-webhook-secret"]
+    captions = [dialog.secret_caption(n).text().replace("&", "") for n in dialog.secret_names()]
+    assert captions == ["API-nøgle:", "Webhook-hemmelighed:"]
+    assert "Testbetaling" in dialog.keysBox.title()
+    assert dialog.secret_state("testpay-api-key").text() == "ikke sat"
+    with pytest.raises(KeyError):
+        dialog.secret_edit(STRIPE_KEY)
+    edit = dialog.secret_edit("testpay-api-key")
+    assert edit.echoMode() is QLineEdit.EchoMode.Password
+    qtbot.keyClicks(edit, "tp_test_key")
+    save(qtbot, dialog)
+
+    slug = office.school.slug
+    assert memory_keyring.passwords == {(SERVICE, f"testpay-api-key:{slug}"): "tp_test_key"}
+    assert office.app.payment_settings(office.school).gateway == "testpay"
+    again = open_dialog(qtbot, office)
+    assert again.gatewayCombo.currentData() == "testpay"
+    assert again.secret_state("testpay-api-key").text() == "✓ gemt"
+    assert "tp_test_key" not in everything_shown(again)
+
+
+def test_without_a_keyring_the_chosen_gateways_variables_are_named(
+    qtbot: QtBot, office: Office, no_keyring: None
+) -> None:
+    dialog = open_dialog(qtbot, office)
+    dialog.onlineCheck.setChecked(True)
+    dialog.gatewayCombo.setCurrentIndex(dialog.gatewayCombo.findData("testpay"))
+    text = dialog.keyringLabel.text()
+    assert "JDOFFICE_TESTPAY_API_KEY" in text
+    assert "JDOFFICE_TESTPAY_WEBHOOK_SECRET" in text
+    assert "JDOFFICE_STRIPE_SECRET_KEY" not in text
+    assert not dialog.secret_edit("testpay-api-key").isEnabled()

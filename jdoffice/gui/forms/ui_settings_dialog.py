@@ -111,56 +111,6 @@ class Ui_SettingsDialog(object):
         self.keysForm.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.keysForm.setHorizontalSpacing(12)
         self.keysForm.setVerticalSpacing(8)
-        self.secretKeyCaption = QLabel(self.keysBox)
-        self.secretKeyCaption.setObjectName(u"secretKeyCaption")
-
-        self.keysForm.setWidget(0, QFormLayout.ItemRole.LabelRole, self.secretKeyCaption)
-
-        self.secretKeyEditRow = QHBoxLayout()
-        self.secretKeyEditRow.setSpacing(10)
-        self.secretKeyEditRow.setObjectName(u"secretKeyEditRow")
-        self.secretKeyEdit = QLineEdit(self.keysBox)
-        self.secretKeyEdit.setObjectName(u"secretKeyEdit")
-        self.secretKeyEdit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.secretKeyEdit.setMaxLength(255)
-        self.secretKeyEdit.setInputMethodHints(Qt.InputMethodHint.ImhHiddenText|Qt.InputMethodHint.ImhNoAutoUppercase|Qt.InputMethodHint.ImhNoPredictiveText|Qt.InputMethodHint.ImhSensitiveData)
-
-        self.secretKeyEditRow.addWidget(self.secretKeyEdit)
-
-        self.secretKeyState = QLabel(self.keysBox)
-        self.secretKeyState.setObjectName(u"secretKeyState")
-        self.secretKeyState.setMinimumSize(QSize(150, 0))
-
-        self.secretKeyEditRow.addWidget(self.secretKeyState)
-
-
-        self.keysForm.setLayout(0, QFormLayout.ItemRole.FieldRole, self.secretKeyEditRow)
-
-        self.webhookSecretCaption = QLabel(self.keysBox)
-        self.webhookSecretCaption.setObjectName(u"webhookSecretCaption")
-
-        self.keysForm.setWidget(1, QFormLayout.ItemRole.LabelRole, self.webhookSecretCaption)
-
-        self.webhookSecretEditRow = QHBoxLayout()
-        self.webhookSecretEditRow.setSpacing(10)
-        self.webhookSecretEditRow.setObjectName(u"webhookSecretEditRow")
-        self.webhookSecretEdit = QLineEdit(self.keysBox)
-        self.webhookSecretEdit.setObjectName(u"webhookSecretEdit")
-        self.webhookSecretEdit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.webhookSecretEdit.setMaxLength(255)
-        self.webhookSecretEdit.setInputMethodHints(Qt.InputMethodHint.ImhHiddenText|Qt.InputMethodHint.ImhNoAutoUppercase|Qt.InputMethodHint.ImhNoPredictiveText|Qt.InputMethodHint.ImhSensitiveData)
-
-        self.webhookSecretEditRow.addWidget(self.webhookSecretEdit)
-
-        self.webhookSecretState = QLabel(self.keysBox)
-        self.webhookSecretState.setObjectName(u"webhookSecretState")
-        self.webhookSecretState.setMinimumSize(QSize(150, 0))
-
-        self.webhookSecretEditRow.addWidget(self.webhookSecretState)
-
-
-        self.keysForm.setLayout(1, QFormLayout.ItemRole.FieldRole, self.webhookSecretEditRow)
-
 
         self.keysLayout.addLayout(self.keysForm)
 
@@ -505,8 +455,6 @@ class Ui_SettingsDialog(object):
         self.expiryCaption.setBuddy(self.expirySpin)
         self.successUrlCaption.setBuddy(self.successUrlEdit)
         self.modeCaption.setBuddy(self.modeCombo)
-        self.secretKeyCaption.setBuddy(self.secretKeyEdit)
-        self.webhookSecretCaption.setBuddy(self.webhookSecretEdit)
         self.schoolNameCaption.setBuddy(self.schoolNameEdit)
         self.addressCaption.setBuddy(self.addressEdit)
         self.cvrCaption.setBuddy(self.cvrEdit)
@@ -520,9 +468,7 @@ class Ui_SettingsDialog(object):
         QWidget.setTabOrder(self.gatewayCombo, self.expirySpin)
         QWidget.setTabOrder(self.expirySpin, self.successUrlEdit)
         QWidget.setTabOrder(self.successUrlEdit, self.modeCombo)
-        QWidget.setTabOrder(self.modeCombo, self.secretKeyEdit)
-        QWidget.setTabOrder(self.secretKeyEdit, self.webhookSecretEdit)
-        QWidget.setTabOrder(self.webhookSecretEdit, self.previewRadio)
+        QWidget.setTabOrder(self.modeCombo, self.previewRadio)
         QWidget.setTabOrder(self.previewRadio, self.printerRadio)
         QWidget.setTabOrder(self.printerRadio, self.printerCombo)
         QWidget.setTabOrder(self.printerCombo, self.pdfRadio)
@@ -564,13 +510,7 @@ class Ui_SettingsDialog(object):
         self.successUrlCaption.setText(QCoreApplication.translate("SettingsDialog", u"Side &efter betaling:", None))
         self.successUrlEdit.setPlaceholderText(QCoreApplication.translate("SettingsDialog", u"https://din-koreskole.dk/tak", None))
         self.modeCaption.setText(QCoreApplication.translate("SettingsDialog", u"&Tilstand:", None))
-        self.keysBox.setTitle(QCoreApplication.translate("SettingsDialog", u"Stripe-n\u00f8gler \u2013 gemmes i n\u00f8gleringen p\u00e5 denne pc, aldrig i databasen", None))
-        self.secretKeyCaption.setText(QCoreApplication.translate("SettingsDialog", u"&Hemmelig n\u00f8gle:", None))
-        self.secretKeyEdit.setPlaceholderText(QCoreApplication.translate("SettingsDialog", u"skriv en ny for at gemme eller erstatte", None))
-        self.secretKeyState.setText("")
-        self.webhookSecretCaption.setText(QCoreApplication.translate("SettingsDialog", u"&Webhook-hemmelighed:", None))
-        self.webhookSecretEdit.setPlaceholderText(QCoreApplication.translate("SettingsDialog", u"skriv en ny for at gemme eller erstatte", None))
-        self.webhookSecretState.setText("")
+        self.keysBox.setTitle(QCoreApplication.translate("SettingsDialog", u"N\u00f8gler \u2013 gemmes i n\u00f8gleringen p\u00e5 denne pc, aldrig i databasen", None))
         self.keysHintLabel.setText(QCoreApplication.translate("SettingsDialog", u"En gemt n\u00f8gle vises aldrig igen. Skriv en ny for at erstatte den; lad feltet st\u00e5 tomt for at beholde den gemte.", None))
         self.keyringLabel.setText("")
         self.tabs.setTabText(self.tabs.indexOf(self.paymentsTab), QCoreApplication.translate("SettingsDialog", u"&Betalinger", None))

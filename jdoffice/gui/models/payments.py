@@ -69,7 +69,7 @@ class PaymentsModel(RowsModel):
             item=pv,
             texts=(
                 texts.local_datetime(p.created_at, self._tz, self.language),
-                texts.method_name(p.method),
+                texts.method_name(p.method, self.language),
                 m(p.amount_minor),
                 m(p.refunded_minor) if p.refunded_minor else "",
                 str(p.receipt_no) if p.receipt_no is not None else (p.offline_receipt_no or ""),
@@ -77,7 +77,7 @@ class PaymentsModel(RowsModel):
             ),
             keys=(
                 int(p.created_at.timestamp() * 1_000_000),
-                texts.method_name(p.method).casefold(),
+                texts.method_name(p.method, self.language).casefold(),
                 p.amount_minor,
                 p.refunded_minor,
                 p.receipt_no or 0,

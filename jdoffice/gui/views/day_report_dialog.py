@@ -8,7 +8,7 @@ import csv
 import datetime as dt
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -32,9 +32,10 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import Shiboken
 
-from jdoffice.domain.model import UTC
+from jdoffice.domain.model import UTC, ManualMethod
 from jdoffice.domain.money import format_money, minor_digits
 from jdoffice.domain.text import csv_cell
+from jdoffice.gateways.registry import Registry
 from jdoffice.gui.background import Latest, run_task
 from jdoffice.gui.context import DeskContext
 from jdoffice.gui.texts import local_date
@@ -44,9 +45,6 @@ from jdoffice.services import queries
 log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
-
-#: Methods in the order the desk counts them; others follow by name.
-_ORDER = ("cash", "bank", "mobilepay", "card", "stripe")
 
 
 @dataclass(frozen=True)
@@ -59,7 +57,21 @@ def _load_job(ctx: DeskContext, day: dt.date) -> _Loaded:
     report = queries.day_report(ctx.uow(), ctx.school, day)
     registry = ctx.app.registry
     methods = {*report.totals, *report.refunds_by_method}
-    return _Loaded(report, {m: method_label(registry, m, ctx.language) for m in methods})
+    return _Loaded(
+        report,
+        {m: method_label(registry, m, ctx.language) for m in method_order(registry, methods)},
+    )
+
+
+def method_order(registry: Registry, methods: Iterable[str]) -> list[str]:
+    """The methods in the order the desk counts them: the counter methods (jdoffice's own
+    first, as the payment dialog lists them, then the others installed), then the online
+    gateways, then any no longer installed, each group by name."""
+    ranked = [*(m.value for m in ManualMethod), *sorted(registry.manual), *sorted(registry.online)]
+    rank: dict[str, int] = {}
+    for index, name in enumerate(ranked):
+        rank.setdefault(name, index)
+    return sorted(set(methods), key=lambda m: (rank.get(m, len(ranked)), m))
 
 
 @dataclass(frozen=True)
@@ -122,10 +134,6 @@ def write_csv(report: queries.DayReport, path: Path, fmt: CsvFormat) -> Path:
         w.writerow(fmt.header)
         w.writerows([csv_cell(v) for v in fmt.row(e, report.currency)] for e in report.entries)
     return path
-
-
-def _method_key(method: str) -> tuple[int, str]:
-    return (_ORDER.index(method) if method in _ORDER else len(_ORDER), method)
 
 
 class DayReportDialog(QDialog):
@@ -358,7 +366,8 @@ class DayReportDialog(QDialog):
         )
         for col, text in enumerate(headers):
             cell(0, col, text, strong=True)
-        methods = sorted({*r.totals, *r.refunds_by_method}, key=_method_key)
+        shown = {*r.totals, *r.refunds_by_method}
+        methods = [m for m in labels if m in shown] + sorted(shown - set(labels))
         row = 1
         for m in methods:
             paid = r.totals.get(m, 0)

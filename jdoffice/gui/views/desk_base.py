@@ -94,6 +94,10 @@ class DeskBase(QMainWindow, Ui_MainWindow):
         ctx = self.ctx
         return ctx.locale if ctx else "da_DK"
 
+    def _language(self) -> str:
+        ctx = self.ctx
+        return ctx.language if ctx else "da"
+
     def _mark_fresh(self) -> None:
         if not self.session.closed:
             self.desk_status.mark_fresh(self.ctx)

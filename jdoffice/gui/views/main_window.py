@@ -188,7 +188,8 @@ class MainWindow(DeskDialogs):
         r = outcome.result
         loc = self._locale()
         message = self.tr("Betaling registreret: {0} {1}").format(
-            texts.money(r.amount_minor, r.currency, loc), texts.method_name(r.method).lower()
+            texts.money(r.amount_minor, r.currency, loc),
+            texts.method_name(r.method, self._language()).lower(),
         ) + (self.tr(", kvittering nr. {0}").format(r.receipt_no) if r.receipt_no else "")
         self.statusbar.showMessage(message, 10000)
         self.refresh_now()
@@ -223,7 +224,7 @@ class MainWindow(DeskDialogs):
                 "den sendes til databasen, når forbindelsen er tilbage"
             ).format(
                 texts.money(q.amount_minor, q.currency, loc),
-                texts.method_name(q.method).lower(),
+                texts.method_name(q.method, self._language()).lower(),
                 q.offline_receipt_no,
             ),
             15000,

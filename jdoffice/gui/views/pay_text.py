@@ -51,16 +51,14 @@ def error_message(exc: BaseException, locale: str = "da_DK") -> str:
     return f"{head}\n{detail}" if detail else head
 
 
-def provider_name(gateway: str) -> str:
-    """A gateway's name as people write it (``stripe`` → ``Stripe``)."""
-    return {"stripe": "Stripe"}.get(gateway, gateway.capitalize())
+def provider_name(registry: Registry, gateway: str, language: str) -> str:
+    """An online gateway's name as its package declares it, in the desk's language (``Stripe``);
+    the bare name for a gateway not installed."""
+    info = registry.online.get(gateway)
+    return info.label(language) if info is not None else gateway
 
 
 def method_label(registry: Registry, method: str, language: str) -> str:
-    """How a payment method reads on screen: ``Kontant``, ``Bankoverførsel``, ``Stripe``."""
-    info = registry.manual.get(method)
-    if info is not None:
-        return info.label_da if language == "da" else info.label_en
-    if method in registry.online:
-        return f"{provider_name(method)} (online)"
-    return method
+    """How a payment method reads on screen, as the gateway declares it: ``Kontant``,
+    ``Bankoverførsel``, ``Online (kort/MobilePay)``; the bare name for one not installed."""
+    return registry.method_label(method, language) or method

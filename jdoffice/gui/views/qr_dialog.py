@@ -39,6 +39,7 @@ from jdoffice.gui.qr_checkout import (
     Started,
     Status,
     Why,
+    default_provider,
     qr_scale,
 )
 from jdoffice.gui.views.pay_text import error_message
@@ -304,7 +305,7 @@ class QrDialog(QrPanel):
         self._show_view(result.view, None, qr=result.qr_png)
 
     def _on_start_failed(self, exc: BaseException) -> None:
-        self._block(Why.ERROR, error_message(exc, self._ctx.locale), "Stripe")
+        self._block(Why.ERROR, error_message(exc, self._ctx.locale), default_provider(self._ctx))
 
     # -- the open checkout ------------------------------------------------------------------
 

@@ -209,6 +209,9 @@ class RefundDialog(QDialog):
         self.amount_edit.textEdited.connect(self._input_changed)
         self.reason_edit.textEdited.connect(self._input_changed)
 
+    def _provider(self, method: str) -> str:
+        return provider_name(self._ctx.app.registry, method, self._ctx.language)
+
     def _say(self, text: str, kind: str = "info") -> None:
         color = {"error": "#b42318", "ok": "#1a7f37"}.get(kind, "")
         self.message_label.setStyleSheet(f"color: {color};" if color else "")
@@ -243,7 +246,7 @@ class RefundDialog(QDialog):
         refunded = format_money(p.refunded_minor, cur, loc)
         if d.pending_refunds_minor:
             refunded += " " + self.tr("(og {0} afventer {1})").format(
-                format_money(d.pending_refunds_minor, cur, loc), provider_name(p.method)
+                format_money(d.pending_refunds_minor, cur, loc), self._provider(p.method)
             )
         self.refunded_value.setText(refunded)
         left = d.refundable_minor
@@ -265,7 +268,7 @@ class RefundDialog(QDialog):
         elif not counter_methods.is_counter_method(p.method):
             self._say(
                 self.tr("Pengene sendes tilbage via {0} til elevens kort eller MobilePay.").format(
-                    provider_name(p.method)
+                    self._provider(p.method)
                 )
             )
         else:
@@ -346,7 +349,7 @@ class RefundDialog(QDialog):
                     "Refusionen på {0} er sendt og afventer svar fra {1}. Den bogføres, når "
                     "{1} bekræfter den."
                 ).format(
-                    amount, provider_name(self._detail.payment.method if self._detail else "")
+                    amount, self._provider(self._detail.payment.method if self._detail else "")
                 ),
                 "ok",
             )

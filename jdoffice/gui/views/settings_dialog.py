@@ -10,44 +10,46 @@ one is set. This desk's own (printer, receipt output, language) live in ``QSetti
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QFontDatabase
 from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QLineEdit, QWidget
 
-from jdoffice.adapters.secrets import (
-    SECRETS,
-    KeyringUnavailable,
-    SecretState,
-    keyring_available,
-    secret_state,
-    set_secret,
-)
+from jdoffice.bootstrap import KeyringUnavailable
 from jdoffice.domain.errors import InvalidInput, JdofficeError
-from jdoffice.domain.model import UTC, ReceiptBody, ReceiptLine, School
-from jdoffice.domain.receipt_text import DEFAULT_WIDTH, receipt_lines
 from jdoffice.gui import desk_settings
 from jdoffice.gui.background import run_task
 from jdoffice.gui.context import DeskContext
 from jdoffice.gui.desk_settings import DeskSettings, ReceiptOutput
 from jdoffice.gui.forms.ui_settings_dialog import Ui_SettingsDialog
+from jdoffice.gui.views.settings_jobs import (
+    Changes,
+    FieldInvalid,
+    Loaded,
+    Printers,
+    Saved,
+    check_desk,
+    check_thermal_target,
+    header_preview,
+    load_job,
+    printers_job,
+    receipt_changes,
+    save_job,
+    thermal_test_job,
+)
+from jdoffice.gui.views.settings_keys import KeyInvalid, KeysBox, mnemonics
 from jdoffice.services import school as school_service
 from jdoffice.services.settings import (
     MAX_EXPIRY_MINUTES,
     MIN_EXPIRY_MINUTES,
-    PaymentSettings,
     validate_url,
 )
 
 log = logging.getLogger(__name__)
 
-SECRET_KEY = "stripe-secret-key"  # noqa: S105 - the name of a keyring entry
-WEBHOOK_SECRET = "stripe-webhook-secret"  # noqa: S105 - the name of a keyring entry
+__all__ = ["Loaded", "SettingsDialog", "load_job"]
 
 _ERROR_STYLE = (
     "QLabel { background: #fdecea; color: #8c1d18; border: 1px solid #f3b8b3;"
@@ -63,162 +65,6 @@ _PAPER_STYLE = (
 _OK_STYLE = "color: #1b5e20;"
 _BAD_STYLE = "color: #b3261e;"
 _MUTED_STYLE = "color: #555555;"
-
-
-# --- background jobs ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """What the dialog shows of the school (read on a worker thread)."""
-
-    school: School
-    payments: PaymentSettings
-    gateways: tuple[str, ...]
-    keyring: bool
-    #: Secret name → where it is set, or an error message when the keyring cannot be read.
-    secrets: dict[str, SecretState | str]
-    # The VAT line and web address receipts print.
-    details: school_service.ReceiptDetails = field(default_factory=school_service.ReceiptDetails)
-
-
-@dataclass(frozen=True)
-class Printers:
-    names: tuple[str, ...]
-    default: str
-
-
-@dataclass(frozen=True)
-class Changes:
-    """What Save writes to the database and the keyring."""
-
-    payments: dict[str, object] = field(default_factory=dict)
-    header: school_service.ReceiptHeader | None = None
-    secrets: dict[str, str] = field(default_factory=dict, repr=False)
-    details: school_service.ReceiptDetails | None = None
-
-    def __bool__(self) -> bool:
-        return bool(self.payments or self.header or self.secrets or self.details)
-
-
-@dataclass(frozen=True)
-class Saved:
-    school: School | None
-    secrets: dict[str, SecretState | str]
-
-
-def _secret_states(slug: str) -> dict[str, SecretState | str]:
-    states: dict[str, SecretState | str] = {}
-    for name in (SECRET_KEY, WEBHOOK_SECRET):
-        try:
-            states[name] = secret_state(name, slug)
-        except KeyringUnavailable as exc:
-            states[name] = str(exc)
-    return states
-
-
-def load_job(ctx: DeskContext) -> Loaded:
-    """The school as stored now, its effective payment settings, the installed online
-    gateways and whether the keys are set (runs on a worker thread)."""
-    school = ctx.app.school(ctx.school.slug)
-    uow = ctx.uow()
-    with uow:
-        details = school_service.receipt_details(uow, school)
-    return Loaded(
-        school=school,
-        payments=ctx.app.payment_settings(school),
-        gateways=tuple(sorted(ctx.app.registry.online)),
-        keyring=keyring_available(),
-        secrets=_secret_states(school.slug),
-        details=details,
-    )
-
-
-def printers_job() -> Printers:
-    """The system printers (asking the print system can take a moment)."""
-    from PySide6.QtPrintSupport import QPrinterInfo
-
-    return Printers(
-        names=tuple(QPrinterInfo.availablePrinterNames()),
-        default=QPrinterInfo.defaultPrinterName(),
-    )
-
-
-def save_job(
-    ctx: DeskContext, school: School, changes: Changes, gateways: tuple[str, ...]
-) -> Saved:
-    """Write the keys first (the likeliest to fail, and nothing else is written then), then
-    the payment settings and the receipt header, each with its audit row."""
-    for name, value in changes.secrets.items():
-        set_secret(name, school.slug, value)
-    if changes.payments:
-        school_service.update_payment_settings(
-            ctx.uow(), school, changes.payments, actor=ctx.actor, gateways=gateways
-        )
-    stored: School | None = None
-    if changes.header is not None:
-        h = changes.header
-        stored = school_service.update_receipt_header(
-            ctx.uow(), school, name=h.name, address=h.address, cvr=h.cvr, actor=ctx.actor
-        )
-    if changes.details is not None:
-        d = changes.details
-        school_service.update_receipt_details(
-            ctx.uow(), school, web=d.web, vat_line=d.vat_line, actor=ctx.actor
-        )
-    return Saved(school=stored, secrets=_secret_states(school.slug) if changes.secrets else {})
-
-
-def sample_receipt(school: School, language: str) -> ReceiptBody:
-    """A receipt that says it is a test, with the Danish letters the printer must get right."""
-    words = (
-        ("TESTUDSKRIFT – ikke en kvittering", "Æble, øl og år: æ ø å Æ Ø Å")
-        if language == "da"
-        else ("TEST PRINT – not a receipt", "Danish letters: æ ø å Æ Ø Å")
-    )
-    return ReceiptBody(
-        kind="payment",
-        receipt_no=0,
-        issued_at=dt.datetime.now(UTC),
-        school_name=school.name,
-        school_address=school.address,
-        school_cvr=school.cvr,
-        timezone=school.timezone,
-        student_no="",
-        student_name=words[0],
-        method="test",
-        currency=school.currency,
-        amount_minor=0,
-        lines=(ReceiptLine(words[1], 0),),
-    )
-
-
-def thermal_test_job(school: School, target: str, language: str) -> str:
-    """Print the test receipt on the ESC/POS printer; the drawer stays shut."""
-    from jdoffice.printing import thermal
-
-    where = thermal.parse_target(target)
-    thermal.print_receipt(
-        sample_receipt(school, language), where, language=language, open_drawer=False
-    )
-    return str(where)
-
-
-def check_thermal_target(text: str) -> str:
-    """The target as understood (``network:10.0.0.5:9100``).
-
-    Raises:
-        InvalidInput: what is wrong with it.
-    """
-    from jdoffice.printing import thermal
-
-    if not text.strip():
-        raise InvalidInput(
-            QCoreApplication.translate(
-                "SettingsDialog", "Skriv hvor termoprinteren er, fx network:192.168.1.50:9100."
-            )
-        )
-    return str(thermal.parse_target(text))
 
 
 # --- the dialog --------------------------------------------------------------------------------
@@ -258,6 +104,15 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
         self._load_error: BaseException | None = None
         self._busy = False
         self._testing = False
+        self._keys = KeysBox(
+            self.keysBox,
+            self.keysForm,
+            self.keysHintLabel,
+            self.keyringLabel,
+            ctx.language,
+            after=self.modeCombo,
+        )
+        self.keyringLabel.setStyleSheet(_WARN_STYLE)
 
         self.errorLabel.setStyleSheet(_ERROR_STYLE)
         self.errorLabel.hide()
@@ -288,6 +143,7 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
         self._show_desk(self._desk)
 
         self.onlineCheck.toggled.connect(self._online_toggled)
+        self.gatewayCombo.currentIndexChanged.connect(self._show_keys)
         for radio in (self.previewRadio, self.printerRadio, self.pdfRadio, self.thermalRadio):
             radio.toggled.connect(self._output_changed)
         self.thermalTargetEdit.textChanged.connect(self._check_target)
@@ -329,6 +185,26 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
     def loaded_settings(self) -> Loaded | None:
         return self._loaded
 
+    def secret_names(self) -> list[str]:
+        """The secrets the keys box shows a row for (those of the chosen gateway)."""
+        return [row.spec.name for row in self._keys.rows.rows]
+
+    def secret_edit(self, name: str) -> QLineEdit:
+        """The field to type the secret ``name`` in.
+
+        Raises:
+            KeyError: the chosen gateway has no such secret.
+        """
+        return self._keys.rows.row(name).edit
+
+    def secret_state(self, name: str) -> QLabel:
+        """The label saying where the secret ``name`` is set."""
+        return self._keys.rows.row(name).state
+
+    def secret_caption(self, name: str) -> QLabel:
+        """The caption of the secret ``name``'s row."""
+        return self._keys.rows.row(name).caption
+
     def desk_settings(self) -> DeskSettings:
         """This desk's settings as the dialog shows them."""
         if self.printerRadio.isChecked():
@@ -355,32 +231,23 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
         """What Save would write to the database and the keyring.
 
         Raises:
-            InvalidInput: with a sentence saying what to fix (and, as ``_Invalid``, the field
-                to fix it in).
+            InvalidInput: with a sentence saying what to fix (and, as ``FieldInvalid``, the
+                field to fix it in).
         """
         loaded = self._loaded
         if loaded is None:
             return Changes()
-        secrets: dict[str, str] = {}
-        for name, edit in (
-            (SECRET_KEY, self.secretKeyEdit),
-            (WEBHOOK_SECRET, self.webhookSecretEdit),
-        ):
-            value = edit.text().strip()
-            if not value:
-                continue
-            if any(c.isspace() for c in value):
-                raise _Invalid(
-                    self.tr("Nøglen indeholder mellemrum; indsæt kun selve nøglen."), edit
-                )
-            secrets[name] = value
+        try:
+            secrets = self._keys.values()
+        except KeyInvalid as exc:
+            raise FieldInvalid(exc.message, exc.edit) from None
 
         p = loaded.payments
         url = self.successUrlEdit.text().strip()
         try:
             validate_url(url)
         except InvalidInput:
-            raise _Invalid(
+            raise FieldInvalid(
                 self.tr(
                     "Siden efter betaling skal være en webadresse, fx https://din-koreskole.dk/tak."
                 ),
@@ -403,41 +270,15 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
         payments = {k: v for k, v in wanted.items() if v is not None and v != current[k]}
         school_service.check_payment_changes(payments, loaded.gateways)
 
-        name = self.schoolNameEdit.text()
-        address = self.addressEdit.toPlainText()
-        cvr_text = self.cvrEdit.text()
-        if not " ".join(name.split()):
-            raise _Invalid(
-                self.tr("Skriv skolens navn; det står øverst på kvitteringen."), self.schoolNameEdit
-            )
-        if not address.strip():
-            raise _Invalid(
-                self.tr("Skriv skolens adresse; en kvittering skal vise den."), self.addressEdit
-            )
-        try:
-            school_service.normalize_cvr(cvr_text)
-        except InvalidInput:
-            raise _Invalid(
-                self.tr("Et CVR-nummer er 8 cifre, fx 12345678."), self.cvrEdit
-            ) from None
-        try:
-            header = school_service.validate_header(name, address, cvr_text)
-        except InvalidInput as exc:
-            raise _Invalid(str(exc), self.addressEdit) from None
-        before = school_service.ReceiptHeader.of(loaded.school)
-        try:
-            details = school_service.validate_details(self.webEdit.text(), self.vatLineEdit.text())
-        except InvalidInput:
-            raise _Invalid(
-                self.tr("Momslinjen og hjemmesiden skal være almindelig tekst på én linje."),
-                self.vatLineEdit,
-            ) from None
-        return Changes(
-            payments=payments,
-            header=header if header != before else None,
-            secrets=secrets,
-            details=details if details != loaded.details else None,
+        header, details = receipt_changes(
+            loaded,
+            name=self.schoolNameEdit.text(),
+            address=self.addressEdit.toPlainText(),
+            cvr=self.cvrEdit.text(),
+            web=self.webEdit.text(),
+            vat_line=self.vatLineEdit.text(),
         )
+        return Changes(payments=payments, header=header, secrets=secrets, details=details)
 
     # --- loading ---
 
@@ -446,14 +287,16 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
         self.busyLabel.setText("")
         p = loaded.payments
         self.onlineCheck.setChecked(p.online_enabled)
+        self.gatewayCombo.blockSignals(True)
         self.gatewayCombo.clear()
-        for name in loaded.gateways:
-            self.gatewayCombo.addItem(name.capitalize(), name)
+        for name, info in loaded.online.items():
+            self.gatewayCombo.addItem(info.label(self._ctx.language), name)
         if self.gatewayCombo.findData(p.gateway) < 0:
             self.gatewayCombo.addItem(
                 self.tr("{0} (ikke installeret)").format(p.gateway), p.gateway
             )
         self.gatewayCombo.setCurrentIndex(self.gatewayCombo.findData(p.gateway))
+        self.gatewayCombo.blockSignals(False)
         self.expirySpin.setValue(p.checkout_expiry_minutes)
         self.successUrlEdit.setText(p.success_url)
         self.modeCombo.setCurrentIndex(max(0, self.modeCombo.findData(p.mode)))
@@ -469,7 +312,7 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
         for widget in self._school_widgets:
             widget.setEnabled(True)
         self._online_toggled()
-        self._show_secrets(loaded.keyring, loaded.secrets)
+        self._show_keys()
         self.loaded.emit()
 
     def _on_load_failed(self, exc: BaseException) -> None:
@@ -500,30 +343,19 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
             combo.addItem(self.tr("{0} (ikke fundet)").format(wanted), wanted)
         combo.setCurrentIndex(max(0, combo.findData(wanted)))
 
-    def _show_secrets(self, keyring: bool, states: dict[str, SecretState | str]) -> None:
-        for name, edit, label in (
-            (SECRET_KEY, self.secretKeyEdit, self.secretKeyState),
-            (WEBHOOK_SECRET, self.webhookSecretEdit, self.webhookSecretState),
-        ):
-            state = states.get(name, SecretState.NOT_SET)
-            text, ok = _state_text(name, state)
-            label.setText(text)
-            label.setStyleSheet(_OK_STYLE if ok else _MUTED_STYLE)
-            label.setToolTip(state if isinstance(state, str) else "")
-            edit.clear()
-            edit.setEnabled(keyring)
-        self.keysHintLabel.setVisible(keyring)
-        if keyring:
-            self.keyringLabel.hide()
+    def _show_keys(self) -> None:
+        """The rows of the chosen gateway's secrets, and where each is set."""
+        loaded = self._loaded
+        if loaded is None:
             return
-        self.keyringLabel.setText(
-            self.tr(
-                "Denne pc har ingen nøglering (keyring), så nøglerne kan ikke gemmes her. "
-                "Sæt dem i stedet i miljøvariablerne {0} og {1}, før jdoffice startes."
-            ).format(SECRETS[SECRET_KEY], SECRETS[WEBHOOK_SECRET])
+        name = self.gatewayCombo.currentData()
+        page = self.tabs.widget(self.PAYMENTS_TAB)
+        taken = mnemonics(
+            [*(page.findChildren(QWidget) if page else []), self.saveButton, self.cancelButton],
+            [self.tabs.tabText(i) for i in range(self.tabs.count())],
         )
-        self.keyringLabel.setStyleSheet(_WARN_STYLE)
-        self.keyringLabel.show()
+        info = loaded.online.get(name) if isinstance(name, str) else None
+        self._keys.show_gateway(info, loaded.secrets, keyring=loaded.keyring, taken=taken)
 
     def _show_desk(self, desk: DeskSettings) -> None:
         radio = {
@@ -589,24 +421,16 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
     def _preview_header(self) -> None:
         """The top of an 80 mm receipt with the header as typed (the A4 one says the same)."""
         school = self._loaded.school if self._loaded else self._ctx.school
-        language = "en" if self.englishRadio.isChecked() else "da"
-        body = dataclasses.replace(
-            sample_receipt(school, language),
-            school_name=" ".join(self.schoolNameEdit.text().split()),
-            school_address=self.addressEdit.toPlainText(),
-            school_cvr=_cvr_as_stored(self.cvrEdit.text()),
-            extra=school_service.receipt_extra(
-                school, school_service.ReceiptDetails(web="".join(self.webEdit.text().split()))
-            ),
+        self.headerPreviewLabel.setText(
+            header_preview(
+                school,
+                "en" if self.englishRadio.isChecked() else "da",
+                name=self.schoolNameEdit.text(),
+                address=self.addressEdit.toPlainText(),
+                cvr=self.cvrEdit.text(),
+                web=self.webEdit.text(),
+            )
         )
-        try:
-            lines = receipt_lines(body, width=DEFAULT_WIDTH, language=language)
-        except InvalidInput:
-            self.headerPreviewLabel.setText("")
-            return
-        rule = "=" * DEFAULT_WIDTH
-        top = lines[: lines.index(rule) + 1] if rule in lines else lines[:6]
-        self.headerPreviewLabel.setText("\n".join(top))
 
     def _choose_folder(self) -> None:
         start = self.pdfFolderEdit.text().strip() or str(Path.home())
@@ -665,10 +489,11 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
             return
         desk = self.desk_settings()
         try:
-            self._check_desk(desk)
+            check_desk(desk)
             changes = self.changes()
-        except _Invalid as exc:
-            self._point_at(exc.widget)
+        except FieldInvalid as exc:
+            field = exc.field
+            self._point_at(getattr(self, field) if isinstance(field, str) else field)
             self.show_error(exc.message)
             return
         except InvalidInput as exc:
@@ -696,23 +521,6 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
             tag="settings-save",
         )
 
-    def _check_desk(self, desk: DeskSettings) -> None:
-        for name, edit in (
-            (desk.desk_name, self.deskNameEdit),
-            (desk.staff_name, self.staffNameEdit),
-        ):
-            if not name.isprintable():
-                raise _Invalid(self.tr("Navnet må ikke indeholde styretegn."), edit)
-        if desk.receipt_output is ReceiptOutput.PDF and not desk.pdf_folder:
-            raise _Invalid(
-                self.tr("Vælg mappen, kvitteringerne skal gemmes i."), self.pdfFolderEdit
-            )
-        if desk.receipt_output is ReceiptOutput.THERMAL or desk.thermal_target:
-            try:
-                check_thermal_target(desk.thermal_target)
-            except InvalidInput as exc:
-                raise _Invalid(str(exc), self.thermalTargetEdit) from None
-
     def _point_at(self, widget: QWidget) -> None:
         for index in range(self.tabs.count()):
             page = self.tabs.widget(index)
@@ -734,8 +542,8 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
         if isinstance(exc, KeyringUnavailable):
             message = self.tr(
                 "Nøglen kunne ikke gemmes i nøgleringen: {0}\nIntet er ændret i databasen. "
-                "Sæt nøglerne i miljøvariablerne {1} og {2} i stedet."
-            ).format(exc, SECRETS[SECRET_KEY], SECRETS[WEBHOOK_SECRET])
+                "Sæt nøglerne i miljøvariablerne {1} i stedet."
+            ).format(exc, self._keys.environment())
         elif isinstance(exc, JdofficeError):
             message = self.tr("Indstillingerne kunne ikke gemmes: {0}").format(exc)
         else:
@@ -748,7 +556,7 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
 
     def _reloaded(self, loaded: Loaded) -> None:
         self._loaded = loaded
-        self._show_secrets(loaded.keyring, loaded.secrets)
+        self._keys.show_states(loaded.secrets, keyring=loaded.keyring)
 
     def _finish(self) -> None:
         self.accept()
@@ -775,37 +583,8 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
         super().closeEvent(event)
 
 
-class _Invalid(InvalidInput):
-    """Input to fix, and the field it is in."""
-
-    def __init__(self, message: str, widget: QWidget) -> None:
-        super().__init__(message)
-        self.message = message
-        self.widget = widget
-
-
-def _cvr_as_stored(text: str) -> str:
-    try:
-        return school_service.normalize_cvr(text)
-    except InvalidInput:
-        return "".join(text.split())
-
-
 def _say(label: QLabel, text: str, style: str = "") -> None:
     """A one-line message under a field; the line takes no room while it is empty."""
     label.setText(text)
     label.setStyleSheet(style)
     label.setVisible(bool(text))
-
-
-def _state_text(name: str, state: SecretState | str) -> tuple[str, bool]:
-    """What the label next to a key field says, and whether that is good news."""
-    if isinstance(state, str):
-        return QCoreApplication.translate("SettingsDialog", "kan ikke læses"), False
-    if state is SecretState.KEYRING:
-        return QCoreApplication.translate("SettingsDialog", "✓ gemt"), True
-    if state is SecretState.ENVIRONMENT:
-        return QCoreApplication.translate("SettingsDialog", "sat i {0}").format(SECRETS[name]), True
-    if state is SecretState.NO_KEYRING:
-        return QCoreApplication.translate("SettingsDialog", "ingen nøglering"), False
-    return QCoreApplication.translate("SettingsDialog", "ikke sat"), False
