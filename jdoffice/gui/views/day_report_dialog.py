@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import Shiboken
 
-from jdoffice.domain.model import UTC, ManualMethod
+from jdoffice.domain.model import UTC
 from jdoffice.domain.money import format_money, minor_digits
 from jdoffice.domain.text import csv_cell
 from jdoffice.gateways.registry import Registry
@@ -64,10 +64,9 @@ def _load_job(ctx: DeskContext, day: dt.date) -> _Loaded:
 
 
 def method_order(registry: Registry, methods: Iterable[str]) -> list[str]:
-    """The methods in the order the desk counts them: the counter methods (jdoffice's own
-    first, as the payment dialog lists them, then the others installed), then the online
-    gateways, then any no longer installed, each group by name."""
-    ranked = [*(m.value for m in ManualMethod), *sorted(registry.manual), *sorted(registry.online)]
+    """The methods in the order the desk counts them: the counter methods as the payment
+    dialog lists them, then the online gateways by name, then any no longer installed."""
+    ranked = [*(m.name for m in registry.counter_methods()), *sorted(registry.online)]
     rank: dict[str, int] = {}
     for index, name in enumerate(ranked):
         rank.setdefault(name, index)
