@@ -1,11 +1,9 @@
 """The MobilePay gateway (ePayment API v1) against the local MobilePay stand-in.
 
-The gateway's own behaviour first: the access token and its renewal, the headers every call
-carries, idempotent starts, the QR and push parameters, capture on approval (once, and never a
-payment when it fails), cancel, partial refunds and the webhook signature. Then the services:
-a payment started, approved by the student and found by the desk's status check is one
-payment, captured once; and the same approval delivered through the real webhook receiver is
-applied once, its repeat a duplicate.
+The gateway's own behaviour: the access token and its renewal, the headers every call carries,
+idempotent starts, the QR and push parameters, capture on approval (once, and never a payment
+when it fails), cancel, partial refunds and the webhook signature. The services and the webhook
+receiver with this gateway are tested in ``test_mobilepay_services.py``.
 """
 
 from __future__ import annotations
@@ -14,17 +12,15 @@ import datetime as dt
 import importlib.metadata
 import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import pytest
 
-from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.domain.errors import InvalidInput
-from jdoffice.domain.model import UTC, Actor, AttemptStatus
+from jdoffice.domain.model import UTC, Actor
 from jdoffice.gateways import mobilepay_webhooks
 from jdoffice.gateways.mobilepay_epayment import MobilePayGateway, capture_key
-from jdoffice.services import online
 from jdoffice.services.gateways import (
     CheckoutRequest,
     CheckoutStatus,
@@ -33,14 +29,8 @@ from jdoffice.services.gateways import (
     ProviderRefused,
     RefundState,
 )
-from jdoffice.services.school import update_payment_settings
-from jdoffice.services.settings import PaymentSettings
-from tests.conftest import SchoolKit
 from tests.standin import mobilepay_standin as sd
 from tests.standin.mobilepay_standin import MobilePayStandin
-
-if TYPE_CHECKING:
-    pass
 
 ACTOR = Actor(staff="mette", desk="desk-1")
 
@@ -477,34 +467,3 @@ def test_there_is_no_event_list(gateway: MobilePayGateway) -> None:
     assert list(gateway.events_after(None, 0)) == []
     assert gateway.capabilities.events is False
     assert gateway.capabilities.push is True
-
-
-# --------------------------------------------------------------------------- through the services
-
-
-def test_services_take_one_payment_captured_once(
-    standin: MobilePayStandin, gateway: MobilePayGateway, uow: SqlAlchemyUnitOfWork, kit: SchoolKit
-) -> None:
-    update_payment_settings(
-        uow, kit.school, {"gateway": "mobilepay", "online_enabled": True}, actor=ACTOR
-    )
-    student = kit.student()
-    invoice = kit.invoice(student, 45000)
-    settings = PaymentSettings(online_enabled=True, gateway="mobilepay")
-    view = online.start_online_payment(
-        uow, kit.school, gateway, settings, invoice_no=invoice.invoice_no, actor=ACTOR
-    )
-    assert view.provider_ref == view.attempt_id
-    assert standin.payment(view.attempt_id)["metadata"]["school"] == kit.school.slug
-    standin.approve(view.attempt_id)
-    after = online.check_attempt(uow, kit.school, gateway, view.attempt_id)
-    again = online.check_attempt(uow, kit.school, gateway, view.attempt_id)
-    assert after.status is AttemptStatus.PAID
-    assert again.status is AttemptStatus.PAID
-    assert standin.captures == [view.attempt_id]
-    with uow:
-        payment = uow.payments.get(view.attempt_id)
-    assert payment is not None
-    assert payment.method == "mobilepay"
-    assert payment.amount_minor == 45000
-    assert payment.provider_ref == view.attempt_id
