@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata
+import json
 import threading
+import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -467,3 +470,47 @@ def test_there_is_no_event_list(gateway: MobilePayGateway) -> None:
     assert list(gateway.events_after(None, 0)) == []
     assert gateway.capabilities.events is False
     assert gateway.capabilities.push is True
+
+
+def test_standin_delivers_signed_notifications_over_http(
+    standin: MobilePayStandin, gateway: MobilePayGateway
+) -> None:
+    """Each event is POSTed to the webhook address as it happens, signed over the host (with
+    its port) and path the receiver sees."""
+    received: list[tuple[bytes, dict[str, str]]] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            received.append((body, {**headers, ":method": "POST", ":path": self.path}))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        standin.webhook_url = (
+            f"http://127.0.0.1:{server.server_address[1]}/webhooks/mobilepay/x?a=1"
+        )
+        ref = started(gateway)
+        standin.approve(ref)
+        deadline = time.monotonic() + 10
+        while len(received) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert sorted(json.loads(body)["name"] for body, _ in received) == ["AUTHORIZED", "CREATED"]
+    for body, headers in received:
+        assert headers[":path"] == "/webhooks/mobilepay/x?a=1"
+        event = gateway.verify_event(body, headers)
+        assert event.confirmation is not None
+    assert standin.deliveries == [200, 200]
+    assert standin.captures == [ref]
