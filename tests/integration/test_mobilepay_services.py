@@ -8,6 +8,7 @@ applied once, its repeat a duplicate, a forged one refused with nothing moved.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -242,3 +243,53 @@ def test_failed_capture_leaves_the_invoice_open(
         current = uow.invoices.get_by_no(kit.school.id, invoice.invoice_no)
     assert current is not None
     assert current.outstanding_minor == 12500
+
+
+def test_concurrent_duplicate_webhooks_and_a_sync_make_one_payment(
+    standin: MobilePayStandin, receiver_app: App, uow: SqlAlchemyUnitOfWork, kit: SchoolKit
+) -> None:
+    """20 copies of the approval delivered at once while ``payments sync`` runs: one payment,
+    one capture."""
+    update_payment_settings(
+        uow,
+        kit.school,
+        {"gateway": "mobilepay", "online_enabled": True},
+        actor=ACTOR,
+        gateways=list(receiver_app.registry.online),
+    )
+    settings = receiver_app.payment_settings(kit.school)
+    gateway = receiver_app.online_gateway(kit.school, settings)
+    invoice = kit.invoice(kit.student(), 9900)
+    view = online.start_online_payment(
+        uow, kit.school, gateway, settings, invoice_no=invoice.invoice_no, actor=ACTOR
+    )
+    standin.approve(view.attempt_id)
+    asgi = create_app(receiver_app, notify_interval=None)
+    path = f"/webhooks/mobilepay/{kit.school.slug}"
+    body, headers = standin.signed(
+        {"msn": sd.MSN, **standin.event_log(view.attempt_id)[-1]}, f"http://testserver{path}"
+    )
+
+    async def deliver_all() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=asgi)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            return await asyncio.gather(
+                *(c.post(path, content=body, headers=headers) for _ in range(20))
+            )
+
+    synced: list[online.SyncResult] = []
+    sync = threading.Thread(
+        target=lambda: synced.append(online.sync_payments(uow, kit.school, gateway))
+    )
+    sync.start()
+    responses = asyncio.run(deliver_all())
+    sync.join()
+    outcomes = [r.json().get("outcome") for r in responses]
+    assert [r.status_code for r in responses] == [200] * 20
+    assert outcomes.count("applied") + synced[0].applied == 1
+    assert set(outcomes) <= {"applied", "duplicate"}
+    assert standin.captures == [view.attempt_id]
+    with uow:
+        payment = uow.payments.get(view.attempt_id)
+    assert payment is not None
+    assert payment.amount_minor == 9900
