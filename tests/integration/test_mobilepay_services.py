@@ -22,6 +22,7 @@ from starlette.applications import Starlette
 
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.bootstrap import App
+from jdoffice.domain.errors import BusinessRuleError
 from jdoffice.domain.model import Actor, AttemptStatus
 from jdoffice.gateways import mobilepay_info
 from jdoffice.gateways.mobilepay_epayment import MobilePayGateway
@@ -293,3 +294,37 @@ def test_concurrent_duplicate_webhooks_and_a_sync_make_one_payment(
         payment = uow.payments.get(view.attempt_id)
     assert payment is not None
     assert payment.amount_minor == 9900
+
+
+def test_partial_refund_through_the_services(
+    standin: MobilePayStandin, gateway: MobilePayGateway, uow: SqlAlchemyUnitOfWork, kit: SchoolKit
+) -> None:
+    settings = PaymentSettings(online_enabled=True, gateway="mobilepay")
+    invoice = kit.invoice(kit.student(), 40000)
+    view = online.start_online_payment(
+        uow, kit.school, gateway, settings, invoice_no=invoice.invoice_no, actor=ACTOR
+    )
+    standin.approve(view.attempt_id)
+    online.check_attempt(uow, kit.school, gateway, view.attempt_id)
+    result = online.refund_online(
+        uow,
+        kit.school,
+        gateway,
+        payment_id=view.attempt_id,
+        amount_minor=15000,
+        reason="Aflyst køretime",
+        actor=ACTOR,
+    )
+    assert (result.status, result.amount_minor) == ("succeeded", 15000)
+    assert standin.payment(view.attempt_id)["aggregate"]["refundedAmount"]["value"] == 15000
+    with pytest.raises(BusinessRuleError):
+        online.refund_online(
+            uow,
+            kit.school,
+            gateway,
+            payment_id=view.attempt_id,
+            amount_minor=30000,
+            reason="For meget",
+            actor=ACTOR,
+        )
+    assert standin.payment(view.attempt_id)["aggregate"]["refundedAmount"]["value"] == 15000
