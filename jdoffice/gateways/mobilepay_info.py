@@ -1,6 +1,11 @@
 """MobilePay (Vipps MobilePay's ePayment API) as the core sees it: its name, labels, secrets,
 config section ``[mobilepay]`` and the headers its notifications are verified with. Cheap to
-import: the client module (and httpx) loads only when a gateway is built."""
+import: the client module (and httpx) loads only when a gateway is built.
+
+The entry point ``jdoffice.gateways: mobilepay`` still names the counter method (MobilePay
+registered by hand at the desk); this gateway takes that name once the counter method has
+another, so payments through the two never share a method name.
+"""
 
 from __future__ import annotations
 
