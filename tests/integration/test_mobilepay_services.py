@@ -20,6 +20,7 @@ import keyring.backends.fail
 import pytest
 from starlette.applications import Starlette
 
+from jdoffice.adapters import secrets
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.bootstrap import App
 from jdoffice.domain.errors import BusinessRuleError
@@ -137,6 +138,7 @@ def receiver_app(
     # The name ``mobilepay`` is still taken by the counter method's entry point, so the
     # online gateway is made known here rather than by an entry point of its own.
     monkeypatch.setitem(app.registry.online, mobilepay_info.NAME, mobilepay_info.GATEWAY)
+    secrets.declare({spec.name: spec.env for spec in mobilepay_info.GATEWAY.secrets})
     try:
         yield app
     finally:
