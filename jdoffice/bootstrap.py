@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from jdoffice.adapters import db
 from jdoffice.adapters import secrets as secret_store
 from jdoffice.adapters.config import AppConfig, load_config
+from jdoffice.adapters.logs import setup_logging, uvicorn_log_config
 from jdoffice.adapters.notify_config import (
     ENV_SMS_ACCOUNT,
     ENV_SMS_API_BASE,
@@ -22,7 +23,7 @@ from jdoffice.adapters.notify_config import (
     SmsProvider,
 )
 from jdoffice.adapters.secrets import KeyringUnavailable, Secret, get_secret
-from jdoffice.domain.errors import BusinessRuleError, InvalidInput, Unavailable
+from jdoffice.domain.errors import BusinessRuleError, InvalidInput, JdofficeError, Unavailable
 from jdoffice.domain.model import School
 from jdoffice.gateways.registry import Registry, load_registry
 from jdoffice.services import queries
@@ -30,12 +31,28 @@ from jdoffice.services.gateways import GatewayConfig, OnlineGateway
 from jdoffice.services.notifications import ReceiptPdf, Transports
 from jdoffice.services.settings import PaymentSettings, SettingsOverride, overlay
 
+__all__ = [
+    "App",
+    "build_transports",
+    "open_app",
+    "set_secret",
+    "setup_logging",
+    "translate_db_error",
+    "uvicorn_log_config",
+    "write_qr",
+]
+
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from jdoffice.adapters.records import LoadCounts
+
     # The ORM loads with the first unit of work: the desk program shows its window while
     # the first one is made in the background.
     from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
     from jdoffice.domain.model import Actor
     from jdoffice.services.offline import OfflineDesk
+    from jdoffice.services.ports import UnitOfWork
 
 
 @dataclass
@@ -154,6 +171,38 @@ class App:
             )
         )
 
+    def check_uow(self) -> UnitOfWork:
+        """A unit of work straight on the engine, never upgrading first: for `db check`, which
+        also runs on a database an upgrade refused because of the rows it lists."""
+        from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
+
+        return SqlAlchemyUnitOfWork(self.engine)
+
+    def upgrade_schema(self) -> str | None:
+        """Create or migrate the schema to the newest version; the revision it is at."""
+        db.upgrade(self.engine)
+        return db.current_revision(self.engine)
+
+    def schema_revisions(self) -> tuple[str | None, str | None]:
+        """The database's schema revision and the newest this jdoffice knows."""
+        return db.current_revision(self.engine), db.head_revision(self.engine)
+
+    def has_data(self) -> bool:
+        """Whether the database holds a school already (the demo is seeded once)."""
+        from jdoffice.adapters import records
+
+        self.ensure_schema()
+        return records.school_has_data(self.engine)
+
+    def seed_demo(
+        self, *, students: int, seed: int, force: bool = False
+    ) -> tuple[School, LoadCounts]:
+        """Migrate, then make the demo school (``force`` replaces what is there)."""
+        from jdoffice.adapters import records
+
+        db.upgrade(self.engine)
+        return records.seed_demo(self.engine, students=students, seed=seed, force=force)
+
     def dispose(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
@@ -175,6 +224,31 @@ class App:
             school_slug=school_slug,
             actor=actor,
         )
+
+
+def open_app(db_url: str | None, *, demo: bool = False) -> App:
+    """The application on ``db_url`` (or ``JDOFFICE_DATABASE_URL``, or the default file; the
+    demo database with ``demo``)."""
+    return App(db.resolve_url(db_url, demo=demo))
+
+
+def translate_db_error(exc: DBAPIError) -> JdofficeError:
+    """A driver error as the front ends report it (unavailable, conflict, …)."""
+    from jdoffice.adapters.uow import translate_db_error as translate
+
+    return translate(exc)
+
+
+def set_secret(name: str, school_slug: str, value: str) -> None:
+    """Store a secret in the OS keyring for a school."""
+    secret_store.set_secret(name, school_slug, value)
+
+
+def write_qr(url: str, path: Path) -> Path:
+    """Write the QR code of a payment link to a .png or .svg file."""
+    from jdoffice.adapters.qr import write_qr as write
+
+    return write(url, path)
 
 
 def _transport_secret(name: str, school_slug: str) -> tuple[Secret, str | None]:
