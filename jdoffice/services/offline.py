@@ -28,7 +28,6 @@ from typing import Generic, Protocol, TypeVar
 from jdoffice.domain.errors import (
     BusinessRuleError,
     IdempotencyMismatch,
-    InvalidInput,
     JdofficeError,
     NotFound,
     Unavailable,
@@ -37,26 +36,24 @@ from jdoffice.domain.model import (
     Actor,
     Allocation,
     Invoice,
-    ManualMethod,
     Payment,
     PaymentStatus,
     ReceiptBody,
     ReceiptLine,
     School,
     Student,
-    fingerprint,
-    normalize_key,
     plan_allocation,
-    require_reference,
 )
-from jdoffice.domain.money import CashSettlement, format_money, settle_cash
+from jdoffice.domain.money import CashSettlement, format_money
 from jdoffice.services import queries
 from jdoffice.services.payments import (
-    MAX_REFERENCE,
+    PaymentRequest as PaymentRequest,  # the outbox keeps it (local_store)
+)
+from jdoffice.services.payments import (
     PaymentResult,
     apply_payment,
-    clean_text,
-    register_payment,
+    check_payment,
+    record_payment,
     retrying,
     utcnow,
 )
@@ -70,38 +67,6 @@ FLAG_GATEWAY = "offline"
 
 
 # --- what is queued ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentRequest:
-    """A cash, bank or MobilePay payment as staff asked for it: everything needed to record
-    it later exactly as :func:`register_payment` would have recorded it then."""
-
-    payment_id: str
-    school_slug: str
-    method: str
-    amount_minor: int
-    invoice_no: str | None
-    student_no: str | None
-    tendered_minor: int | None
-    reference: str
-    allow_credit: bool
-
-    def fingerprint(self) -> str:
-        """The same digest :func:`register_payment` stores, so the payment id stays one
-        payment whichever way it reaches the shared database."""
-        return fingerprint(
-            {
-                "school": self.school_slug,
-                "method": self.method,
-                "amount_minor": self.amount_minor,
-                "invoice_no": self.invoice_no,
-                "student_no": self.student_no,
-                "tendered_minor": self.tendered_minor,
-                "reference": self.reference,
-                "allow_credit": self.allow_credit,
-            }
-        )
 
 
 class OutboxStatus:
@@ -300,47 +265,6 @@ class SharedNotes(Protocol):
 # --- queueing ------------------------------------------------------------------------------------
 
 
-def payment_request(
-    school: School,
-    *,
-    method: str,
-    amount_minor: int,
-    invoice_no: str | None,
-    student_no: str | None,
-    tendered_minor: int | None,
-    reference: str | None,
-    key: str | None,
-    allow_credit: bool,
-) -> PaymentRequest:
-    """Check a payment the way :func:`register_payment` does, before anything is written."""
-    try:
-        m = ManualMethod(method.strip().lower())
-    except ValueError:
-        known = ", ".join(x.value for x in ManualMethod)
-        raise InvalidInput(f"unknown payment method {method!r} (use one of: {known})") from None
-    if (invoice_no is None) == (student_no is None):
-        raise InvalidInput("give either an invoice number or a student number")
-    if not isinstance(amount_minor, int) or amount_minor <= 0:
-        raise InvalidInput("amount must be more than zero")
-    if tendered_minor is not None and m is not ManualMethod.CASH:
-        raise InvalidInput("an amount tendered only makes sense for cash")
-    ref = clean_text(reference, "reference", MAX_REFERENCE)
-    require_reference(m, ref)
-    if m is ManualMethod.CASH:
-        settle_cash(amount_minor, tendered_minor, school.currency)
-    return PaymentRequest(
-        payment_id=normalize_key(key),
-        school_slug=school.slug,
-        method=m.value,
-        amount_minor=amount_minor,
-        invoice_no=invoice_no,
-        student_no=student_no,
-        tendered_minor=tendered_minor,
-        reference=ref,
-        allow_credit=allow_credit,
-    )
-
-
 def queue_payment(
     local: LocalStore,
     school: School,
@@ -500,9 +424,7 @@ def _check_candidates(school: School, candidates: Sequence[Invoice], *, targeted
 
 
 def _cash(request: PaymentRequest, school: School) -> CashSettlement | None:
-    if request.method != ManualMethod.CASH.value:
-        return None
-    return settle_cash(request.amount_minor, request.tendered_minor, school.currency)
+    return request.settlement(school.currency)
 
 
 # --- pushing ------------------------------------------------------------------------------------
@@ -936,7 +858,7 @@ class OfflineDesk:
                 payment is queued at once instead of waiting for a connection to time out
                 (queueing is safe either way: the push records it once).
         """
-        request = payment_request(
+        request = check_payment(
             school,
             method=method,
             amount_minor=amount_minor,
@@ -954,20 +876,7 @@ class OfflineDesk:
                 report = self.push(school)
                 if report.stopped:
                     raise Unavailable(report.stopped)
-            return register_payment(
-                self.shared(),
-                school,
-                method=request.method,
-                amount_minor=request.amount_minor,
-                invoice_no=request.invoice_no,
-                student_no=request.student_no,
-                tendered_minor=request.tendered_minor,
-                reference=request.reference,
-                key=request.payment_id,
-                allow_credit=request.allow_credit,
-                actor=self.actor,
-                now=now,
-            )
+            return record_payment(self.shared(), school, request, actor=self.actor, now=now)
         except Unavailable:
             # Nothing was recorded, or the outcome is unknown (the commit's answer was lost):
             # either way the outbox keeps the same payment id, and the push records it once.
