@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     # the first one is made in the background.
     from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
     from jdoffice.domain.model import Actor
+    from jdoffice.services.desk import Desk
     from jdoffice.services.offline import OfflineDesk
     from jdoffice.services.ports import UnitOfWork
 
@@ -223,6 +224,43 @@ class App:
             local_path=local_store.resolve_local_path(local_db, self.url),
             school_slug=school_slug,
             actor=actor,
+        )
+
+    def desk(
+        self,
+        school_slug: str | None,
+        actor: Actor,
+        local_db: str | None = None,
+        *,
+        receipt_pdf: ReceiptPdf | None = None,
+    ) -> Desk:
+        """The front desk of a school for ``actor``, wired to this database, its local copy
+        (``local_db``, as :meth:`offline_desk`), the installed gateways and the senders.
+
+        Args:
+            receipt_pdf: renders the receipt PDF that confirmations attach (only a layer that
+                may use Qt can give one).
+        """
+        from jdoffice.services.desk import QUICK_SEND_SECONDS, Desk
+
+        def transports(school: School, *, quick: bool = False) -> Transports:
+            return build_transports(
+                self.config.notifications,
+                school.slug,
+                receipt_pdf=receipt_pdf,
+                timeout_seconds=QUICK_SEND_SECONDS if quick else None,
+            )
+
+        return Desk(
+            school_slug=school_slug,
+            actor=actor,
+            uow=self.uow,
+            offline=lambda: self.offline_desk(school_slug, actor, local_db),
+            gateway=self.online_gateway,
+            payment_settings=self.payment_settings,
+            counter_method=lambda name: self.registry.manual_method(name),
+            online_methods=lambda: tuple(self.registry.online),
+            transports=transports,
         )
 
 
