@@ -3,6 +3,13 @@
 Exit codes: 0 done, 2 invalid input, 3 refused by a business rule or a conflict, 4 database or
 provider unavailable, 1 anything else. Errors are one line on stderr; ``--json`` output is
 stable (amounts are integer minor units plus a currency code).
+
+This module holds the root group, the window launcher and the demo; each command group has a
+module of its own (``payments``, ``students``, ``report``, ``links``, ``provider``, ``school``,
+``keys``, ``db``, ``sync``, ``notifications``, ``webhooks``), and ``output`` the words,
+tables, ``--json`` and exit codes they share. A command parses its options, calls one verb of
+the front desk (:class:`jdoffice.services.desk.Desk`, from :meth:`Context.desk`) and prints
+what it returned.
 """
 
 from __future__ import annotations
@@ -17,9 +24,10 @@ from jdoffice.bootstrap import open_app, setup_logging
 from jdoffice.cli import db as db_commands
 from jdoffice.cli import (
     keys,
+    links,
     notifications,
-    online,
     payments,
+    provider,
     report,
     school,
     students,
@@ -258,8 +266,8 @@ for _command in (
     payments.refund_cmd,
     report.receipt_cmd,
     report.report_group,
-    online.link_group,
-    online.payments_group,
+    links.link_group,
+    provider.payments_group,
     webhooks.webhooks_group,
     school.school_group,
     keys.keys_group,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import getpass
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import click
@@ -11,18 +11,24 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
 from jdoffice.bootstrap import App
-from jdoffice.domain.model import (
-    Actor,
-    School,
-)
+from jdoffice.domain.model import Actor, School
 
 if TYPE_CHECKING:
+    from jdoffice.domain.model import ReceiptBody
+    from jdoffice.services.desk import Desk
     from jdoffice.services.offline import OfflineDesk
     from jdoffice.services.ports import UnitOfWork
 
 
 #: The desk's name when neither --desk nor the desk settings name one.
 DEFAULT_DESK = "desk-1"
+
+
+def receipt_pdf(body: ReceiptBody, language: str) -> bytes:
+    """The A4 receipt as PDF bytes, for an e-mail attachment (Qt lays it out)."""
+    from jdoffice.printing import receipts
+
+    return receipts.pdf_bytes(body, language=language)
 
 
 def login_name() -> str:
@@ -46,6 +52,7 @@ class Context:
     #: Whether --desk and --staff were given (the desk window's settings fill in the others).
     desk_given: bool = False
     staff_given: bool = False
+    _desk: Desk | None = field(default=None, init=False, repr=False)
 
     @property
     def url(self) -> URL:
@@ -63,6 +70,14 @@ class Context:
 
     def school(self) -> School:
         return self.app.school(self.school_slug)
+
+    def desk(self) -> Desk:
+        """The front desk of the school for the person at it (every verb a command runs)."""
+        if self._desk is None:
+            self._desk = self.app.desk(
+                self.school_slug, self.actor, self.local_db, receipt_pdf=receipt_pdf
+            )
+        return self._desk
 
     def offline(self) -> OfflineDesk:
         """The shared database, or the local copy and outbox while it cannot be reached."""

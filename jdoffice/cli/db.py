@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 
 from jdoffice.cli.context import Context, pass_ctx
-from jdoffice.cli.output import (
-    EXIT_INCONSISTENT,
-    echo,
-    emit_json,
-)
+from jdoffice.cli.output import EXIT_INCONSISTENT, echo, emit_json
 from jdoffice.services import queries
-
-if TYPE_CHECKING:
-    pass
 
 
 @click.group("db")

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
 
 import click
 
 from jdoffice.cli.context import Context, pass_ctx
-from jdoffice.cli.output import (
-    echo,
-)
-
-if TYPE_CHECKING:
-    pass
+from jdoffice.cli.output import echo
 
 
 @click.group("keys")

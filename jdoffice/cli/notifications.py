@@ -1,96 +1,27 @@
-"""`jdoffice notifications`: the outbox of e-mails and SMS, and sending confirmations
-right after a payment."""
+"""`jdoffice notifications`: the outbox of e-mails and SMS."""
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from jdoffice.cli.context import Context, pass_ctx
-from jdoffice.cli.output import (
-    echo,
-    emit_json,
-    status_word,
-    time_text,
-)
+from jdoffice.cli.context import Context, pass_ctx, receipt_pdf
+from jdoffice.cli.output import echo, emit_json, outcome_json, status_word, time_text
 from jdoffice.domain.contact import normalize_email, normalize_phone
-from jdoffice.domain.errors import (
-    InvalidInput,
-    JdofficeError,
-)
-from jdoffice.domain.model import (
-    ReceiptBody,
-    School,
-)
+from jdoffice.domain.errors import InvalidInput
+from jdoffice.domain.model import School
 from jdoffice.services import notifications as notify
 
 if TYPE_CHECKING:
     from jdoffice.domain.notification import Notification
 
-log = logging.getLogger("jdoffice")
 
-# --- notifications -----------------------------------------------------------------------------
-
-#: Sending right after a payment waits at most this long per message: the payment is done,
-#: and what is not sent by then waits in the outbox (`notifications retry`).
-QUICK_SEND_SECONDS = 5.0
-
-
-def _receipt_pdf(body: ReceiptBody, language: str) -> bytes:
-    """The A4 receipt as PDF bytes, for an e-mail attachment (Qt lays it out)."""
-    from jdoffice.printing import receipts
-
-    return receipts.pdf_bytes(body, language=language)
-
-
-def transports(c: Context, school: School, *, quick: bool = False) -> notify.Transports:
+def transports(c: Context, school: School) -> notify.Transports:
+    """The school's senders, with the receipt attached as a PDF."""
     from jdoffice.bootstrap import build_transports
 
-    return build_transports(
-        c.app.config.notifications,
-        school.slug,
-        receipt_pdf=_receipt_pdf,
-        timeout_seconds=QUICK_SEND_SECONDS if quick else None,
-    )
-
-
-def outcome_json(o: notify.DeliveryOutcome) -> dict[str, Any]:
-    return {
-        "id": o.notification_id,
-        "kind": o.kind,
-        "channel": o.channel,
-        "recipient": o.recipient,
-        "status": o.status.value,
-        "error": o.error,
-        "next_attempt_at": o.next_attempt_at.isoformat() if o.next_attempt_at else None,
-    }
-
-
-def send_confirmations(c: Context, school: School, refs: list[str]) -> list[dict[str, Any]]:
-    """Send what was just queued about ``refs`` (a payment, a refund); never fails the command:
-    what cannot go now waits in the outbox and the output says so."""
-    try:
-        result = notify.dispatch_due(c.uow(), school, transports(c, school, quick=True), refs=refs)
-    except JdofficeError as exc:
-        log.warning("confirmations not sent now, they wait in the outbox: %s", exc)
-        return [{"status": "pending", "error": str(exc)}]
-    return [outcome_json(o) for o in result.outcomes]
-
-
-def echo_confirmations(sent: list[dict[str, Any]]) -> None:
-    for o in sent:
-        what = notify.CHANNEL_NAMES.get(str(o.get("channel")), "message")
-        if o["status"] == "sent":
-            echo(f"Confirmation: {what} sent to {o['recipient']}")
-        elif o.get("next_attempt_at") or o["status"] == "pending":
-            echo(
-                f"Confirmation: {what} not sent yet ({o['error']}); it waits in the outbox "
-                "(`jdoffice notifications retry`)"
-            )
-        else:
-            echo(f"Confirmation: {what} to {o['recipient']} failed: {o['error']}")
+    return build_transports(c.app.config.notifications, school.slug, receipt_pdf=receipt_pdf)
 
 
 def _notification_json(n: Notification, school: School) -> dict[str, Any]:

@@ -14,19 +14,15 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 from sqlalchemy.exc import DBAPIError
 
-from jdoffice.domain.errors import (
-    BusinessRuleError,
-    InvalidInput,
-    JdofficeError,
-    Unavailable,
-)
+from jdoffice.domain.errors import BusinessRuleError, InvalidInput, JdofficeError, Unavailable
 from jdoffice.domain.money import format_money, parse_amount
 from jdoffice.domain.receipt_text import date_text, date_time_text
 from jdoffice.domain.text import json_for_terminal, printable
+from jdoffice.services import notifications as notify
 from jdoffice.services import offline
 
 if TYPE_CHECKING:
-    pass
+    from jdoffice.services.desk import Sent
 
 
 EXIT_OK = 0
@@ -179,3 +175,37 @@ def errors_to_exit_codes() -> Iterator[None]:
         fail(str(translated), exit_code_for(translated))
     except OSError as exc:
         fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), EXIT_ERROR)
+
+
+def outcome_json(o: notify.DeliveryOutcome) -> dict[str, Any]:
+    return {
+        "id": o.notification_id,
+        "kind": o.kind,
+        "channel": o.channel,
+        "recipient": o.recipient,
+        "status": o.status.value,
+        "error": o.error,
+        "next_attempt_at": o.next_attempt_at.isoformat() if o.next_attempt_at else None,
+    }
+
+
+def sent_json(sent: Sent) -> list[dict[str, Any]]:
+    """The confirmations sent right after a payment or refund; when none could be tried, one
+    entry saying they wait in the outbox."""
+    if sent.error is not None:
+        return [{"status": "pending", "error": sent.error}]
+    return [outcome_json(o) for o in sent.outcomes]
+
+
+def echo_confirmations(sent: list[dict[str, Any]]) -> None:
+    for o in sent:
+        what = notify.CHANNEL_NAMES.get(str(o.get("channel")), "message")
+        if o["status"] == "sent":
+            echo(f"Confirmation: {what} sent to {o['recipient']}")
+        elif o.get("next_attempt_at") or o["status"] == "pending":
+            echo(
+                f"Confirmation: {what} not sent yet ({o['error']}); it waits in the outbox "
+                "(`jdoffice notifications retry`)"
+            )
+        else:
+            echo(f"Confirmation: {what} to {o['recipient']} failed: {o['error']}")

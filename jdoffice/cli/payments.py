@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 
 from jdoffice.cli.context import Context, pass_ctx
-from jdoffice.cli.notifications import echo_confirmations, send_confirmations
-from jdoffice.cli.output import (
-    amount_arg,
-    echo,
-    emit_json,
-    money,
-    status_word,
-)
-from jdoffice.domain.errors import (
-    InvalidInput,
-)
-from jdoffice.domain.model import (
-    School,
-)
-from jdoffice.services import offline, online
-from jdoffice.services import payments as pay_service
-
-if TYPE_CHECKING:
-    pass
+from jdoffice.cli.output import echo, echo_confirmations, emit_json, money, sent_json, status_word
+from jdoffice.domain.errors import InvalidInput
+from jdoffice.services import offline
 
 
 @click.command("pay")
@@ -54,28 +36,24 @@ def pay_cmd(
     """Register a cash, bank transfer, MobilePay or card-terminal payment."""
     if (invoice_no is None) == (student_no is None):
         raise InvalidInput("give exactly one of --invoice or --student")
-    c.app.registry.manual_method(method)
-    desk = c.offline()
-    school = desk.school().value
-    amount_minor = amount_arg(amount, school.currency)
-    assert amount_minor is not None
     # While the shared database cannot be reached the payment waits in this desk's outbox
     # (exit 0, "queued": true) and goes to the database with `jdoffice sync push`.
-    r = desk.pay(
-        school,
-        method=method.strip().lower(),
-        amount_minor=amount_minor,
+    paid = c.desk().pay(
+        method=method,
+        amount=amount,
         invoice_no=invoice_no,
         student_no=student_no,
-        tendered_minor=amount_arg(tendered, school.currency, "tendered"),
+        tendered=tendered,
         reference=reference,
         key=key,
         allow_credit=allow_credit,
     )
-    if isinstance(r, offline.QueuedPayment):
-        _echo_queued(r, as_json)
+    if paid.queued is not None:
+        _echo_queued(paid.queued, as_json)
         return
-    confirmations = send_confirmations(c, school, [r.payment_id])
+    r = paid.payment
+    assert r is not None
+    confirmations = sent_json(paid.sent)
     if as_json:
         emit_json(
             {
@@ -129,31 +107,9 @@ def refund_cmd(
 ) -> None:
     """Refund all or part of a payment (a reason is required). A payment made online is
     refunded through its provider."""
-    school = c.school()
-    amount_minor = amount_arg(amount, school.currency)
-    method = _payment_method(c, school, payment_id)
-    if method in c.app.registry.online:
-        r = online.refund_online(
-            c.uow(),
-            school,
-            c.app.online_gateway(school),
-            payment_id=payment_id,
-            amount_minor=amount_minor,
-            reason=reason,
-            key=key,
-            actor=c.actor,
-        )
-    else:
-        r = pay_service.refund_payment(
-            c.uow(),
-            school,
-            payment_id=payment_id,
-            amount_minor=amount_minor,
-            reason=reason,
-            key=key,
-            actor=c.actor,
-        )
-    confirmations = send_confirmations(c, school, [r.refund_id]) if r.status == "succeeded" else []
+    refunded = c.desk().refund(payment_id, amount=amount, reason=reason, key=key)
+    r = refunded.refund
+    confirmations = sent_json(refunded.sent)
     if as_json:
         emit_json(
             {
@@ -182,22 +138,6 @@ def refund_cmd(
         echo(f"Receipt no. {r.receipt_no}")
     echo(f"New balance: {money(r.balance_minor, r.currency)}")
     echo_confirmations(confirmations)
-
-
-def _payment_method(c: Context, school: School, payment_id: str) -> str | None:
-    """The method of a payment, or None when the id is not one (the service says why)."""
-    from jdoffice.domain.model import normalize_key
-
-    try:
-        pid = normalize_key(payment_id) if payment_id.strip() else ""
-    except InvalidInput:
-        return None
-    if not pid:
-        return None
-    uow = c.uow()
-    with uow:
-        p = uow.payments.get(pid)
-    return p.method if p and p.school_id == school.id else None
 
 
 def _echo_queued(q: offline.QueuedPayment, as_json: bool) -> None:

@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from jdoffice.cli.context import Context, pass_ctx
-from jdoffice.cli.output import (
-    day_text,
-    echo,
-    emit_json,
-    money,
-    parse_date,
-)
+from jdoffice.cli.output import day_text, echo, emit_json, money, parse_date
 from jdoffice.domain.receipt_text import render_text, words_for
 from jdoffice.domain.text import csv_cell
-from jdoffice.services import queries
-
-if TYPE_CHECKING:
-    pass
 
 
 @click.command("receipt")
@@ -70,8 +59,7 @@ def receipt_cmd(
     # The original was handed out when the money moved: printing it again is always a copy,
     # marked KOPI, counted in the audit, and it never opens the cash drawer.
     printed = printer_spec is not None
-    school = c.school()
-    r = queries.get_receipt(c.uow(), school, receipt_no, copy=copy or printed, actor=c.actor)
+    r = c.desk().reprint(receipt_no, copy=copy or printed).receipt
     if pdf_path is None and printer_spec is None:
         echo(render_text(r.body, width=width, copy=copy, language=lang), lines=True)
     if pdf_path is not None:
@@ -98,8 +86,8 @@ def report_group() -> None:
 def report_day(c: Context, date_text: str | None, as_json: bool, csv_path: Path | None) -> None:
     """Today's totals per method, rounding, refunds and receipts."""
     day = parse_date(date_text)
-    school = c.school()
-    r = queries.day_report(c.uow(), school, day)
+    report = c.desk().day_report(day)
+    school, r = report.school, report.report
     if csv_path is not None:
         with csv_path.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 
 from jdoffice.cli.context import Context, pass_ctx
-from jdoffice.cli.output import (
-    echo,
-    emit_json,
-)
-from jdoffice.domain.errors import (
-    InvalidInput,
-)
+from jdoffice.cli.output import echo, emit_json
+from jdoffice.domain.errors import InvalidInput
 from jdoffice.services import notifications as notify
-
-if TYPE_CHECKING:
-    pass
 
 
 @click.group("school")

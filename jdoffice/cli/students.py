@@ -18,17 +18,11 @@ from jdoffice.cli.output import (
     status_word,
     time_text,
 )
-from jdoffice.domain.errors import (
-    NotFound,
-)
-from jdoffice.domain.model import (
-    School,
-    payment_display_status,
-)
+from jdoffice.domain.model import payment_display_status
 from jdoffice.services import queries
 
 if TYPE_CHECKING:
-    from jdoffice.services.ports import StudentHit, UnitOfWork
+    from jdoffice.services.ports import StudentHit
 
 
 @click.command("search")
@@ -40,9 +34,7 @@ if TYPE_CHECKING:
 @pass_ctx
 def search_cmd(c: Context, text: str, limit: int, as_json: bool) -> None:
     """Find students by name, phone, student number or e-mail."""
-    reading = c.offline().read(
-        lambda uow, school: queries.search_students(uow, school, text, limit)
-    )
+    reading = c.desk().find(text, limit)
     note_local_copy(reading)
     hits = reading.value
     if as_json:
@@ -76,31 +68,15 @@ def echo_hits(hits: Sequence[StudentHit], indent: str = "") -> None:
         )
 
 
-def _student_view(uow: UnitOfWork, school: School, student_no: str) -> queries.StudentView:
-    """A student by number in any case (``s0000190`` is ``S0000190``), as search finds it."""
-    try:
-        return queries.student_view(uow, school, student_no)
-    except NotFound:
-        wanted = student_no.strip().casefold()
-        same = {
-            h.student_no
-            for h in queries.search_students(uow, school, student_no.strip(), limit=20)
-            if h.student_no.casefold() == wanted
-        }
-        if len(same) != 1:
-            raise
-        return queries.student_view(uow, school, same.pop())
-
-
 @click.command("student")
 @click.argument("student_no")
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def student_cmd(c: Context, student_no: str, as_json: bool) -> None:
     """A student's invoices, payments and balance."""
-    reading = c.offline().read(lambda uow, school: (school, _student_view(uow, school, student_no)))
+    reading = c.desk().open_student(student_no)
     note_local_copy(reading)
-    school, v = reading.value
+    school, v = reading.value.school, reading.value.view
     s = v.student
     if as_json:
         emit_json(

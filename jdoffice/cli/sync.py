@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 
 from jdoffice.cli.context import Context, pass_ctx
-from jdoffice.cli.output import (
-    echo,
-    emit_json,
-    time_text,
-)
-from jdoffice.domain.errors import (
-    BusinessRuleError,
-    Unavailable,
-)
+from jdoffice.cli.output import echo, emit_json, time_text
+from jdoffice.domain.errors import BusinessRuleError, Unavailable
 from jdoffice.services import offline
-
-if TYPE_CHECKING:
-    pass
 
 
 @click.group("sync")

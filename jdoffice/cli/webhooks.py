@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 
 from jdoffice.bootstrap import uvicorn_log_config
 from jdoffice.cli.context import Context, pass_ctx
-
-if TYPE_CHECKING:
-    pass
 
 
 @click.group("webhooks")
