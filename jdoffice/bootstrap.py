@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from jdoffice.adapters import db
 from jdoffice.adapters import secrets as secret_store
 from jdoffice.adapters.config import AppConfig, load_config
+from jdoffice.adapters.logs import setup_logging, uvicorn_log_config
 from jdoffice.adapters.notify_config import (
     ENV_SMS_ACCOUNT,
     ENV_SMS_API_BASE,
@@ -26,7 +27,7 @@ from jdoffice.adapters.secrets import KeyringUnavailable as KeyringUnavailable
 from jdoffice.adapters.secrets import Secret, get_secret
 from jdoffice.adapters.secrets import SecretState as SecretState
 from jdoffice.domain import receipt_text
-from jdoffice.domain.errors import BusinessRuleError, InvalidInput, Unavailable
+from jdoffice.domain.errors import BusinessRuleError, InvalidInput, JdofficeError, Unavailable
 from jdoffice.domain.model import School
 from jdoffice.gateways.registry import Registry, load_registry
 from jdoffice.services import counter_methods, queries
@@ -34,14 +35,29 @@ from jdoffice.services.gateways import GatewayConfig, OnlineGateway, OnlineGatew
 from jdoffice.services.notifications import ReceiptPdf, Transports
 from jdoffice.services.settings import PaymentSettings, SettingsOverride, overlay
 
+__all__ = [
+    "App",
+    "build_transports",
+    "open_app",
+    "set_secret",
+    "setup_logging",
+    "translate_db_error",
+    "uvicorn_log_config",
+    "write_qr",
+]
+
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from jdoffice.adapters.records import LoadCounts
 
     # The ORM loads with the first unit of work: the desk program shows its window while
     # the first one is made in the background.
     from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
     from jdoffice.domain.model import Actor
+    from jdoffice.services.desk import Desk
     from jdoffice.services.offline import OfflineDesk
+    from jdoffice.services.ports import UnitOfWork
 
 
 _announced: list[Registry] = []
@@ -194,6 +210,38 @@ class App:
         section = self.config.sections.get(info.name, {})
         return info.read_options(section, os.environ, f"{where}: [{info.name}]")
 
+    def check_uow(self) -> UnitOfWork:
+        """A unit of work straight on the engine, never upgrading first: for `db check`, which
+        also runs on a database an upgrade refused because of the rows it lists."""
+        from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
+
+        return SqlAlchemyUnitOfWork(self.engine)
+
+    def upgrade_schema(self) -> str | None:
+        """Create or migrate the schema to the newest version; the revision it is at."""
+        db.upgrade(self.engine)
+        return db.current_revision(self.engine)
+
+    def schema_revisions(self) -> tuple[str | None, str | None]:
+        """The database's schema revision and the newest this jdoffice knows."""
+        return db.current_revision(self.engine), db.head_revision(self.engine)
+
+    def has_data(self) -> bool:
+        """Whether the database holds a school already (the demo is seeded once)."""
+        from jdoffice.adapters import records
+
+        self.ensure_schema()
+        return records.school_has_data(self.engine)
+
+    def seed_demo(
+        self, *, students: int, seed: int, force: bool = False
+    ) -> tuple[School, LoadCounts]:
+        """Migrate, then make the demo school (``force`` replaces what is there)."""
+        from jdoffice.adapters import records
+
+        db.upgrade(self.engine)
+        return records.seed_demo(self.engine, students=students, seed=seed, force=force)
+
     def dispose(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
@@ -215,6 +263,63 @@ class App:
             school_slug=school_slug,
             actor=actor,
         )
+
+    def desk(
+        self,
+        school_slug: str | None,
+        actor: Actor,
+        local_db: str | None = None,
+        *,
+        receipt_pdf: ReceiptPdf | None = None,
+    ) -> Desk:
+        """The front desk of a school for ``actor``, wired to this database, its local copy
+        (``local_db``, as :meth:`offline_desk`), the installed gateways and the senders.
+
+        Args:
+            receipt_pdf: renders the receipt PDF that confirmations attach (only a layer that
+                may use Qt can give one).
+        """
+        from jdoffice.services.desk import QUICK_SEND_SECONDS, Desk
+
+        def transports(school: School, *, quick: bool = False) -> Transports:
+            return build_transports(
+                self.config.notifications,
+                school.slug,
+                receipt_pdf=receipt_pdf,
+                timeout_seconds=QUICK_SEND_SECONDS if quick else None,
+            )
+
+        return Desk(
+            school_slug=school_slug,
+            actor=actor,
+            uow=self.uow,
+            offline=lambda: self.offline_desk(school_slug, actor, local_db),
+            gateway=self.online_gateway,
+            payment_settings=self.payment_settings,
+            counter_method=lambda name: self.registry.manual_method(name),
+            online_methods=lambda: tuple(self.registry.online),
+            transports=transports,
+        )
+
+
+def open_app(db_url: str | None, *, demo: bool = False) -> App:
+    """The application on ``db_url`` (or ``JDOFFICE_DATABASE_URL``, or the default file; the
+    demo database with ``demo``)."""
+    return App(db.resolve_url(db_url, demo=demo))
+
+
+def translate_db_error(exc: DBAPIError) -> JdofficeError:
+    """A driver error as the front ends report it (unavailable, conflict, …)."""
+    from jdoffice.adapters.uow import translate_db_error as translate
+
+    return translate(exc)
+
+
+def write_qr(url: str, path: Path) -> Path:
+    """Write the QR code of a payment link to a .png or .svg file."""
+    from jdoffice.adapters.qr import write_qr as write
+
+    return write(url, path)
 
 
 def _transport_secret(name: str, school_slug: str) -> tuple[Secret, str | None]:

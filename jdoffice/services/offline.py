@@ -43,9 +43,9 @@ from jdoffice.services.offline_ports import (
     SharedNotes,
 )
 from jdoffice.services.offline_push import PushReport, push_entry, push_outbox
-from jdoffice.services.offline_queue import offline_receipt, payment_request, queue_payment
+from jdoffice.services.offline_queue import offline_receipt, queue_payment
 from jdoffice.services.offline_reconcile import FLAG_GATEWAY
-from jdoffice.services.payments import PaymentResult, register_payment
+from jdoffice.services.payments import PaymentResult, check_payment, record_payment
 from jdoffice.services.ports import UnitOfWork
 
 T = TypeVar("T")
@@ -73,7 +73,6 @@ __all__ = [
     "SharedNotes",
     "SyncStatus",
     "offline_receipt",
-    "payment_request",
     "push_entry",
     "push_outbox",
     "queue_payment",
@@ -191,7 +190,7 @@ class OfflineDesk:
                 payment is queued at once instead of waiting for a connection to time out
                 (queueing is safe either way: the push records it once).
         """
-        request = payment_request(
+        request = check_payment(
             school,
             method=method,
             amount_minor=amount_minor,
@@ -209,20 +208,7 @@ class OfflineDesk:
                 report = self.push(school)
                 if report.stopped:
                     raise Unavailable(report.stopped)
-            return register_payment(
-                self.shared(),
-                school,
-                method=request.method,
-                amount_minor=request.amount_minor,
-                invoice_no=request.invoice_no,
-                student_no=request.student_no,
-                tendered_minor=request.tendered_minor,
-                reference=request.reference,
-                key=request.payment_id,
-                allow_credit=request.allow_credit,
-                actor=self.actor,
-                now=now,
-            )
+            return record_payment(self.shared(), school, request, actor=self.actor, now=now)
         except Unavailable:
             # Nothing was recorded, or the outcome is unknown (the commit's answer was lost):
             # either way the outbox keeps the same payment id, and the push records it once.

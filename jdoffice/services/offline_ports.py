@@ -16,44 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from jdoffice.domain.model import Actor, School, fingerprint
-from jdoffice.domain.money import CashSettlement, settle_cash
-from jdoffice.services.counter_methods import counter_method
+from jdoffice.domain.model import Actor, School
+from jdoffice.domain.money import CashSettlement
+from jdoffice.services.payments import PaymentRequest as PaymentRequest
 from jdoffice.services.ports import UnitOfWork
 
 # --- what is queued ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentRequest:
-    """A cash, bank or MobilePay payment as staff asked for it: everything needed to record
-    it later exactly as :func:`register_payment` would have recorded it then."""
-
-    payment_id: str
-    school_slug: str
-    method: str
-    amount_minor: int
-    invoice_no: str | None
-    student_no: str | None
-    tendered_minor: int | None
-    reference: str
-    allow_credit: bool
-
-    def fingerprint(self) -> str:
-        """The same digest :func:`register_payment` stores, so the payment id stays one
-        payment whichever way it reaches the shared database."""
-        return fingerprint(
-            {
-                "school": self.school_slug,
-                "method": self.method,
-                "amount_minor": self.amount_minor,
-                "invoice_no": self.invoice_no,
-                "student_no": self.student_no,
-                "tendered_minor": self.tendered_minor,
-                "reference": self.reference,
-                "allow_credit": self.allow_credit,
-            }
-        )
 
 
 class OutboxStatus:
@@ -168,9 +136,7 @@ class PushedPayment:
 def cash_settlement(request: PaymentRequest, school: School) -> CashSettlement | None:
     """The cash arithmetic of a cash payment (rounding, change), as ``register_payment``
     works it out; ``None`` for the other methods."""
-    if not counter_method(request.method).cash:
-        return None
-    return settle_cash(request.amount_minor, request.tendered_minor, school.currency)
+    return request.settlement(school.currency)
 
 
 # --- ports ---------------------------------------------------------------------------------------

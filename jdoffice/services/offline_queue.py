@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from jdoffice.domain.errors import BusinessRuleError, IdempotencyMismatch, InvalidInput, NotFound
+from jdoffice.domain.errors import BusinessRuleError, IdempotencyMismatch, NotFound
 from jdoffice.domain.model import (
     Actor,
     Allocation,
@@ -22,11 +22,9 @@ from jdoffice.domain.model import (
     ReceiptLine,
     School,
     Student,
-    normalize_key,
     plan_allocation,
 )
-from jdoffice.domain.money import format_money, settle_cash
-from jdoffice.services.counter_methods import counter_method
+from jdoffice.domain.money import format_money
 from jdoffice.services.offline_ports import (
     LocalStore,
     Outbox,
@@ -35,46 +33,9 @@ from jdoffice.services.offline_ports import (
     QueuedPayment,
     cash_settlement,
 )
-from jdoffice.services.payments import MAX_REFERENCE, clean_text, retrying, utcnow
+from jdoffice.services.payments import retrying, utcnow
 from jdoffice.services.ports import UnitOfWork
 from jdoffice.services.school import ReceiptDetails, receipt_extra
-
-
-def payment_request(
-    school: School,
-    *,
-    method: str,
-    amount_minor: int,
-    invoice_no: str | None,
-    student_no: str | None,
-    tendered_minor: int | None,
-    reference: str | None,
-    key: str | None,
-    allow_credit: bool,
-) -> PaymentRequest:
-    """Check a payment the way :func:`register_payment` does, before anything is written."""
-    m = counter_method(method)
-    if (invoice_no is None) == (student_no is None):
-        raise InvalidInput("give either an invoice number or a student number")
-    if not isinstance(amount_minor, int) or amount_minor <= 0:
-        raise InvalidInput("amount must be more than zero")
-    if tendered_minor is not None and not m.cash:
-        raise InvalidInput("an amount tendered only makes sense for cash")
-    ref = clean_text(reference, "reference", MAX_REFERENCE)
-    m.check_reference(ref)
-    if m.cash:
-        settle_cash(amount_minor, tendered_minor, school.currency)
-    return PaymentRequest(
-        payment_id=normalize_key(key),
-        school_slug=school.slug,
-        method=m.name,
-        amount_minor=amount_minor,
-        invoice_no=invoice_no,
-        student_no=student_no,
-        tendered_minor=tendered_minor,
-        reference=ref,
-        allow_credit=allow_credit,
-    )
 
 
 def queue_payment(

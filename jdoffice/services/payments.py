@@ -1,5 +1,10 @@
 """Use cases that move money: register a manual payment, refund it.
 
+A payment staff take at the desk is checked once, before anything is written
+(:func:`check_payment`, which also works out the cash arithmetic), and the checked
+:class:`PaymentRequest` is what is recorded (:func:`record_payment`) or, while the shared
+database cannot be reached, queued by the offline desk.
+
 There is one path for a payment to become real (:func:`register_payment`): it locks the
 student and the invoices, re-reads what is owed, allocates, takes the next receipt number,
 writes the payment, its allocations, the receipt and an audit row, and updates the cached
@@ -11,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from jdoffice.domain.errors import (
@@ -44,7 +49,6 @@ from jdoffice.domain.money import CashSettlement, cash_round, format_money, sett
 from jdoffice.domain.notification import NotificationKind
 from jdoffice.domain.text import refuse_unsafe
 from jdoffice.services.counter_methods import counter_method, is_counter_method
-from jdoffice.services.gateways import ManualGatewayInfo
 from jdoffice.services.notifications import queue_confirmation
 from jdoffice.services.ports import DuplicateKey, TransientConflict, UnitOfWork
 from jdoffice.services.school import receipt_details, receipt_extra
@@ -74,6 +78,48 @@ def retrying(fn: Callable[[], T], attempts: int = 5) -> T:
 
 
 @dataclass(frozen=True, slots=True)
+class PaymentRequest:
+    """A cash, bank or MobilePay payment as staff asked for it, checked: everything needed to
+    record it now or later exactly as :func:`register_payment` would have recorded it then.
+
+    ``cash`` is the cash arithmetic worked out by :func:`check_payment` (None for the other
+    methods, and for a request read back from the outbox, where it is worked out again)."""
+
+    payment_id: str
+    school_slug: str
+    method: str
+    amount_minor: int
+    invoice_no: str | None
+    student_no: str | None
+    tendered_minor: int | None
+    reference: str
+    allow_credit: bool
+    cash: CashSettlement | None = field(default=None, compare=False)
+
+    def fingerprint(self) -> str:
+        """The digest stored with the payment, so the payment id stays one payment whichever
+        way it reaches the shared database."""
+        return fingerprint(
+            {
+                "school": self.school_slug,
+                "method": self.method,
+                "amount_minor": self.amount_minor,
+                "invoice_no": self.invoice_no,
+                "student_no": self.student_no,
+                "tendered_minor": self.tendered_minor,
+                "reference": self.reference,
+                "allow_credit": self.allow_credit,
+            }
+        )
+
+    def settlement(self, currency: str) -> CashSettlement | None:
+        """The cash arithmetic: as checked, or worked out now for a request from the outbox."""
+        if not counter_method(self.method).cash:
+            return None
+        return self.cash or settle_cash(self.amount_minor, self.tendered_minor, currency)
+
+
+@dataclass(frozen=True, slots=True)
 class PaymentResult:
     payment_id: str
     receipt_no: int | None
@@ -89,6 +135,8 @@ class PaymentResult:
     cash_total_minor: int | None
     balance_minor: int
     replayed: bool = False
+    #: What the receipt prints, read in the transaction that recorded (or found) the payment.
+    receipt: ReceiptBody | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +169,53 @@ def clean_text(value: str | None, what: str, limit: int) -> str:
     return refuse_unsafe(text, what)
 
 
+def check_payment(
+    school: School,
+    *,
+    method: str,
+    amount_minor: int,
+    invoice_no: str | None = None,
+    student_no: str | None = None,
+    tendered_minor: int | None = None,
+    reference: str | None = None,
+    key: str | None = None,
+    allow_credit: bool = False,
+) -> PaymentRequest:
+    """Check a desk payment before anything is written: the one place it is checked, for
+    the shared database and the offline outbox alike.
+
+    Raises:
+        InvalidInput: an unknown method, neither or both of invoice and student, an amount
+            that is not more than zero, a tendered amount for anything but cash, a missing
+            or unsafe reference, a malformed key, cash arithmetic that does not add up.
+    """
+    m = counter_method(method)
+    if (invoice_no is None) == (student_no is None):
+        raise InvalidInput("give either an invoice number or a student number")
+    if not isinstance(amount_minor, int) or amount_minor <= 0:
+        raise InvalidInput("amount must be more than zero")
+    if tendered_minor is not None and not m.cash:
+        raise InvalidInput("an amount tendered only makes sense for cash")
+    ref = clean_text(reference, "reference", MAX_REFERENCE)
+    m.check_reference(ref)
+    payment_id = normalize_key(key)
+    cash = None
+    if m.cash:
+        cash = settle_cash(amount_minor, tendered_minor, school.currency)
+    return PaymentRequest(
+        payment_id=payment_id,
+        school_slug=school.slug,
+        method=m.name,
+        amount_minor=amount_minor,
+        invoice_no=invoice_no,
+        student_no=student_no,
+        tendered_minor=tendered_minor,
+        reference=ref,
+        allow_credit=allow_credit,
+        cash=cash,
+    )
+
+
 def register_payment(
     uow: UnitOfWork,
     school: School,
@@ -136,7 +231,8 @@ def register_payment(
     actor: Actor,
     now: dt.datetime | None = None,
 ) -> PaymentResult:
-    """Register a cash, bank or MobilePay payment that staff took at the desk.
+    """Register a cash, bank or MobilePay payment that staff took at the desk: checked by
+    :func:`check_payment`, recorded by :func:`record_payment`.
 
     Raises:
         InvalidInput: malformed input (nothing written).
@@ -145,59 +241,54 @@ def register_payment(
         IdempotencyMismatch: the key was used for a different payment.
         Unavailable: the database cannot be reached.
     """
-    m = counter_method(method)
-    if (invoice_no is None) == (student_no is None):
-        raise InvalidInput("give either an invoice number or a student number")
-    if not isinstance(amount_minor, int) or amount_minor <= 0:
-        raise InvalidInput("amount must be more than zero")
-    if tendered_minor is not None and not m.cash:
-        raise InvalidInput("an amount tendered only makes sense for cash")
-    ref = clean_text(reference, "reference", MAX_REFERENCE)
-    m.check_reference(ref)
-    payment_id = normalize_key(key)
-    if m.cash:
-        # Validate the cash arithmetic before touching the database.
-        settle_cash(amount_minor, tendered_minor, school.currency)
-    params = {
-        "school": school.slug,
-        "method": m.name,
-        "amount_minor": amount_minor,
-        "invoice_no": invoice_no,
-        "student_no": student_no,
-        "tendered_minor": tendered_minor,
-        "reference": ref,
-        "allow_credit": allow_credit,
-    }
-    fp = fingerprint(params)
+    request = check_payment(
+        school,
+        method=method,
+        amount_minor=amount_minor,
+        invoice_no=invoice_no,
+        student_no=student_no,
+        tendered_minor=tendered_minor,
+        reference=reference,
+        key=key,
+        allow_credit=allow_credit,
+    )
+    return record_payment(uow, school, request, actor=actor, now=now)
+
+
+def record_payment(
+    uow: UnitOfWork,
+    school: School,
+    request: PaymentRequest,
+    *,
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> PaymentResult:
+    """Record a payment :func:`check_payment` checked, in one writing unit of work: a payment
+    with the same id is a replay; otherwise the student and invoices are locked, what is owed
+    is re-read, and :func:`apply_payment` writes it. Nothing is checked a second time.
+
+    Raises:
+        NotFound: unknown invoice or student.
+        BusinessRuleError: already paid, cancelled, more than owed without credit allowed.
+        IdempotencyMismatch: the key was used for a different payment.
+        Unavailable: the database cannot be reached.
+    """
+    fp = request.fingerprint()
     when = now or utcnow()
 
     def attempt() -> PaymentResult:
         try:
             with uow.write():
-                existing = uow.payments.get(payment_id)
+                existing = uow.payments.get(request.payment_id)
                 if existing is not None:
                     return _replay(uow, school, existing, fp)
-                result = _register(
-                    uow,
-                    school,
-                    payment_id=payment_id,
-                    method=m,
-                    amount_minor=amount_minor,
-                    invoice_no=invoice_no,
-                    student_no=student_no,
-                    tendered_minor=tendered_minor,
-                    reference=ref,
-                    allow_credit=allow_credit,
-                    fp=fp,
-                    actor=actor,
-                    now=when,
-                )
+                result = _register(uow, school, request, fp=fp, actor=actor, now=when)
                 uow.commit()
                 return result
         except DuplicateKey:
             # Another desk inserted the same key between our read and our insert.
             with uow:
-                existing = uow.payments.get(payment_id)
+                existing = uow.payments.get(request.payment_id)
                 if existing is None:
                     raise
                 return _replay(uow, school, existing, fp)
@@ -215,6 +306,11 @@ def _replay(uow: UnitOfWork, school: School, existing: Payment, fp: str) -> Paym
             f"({existing.method}, {format_money(existing.amount_minor, existing.currency)})"
         )
     student = uow.students.get(existing.student_id)
+    receipt = (
+        uow.receipts.get(school.id, existing.receipt_no)
+        if existing.receipt_no is not None
+        else None
+    )
     allocations = uow.payments.allocations(existing.id)
     forward = [a for a in allocations if a.refund_id is None]
     allocated = sum(a.amount_minor for a in forward)
@@ -233,6 +329,7 @@ def _replay(uow: UnitOfWork, school: School, existing: Payment, fp: str) -> Paym
         cash_total_minor=existing.cash_total_minor,
         balance_minor=uow.balances.get(existing.student_id),
         replayed=True,
+        receipt=receipt.body if receipt else None,
     )
 
 
@@ -257,20 +354,13 @@ def _resolve_target(
 def _register(
     uow: UnitOfWork,
     school: School,
+    request: PaymentRequest,
     *,
-    payment_id: str,
-    method: ManualGatewayInfo,
-    amount_minor: int,
-    invoice_no: str | None,
-    student_no: str | None,
-    tendered_minor: int | None,
-    reference: str,
-    allow_credit: bool,
     fp: str,
     actor: Actor,
     now: dt.datetime,
 ) -> PaymentResult:
-    student, invoice = _resolve_target(uow, school, invoice_no, student_no)
+    student, invoice = _resolve_target(uow, school, request.invoice_no, request.student_no)
     # Lock order everywhere: student, then invoices (by id), then the receipt counter.
     uow.students.lock(student.id)
     if invoice is not None:
@@ -289,20 +379,17 @@ def _register(
             # would otherwise be recorded a second time, as credit
             # (docs/architecture.md, "The shared database and the desks").
             raise BusinessRuleError(f"invoice {inv.invoice_no} is already paid")
-    cash = None
-    if method.cash:
-        cash = settle_cash(amount_minor, tendered_minor, school.currency)
     return apply_payment(
         uow,
         school,
         student,
         candidates,
-        payment_id=payment_id,
-        method=method.name,
-        amount_minor=amount_minor,
-        allow_credit=allow_credit,
-        cash=cash,
-        reference=reference,
+        payment_id=request.payment_id,
+        method=request.method,
+        amount_minor=request.amount_minor,
+        allow_credit=request.allow_credit,
+        cash=request.settlement(school.currency),
+        reference=request.reference,
         fp=fp,
         actor=actor,
         now=now,
@@ -443,6 +530,7 @@ def apply_payment(
         rounding_minor=payment.rounding_minor,
         cash_total_minor=payment.cash_total_minor,
         balance_minor=balance,
+        receipt=body,
     )
 
 

@@ -64,6 +64,7 @@ def dying_desk(spec_file: str) -> None:
         os._exit(NOT_KILLED)
 
     from jdoffice import cli
+    from jdoffice.cli import payments as cli_payments
 
     patch: Any
     if spec["point"] == "outbox_written":
@@ -81,7 +82,7 @@ def dying_desk(spec_file: str) -> None:
         def paused_echo(*_args: object) -> None:
             hold()
 
-        patch = mock.patch.object(cli, "_echo_queued", paused_echo)
+        patch = mock.patch.object(cli_payments, "_echo_queued", paused_echo)
     with patch:
         cli.main(spec["argv"])
     os._exit(NOT_KILLED)

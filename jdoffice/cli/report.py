@@ -1,0 +1,134 @@
+"""`jdoffice receipt` and `jdoffice report`: reprints and the day report."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import click
+
+from jdoffice.cli.context import Context, pass_ctx
+from jdoffice.cli.output import day_text, echo, emit_json, money, parse_date
+from jdoffice.domain.receipt_text import render_text, words_for
+from jdoffice.domain.text import csv_cell
+
+
+@click.command("receipt")
+@click.argument("receipt_no", type=int)
+@click.option(
+    "--copy",
+    is_flag=True,
+    help="Show or write a copy (marked KOPI and counted); --printer always prints a copy.",
+)
+@click.option("--lang", type=click.Choice(["da", "en"]), default="da", show_default=True)
+@click.option("--width", type=click.IntRange(32, 64), default=42, show_default=True)
+@click.option(
+    "--pdf",
+    "pdf_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the A4 receipt to FILE (as the desk does).",
+)
+@click.option(
+    "--printer",
+    "printer_spec",
+    metavar="SPEC",
+    help="Print on an ESC/POS printer: network:HOST[:PORT], usb:VID:PID, serial:DEV[:BAUD], "
+    "file:PATH.",
+)
+@pass_ctx
+def receipt_cmd(
+    c: Context,
+    receipt_no: int,
+    copy: bool,
+    lang: str,
+    width: int,
+    pdf_path: Path | None,
+    printer_spec: str | None,
+) -> None:
+    """Show a receipt as text (42 columns, as on the thermal printer), or write or print it."""
+    # Qt and python-escpos are loaded only for these, so every other command starts without
+    # them; a bad file or printer is refused before a copy is counted.
+    if pdf_path is not None:
+        from jdoffice.printing import receipts
+
+        receipts.check_pdf_path(pdf_path)
+    if printer_spec is not None:
+        from jdoffice.printing import thermal
+
+        target = thermal.parse_target(printer_spec)
+    # The original was handed out when the money moved: printing it again is always a copy,
+    # marked KOPI, counted in the audit, and it never opens the cash drawer.
+    printed = printer_spec is not None
+    r = c.desk().reprint(receipt_no, copy=copy or printed).receipt
+    if pdf_path is None and printer_spec is None:
+        echo(render_text(r.body, width=width, copy=copy, language=lang), lines=True)
+    if pdf_path is not None:
+        receipts.render_pdf(r.body, pdf_path, copy=copy or printed, language=lang)
+        echo(f"receipt {receipt_no} written to {pdf_path}")
+    if printer_spec is not None:
+        thermal.print_receipt(
+            r.body, target, copy=True, language=lang, width=width, open_drawer=False
+        )
+        mark = words_for(lang).copy
+        echo(f"receipt {receipt_no} printed on {target} as {mark} (copy {r.copies_printed})")
+
+
+@click.group("report")
+def report_group() -> None:
+    """Reports."""
+
+
+@report_group.command("day")
+@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Default: today at the school.")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path))
+@pass_ctx
+def report_day(c: Context, date_text: str | None, as_json: bool, csv_path: Path | None) -> None:
+    """Today's totals per method, rounding, refunds and receipts."""
+    day = parse_date(date_text)
+    report = c.desk().day_report(day)
+    school, r = report.school, report.report
+    if csv_path is not None:
+        with csv_path.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(
+                [
+                    "time",
+                    "kind",
+                    "id",
+                    "method",
+                    "amount_minor",
+                    "rounding_minor",
+                    "receipt_no",
+                    "desk",
+                    "staff",
+                ]
+            )
+            w.writerows([csv_cell(v) for v in row] for row in r.rows)
+    if as_json:
+        emit_json(
+            {
+                "date": r.date.isoformat(),
+                "currency": r.currency,
+                "totals": r.totals,
+                "counts": r.payments_count,
+                "rounding_minor": r.rounding_minor,
+                "refunds_minor": r.refunds_minor,
+                "refunds_by_method": r.refunds_by_method,
+                "receipts": r.receipts,
+                "cash_in_drawer_minor": r.cash_in_drawer_minor,
+            }
+        )
+        return
+    cur = r.currency
+    echo(f"Day report {day_text(r.date)} – {school.name}")
+    for method, total in sorted(r.totals.items()):
+        echo(f"  {method:<12} {r.payments_count[method]:>4} × {money(total, cur):>16}")
+    if not r.totals:
+        echo("  no payments")
+    echo(f"  {'rounding':<12}        {money(r.rounding_minor, cur):>16}")
+    echo(f"  {'refunds':<12}        {money(-r.refunds_minor, cur):>16}")
+    echo(f"  {'cash drawer':<12}        {money(r.cash_in_drawer_minor, cur):>16}")
+    echo(f"  receipts issued: {r.receipts}")
+    if csv_path is not None:
+        echo(f"  written to {csv_path}")

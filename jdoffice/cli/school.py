@@ -1,0 +1,181 @@
+"""`jdoffice school`: the school's payment, receipt and notification settings."""
+
+from __future__ import annotations
+
+import click
+
+from jdoffice.cli.context import Context, pass_ctx
+from jdoffice.cli.output import echo, emit_json
+from jdoffice.domain.errors import InvalidInput
+from jdoffice.services import notifications as notify
+
+
+@click.group("school")
+def school_group() -> None:
+    """The school's settings."""
+
+
+@school_group.command("payments")
+@click.option("--online", type=click.Choice(["on", "off"]))
+@click.option("--gateway", metavar="NAME")
+@click.option("--expiry", "expiry", type=int, metavar="MINUTES", help="Checkout expiry (30-1440).")
+@click.option("--success-url", metavar="URL")
+@click.option("--mode", type=click.Choice(["test", "live"]))
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def school_payments(
+    c: Context,
+    online: str | None,
+    gateway: str | None,
+    expiry: int | None,
+    success_url: str | None,
+    mode: str | None,
+    as_json: bool,
+) -> None:
+    """Show or change the school's payment settings (keys are set with `keys set`)."""
+    from jdoffice.services.school import update_payment_settings
+
+    school = c.school()
+    changes = {
+        "online_enabled": None if online is None else online == "on",
+        "gateway": gateway,
+        "checkout_expiry_minutes": expiry,
+        "success_url": success_url,
+        "mode": mode,
+    }
+    if any(v is not None for v in changes.values()):
+        # Checked, stored and audited in one place for the command line and the desk.
+        update_payment_settings(
+            c.uow(), school, changes, actor=c.actor, gateways=tuple(c.app.registry.online)
+        )
+    s = c.app.payment_settings(school)
+    data = {
+        "school": school.slug,
+        "online": s.online_enabled,
+        "gateway": s.gateway,
+        "checkout_expiry_minutes": s.checkout_expiry_minutes,
+        "mode": s.mode,
+        "success_url": s.success_url,
+    }
+    if as_json:
+        emit_json(data)
+    else:
+        for k, v in data.items():
+            echo(f"{k}: {v}")
+
+
+def _parse_template(text: str) -> tuple[str, str, str]:
+    head, sep, body = text.partition("=")
+    lang, colon, key = head.partition(":")
+    if not sep or not colon:
+        raise InvalidInput(
+            f"write a template as LANG:KEY=TEXT, e.g. da:payment_sms={{school}}: Tak …, not {text!r}"
+        )
+    return lang.strip(), key.strip(), body
+
+
+@school_group.command("receipt")
+@click.option("--web", metavar="ADDRESS", help="The web address receipts print ('' removes it).")
+@click.option(
+    "--vat-line",
+    metavar="TEXT",
+    help="The VAT line receipts print, e.g. 'Momsfritaget undervisning' ('' removes it).",
+)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def school_receipt(c: Context, web: str | None, vat_line: str | None, as_json: bool) -> None:
+    """Show or change what receipts print about the school beyond name, address and CVR:
+    phone and e-mail (the school's own), the web address and the VAT line."""
+    from jdoffice.services import school as school_service
+
+    school = c.school()
+    if web is not None or vat_line is not None:
+        details = school_service.update_receipt_details(
+            c.uow(), school, web=web, vat_line=vat_line, actor=c.actor
+        )
+    else:
+        uow = c.uow()
+        with uow:
+            details = school_service.receipt_details(uow, school)
+    data = {
+        "school": school.slug,
+        "phone": school.phone,
+        "email": school.email,
+        "web": details.web,
+        "vat_line": details.vat_line,
+    }
+    if as_json:
+        emit_json(data)
+        return
+    for k, v in data.items():
+        echo(f"{k}: {v or '-'}")
+
+
+@school_group.command("notifications")
+@click.option("--email", "email_on", type=click.Choice(["on", "off"]))
+@click.option("--sms", "sms_on", type=click.Choice(["on", "off"]))
+@click.option("--sender-name", metavar="NAME")
+@click.option("--sender-address", metavar="ADDRESS")
+@click.option("--sms-sender", metavar="NUMBER|NAME")
+@click.option("--language", type=click.Choice(["da", "en"]))
+@click.option(
+    "--template",
+    "templates",
+    multiple=True,
+    metavar="LANG:KEY=TEXT",
+    help="A message text, e.g. 'da:payment_sms={school}: Tak for {amount}'.",
+)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def school_notifications(
+    c: Context,
+    email_on: str | None,
+    sms_on: str | None,
+    sender_name: str | None,
+    sender_address: str | None,
+    sms_sender: str | None,
+    language: str | None,
+    templates: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Show or change which confirmations the school sends, from whom, and their texts."""
+    school = c.school()
+    texts: dict[str, dict[str, str]] = {}
+    for t in templates:
+        lang, key, body = _parse_template(t)
+        texts.setdefault(lang, {})[key] = body
+    changes = {
+        "email_enabled": None if email_on is None else email_on == "on",
+        "sms_enabled": None if sms_on is None else sms_on == "on",
+        "sender_name": sender_name,
+        "sender_address": sender_address,
+        "sms_sender": sms_sender,
+        "language": language,
+        "templates": texts or None,
+    }
+    if any(v is not None for v in changes.values()):
+        notify.update_notification_settings(c.uow(), school, changes, actor=c.actor)
+    s = notify.notification_settings(c.uow(), school)
+    data = {
+        "school": school.slug,
+        "email": s.email_enabled,
+        "sms": s.sms_enabled,
+        "sender_name": s.sender_name or school.name,
+        "sender_address": s.sender_address,
+        "sms_sender": s.sms_sender,
+        "language": s.language,
+        "templates": {
+            lang: dict(t)
+            for lang, t in s.templates.items()
+            if lang != "receipt"  # the school's receipt details: `school receipt`
+        },
+    }
+    if as_json:
+        emit_json(data)
+    else:
+        for k, v in data.items():
+            if k != "templates":
+                echo(f"{k}: {v}")
+        for lang, t in data["templates"].items():  # type: ignore[attr-defined]
+            for key, text in t.items():
+                echo(f"template {lang}:{key}: {text}")

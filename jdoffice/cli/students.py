@@ -1,0 +1,164 @@
+"""`jdoffice search` and `jdoffice student`: finding a student and opening one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import click
+
+from jdoffice.cli.context import Context, pass_ctx
+from jdoffice.cli.output import (
+    balance_text,
+    day_text,
+    echo,
+    emit_json,
+    money,
+    note_local_copy,
+    status_word,
+    time_text,
+)
+from jdoffice.domain.model import payment_display_status
+from jdoffice.services import queries
+
+if TYPE_CHECKING:
+    from jdoffice.services.ports import StudentHit
+
+
+@click.command("search")
+@click.argument("text")
+@click.option(
+    "--limit", default=20, show_default=True, type=click.IntRange(1, queries.MAX_SEARCH_LIMIT)
+)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def search_cmd(c: Context, text: str, limit: int, as_json: bool) -> None:
+    """Find students by name, phone, student number or e-mail."""
+    reading = c.desk().find(text, limit)
+    note_local_copy(reading)
+    hits = reading.value
+    if as_json:
+        emit_json(
+            [
+                {
+                    "student_no": h.student_no,
+                    "name": h.name,
+                    "phone": h.phone,
+                    "email": h.email,
+                    "balance_minor": h.balance_minor,
+                    "currency": h.currency,
+                }
+                for h in hits
+            ]
+        )
+        return
+    if not hits:
+        echo("no students found")
+        return
+    echo_hits(hits)
+
+
+def echo_hits(hits: Sequence[StudentHit], indent: str = "") -> None:
+    """Search results under column headers, the balance labelled (owes, credit)."""
+    echo(f"{indent}{'Student':<10} {'Name':<32} {'Phone':<16} {'Balance':>20}")
+    for h in hits:
+        echo(
+            f"{indent}{h.student_no:<10} {h.name:<32} {h.phone:<16} "
+            f"{balance_text(h.balance_minor, h.currency):>20}"
+        )
+
+
+@click.command("student")
+@click.argument("student_no")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def student_cmd(c: Context, student_no: str, as_json: bool) -> None:
+    """A student's invoices, payments and balance."""
+    reading = c.desk().open_student(student_no)
+    note_local_copy(reading)
+    school, v = reading.value.school, reading.value.view
+    s = v.student
+    if as_json:
+        emit_json(
+            {
+                "student_no": s.student_no,
+                "name": s.name,
+                "phone": s.phone,
+                "email": s.email,
+                "balance_minor": v.balance_minor,
+                "currency": v.currency,
+                "invoices": [
+                    {
+                        "invoice_no": i.invoice_no,
+                        "text": i.text,
+                        "due_date": i.due_date.isoformat(),
+                        "amount_minor": i.amount_minor,
+                        "paid_minor": i.paid_minor,
+                        "outstanding_minor": i.outstanding_minor,
+                        "status": i.status(v.today).value,
+                    }
+                    for i in v.invoices
+                ],
+                "payments": [
+                    {
+                        "payment_id": p.payment.id,
+                        "method": p.payment.method,
+                        "amount_minor": p.payment.amount_minor,
+                        "refunded_minor": p.payment.refunded_minor,
+                        "status": payment_display_status(
+                            p.payment.status, p.payment.amount_minor, p.payment.refunded_minor
+                        ),
+                        "receipt_no": p.payment.receipt_no,
+                        "created_at": p.payment.created_at.isoformat(),
+                        "rounding_minor": p.payment.rounding_minor,
+                        "refunds": [
+                            {
+                                "refund_id": r.id,
+                                "amount_minor": r.amount_minor,
+                                "status": r.status.value,
+                                "receipt_no": r.receipt_no,
+                                "reason": r.reason,
+                            }
+                            for r in p.refunds
+                        ],
+                    }
+                    for p in v.payments
+                ],
+            }
+        )
+        return
+    cur = v.currency
+    echo(f"{s.name} ({s.student_no})  {s.phone}  {s.email}")
+    echo(f"Balance: {balance_text(v.balance_minor, cur)}")
+    echo()
+    echo("Invoices:")
+    if not v.invoices:
+        echo("  none")
+    else:
+        echo(
+            f"  {'Invoice':<12} {'Due':<11} {'Text':<34} {'Amount':>14} {'Outstanding':>14} Status"
+        )
+    for i in v.invoices:
+        echo(
+            f"  {i.invoice_no:<12} {day_text(i.due_date):<11} {i.text[:34]:<34} "
+            f"{money(i.amount_minor, cur):>14} {money(i.outstanding_minor, cur):>14} "
+            f"{status_word(i.status(v.today).value)}"
+        )
+    echo()
+    echo("Payments:")
+    if not v.payments:
+        echo("  none")
+    else:
+        echo(
+            f"  {'Time':<17} {'Method':<10} {'Amount':>14} {'Receipt':<8} {'Status':<13} Payment id"
+        )
+    tz = school.tz
+    for pv in v.payments:
+        p = pv.payment
+        receipt = f"#{p.receipt_no}" if p.receipt_no else ""
+        status = status_word(payment_display_status(p.status, p.amount_minor, p.refunded_minor))
+        refunded = f" (refunded {money(p.refunded_minor, cur)})" if p.refunded_minor else ""
+        echo(
+            f"  {time_text(p.created_at, tz):<17} {p.method:<10} "
+            f"{money(p.amount_minor, cur):>14} {receipt:<8} {status:<13} {p.id}{refunded}"
+        )

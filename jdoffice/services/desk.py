@@ -1,0 +1,430 @@
+"""The front desk: the verbs the desk program and the command line share.
+
+A :class:`Desk` works for one school and the person at the desk (an
+:class:`~jdoffice.domain.model.Actor`). It finds students, opens one, takes and refunds
+payments, starts, checks and cancels online payments, sends payment links, reprints
+receipts, makes the day report and lists and resolves flags. It decides where each verb
+runs: reads and manual payments go through the offline desk (the shared database, or this
+desk's local copy and outbox while the shared database cannot be reached); everything else
+needs the shared database.
+
+Each verb returns what its caller shows (the receipt's body, the student, what was sent),
+read in the transaction that did the work, so a front end never reads it back in a second
+one. The Desk imports no adapter: the composition root (:func:`jdoffice.bootstrap.App.desk`)
+hands it its ports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from jdoffice.domain.errors import BusinessRuleError, InvalidInput, JdofficeError, NotFound
+from jdoffice.domain.model import (
+    Actor,
+    FlaggedConfirmation,
+    Receipt,
+    ReceiptBody,
+    School,
+    normalize_key,
+)
+from jdoffice.domain.money import parse_amount
+from jdoffice.services import flags, online, queries
+from jdoffice.services import notifications as notify
+from jdoffice.services import payments as pay_service
+from jdoffice.services.gateways import OnlineGateway
+from jdoffice.services.offline import OfflineDesk, QueuedPayment, Reading, offline_receipt
+from jdoffice.services.payments import PaymentResult, RefundResult
+from jdoffice.services.ports import StudentHit, UnitOfWork
+from jdoffice.services.settings import PaymentSettings
+
+log = logging.getLogger(__name__)
+
+#: How often :meth:`Desk.check_online` asks the provider again while it waits.
+POLL_SECONDS = 2.0
+#: Sending right after a payment waits at most this long per message: the payment is done,
+#: and what is not sent by then waits in the outbox (`notifications retry`).
+QUICK_SEND_SECONDS = 5.0
+
+
+class GatewayFactory(Protocol):
+    """The school's online gateway, built with its secrets (``settings`` when already read)."""
+
+    def __call__(
+        self, school: School, settings: PaymentSettings | None = None
+    ) -> OnlineGateway: ...
+
+
+class TransportFactory(Protocol):
+    """The mail and SMS senders for a school; ``quick`` for sending right after a payment
+    (a short time limit: what is not sent by then waits in the outbox)."""
+
+    def __call__(self, school: School, *, quick: bool = False) -> notify.Transports: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """The confirmations sent right after a payment or refund. ``error`` says why none could
+    be tried now (they wait in the outbox)."""
+
+    outcomes: tuple[notify.DeliveryOutcome, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenStudent:
+    """A student as the desk shows them, and the school they belong to."""
+
+    school: School
+    view: queries.StudentView
+
+
+@dataclass(frozen=True, slots=True)
+class Paid:
+    """A manual payment: recorded on the shared database (``payment``) or queued in this
+    desk's outbox (``queued``), with the receipt to hand over and the confirmations sent."""
+
+    school: School
+    payment: PaymentResult | None
+    queued: QueuedPayment | None
+    receipt: ReceiptBody | None
+    sent: Sent = field(default_factory=Sent)
+
+
+@dataclass(frozen=True, slots=True)
+class Refunded:
+    school: School
+    refund: RefundResult
+    #: Whether it went through the payment's provider (it may be pending until confirmed).
+    through_provider: bool
+    sent: Sent = field(default_factory=Sent)
+
+
+@dataclass(frozen=True, slots=True)
+class OnlinePayment:
+    """An online payment attempt as it stands, with the confirmations sent once it is paid."""
+
+    school: School
+    attempt: online.AttemptView
+    sent: Sent = field(default_factory=Sent)
+
+
+@dataclass(frozen=True, slots=True)
+class Synced:
+    school: School
+    result: online.SyncResult
+    sent: Sent = field(default_factory=Sent)
+
+
+@dataclass(frozen=True, slots=True)
+class Reprint:
+    school: School
+    receipt: Receipt
+
+
+@dataclass(frozen=True, slots=True)
+class DayReport:
+    school: School
+    report: queries.DayReport
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Desk:
+    """The front desk of one school, for the person at it.
+
+    Attributes:
+        uow: opens a unit of work on the shared database.
+        offline: the offline desk (opened on first use: it opens the local copy's file).
+        gateway: builds the school's online gateway.
+        payment_settings: the school's payment settings (defaults overlaid with its own).
+        counter_method: refuses a name that is not a counter method (with the reason).
+        online_methods: the names of the installed online gateways.
+        transports: the senders for confirmations and payment links.
+        clock: the time now, in UTC.
+    """
+
+    school_slug: str | None
+    actor: Actor
+    uow: Callable[[], UnitOfWork]
+    offline: Callable[[], OfflineDesk]
+    gateway: GatewayFactory
+    payment_settings: Callable[[School], PaymentSettings]
+    counter_method: Callable[[str], object]
+    online_methods: Callable[[], Collection[str]]
+    transports: TransportFactory
+    clock: Callable[[], dt.datetime] = _utcnow
+    sleep: Callable[[float], None] = time.sleep
+    _school: School | None = field(default=None, init=False, repr=False)
+    _offline: OfflineDesk | None = field(default=None, init=False, repr=False)
+
+    # --- where the data is -------------------------------------------------------------
+
+    def school(self) -> School:
+        """The school on the shared database."""
+        if self._school is None:
+            self._school = queries.resolve_school(self.uow(), self.school_slug)
+        return self._school
+
+    def offline_desk(self) -> OfflineDesk:
+        """The shared database, or the local copy and outbox while it cannot be reached."""
+        if self._offline is None:
+            self._offline = self.offline()
+        return self._offline
+
+    def amount(self, value: int | str | None, currency: str, what: str = "amount") -> int | None:
+        """An amount in minor units: as given, or parsed from text in ``currency``."""
+        if value is None or isinstance(value, int):
+            return value
+        try:
+            return parse_amount(value, currency)
+        except InvalidInput as exc:
+            raise InvalidInput(f"{what}: {exc}") from None
+
+    # --- find and open -------------------------------------------------------------------
+
+    def find(self, text: str, limit: int = 20) -> Reading[list[StudentHit]]:
+        """Students by name, phone, student number or e-mail, best first."""
+        return self.offline_desk().read(
+            lambda uow, school: queries.search_students(uow, school, text, limit)
+        )
+
+    def open_student(self, student_no: str) -> Reading[OpenStudent]:
+        """A student's invoices, payments and balance, by number in any case (``s0000190``
+        is ``S0000190``, as search finds it)."""
+        now = self.clock()
+        return self.offline_desk().read(
+            lambda uow, school: OpenStudent(school, _student_view(uow, school, student_no, now))
+        )
+
+    # --- money at the counter ----------------------------------------------------------
+
+    def pay(
+        self,
+        *,
+        method: str,
+        amount: int | str,
+        invoice_no: str | None = None,
+        student_no: str | None = None,
+        tendered: int | str | None = None,
+        reference: str | None = None,
+        key: str | None = None,
+        allow_credit: bool = False,
+        shared_first: bool = True,
+        send: bool = True,
+    ) -> Paid:
+        """Take a cash, bank, MobilePay or card-terminal payment. Text amounts are read in
+        the school's currency. The payment is checked once
+        (:func:`jdoffice.services.payments.check_payment`) and recorded on the shared
+        database, or queued in this desk's outbox while that cannot be reached (the receipt
+        then has a number from the desk's offline series). The confirmation queued with a
+        recorded payment is sent at once when ``send``.
+        """
+        self.counter_method(method)
+        desk = self.offline_desk()
+        school = desk.school().value
+        amount_minor = self.amount(amount, school.currency)
+        assert amount_minor is not None
+        r = desk.pay(
+            school,
+            method=method.strip().lower(),
+            amount_minor=amount_minor,
+            invoice_no=invoice_no,
+            student_no=student_no,
+            tendered_minor=self.amount(tendered, school.currency, "tendered"),
+            reference=reference,
+            key=key,
+            allow_credit=allow_credit,
+            now=self.clock(),
+            shared_first=shared_first,
+        )
+        if isinstance(r, QueuedPayment):
+            return Paid(school, None, r, offline_receipt(r, school, self.actor, reference or ""))
+        sent = self.send_confirmations(school, [r.payment_id]) if send else Sent()
+        return Paid(school, r, None, r.receipt, sent)
+
+    def refund(
+        self,
+        payment_id: str,
+        *,
+        amount: int | str | None,
+        reason: str,
+        key: str | None = None,
+        send: bool = True,
+    ) -> Refunded:
+        """Give back all (``amount`` None) or part of a payment. A payment made online is
+        refunded through its provider, a manual one at the desk."""
+        school = self.school()
+        amount_minor = self.amount(amount, school.currency)
+        method = self._payment_method(school, payment_id)
+        through_provider = method is not None and method in self.online_methods()
+        if through_provider:
+            r = online.refund_online(
+                self.uow(),
+                school,
+                self.gateway(school),
+                payment_id=payment_id,
+                amount_minor=amount_minor,
+                reason=reason,
+                key=key,
+                actor=self.actor,
+            )
+        else:
+            r = pay_service.refund_payment(
+                self.uow(),
+                school,
+                payment_id=payment_id,
+                amount_minor=amount_minor,
+                reason=reason,
+                key=key,
+                actor=self.actor,
+                now=self.clock(),
+            )
+        sent = (
+            self.send_confirmations(school, [r.refund_id])
+            if send and r.status == "succeeded"
+            else Sent()
+        )
+        return Refunded(school, r, through_provider, sent)
+
+    def _payment_method(self, school: School, payment_id: str) -> str | None:
+        """The method of a payment, or None when the id is not one (the refund says why)."""
+        try:
+            pid = normalize_key(payment_id) if payment_id.strip() else ""
+        except InvalidInput:
+            return None
+        if not pid:
+            return None
+        uow = self.uow()
+        with uow:
+            p = uow.payments.get(pid)
+        return p.method if p and p.school_id == school.id else None
+
+    # --- online payments -----------------------------------------------------------------
+
+    def start_online(self, invoice_no: str, *, key: str | None = None) -> OnlinePayment:
+        """Start an online payment for what is owed on an invoice (a link and a QR code)."""
+        school = self.school()
+        settings = self.payment_settings(school)
+        if not settings.online_enabled:
+            raise BusinessRuleError(
+                f"online payments are off for {school.slug}; take cash, bank or MobilePay "
+                f"instead (or `jdoffice school payments --online on`)"
+            )
+        v = online.start_online_payment(
+            self.uow(),
+            school,
+            self.gateway(school, settings),
+            settings,
+            invoice_no=invoice_no,
+            actor=self.actor,
+            key=key,
+        )
+        return OnlinePayment(school, v)
+
+    def send_link(self, attempt_id: str, *, channel: str, to: str | None = None) -> notify.LinkSent:
+        """Send an open online payment's link to the student by SMS or e-mail, now."""
+        school = self.school()
+        return notify.send_payment_link(
+            self.uow(),
+            school,
+            self.transports(school, quick=True),
+            attempt_id=attempt_id,
+            channel=channel,
+            to=to,
+        )
+
+    def check_online(self, attempt_id: str, *, wait_seconds: float = 0) -> OnlinePayment:
+        """How an online payment stands: asks the provider and applies its answer, again
+        every :data:`POLL_SECONDS` until it is final or ``wait_seconds`` have passed. The
+        confirmation of a payment it records is sent."""
+        school = self.school()
+        gateway = self.gateway(school)
+        deadline = time.monotonic() + wait_seconds
+        v = online.check_attempt(self.uow(), school, gateway, attempt_id)
+        while not v.status.final and time.monotonic() < deadline:
+            self.sleep(POLL_SECONDS)
+            v = online.check_attempt(self.uow(), school, gateway, attempt_id)
+        sent = self.send_confirmations(school, [v.payment_id]) if v.payment_id else Sent()
+        return OnlinePayment(school, v, sent)
+
+    def cancel_online(self, attempt_id: str) -> OnlinePayment:
+        """Cancel an open online payment (its checkout expires at the provider)."""
+        school = self.school()
+        v = online.cancel_attempt(self.uow(), school, self.gateway(school), attempt_id, self.actor)
+        return OnlinePayment(school, v)
+
+    def sync_online(self) -> Synced:
+        """Read the provider's events since last time and re-check open payments; send the
+        confirmations of what that recorded."""
+        school = self.school()
+        settings = self.payment_settings(school)
+        if not settings.online_enabled:
+            raise BusinessRuleError(f"online payments are off for {school.slug}")
+        r = online.sync_payments(self.uow(), school, self.gateway(school, settings))
+        sent = Sent()
+        if r.applied or r.refunds_settled:
+            sent = self.send_confirmations(school, None)
+        return Synced(school, r, sent)
+
+    # --- receipts, report, flags -----------------------------------------------------------
+
+    def reprint(self, receipt_no: int, *, copy: bool) -> Reprint:
+        """A receipt's body to show or print; a ``copy`` is marked KOPI and counted."""
+        school = self.school()
+        r = queries.get_receipt(self.uow(), school, receipt_no, copy=copy, actor=self.actor)
+        return Reprint(school, r)
+
+    def day_report(self, day: dt.date | None = None) -> DayReport:
+        """A day's totals per method, rounding, refunds and receipts (default: today at the
+        school)."""
+        school = self.school()
+        return DayReport(school, queries.day_report(self.uow(), school, day, now=self.clock()))
+
+    def flags(self) -> tuple[School, list[FlaggedConfirmation]]:
+        """Provider answers that did not match our records, until resolved."""
+        school = self.school()
+        return school, flags.unresolved(self.uow(), school)
+
+    def resolve_flag(self, flag_id: int, note: str) -> tuple[School, FlaggedConfirmation]:
+        """Mark a flag resolved with a note; who, at which desk and when are audited."""
+        school = self.school()
+        return school, flags.resolve(self.uow(), school, flag_id, note, self.actor)
+
+    # --- confirmations ---------------------------------------------------------------------
+
+    def send_confirmations(self, school: School, refs: Sequence[str] | None) -> Sent:
+        """Send what was just queued about ``refs`` (all that is due when None). Never
+        fails the verb: what cannot go now waits in the outbox, and :class:`Sent` says so."""
+        try:
+            result = notify.dispatch_due(
+                self.uow(), school, self.transports(school, quick=True), refs=refs
+            )
+        except JdofficeError as exc:
+            log.warning("confirmations not sent now, they wait in the outbox: %s", exc)
+            return Sent(error=str(exc))
+        return Sent(result.outcomes)
+
+
+def _student_view(
+    uow: UnitOfWork, school: School, student_no: str, now: dt.datetime
+) -> queries.StudentView:
+    try:
+        return queries.student_view(uow, school, student_no, now)
+    except NotFound:
+        wanted = student_no.strip().casefold()
+        same = {
+            h.student_no
+            for h in queries.search_students(uow, school, student_no.strip(), limit=20)
+            if h.student_no.casefold() == wanted
+        }
+        if len(same) != 1:
+            raise
+        return queries.student_view(uow, school, same.pop(), now)
