@@ -13,7 +13,12 @@ from jdoffice.services import offline
 @click.command("pay")
 @click.option("--invoice", "invoice_no", metavar="INVOICE_NO")
 @click.option("--student", "student_no", metavar="STUDENT_NO")
-@click.option("--method", required=True, metavar="cash|bank|mobilepay|card")
+@click.option(
+    "--method",
+    required=True,
+    metavar="METHOD",
+    help="A counter method: cash, bank, mobilepay, card, or one an installed package adds.",
+)
 @click.option("--amount", required=True, metavar="AMOUNT")
 @click.option("--tendered", metavar="AMOUNT", help="Cash handed over (cash only).")
 @click.option("--reference", metavar="TEXT")
@@ -33,7 +38,8 @@ def pay_cmd(
     allow_credit: bool,
     as_json: bool,
 ) -> None:
-    """Register a cash, bank transfer, MobilePay or card-terminal payment."""
+    """Register a payment taken at the counter: cash, bank transfer, MobilePay, the card
+    terminal, or an installed counter method."""
     if (invoice_no is None) == (student_no is None):
         raise InvalidInput("give exactly one of --invoice or --student")
     # While the shared database cannot be reached the payment waits in this desk's outbox
