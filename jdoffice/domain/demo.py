@@ -25,27 +25,87 @@ invoices first and names them in ``invoice_nos``; only a student's last payment 
 than what was still owed, and the excess is a credit. Registering the payments one after the
 other through the ordinary oldest-due-first allocation therefore gives exactly
 :attr:`DemoBundle.allocations`, and a bulk loader can insert those allocations directly.
+
+This module makes the data and is the one place the rest of jdoffice takes the demo names from.
+The records are in :mod:`~jdoffice.domain.demo_records`, the tables they are drawn from
+(catalogue, names, methods, places) in :mod:`~jdoffice.domain.demo_catalogue`.
 """
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import functools
 import math
 import random
 import unicodedata
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Final, TypeVar
+from collections.abc import Iterator
+from typing import Final
 from zoneinfo import ZoneInfo
 
+from jdoffice.domain.demo_catalogue import (
+    CATALOGUE,
+    CREDIT_EXTRAS,
+    EMAIL_DOMAINS,
+    EMAIL_DOMAINS_CUM,
+    FIRST_ITEMS,
+    FIRST_ITEMS_CUM,
+    FIRST_NAMES,
+    INVOICE_COUNTS,
+    INVOICE_COUNTS_CUM,
+    LAST_NAME_WEIGHTS,
+    LAST_NAME_WEIGHTS_CUM,
+    LAST_NAMES,
+    LATER_ITEMS,
+    LATER_ITEMS_CUM,
+    METHODS,
+    METHODS_CUM,
+    MOBILE_SERIES,
+    PHONE_SPACE,
+    PRICE,
+    SCHOOL_NAMES,
+    SCHOOL_PLACES,
+    WELL_KNOWN,
+    WELL_KNOWN_PLANS,
+    pick,
+)
+from jdoffice.domain.demo_records import (
+    TIMEZONE,
+    DemoAllocation,
+    DemoBundle,
+    DemoInvoice,
+    DemoPayment,
+    DemoSchool,
+    DemoStudent,
+)
 from jdoffice.domain.errors import InvalidInput
 
-UTC = dt.UTC
+__all__ = [
+    "CATALOGUE",
+    "FIRST_NAMES",
+    "HISTORY_DAYS",
+    "LAST_NAMES",
+    "MAX_STUDENTS",
+    "PAYMENT_TERMS_DAYS",
+    "TIMEZONE",
+    "UTC",
+    "WELL_KNOWN",
+    "DemoAllocation",
+    "DemoBundle",
+    "DemoInvoice",
+    "DemoPayment",
+    "DemoSchool",
+    "DemoStudent",
+    "ascii_fold",
+    "demo_school",
+    "invoice_no",
+    "iter_bundle_chunks",
+    "iter_bundles",
+    "iter_students",
+    "student_bundle",
+    "student_no",
+]
 
-#: The school's time zone; "today", issue days and due dates are local days there.
-TIMEZONE: Final = "Europe/Copenhagen"
+UTC = dt.UTC
 
 #: Student indices run from 0 to ``MAX_STUDENTS - 1`` (7-digit student numbers).
 MAX_STUDENTS: Final = 9_999_999
@@ -58,271 +118,10 @@ PAYMENT_TERMS_DAYS: Final = 14
 
 _TZ: Final = ZoneInfo(TIMEZONE)
 
-
-# --- records ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class DemoSchool:
-    slug: str
-    name: str
-    address: str
-    cvr: str
-    phone: str
-    email: str
-    currency: str = "DKK"
-    timezone: str = TIMEZONE
-
-
-@dataclass(frozen=True, slots=True)
-class DemoStudent:
-    student_no: str
-    first_name: str
-    last_name: str
-    phone: str  # "+45 XX XX XX XX", or "" when the student gave none
-    email: str  # "" when the student gave none
-    created_at: dt.datetime  # UTC
-
-
-@dataclass(frozen=True, slots=True)
-class DemoInvoice:
-    student_no: str
-    invoice_no: str
-    text: str
-    amount_minor: int
-    due_date: dt.date  # the school's local day
-    issued_at: dt.datetime  # UTC
-    cancelled: bool
-
-
-@dataclass(frozen=True, slots=True)
-class DemoPayment:
-    student_no: str
-    method: str  # "cash" | "bank" | "mobilepay"
-    amount_minor: int
-    paid_at: dt.datetime  # UTC
-    invoice_nos: tuple[str, ...]  # the invoices it pays, oldest due first
-
-
-@dataclass(frozen=True, slots=True)
-class DemoAllocation:
-    """Part of ``payments[payment_index]`` applied to one invoice."""
-
-    payment_index: int
-    invoice_no: str
-    amount_minor: int
-
-
-@dataclass(frozen=True, slots=True)
-class DemoBundle:
-    """One student with everything that belongs to them, in the order it happened."""
-
-    student: DemoStudent
-    invoices: tuple[DemoInvoice, ...]  # by issue time, which is also oldest due first
-    payments: tuple[DemoPayment, ...]  # by paid_at
-    allocations: tuple[DemoAllocation, ...]  # oldest due first, payment by payment
-
-    def paid_by_invoice(self) -> dict[str, int]:
-        """What the payments settled on each invoice (0 for unpaid and cancelled ones)."""
-        paid = {inv.invoice_no: 0 for inv in self.invoices}
-        for a in self.allocations:
-            paid[a.invoice_no] += a.amount_minor
-        return paid
-
-    @property
-    def credit_minor(self) -> int:
-        """What was paid beyond the invoices: the student's credit."""
-        paid = sum(p.amount_minor for p in self.payments)
-        return paid - sum(a.amount_minor for a in self.allocations)
-
-
-# --- catalogue and names ---------------------------------------------------------------------
-
-#: Items a driving school invoices, with prices in øre. Some carry øre (850,25, 587,80,
-#: 1.645,75) so Danish cash rounding shows up on the desk and in the day report.
-CATALOGUE: Final[tuple[tuple[str, int], ...]] = (
-    ("Kørekortpakke B – komplet", 1_649_500),
-    ("Lektionspakke 10 × 45 min", 650_000),
-    ("Teoriundervisning (29 lektioner)", 245_000),
-    ("Køretime 45 min", 55_000),
-    ("Dobbeltlektion 2 × 45 min", 110_000),
-    ("Ekstra køretime", 58_780),
-    ("Manøvrebane", 145_000),
-    ("Køreteknisk anlæg (glatbane)", 229_500),
-    ("Førstehjælpskursus", 85_025),
-    ("Teoriprøve – gebyr", 29_000),
-    ("Køreprøve – gebyr", 62_000),
-    ("Undervisningsmateriale / lærebog", 39_950),
-    ("Omprøve teoriprøve – gebyr", 29_000),
-    ("Omprøve køreprøve", 164_575),
-)
-_PRICE: Final = dict(CATALOGUE)
-
-# What a student's first invoice is (weight), and what follows it (weight).
-_FIRST_ITEMS: Final = (
-    ("Lektionspakke 10 × 45 min", 45),
-    ("Teoriundervisning (29 lektioner)", 35),
-    ("Kørekortpakke B – komplet", 20),
-)
-_LATER_ITEMS: Final = (
-    ("Køretime 45 min", 14),
-    ("Ekstra køretime", 14),
-    ("Dobbeltlektion 2 × 45 min", 6),
-    ("Lektionspakke 10 × 45 min", 6),
-    ("Manøvrebane", 8),
-    ("Køreteknisk anlæg (glatbane)", 8),
-    ("Førstehjælpskursus", 8),
-    ("Teoriprøve – gebyr", 10),
-    ("Køreprøve – gebyr", 10),
-    ("Undervisningsmateriale / lærebog", 6),
-    ("Omprøve teoriprøve – gebyr", 3),
-    ("Omprøve køreprøve", 3),
-)
-
-FIRST_NAMES: Final[tuple[str, ...]] = (
-    # women
-    "Mette", "Sofie", "Frederikke", "Åse", "Anne", "Ida", "Emma", "Freja", "Clara", "Laura",
-    "Maja", "Alma", "Ella", "Karla", "Josefine", "Sara", "Julie", "Cecilie", "Camilla", "Line",
-    "Louise", "Mathilde", "Nanna", "Signe", "Astrid", "Ingrid", "Birgitte", "Kirsten", "Hanne",
-    "Lærke", "Bodil", "Dorthe", "Solvej", "Agnete", "Marie", "Helle", "Tove", "Liv", "Malou",
-    "Anne Sofie", "Ida Marie", "Anna Kathrine",
-    # men
-    "Søren", "Bjørn", "Jørgen", "Mikkel", "Mads", "Frederik", "Rasmus", "Anders", "Jens",
-    "Lars", "Niels", "Peter", "Morten", "Kasper", "Jesper", "Thomas", "Martin", "Christian",
-    "Henrik", "Oliver", "William", "Noah", "Lucas", "Emil", "Magnus", "Victor", "Malthe",
-    "Oscar", "Aksel", "Villads", "Asger", "Troels", "Ærling", "Øjvind", "Åge", "Kåre", "Torben",
-    "Jonas", "Tobias", "Valdemar", "Karl Emil", "Mads Peter", "Hans Christian",
-)  # fmt: skip
-
-# Surnames with a rough weight per thousand Danes, so Jensen and Nielsen dominate as they do.
-_LAST_NAMES: Final = (
-    ("Nielsen", 45), ("Jensen", 45), ("Hansen", 38), ("Pedersen", 30), ("Andersen", 30),
-    ("Christensen", 20), ("Larsen", 20), ("Sørensen", 19), ("Rasmussen", 16),
-    ("Jørgensen", 15), ("Petersen", 14), ("Madsen", 11), ("Kristensen", 11), ("Olsen", 9),
-    ("Thomsen", 7), ("Christiansen", 7), ("Poulsen", 6), ("Johansen", 6), ("Møller", 6),
-    ("Mortensen", 6), ("Knudsen", 4), ("Jakobsen", 4), ("Mikkelsen", 4), ("Frederiksen", 3),
-    ("Laursen", 3), ("Henriksen", 3), ("Lund", 3), ("Schmidt", 3), ("Eriksen", 3), ("Holm", 3),
-    ("Kristiansen", 2), ("Clausen", 2), ("Simonsen", 2), ("Svendsen", 2), ("Andreasen", 2),
-    ("Iversen", 2), ("Østergaard", 2), ("Jeppesen", 2), ("Vestergaard", 2), ("Nissen", 2),
-    ("Lauridsen", 2), ("Kjær", 2), ("Jespersen", 2), ("Mogensen", 2), ("Nørgaard", 2),
-    ("Jepsen", 2), ("Frandsen", 2), ("Søndergaard", 2), ("Bach", 1), ("Kjeldsen", 1),
-    ("Bøgh", 1), ("Lindstrøm", 1), ("Ågesen", 1), ("Ærø", 1), ("Ærø-Hansen", 1),
-    ("Dalsgård", 1), ("Bækgaard", 1), ("Fæster", 1), ("Højgaard", 1), ("Skovgård", 1),
-    ("Lykke", 1), ("Brøndum", 1), ("Krogh", 1), ("Damgaard", 1), ("Friis", 1),
-    ("Gregersen", 1), ("Thygesen", 1),
-)  # fmt: skip
-LAST_NAMES: Final[tuple[str, ...]] = tuple(name for name, _ in _LAST_NAMES)
-
-#: The students at indices 0, 1, 2, ... of every demo set, whatever the seed. Their
-#: situations relative to ``today``: Søren Jensen owes 850,25 kr, not yet due (cash rounding);
-#: Åse Ærø has a paid, an overdue and an open invoice; Bjørn Østergaard has paid part of his
-#: lesson package; Frederikke Ågesen has paid everything; Mikkel Møller has a credit of
-#: 550,00 kr; Mette Ærø-Hansen has a cancelled invoice and a paid one.
-WELL_KNOWN: Final[tuple[tuple[str, str], ...]] = (
-    ("Søren", "Jensen"),
-    ("Åse", "Ærø"),
-    ("Bjørn", "Østergaard"),
-    ("Frederikke", "Ågesen"),
-    ("Mikkel", "Møller"),
-    ("Mette", "Ærø-Hansen"),
-)
-
-# (days before today the student came, invoices as (item, days before today, cancelled),
-#  payments as (method, amount, days after the last invoice it pays)).
-_WELL_KNOWN_PLANS: Final[
-    tuple[tuple[int, tuple[tuple[str, int, bool], ...], tuple[tuple[str, int, int], ...]], ...]
-] = (
-    (3, (("Førstehjælpskursus", 3, False),), ()),
-    (
-        60,
-        (
-            ("Teoriundervisning (29 lektioner)", 60, False),
-            ("Lektionspakke 10 × 45 min", 35, False),
-            ("Køretime 45 min", 2, False),
-        ),
-        (("bank", 245_000, 4),),
-    ),
-    (10, (("Lektionspakke 10 × 45 min", 9, False),), (("mobilepay", 200_000, 0),)),
-    (
-        70,
-        (("Teoriundervisning (29 lektioner)", 70, False), ("Teoriprøve – gebyr", 20, False)),
-        (("bank", 245_000, 6), ("mobilepay", 29_000, 1)),
-    ),
-    (25, (("Køreprøve – gebyr", 25, False),), (("mobilepay", 117_000, 3),)),
-    (
-        50,
-        (("Lektionspakke 10 × 45 min", 50, True), ("Kørekortpakke B – komplet", 49, False)),
-        (("bank", 1_649_500, 5),),
-    ),
-)
-
-_METHODS: Final = (("cash", 35), ("bank", 40), ("mobilepay", 25))
-_INVOICE_COUNTS: Final = ((1, 15), (2, 25), (3, 25), (4, 18), (5, 10), (6, 7))  # mean 3.04
-_EMAIL_DOMAINS: Final = (
-    ("example.dk", 40),
-    ("example.com", 20),
-    ("example.net", 15),
-    ("example.org", 10),
-    ("mail.example.dk", 10),
-    ("post.example.dk", 5),
-)
-# Extra paid by the students who end with a credit: a lesson paid before it was invoiced,
-# a round amount, a fee paid twice.
-_CREDIT_EXTRAS: Final = (55_000, 58_780, 10_000, 50_000, 100_000, 29_000, 62_000)
-
-# Danish mobile number series (first two digits); each holds a million numbers.
-_MOBILE_SERIES: Final = (
-    *range(20, 32), 40, 41, 42, 50, 51, 52, 53, 60, 61, 71, 81, 91, 92, 93,
-)  # fmt: skip
-_PHONE_SPACE: Final = len(_MOBILE_SERIES) * 1_000_000
-
-_SCHOOL_NAMES: Final = (
-    "Køreskolen Ærøbanen",
-    "Jensens Køreskole",
-    "Østergaards Køreskole ApS",
-    "Bøgh & Søn Køreskole",
-    "Køreskolen Grønningen",
-    "Ålholm Trafikskole",
-)
-# (street, postal code and town, the town's landline series)
-_SCHOOL_PLACES: Final = (
-    ("Vestergade", "1456 København K", 33),
-    ("Søndergade", "8000 Aarhus C", 86),
-    ("Overgade", "5000 Odense C", 66),
-    ("Algade", "9000 Aalborg", 98),
-    ("Skomagergade", "4000 Roskilde", 46),
-    ("Jernbanegade", "6000 Kolding", 75),
-    ("Kongensgade", "6700 Esbjerg", 75),
-    ("Ringstedgade", "4700 Næstved", 55),
-)
-
+# Office hours (seconds after local midnight) and the length of a day, in seconds.
 _OFFICE_OPENS: Final = 8 * 3600
 _OFFICE_CLOSES: Final = 17 * 3600
 _DAY: Final = 86_400
-
-
-def _cumulative(weights: Sequence[tuple[object, int]]) -> tuple[int, ...]:
-    out: list[int] = []
-    total = 0
-    for _, w in weights:
-        total += w
-        out.append(total)
-    return tuple(out)
-
-
-_FIRST_ITEMS_CUM: Final = _cumulative(_FIRST_ITEMS)
-_LATER_ITEMS_CUM: Final = _cumulative(_LATER_ITEMS)
-_LAST_NAMES_CUM: Final = _cumulative(_LAST_NAMES)
-_METHODS_CUM: Final = _cumulative(_METHODS)
-_INVOICE_COUNTS_CUM: Final = _cumulative(_INVOICE_COUNTS)
-_EMAIL_DOMAINS_CUM: Final = _cumulative(_EMAIL_DOMAINS)
-
-
-_T = TypeVar("_T")
-
-
-def _pick(rng: random.Random, weighted: Sequence[tuple[_T, int]], cum: Sequence[int]) -> _T:
-    return weighted[bisect.bisect_right(cum, rng.random() * cum[-1])][0]
 
 
 # --- small public helpers --------------------------------------------------------------------
@@ -367,8 +166,8 @@ def _check_range(start: int, count: int) -> None:
 def demo_school(seed: int = 1) -> DemoSchool:
     """A fictitious driving school with a Danish address, a valid-looking CVR and contacts."""
     rng = _seeded(f"jdoffice-demo-school:{seed}")
-    name = rng.choice(_SCHOOL_NAMES)
-    street, town, area = rng.choice(_SCHOOL_PLACES)
+    name = rng.choice(SCHOOL_NAMES)
+    street, town, area = rng.choice(SCHOOL_PLACES)
     slug = "-".join("".join(c if c.isalnum() else " " for c in ascii_fold(name)).split())
     return DemoSchool(
         slug=slug,
@@ -439,7 +238,7 @@ def student_bundle(index: int, seed: int, today: dt.date) -> DemoBundle:
     rng = _rng(seed, index)
     yesterday = today.toordinal() - 1
     student, created_t = _student(index, seed, yesterday, rng)
-    if index < len(_WELL_KNOWN_PLANS):
+    if index < len(WELL_KNOWN_PLANS):
         issues, payments = _well_known_plan(index, rng, today.toordinal(), created_t)
     else:
         issues, payments = _random_plan(rng, today.toordinal(), created_t)
@@ -462,13 +261,13 @@ def _student(index: int, seed: int, yesterday: int, rng: random.Random) -> tuple
     r = rng.random
     if index < len(WELL_KNOWN):
         first, last = WELL_KNOWN[index]
-        age = _WELL_KNOWN_PLANS[index][0] - 1
+        age = WELL_KNOWN_PLANS[index][0] - 1
         has_phone = has_email = True
     else:
         first = FIRST_NAMES[int(r() * len(FIRST_NAMES))]
-        last = _pick(rng, _LAST_NAMES, _LAST_NAMES_CUM)
+        last = pick(rng, LAST_NAME_WEIGHTS, LAST_NAME_WEIGHTS_CUM)
         if r() < 0.04:
-            other = _pick(rng, _LAST_NAMES, _LAST_NAMES_CUM)
+            other = pick(rng, LAST_NAME_WEIGHTS, LAST_NAME_WEIGHTS_CUM)
             if other != last and "-" not in last + other:
                 last = f"{last}-{other}"
         # Squaring favours recent students: most of a school's active students came lately.
@@ -493,19 +292,19 @@ def _student(index: int, seed: int, yesterday: int, rng: random.Random) -> tuple
 def _phone_permutation(seed: int) -> tuple[int, int]:
     rng = _seeded(f"jdoffice-demo-phones:{seed}")
     while True:
-        multiplier = rng.randrange(_PHONE_SPACE // 4, 3 * _PHONE_SPACE // 4)
-        if math.gcd(multiplier, _PHONE_SPACE) == 1:
-            return multiplier, rng.randrange(_PHONE_SPACE)
+        multiplier = rng.randrange(PHONE_SPACE // 4, 3 * PHONE_SPACE // 4)
+        if math.gcd(multiplier, PHONE_SPACE) == 1:
+            return multiplier, rng.randrange(PHONE_SPACE)
 
 
 def _phone(index: int, seed: int) -> str:
     # n -> a*n + b (mod N) with gcd(a, N) = 1 is a bijection on 0..N-1: no two students of one
     # seed share a number, and the numbers still look scattered.
     multiplier, shift = _phone_permutation(seed)
-    series, rest = divmod((multiplier * index + shift) % _PHONE_SPACE, 1_000_000)
+    series, rest = divmod((multiplier * index + shift) % PHONE_SPACE, 1_000_000)
     a, b = divmod(rest, 10_000)
     b, c = divmod(b, 100)
-    return f"+45 {_MOBILE_SERIES[series]} {a:02d} {b:02d} {c:02d}"
+    return f"+45 {MOBILE_SERIES[series]} {a:02d} {b:02d} {c:02d}"
 
 
 def _email(index: int, first: str, last: str, rng: random.Random, *, well_known: bool) -> str:
@@ -525,7 +324,7 @@ def _email(index: int, first: str, last: str, rng: random.Random, *, well_known:
         local = f"{f}_{surname}"
     else:
         local = f
-    return f"{local}{index + 1}@{_pick(rng, _EMAIL_DOMAINS, _EMAIL_DOMAINS_CUM)}"
+    return f"{local}{index + 1}@{pick(rng, EMAIL_DOMAINS, EMAIL_DOMAINS_CUM)}"
 
 
 # An invoice to issue: (text, amount, local issue time in seconds, due day ordinal, cancelled).
@@ -537,14 +336,14 @@ _Pay = tuple[str, int, int]
 def _well_known_plan(
     index: int, rng: random.Random, today: int, created_t: int
 ) -> tuple[list[_Issue], list[_Pay]]:
-    _, invoices, payments = _WELL_KNOWN_PLANS[index]
+    _, invoices, payments = WELL_KNOWN_PLANS[index]
     issues: list[_Issue] = []
     prev_t = created_t
     for text, days_ago, cancelled in invoices:
         day_t = (today - days_ago) * _DAY
         t = max(day_t + _OFFICE_OPENS + int(rng.random() * 6 * 3600), prev_t + 120)
         due = today - days_ago + PAYMENT_TERMS_DAYS
-        issues.append((text, _PRICE[text], t, due, cancelled))
+        issues.append((text, PRICE[text], t, due, cancelled))
         prev_t = t
     return issues, list(payments)
 
@@ -552,7 +351,7 @@ def _well_known_plan(
 def _random_plan(rng: random.Random, today: int, created_t: int) -> tuple[list[_Issue], list[_Pay]]:
     r = rng.random
     yesterday = today - 1
-    count = _pick(rng, _INVOICE_COUNTS, _INVOICE_COUNTS_CUM)
+    count = pick(rng, INVOICE_COUNTS, INVOICE_COUNTS_CUM)
     created_day = created_t // _DAY
     # Later invoices fall on random days of a course lasting up to eight months.
     span = min(yesterday - created_day, 240) + 1
@@ -563,9 +362,9 @@ def _random_plan(rng: random.Random, today: int, created_t: int) -> tuple[list[_
     prev_due = 0
     for k in range(count):
         if k == 0:
-            text = _pick(rng, _FIRST_ITEMS, _FIRST_ITEMS_CUM)
+            text = pick(rng, FIRST_ITEMS, FIRST_ITEMS_CUM)
         else:
-            text = _pick(rng, _LATER_ITEMS, _LATER_ITEMS_CUM)
+            text = pick(rng, LATER_ITEMS, LATER_ITEMS_CUM)
             later = days[k - 1] * _DAY + _OFFICE_OPENS + 1800 + int(r() * 6 * 3600)
             t = max(later, t + 60 + int(r() * 1800))
         terms = r()
@@ -573,7 +372,7 @@ def _random_plan(rng: random.Random, today: int, created_t: int) -> tuple[list[_
         # Due dates never go backwards, so issue order is also oldest-due-first order.
         due = max(t // _DAY + term_days, prev_due)
         prev_due = due
-        issues.append((text, _PRICE[text], t, due, r() < 0.03))
+        issues.append((text, PRICE[text], t, due, r() < 0.03))
     if all(cancelled for *_, cancelled in issues):
         text, amount, t, due, _ = issues[-1]
         issues[-1] = (text, amount, t, due, False)
@@ -585,7 +384,7 @@ def _random_plan(rng: random.Random, today: int, created_t: int) -> tuple[list[_
     scenario = r()
     if scenario < 0.05:  # paid everything and a bit more: a credit
         settled = len(owed)
-        extra = _CREDIT_EXTRAS[int(r() * len(_CREDIT_EXTRAS))]
+        extra = CREDIT_EXTRAS[int(r() * len(CREDIT_EXTRAS))]
     elif scenario < 0.17:  # behind: at least one invoice is overdue (when any is due yet)
         settled = int(r() * past_due)
     elif scenario < 0.32:  # paid part of one invoice
@@ -617,7 +416,7 @@ def _random_plan(rng: random.Random, today: int, created_t: int) -> tuple[list[_
 
 
 def _method(rng: random.Random) -> str:
-    return _pick(rng, _METHODS, _METHODS_CUM)
+    return pick(rng, METHODS, METHODS_CUM)
 
 
 def _delay(rng: random.Random) -> int:
