@@ -116,6 +116,7 @@ def start_online_payment(
                 expires_at=_expiry(when, settings.checkout_expiry_minutes),
                 success_url=settings.success_url,
                 mode=settings.mode,
+                student_phone=student.phone,
             )
             attempt = Attempt(
                 id=attempt_id,
