@@ -14,21 +14,37 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QRadioButton, QWidget
 
 from jdoffice.domain.errors import BusinessRuleError, InvalidInput, JdofficeError
 from jdoffice.domain.model import (
-    Invoice,
     ReceiptBody,
     new_id,
 )
-from jdoffice.domain.money import cash_round, cash_unit, format_plain, parse_amount
+from jdoffice.domain.money import format_plain
 from jdoffice.gui import texts
 from jdoffice.gui.background import run_task
 from jdoffice.gui.context import DeskContext
 from jdoffice.gui.forms.ui_payment_dialog import Ui_PaymentDialog
+from jdoffice.gui.views.payment_preview import (
+    Preview as Preview,
+)
+from jdoffice.gui.views.payment_preview import (
+    method_text as method_text,
+)
+from jdoffice.gui.views.payment_preview import (
+    open_invoices as open_invoices,
+)
+from jdoffice.gui.views.payment_preview import (
+    preview,
+    read_tendered,
+    takes_reference,
+)
+from jdoffice.gui.views.payment_preview import (
+    read_amount as read_amount,
+)
 from jdoffice.gui.widgets import scaled_font
 from jdoffice.services import payments, queries
 from jdoffice.services.gateways import ManualGatewayInfo, ReferenceRule
@@ -71,141 +87,6 @@ class PaymentOutcome:
     receipt: ReceiptBody | None
 
 
-@dataclass(frozen=True, slots=True)
-class Preview:
-    """What the change box shows while the receptionist types."""
-
-    caption: str
-    big: str
-    detail: str
-    ok: bool
-
-
-def open_invoices(view: StudentView) -> list[Invoice]:
-    """Invoices with something left to pay, oldest due first (the order payments settle)."""
-    return sorted(
-        (i for i in view.invoices if i.outstanding_minor > 0), key=lambda i: (i.due_date, i.id)
-    )
-
-
-def read_amount(text: str, currency: str, what: str) -> int:
-    """Parse a typed amount; the error says in Danish what to type instead."""
-    try:
-        return parse_amount(text, currency)
-    except InvalidInput as exc:
-        shown = text.strip()
-        if not shown:
-            raise InvalidInput(
-                QCoreApplication.translate(
-                    "PaymentDialog", "{0}: skriv et beløb, fx 850 eller 1.234,50."
-                ).format(what)
-            ) from None
-        raise InvalidInput(
-            QCoreApplication.translate(
-                "PaymentDialog",
-                "{0}: «{1}» kan ikke læses som et beløb. {2} Skriv fx 850 eller 1.234,50.",
-            )
-            .format(what, shown, texts.core_detail(exc))
-            .replace("  ", " ")
-        ) from None
-
-
-def read_tendered(text: str, amount_minor: int, currency: str, locale: str) -> int | None:
-    """What the student handed over; None (the exact cash total) when the field is empty."""
-    if not text.strip():
-        return None
-    tendered = read_amount(text, currency, QCoreApplication.translate("PaymentDialog", "Modtaget"))
-    unit = cash_unit(currency)
-    if tendered % unit:
-        raise InvalidInput(
-            QCoreApplication.translate(
-                "PaymentDialog",
-                "Modtaget {0} går ikke op i {1} – tast det beløb, eleven giver dig.",
-            ).format(texts.money(tendered, currency, locale), texts.money(unit, currency, locale))
-        )
-    total = cash_round(amount_minor, currency)
-    if tendered < total:
-        raise InvalidInput(
-            QCoreApplication.translate(
-                "PaymentDialog",
-                "Modtaget {0} er mindre end kontant i alt ({1}). Tast det beløb, eleven giver dig.",
-            ).format(texts.money(tendered, currency, locale), texts.money(total, currency, locale))
-        )
-    return tendered
-
-
-def method_text(method: ManualGatewayInfo, locale: str) -> str:
-    """A counter method's name on screen: the translated one for the methods jdoffice ships,
-    the method's own label for an installed one."""
-    shipped = texts.method_name(method.name)
-    return shipped if shipped != method.name else method.label(locale)
-
-
-def _takes_reference(method: ManualGatewayInfo) -> bool:
-    """Cash is counted, not referenced; every other method may carry one unless it says no."""
-    return not method.cash and method.reference is not ReferenceRule.NONE
-
-
-def preview(
-    method: ManualGatewayInfo, amount_text: str, tendered_text: str, currency: str, locale: str
-) -> Preview:
-    """The change (cash) or the amount (other methods), worked out from what is typed."""
-    try:
-        amount = read_amount(
-            amount_text, currency, QCoreApplication.translate("PaymentDialog", "Beløb")
-        )
-    except InvalidInput as exc:
-        return Preview(
-            QCoreApplication.translate("PaymentDialog", "Beløb"), "—", str(exc), ok=False
-        )
-    if not method.cash:
-        return Preview(
-            QCoreApplication.translate("PaymentDialog", "Til betaling"),
-            texts.money(amount, currency, locale),
-            QCoreApplication.translate(
-                "PaymentDialog", "{0}: præcist beløb, ingen afrunding."
-            ).format(method_text(method, locale)),
-            ok=True,
-        )
-    total = cash_round(amount, currency)
-    rounding = total - amount
-    change = QCoreApplication.translate("PaymentDialog", "Byttepenge")
-    detail = QCoreApplication.translate("PaymentDialog", "Kontant i alt {0}").format(
-        texts.money(total, currency, locale)
-    )
-    if rounding:
-        detail += QCoreApplication.translate("PaymentDialog", " · afrunding {0}").format(
-            texts.signed_money(rounding, currency, locale)
-        )
-    if not tendered_text.strip():
-        return Preview(change, texts.money(0, currency, locale), detail, ok=True)
-    try:
-        tendered = read_amount(
-            tendered_text, currency, QCoreApplication.translate("PaymentDialog", "Modtaget")
-        )
-    except InvalidInput as exc:
-        return Preview(change, "—", str(exc), ok=False)
-    if tendered < total:
-        short = QCoreApplication.translate("PaymentDialog", "Mangler")
-        return Preview(short, texts.money(total - tendered, currency, locale), detail, ok=False)
-    if tendered % cash_unit(currency):
-        unit = texts.money(cash_unit(currency), currency, locale)
-        return Preview(
-            change,
-            "—",
-            texts.one_period(
-                QCoreApplication.translate("PaymentDialog", "Modtaget skal gå op i {0}.").format(
-                    unit
-                )
-            ),
-            ok=False,
-        )
-    detail += QCoreApplication.translate("PaymentDialog", " · modtaget {0}").format(
-        texts.money(tendered, currency, locale)
-    )
-    return Preview(change, texts.money(tendered - total, currency, locale), detail, ok=True)
-
-
 def register(ctx: DeskContext, request: PaymentRequest, key: str) -> PaymentOutcome:
     """Store the payment and read its receipt back (runs on a worker thread).
 
@@ -228,7 +109,7 @@ def register(ctx: DeskContext, request: PaymentRequest, key: str) -> PaymentOutc
         if isinstance(taken, QueuedPayment):
             body = offline_receipt(taken, ctx.school, ctx.actor, request.reference)
             return PaymentOutcome(taken, body)
-        return PaymentOutcome(taken, _read_receipt(ctx, taken))
+        return PaymentOutcome(taken, taken.receipt or _read_receipt(ctx, taken))
     result = payments.register_payment(
         ctx.uow(),
         ctx.school,
@@ -242,7 +123,8 @@ def register(ctx: DeskContext, request: PaymentRequest, key: str) -> PaymentOutc
         allow_credit=request.allow_credit,
         actor=ctx.actor,
     )
-    return PaymentOutcome(result, _read_receipt(ctx, result))
+    # The receipt comes with the result, from the transaction that recorded the payment.
+    return PaymentOutcome(result, result.receipt or _read_receipt(ctx, result))
 
 
 def _read_receipt(ctx: DeskContext, result: PaymentResult) -> ReceiptBody | None:
@@ -388,7 +270,7 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
         tendered = None
         if method.cash:
             tendered = read_tendered(self.tenderedEdit.text(), amount, self._currency, self._locale)
-        reference = self.referenceEdit.text().strip() if _takes_reference(method) else ""
+        reference = self.referenceEdit.text().strip() if takes_reference(method) else ""
         if method.reference is ReferenceRule.REQUIRED and not reference:
             raise InvalidInput(
                 self.tr("Tast {0} som reference.").format(method.reference_label(self._locale))
@@ -514,7 +396,7 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
         method = self.method()
         cash = method.cash
         self.form.setRowVisible(self.tenderedEdit, cash)
-        self.form.setRowVisible(self.referenceEdit, _takes_reference(method))
+        self.form.setRowVisible(self.referenceEdit, takes_reference(method))
         self.referenceEdit.setPlaceholderText(
             self.tr("påkrævet: {0}").format(method.reference_label(self._locale))
             if method.reference is ReferenceRule.REQUIRED
