@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 
 from jdoffice.adapters.orm import Base
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
-from jdoffice.domain.model import UTC
+from jdoffice.domain.model import UTC, School
 from jdoffice.domain.staff import Role, StaffMember
 from jdoffice.services.staff import add_staff, sign_in
 from tests.conftest import SchoolKit
@@ -71,6 +71,29 @@ def make_staff(uow: SqlAlchemyUnitOfWork, kit: SchoolKit) -> Staff:
         desk=DESK,
     )
     return Staff(admin, manager, receptionist, pins)
+
+
+def hire(
+    uow: SqlAlchemyUnitOfWork,
+    school: School,
+    initials: str,
+    role: Role | str,
+    *,
+    by: StaffMember | None,
+    pin: str | None = None,
+    name: str = "Ny Medarbejder",
+) -> StaffMember:
+    """:func:`add_staff` at :data:`DESK`, with a fresh PIN unless one is given."""
+    return add_staff(
+        uow,
+        school,
+        initials=initials,
+        name=name,
+        role=role,
+        pin=new_pin() if pin is None else pin,
+        by=by,
+        desk=DESK,
+    )
 
 
 def signed_in(

@@ -42,7 +42,15 @@ from jdoffice.services.staff import (
 )
 from tests.conftest import SchoolKit
 from tests.integration.helpers import other_school
-from tests.integration.staff_helpers import DESK, Staff, at, every_stored_text, make_staff, new_pin
+from tests.integration.staff_helpers import (
+    DESK,
+    Staff,
+    at,
+    every_stored_text,
+    hire,
+    make_staff,
+    new_pin,
+)
 
 
 @pytest.fixture
@@ -76,51 +84,15 @@ def test_the_first_account_becomes_the_admin_and_later_ones_need_an_admin(
     uow: SqlAlchemyUnitOfWork, kit: SchoolKit
 ) -> None:
     pin = new_pin()
-    first = add_staff(
-        uow,
-        kit.school,
-        initials="lk",
-        name="Lone Krag",
-        role="receptionist",
-        pin=pin,
-        by=None,
-        desk=DESK,
-    )
+    first = hire(uow, kit.school, "lk", "receptionist", by=None, pin=pin, name="Lone Krag")
 
     assert (first.initials, first.role) == ("LK", Role.ADMIN)
     with pytest.raises(NotAllowed):
-        add_staff(
-            uow,
-            kit.school,
-            initials="XY",
-            name="Xenia Yde",
-            role="receptionist",
-            pin=new_pin(),
-            by=None,
-            desk=DESK,
-        )
-    rec = add_staff(
-        uow,
-        kit.school,
-        initials="ny",
-        name="Nina Yde",
-        role="receptionist",
-        pin=new_pin(),
-        by=first,
-        desk=DESK,
-    )
+        hire(uow, kit.school, "XY", "receptionist", by=None, pin=new_pin(), name="Xenia Yde")
+    rec = hire(uow, kit.school, "ny", "receptionist", by=first, pin=new_pin(), name="Nina Yde")
     assert rec.role is Role.RECEPTIONIST
     with pytest.raises(NotAllowed, match="not allowed for a receptionist"):
-        add_staff(
-            uow,
-            kit.school,
-            initials="ZZ",
-            name="Zenia Zahle",
-            role="receptionist",
-            pin=new_pin(),
-            by=rec,
-            desk=DESK,
-        )
+        hire(uow, kit.school, "ZZ", "receptionist", by=rec, pin=new_pin(), name="Zenia Zahle")
     assert [m.initials for m in list_staff(uow, kit.school)] == ["LK", "NY"]
 
 
@@ -128,28 +100,10 @@ def test_initials_are_unique_per_school_whatever_the_case(
     uow: SqlAlchemyUnitOfWork, kit: SchoolKit, staff: Staff, engine: Engine
 ) -> None:
     with pytest.raises(BusinessRuleError, match="initials MG are taken"):
-        add_staff(
-            uow,
-            kit.school,
-            initials="mg",
-            name="Maja Gade",
-            role="receptionist",
-            pin=new_pin(),
-            by=staff.admin,
-            desk=DESK,
-        )
+        hire(uow, kit.school, "mg", "receptionist", by=staff.admin, pin=new_pin(), name="Maja Gade")
     # Another school may use the same initials.
     other = other_school(engine)
-    mine = add_staff(
-        uow,
-        other.school,
-        initials="MG",
-        name="Mette Glad",
-        role="admin",
-        pin=new_pin(),
-        by=None,
-        desk=DESK,
-    )
+    mine = hire(uow, other.school, "MG", "admin", by=None, pin=new_pin(), name="Mette Glad")
     assert mine.school_id == other.school.id
 
 
@@ -158,41 +112,22 @@ def test_malformed_pins_initials_and_roles_are_refused_before_anything_is_writte
 ) -> None:
     for pin in ("123", "123456789", "12a4", " 1234", ""):
         with pytest.raises(InvalidInput, match="a PIN is 4 to 8 digits") as refused:
-            add_staff(
-                uow,
-                kit.school,
-                initials="PP",
-                name="Per Pind",
-                role="receptionist",
-                pin=pin,
-                by=staff.admin,
-                desk=DESK,
-            )
+            hire(uow, kit.school, "PP", "receptionist", by=staff.admin, pin=pin, name="Per Pind")
         if pin:
             assert pin.strip() not in str(refused.value)
     for initials in ("", "A B", "ABCDEFGHI", "A-B"):
         with pytest.raises(InvalidInput):
-            add_staff(
+            hire(
                 uow,
                 kit.school,
-                initials=initials,
-                name="Per Pind",
-                role="receptionist",
-                pin=new_pin(),
+                initials,
+                "receptionist",
                 by=staff.admin,
-                desk=DESK,
+                pin=new_pin(),
+                name="Per Pind",
             )
     with pytest.raises(InvalidInput, match="unknown role"):
-        add_staff(
-            uow,
-            kit.school,
-            initials="PP",
-            name="Per Pind",
-            role="boss",
-            pin=new_pin(),
-            by=staff.admin,
-            desk=DESK,
-        )
+        hire(uow, kit.school, "PP", "boss", by=staff.admin, pin=new_pin(), name="Per Pind")
     assert [m.initials for m in list_staff(uow, kit.school)] == ["AD", "MG", "RC"]
 
 
@@ -426,15 +361,8 @@ def test_a_receptionists_refund_needs_a_managers_pin_and_both_are_audited(
     with pytest.raises(SignInRefused, match=WRONG):
         approve(uow, kit.school, Action.REFUND, rec, "MG", new_pin(), desk=DESK)
     # Another receptionist's PIN does not approve a refund.
-    other = add_staff(
-        uow,
-        kit.school,
-        initials="OR",
-        name="Ole Riis",
-        role="receptionist",
-        pin=(p := new_pin()),
-        by=staff.admin,
-        desk=DESK,
+    other = hire(
+        uow, kit.school, "OR", "receptionist", by=staff.admin, pin=(p := new_pin()), name="Ole Riis"
     )
     with pytest.raises(NotAllowed, match="OR may not approve refunds"):
         approve(uow, kit.school, Action.REFUND, rec, other.initials, p, desk=DESK)
@@ -569,28 +497,10 @@ def test_an_admin_of_one_school_is_nobody_at_another(
     uow: SqlAlchemyUnitOfWork, kit: SchoolKit, staff: Staff, engine: Engine
 ) -> None:
     other = other_school(engine)
-    add_staff(
-        uow,
-        other.school,
-        initials="YY",
-        name="Yrsa Yde",
-        role="admin",
-        pin=new_pin(),
-        by=None,
-        desk=DESK,
-    )
+    hire(uow, other.school, "YY", "admin", by=None, pin=new_pin(), name="Yrsa Yde")
 
     with pytest.raises(NotAllowed, match="not an active staff member"):
-        add_staff(
-            uow,
-            other.school,
-            initials="XX",
-            name="Xenia Xu",
-            role="admin",
-            pin=new_pin(),
-            by=staff.admin,
-            desk=DESK,
-        )
+        hire(uow, other.school, "XX", "admin", by=staff.admin, pin=new_pin(), name="Xenia Xu")
     with pytest.raises(NotFound):
         set_role(uow, kit.school, initials="YY", role="manager", by=staff.admin, desk=DESK)
 
