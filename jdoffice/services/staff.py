@@ -198,7 +198,8 @@ def set_pin(
     Raises:
         InvalidInput: the new PIN is not 4 to 8 digits.
         NotAllowed: neither one's own account nor an admin.
-        SignInRefused: one's own current PIN is wrong.
+        SignInRefused, AccountLocked: one's own current PIN is missing or wrong (counted as
+            a wrong PIN at sign-in).
         NotFound: no such account.
     """
     key = normalize_initials(initials)
@@ -207,9 +208,9 @@ def set_pin(
     acting = by.staff if isinstance(by, Authority) else by
     own = acting.initials == key and not isinstance(by, Authority)
     if own:
-        found = _read_credentials(uow, school, key)
-        if found is None or current_pin is None or not pins.verify_pin(found[1], current_pin):
-            raise SignInRefused(f"{WRONG}: the current PIN is needed to change one's own PIN")
+        # The current PIN is checked, and counted, as a sign-in: a desk left signed in does
+        # not let someone else take the account over by guessing it.
+        sign_in(uow, school, key, current_pin or "", desk=desk, now=when)
 
     def attempt() -> StaffMember:
         with uow.write():

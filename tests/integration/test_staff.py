@@ -207,6 +207,9 @@ def test_own_pin_needs_the_current_one_and_an_admin_sets_anyones(
         set_pin(uow, kit.school, initials="RC", new_pin=new, by=rec, desk=DESK)
     with pytest.raises(SignInRefused):
         set_pin(uow, kit.school, initials="RC", new_pin=new, by=rec, desk=DESK, current_pin=new)
+    # Guesses at one's own current PIN count like wrong PINs at sign-in.
+    with uow:
+        assert uow.staff.get(kit.school.id, rec.id).failed_attempts == 2  # type: ignore[union-attr]
 
     set_pin(uow, kit.school, initials="RC", new_pin=new, by=rec, desk=DESK, current_pin=old)
 
