@@ -73,6 +73,25 @@ class TermString(TypeDecorator[str]):
         return dialect.type_descriptor(String(64))
 
 
+class ExactString(TypeDecorator[str]):
+    """``VARCHAR(n)`` compared byte for byte on MySQL/MariaDB too (``utf8mb4_bin``), as it
+    is on SQLite and PostgreSQL: staff initials are unique per school exactly as stored (upper
+    case), so "OE" and "ØE" are two people on every database."""
+
+    impl = String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        length = getattr(self.impl, "length", None)
+        if dialect.name in ("mysql", "mariadb"):
+            from sqlalchemy.dialects import mysql
+
+            return dialect.type_descriptor(
+                mysql.VARCHAR(length, charset="utf8mb4", collation="utf8mb4_bin")
+            )
+        return dialect.type_descriptor(String(length))
+
+
 # Auto-incrementing keys: BIGINT where it matters, INTEGER on SQLite (the rowid alias).
 Id = BigInteger().with_variant(Integer(), "sqlite")
 Minor = BigInteger

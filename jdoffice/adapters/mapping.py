@@ -95,6 +95,7 @@ def to_payment(r: PaymentRow | Row[Any]) -> Payment:
         fingerprint=r.fingerprint,
         provider_ref=r.provider_ref,
         offline_receipt_no=r.offline_receipt_no,
+        staff_id=r.staff_id,
     )
 
 
@@ -118,6 +119,7 @@ def to_refund(r: RefundRow) -> Refund:
         gateway=r.gateway,
         provider_ref=r.provider_ref,
         error=r.error,
+        staff_id=r.staff_id,
     )
 
 

@@ -21,70 +21,22 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
-    MetaData,
     String,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from jdoffice.adapters.column_types import NAMING, UTC, Id, Minor, Term, TermString, UTCDateTime
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-
-
-# --- what the database itself refuses (revision 0006, issue 10) ----------------------------------
-#
-# CHECK constraints on amounts, statuses and currency codes, composite foreign keys that tie
-# a row's school to its student's (and payment's) school and currency to its school's, and one
-# receipt per payment and per refund. MariaDB enforces CHECK since 10.2; MySQL since 8.0.16.
-
-PAYMENT_STATUSES = "'pending', 'succeeded', 'failed'"
-REFUND_STATUSES = "'pending', 'succeeded', 'failed'"
-
-#: A currency is three upper-case ASCII letters. Each engine says it its own way: SQLite's GLOB
-#: and PostgreSQL's ``~`` are case-sensitive; MySQL/MariaDB compare text by collation (case
-#: blind), so the bytes are matched.
-CURRENCY_CHECKS = {
-    "sqlite": "currency GLOB '[A-Z][A-Z][A-Z]'",
-    "postgresql": "currency ~ '^[A-Z]{3}$'",
-    "mysql": "CAST(currency AS BINARY) REGEXP '^[A-Z]{3}$'",
-    "mariadb": "CAST(currency AS BINARY) REGEXP '^[A-Z]{3}$'",
-}
-
-
-def currency_check() -> tuple[CheckConstraint, ...]:
-    """``ck_<table>_currency``, in the form of each engine."""
-    return tuple(
-        CheckConstraint(sql, name="currency").ddl_if(dialect=engine)
-        for engine, sql in CURRENCY_CHECKS.items()
-    )
-
-
-def school_of_student(table: str, ondelete: str | None = None) -> ForeignKeyConstraint:
-    """``(student_id, school_id)`` → ``students(id, school_id)``: the row's school is its
-    student's school."""
-    return ForeignKeyConstraint(
-        ["student_id", "school_id"],
-        ["students.id", "students.school_id"],
-        name=f"fk_{table}_student_school",
-        ondelete=ondelete,
-    )
-
-
-def school_currency(table: str) -> ForeignKeyConstraint:
-    """``(school_id, currency)`` → ``schools(id, currency)``: money in the school's currency."""
-    return ForeignKeyConstraint(
-        ["school_id", "currency"],
-        ["schools.id", "schools.currency"],
-        name=f"fk_{table}_school_currency",
-    )
-
-
-class Timestamps:
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+from jdoffice.adapters.orm_base import (
+    PAYMENT_STATUSES,
+    REFUND_STATUSES,
+    Base,
+    Timestamps,
+    currency_check,
+    school_currency,
+    school_of_student,
+)
+from jdoffice.adapters.orm_staff import ShiftMovementRow, ShiftRow, StaffRow, school_staff
 
 
 class SchoolRow(Timestamps, Base):
@@ -173,6 +125,7 @@ class PaymentRow(Timestamps, Base):
         UniqueConstraint("id", "school_id"),
         school_of_student("student_payments"),
         school_currency("student_payments"),
+        school_staff("student_payments", "staff_id"),
         CheckConstraint("amount_minor > 0", name="amount"),
         CheckConstraint("refunded_minor >= 0 AND refunded_minor <= amount_minor", name="refunded"),
         CheckConstraint(f"status IN ({PAYMENT_STATUSES})", name="status"),
@@ -199,6 +152,8 @@ class PaymentRow(Timestamps, Base):
     provider_ref: Mapped[str | None] = mapped_column(String(255), default=None)
     #: The receipt a desk printed while the shared database was unreachable (revision 0004).
     offline_receipt_no: Mapped[str | None] = mapped_column(String(96), default=None)
+    #: The signed-in staff account (revision 0007); rows written before keep only ``staff``.
+    staff_id: Mapped[int | None] = mapped_column(Id, default=None)
 
 
 class AllocationRow(Base):
@@ -237,6 +192,7 @@ class RefundRow(Timestamps, Base):
             name="fk_student_refunds_payment_school",
         ),
         school_currency("student_refunds"),
+        school_staff("student_refunds", "staff_id"),
         CheckConstraint("amount_minor > 0", name="amount"),
         CheckConstraint(f"status IN ({REFUND_STATUSES})", name="status"),
         *currency_check(),
@@ -259,6 +215,8 @@ class RefundRow(Timestamps, Base):
     gateway: Mapped[str | None] = mapped_column(String(32), default=None)
     provider_ref: Mapped[str | None] = mapped_column(String(255), default=None)
     error: Mapped[str | None] = mapped_column(String(500), default=None)
+    #: The signed-in staff account (revision 0007); rows written before keep only ``staff``.
+    staff_id: Mapped[int | None] = mapped_column(Id, default=None)
 
 
 class BalanceRow(Base):
@@ -349,6 +307,9 @@ class AuditRow(Base):
     desk: Mapped[str] = mapped_column(String(64), default="")
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    #: Who did it and who approved it (revision 0007); rows written before keep only ``staff``.
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
 
 
 __all__ = [
@@ -364,6 +325,9 @@ __all__ = [
     "ReceiptRow",
     "RefundRow",
     "SchoolRow",
+    "ShiftMovementRow",
+    "ShiftRow",
+    "StaffRow",
     "StudentRow",
     "StudentSearchTermRow",
     "TermString",

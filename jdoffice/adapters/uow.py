@@ -27,6 +27,8 @@ from jdoffice.adapters.repos.online import SqlAttempts, SqlEvents
 from jdoffice.adapters.repos.payments import SqlPayments
 from jdoffice.adapters.repos.receipts import SqlReceipts
 from jdoffice.adapters.repos.schools import SqlSchools, SqlSettings
+from jdoffice.adapters.repos.shifts import SqlShifts
+from jdoffice.adapters.repos.staff import SqlStaff
 from jdoffice.adapters.repos.students import SqlBalances, SqlInvoices, SqlStudents
 from jdoffice.services.notification_settings import NotificationSettings
 
@@ -42,6 +44,8 @@ __all__ = [
     "SqlReceipts",
     "SqlSchools",
     "SqlSettings",
+    "SqlShifts",
+    "SqlStaff",
     "SqlStudents",
     "translate_db_error",
 ]
@@ -89,6 +93,8 @@ class SqlAlchemyUnitOfWork:
     deferred: SqlDeferredNotices
     settings: SqlSettings
     notifications: SqlNotifications
+    staff: SqlStaff
+    shifts: SqlShifts
 
     def __init__(
         self, engine: Engine, *, notification_defaults: NotificationSettings | None = None
@@ -157,6 +163,8 @@ class SqlAlchemyUnitOfWork:
         self.deferred = SqlDeferredNotices(s)
         self.settings = SqlSettings(s)
         self.notifications = SqlNotifications(s)
+        self.staff = SqlStaff(s)
+        self.shifts = SqlShifts(s)
         return self
 
     def __exit__(

@@ -54,10 +54,17 @@ class RefundStatus(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who did something, and at which desk. Written on every audit row."""
+    """Who did something, and at which desk. Written on every audit row.
+
+    ``staff_id`` is the signed-in staff account (issue 14), ``approver_id`` the account whose
+    PIN approved an action the staff member's role does not allow; rows written before staff
+    accounts existed keep only the ``staff`` text.
+    """
 
     staff: str = "desk"
     desk: str = "desk-1"
+    staff_id: int | None = None
+    approver_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +170,8 @@ class Payment:
     staff: str = ""
     fingerprint: str = ""
     provider_ref: str | None = None
+    #: The signed-in staff account that took it (issue 14); ``None`` on older rows.
+    staff_id: int | None = None
     #: The receipt a desk handed over while it was offline (its own series), if any.
     offline_receipt_no: str | None = None
 
@@ -204,6 +213,8 @@ class Refund:
     gateway: str | None = None
     provider_ref: str | None = None
     error: str | None = None
+    #: The signed-in staff account that made it (issue 14); ``None`` on older rows.
+    staff_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,8 @@ from jdoffice.domain.model import (
 )
 from jdoffice.domain.notification import NewNotification, Notification, NotificationStatus
 from jdoffice.domain.search import SearchQuery
+from jdoffice.domain.shifts import Movement, Shift
+from jdoffice.domain.staff import Role, StaffMember
 from jdoffice.services.gateways import RefundNotice
 from jdoffice.services.notification_settings import NotificationOverride, NotificationSettings
 from jdoffice.services.settings import SettingsOverride
@@ -322,6 +324,96 @@ class NotificationRepository(Protocol):
     ) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class NewStaff:
+    """A staff account about to be added; the PIN is already an argon2id hash."""
+
+    school_id: int
+    initials: str
+    name: str
+    role: Role
+    pin_hash: str
+
+
+class StaffRepository(Protocol):
+    """A school's staff accounts (issue 14). The PIN hash leaves the repository only through
+    :meth:`credentials`, for the sign-in check."""
+
+    def lock_roster(self, school_id: int) -> None:
+        """Serialize changes to a school's staff (the first account, the last admin)."""
+        ...
+
+    def add(self, new: NewStaff, now: dt.datetime) -> StaffMember:
+        """Insert; raises :class:`DuplicateKey` when the initials are taken meanwhile."""
+        ...
+
+    def get(self, school_id: int, staff_id: int) -> StaffMember | None: ...
+    def by_initials(self, school_id: int, initials: str) -> StaffMember | None: ...
+    def credentials(
+        self, school_id: int, initials: str, *, lock: bool = False
+    ) -> tuple[StaffMember, str] | None:
+        """The account and its PIN hash (locked for this transaction when ``lock``)."""
+        ...
+
+    def listing(self, school_id: int, *, include_disabled: bool) -> list[StaffMember]: ...
+    def count(self, school_id: int) -> int: ...
+    def active_admins(self, school_id: int) -> int: ...
+    def update(self, staff_id: int, now: dt.datetime, **fields: object) -> None:
+        """Change columns of an account (name, role, active, pin_hash, failed_attempts,
+        locked_until)."""
+        ...
+
+
+class ShiftRepository(Protocol):
+    """Desks' shifts, their pay-ins and pay-outs, and the money rows in a shift's window."""
+
+    def add(self, shift: Shift) -> None:
+        """Insert an open shift; raises :class:`DuplicateKey` when the desk has one open."""
+        ...
+
+    def get(self, school_id: int, shift_id: str) -> Shift | None: ...
+    def lock(self, school_id: int, shift_id: str) -> Shift | None: ...
+    def open_at(self, school_id: int, desk: str, *, lock: bool = False) -> Shift | None:
+        """The desk's open shift, locked for this transaction when ``lock``."""
+        ...
+
+    def latest(self, school_id: int, desk: str) -> Shift | None:
+        """The desk's most recently opened shift, open or closed."""
+        ...
+
+    def by_z(self, school_id: int, desk: str, z_no: int) -> Shift | None: ...
+    def next_z(self, school_id: int, desk: str) -> int:
+        """One past the highest Z number the desk has used."""
+        ...
+
+    def between(self, school_id: int, start: dt.datetime, end: dt.datetime) -> list[Shift]:
+        """Every desk's shifts opened in ``[start, end)``, oldest first."""
+        ...
+
+    def update(self, shift_id: str, now: dt.datetime, **fields: object) -> None:
+        """Change columns of a shift (open_desk, closed_at, closed_by_id, z_no, counted,
+        expected and variance, note, report)."""
+        ...
+
+    def add_movement(self, movement: Movement) -> None:
+        """Insert; raises :class:`DuplicateKey` when the id is taken."""
+        ...
+
+    def get_movement(self, movement_id: str) -> Movement | None: ...
+    def movements(self, shift_id: str) -> list[Movement]: ...
+    def payments_at(
+        self, school_id: int, desk: str, start: dt.datetime, end: dt.datetime | None
+    ) -> list[Payment]:
+        """The desk's payments made in ``[start, end)`` (``end`` None: up to now)."""
+        ...
+
+    def refunds_at(
+        self, school_id: int, desk: str, start: dt.datetime, end: dt.datetime | None
+    ) -> list[tuple[Refund, str]]:
+        """The desk's refunds made in ``[start, end)``, each with its payment's method."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction and the repositories that work inside it.
 
@@ -356,6 +448,10 @@ class UnitOfWork(Protocol):
     def integrity(self) -> IntegrityChecks: ...
     @property
     def notifications(self) -> NotificationRepository: ...
+    @property
+    def staff(self) -> StaffRepository: ...
+    @property
+    def shifts(self) -> ShiftRepository: ...
     @property
     def notification_defaults(self) -> NotificationSettings:
         """The global notification settings (config file, environment) a school's own

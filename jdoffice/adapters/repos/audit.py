@@ -25,6 +25,8 @@ class SqlAudit(Repo):
                 "entity_id": entry.entity_id,
                 "staff": entry.actor.staff,
                 "desk": entry.actor.desk,
+                "staff_id": entry.actor.staff_id,
+                "approver_id": entry.actor.approver_id,
                 "before": dict(entry.before) if entry.before is not None else None,
                 "after": dict(entry.after) if entry.after is not None else None,
             },
@@ -42,7 +44,9 @@ class SqlAudit(Repo):
                 action=r.action,
                 entity=r.entity,
                 entity_id=r.entity_id,
-                actor=Actor(staff=r.staff, desk=r.desk),
+                actor=Actor(
+                    staff=r.staff, desk=r.desk, staff_id=r.staff_id, approver_id=r.approver_id
+                ),
                 at=r.at,
                 before=r.before,
                 after=r.after,

@@ -46,6 +46,7 @@ class SqlPayments(Repo):
                 "staff": payment.staff,
                 "fingerprint": payment.fingerprint,
                 "provider_ref": payment.provider_ref,
+                "staff_id": payment.staff_id,
                 "created_at": payment.created_at,
             },
         )
@@ -185,6 +186,7 @@ class SqlPayments(Repo):
                 gateway=refund.gateway,
                 provider_ref=refund.provider_ref,
                 error=refund.error,
+                staff_id=refund.staff_id,
                 created_at=refund.created_at,
                 updated_at=db_utcnow(),
             )
