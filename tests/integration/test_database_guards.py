@@ -26,12 +26,13 @@ from jdoffice.adapters.orm import (
     RefundRow,
     SchoolRow,
 )
-from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
+from jdoffice.adapters.uow import SqlAlchemyUnitOfWork, translate_db_error
+from jdoffice.domain.errors import BusinessRuleError
 from jdoffice.domain.integrity import Problem
 from jdoffice.domain.model import UTC, Student
 from jdoffice.services.integrity import check_database
 from jdoffice.services.payments import PaymentResult, register_payment
-from jdoffice.services.ports import NewSchool
+from jdoffice.services.ports import DuplicateKey, NewSchool
 from jdoffice.services.queries import day_report, student_view
 from tests.conftest import BACKENDS, SchoolKit
 from tests.integration.helpers import ACTOR, Desk, other_school
@@ -78,14 +79,19 @@ def write(engine: Engine, stmt: Any) -> None:
         conn.execute(stmt)
 
 
-def refused(engine: Engine, stmt: Any) -> None:
-    """The database refuses ``stmt`` (a constraint fails) and nothing is written."""
+def refused(engine: Engine, stmt: Any, *, taken: bool = False) -> None:
+    """The database refuses ``stmt`` and nothing is written: a rule of the schema (a CHECK, a
+    foreign key) says no, which jdoffice reports as a rule refused (never as a lost
+    connection); with ``taken``, a unique key is already taken."""
     with pytest.raises(DBAPIError) as caught, engine.begin() as conn:
         conn.execute(stmt)
     message = str(caught.value.orig).lower()
     assert any(
         w in message for w in ("constraint", "foreign key", "check", "unique", "duplicate")
     ), message
+    translated = translate_db_error(caught.value)
+    expected = DuplicateKey if taken else BusinessRuleError
+    assert type(translated) is expected, (type(translated).__name__, message)
 
 
 def pay_at_the_desk(uow: SqlAlchemyUnitOfWork, kit: SchoolKit, student: Student) -> PaymentResult:
@@ -344,8 +350,8 @@ def test_a_second_receipt_for_a_payment_or_a_refund_is_refused(
             updated_at=now(),
         )
 
-    refused(engine, receipt(90, "payment", None))
-    refused(engine, receipt(91, "refund", refund.refund_id))
+    refused(engine, receipt(90, "payment", None), taken=True)
+    refused(engine, receipt(91, "refund", refund.refund_id), taken=True)
     assert pay_at_the_desk(uow, kit, student).receipt_no == 3
 
 
