@@ -117,6 +117,4 @@ GATEWAY = OnlineGatewayInfo(
     signature_headers=SIGNATURE_HEADERS,
     method_label_da="MobilePay (online)",
     method_label_en="MobilePay (online)",
-    # A payment request waits 10 minutes for the user by default (Knowledge base: Timeouts).
-    min_expiry_minutes=10,
 )

@@ -18,7 +18,6 @@ from jdoffice.domain.errors import InvalidInput
 from jdoffice.services.gateways import (
     ENTRY_POINT_GROUP,
     ManualGatewayInfo,
-    OnlineFactory,
     OnlineGatewayInfo,
     SecretSpec,
 )
@@ -53,9 +52,6 @@ class Registry:
             known = ", ".join(sorted(self.online)) or "none installed"
             raise InvalidInput(f"unknown online gateway {name!r} (known: {known})")
         return self.online[name]
-
-    def online_factory(self, name: str) -> OnlineFactory:
-        return self.online_gateway(name).factory
 
     def secrets(self) -> list[SecretSpec]:
         """Every online gateway's secrets, gateway by gateway."""

@@ -68,6 +68,4 @@ GATEWAY = OnlineGatewayInfo(
     signature_headers=(SIGNATURE_HEADER,),
     method_label_da="Online (kort/MobilePay)",
     method_label_en="Online (card/MobilePay)",
-    # Stripe refuses a Checkout Session that expires sooner.
-    min_expiry_minutes=30,
 )

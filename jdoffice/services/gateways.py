@@ -383,8 +383,6 @@ class OnlineGatewayInfo:
     #: How a payment through it reads on receipts, reports and screens.
     method_label_da: str = ""
     method_label_en: str = ""
-    #: The shortest time a checkout may stay open at this provider.
-    min_expiry_minutes: int = 1
 
     def label(self, locale: str) -> str:
         return self.label_da if locale.startswith("da") else self.label_en
