@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QApplication
 from jdoffice import __version__
 from jdoffice.bootstrap import App
 from jdoffice.domain.model import Actor
-from jdoffice.gui import desk_settings
+from jdoffice.gui import collector, desk_settings
 from jdoffice.gui.context import DeskContext, DeskLink
 from jdoffice.gui.views.main_window import MainWindow, database_label
 
@@ -87,6 +87,7 @@ def configure(app: QApplication) -> None:
     QCoreApplication.setOrganizationName(ORGANIZATION)
     QCoreApplication.setApplicationVersion(__version__)
     app.setStyle("Fusion")
+    collector.install(app)
     font = app.font()
     if 0 < font.pointSizeF() < MIN_POINT_SIZE:
         font.setPointSizeF(MIN_POINT_SIZE)

@@ -1,9 +1,16 @@
-"""Run work off the GUI thread; results come back on the GUI thread by signal.
+"""Run work off the GUI thread; results come back on the GUI thread.
 
-The GUI thread never waits on the database or the network. A :class:`Task` runs a plain
-function on the global ``QThreadPool``; its ``succeeded``/``failed`` signals are delivered
-to receivers on the GUI thread (queued connections), so callbacks may touch widgets. Each job
-must open its own unit of work: sessions are not thread-safe.
+The GUI thread never waits on the database or the network. :func:`run_task` runs a plain
+function on the global ``QThreadPool``; its answer (the value, or the exception raised) is
+delivered on the GUI thread, so callbacks may touch widgets. Each job must open its own unit
+of work: sessions are not thread-safe.
+
+Lifetimes are the point of this module. The worker thread holds no Qt object and drops its
+own reference to the function before it reports back; the job's record (the function, the
+callbacks, and through them the widgets they are bound to) lives in ``_running`` on the GUI
+thread and is let go there, after the callbacks ran. A widget therefore never loses its last
+reference on a worker thread (which would delete it there), and nothing a worker still
+touches is freed under it.
 
 Example::
 
@@ -17,49 +24,26 @@ import itertools
 import logging
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
 
 _ids = itertools.count(1)
 
 
-class _Signals(QObject):
-    succeeded = Signal(object)
-    failed = Signal(object)
-    finished = Signal()
+@dataclass
+class Task:
+    """One piece of background work, as the GUI thread knows it."""
 
-
-class Task(QRunnable):
-    """One piece of background work.
-
-    Signals (on ``task.signals``):
-        succeeded(object): the function's return value.
-        failed(object): the exception it raised.
-        finished(): after either.
-    """
-
-    def __init__(self, fn: Callable[[], Any], tag: str = "") -> None:
-        super().__init__()
-        self.fn = fn
-        self.tag = tag
-        self.id = next(_ids)
-        self.signals = _Signals()
-        self.setAutoDelete(False)
-
-    def run(self) -> None:
-        try:
-            result = self.fn()
-        except Exception as exc:  # handed to the GUI thread, which decides what to show
-            if not _expected(exc):
-                log.error("background task %s failed:\n%s", self.tag, traceback.format_exc())
-            self.signals.failed.emit(exc)
-        else:
-            self.signals.succeeded.emit(result)
-        finally:
-            self.signals.finished.emit()
+    id: int
+    tag: str
+    fn: Callable[[], Any] | None
+    on_success: Callable[[Any], None] | None
+    on_failure: Callable[[BaseException], None] | None
+    on_finished: Callable[[], None] | None
 
 
 def _expected(exc: BaseException) -> bool:
@@ -68,7 +52,41 @@ def _expected(exc: BaseException) -> bool:
     return isinstance(exc, JdofficeError)
 
 
+class _Dispatcher(QObject):
+    """Lives on the GUI thread; workers report to it by a queued signal."""
+
+    done = Signal(int, bool, object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.done.connect(self._deliver)
+
+    @Slot(int, bool, object)
+    def _deliver(self, task_id: int, ok: bool, payload: object) -> None:
+        task = _running.pop(task_id, None)
+        if task is None:
+            return
+        try:
+            if ok:
+                if task.on_success is not None:
+                    task.on_success(payload)
+            elif task.on_failure is not None:
+                assert isinstance(payload, BaseException)
+                task.on_failure(payload)
+        finally:
+            if task.on_finished is not None:
+                task.on_finished()
+
+
 _running: dict[int, Task] = {}
+_dispatcher: _Dispatcher | None = None
+
+
+def _the_dispatcher() -> _Dispatcher:
+    global _dispatcher
+    if _dispatcher is None:
+        _dispatcher = _Dispatcher()
+    return _dispatcher
 
 
 def run_task(
@@ -80,18 +98,31 @@ def run_task(
     tag: str = "",
     pool: QThreadPool | None = None,
 ) -> Task:
-    """Start ``fn`` on the thread pool; callbacks run on the GUI thread."""
-    task = Task(fn, tag)
-    if on_success is not None:
-        task.signals.succeeded.connect(on_success)
-    if on_failure is not None:
-        task.signals.failed.connect(on_failure)
-    if on_finished is not None:
-        task.signals.finished.connect(on_finished)
-    # Keep a reference until it is done: the pool does not own tasks that are not auto-deleted.
+    """Start ``fn`` on the thread pool; callbacks run on the GUI thread.
+
+    ``on_success`` gets the value, ``on_failure`` the exception; ``on_finished`` runs after
+    either. Call from the GUI thread.
+    """
+    dispatcher = _the_dispatcher()
+    task = Task(next(_ids), tag, fn, on_success, on_failure, on_finished)
     _running[task.id] = task
-    task.signals.finished.connect(lambda: _running.pop(task.id, None))
-    (pool or QThreadPool.globalInstance()).start(task)
+    box: list[Callable[[], Any]] = [fn]
+    task_id = task.id
+
+    def work() -> None:
+        job = box.pop()
+        try:
+            result = job()
+        except Exception as exc:  # handed to the GUI thread, which decides what to show
+            if not _expected(exc):
+                log.error("background task %s failed:\n%s", tag, traceback.format_exc())
+            del job
+            dispatcher.done.emit(task_id, False, exc)
+        else:
+            del job
+            dispatcher.done.emit(task_id, True, result)
+
+    (pool or QThreadPool.globalInstance()).start(work)
     return task
 
 

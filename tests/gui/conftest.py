@@ -7,10 +7,15 @@ folder of its own, so a developer's own settings never change what a test sees.
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QThreadPool
+from PySide6.QtWidgets import QApplication
+
+from jdoffice.gui import collector
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -31,3 +36,13 @@ _utf8_locale()
 def _desk_settings_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> None:
     folder = tmp_path_factory.mktemp("desk-settings")
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+
+
+@pytest.fixture(autouse=True)
+def _cycles_collected_between_events(qapp: QApplication) -> Iterator[None]:
+    """As in the desk program: cycles are collected on the GUI thread only (see
+    ``jdoffice.gui.collector``). The other tests of the run keep Python's own collector."""
+    collector.install(qapp)
+    yield
+    QThreadPool.globalInstance().waitForDone(10_000)
+    gc.enable()

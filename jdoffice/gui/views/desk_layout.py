@@ -216,6 +216,11 @@ class DeskLayout(QObject):
         if not split or not self._splitter.restoreState(QByteArray(split)):
             self._splitter.setSizes(self.first_split())
 
+    def detach(self) -> None:
+        """Stop following the tables (the window is closing)."""
+        for table in (self._results, self._invoices, self._payments):
+            table.viewport().removeEventFilter(self)
+
     def remember(self) -> None:
         """Keep the window's place and split for the next time this desk opens it."""
         state = desk_settings.WindowState(

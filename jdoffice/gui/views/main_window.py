@@ -296,4 +296,9 @@ class MainWindow(DeskDialogs):
         # Results still on their way are dropped: the widgets they were for are going.
         self._search_latest.cancel()
         self._student_latest.cancel()
+        # The widgets stop reporting to a window that is going: Qt may still send their last
+        # events (focus, hide) while it takes them apart.
+        self.searchEdit.removeEventFilter(self)
+        self.paymentsView.removeEventFilter(self)
+        self.columns.detach()
         super().closeEvent(event)
