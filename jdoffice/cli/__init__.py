@@ -30,6 +30,8 @@ from jdoffice.cli import (
     provider,
     report,
     school,
+    shift,
+    staff,
     students,
     sync,
     webhooks,
@@ -110,9 +112,9 @@ def window_problem() -> str | None:
 )
 @click.option(
     "--staff",
-    metavar="NAME",
-    help="Who is at the desk, as receipts print it (default: the desk settings' staff name in "
-    "the window, else your login name).",
+    metavar="INITIALS",
+    help="Sign in as this staff member for commands that move money or change the school "
+    "(the PIN from JDOFFICE_STAFF_PIN or a prompt, never an argument).",
 )
 @click.option("--demo", is_flag=True, help="Use the demo database (seeded on first run).")
 @click.option(
@@ -273,6 +275,8 @@ for _command in (
     keys.keys_group,
     sync.sync_group,
     notifications.notifications_group,
+    staff.staff_group,
+    shift.shift_group,
 ):
     cli.add_command(_command)
 

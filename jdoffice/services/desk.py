@@ -8,6 +8,15 @@ runs: reads and manual payments go through the offline desk (the shared database
 desk's local copy and outbox while the shared database cannot be reached); everything else
 needs the shared database.
 
+Who is at the desk (issue 14): a desk is built for an :class:`~jdoffice.domain.model.Actor`
+(the desk's name, and the text older rows carry); :meth:`Desk.sign_in` (initials and PIN) or
+:meth:`Desk.act_as` (a :class:`~jdoffice.domain.staff.StaffMember` the caller signed in)
+makes it work for a staff member: from then on :attr:`Desk.actor` is that member's
+(``staff_id`` on every money row and audit row, the name on receipts). Verbs a role does not
+allow take an ``approval`` (:meth:`Desk.approve`: a manager's initials and PIN), whose
+actor carries both ids. The services check every role again, so a front end only reflects
+them.
+
 Each verb returns what its caller shows (the receipt's body, the student, what was sent),
 read in the transaction that did the work, so a front end never reads it back in a second
 one. The Desk imports no adapter: the composition root (:func:`jdoffice.bootstrap.App.desk`)
@@ -33,9 +42,12 @@ from jdoffice.domain.model import (
     normalize_key,
 )
 from jdoffice.domain.money import parse_amount
-from jdoffice.services import flags, online, queries
+from jdoffice.domain.shifts import Movement, Shift, ZReport
+from jdoffice.domain.staff import Action, Authority, NotAllowed, Role, StaffMember
+from jdoffice.services import flags, online, queries, shifts
 from jdoffice.services import notifications as notify
 from jdoffice.services import payments as pay_service
+from jdoffice.services import staff as staff_service
 from jdoffice.services.gateways import OnlineGateway
 from jdoffice.services.offline import OfflineDesk, QueuedPayment, Reading, offline_receipt
 from jdoffice.services.payments import PaymentResult, RefundResult
@@ -141,6 +153,10 @@ class Desk:
     """The front desk of one school, for the person at it.
 
     Attributes:
+        actor: who the rows name: the signed-in staff member's actor once someone signed
+            in (:meth:`sign_in`, :meth:`act_as`), else the desk's own (its ``desk`` is this
+            desk's name, which shifts are kept under).
+        staff: the signed-in staff member, or None.
         uow: opens a unit of work on the shared database.
         offline: the offline desk (opened on first use: it opens the local copy's file).
         gateway: builds the school's online gateway.
@@ -162,8 +178,82 @@ class Desk:
     transports: TransportFactory
     clock: Callable[[], dt.datetime] = _utcnow
     sleep: Callable[[float], None] = time.sleep
+    staff: StaffMember | None = None
     _school: School | None = field(default=None, init=False, repr=False)
     _offline: OfflineDesk | None = field(default=None, init=False, repr=False)
+    _unsigned: Actor | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._unsigned = self.actor
+        if self.staff is not None:
+            self.act_as(self.staff)
+
+    # --- who is at the desk --------------------------------------------------------------
+
+    @property
+    def desk_name(self) -> str:
+        """This desk's name: what its shifts, payments and refunds are kept under."""
+        return self.actor.desk
+
+    def sign_in(self, initials: str, pin: str) -> StaffMember:
+        """Sign a staff member in with initials and PIN; the desk works for them from now on
+        (:meth:`act_as`). The PIN is checked and forgotten.
+
+        Raises:
+            SignInRefused: wrong initials or PIN (one message for both).
+            AccountLocked: five wrong PINs in a row; locked for five minutes.
+        """
+        member = staff_service.sign_in(
+            self.uow(), self.school(), initials, pin, desk=self.desk_name, now=self.clock()
+        )
+        self.act_as(member)
+        return member
+
+    def act_as(self, member: StaffMember | None) -> None:
+        """Work for ``member`` (signed in by the caller), or for nobody (``None``: signed out,
+        the desk's own actor again, which takes no money once the school has staff)."""
+        base = self._unsigned or self.actor
+        self.staff = member
+        self.actor = member.actor(base.desk) if member is not None else base
+        if self._offline is not None:
+            self._offline.actor = self.actor
+
+    def approve(self, action: Action, initials: str, pin: str) -> Authority:
+        """The signed-in member may do ``action``: on their own role (nothing is asked), or
+        with the approval of the person whose initials and PIN these are (audited as
+        ``staff.approved`` with both ids). Pass the result as a verb's ``approval``.
+
+        Raises:
+            NotAllowed: nobody is signed in, or the approver's role does not allow it either.
+            SignInRefused, AccountLocked: the approver's initials or PIN (counted).
+        """
+        return staff_service.approve(
+            self.uow(),
+            self.school(),
+            action,
+            self._member(),
+            initials,
+            pin,
+            desk=self.desk_name,
+            now=self.clock(),
+        )
+
+    def may(self, action: Action) -> bool:
+        """Whether the signed-in member's role allows ``action`` without an approval (what a
+        front end shows; the services check again)."""
+        return self.staff is not None and self.staff.may(action)
+
+    def _member(self) -> StaffMember:
+        if self.staff is None:
+            raise NotAllowed("sign in first (initials and PIN)")
+        return self.staff
+
+    def _who(self, approval: Authority | None) -> StaffMember | Authority:
+        return approval if approval is not None else self._member()
+
+    def _actor(self, approval: Authority | None) -> Actor:
+        """The actor of a verb: the approval's (both ids) or the signed-in member's."""
+        return approval.actor(self.desk_name) if approval is not None else self.actor
 
     # --- where the data is -------------------------------------------------------------
 
@@ -177,6 +267,7 @@ class Desk:
         """The shared database, or the local copy and outbox while it cannot be reached."""
         if self._offline is None:
             self._offline = self.offline()
+        self._offline.actor = self.actor
         return self._offline
 
     def amount(self, value: int | str | None, currency: str, what: str = "amount") -> int | None:
@@ -226,6 +317,13 @@ class Desk:
         database, or queued in this desk's outbox while that cannot be reached (the receipt
         then has a number from the desk's offline series). The confirmation queued with a
         recorded payment is sent at once when ``send``.
+
+        Needs a signed-in member (once the school has staff accounts); cash needs an open
+        shift on this desk (:meth:`open_shift`).
+
+        Raises:
+            NotAllowed: nobody signed in.
+            NoOpenShift: cash at a desk with no open shift.
         """
         self.counter_method(method)
         desk = self.offline_desk()
@@ -258,10 +356,21 @@ class Desk:
         reason: str,
         key: str | None = None,
         send: bool = True,
+        approval: Authority | None = None,
     ) -> Refunded:
         """Give back all (``amount`` None) or part of a payment. A payment made online is
-        refunded through its provider, a manual one at the desk."""
+        refunded through its provider, a manual one at the desk.
+
+        Refunds need a manager: a receptionist passes ``approval`` (:meth:`approve` with
+        ``Action.REFUND``); the refund row gets the signed-in member's id, the audit row
+        both. A cash refund needs an open shift on this desk.
+
+        Raises:
+            NotAllowed: not a manager and no approval.
+            NoOpenShift: cash at a desk with no open shift.
+        """
         school = self.school()
+        actor = self._actor(approval)
         amount_minor = self.amount(amount, school.currency)
         method = self._payment_method(school, payment_id)
         through_provider = method is not None and method in self.online_methods()
@@ -274,7 +383,7 @@ class Desk:
                 amount_minor=amount_minor,
                 reason=reason,
                 key=key,
-                actor=self.actor,
+                actor=actor,
             )
         else:
             r = pay_service.refund_payment(
@@ -284,7 +393,7 @@ class Desk:
                 amount_minor=amount_minor,
                 reason=reason,
                 key=key,
-                actor=self.actor,
+                actor=actor,
                 now=self.clock(),
             )
         sent = (
@@ -393,10 +502,196 @@ class Desk:
         school = self.school()
         return school, flags.unresolved(self.uow(), school)
 
-    def resolve_flag(self, flag_id: int, note: str) -> tuple[School, FlaggedConfirmation]:
-        """Mark a flag resolved with a note; who, at which desk and when are audited."""
+    def resolve_flag(
+        self, flag_id: int, note: str, *, approval: Authority | None = None
+    ) -> tuple[School, FlaggedConfirmation]:
+        """Mark a flag resolved with a note; who, at which desk and when are audited. Needs a
+        manager, or ``approval`` (``Action.RESOLVE_FLAG``)."""
         school = self.school()
-        return school, flags.resolve(self.uow(), school, flag_id, note, self.actor)
+        return school, flags.resolve(self.uow(), school, flag_id, note, self._actor(approval))
+
+    # --- the desk's shift ------------------------------------------------------------------
+
+    def open_shift(self, float_amount: int | str, *, key: str | None = None) -> Shift:
+        """Open this desk's shift with the float counted into the drawer (text in the
+        school's currency, or minor units).
+
+        Raises:
+            NotAllowed: nobody signed in.
+            BusinessRuleError: the desk has an open shift already.
+        """
+        school = self.school()
+        minor = self.amount(float_amount, school.currency, "float")
+        assert minor is not None
+        return shifts.open_shift(
+            self.uow(),
+            school,
+            desk=self.desk_name,
+            float_minor=minor,
+            by=self._member(),
+            key=key,
+            now=self.clock(),
+        )
+
+    def pay_in(self, amount: int | str, reason: str, *, key: str | None = None) -> Movement:
+        """Cash put into the drawer during the shift, with a reason.
+
+        Raises:
+            NoOpenShift: the desk has no open shift.
+        """
+        school = self.school()
+        minor = self.amount(amount, school.currency)
+        assert minor is not None
+        return shifts.pay_in(
+            self.uow(),
+            school,
+            desk=self.desk_name,
+            amount_minor=minor,
+            reason=reason,
+            by=self._member(),
+            key=key,
+            now=self.clock(),
+        )
+
+    def pay_out(self, amount: int | str, reason: str, *, key: str | None = None) -> Movement:
+        """Cash taken out of the drawer during the shift ("Kaffe", "Indsat i banken").
+
+        Raises:
+            NoOpenShift: the desk has no open shift.
+        """
+        school = self.school()
+        minor = self.amount(amount, school.currency)
+        assert minor is not None
+        return shifts.pay_out(
+            self.uow(),
+            school,
+            desk=self.desk_name,
+            amount_minor=minor,
+            reason=reason,
+            by=self._member(),
+            key=key,
+            now=self.clock(),
+        )
+
+    def shift_status(self) -> tuple[School, shifts.ShiftStatus | None]:
+        """This desk's open shift as it may be shown before the count (never the expected
+        cash), or None."""
+        school = self.school()
+        return school, shifts.shift_status(self.uow(), school, self.desk_name)
+
+    def close_shift(self, counted: int | str, *, note: str = "") -> ZReport:
+        """Close this desk's shift with the cash counted (a blind count): the Z-report with
+        the expected figure and the variance (a shortfall is recorded, never refused).
+
+        Raises:
+            NotAllowed: nobody signed in.
+            NoOpenShift: the desk has no open shift.
+        """
+        school = self.school()
+        minor = self.amount(counted, school.currency, "counted")
+        assert minor is not None
+        return shifts.close_shift(
+            self.uow(),
+            school,
+            desk=self.desk_name,
+            counted_minor=minor,
+            by=self._member(),
+            note=note,
+            now=self.clock(),
+        )
+
+    def z_report(self, z_no: int | None = None) -> tuple[School, ZReport]:
+        """A Z-report of this desk as printed at its close: ``z_no``, or the latest.
+
+        Raises:
+            NotFound: no such Z-report at this desk (or none yet).
+        """
+        school = self.school()
+        uow = self.uow()
+        if z_no is None:
+            with uow:
+                z_no = uow.shifts.next_z(school.id, self.desk_name) - 1
+            if z_no < 1:
+                raise NotFound(f"desk {self.desk_name} has no Z-report yet")
+        return school, shifts.z_report_of(uow, school, self.desk_name, z_no)
+
+    # --- staff accounts ---------------------------------------------------------------------
+
+    def list_staff(self, *, include_disabled: bool = False) -> tuple[School, list[StaffMember]]:
+        """The school's staff accounts by initials (names and roles, never a PIN)."""
+        school = self.school()
+        return school, staff_service.list_staff(
+            self.uow(), school, include_disabled=include_disabled
+        )
+
+    def add_staff(self, *, initials: str, name: str, role: Role | str, pin: str) -> StaffMember:
+        """Add a staff account (an admin signed in); the school's first account needs nobody
+        signed in and becomes its admin.
+
+        Raises:
+            NotAllowed: not an admin (once the school has staff).
+            BusinessRuleError: the initials are taken.
+        """
+        return staff_service.add_staff(
+            self.uow(),
+            self.school(),
+            initials=initials,
+            name=name,
+            role=role,
+            pin=pin,
+            by=self.staff,
+            desk=self.desk_name,
+            now=self.clock(),
+        )
+
+    def set_pin(
+        self, initials: str, new_pin: str, *, current_pin: str | None = None
+    ) -> StaffMember:
+        """Set a PIN: one's own (with ``current_pin``, checked as a sign-in) or, as an admin,
+        anyone's."""
+        return staff_service.set_pin(
+            self.uow(),
+            self.school(),
+            initials=initials,
+            new_pin=new_pin,
+            by=self._member(),
+            desk=self.desk_name,
+            current_pin=current_pin,
+            now=self.clock(),
+        )
+
+    def set_role(self, initials: str, role: Role | str) -> StaffMember:
+        """Change an account's role (admin)."""
+        return staff_service.set_role(
+            self.uow(),
+            self.school(),
+            initials=initials,
+            role=role,
+            by=self._member(),
+            desk=self.desk_name,
+            now=self.clock(),
+        )
+
+    def disable_staff(self, initials: str) -> StaffMember:
+        """Disable an account (admin); never the last active admin."""
+        return staff_service.disable_staff(
+            self.uow(),
+            self.school(),
+            initials=initials,
+            by=self._member(),
+            desk=self.desk_name,
+            now=self.clock(),
+        )
+
+    def check(self, action: Action, *, approval: Authority | None = None) -> None:
+        """Refuse unless the signed-in member (or ``approval``) may do ``action``, against
+        the accounts as stored now: for what the desk does outside the database (a provider
+        key into the keyring).
+
+        Raises:
+            NotAllowed: nobody signed in, or a role that does not allow it.
+        """
+        staff_service.check_actor(self.uow(), self.school(), action, self._actor(approval))
 
     # --- confirmations ---------------------------------------------------------------------
 
