@@ -15,7 +15,8 @@ what it returned.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import click
 
@@ -56,6 +57,9 @@ from jdoffice.domain.errors import InvalidInput, Unavailable
 from jdoffice.domain.model import Actor
 from jdoffice.domain.text import refuse_unsafe
 from jdoffice.services import queries
+
+if TYPE_CHECKING:
+    from jdoffice.domain.demo import DemoStaff
 
 __all__ = [
     "DEFAULT_DESK",
@@ -205,6 +209,17 @@ def _seed_demo_once(c: Context) -> None:
     if not c.app.has_data():
         echo(f"Creating the demo school with {DEMO_STUDENTS} students …", err=True)
         c.app.seed_demo(students=DEMO_STUDENTS, seed=DEMO_SEED)
+        _echo_demo_staff(c.app.seed_demo_staff(c.school_slug))
+
+
+def _echo_demo_staff(added: Sequence[DemoStaff]) -> None:
+    """The demo school's staff and their PINs, printed once (on stderr: ``--json`` output
+    stays clean)."""
+    if not added:
+        return
+    echo("Staff of the demo school (initials, PIN, role; sign in with --staff INITIALS):", err=True)
+    for s in added:
+        echo(f"  {s.initials:<4} {s.pin}  {s.role:<13} {s.name}", err=True)
 
 
 def _open_demo(c: Context) -> None:
@@ -239,11 +254,21 @@ def _open_demo(c: Context) -> None:
 )
 @click.option("--seed", default=DEMO_SEED, show_default=True, type=int)
 @click.option("--force", is_flag=True, help="Replace everything in the database.")
+@click.option(
+    "--with-staff",
+    is_flag=True,
+    help="Also its staff (an admin, a manager, two receptionists) with demo PINs, as "
+    "`jdoffice --demo` makes on first run.",
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
-def demo_cmd(c: Context, students: int, seed: int, force: bool, as_json: bool) -> None:
+def demo_cmd(
+    c: Context, students: int, seed: int, force: bool, with_staff: bool, as_json: bool
+) -> None:
     """Create a demo school with realistic Danish students and invoices."""
     school, counts = c.app.seed_demo(students=students, seed=seed, force=force)
+    added = c.app.seed_demo_staff(school.slug) if with_staff else []
+    _echo_demo_staff(added)
     data = {
         "school": school.slug,
         "students": counts.students,
