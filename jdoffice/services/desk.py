@@ -270,12 +270,20 @@ class Desk:
         self._offline.actor = self.actor
         return self._offline
 
-    def amount(self, value: int | str | None, currency: str, what: str = "amount") -> int | None:
-        """An amount in minor units: as given, or parsed from text in ``currency``."""
+    def amount(
+        self,
+        value: int | str | None,
+        currency: str,
+        what: str = "amount",
+        *,
+        allow_zero: bool = False,
+    ) -> int | None:
+        """An amount in minor units: as given, or parsed from text in ``currency`` (zero
+        only when ``allow_zero``: a float or a count)."""
         if value is None or isinstance(value, int):
             return value
         try:
-            return parse_amount(value, currency)
+            return parse_amount(value, currency, allow_zero=allow_zero)
         except InvalidInput as exc:
             raise InvalidInput(f"{what}: {exc}") from None
 
@@ -521,7 +529,7 @@ class Desk:
             BusinessRuleError: the desk has an open shift already.
         """
         school = self.school()
-        minor = self.amount(float_amount, school.currency, "float")
+        minor = self.amount(float_amount, school.currency, "float", allow_zero=True)
         assert minor is not None
         return shifts.open_shift(
             self.uow(),
@@ -588,7 +596,7 @@ class Desk:
             NoOpenShift: the desk has no open shift.
         """
         school = self.school()
-        minor = self.amount(counted, school.currency, "counted")
+        minor = self.amount(counted, school.currency, "counted", allow_zero=True)
         assert minor is not None
         return shifts.close_shift(
             self.uow(),
