@@ -111,7 +111,8 @@ class Context:
         """The desk with the staff member of ``--staff INITIALS`` signed in, the PIN read
         from ``JDOFFICE_STAFF_PIN`` or a prompt: what a command that moves money or changes
         the school uses. Without ``--staff``, a school that has staff accounts refuses (exit
-        3); one without any (before its first admin) works as before.
+        3); one without any (before its first admin) works as before, ``--staff`` being
+        the text its rows keep.
 
         Raises:
             NotAllowed: no ``--staff`` while the school has staff accounts.
@@ -122,12 +123,14 @@ class Context:
         desk = self.desk()
         if self._signed_in:
             return desk
-        if not self.staff_given:
-            if desk.list_staff()[1]:
-                raise NotAllowed(
-                    f"sign in: give --staff INITIALS (the PIN from {ENV_STAFF_PIN} or the prompt)"
-                )
+        if not desk.list_staff(include_disabled=True)[1]:
+            # Before the school's first account: nobody to sign in; --staff is the text the
+            # rows keep, as before staff accounts.
             return desk
+        if not self.staff_given:
+            raise NotAllowed(
+                f"sign in: give --staff INITIALS (the PIN from {ENV_STAFF_PIN} or the prompt)"
+            )
         pin = read_pin(ENV_STAFF_PIN, f"PIN for {self.actor.staff}")
         desk.sign_in(self.actor.staff, pin)
         self._signed_in = True
