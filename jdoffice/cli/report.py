@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 
 from jdoffice.cli.context import Context, pass_ctx
-from jdoffice.cli.output import day_text, echo, emit_json, money, parse_date
+from jdoffice.cli.output import day_text, echo, emit_json, money, parse_date, time_text
 from jdoffice.domain.receipt_text import render_text, words_for
 from jdoffice.domain.text import csv_cell
+from jdoffice.domain.z_text import signed_money
 
 
 @click.command("receipt")
@@ -117,6 +118,19 @@ def report_day(c: Context, date_text: str | None, as_json: bool, csv_path: Path 
                 "refunds_by_method": r.refunds_by_method,
                 "receipts": r.receipts,
                 "cash_in_drawer_minor": r.cash_in_drawer_minor,
+                "shifts": [
+                    {
+                        "desk": s.desk,
+                        "z_no": s.z_no,
+                        "opened_at": s.opened_at.isoformat(),
+                        "closed_at": s.closed_at.isoformat() if s.closed_at else None,
+                        "float_minor": s.float_minor,
+                        "expected_minor": s.expected_minor,
+                        "counted_minor": s.counted_minor,
+                        "variance_minor": s.variance_minor,
+                    }
+                    for s in report.shifts
+                ],
             }
         )
         return
@@ -130,6 +144,15 @@ def report_day(c: Context, date_text: str | None, as_json: bool, csv_path: Path 
     echo(f"  {'refunds':<12}        {money(-r.refunds_minor, cur):>16}")
     echo(f"  {'cash drawer':<12}        {money(r.cash_in_drawer_minor, cur):>16}")
     echo(f"  receipts issued: {r.receipts}")
+    for s in report.shifts:
+        if s.closed_at is None:
+            echo(f"  shift on {s.desk}: open since {time_text(s.opened_at, school.tz)}")
+        else:
+            assert s.variance_minor is not None
+            echo(
+                f"  shift on {s.desk}: Z{s.z_no}, counted {money(s.counted_minor, cur)}, "
+                f"variance {signed_money(s.variance_minor, cur)}"
+            )
     if csv_path is not None:
         echo(f"  written to {csv_path}")
 

@@ -42,8 +42,9 @@ from jdoffice.domain.model import (
     normalize_key,
 )
 from jdoffice.domain.money import parse_amount
+from jdoffice.domain.shifts import Shift
 from jdoffice.domain.staff import Action, Authority, NotAllowed, StaffMember
-from jdoffice.services import flags, online, queries
+from jdoffice.services import flags, online, queries, shifts
 from jdoffice.services import notifications as notify
 from jdoffice.services import payments as pay_service
 from jdoffice.services import staff as staff_service
@@ -142,6 +143,8 @@ class Reprint:
 class DayReport:
     school: School
     report: queries.DayReport
+    #: Every desk's shifts opened that day, with their variances once closed.
+    shifts: tuple[Shift, ...] = ()
 
 
 def _utcnow() -> dt.datetime:
@@ -501,9 +504,12 @@ class Desk(DeskStaffVerbs):
 
     def day_report(self, day: dt.date | None = None) -> DayReport:
         """A day's totals per method, rounding, refunds and receipts (default: today at the
-        school)."""
+        school), and each desk's shifts of the day with their variances."""
         school = self.school()
-        return DayReport(school, queries.day_report(self.uow(), school, day, now=self.clock()))
+        report = queries.day_report(self.uow(), school, day, now=self.clock())
+        return DayReport(
+            school, report, tuple(shifts.shifts_of_day(self.uow(), school, report.date))
+        )
 
     def flags(self) -> tuple[School, list[FlaggedConfirmation]]:
         """Provider answers that did not match our records, until resolved."""

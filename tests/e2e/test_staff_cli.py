@@ -246,6 +246,12 @@ def test_two_desks_on_one_database_keep_their_own_shifts(office: Office) -> None
     assert z2["methods"] == [["cash", 1, 4_000, 0, 0]]
     assert (z1["opened_by"], z2["opened_by"]) == ("Rasmus Berg (RB)", "Sofie Lund (SL)")
     assert o.ok("report", "z", "--json", desk=DESK_2)["shift_id"] == z2["shift_id"]
+    # The day report shows each desk's shifts and variances.
+    day = o.ok("report", "day", "--json")
+    assert sorted((s["desk"], s["z_no"], s["variance_minor"]) for s in day["shifts"]) == [
+        (DESK_1, 1, 0),
+        (DESK_2, 1, 0),
+    ]
 
 
 def test_roles_on_the_command_line(office: Office) -> None:
