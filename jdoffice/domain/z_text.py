@@ -10,6 +10,7 @@ opened and who closed, and the note. A reprint is marked KOPI at the top and the
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from dataclasses import dataclass
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -125,8 +126,15 @@ def signed_money(minor: int, currency: str) -> str:
 
 
 def _row(label: str, value: str, width: int) -> str:
-    gap = max(1, width - len(label) - len(value))
-    return f"{label}{' ' * gap}{value}"
+    """A label and its figure on one line, right-aligned; on two when both do not fit."""
+    if len(label) + 1 + len(value) > width:
+        return f"{label}\n{value.rjust(width)}"
+    return f"{label}{' ' * (width - len(label) - len(value))}{value}"
+
+
+def _wrap(text: str, width: int, indent: str) -> str:
+    """Free text (a name, a reason, a note) wrapped at ``width``, the next lines indented."""
+    return "\n".join(textwrap.wrap(text, width, subsequent_indent=indent, break_long_words=True))
 
 
 def _local(when: dt.datetime, timezone: str, language: str) -> str:
@@ -155,14 +163,14 @@ def z_lines(
     out: list[str] = []
     if copy:
         out.append(w.copy.center(width).rstrip())
-    out.append(school_name.center(width).rstrip())
+    out.extend(line.center(width).rstrip() for line in textwrap.wrap(school_name, width))
     out.append(f"{w.title} {report.label}".center(width).rstrip())
     out.append("=" * width)
     out.append(_row(f"{w.desk}:", report.desk, width))
     out.append(f"{w.opened}: {_local(report.opened_at, timezone, language)}")
-    out.append(f"  {w.by} {report.opened_by}")
+    out.append(_wrap(f"  {w.by} {report.opened_by}", width, "    "))
     out.append(f"{w.closed}: {_local(report.closed_at, timezone, language)}")
-    out.append(f"  {w.by} {report.closed_by}")
+    out.append(_wrap(f"  {w.by} {report.closed_by}", width, "    "))
     out.append("-" * width)
     out.append(_row(w.float_, money(report.float_minor), width))
     out.append(_row(w.cash_in, money(report.cash_in_minor), width))
@@ -196,11 +204,11 @@ def z_lines(
             label = w.pay_in if kind == MovementKind.PAY_IN.value else w.pay_out
             sign = amount if kind == MovementKind.PAY_IN.value else -amount
             out.append(_row(f"  {label}", money(sign), width))
-            out.append(f"    {reason}")
+            out.append(_wrap(f"    {reason}", width, "    "))
     if report.note:
         out.append("-" * width)
-        out.append(f"{w.note}: {report.note}")
+        out.append(_wrap(f"{w.note}: {report.note}", width, "  "))
     if copy:
         out.append("=" * width)
         out.append(w.copy.center(width).rstrip())
-    return out
+    return [line for row in out for line in row.split("\n")]
