@@ -9,6 +9,8 @@ lock after five wrong PINs; and a PIN found nowhere but as its hash.
 from __future__ import annotations
 
 import secrets
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +24,16 @@ from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.domain.model import School
 from jdoffice.services import queries
 from tests.conftest import BACKENDS
-from tests.e2e.conftest import CliResult, assert_ok, assert_refused, plain, run_cli
+from tests.e2e.conftest import (
+    CLI_TIMEOUT,
+    REPO_ROOT,
+    CliResult,
+    assert_ok,
+    assert_refused,
+    child_env,
+    plain,
+    run_cli,
+)
 
 #: The demo school's staff and PINs (jdoffice.domain.demo.DEMO_STAFF).
 ADMIN, MANAGER, RECEPTION, RECEPTION_2 = "AD", "MH", "RB", "SL"
@@ -325,3 +336,29 @@ def _assert_not_in_database(engine: Engine, secret: str) -> None:
                 for column, value in zip(table.columns, row, strict=True):
                     shown = "" if value is None else str(value)
                     assert secret not in shown, f"{table.name}.{column.name} holds a PIN"
+
+
+def test_a_pin_typed_on_standard_input_is_never_echoed(
+    fresh_database_factory: Callable[[str], Any], tmp_path: Path
+) -> None:
+    """Without JDOFFICE_STAFF_PIN the PIN is read (hidden at a terminal; here one line of a
+    pipe) and appears in no output."""
+    url = fresh_database_factory("sqlite").url_text
+    assert_ok(run_cli(url, "demo", "--students", "3", "--seed", "5", "--with-staff"))
+    env = child_env({"JDOFFICE_LOCAL_DB": str(tmp_path / "local.sqlite3")})
+    env.pop("JDOFFICE_STAFF_PIN", None)
+    base = [sys.executable, "-m", "jdoffice", "--db", url, "-v", "--staff", RECEPTION]
+    for pin, code in (("1357", 0), ("7531", 3)):
+        proc = subprocess.run(
+            [*base, "shift", "open", "--float", "0", "--json"],
+            input=f"{pin}\n",
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=CLI_TIMEOUT,
+            cwd=REPO_ROOT,
+            env=env,
+            check=False,
+        )
+        assert proc.returncode == code, proc.stderr
+        assert pin not in proc.stdout + proc.stderr
