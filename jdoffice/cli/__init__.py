@@ -242,6 +242,10 @@ def _open_demo(c: Context) -> None:
     echo_hits(hits, indent="  ")
     if hits:
         echo(f"Then: {run} student {hits[0].student_no}")
+    echo(
+        f"Take money: {run} --staff RB shift open --float 1000, then {run} --staff RB pay … "
+        "(the PIN from JDOFFICE_STAFF_PIN or the prompt; the demo staff are in the README)"
+    )
     echo(f"All commands: {run} --help")
 
 
