@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     # The ORM loads with the first unit of work: the desk program shows its window while
     # the first one is made in the background.
     from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
+    from jdoffice.domain.demo import DemoStaff
     from jdoffice.domain.model import Actor
     from jdoffice.services.desk import Desk
     from jdoffice.services.offline import OfflineDesk
@@ -241,6 +242,31 @@ class App:
 
         db.upgrade(self.engine)
         return records.seed_demo(self.engine, students=students, seed=seed, force=force)
+
+    def seed_demo_staff(self, school_slug: str | None = None) -> list[DemoStaff]:
+        """Give the demo school its staff (:data:`jdoffice.domain.demo.DEMO_STAFF`) when it
+        has none yet; returns the accounts added, with their PINs to print once."""
+        from jdoffice.domain.demo import DEMO_STAFF
+        from jdoffice.services import staff
+
+        school = self.school(school_slug)
+        uow = self.uow()
+        if staff.list_staff(uow, school, include_disabled=True):
+            return []
+        admin = None
+        for s in DEMO_STAFF:
+            member = staff.add_staff(
+                uow,
+                school,
+                initials=s.initials,
+                name=s.name,
+                role=s.role,
+                pin=s.pin,
+                by=admin,
+                desk="demo",
+            )
+            admin = admin or member
+        return list(DEMO_STAFF)
 
     def dispose(self) -> None:
         if self._engine is not None:

@@ -15,7 +15,8 @@ what it returned.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import click
 
@@ -30,6 +31,8 @@ from jdoffice.cli import (
     provider,
     report,
     school,
+    shift,
+    staff,
     students,
     sync,
     webhooks,
@@ -54,6 +57,9 @@ from jdoffice.domain.errors import InvalidInput, Unavailable
 from jdoffice.domain.model import Actor
 from jdoffice.domain.text import refuse_unsafe
 from jdoffice.services import queries
+
+if TYPE_CHECKING:
+    from jdoffice.domain.demo import DemoStaff
 
 __all__ = [
     "DEFAULT_DESK",
@@ -110,9 +116,9 @@ def window_problem() -> str | None:
 )
 @click.option(
     "--staff",
-    metavar="NAME",
-    help="Who is at the desk, as receipts print it (default: the desk settings' staff name in "
-    "the window, else your login name).",
+    metavar="INITIALS",
+    help="Sign in as this staff member for commands that move money or change the school "
+    "(the PIN from JDOFFICE_STAFF_PIN or a prompt, never an argument).",
 )
 @click.option("--demo", is_flag=True, help="Use the demo database (seeded on first run).")
 @click.option(
@@ -203,6 +209,17 @@ def _seed_demo_once(c: Context) -> None:
     if not c.app.has_data():
         echo(f"Creating the demo school with {DEMO_STUDENTS} students …", err=True)
         c.app.seed_demo(students=DEMO_STUDENTS, seed=DEMO_SEED)
+        _echo_demo_staff(c.app.seed_demo_staff(c.school_slug))
+
+
+def _echo_demo_staff(added: Sequence[DemoStaff]) -> None:
+    """The demo school's staff and their PINs, printed once (on stderr: ``--json`` output
+    stays clean)."""
+    if not added:
+        return
+    echo("Staff of the demo school (initials, PIN, role; sign in with --staff INITIALS):", err=True)
+    for s in added:
+        echo(f"  {s.initials:<4} {s.pin}  {s.role:<13} {s.name}", err=True)
 
 
 def _open_demo(c: Context) -> None:
@@ -225,6 +242,10 @@ def _open_demo(c: Context) -> None:
     echo_hits(hits, indent="  ")
     if hits:
         echo(f"Then: {run} student {hits[0].student_no}")
+    echo(
+        f"Take money: {run} --staff RB shift open --float 1000, then {run} --staff RB pay … "
+        "(the PIN from JDOFFICE_STAFF_PIN or the prompt; the demo staff are in the README)"
+    )
     echo(f"All commands: {run} --help")
 
 
@@ -237,11 +258,21 @@ def _open_demo(c: Context) -> None:
 )
 @click.option("--seed", default=DEMO_SEED, show_default=True, type=int)
 @click.option("--force", is_flag=True, help="Replace everything in the database.")
+@click.option(
+    "--with-staff",
+    is_flag=True,
+    help="Also its staff (an admin, a manager, two receptionists) with demo PINs, as "
+    "`jdoffice --demo` makes on first run.",
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
-def demo_cmd(c: Context, students: int, seed: int, force: bool, as_json: bool) -> None:
+def demo_cmd(
+    c: Context, students: int, seed: int, force: bool, with_staff: bool, as_json: bool
+) -> None:
     """Create a demo school with realistic Danish students and invoices."""
     school, counts = c.app.seed_demo(students=students, seed=seed, force=force)
+    added = c.app.seed_demo_staff(school.slug) if with_staff else []
+    _echo_demo_staff(added)
     data = {
         "school": school.slug,
         "students": counts.students,
@@ -273,6 +304,8 @@ for _command in (
     keys.keys_group,
     sync.sync_group,
     notifications.notifications_group,
+    staff.staff_group,
+    shift.shift_group,
 ):
     cli.add_command(_command)
 

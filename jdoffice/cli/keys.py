@@ -9,6 +9,7 @@ import click
 
 from jdoffice.cli.context import Context, pass_ctx
 from jdoffice.cli.output import echo, emit_json
+from jdoffice.domain.staff import Action
 
 
 def _secret_names(c: Context) -> dict[str, tuple[str, str]]:
@@ -44,6 +45,8 @@ def keys_set(c: Context, name: str) -> None:
     if name not in known:
         raise click.BadParameter(f"{name!r} is not one of: {', '.join(known)}", param_hint="'NAME'")
     school = c.school()
+    # A manager's: checked before the secret is read.
+    c.staff_desk().check(Action.KEYS)
     value = sys.stdin.readline()
     set_secret(name, school.slug, value)
     echo(f"{name} stored in the keyring for {school.slug}")

@@ -76,7 +76,7 @@ def link_group(
     if to is not None:
         # Refused before the payment is started.
         normalize_phone(to) if send == "sms" else normalize_email(to)
-    desk = c.desk()
+    desk = c.staff_desk()
     started = desk.start_online(invoice_no, key=key)
     school, v = started.school, started.attempt
     if qr_path is not None and v.url:

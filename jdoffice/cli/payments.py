@@ -7,6 +7,7 @@ import click
 from jdoffice.cli.context import Context, pass_ctx
 from jdoffice.cli.output import echo, echo_confirmations, emit_json, money, sent_json, status_word
 from jdoffice.domain.errors import InvalidInput
+from jdoffice.domain.staff import Action
 from jdoffice.services import offline
 
 
@@ -44,7 +45,7 @@ def pay_cmd(
         raise InvalidInput("give exactly one of --invoice or --student")
     # While the shared database cannot be reached the payment waits in this desk's outbox
     # (exit 0, "queued": true) and goes to the database with `jdoffice sync push`.
-    paid = c.desk().pay(
+    paid = c.staff_desk().pay(
         method=method,
         amount=amount,
         invoice_no=invoice_no,
@@ -106,14 +107,30 @@ def pay_cmd(
 @click.option("--amount", metavar="AMOUNT", help="Default: all that is left.")
 @click.option("--reason", required=True, metavar="TEXT")
 @click.option("--key", metavar="KEY", help="Idempotency key (a UUID).")
+@click.option(
+    "--approve",
+    "approver",
+    metavar="INITIALS",
+    help="A manager's initials approving the refund (their PIN from JDOFFICE_APPROVER_PIN or "
+    "a prompt); both are audited.",
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def refund_cmd(
-    c: Context, payment_id: str, amount: str | None, reason: str, key: str | None, as_json: bool
+    c: Context,
+    payment_id: str,
+    amount: str | None,
+    reason: str,
+    key: str | None,
+    approver: str | None,
+    as_json: bool,
 ) -> None:
     """Refund all or part of a payment (a reason is required). A payment made online is
-    refunded through its provider."""
-    refunded = c.desk().refund(payment_id, amount=amount, reason=reason, key=key)
+    refunded through its provider. Refunds need a manager, or a manager's approval
+    (--approve); a cash refund needs an open shift on this desk."""
+    desk = c.staff_desk()
+    approval = c.approval(Action.REFUND, approver)
+    refunded = desk.refund(payment_id, amount=amount, reason=reason, key=key, approval=approval)
     r = refunded.refund
     confirmations = sent_json(refunded.sent)
     if as_json:

@@ -11,6 +11,7 @@ from jdoffice.cli.context import Context, pass_ctx
 from jdoffice.cli.output import echo, emit_json, money, sent_json, time_text
 from jdoffice.domain.errors import Unavailable
 from jdoffice.domain.model import FlaggedConfirmation
+from jdoffice.domain.staff import Action
 
 
 @click.group("payments")
@@ -68,16 +69,27 @@ def payments_flagged(c: Context, as_json: bool) -> None:
 @payments_group.command("resolve")
 @click.argument("flag_id", type=click.IntRange(1))
 @click.option("--note", required=True, help="What was done about it (kept in the audit log).")
+@click.option(
+    "--approve",
+    "approver",
+    metavar="INITIALS",
+    help="A manager's initials approving it (their PIN from JDOFFICE_APPROVER_PIN or a prompt).",
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
-def payments_resolve(c: Context, flag_id: int, note: str, as_json: bool) -> None:
-    """Mark a flag resolved, with a note saying what was done; who and when are audited."""
-    school, f = c.desk().resolve_flag(flag_id, note)
+def payments_resolve(
+    c: Context, flag_id: int, note: str, approver: str | None, as_json: bool
+) -> None:
+    """Mark a flag resolved, with a note saying what was done; who and when are audited.
+    Needs a manager (or a manager's approval with --approve)."""
+    desk = c.staff_desk()
+    approval = c.approval(Action.RESOLVE_FLAG, approver)
+    school, f = desk.resolve_flag(flag_id, note, approval=approval)
     if as_json:
         emit_json(_flag_json(f))
         return
     assert f.resolved_at is not None
-    echo(f"flag #{f.id} resolved {time_text(f.resolved_at, school.tz)} by {c.actor.staff}")
+    echo(f"flag #{f.id} resolved {time_text(f.resolved_at, school.tz)} by {desk.actor.staff}")
 
 
 def _flag_json(f: FlaggedConfirmation) -> dict[str, Any]:

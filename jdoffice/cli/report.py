@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 
 from jdoffice.cli.context import Context, pass_ctx
-from jdoffice.cli.output import day_text, echo, emit_json, money, parse_date
+from jdoffice.cli.output import day_text, echo, emit_json, money, parse_date, time_text
 from jdoffice.domain.receipt_text import render_text, words_for
 from jdoffice.domain.text import csv_cell
+from jdoffice.domain.z_text import signed_money
 
 
 @click.command("receipt")
@@ -117,6 +118,19 @@ def report_day(c: Context, date_text: str | None, as_json: bool, csv_path: Path 
                 "refunds_by_method": r.refunds_by_method,
                 "receipts": r.receipts,
                 "cash_in_drawer_minor": r.cash_in_drawer_minor,
+                "shifts": [
+                    {
+                        "desk": s.desk,
+                        "z_no": s.z_no,
+                        "opened_at": s.opened_at.isoformat(),
+                        "closed_at": s.closed_at.isoformat() if s.closed_at else None,
+                        "float_minor": s.float_minor,
+                        "expected_minor": s.expected_minor,
+                        "counted_minor": s.counted_minor,
+                        "variance_minor": s.variance_minor,
+                    }
+                    for s in report.shifts
+                ],
             }
         )
         return
@@ -130,5 +144,100 @@ def report_day(c: Context, date_text: str | None, as_json: bool, csv_path: Path 
     echo(f"  {'refunds':<12}        {money(-r.refunds_minor, cur):>16}")
     echo(f"  {'cash drawer':<12}        {money(r.cash_in_drawer_minor, cur):>16}")
     echo(f"  receipts issued: {r.receipts}")
+    for s in report.shifts:
+        if s.closed_at is None:
+            echo(f"  shift on {s.desk}: open since {time_text(s.opened_at, school.tz)}")
+        else:
+            assert s.variance_minor is not None
+            echo(
+                f"  shift on {s.desk}: Z{s.z_no}, counted {money(s.counted_minor, cur)}, "
+                f"variance {signed_money(s.variance_minor, cur)}"
+            )
     if csv_path is not None:
         echo(f"  written to {csv_path}")
+
+
+@report_group.command("z")
+@click.argument("z_no", required=False, type=click.IntRange(1))
+@click.option("--lang", type=click.Choice(["da", "en"]), default="da", show_default=True)
+@click.option("--width", type=click.IntRange(32, 64), default=42, show_default=True)
+@click.option(
+    "--pdf",
+    "pdf_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the Z-report as an A4 PDF to FILE.",
+)
+@click.option(
+    "--printer",
+    "printer_spec",
+    metavar="SPEC",
+    help="Print on an 80 mm ESC/POS printer: network:HOST[:PORT], usb:VID:PID, "
+    "serial:DEV[:BAUD], file:PATH.",
+)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def report_z(
+    c: Context,
+    z_no: int | None,
+    lang: str,
+    width: int,
+    pdf_path: Path | None,
+    printer_spec: str | None,
+    as_json: bool,
+) -> None:
+    """This desk's Z-report Z_NO (default: its latest), as printed at the close; a reprint,
+    marked KOPI. Shown as text, or written as an A4 PDF, or printed at 80 mm."""
+    from jdoffice.cli.shift import z_json
+    from jdoffice.domain.z_text import z_lines
+
+    if pdf_path is not None and printer_spec is not None:
+        raise click.UsageError("give --pdf or --printer, not both")
+    if pdf_path is not None:
+        from jdoffice.printing import receipts
+
+        receipts.check_pdf_path(pdf_path)
+    if printer_spec is not None:
+        from jdoffice.printing import thermal
+
+        target = thermal.parse_target(printer_spec)
+    school, report = c.desk().z_report(z_no)
+    if pdf_path is not None:
+        from jdoffice.printing import z_report
+
+        z_report.render_pdf(
+            report,
+            pdf_path,
+            school_name=school.name,
+            timezone=school.timezone,
+            copy=True,
+            language=lang,
+        )
+    if printer_spec is not None:
+        from jdoffice.printing import z_report
+
+        z_report.print_z(
+            report,
+            target,
+            school_name=school.name,
+            timezone=school.timezone,
+            copy=True,
+            language=lang,
+            width=width,
+        )
+    if as_json:
+        emit_json(z_json(report, copy=True))
+        return
+    if pdf_path is not None:
+        echo(f"{report.label} of desk {report.desk} written to {pdf_path} (KOPI)")
+    elif printer_spec is not None:
+        echo(f"{report.label} of desk {report.desk} printed on {target} (KOPI)")
+    else:
+        lines = z_lines(
+            report,
+            school_name=school.name,
+            timezone=school.timezone,
+            width=width,
+            copy=True,
+            language=lang,
+        )
+        echo("\n".join(lines), lines=True)

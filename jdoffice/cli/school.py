@@ -46,7 +46,11 @@ def school_payments(
     if any(v is not None for v in changes.values()):
         # Checked, stored and audited in one place for the command line and the desk.
         update_payment_settings(
-            c.uow(), school, changes, actor=c.actor, gateways=tuple(c.app.registry.online)
+            c.uow(),
+            school,
+            changes,
+            actor=c.staff_desk().actor,
+            gateways=tuple(c.app.registry.online),
         )
     s = c.app.payment_settings(school)
     data = {
@@ -91,7 +95,7 @@ def school_receipt(c: Context, web: str | None, vat_line: str | None, as_json: b
     school = c.school()
     if web is not None or vat_line is not None:
         details = school_service.update_receipt_details(
-            c.uow(), school, web=web, vat_line=vat_line, actor=c.actor
+            c.uow(), school, web=web, vat_line=vat_line, actor=c.staff_desk().actor
         )
     else:
         uow = c.uow()
@@ -154,7 +158,7 @@ def school_notifications(
         "templates": texts or None,
     }
     if any(v is not None for v in changes.values()):
-        notify.update_notification_settings(c.uow(), school, changes, actor=c.actor)
+        notify.update_notification_settings(c.uow(), school, changes, actor=c.staff_desk().actor)
     s = notify.notification_settings(c.uow(), school)
     data = {
         "school": school.slug,

@@ -39,6 +39,7 @@ import math
 import random
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -505,3 +506,24 @@ def _utc_midnight(day: int) -> dt.datetime:
 def _to_utc(t: int) -> dt.datetime:
     day, sec = divmod(t, _DAY)
     return _utc_midnight(day) + dt.timedelta(seconds=sec)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoStaff:
+    """A staff account of the demo school, with the PIN ``jdoffice --demo`` prints on its
+    first run (demo data only: real schools choose their own PINs)."""
+
+    initials: str
+    name: str
+    role: str
+    pin: str
+
+
+#: The demo school's staff (issue 14): its admin (the first account of a school is its
+#: admin), a manager and two receptionists.
+DEMO_STAFF: tuple[DemoStaff, ...] = (
+    DemoStaff("AD", "Anders Dahl", "admin", "9753"),
+    DemoStaff("MH", "Mette Hansen", "manager", "2468"),
+    DemoStaff("RB", "Rasmus Berg", "receptionist", "1357"),
+    DemoStaff("SL", "Sofie Lund", "receptionist", "8642"),
+)

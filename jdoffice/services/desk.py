@@ -8,6 +8,15 @@ runs: reads and manual payments go through the offline desk (the shared database
 desk's local copy and outbox while the shared database cannot be reached); everything else
 needs the shared database.
 
+Who is at the desk (issue 14): a desk is built for an :class:`~jdoffice.domain.model.Actor`
+(the desk's name, and the text older rows carry); :meth:`Desk.sign_in` (initials and PIN) or
+:meth:`Desk.act_as` (a :class:`~jdoffice.domain.staff.StaffMember` the caller signed in)
+makes it work for a staff member: from then on :attr:`Desk.actor` is that member's
+(``staff_id`` on every money row and audit row, the name on receipts). Verbs a role does not
+allow take an ``approval`` (:meth:`Desk.approve`: a manager's initials and PIN), whose
+actor carries both ids. The services check every role again, so a front end only reflects
+them.
+
 Each verb returns what its caller shows (the receipt's body, the student, what was sent),
 read in the transaction that did the work, so a front end never reads it back in a second
 one. The Desk imports no adapter: the composition root (:func:`jdoffice.bootstrap.App.desk`)
@@ -33,9 +42,13 @@ from jdoffice.domain.model import (
     normalize_key,
 )
 from jdoffice.domain.money import parse_amount
-from jdoffice.services import flags, online, queries
+from jdoffice.domain.shifts import Shift
+from jdoffice.domain.staff import Action, Authority, NotAllowed, StaffMember
+from jdoffice.services import flags, online, queries, shifts
 from jdoffice.services import notifications as notify
 from jdoffice.services import payments as pay_service
+from jdoffice.services import staff as staff_service
+from jdoffice.services.desk_staff import DeskStaffVerbs
 from jdoffice.services.gateways import OnlineGateway
 from jdoffice.services.offline import OfflineDesk, QueuedPayment, Reading, offline_receipt
 from jdoffice.services.payments import PaymentResult, RefundResult
@@ -130,6 +143,8 @@ class Reprint:
 class DayReport:
     school: School
     report: queries.DayReport
+    #: Every desk's shifts opened that day, with their variances once closed.
+    shifts: tuple[Shift, ...] = ()
 
 
 def _utcnow() -> dt.datetime:
@@ -137,10 +152,14 @@ def _utcnow() -> dt.datetime:
 
 
 @dataclass
-class Desk:
+class Desk(DeskStaffVerbs):
     """The front desk of one school, for the person at it.
 
     Attributes:
+        actor: who the rows name: the signed-in staff member's actor once someone signed
+            in (:meth:`sign_in`, :meth:`act_as`), else the desk's own (its ``desk`` is this
+            desk's name, which shifts are kept under).
+        staff: the signed-in staff member, or None.
         uow: opens a unit of work on the shared database.
         offline: the offline desk (opened on first use: it opens the local copy's file).
         gateway: builds the school's online gateway.
@@ -162,8 +181,82 @@ class Desk:
     transports: TransportFactory
     clock: Callable[[], dt.datetime] = _utcnow
     sleep: Callable[[float], None] = time.sleep
+    staff: StaffMember | None = None
     _school: School | None = field(default=None, init=False, repr=False)
     _offline: OfflineDesk | None = field(default=None, init=False, repr=False)
+    _unsigned: Actor | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._unsigned = self.actor
+        if self.staff is not None:
+            self.act_as(self.staff)
+
+    # --- who is at the desk --------------------------------------------------------------
+
+    @property
+    def desk_name(self) -> str:
+        """This desk's name: what its shifts, payments and refunds are kept under."""
+        return self.actor.desk
+
+    def sign_in(self, initials: str, pin: str) -> StaffMember:
+        """Sign a staff member in with initials and PIN; the desk works for them from now on
+        (:meth:`act_as`). The PIN is checked and forgotten.
+
+        Raises:
+            SignInRefused: wrong initials or PIN (one message for both).
+            AccountLocked: five wrong PINs in a row; locked for five minutes.
+        """
+        member = staff_service.sign_in(
+            self.uow(), self.school(), initials, pin, desk=self.desk_name, now=self.clock()
+        )
+        self.act_as(member)
+        return member
+
+    def act_as(self, member: StaffMember | None) -> None:
+        """Work for ``member`` (signed in by the caller), or for nobody (``None``: signed out,
+        the desk's own actor again, which takes no money once the school has staff)."""
+        base = self._unsigned or self.actor
+        self.staff = member
+        self.actor = member.actor(base.desk) if member is not None else base
+        if self._offline is not None:
+            self._offline.actor = self.actor
+
+    def approve(self, action: Action, initials: str, pin: str) -> Authority:
+        """The signed-in member may do ``action``: on their own role (nothing is asked), or
+        with the approval of the person whose initials and PIN these are (audited as
+        ``staff.approved`` with both ids). Pass the result as a verb's ``approval``.
+
+        Raises:
+            NotAllowed: nobody is signed in, or the approver's role does not allow it either.
+            SignInRefused, AccountLocked: the approver's initials or PIN (counted).
+        """
+        return staff_service.approve(
+            self.uow(),
+            self.school(),
+            action,
+            self._member(),
+            initials,
+            pin,
+            desk=self.desk_name,
+            now=self.clock(),
+        )
+
+    def may(self, action: Action) -> bool:
+        """Whether the signed-in member's role allows ``action`` without an approval (what a
+        front end shows; the services check again)."""
+        return self.staff is not None and self.staff.may(action)
+
+    def _member(self) -> StaffMember:
+        if self.staff is None:
+            raise NotAllowed("sign in first (initials and PIN)")
+        return self.staff
+
+    def _who(self, approval: Authority | None) -> StaffMember | Authority:
+        return approval if approval is not None else self._member()
+
+    def _actor(self, approval: Authority | None) -> Actor:
+        """The actor of a verb: the approval's (both ids) or the signed-in member's."""
+        return approval.actor(self.desk_name) if approval is not None else self.actor
 
     # --- where the data is -------------------------------------------------------------
 
@@ -177,14 +270,23 @@ class Desk:
         """The shared database, or the local copy and outbox while it cannot be reached."""
         if self._offline is None:
             self._offline = self.offline()
+        self._offline.actor = self.actor
         return self._offline
 
-    def amount(self, value: int | str | None, currency: str, what: str = "amount") -> int | None:
-        """An amount in minor units: as given, or parsed from text in ``currency``."""
+    def amount(
+        self,
+        value: int | str | None,
+        currency: str,
+        what: str = "amount",
+        *,
+        allow_zero: bool = False,
+    ) -> int | None:
+        """An amount in minor units: as given, or parsed from text in ``currency`` (zero
+        only when ``allow_zero``: a float or a count)."""
         if value is None or isinstance(value, int):
             return value
         try:
-            return parse_amount(value, currency)
+            return parse_amount(value, currency, allow_zero=allow_zero)
         except InvalidInput as exc:
             raise InvalidInput(f"{what}: {exc}") from None
 
@@ -226,6 +328,13 @@ class Desk:
         database, or queued in this desk's outbox while that cannot be reached (the receipt
         then has a number from the desk's offline series). The confirmation queued with a
         recorded payment is sent at once when ``send``.
+
+        Needs a signed-in member (once the school has staff accounts); cash needs an open
+        shift on this desk (:meth:`open_shift`).
+
+        Raises:
+            NotAllowed: nobody signed in.
+            NoOpenShift: cash at a desk with no open shift.
         """
         self.counter_method(method)
         desk = self.offline_desk()
@@ -258,10 +367,21 @@ class Desk:
         reason: str,
         key: str | None = None,
         send: bool = True,
+        approval: Authority | None = None,
     ) -> Refunded:
         """Give back all (``amount`` None) or part of a payment. A payment made online is
-        refunded through its provider, a manual one at the desk."""
+        refunded through its provider, a manual one at the desk.
+
+        Refunds need a manager: a receptionist passes ``approval`` (:meth:`approve` with
+        ``Action.REFUND``); the refund row gets the signed-in member's id, the audit row
+        both. A cash refund needs an open shift on this desk.
+
+        Raises:
+            NotAllowed: not a manager and no approval.
+            NoOpenShift: cash at a desk with no open shift.
+        """
         school = self.school()
+        actor = self._actor(approval)
         amount_minor = self.amount(amount, school.currency)
         method = self._payment_method(school, payment_id)
         through_provider = method is not None and method in self.online_methods()
@@ -274,7 +394,7 @@ class Desk:
                 amount_minor=amount_minor,
                 reason=reason,
                 key=key,
-                actor=self.actor,
+                actor=actor,
             )
         else:
             r = pay_service.refund_payment(
@@ -284,7 +404,7 @@ class Desk:
                 amount_minor=amount_minor,
                 reason=reason,
                 key=key,
-                actor=self.actor,
+                actor=actor,
                 now=self.clock(),
             )
         sent = (
@@ -384,19 +504,25 @@ class Desk:
 
     def day_report(self, day: dt.date | None = None) -> DayReport:
         """A day's totals per method, rounding, refunds and receipts (default: today at the
-        school)."""
+        school), and each desk's shifts of the day with their variances."""
         school = self.school()
-        return DayReport(school, queries.day_report(self.uow(), school, day, now=self.clock()))
+        report = queries.day_report(self.uow(), school, day, now=self.clock())
+        return DayReport(
+            school, report, tuple(shifts.shifts_of_day(self.uow(), school, report.date))
+        )
 
     def flags(self) -> tuple[School, list[FlaggedConfirmation]]:
         """Provider answers that did not match our records, until resolved."""
         school = self.school()
         return school, flags.unresolved(self.uow(), school)
 
-    def resolve_flag(self, flag_id: int, note: str) -> tuple[School, FlaggedConfirmation]:
-        """Mark a flag resolved with a note; who, at which desk and when are audited."""
+    def resolve_flag(
+        self, flag_id: int, note: str, *, approval: Authority | None = None
+    ) -> tuple[School, FlaggedConfirmation]:
+        """Mark a flag resolved with a note; who, at which desk and when are audited. Needs a
+        manager, or ``approval`` (``Action.RESOLVE_FLAG``)."""
         school = self.school()
-        return school, flags.resolve(self.uow(), school, flag_id, note, self.actor)
+        return school, flags.resolve(self.uow(), school, flag_id, note, self._actor(approval))
 
     # --- confirmations ---------------------------------------------------------------------
 

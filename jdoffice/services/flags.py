@@ -19,8 +19,10 @@ import datetime as dt
 
 from jdoffice.domain.errors import BusinessRuleError, InvalidInput, NotFound
 from jdoffice.domain.model import Actor, AuditEntry, FlaggedConfirmation, School
+from jdoffice.domain.staff import Action
 from jdoffice.services.payments import clean_text, retrying, utcnow
 from jdoffice.services.ports import UnitOfWork
+from jdoffice.services.staff import acting
 
 #: Longest note accepted when a flag is resolved.
 NOTE_LIMIT = 500
@@ -91,6 +93,7 @@ def resolve(
     def once() -> FlaggedConfirmation:
         at = now or utcnow()
         with uow.write():
+            who = acting(uow, school, Action.RESOLVE_FLAG, actor)
             flag = uow.flags.lock(flag_id, school.id)
             if flag is None:
                 raise NotFound(f"no flag #{flag_id} in {school.slug}")
@@ -103,7 +106,7 @@ def resolve(
                     action="flag.resolved",
                     entity="flag",
                     entity_id=str(flag_id),
-                    actor=actor,
+                    actor=who,
                     at=at,
                     before={
                         "reason": flag.reason,

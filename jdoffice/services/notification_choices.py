@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from jdoffice.domain.errors import InvalidInput
 from jdoffice.domain.model import Actor, AuditEntry, School
+from jdoffice.domain.staff import Action
 from jdoffice.services.notification_ports import utcnow
 from jdoffice.services.notification_settings import (
     NotificationOverride,
@@ -26,6 +27,7 @@ from jdoffice.services.notification_settings import (
     validate_templates,
 )
 from jdoffice.services.ports import UnitOfWork
+from jdoffice.services.staff import acting
 
 
 def effective_settings(uow: UnitOfWork, school: School) -> NotificationSettings:
@@ -90,6 +92,7 @@ def update_notification_settings(
     wanted = check_notification_changes(changes)
     when = now or utcnow()
     with uow.write():
+        actor = acting(uow, school, Action.SETTINGS, actor)
         before = uow.notifications.settings(school.id) or NotificationOverride()
         if "templates" in wanted:
             merged = {lang: dict(t) for lang, t in (before.templates or {}).items()}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from jdoffice.domain.errors import BusinessRuleError, NotFound
-from jdoffice.domain.model import Invoice, School, Student, plan_allocation
+from jdoffice.domain.model import Actor, Invoice, School, Student, plan_allocation
 from jdoffice.domain.money import format_money
 from jdoffice.services.offline_ports import (
     OutboxEntry,
@@ -23,6 +23,7 @@ from jdoffice.services.offline_ports import (
 )
 from jdoffice.services.payments import apply_payment
 from jdoffice.services.ports import UnitOfWork
+from jdoffice.services.staff import staff_id_of
 
 #: The gateway name on flags raised by pushing offline payments (``payments flagged``).
 FLAG_GATEWAY = "offline"
@@ -140,7 +141,11 @@ def record_on_shared(
         cash=cash,
         reference=req.reference,
         fp=entry.fingerprint,
-        actor=entry.actor,
+        actor=Actor(
+            entry.actor.staff,
+            entry.actor.desk,
+            staff_id=staff_id_of(uow, school, entry.actor.staff),
+        ),
         # The money changed hands when the desk took it: the payment, its receipt and the
         # day report are dated then.
         now=entry.taken_at,

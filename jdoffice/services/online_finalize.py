@@ -31,6 +31,7 @@ from jdoffice.services.online_records import SYSTEM, audit_attempt, foreign_key
 from jdoffice.services.online_refunds import apply_deferred
 from jdoffice.services.payments import apply_payment, retrying, utcnow
 from jdoffice.services.ports import DuplicateKey, UnitOfWork
+from jdoffice.services.staff import staff_id_of
 
 #: One logger, one name, for every line about online payments.
 log = logging.getLogger("jdoffice.services.online")
@@ -312,7 +313,9 @@ def _apply_paid(
         cash=None,
         reference=c.provider_ref,
         fp=fingerprint({"attempt": a.id, "gateway": gateway_name}),
-        actor=Actor(a.staff or "system", a.desk or "provider"),
+        actor=Actor(
+            a.staff or "system", a.desk or "provider", staff_id=staff_id_of(uow, school, a.staff)
+        ),
         now=now,
         provider_ref=payment_ref,
         audit_extra=extra,

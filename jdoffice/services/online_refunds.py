@@ -24,6 +24,7 @@ from jdoffice.domain.model import (
     normalize_key,
 )
 from jdoffice.domain.money import format_money
+from jdoffice.domain.staff import Action
 from jdoffice.services.flags import flag_once
 from jdoffice.services.gateways import (
     OnlineGateway,
@@ -45,6 +46,7 @@ from jdoffice.services.payments import (
     utcnow,
 )
 from jdoffice.services.ports import DuplicateKey, UnitOfWork
+from jdoffice.services.staff import acting
 
 #: One logger, one name, for every line about online payments.
 log = logging.getLogger("jdoffice.services.online")
@@ -67,6 +69,12 @@ def refund_online(
     What is left to refund (succeeded and pending refunds subtracted) is checked before the
     provider is called. The refund's money moves when the provider says it succeeded, here or
     later by webhook or ``payments sync``.
+
+    Refunds need a manager, or a manager's approval carried by ``actor`` (as
+    :func:`jdoffice.services.refunds.refund_payment`); the refund row keeps the staff id.
+
+    Raises:
+        NotAllowed: nobody signed in (once the school has staff accounts), or no manager.
     """
     text = clean_text(reason, "reason", MAX_REASON)
     if not text:
@@ -87,6 +95,7 @@ def refund_online(
             payment = uow.payments.get(pid)
             assert payment is not None
         else:
+            actor = acting(uow, school, Action.REFUND, actor)
             found = uow.payments.get(pid)
             if found is None or found.school_id != school.id:
                 raise NotFound(f"no payment {pid} at {school.name}")
@@ -342,7 +351,9 @@ def apply_refund_notice(
                     )
                 if refund.provider_ref is None:
                     uow.payments.update_refund(refund.id, now, provider_ref=notice.refund_ref)
-            actor = Actor(refund.staff or "system", refund.desk or "provider")
+            actor = Actor(
+                refund.staff or "system", refund.desk or "provider", staff_id=refund.staff_id
+            )
             outcome = "duplicate"
             if notice.state is RefundState.SUCCEEDED and refund.status is RefundStatus.PENDING:
                 settle_refund(uow, school, payment, refund, actor, now)

@@ -23,6 +23,7 @@ from jdoffice.domain.model import (
     new_id,
     normalize_key,
 )
+from jdoffice.domain.staff import Action
 from jdoffice.services.gateways import (
     CheckoutRequest,
     OnlineGateway,
@@ -34,6 +35,7 @@ from jdoffice.services.online_view import AttemptView
 from jdoffice.services.payments import utcnow
 from jdoffice.services.ports import UnitOfWork
 from jdoffice.services.settings import PaymentSettings
+from jdoffice.services.staff import acting
 
 #: One logger, one name, for every line about online payments.
 log = logging.getLogger("jdoffice.services.online")
@@ -73,6 +75,8 @@ def start_online_payment(
     wanted_key = normalize_key(key) if key else None
 
     with uow.write():
+        # The attempt keeps the initials; the payment it becomes gets their staff id.
+        actor = acting(uow, school, Action.QR_PAYMENT, actor)
         invoice = uow.invoices.get_by_no(school.id, invoice_no.strip())
         if invoice is None:
             raise NotFound(f"no invoice {invoice_no!r} at {school.name}")

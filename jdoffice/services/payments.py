@@ -42,6 +42,7 @@ from jdoffice.domain.model import (
 )
 from jdoffice.domain.money import CashSettlement, format_money, settle_cash
 from jdoffice.domain.notification import NotificationKind
+from jdoffice.domain.staff import Action
 from jdoffice.services.counter_methods import counter_method
 from jdoffice.services.notifications import queue_confirmation
 from jdoffice.services.payment_common import MAX_REASON as MAX_REASON
@@ -52,6 +53,8 @@ from jdoffice.services.payment_common import retrying as retrying
 from jdoffice.services.payment_common import utcnow as utcnow
 from jdoffice.services.ports import DuplicateKey, UnitOfWork
 from jdoffice.services.school import receipt_details, receipt_extra
+from jdoffice.services.shifts import cash_payment_needs_shift
+from jdoffice.services.staff import acting, served_by
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +217,16 @@ def record_payment(
     with the same id is a replay; otherwise the student and invoices are locked, what is owed
     is re-read, and :func:`apply_payment` writes it. Nothing is checked a second time.
 
+    Who takes it is checked here, against the accounts as stored now
+    (:func:`jdoffice.services.staff.acting`): ``actor`` comes from the signed-in
+    :class:`~jdoffice.domain.staff.StaffMember` (its ``staff_id`` goes on the payment row and
+    the audit row; its name on the receipt). Cash needs an open shift on ``actor.desk``
+    (:func:`jdoffice.services.shifts.cash_payment_needs_shift`).
+
     Raises:
+        NotAllowed: nobody signed in (once the school has staff accounts), or a disabled
+            account.
+        NoOpenShift: cash at a desk with no open shift.
         NotFound: unknown invoice or student.
         BusinessRuleError: already paid, cancelled, more than owed without credit allowed.
         IdempotencyMismatch: the key was used for a different payment.
@@ -229,7 +241,11 @@ def record_payment(
                 existing = uow.payments.get(request.payment_id)
                 if existing is not None:
                     return _replay(uow, school, existing, fp)
-                result = _register(uow, school, request, fp=fp, actor=actor, now=when)
+                who = acting(uow, school, Action.TAKE_PAYMENT, actor)
+                if who.staff_id is not None:
+                    # Before the student lock, as every cash path takes them.
+                    cash_payment_needs_shift(uow, school, desk=who.desk, method=request.method)
+                result = _register(uow, school, request, fp=fp, actor=who, now=when)
                 uow.commit()
                 return result
         except DuplicateKey:
@@ -388,6 +404,7 @@ def apply_payment(
         staff=actor.staff,
         fingerprint=fp,
         provider_ref=provider_ref,
+        staff_id=actor.staff_id,
     )
     allocations = [
         Allocation(payment_id, inv.id, amt, None, inv.invoice_no) for inv, amt in plan.allocations
@@ -420,7 +437,7 @@ def apply_payment(
         change_minor=payment.change_minor,
         reference=reference,
         payment_id=payment_id,
-        staff=actor.staff,
+        staff=served_by(uow, school, actor.staff_id, actor.staff),
         desk=actor.desk,
         extra=receipt_extra(header, receipt_details(uow, school)),
     )

@@ -31,6 +31,7 @@ from jdoffice.domain.model import (
 )
 from jdoffice.domain.money import cash_round, format_money
 from jdoffice.domain.notification import NotificationKind
+from jdoffice.domain.staff import Action
 from jdoffice.services.counter_methods import counter_method, is_counter_method
 from jdoffice.services.notifications import queue_confirmation
 from jdoffice.services.payment_common import (
@@ -42,6 +43,8 @@ from jdoffice.services.payment_common import (
 )
 from jdoffice.services.ports import UnitOfWork
 from jdoffice.services.school import receipt_details, receipt_extra
+from jdoffice.services.shifts import cash_payment_needs_shift
+from jdoffice.services.staff import acting, served_by
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +75,15 @@ def refund_payment(
     """Refund all or part of a manual payment. A refund is its own row; the payment is never
     edited beyond its running ``refunded`` total.
 
+    Refunds need a manager: ``actor`` is a manager's (``StaffMember.actor``) or carries a
+    manager's approval (``Authority.actor`` from :func:`jdoffice.services.staff.approve`),
+    checked here against the accounts as stored now; the refund row gets the staff id, the
+    audit row both ids. A cash refund needs an open shift on ``actor.desk``.
+
     Raises:
+        NotAllowed: nobody signed in (once the school has staff accounts), or a role that
+            does not allow refunds without a manager's approval.
+        NoOpenShift: a cash refund at a desk with no open shift.
         InvalidInput: no reason, malformed id or amount.
         NotFound: unknown payment.
         BusinessRuleError: more than what is left to refund, or not a manual payment.
@@ -101,7 +112,8 @@ def refund_payment(
                 if existing.school_id != school.id or existing.fingerprint != fp:
                     raise IdempotencyMismatch(f"key {refund_id} was used for another refund")
                 return _refund_result(uow, existing, replayed=True)
-            result = _refund(uow, school, pid, refund_id, amount_minor, text, actor, when, fp)
+            who = acting(uow, school, Action.REFUND, actor)
+            result = _refund(uow, school, pid, refund_id, amount_minor, text, who, when, fp)
             uow.commit()
             return result
 
@@ -141,6 +153,9 @@ def _refund(
         raise BusinessRuleError(
             f"payment {pid} was made through {found.method}; refund it through that gateway"
         )
+    if actor.staff_id is not None:
+        # Before the student lock, as every cash path takes them.
+        cash_payment_needs_shift(uow, school, desk=actor.desk, method=found.method)
     uow.students.lock(found.student_id)
     payment = uow.payments.lock(pid)
     assert payment is not None
@@ -213,6 +228,7 @@ def pending_refund(
         staff=actor.staff,
         fingerprint=fp,
         gateway=gateway,
+        staff_id=actor.staff_id,
     )
 
 
@@ -290,7 +306,7 @@ def settle_refund(
         reason=refund.reason,
         original_receipt_no=payment.receipt_no,
         payment_id=payment.id,
-        staff=actor.staff,
+        staff=served_by(uow, school, refund.staff_id, actor.staff),
         desk=actor.desk,
         extra=receipt_extra(header, receipt_details(uow, school)),
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 from jdoffice.domain.errors import InvalidInput, NotFound
 from jdoffice.domain.model import UTC, Actor, AuditEntry, School
+from jdoffice.domain.staff import Action
 from jdoffice.services.notification_settings import NotificationOverride
 from jdoffice.services.ports import UnitOfWork
 from jdoffice.services.settings import (
@@ -24,6 +25,7 @@ from jdoffice.services.settings import (
     validate_mode,
     validate_url,
 )
+from jdoffice.services.staff import acting
 
 #: Longest school name and address the ``schools`` table holds.
 NAME_MAX = 200
@@ -122,6 +124,7 @@ def update_receipt_header(
     wanted = validate_header(name, address, cvr)
     when = _now(now)
     with uow.write():
+        actor = acting(uow, school, Action.SETTINGS, actor)
         current = uow.schools.get(school.id)
         if current is None:
             raise NotFound(f"school {school.slug} no longer exists")
@@ -205,6 +208,8 @@ def update_payment_settings(
     wanted = check_payment_changes(changes, gateways)
     when = _now(now)
     with uow.write():
+        need = Action.TEST_LIVE if "mode" in wanted else Action.SETTINGS
+        actor = acting(uow, school, need, actor)
         before = uow.settings.get(school.id) or SettingsOverride()
         after = dataclasses.replace(before, **wanted)  # type: ignore[arg-type]
         if after == before:
@@ -299,6 +304,7 @@ def update_receipt_details(
     """
     when = _now(now)
     with uow.write():
+        actor = acting(uow, school, Action.SETTINGS, actor)
         before = receipt_details(uow, school)
         wanted = validate_details(
             before.web if web is None else web, before.vat_line if vat_line is None else vat_line

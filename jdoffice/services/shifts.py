@@ -75,7 +75,7 @@ def cash_payment_needs_shift(
     shift = uow.shifts.open_at(school.id, desk, lock=True)
     if shift is None:
         raise NoOpenShift(
-            f"cash needs an open shift on desk {desk}: open one with the counted float first"
+            f"no open shift on desk {desk}: cash needs one; open it with the counted float first"
         )
     return shift
 

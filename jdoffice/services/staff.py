@@ -111,6 +111,73 @@ def _current(uow: UnitOfWork, school: School, member: StaffMember) -> StaffMembe
     return found
 
 
+def acting(uow: UnitOfWork, school: School, action: Action, actor: Actor) -> Actor:
+    """The actor a service writes on its rows for ``action``, checked against the accounts
+    as stored now (inside the caller's transaction).
+
+    ``actor`` is what a :class:`~jdoffice.domain.staff.StaffMember` or an
+    :class:`~jdoffice.domain.staff.Authority` (an approval) made for its desk: its
+    ``staff_id`` must be an active account of the school whose role allows ``action``, or
+    its ``approver_id`` one whose role does. The actor returned names the account's
+    initials, whatever text the caller gave.
+
+    A school without any staff account yet (one upgraded from before staff accounts, until
+    its first admin is added with ``jdoffice staff add``) is not checked: there is nobody
+    to sign in. From its first account on, an actor without a ``staff_id`` is refused.
+
+    Raises:
+        NotAllowed: nobody signed in, an unknown or disabled account, or a role that does
+            not allow ``action`` (without an approval that does).
+    """
+    if actor.staff_id is None:
+        if uow.staff.count(school.id) == 0:
+            return actor
+        raise NotAllowed(
+            f"sign in first: {ACTION_WORDS[action]} need a signed-in staff member of {school.name}"
+        )
+    staff = _current_id(uow, school, actor.staff_id)
+    approver = (
+        _current_id(uow, school, actor.approver_id) if actor.approver_id is not None else None
+    )
+    authority = require(action, Authority(staff, action, approver))
+    return authority.actor(actor.desk)
+
+
+def check_actor(uow: UnitOfWork, school: School, action: Action, actor: Actor) -> Actor:
+    """:func:`acting` in a reading transaction of its own, for an action whose effect is not
+    in the database (a provider key in the keyring)."""
+    with uow:
+        return acting(uow, school, action, actor)
+
+
+def served_by(uow: UnitOfWork, school: School, staff_id: int | None, text: str) -> str:
+    """The name a receipt prints for who served ("Ekspedient: <name>"): the staff account's
+    name, or ``text`` for rows written without one."""
+    if staff_id is None:
+        return text
+    member = uow.staff.get(school.id, staff_id)
+    return member.name if member is not None else text
+
+
+def staff_id_of(uow: UnitOfWork, school: School, initials: str | None) -> int | None:
+    """The account whose stored initials are ``initials``, for a row written later on behalf
+    of who started it (an online payment's attempt, a payment taken offline keep the
+    initials). Text from before staff accounts matches no account unless written the same
+    way as stored initials (upper case)."""
+    key = initials_or_none(initials or "")
+    if key is None or key != initials:
+        return None
+    member = uow.staff.by_initials(school.id, key)
+    return member.id if member is not None else None
+
+
+def _current_id(uow: UnitOfWork, school: School, staff_id: int) -> StaffMember:
+    found = uow.staff.get(school.id, staff_id)
+    if found is None or not found.active:
+        raise NotAllowed(f"staff account {staff_id} is not an active staff member of {school.name}")
+    return found
+
+
 # --- accounts ------------------------------------------------------------------------------------
 
 

@@ -123,6 +123,10 @@ def test_demo_flag_makes_the_demo_school_on_first_use_whatever_the_command(
     assert any(hit["name"].startswith("Søren") for hit in found.data)
     assert "Creating the demo school" in found.stderr
     assert "Creating the demo school" not in again.stderr
+    # Its staff and their PINs, printed on the first run only (on stderr: --json stays JSON).
+    for line in ("AD   9753  admin", "MH   2468  manager", "RB   1357  receptionist"):
+        assert line in found.stderr
+    assert "2468" not in again.stderr
 
 
 def test_headless_summary_says_why_no_window_opened_and_shows_commands_as_typed(

@@ -211,7 +211,7 @@ def test_cash_needs_an_open_shift_on_the_desk(
     uow: SqlAlchemyUnitOfWork, kit: SchoolKit, staff: Staff
 ) -> None:
     school = kit.school
-    with uow.write(), pytest.raises(NoOpenShift, match="cash needs an open shift on desk kasse-1"):
+    with uow.write(), pytest.raises(NoOpenShift, match="no open shift on desk kasse-1"):
         cash_payment_needs_shift(uow, school, desk=DESK, method="cash")
     with uow.write():
         assert cash_payment_needs_shift(uow, school, desk=DESK, method="bank") is None

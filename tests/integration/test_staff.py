@@ -28,6 +28,7 @@ from jdoffice.domain.staff import (
 from jdoffice.services import pins
 from jdoffice.services import staff as staff_service
 from jdoffice.services.payments import refund_payment, register_payment
+from jdoffice.services.shifts import open_shift
 from jdoffice.services.staff import (
     WRONG,
     add_staff,
@@ -349,6 +350,8 @@ def test_a_receptionists_refund_needs_a_managers_pin_and_both_are_audited(
     student = kit.student()
     invoice = kit.invoice(student, 80_000)
     rec = sign_in(uow, kit.school, "RC", staff.pin(staff.receptionist), desk=DESK)
+    # Cash needs an open shift on the desk.
+    open_shift(uow, kit.school, desk=DESK, float_minor=0, by=rec)
     paid = register_payment(
         uow,
         kit.school,

@@ -1,0 +1,143 @@
+"""The Z-report on paper: an A4 PDF and the 80 mm thermal printer (issue 14).
+
+Both print the lines of :func:`jdoffice.domain.z_text.z_lines`, so the page, the slip and
+the command line's text say the same; a reprint is marked KOPI (COPY) on each, and the
+thermal printer never opens the cash drawer for a Z-report.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtGui import QPdfWriter, QTextDocument
+
+from jdoffice.domain.shifts import ZReport
+from jdoffice.domain.z_text import z_lines, z_words
+from jdoffice.printing import thermal
+from jdoffice.printing.receipt_layout import ensure_application, page_layout
+from jdoffice.printing.receipts import PDF_RESOLUTION, check_pdf_path
+
+#: Columns of the A4 page's monospaced block.
+A4_WIDTH = 60
+
+
+def z_html(lines: list[str]) -> str:
+    body = html.escape("\n".join(lines))
+    return (
+        "<html><body>"
+        "<pre style=\"font-family: 'DejaVu Sans Mono', monospace; font-size: 10pt;\">"
+        f"{body}</pre></body></html>"
+    )
+
+
+def render_pdf(
+    report: ZReport,
+    path: Path,
+    *,
+    school_name: str,
+    timezone: str,
+    copy: bool = False,
+    language: str = "da",
+) -> Path:
+    """Write the Z-report as an A4 PDF to ``path`` (written under a temporary name and moved
+    into place when complete).
+
+    Raises:
+        InvalidInput: a folder that does not exist, an unknown language.
+        OSError: the file cannot be written.
+    """
+    path = check_pdf_path(path)
+    lines = z_lines(
+        report,
+        school_name=school_name,
+        timezone=timezone,
+        width=A4_WIDTH,
+        copy=copy,
+        language=language,
+    )
+    ensure_application()
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    with partial.open("wb"):
+        pass
+    try:
+        writer = QPdfWriter(str(partial))
+        writer.setPageLayout(page_layout())
+        writer.setResolution(PDF_RESOLUTION)
+        writer.setTitle(f"{z_words(language).title} {report.label} {report.desk}")
+        writer.setCreator("jdoffice")
+        doc = QTextDocument()
+        doc.setHtml(z_html(lines))
+        doc.print_(writer)
+        del writer
+        if partial.stat().st_size == 0:
+            raise OSError(f"could not write {path}")
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return path
+
+
+def z_bytes(
+    report: ZReport,
+    *,
+    school_name: str,
+    timezone: str,
+    copy: bool = False,
+    language: str = "da",
+    width: int = 42,
+    code_page: str = thermal.DEFAULT_CODE_PAGE,
+) -> bytes:
+    """The Z-report as ESC/POS bytes for an 80 mm printer (the drawer stays shut)."""
+    page = thermal._check_code_page(code_page)
+    codec = page.lower()
+    lines = [
+        thermal._printable(line, codec)
+        for line in z_lines(
+            report,
+            school_name=school_name,
+            timezone=timezone,
+            width=width,
+            copy=copy,
+            language=language,
+        )
+    ]
+    out: Any = thermal._escpos().Dummy()
+    out.hw("INIT")
+    out.charcode(page)
+    for line in lines:
+        out.textln(line)
+    out.cut(mode="PART")
+    data: bytes = out.output
+    out.close()
+    return data
+
+
+def print_z(
+    report: ZReport,
+    target: str | thermal.Target,
+    *,
+    school_name: str,
+    timezone: str,
+    copy: bool = False,
+    language: str = "da",
+    width: int = 42,
+) -> None:
+    """Print the Z-report on an ESC/POS printer.
+
+    Raises:
+        InvalidInput: a target that is not understood.
+        Unavailable: the printer cannot be reached.
+    """
+    where = thermal.parse_target(target) if isinstance(target, str) else target
+    data = z_bytes(
+        report,
+        school_name=school_name,
+        timezone=timezone,
+        copy=copy,
+        language=language,
+        width=width,
+    )
+    thermal.send(where, data)
