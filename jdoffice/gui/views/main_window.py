@@ -37,6 +37,8 @@ from jdoffice.gui import texts
 from jdoffice.gui.context import DeskContext
 from jdoffice.gui.desk_session import DeskSession
 from jdoffice.gui.receipt_output import deliver_body, deliver_receipt
+from jdoffice.gui.views.desk_access import DeskAccess
+from jdoffice.gui.views.desk_cash import DeskCash
 from jdoffice.gui.views.desk_dialogs import DeskDialogs
 from jdoffice.gui.views.desk_layout import DeskLayout
 from jdoffice.gui.views.desk_status import DeskStatus, database_label
@@ -67,6 +69,7 @@ class MainWindow(DeskDialogs):
         database: str = "",
         actor: Actor | None = None,
         refresh_ms: int | None = None,
+        idle_minutes: int | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -88,6 +91,11 @@ class MainWindow(DeskDialogs):
         self.desk_status = DeskStatus(self, self.statusbar, database)
         if actor is not None:
             self.desk_status.show_actor(actor)
+
+        # Who is at the desk: the sign-in, Ctrl+L and the idle lock (issue 14); the shift and
+        # the cash-up in the Kasse menu.
+        self.access = DeskAccess(self, idle_minutes)
+        self.cash = DeskCash(self, self.access)
 
         session = self.session
         session.connected.connect(self.set_context)
@@ -293,6 +301,8 @@ class MainWindow(DeskDialogs):
         if not closed:
             self.columns.remember()
         self.session.close()
+        self.access.close()
+        self.cash.close()
         # Results still on their way are dropped: the widgets they were for are going.
         self._search_latest.cancel()
         self._student_latest.cancel()
