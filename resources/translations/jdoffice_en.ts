@@ -190,6 +190,26 @@
         <translation>Receipts issued</translation>
     </message>
     <message>
+        <source>Kassens skift</source>
+        <translation>Desk shifts</translation>
+    </message>
+    <message>
+        <source>Forventet</source>
+        <translation>Expected</translation>
+    </message>
+    <message>
+        <source>Optalt</source>
+        <translation>Counted</translation>
+    </message>
+    <message>
+        <source>Difference</source>
+        <translation>Variance</translation>
+    </message>
+    <message>
+        <source>{0}–, åbent</source>
+        <translation>{0}–, open</translation>
+    </message>
+    <message>
         <source>Eksportér dagsrapport</source>
         <translation>Export day report</translation>
     </message>

@@ -491,3 +491,21 @@ def test_shift_actions_on_a_school_without_staff_accounts_say_why_not(
         assert "ekspedientkonti" in window.statusbar.currentMessage()
     finally:
         close_desk(window)
+
+
+def test_the_day_report_shows_each_desks_shifts_and_variances(
+    qtbot: QtBot, office: Office
+) -> None:
+    from jdoffice.gui.views.day_report_dialog import DayReportDialog
+
+    people = add_staff(office)
+    jp = people["JP"]
+    for desk in ("desk-1", "desk-2"):
+        shifts.open_shift(office.uow(), office.school, desk=desk, float_minor=50000, by=jp)
+    shifts.close_shift(office.uow(), office.school, desk="desk-1", counted_minor=49000, by=jp)
+    dialog = DayReportDialog(office.ctx)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.report is not None, timeout=WAIT_MS)
+    assert dialog.value_text("shift_0") == "desk-1 Z1"
+    assert dialog.value_text("variance_0") == "−10,00\xa0kr."
+    assert dialog.value_text("shift_1") == "desk-2"
