@@ -493,9 +493,7 @@ def test_shift_actions_on_a_school_without_staff_accounts_say_why_not(
         close_desk(window)
 
 
-def test_the_day_report_shows_each_desks_shifts_and_variances(
-    qtbot: QtBot, office: Office
-) -> None:
+def test_the_day_report_shows_each_desks_shifts_and_variances(qtbot: QtBot, office: Office) -> None:
     from jdoffice.gui.views.day_report_dialog import DayReportDialog
 
     people = add_staff(office)
