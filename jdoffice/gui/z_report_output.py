@@ -209,7 +209,9 @@ def to_html(
         if row.rule:
             parts.append('<tr><td colspan="2"><hr/></td></tr>')
             continue
-        label = html.escape(row.label)
+        stripped = row.label.lstrip(" ")
+        indent = "&nbsp;" * 2 * (len(row.label) - len(stripped))
+        label = indent + html.escape(stripped)
         value = html.escape(row.value)
         if row.bold:
             label, value = f"<b>{label}</b>", f"<b>{value}</b>" if value else ""

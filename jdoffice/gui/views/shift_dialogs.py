@@ -550,17 +550,22 @@ class ZReportDialog(_ShiftDialog):
         self._report = report
         self._copy = report is None
         self._desk = desk if desk is not None else desk_settings.load()
-        self.zSpin = QSpinBox(self)
+        # The Z number to read: shown when the dialog is a reprint from the menu.
+        self.pickRow = QWidget(self)
+        self.zSpin = QSpinBox(self.pickRow)
         self.zSpin.setObjectName("zSpin")
         self.zSpin.setRange(1, 999999)
         self.zSpin.setPrefix("Z")
         if latest_z:
             self.zSpin.setValue(latest_z)
-        self.zSpin.lineEdit().returnPressed.connect(self.load)
-        pick = QHBoxLayout()
-        z_label = QLabel(self.tr("&Z-nummer:"), self)
+        spin_edit = self.zSpin.lineEdit()
+        assert spin_edit is not None
+        spin_edit.returnPressed.connect(self.load)
+        pick = QHBoxLayout(self.pickRow)
+        pick.setContentsMargins(0, 0, 0, 0)
+        z_label = QLabel(self.tr("&Z-nummer:"), self.pickRow)
         z_label.setBuddy(self.zSpin)
-        self.loadButton = QPushButton(self.tr("&Hent"), self)
+        self.loadButton = QPushButton(self.tr("&Hent"), self.pickRow)
         self.loadButton.setAutoDefault(False)
         self.loadButton.clicked.connect(self.load)
         pick.addWidget(z_label)
@@ -590,8 +595,8 @@ class ZReportDialog(_ShiftDialog):
         buttons.addStretch(1)
         buttons.addWidget(close)
         layout = QVBoxLayout(self)
-        if report is None:
-            layout.addLayout(pick)
+        layout.addWidget(self.pickRow)
+        self.pickRow.setVisible(report is None)
         layout.addWidget(self.browser, 1)
         layout.addWidget(self.messageLabel)
         layout.addLayout(buttons)
