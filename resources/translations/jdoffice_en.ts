@@ -479,6 +479,10 @@
         <translation>School: {0}</translation>
     </message>
     <message>
+        <source>Kasse: {0}</source>
+        <translation>Desk: {0}</translation>
+    </message>
+    <message>
         <source>Kasse: {0} · {1}</source>
         <translation>Desk: {0} · {1}</translation>
     </message>
@@ -2477,6 +2481,14 @@ Nothing has changed in the database. Set the keys in the environment variables {
     <message>
         <source>En anden kasse har netop ændret denne elev. Intet er registreret – se det nye udestående og prøv igen.</source>
         <translation>Another desk has just changed this student. Nothing is recorded – look at the new outstanding amount and try again.</translation>
+    </message>
+    <message>
+        <source>Kassen har intet åbent skift, og kontanter kræver et. Intet er registreret – åbn skiftet med Ctrl+Shift+O (Kasse → Åbn skift) og prøv igen.</source>
+        <translation>The desk has no open shift, and cash needs one. Nothing is recorded – open the shift with Ctrl+Shift+O (Desk → Open shift) and try again.</translation>
+    </message>
+    <message>
+        <source>Din rolle tillader ikke dette, og ingen leder har godkendt det. Intet er registreret.</source>
+        <translation>Your role does not allow this, and no manager has approved it. Nothing is recorded.</translation>
     </message>
     <message>
         <source>Det kan ikke lade sig gøre. Intet er registreret.</source>

@@ -507,3 +507,44 @@ def test_the_day_report_shows_each_desks_shifts_and_variances(qtbot: QtBot, offi
     assert dialog.value_text("shift_0") == "desk-1 Z1"
     assert dialog.value_text("variance_0") == "−10,00\xa0kr."
     assert dialog.value_text("shift_1") == "desk-2"
+
+
+def test_the_idle_time_is_a_desk_setting_of_ten_minutes_unless_set() -> None:
+    from jdoffice.gui import desk_settings
+
+    assert desk_settings.load().idle_lock_minutes == 10
+    desk_settings.save(desk_settings.DeskSettings(idle_lock_minutes=3))
+    assert desk_settings.load().idle_lock_minutes == 3
+
+
+def test_the_z_report_prints_on_80_mm_and_a_reprint_says_kopi(
+    qtbot: QtBot, office: Office, tmp_path: Path
+) -> None:
+    from jdoffice.gui import z_report_output
+
+    jp = add_staff(office)["JP"]
+    shifts.open_shift(office.uow(), office.school, desk="desk-1", float_minor=100000, by=jp)
+    shifts.pay_out(
+        office.uow(), office.school, desk="desk-1", amount_minor=4500, reason="Kaffe", by=jp
+    )
+    report = shifts.close_shift(
+        office.uow(), office.school, desk="desk-1", counted_minor=94500, by=jp
+    )
+    lines, _bold = z_report_output.lines(report, school="Østerbro", timezone="Europe/Copenhagen")
+    assert all(len(line) <= z_report_output.WIDTH for line in lines)
+    assert any(line.startswith("Difference") and line.endswith("0,00") for line in lines)
+    printer = tmp_path / "printer.bin"
+    z_report_output.print_thermal(
+        report, f"file:{printer}", school="Østerbro", timezone="Europe/Copenhagen", copy=True
+    )
+    data = printer.read_bytes()
+    assert b"Z-RAPPORT Z1" in data and b"KOPI" in data and b"Kaffe" in data
+    assert b"\x1bp" not in data, "a Z-report never opens the drawer"
+
+
+def test_cash_without_an_open_shift_tells_how_to_open_one() -> None:
+    from jdoffice.domain.shifts import NoOpenShift
+    from jdoffice.gui import texts
+
+    text = texts.error_message(NoOpenShift("cash needs an open shift on desk desk-1"))
+    assert "Ctrl+Shift+O" in text

@@ -140,13 +140,15 @@ class DeskAccess(QObject):
         log.warning("staff accounts not read: %s", exc)
         if not self._window.session.closed:
             self._window.desk_status.show_staff(
-                self.tr("Ekspedienter kunne ikke læses – ingen log-ind"), warn=True
+                self.tr("Ekspedienter kunne ikke læses – ingen log-ind"), warn=True, accounts=False
             )
 
     def _show(self, ctx: DeskContext) -> None:
         status = self._window.desk_status
         if not ctx.signed_in.accounts:
-            status.show_staff(self.tr("Ingen ekspedientkonti – kassen bruges uden log-ind"))
+            status.show_staff(
+                self.tr("Ingen ekspedientkonti – kassen bruges uden log-ind"), accounts=False
+            )
             self.actionLock.setEnabled(False)
             return
         self.actionLock.setEnabled(True)

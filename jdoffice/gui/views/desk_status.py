@@ -42,6 +42,8 @@ class DeskStatus(QObject):
         self._db_label = QLabel(database, window)
         self._school_label = QLabel(self.tr("Skole: …"), window)
         self._desk_label = QLabel(window)
+        self._actor: Actor | None = None
+        self._staff_accounts = False
         # Who is signed in, and the desk's open shift (issue 14); empty until known.
         self._staff_label = QLabel(window)
         self._staff_label.setObjectName("staffStatusLabel")
@@ -88,7 +90,12 @@ class DeskStatus(QObject):
         self.show_actor(ctx.actor)
 
     def show_actor(self, actor: Actor) -> None:
-        self._desk_label.setText(self.tr("Kasse: {0} · {1}").format(actor.desk, actor.staff))
+        self._actor = actor
+        if self._staff_accounts:
+            # Who is at the desk has its own label ("Ekspedient: …").
+            self._desk_label.setText(self.tr("Kasse: {0}").format(actor.desk))
+        else:
+            self._desk_label.setText(self.tr("Kasse: {0} · {1}").format(actor.desk, actor.staff))
 
     @property
     def staff_text(self) -> str:
@@ -100,7 +107,13 @@ class DeskStatus(QObject):
         """The desk's open shift ("Skift Z3 åbent siden 08:02") or that none is open."""
         return self._shift_label.text()
 
-    def show_staff(self, text: str, *, warn: bool = False) -> None:
+    def show_staff(self, text: str, *, warn: bool = False, accounts: bool = True) -> None:
+        """Who is signed in (or the lock); ``accounts`` says whether the school signs staff
+        in at all (then the desk label names the desk alone)."""
+        if accounts != self._staff_accounts:
+            self._staff_accounts = accounts
+            if self._actor is not None:
+                self.show_actor(self._actor)
         self._staff_label.setText(text)
         self._staff_label.setStyleSheet(STALE_STYLE if warn else "")
         self._staff_label.setVisible(bool(text))
