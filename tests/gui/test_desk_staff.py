@@ -252,7 +252,13 @@ def test_the_desk_locks_itself_after_the_idle_time(qtbot: QtBot, office: Office)
     try:
         type_sign_in(qtbot, sign_in_dialog(qtbot, window), "JP", PINS["JP"])
         qtbot.waitUntil(lambda: signed_in(office, window, "JP"), timeout=WAIT_MS)
-        window.access.set_idle_ms(300)
+        window.access.set_idle_ms(600)
+        # Typing keeps the desk open...
+        for _ in range(8):
+            qtbot.keyClick(window.searchEdit, Qt.Key.Key_A)
+            qtbot.wait(150)
+        assert not window.access.is_locked
+        # ...and a while without a key locks it.
         qtbot.waitUntil(lambda: window.access.is_locked, timeout=WAIT_MS)
         assert office.ctx.staff is None
     finally:

@@ -58,6 +58,8 @@ class DeskAccess(QObject):
         self._dialog: SignInDialog | None = None
         self._checking = False
         minutes = desk_settings.load().idle_lock_minutes if idle_minutes is None else idle_minutes
+        # Keys and clicks are watched (for the idle lock) only while someone is signed in.
+        self._watching = False
         self._idle = QTimer(self)
         self._idle.setSingleShot(True)
         self._idle.timeout.connect(self._idle_timeout)
@@ -73,9 +75,6 @@ class DeskAccess(QObject):
         window.menuDesk.insertSeparator(window.actionQuit)
 
         window.context_ready.connect(self._context_ready)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
 
     # --- state ---
 
@@ -98,8 +97,20 @@ class DeskAccess(QObject):
         self._idle.setInterval(max(ms, 1))
         if not self._idle_on:
             self._idle.stop()
+            self._watch(False)
         elif self._ctx_member() is not None:
             self._idle.start()
+            self._watch(True)
+
+    def _watch(self, on: bool) -> None:
+        app = QApplication.instance()
+        if app is None or on == self._watching:
+            return
+        if on:
+            app.installEventFilter(self)
+        else:
+            app.removeEventFilter(self)
+        self._watching = on
 
     def _ctx(self) -> DeskContext | None:
         return self._window.ctx
@@ -173,6 +184,7 @@ class DeskAccess(QObject):
             return
         ctx.signed_in.member = None
         self._idle.stop()
+        self._watch(False)
         self._window.desk_status.show_staff(self.tr("Kassen er låst"), warn=True)
         self.locked.emit()
         self._cover(ctx, locked=True)
@@ -200,6 +212,7 @@ class DeskAccess(QObject):
         self._window.desk_status.show_staff(staff_line(member))
         if self._idle_on:
             self._idle.start()
+            self._watch(True)
         self.signed_in.emit(member)
 
     def _quit(self) -> None:
@@ -220,13 +233,11 @@ class DeskAccess(QObject):
     def close(self) -> None:
         """The window is closing: no more locks, no sign-in left over."""
         self._idle.stop()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
+        self._watch(False)
         if self._dialog is not None:
             self._dialog.done(0)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if event.type() in _ACTIVITY and self._idle_on and self._idle.isActive():
+        if event.type() in _ACTIVITY and self._idle.isActive():
             self._idle.start()
         return False
