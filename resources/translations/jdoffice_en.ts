@@ -2056,6 +2056,10 @@ Nothing has changed in the database. Set the keys in the environment variables {
         <source>Skriv din PIN.</source>
         <translation>Type your PIN.</translation>
     </message>
+    <message>
+        <source>Kassen er offline, og log-ind kan ikke tjekkes her endnu. Prøv igen, når forbindelsen til databasen er tilbage.</source>
+        <translation>The desk is offline, and the sign-in cannot be checked here yet. Try again when the connection to the database is back.</translation>
+    </message>
 </context>
 <context>
     <name>StaffTexts</name>

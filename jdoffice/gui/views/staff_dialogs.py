@@ -394,7 +394,15 @@ class SignInDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self._attempt = Attempt(None, exc)
-        self.form.say(texts.error_message(exc))
+        if self._ctx.is_offline:
+            self.form.say(
+                self.tr(
+                    "Kassen er offline, og log-ind kan ikke tjekkes her endnu. Prøv igen, når "
+                    "forbindelsen til databasen er tilbage."
+                )
+            )
+        else:
+            self.form.say(texts.error_message(exc))
         self.form.pin.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _quit(self) -> None:
