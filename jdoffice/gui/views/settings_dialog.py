@@ -148,7 +148,7 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
         self.idleLockSpin.setSpecialValueText(self.tr("Aldrig"))
         self.idleLockLabel = QLabel(self.tr("&Lås efter:"), self.deskBox)
         self.idleLockLabel.setBuddy(self.idleLockSpin)
-        self.deskForm.insertRow(2, self.idleLockLabel, self.idleLockSpin)
+        self.deskForm.insertRow(3, self.idleLockLabel, self.idleLockSpin)
         QWidget.setTabOrder(self.staffNameEdit, self.idleLockSpin)
         QWidget.setTabOrder(self.idleLockSpin, self.danishRadio)
 
