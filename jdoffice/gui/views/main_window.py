@@ -5,6 +5,9 @@ Keyboard first, like a till. The search box has focus at start and results follo
 results, Enter opens the student. F5 takes a payment, F6 shows a QR code, F8 refunds the
 selected payment, F9 shows the day report, F7 the flagged provider answers (Afvigelser), and
 Ctrl+F or F2 comes back to the search box.
+Ctrl+L locks the desk to switch user (a school with staff accounts starts at the sign-in, and
+the desk locks itself after the idle time: ``desk_access``); Ctrl+Shift+O/I/U/K/R open the
+shift, pay cash in or out, close it with a blind count and show a Z-report (``desk_cash``).
 Alt+B goes to the payments, with the newest one selected; Enter or Ctrl+P on a payment prints
 its receipt again, as a copy (marked KOPI, counted in the audit, the cash drawer stays shut).
 
