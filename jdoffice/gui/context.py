@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from jdoffice.bootstrap import App
 from jdoffice.domain.model import Actor, School
+from jdoffice.domain.staff import StaffMember
 
 if TYPE_CHECKING:
     from jdoffice.services.changes import ChangesUnitOfWork
@@ -27,6 +28,19 @@ class DeskLink:
     online: bool = True
 
 
+@dataclass
+class SignedIn:
+    """Who is at the desk now (issue 14), shared by every screen that holds the context.
+
+    Set by the desk's sign-in (``jdoffice.gui.views.desk_access``) on the GUI thread; worker
+    threads only read it. ``accounts`` says whether the school has staff accounts at all
+    (``None`` until it is known): a school without any works as before, with no sign-in.
+    """
+
+    member: StaffMember | None = None
+    accounts: bool | None = None
+
+
 @dataclass(frozen=True)
 class DeskContext:
     """Shared by the main window and its dialogs.
@@ -39,6 +53,7 @@ class DeskContext:
         offline: the local copy and outbox of a desk on a shared database (None on an
             embedded one, which cannot be cut off).
         link: whether the shared database answers now.
+        signed_in: who is signed in at the desk (see :attr:`staff`).
     """
 
     app: App
@@ -47,6 +62,18 @@ class DeskContext:
     language: str = "da"
     offline: OfflineDesk | None = None
     link: DeskLink = field(default_factory=DeskLink)
+    signed_in: SignedIn = field(default_factory=SignedIn)
+
+    @property
+    def staff(self) -> StaffMember | None:
+        """The staff member signed in at this desk; ``None`` while nobody is (the desk is
+        locked, or the school has no staff accounts)."""
+        return self.signed_in.member
+
+    @property
+    def desk(self) -> str:
+        """This desk's name, as its shifts and Z-reports are filed under."""
+        return self.actor.desk
 
     def uow(self) -> ChangesUnitOfWork:
         """A fresh unit of work; call this inside the background job that uses it."""

@@ -39,7 +39,12 @@ _KEYS = {
     "language": "ui/language",
     "desk_name": "desk/name",
     "staff_name": "desk/staff",
+    "idle_lock_minutes": "desk/idle_lock_minutes",
 }
+
+#: Minutes without a key or a click before the desk locks (issue 14); 0 never locks.
+DEFAULT_IDLE_LOCK_MINUTES = 10
+IDLE_LOCK_MAX_MINUTES = 240
 
 #: Longest desk or staff name (as ``--desk`` and ``--staff`` on the command line).
 NAME_MAX = 64
@@ -59,6 +64,8 @@ class DeskSettings:
         the command line's (``--desk``, else ``desk-1``).
     staff_name: who works at this desk, as "Ekspedient" on receipts, until staff sign in;
         empty for the command line's (``--staff``, else the login name).
+    idle_lock_minutes: minutes without a key or a click before a signed-in desk locks
+        (0: never); only a school with staff accounts signs in.
     """
 
     receipt_output: ReceiptOutput = ReceiptOutput.PREVIEW
@@ -69,6 +76,7 @@ class DeskSettings:
     language: str = DEFAULT_LANGUAGE
     desk_name: str = ""
     staff_name: str = ""
+    idle_lock_minutes: int = DEFAULT_IDLE_LOCK_MINUTES
 
 
 def store() -> QSettings:
@@ -112,7 +120,17 @@ def load(settings: QSettings | None = None) -> DeskSettings:
         language=language if language in LANGUAGES else defaults.language,
         desk_name=_name(s, "desk_name"),
         staff_name=_name(s, "staff_name"),
+        idle_lock_minutes=_minutes(s, "idle_lock_minutes", defaults.idle_lock_minutes),
     )
+
+
+def _minutes(settings: QSettings, key: str, default: int) -> int:
+    """Whole minutes from 0 to :data:`IDLE_LOCK_MAX_MINUTES`; anything else is the default."""
+    text = _text(settings, key)
+    if not text.isdigit():
+        return default
+    value = int(text)
+    return value if value <= IDLE_LOCK_MAX_MINUTES else default
 
 
 def _name(settings: QSettings, key: str) -> str:
@@ -141,6 +159,7 @@ def save(desk: DeskSettings, settings: QSettings | None = None) -> None:
     s.setValue(_KEYS["language"], desk.language)
     s.setValue(_KEYS["desk_name"], desk.desk_name)
     s.setValue(_KEYS["staff_name"], desk.staff_name)
+    s.setValue(_KEYS["idle_lock_minutes"], str(desk.idle_lock_minutes))
     s.sync()
     if s.status() is not QSettings.Status.NoError:
         raise OSError(f"the desk settings could not be written to {s.fileName()}")

@@ -221,13 +221,158 @@ def take(out_dir: Path, search_text: str = "lærke") -> list[Path]:
         QThreadPool.globalInstance().waitForDone(5000)
         app.processEvents()
         core.dispose()
+    written += take_staff(out_dir)
+    return written
+
+
+#: The demo desk's people in the pictures (issue 14), and their PINs.
+_STAFF = (
+    ("MH", "Mette Hansen", "admin", "1357"),
+    ("LK", "Lone Kristensen", "manager", "2468"),
+    ("JP", "Jonas Petersen", "receptionist", "9753"),
+)
+
+
+def take_staff(out_dir: Path) -> list[Path]:
+    """The sign-in, the approval over the shoulder, the shift's blind close and its Z-report:
+    ``sign_in.png``, ``approval.png``, ``shift_close.png``, ``z_report.png``."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings, Qt, QThreadPool
+    from PySide6.QtTest import QTest
+
+    from jdoffice.bootstrap import App, seed_demo, sqlite_url
+    from jdoffice.domain.model import Actor
+    from jdoffice.domain.staff import Action
+    from jdoffice.gui.app import application
+    from jdoffice.gui.context import DeskContext
+    from jdoffice.gui.views.main_window import MainWindow
+    from jdoffice.gui.views.shift_dialogs import DKK_DENOMINATIONS, CloseShiftDialog, ZReportDialog
+    from jdoffice.gui.views.staff_dialogs import ApprovalDialog
+    from jdoffice.services import queries, shifts
+    from jdoffice.services import staff as staff_service
+    from jdoffice.services.payments import register_payment
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="jdoffice-shots-") as tmp:
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tmp)
+        core = App(sqlite_url(Path(tmp) / "demo.sqlite3"))
+        seed_demo(core, students=40, seed=1)
+        school = core.school(None)
+        admin = None
+        for initials, name, role, pin in _STAFF:
+            member = staff_service.add_staff(
+                core.uow(),
+                school,
+                initials=initials,
+                name=name,
+                role=role,
+                pin=pin,
+                by=admin,
+                desk="Kasse 1",
+            )
+            admin = admin or member
+        actor = Actor(staff="JP", desk="Kasse 1")
+        ctx = DeskContext(app=core, school=school, actor=actor)
+        app = application()
+        window = MainWindow(ctx, idle_minutes=0)
+        window.resize(1024, 700)
+        window.show()
+        _wait(app, lambda: window.access.sign_in_dialog is not None, "the sign-in")
+        dialog = window.access.sign_in_dialog
+        assert dialog is not None
+        _wait(app, lambda: bool(dialog.members) and not dialog.running, "the staff list")
+        QTest.keyClicks(dialog.initialsEdit, "JP")
+        QTest.keyClick(dialog.initialsEdit, Qt.Key.Key_Return)
+        QTest.keyClicks(dialog.pinEdit, "9753")
+        path = out_dir / "sign_in.png"
+        _save(dialog, path)
+        written.append(path)
+        QTest.keyClick(dialog.pinEdit, Qt.Key.Key_Return)
+        _wait(app, lambda: ctx.staff is not None, "the sign-in to finish")
+        jonas = ctx.staff
+        assert jonas is not None
+
+        # A morning at the desk: the float, two cash payments, a pay-out for coffee.
+        shifts.open_shift(core.uow(), school, desk="Kasse 1", float_minor=100000, by=jonas)
+        view = queries.search_students(core.uow(), school, "a", limit=10)
+        paid = 0
+        in_drawer = 100000 - 4500
+        for hit in view:
+            if paid == 2:
+                break
+            sv = queries.student_view(core.uow(), school, hit.student_no)
+            owed = [i for i in sv.invoices if i.outstanding_minor > 0]
+            if not owed:
+                continue
+            result = register_payment(
+                core.uow(),
+                school,
+                method="cash",
+                amount_minor=owed[0].outstanding_minor,
+                invoice_no=owed[0].invoice_no,
+                actor=actor,
+            )
+            in_drawer += result.cash_total_minor or result.amount_minor
+            paid += 1
+        shifts.pay_out(
+            core.uow(), school, desk="Kasse 1", amount_minor=4500, reason="Kaffe", by=jonas
+        )
+
+        approval = ApprovalDialog(ctx, Action.REFUND, window)
+        approval.show()
+        _wait(app, approval.isVisible, "the approval")
+        QTest.keyClicks(approval.initialsEdit, "LK")
+        QTest.keyClick(approval.initialsEdit, Qt.Key.Key_Return)
+        QTest.keyClicks(approval.pinEdit, "2468")
+        path = out_dir / "approval.png"
+        _save(approval, path)
+        written.append(path)
+        approval.reject()
+
+        window.cash.actionCloseShift.trigger()
+        _wait(app, lambda: isinstance(window.dialog, CloseShiftDialog), "the close")
+        closing = window.dialog
+        assert isinstance(closing, CloseShiftDialog)
+        # Counted note by note and coin by coin: ten kroner short of what the drawer holds.
+        closing.toggle_denominations()
+        left = in_drawer - 1000
+        for value in DKK_DENOMINATIONS:
+            closing.denomination(value).setValue(left // value)
+            left %= value
+        QTest.keyClick(closing.countedEdit, Qt.Key.Key_Return)
+        QTest.keyClicks(closing.noteEdit, "Talt af JP")
+        QTest.keyClick(closing.noteEdit, Qt.Key.Key_Return)
+        _wait(app, lambda: closing.report is not None, "the close to finish")
+        path = out_dir / "shift_close.png"
+        _save(closing, path)
+        written.append(path)
+        QTest.keyClick(closing.zButton, Qt.Key.Key_Return)
+        _wait(app, lambda: isinstance(window.dialog, ZReportDialog), "the Z-report")
+        report = window.dialog
+        assert isinstance(report, ZReportDialog)
+        report.resize(520, 760)
+        app.processEvents()
+        path = out_dir / "z_report.png"
+        _save(report, path)
+        written.append(path)
+        report.accept()
+        _wait(app, lambda: window.dialog is None, "the Z-report to close")
+
+        window.close()
+        QThreadPool.globalInstance().waitForDone(5000)
+        app.processEvents()
+        core.dispose()
     return written
 
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
+    if len(args) == 2 and args[1] == "--staff":
+        take_staff(Path(args[0]))
+        return
     if len(args) != 1:
-        sys.stderr.write("usage: python -m jdoffice.gui.screenshots OUTDIR\n")
+        sys.stderr.write("usage: python -m jdoffice.gui.screenshots OUTDIR [--staff]\n")
         raise SystemExit(2)
     take(Path(args[0]))
 

@@ -29,6 +29,8 @@ from jdoffice.domain.integrity import Inconsistency, Problem
 from jdoffice.domain.model import InvoiceStatus
 from jdoffice.domain.money import format_money, parse_amount
 from jdoffice.domain.receipt_text import date_text, date_time_text
+from jdoffice.domain.shifts import NoOpenShift
+from jdoffice.domain.staff import NotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -492,6 +494,18 @@ def error_message(exc: BaseException, locale: str = "da_DK") -> str:
             "Texts",
             "En anden kasse har netop ændret denne elev. Intet er registreret – se det nye "
             "udestående og prøv igen.",
+        )
+    elif isinstance(exc, NoOpenShift):
+        # Cash needs an open shift on the desk (issue 14): the desk offers to open one.
+        return QCoreApplication.translate(
+            "Texts",
+            "Kassen har intet åbent skift, og kontanter kræver et. Intet er registreret – åbn "
+            "skiftet med Ctrl+Shift+O (Kasse → Åbn skift) og prøv igen.",
+        )
+    elif isinstance(exc, NotAllowed):
+        return QCoreApplication.translate(
+            "Texts",
+            "Din rolle tillader ikke dette, og ingen leder har godkendt det. Intet er registreret.",
         )
     elif isinstance(exc, BusinessRuleError):
         head = QCoreApplication.translate(

@@ -50,6 +50,7 @@ __all__ = [
     "parse_target",
     "print_receipt",
     "receipt_bytes",
+    "report_bytes",
     "send",
     "should_open_drawer",
 ]
@@ -503,3 +504,43 @@ def print_receipt(
         profile=profile,
     )
     send(where, data, timeout=timeout)
+
+
+def report_bytes(
+    lines: list[str],
+    *,
+    bold: frozenset[int] = frozenset(),
+    code_page: str = DEFAULT_CODE_PAGE,
+    profile: str | None = None,
+) -> bytes:
+    """Lines already laid out for the paper (a shift's Z-report) as ESC/POS bytes: each line
+    printed as it is (``bold`` ones in bold), then a partial cut. The drawer stays shut.
+
+    Raises:
+        InvalidInput: a code page or profile that is not known.
+    """
+    page = _check_code_page(code_page)
+    codec = page.lower()
+    printer = _escpos()
+    try:
+        out: Any = printer.Dummy(profile=profile)
+    except KeyError:
+        raise InvalidInput(f"unknown receipt printer profile {profile!r}") from None
+    out.hw("INIT")
+    try:
+        out.charcode(page)
+    except ValueError as exc:
+        raise InvalidInput(f"the printer profile has no {page}: {exc}") from None
+    out.set(align="left", bold=False, normal_textsize=True)
+    for index, line in enumerate(lines):
+        text = _printable(unicodedata.normalize("NFC", line), codec)
+        if index in bold:
+            out.set(bold=True)
+            out.textln(text)
+            out.set(bold=False)
+        else:
+            out.textln(text)
+    out.cut(mode="PART")
+    data: bytes = out.output
+    out.close()
+    return data

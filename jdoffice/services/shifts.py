@@ -534,3 +534,17 @@ def _audit(
             after={"desk": shift.desk, **(after or {})},
         )
     )
+
+
+# --- read-only, for the desk's screens -----------------------------------------------------------
+
+
+def next_z_no(uow: UnitOfWork, school: School, desk: str) -> int:
+    """The Z number the desk's open shift is closed under (the status bar's "Z3"): the one
+    it kept when reopened, else the desk's next."""
+    where = clean_desk(desk)
+    with uow:
+        shift = uow.shifts.open_at(school.id, where)
+        if shift is not None and shift.z_no:
+            return shift.z_no
+        return uow.shifts.next_z(school.id, where)

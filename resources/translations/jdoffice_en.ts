@@ -2,6 +2,112 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="da">
 <context>
+    <name>ApprovalDialog</name>
+    <message>
+        <source>Godkendelse</source>
+        <translation>Approval</translation>
+    </message>
+    <message>
+        <source>En leder skal godkende</source>
+        <translation>A manager must approve</translation>
+    </message>
+    <message>
+        <source>{0} er {1} og må ikke selv stå for {2}. En leder skriver sine initialer og sin PIN her; begge navne kommer i loggen.</source>
+        <translation>{0} is a {1} and may not do {2} alone. A manager types their initials and PIN here; both names go into the log.</translation>
+    </message>
+    <message>
+        <source>Lederens &amp;initialer:</source>
+        <translation>Manager&apos;s &amp;initials:</translation>
+    </message>
+    <message>
+        <source>Lederens &amp;PIN:</source>
+        <translation>Manager&apos;s &amp;PIN:</translation>
+    </message>
+    <message>
+        <source>&amp;Godkend</source>
+        <translation>&amp;Approve</translation>
+    </message>
+    <message>
+        <source>Annullér</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Lederen skriver sine initialer og sin PIN.</source>
+        <translation>The manager types their initials and PIN.</translation>
+    </message>
+</context>
+<context>
+    <name>CloseShiftDialog</name>
+    <message>
+        <source>Luk skift – kasseopgørelse</source>
+        <translation>Close shift – cash-up</translation>
+    </message>
+    <message>
+        <source>Luk skift på {0}</source>
+        <translation>Close the shift at {0}</translation>
+    </message>
+    <message>
+        <source>Tæl kontanterne i skuffen og skriv beløbet – det forventede beløb vises først, når optællingen er givet. Ctrl+D: tæl mønter og sedler.</source>
+        <translation>Count the cash in the drawer and type the amount – the expected amount is shown only once the count is given. Ctrl+D: count coins and notes.</translation>
+    </message>
+    <message>
+        <source>f.eks. hvorfor kassen ikke stemmer</source>
+        <translation>e.g. why the drawer does not match</translation>
+    </message>
+    <message>
+        <source>&amp;Optalt kontant:</source>
+        <translation>C&amp;ounted cash:</translation>
+    </message>
+    <message>
+        <source>&amp;Note:</source>
+        <translation>&amp;Note:</translation>
+    </message>
+    <message>
+        <source>Kasseopgørelse</source>
+        <translation>Cash-up</translation>
+    </message>
+    <message>
+        <source>Z-rapport:</source>
+        <translation>Z-report:</translation>
+    </message>
+    <message>
+        <source>Forventet i kassen:</source>
+        <translation>Expected in the drawer:</translation>
+    </message>
+    <message>
+        <source>Optalt:</source>
+        <translation>Counted:</translation>
+    </message>
+    <message>
+        <source>Difference:</source>
+        <translation>Variance:</translation>
+    </message>
+    <message>
+        <source>&amp;Luk skift</source>
+        <translation>C&amp;lose shift</translation>
+    </message>
+    <message>
+        <source>&amp;Vis Z-rapport</source>
+        <translation>&amp;View Z-report</translation>
+    </message>
+    <message>
+        <source>Annullér</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Mønter og sedler (antal)</source>
+        <translation>Coins and notes (count)</translation>
+    </message>
+    <message>
+        <source>Skiftet er lukket. Differencen er registreret.</source>
+        <translation>The shift is closed. The variance is recorded.</translation>
+    </message>
+    <message>
+        <source>&amp;Færdig</source>
+        <translation>&amp;Done</translation>
+    </message>
+</context>
+<context>
     <name>DayReportDialog</name>
     <message>
         <source>Dagsrapport</source>
@@ -84,6 +190,26 @@
         <translation>Receipts issued</translation>
     </message>
     <message>
+        <source>Kassens skift</source>
+        <translation>Desk shifts</translation>
+    </message>
+    <message>
+        <source>Forventet</source>
+        <translation>Expected</translation>
+    </message>
+    <message>
+        <source>Optalt</source>
+        <translation>Counted</translation>
+    </message>
+    <message>
+        <source>Difference</source>
+        <translation>Variance</translation>
+    </message>
+    <message>
+        <source>{0}–, åbent</source>
+        <translation>{0}–, open</translation>
+    </message>
+    <message>
         <source>Eksportér dagsrapport</source>
         <translation>Export day report</translation>
     </message>
@@ -157,9 +283,69 @@
     </message>
 </context>
 <context>
+    <name>DeskAccess</name>
+    <message>
+        <source>&amp;Lås / skift bruger</source>
+        <translation>&amp;Lock / switch user</translation>
+    </message>
+    <message>
+        <source>Ekspedienter kunne ikke læses – ingen log-ind</source>
+        <translation>Staff could not be read – no sign-in</translation>
+    </message>
+    <message>
+        <source>Ingen ekspedientkonti – kassen bruges uden log-ind</source>
+        <translation>No staff accounts – the desk is used without sign-in</translation>
+    </message>
+    <message>
+        <source>Kassen er låst</source>
+        <translation>The desk is locked</translation>
+    </message>
+    <message>
+        <source>Skolen har ingen ekspedientkonti; der er ingen at skifte til.</source>
+        <translation>The school has no staff accounts; there is nobody to switch to.</translation>
+    </message>
+</context>
+<context>
+    <name>DeskCash</name>
+    <message>
+        <source>Åbn &amp;skift …</source>
+        <extracomment>How often the open shift is read again (another desk&apos;s manager may have closed it).</extracomment>
+        <translation>Open &amp;shift …</translation>
+    </message>
+    <message>
+        <source>&amp;Indbetaling …</source>
+        <translation>Pay &amp;in …</translation>
+    </message>
+    <message>
+        <source>&amp;Udbetaling …</source>
+        <translation>Pay &amp;out …</translation>
+    </message>
+    <message>
+        <source>Luk skift (&amp;kasseopgørelse) …</source>
+        <translation>Close shift (&amp;cash-up) …</translation>
+    </message>
+    <message>
+        <source>&amp;Z-rapport …</source>
+        <translation>&amp;Z-report …</translation>
+    </message>
+    <message>
+        <source>Intet åbent skift</source>
+        <translation>No open shift</translation>
+    </message>
+    <message>
+        <source>Skift Z{0} åbent siden {1}</source>
+        <translation>Shift Z{0} open since {1}</translation>
+    </message>
+    <message>
+        <source>Ikke forbundet til databasen endnu.</source>
+        <translation>Not connected to the database yet.</translation>
+    </message>
+</context>
+<context>
     <name>DeskDialogs</name>
     <message>
         <source>Åbn først en elev: søg og tryk Enter.</source>
+        <extracomment>The authority of the last refund or settings opened (with a manager&apos;s approval when one was asked for); the services take it once they take the signed-in member.</extracomment>
         <translation>Open a student first: search and press Enter.</translation>
     </message>
     <message>
@@ -217,6 +403,14 @@
     <message>
         <source>Indstillinger</source>
         <translation>Settings</translation>
+    </message>
+    <message>
+        <source>Ikke godkendt; intet er gjort.</source>
+        <translation>Not approved; nothing was done.</translation>
+    </message>
+    <message>
+        <source>Godkendt af {0}.</source>
+        <translation>Approved by {0}.</translation>
     </message>
     <message>
         <source>{0} findes ikke i denne version af jdoffice.</source>
@@ -283,6 +477,10 @@
     <message>
         <source>Skole: {0}</source>
         <translation>School: {0}</translation>
+    </message>
+    <message>
+        <source>Kasse: {0}</source>
+        <translation>Desk: {0}</translation>
     </message>
     <message>
         <source>Kasse: {0} · {1}</source>
@@ -618,6 +816,80 @@ F5 Take payment · F6 QR payment · F8 Refund · F9 Day report</translation>
     <message>
         <source>Ctrl+Q</source>
         <translation>Ctrl+Q</translation>
+    </message>
+</context>
+<context>
+    <name>MovementDialog</name>
+    <message>
+        <source>Udbetaling</source>
+        <translation>Pay-out</translation>
+    </message>
+    <message>
+        <source>Indbetaling</source>
+        <translation>Pay-in</translation>
+    </message>
+    <message>
+        <source>Udbetaling fra kassen</source>
+        <translation>Pay-out from the drawer</translation>
+    </message>
+    <message>
+        <source>Indbetaling i kassen</source>
+        <translation>Pay-in to the drawer</translation>
+    </message>
+    <message>
+        <source>f.eks. {0}</source>
+        <translation>e.g. {0}</translation>
+    </message>
+    <message>
+        <source>&amp;Beløb:</source>
+        <translation>&amp;Amount:</translation>
+    </message>
+    <message>
+        <source>&amp;Årsag:</source>
+        <translation>&amp;Reason:</translation>
+    </message>
+    <message>
+        <source>&amp;Registrér udbetaling</source>
+        <translation>&amp;Record pay-out</translation>
+    </message>
+    <message>
+        <source>&amp;Registrér indbetaling</source>
+        <translation>&amp;Record pay-in</translation>
+    </message>
+    <message>
+        <source>Annullér</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Skriv en årsag (f.eks. Kaffe eller Indsat i banken).</source>
+        <translation>Type a reason (e.g. Coffee or Deposited at the bank).</translation>
+    </message>
+</context>
+<context>
+    <name>OpenShiftDialog</name>
+    <message>
+        <source>Åbn skift</source>
+        <translation>Open shift</translation>
+    </message>
+    <message>
+        <source>Åbn skift på {0}</source>
+        <translation>Open the shift at {0}</translation>
+    </message>
+    <message>
+        <source>Tæl byttepengene i skuffen og skriv beløbet. Enter åbner skiftet.</source>
+        <translation>Count the float in the drawer and type the amount. Enter opens the shift.</translation>
+    </message>
+    <message>
+        <source>&amp;Startbeholdning:</source>
+        <translation>&amp;Float:</translation>
+    </message>
+    <message>
+        <source>Å&amp;bn skift</source>
+        <translation>O&amp;pen shift</translation>
+    </message>
+    <message>
+        <source>Annullér</source>
+        <translation>Cancel</translation>
     </message>
 </context>
 <context>
@@ -1388,6 +1660,14 @@ Show the receipt on screen and save or print it from there – or correct the pr
         <translation>The VAT line and the web address must be plain text on one line.</translation>
     </message>
     <message>
+        <source>Aldrig</source>
+        <translation>Never</translation>
+    </message>
+    <message>
+        <source>&amp;Lås efter:</source>
+        <translation>Loc&amp;k after:</translation>
+    </message>
+    <message>
         <source>{0} (ikke installeret)</source>
         <translation>{0} (not installed)</translation>
     </message>
@@ -1692,6 +1972,172 @@ Nothing has changed in the database. Set the keys in the environment variables {
     <message>
         <source>&amp;Gem (Enter)</source>
         <translation>&amp;Save (Enter)</translation>
+    </message>
+</context>
+<context>
+    <name>ShiftTexts</name>
+    <message>
+        <source>Kaffe</source>
+        <extracomment>The Danish notes and coins, in øre, largest first. Reasons offered for a pay-out or a pay-in (any other may be typed).</extracomment>
+        <translation>Coffee</translation>
+    </message>
+    <message>
+        <source>Indsat i banken</source>
+        <translation>Deposited at the bank</translation>
+    </message>
+    <message>
+        <source>Kontorartikler</source>
+        <translation>Office supplies</translation>
+    </message>
+    <message>
+        <source>Byttepenge fra banken</source>
+        <translation>Change from the bank</translation>
+    </message>
+    <message>
+        <source>Rettelse af startbeholdning</source>
+        <translation>Float correction</translation>
+    </message>
+    <message>
+        <source>Kassen har intet åbent skift. Åbn et først (Kasse → Åbn skift).</source>
+        <translation>The desk has no open shift. Open one first (Desk → Open shift).</translation>
+    </message>
+    <message>
+        <source>Din rolle tillader ikke dette; en leder skal godkende det.</source>
+        <translation>Your role does not allow this; a manager must approve it.</translation>
+    </message>
+    <message>
+        <source>Skift kræver, at ekspedienterne logger ind; skolen har ingen ekspedientkonti endnu.</source>
+        <translation>Shifts need the staff to sign in; the school has no staff accounts yet.</translation>
+    </message>
+</context>
+<context>
+    <name>SignInDialog</name>
+    <message>
+        <source>Log ind – {0}</source>
+        <translation>Sign in – {0}</translation>
+    </message>
+    <message>
+        <source>Kassen er låst</source>
+        <translation>The desk is locked</translation>
+    </message>
+    <message>
+        <source>Hvem står ved kassen?</source>
+        <translation>Who is at the desk?</translation>
+    </message>
+    <message>
+        <source>Skriv dine initialer (eller vælg dig selv med pil op/ned) og tryk Enter; skriv så din PIN og tryk Enter.</source>
+        <translation>Type your initials (or pick yourself with the up/down arrows) and press Enter; then type your PIN and press Enter.</translation>
+    </message>
+    <message>
+        <source>Den åbne elev bliver stående bag dette vindue.</source>
+        <translation>The open student stays behind this window.</translation>
+    </message>
+    <message>
+        <source>&amp;Initialer:</source>
+        <translation>&amp;Initials:</translation>
+    </message>
+    <message>
+        <source>&amp;PIN:</source>
+        <translation>&amp;PIN:</translation>
+    </message>
+    <message>
+        <source>&amp;Log ind</source>
+        <translation>&amp;Sign in</translation>
+    </message>
+    <message>
+        <source>&amp;Afslut programmet</source>
+        <translation>&amp;Quit the program</translation>
+    </message>
+    <message>
+        <source>Skriv dine initialer først.</source>
+        <translation>Type your initials first.</translation>
+    </message>
+    <message>
+        <source>Skriv din PIN.</source>
+        <translation>Type your PIN.</translation>
+    </message>
+    <message>
+        <source>Kassen er offline, og log-ind kan ikke tjekkes her endnu. Prøv igen, når forbindelsen til databasen er tilbage.</source>
+        <translation>The desk is offline, and the sign-in cannot be checked here yet. Try again when the connection to the database is back.</translation>
+    </message>
+</context>
+<context>
+    <name>StaffTexts</name>
+    <message>
+        <source>ekspedient</source>
+        <translation>receptionist</translation>
+    </message>
+    <message>
+        <source>leder</source>
+        <translation>manager</translation>
+    </message>
+    <message>
+        <source>administrator</source>
+        <translation>admin</translation>
+    </message>
+    <message>
+        <source>at tage imod betalinger</source>
+        <translation>taking payments</translation>
+    </message>
+    <message>
+        <source>QR-betalinger</source>
+        <translation>QR payments</translation>
+    </message>
+    <message>
+        <source>genudskrifter</source>
+        <translation>reprints</translation>
+    </message>
+    <message>
+        <source>kassens skift</source>
+        <translation>the desk&apos;s shift</translation>
+    </message>
+    <message>
+        <source>refusioner</source>
+        <translation>refunds</translation>
+    </message>
+    <message>
+        <source>at løse afvigelser</source>
+        <translation>resolving flagged payments</translation>
+    </message>
+    <message>
+        <source>rettelser af skift</source>
+        <translation>shift corrections</translation>
+    </message>
+    <message>
+        <source>indstillingerne</source>
+        <translation>the settings</translation>
+    </message>
+    <message>
+        <source>betalingsnøgler</source>
+        <translation>provider keys</translation>
+    </message>
+    <message>
+        <source>skift mellem test og live</source>
+        <translation>switching test/live mode</translation>
+    </message>
+    <message>
+        <source>medarbejderkonti</source>
+        <translation>staff accounts</translation>
+    </message>
+    <message>
+        <source>Ekspedient: {0} ({1})</source>
+        <translation>Staff: {0} ({1})</translation>
+    </message>
+    <message>
+        <source>For mange forkerte PIN-koder i træk: kontoen er låst. Prøv igen om {0} min.</source>
+        <translation>Too many wrong PINs in a row: the account is locked. Try again in {0} min.</translation>
+    </message>
+    <message>
+        <source>Forkerte initialer eller PIN. {0} forsøg tilbage, før kontoen låses i 5 min.</source>
+        <translation>Wrong initials or PIN. {0} tries left before the account locks for 5 min.</translation>
+    </message>
+    <message>
+        <source>Forkerte initialer eller PIN.</source>
+        <translation>Wrong initials or PIN.</translation>
+    </message>
+    <message>
+        <source>Den medarbejder må ikke godkende dette; en leders initialer og PIN skal bruges.</source>
+        <translation>That person may not approve this; a manager&apos;s initials and PIN are needed.</translation>
     </message>
 </context>
 <context>
@@ -2041,6 +2487,14 @@ Nothing has changed in the database. Set the keys in the environment variables {
         <translation>Another desk has just changed this student. Nothing is recorded – look at the new outstanding amount and try again.</translation>
     </message>
     <message>
+        <source>Kassen har intet åbent skift, og kontanter kræver et. Intet er registreret – åbn skiftet med Ctrl+Shift+O (Kasse → Åbn skift) og prøv igen.</source>
+        <translation>The desk has no open shift, and cash needs one. Nothing is recorded – open the shift with Ctrl+Shift+O (Desk → Open shift) and try again.</translation>
+    </message>
+    <message>
+        <source>Din rolle tillader ikke dette, og ingen leder har godkendt det. Intet er registreret.</source>
+        <translation>Your role does not allow this, and no manager has approved it. Nothing is recorded.</translation>
+    </message>
+    <message>
         <source>Det kan ikke lade sig gøre. Intet er registreret.</source>
         <translation>That is not possible. Nothing is recorded.</translation>
     </message>
@@ -2059,6 +2513,156 @@ Nothing has changed in the database. Set the keys in the environment variables {
     <message>
         <source>Uventet fejl. Intet er registreret; prøv igen, eller kontakt support.</source>
         <translation>Unexpected error. Nothing is recorded; try again, or contact support.</translation>
+    </message>
+</context>
+<context>
+    <name>ZReport</name>
+    <message>
+        <source>Z-RAPPORT {0}</source>
+        <translation>Z-REPORT {0}</translation>
+    </message>
+    <message>
+        <source>Kasse: {0}</source>
+        <translation>Desk: {0}</translation>
+    </message>
+    <message>
+        <source>Åbnet {0}</source>
+        <translation>Opened {0}</translation>
+    </message>
+    <message>
+        <source>  af {0}</source>
+        <translation>  by {0}</translation>
+    </message>
+    <message>
+        <source>Lukket {0}</source>
+        <translation>Closed {0}</translation>
+    </message>
+    <message>
+        <source>Kvitteringer nr. {0}–{1}</source>
+        <translation>Receipts no. {0}–{1}</translation>
+    </message>
+    <message>
+        <source>Startbeholdning</source>
+        <translation>Float</translation>
+    </message>
+    <message>
+        <source>Kontante betalinger</source>
+        <translation>Cash payments</translation>
+    </message>
+    <message>
+        <source>Indbetalinger</source>
+        <translation>Pay-ins</translation>
+    </message>
+    <message>
+        <source>Kontant ind i alt</source>
+        <translation>Cash in, total</translation>
+    </message>
+    <message>
+        <source>Kontante refusioner</source>
+        <translation>Cash refunds</translation>
+    </message>
+    <message>
+        <source>Udbetalinger</source>
+        <translation>Pay-outs</translation>
+    </message>
+    <message>
+        <source>Kontant ud i alt</source>
+        <translation>Cash out, total</translation>
+    </message>
+    <message>
+        <source>Afrunding</source>
+        <translation>Rounding</translation>
+    </message>
+    <message>
+        <source>Forventet i kassen</source>
+        <translation>Expected in the drawer</translation>
+    </message>
+    <message>
+        <source>Optalt</source>
+        <translation>Counted</translation>
+    </message>
+    <message>
+        <source>Difference</source>
+        <translation>Variance</translation>
+    </message>
+    <message>
+        <source>Note: {0}</source>
+        <translation>Note: {0}</translation>
+    </message>
+    <message>
+        <source>Pr. betalingsmåde</source>
+        <translation>By method</translation>
+    </message>
+    <message>
+        <source>{0} ({1} betalinger)</source>
+        <translation>{0} ({1} payments)</translation>
+    </message>
+    <message>
+        <source>  refunderet ({0})</source>
+        <translation>  refunded ({0})</translation>
+    </message>
+    <message>
+        <source>Ingen betalinger</source>
+        <translation>No payments</translation>
+    </message>
+    <message>
+        <source>Ind- og udbetalinger</source>
+        <translation>Pay-ins and pay-outs</translation>
+    </message>
+    <message>
+        <source>KOPI</source>
+        <translation>COPY</translation>
+    </message>
+    <message>
+        <source>Z-rapport {0}</source>
+        <translation>Z-report {0}</translation>
+    </message>
+</context>
+<context>
+    <name>ZReportDialog</name>
+    <message>
+        <source>Z-rapport</source>
+        <translation>Z-report</translation>
+    </message>
+    <message>
+        <source>&amp;Z-nummer:</source>
+        <translation>&amp;Z number:</translation>
+    </message>
+    <message>
+        <source>&amp;Hent</source>
+        <translation>&amp;Fetch</translation>
+    </message>
+    <message>
+        <source>Gem som &amp;PDF …</source>
+        <translation>Save as &amp;PDF …</translation>
+    </message>
+    <message>
+        <source>Udskriv &amp;80 mm</source>
+        <translation>Print &amp;80 mm</translation>
+    </message>
+    <message>
+        <source>Ingen bonprinter er sat op (Indstillinger → Printer).</source>
+        <translation>No receipt printer is set up (Settings → Printer).</translation>
+    </message>
+    <message>
+        <source>&amp;Luk</source>
+        <translation>&amp;Close</translation>
+    </message>
+    <message>
+        <source>Z-rapport {0} – {1}</source>
+        <translation>Z-report {0} – {1}</translation>
+    </message>
+    <message>
+        <source>Gem Z-rapport</source>
+        <translation>Save Z-report</translation>
+    </message>
+    <message>
+        <source>Gemt som {0}</source>
+        <translation>Saved as {0}</translation>
+    </message>
+    <message>
+        <source>Z-rapporten er udskrevet.</source>
+        <translation>The Z-report was printed.</translation>
     </message>
 </context>
 <context>

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate, QLocale, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetricsF, QGuiApplication, QKeySequence, QShortcut
@@ -32,15 +33,17 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import Shiboken
 
+from jdoffice.domain.errors import JdofficeError
 from jdoffice.domain.model import UTC
 from jdoffice.domain.money import format_money, minor_digits
+from jdoffice.domain.shifts import Shift
 from jdoffice.domain.text import csv_cell
 from jdoffice.gateways.registry import Registry
 from jdoffice.gui.background import Latest, run_task
 from jdoffice.gui.context import DeskContext
 from jdoffice.gui.texts import local_date
 from jdoffice.gui.views.pay_text import error_message, method_label
-from jdoffice.services import queries
+from jdoffice.services import queries, shifts
 
 log = logging.getLogger(__name__)
 
@@ -51,15 +54,22 @@ _T = TypeVar("_T")
 class _Loaded:
     report: queries.DayReport
     labels: dict[str, str]
+    shifts: tuple[Shift, ...] = ()
 
 
 def _load_job(ctx: DeskContext, day: dt.date) -> _Loaded:
     report = queries.day_report(ctx.uow(), ctx.school, day)
     registry = ctx.app.registry
     methods = {*report.totals, *report.refunds_by_method}
+    try:
+        day_shifts = tuple(shifts.shifts_of_day(ctx.uow(), ctx.school, day))
+    except JdofficeError as exc:  # the day's money still shows without its shifts
+        log.info("shifts of %s not read: %s", day, exc)
+        day_shifts = ()
     return _Loaded(
         report,
         {m: method_label(registry, m, ctx.language) for m in method_order(registry, methods)},
+        day_shifts,
     )
 
 
@@ -149,6 +159,7 @@ class DayReportDialog(QDialog):
         self._ctx = ctx
         self._report: queries.DayReport | None = None
         self._labels: dict[str, str] = {}
+        self._shifts: tuple[Shift, ...] = ()
         self._latest = Latest(self)
         self._finished = False
         self.setWindowTitle(self.tr("Dagsrapport"))
@@ -307,6 +318,7 @@ class DayReportDialog(QDialog):
             return
         self._report = loaded.report
         self._labels = loaded.labels
+        self._shifts = loaded.shifts
         self._paint(loaded.report, loaded.labels)
         self.status_label.setText(
             "" if loaded.report.rows else self.tr("Ingen betalinger eller refusioner denne dag.")
@@ -403,6 +415,7 @@ class DayReportDialog(QDialog):
             cell(row, 0, text, span=4)
             cell(row, 4, value, strong=name == "drawer", name=name)
             row += 1
+        row = self._paint_shifts(row, cell, money)
         self.grid.setRowStretch(row, 1)
         for i in range(self.grid.count()):
             item = self.grid.itemAt(i)
@@ -411,6 +424,49 @@ class DayReportDialog(QDialog):
                 # Shown now (a layout shows new widgets only later), so they count in its size.
                 w.show()
         self._fit_to_table()
+
+    def _paint_shifts(
+        self, row: int, cell: Callable[..., None], money: Callable[[int], str]
+    ) -> int:
+        """Each desk's shifts of the day (issue 14): Z number, hours, expected, counted and
+        the variance; an open shift says so."""
+        day_shifts = self._shifts
+        if not day_shifts:
+            return row
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        self.grid.addWidget(line, row, 0, 1, 5)
+        row += 1
+        headers = (
+            self.tr("Kassens skift"),
+            self.tr("Tid"),
+            self.tr("Forventet"),
+            self.tr("Optalt"),
+            self.tr("Difference"),
+        )
+        for col, text in enumerate(headers):
+            cell(row, col, text, strong=True)
+        row += 1
+        zone = ZoneInfo(self._ctx.school.timezone)
+        for n, sh in enumerate(day_shifts):
+            opened = f"{sh.opened_at.astimezone(zone):%H:%M}"
+            z = f" Z{sh.z_no}" if sh.z_no else ""
+            cell(row, 0, f"{sh.desk}{z}", name=f"shift_{n}")
+            if sh.closed_at is None or sh.variance_minor is None:
+                cell(row, 1, self.tr("{0}–, åbent").format(opened))
+                for col in (2, 3, 4):
+                    cell(row, col, "–")
+            else:
+                closed = f"{sh.closed_at.astimezone(zone):%H:%M}"
+                cell(row, 1, f"{opened}–{closed}")
+                cell(row, 2, money(sh.expected_minor or 0))
+                cell(row, 3, money(sh.counted_minor or 0))
+                v = sh.variance_minor
+                text = ("−" if v < 0 else "+" if v > 0 else "") + money(abs(v))
+                cell(row, 4, text, strong=v != 0, name=f"variance_{n}")
+            row += 1
+        return row
 
     def value_text(self, name: str) -> str:
         """The text shown in the report cell called ``name`` (``total_cash``, ``drawer``, …)."""

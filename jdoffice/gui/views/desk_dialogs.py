@@ -20,11 +20,13 @@ from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtWidgets import QDialog, QWidget
 
 from jdoffice.domain.model import School
+from jdoffice.domain.staff import Action, Authority
 from jdoffice.gui.background import run_task
 from jdoffice.gui.models import ITEM_ROLE
 from jdoffice.gui.receipt_output import deliver_receipt
 from jdoffice.gui.views.desk_search import DeskSearch
 from jdoffice.gui.views.payment_dialog import PaymentDialog
+from jdoffice.gui.views.staff_dialogs import ask_approval, needs_approval
 from jdoffice.services import flags
 from jdoffice.services.queries import PaymentView
 
@@ -37,6 +39,9 @@ class DeskDialogs(DeskSearch):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._dialog: QDialog | None = None
+        #: The authority of the last refund or settings opened (with a manager's approval
+        #: when one was asked for); the services take it once they take the signed-in member.
+        self.authority: Authority | None = None
 
     @property
     def dialog(self) -> QDialog | None:
@@ -127,8 +132,13 @@ class DeskDialogs(DeskSearch):
         factory = self._optional(
             "jdoffice.gui.views.refund_dialog", "RefundDialog", self.tr("Refusion")
         )
-        if factory is not None:
-            self._open_dialog(factory(ctx, payment_id, self))
+        if factory is None:
+            return
+        allowed, authority = self._gate(Action.REFUND)
+        if allowed:
+            dialog = factory(ctx, payment_id, self)
+            self.authority = authority
+            self._open_dialog(dialog)
 
     def reprint_selected_payment(self) -> None:
         """Enter or Ctrl+P on a payment: its receipt again, as a copy (marked KOPI, counted in
@@ -226,10 +236,35 @@ class DeskDialogs(DeskSearch):
         factory = self._optional(
             "jdoffice.gui.views.settings_dialog", "SettingsDialog", self.tr("Indstillinger")
         )
-        if factory is not None:
+        if factory is None:
+            return
+        allowed, authority = self._gate(Action.SETTINGS)
+        if allowed:
             dialog = factory(ctx, self)
             dialog.school_changed.connect(self._school_changed)  # type: ignore[attr-defined]
+            self.authority = authority
             self._open_dialog(dialog)
+
+    def _gate(self, action: Action) -> tuple[bool, Authority | None]:
+        """Whether the person signed in may go on with ``action``, asking a manager's
+        approval over the shoulder when their role does not allow it (the service checks
+        again). A school without staff accounts signs nobody in and asks nothing."""
+        ctx = self.ctx
+        if ctx is None or ctx.staff is None:
+            return True, None
+        if not needs_approval(ctx, action):
+            return True, Authority(ctx.staff, action)
+        authority = ask_approval(self, ctx, action)
+        if authority is None:
+            self.statusbar.showMessage(self.tr("Ikke godkendt; intet er gjort."), 6000)
+            return False, None
+        self.statusbar.showMessage(
+            self.tr("Godkendt af {0}.").format(
+                authority.approver.name if authority.approver else authority.staff.name
+            ),
+            8000,
+        )
+        return True, authority
 
     def _school_changed(self, school: School) -> None:
         ctx = self.ctx

@@ -42,6 +42,15 @@ class DeskStatus(QObject):
         self._db_label = QLabel(database, window)
         self._school_label = QLabel(self.tr("Skole: …"), window)
         self._desk_label = QLabel(window)
+        self._actor: Actor | None = None
+        self._staff_accounts = False
+        # Who is signed in, and the desk's open shift (issue 14); empty until known.
+        self._staff_label = QLabel(window)
+        self._staff_label.setObjectName("staffStatusLabel")
+        self._staff_label.setVisible(False)
+        self._shift_label = QLabel(window)
+        self._shift_label.setObjectName("shiftStatusLabel")
+        self._shift_label.setVisible(False)
         self._fresh_label = QLabel(self.tr("Forbinder …"), window)
         self._link_label = QLabel(window)
         self._link_label.setVisible(False)
@@ -51,7 +60,13 @@ class DeskStatus(QObject):
             label.setContentsMargins(10, 0, 10, 0)
             label.setMinimumWidth(1)
             statusbar.addWidget(label)
-        for label in (self._desk_label, self._link_label, self._fresh_label):
+        for label in (
+            self._staff_label,
+            self._shift_label,
+            self._desk_label,
+            self._link_label,
+            self._fresh_label,
+        ):
             label.setContentsMargins(10, 0, 10, 0)
             statusbar.addPermanentWidget(label)
         statusbar.messageChanged.connect(self._hint_changed)
@@ -75,7 +90,38 @@ class DeskStatus(QObject):
         self.show_actor(ctx.actor)
 
     def show_actor(self, actor: Actor) -> None:
-        self._desk_label.setText(self.tr("Kasse: {0} · {1}").format(actor.desk, actor.staff))
+        self._actor = actor
+        if self._staff_accounts:
+            # Who is at the desk has its own label ("Ekspedient: …").
+            self._desk_label.setText(self.tr("Kasse: {0}").format(actor.desk))
+        else:
+            self._desk_label.setText(self.tr("Kasse: {0} · {1}").format(actor.desk, actor.staff))
+
+    @property
+    def staff_text(self) -> str:
+        """ "Ekspedient: Name (rolle)", the lock, or that the school signs nobody in."""
+        return self._staff_label.text()
+
+    @property
+    def shift_text(self) -> str:
+        """The desk's open shift ("Skift Z3 åbent siden 08:02") or that none is open."""
+        return self._shift_label.text()
+
+    def show_staff(self, text: str, *, warn: bool = False, accounts: bool = True) -> None:
+        """Who is signed in (or the lock); ``accounts`` says whether the school signs staff
+        in at all (then the desk label names the desk alone)."""
+        if accounts != self._staff_accounts:
+            self._staff_accounts = accounts
+            if self._actor is not None:
+                self.show_actor(self._actor)
+        self._staff_label.setText(text)
+        self._staff_label.setStyleSheet(STALE_STYLE if warn else "")
+        self._staff_label.setVisible(bool(text))
+
+    def show_shift(self, text: str, *, warn: bool = False) -> None:
+        self._shift_label.setText(text)
+        self._shift_label.setStyleSheet("color: #8a5a00;" if warn else "")
+        self._shift_label.setVisible(bool(text))
 
     def show_link(self, offline: bool, waiting: int) -> None:
         """ "Offline — N betalinger venter", or only what waits while online."""
@@ -130,7 +176,17 @@ class DeskStatus(QObject):
         if not fresh.isVisible():
             return
         bar = self._bar
-        permanent = [w for w in (self._desk_label, self._link_label, fresh) if w.isVisible()]
+        permanent = [
+            w
+            for w in (
+                self._staff_label,
+                self._shift_label,
+                self._desk_label,
+                self._link_label,
+                fresh,
+            )
+            if w.isVisible()
+        ]
         # The labels' own widths count too: a label whose text just changed (the connection
         # lost) may not be laid out again yet, and its old place would promise room it no
         # longer leaves.

@@ -5,6 +5,9 @@ Keyboard first, like a till. The search box has focus at start and results follo
 results, Enter opens the student. F5 takes a payment, F6 shows a QR code, F8 refunds the
 selected payment, F9 shows the day report, F7 the flagged provider answers (Afvigelser), and
 Ctrl+F or F2 comes back to the search box.
+Ctrl+L locks the desk to switch user (a school with staff accounts starts at the sign-in, and
+the desk locks itself after the idle time: ``desk_access``); Ctrl+Shift+O/I/U/K/R open the
+shift, pay cash in or out, close it with a blind count and show a Z-report (``desk_cash``).
 Alt+B goes to the payments, with the newest one selected; Enter or Ctrl+P on a payment prints
 its receipt again, as a copy (marked KOPI, counted in the audit, the cash drawer stays shut).
 
@@ -37,6 +40,8 @@ from jdoffice.gui import texts
 from jdoffice.gui.context import DeskContext
 from jdoffice.gui.desk_session import DeskSession
 from jdoffice.gui.receipt_output import deliver_body, deliver_receipt
+from jdoffice.gui.views.desk_access import DeskAccess
+from jdoffice.gui.views.desk_cash import DeskCash
 from jdoffice.gui.views.desk_dialogs import DeskDialogs
 from jdoffice.gui.views.desk_layout import DeskLayout
 from jdoffice.gui.views.desk_status import DeskStatus, database_label
@@ -67,6 +72,7 @@ class MainWindow(DeskDialogs):
         database: str = "",
         actor: Actor | None = None,
         refresh_ms: int | None = None,
+        idle_minutes: int | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -88,6 +94,11 @@ class MainWindow(DeskDialogs):
         self.desk_status = DeskStatus(self, self.statusbar, database)
         if actor is not None:
             self.desk_status.show_actor(actor)
+
+        # Who is at the desk: the sign-in, Ctrl+L and the idle lock (issue 14); the shift and
+        # the cash-up in the Kasse menu.
+        self.access = DeskAccess(self, idle_minutes)
+        self.cash = DeskCash(self, self.access)
 
         session = self.session
         session.connected.connect(self.set_context)
@@ -293,6 +304,8 @@ class MainWindow(DeskDialogs):
         if not closed:
             self.columns.remember()
         self.session.close()
+        self.access.close()
+        self.cash.close()
         # Results still on their way are dropped: the widgets they were for are going.
         self._search_latest.cancel()
         self._student_latest.cancel()

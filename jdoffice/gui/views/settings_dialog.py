@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QFontDatabase
-from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QLineEdit, QSpinBox, QWidget
 
 from jdoffice.bootstrap import KeyringUnavailable
 from jdoffice.domain.errors import InvalidInput, JdofficeError
@@ -140,6 +140,18 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
             widget.setEnabled(False)
         self.busyLabel.setText(self.tr("Henter skolens indstillinger …"))
 
+        # Minutes before a signed-in desk locks itself (issue 14), under who works here.
+        self.idleLockSpin = QSpinBox(self.deskBox)
+        self.idleLockSpin.setObjectName("idleLockSpin")
+        self.idleLockSpin.setRange(0, desk_settings.IDLE_LOCK_MAX_MINUTES)
+        self.idleLockSpin.setSuffix(self.tr(" min."))
+        self.idleLockSpin.setSpecialValueText(self.tr("Aldrig"))
+        self.idleLockLabel = QLabel(self.tr("&Lås efter:"), self.deskBox)
+        self.idleLockLabel.setBuddy(self.idleLockSpin)
+        self.deskForm.insertRow(3, self.idleLockLabel, self.idleLockSpin)
+        QWidget.setTabOrder(self.staffNameEdit, self.idleLockSpin)
+        QWidget.setTabOrder(self.idleLockSpin, self.danishRadio)
+
         self._show_desk(self._desk)
 
         self.onlineCheck.toggled.connect(self._online_toggled)
@@ -225,6 +237,7 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
             language="en" if self.englishRadio.isChecked() else "da",
             desk_name=" ".join(self.deskNameEdit.text().split()),
             staff_name=" ".join(self.staffNameEdit.text().split()),
+            idle_lock_minutes=self.idleLockSpin.value(),
         )
 
     def changes(self) -> Changes:
@@ -374,6 +387,7 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
         (self.englishRadio if desk.language == "en" else self.danishRadio).setChecked(True)
         self.deskNameEdit.setText(desk.desk_name)
         self.staffNameEdit.setText(desk.staff_name)
+        self.idleLockSpin.setValue(desk.idle_lock_minutes)
 
     # --- reacting to edits ---
 
