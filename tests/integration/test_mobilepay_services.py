@@ -191,7 +191,7 @@ def test_webhook_through_the_receiver_is_applied_once(
         payment = uow.payments.get(view.attempt_id)
         attempt = uow.attempts.get(view.attempt_id)
     assert payment is not None
-    assert (payment.method, payment.amount_minor) == ("mobilepay", 30000)
+    assert (payment.method, payment.amount_minor) == ("mobilepay-online", 30000)
     assert attempt is not None
     assert attempt.status is AttemptStatus.PAID
 
