@@ -266,6 +266,15 @@ def test_push_payment_lands_by_polling(stack: Stack, no_webhooks: None) -> None:
     again = assert_ok(stack.cli("payments", "sync", "--json")).data
     assert again["applied"] == 0
     assert len(stack.payments(student)) == 1
+    # Refunded in part through MobilePay (the payment's own gateway, not the default Stripe).
+    refund = stack.cli("refund", payment["payment_id"], "--amount", "100", "--reason", "for meget")
+    assert_ok(refund)
+    refunds = [r for r in stack.standin.requests if r["path"].endswith("/refund")]
+    assert len(refunds) == 1
+    assert (
+        stack.standin.payment(started["attempt_id"])["aggregate"]["refundedAmount"]["value"]
+        == 10000
+    )
 
 
 def test_push_payment_lands_by_payments_sync(stack: Stack, no_webhooks: None) -> None:
