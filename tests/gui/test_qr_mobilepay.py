@@ -10,12 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from jdoffice.adapters import records
 from jdoffice.domain.model import UTC, Invoice, Student
 from jdoffice.gui.views import qr_gateways
 from jdoffice.gui.views.qr_dialog import Phase, QrDialog
+from jdoffice.gui.views.refund_dialog import RefundDialog
 from jdoffice.services.school import update_payment_settings
 from tests.gui.office import ACTOR, Office, make_office, settle_background_work
 from tests.standin import mobilepay_standin as sd
@@ -166,3 +168,31 @@ def test_one_gateway_is_not_asked_about(
     assert not dlg._gateways.combo.isVisible()
     assert dlg.attempt is not None
     assert dlg.attempt.gateway == "mobilepay"
+
+
+def test_a_mobilepay_payment_is_refunded_through_mobilepay(
+    qtbot: QtBot, office: Office, standin: MobilePayStandin
+) -> None:
+    """The school's default gateway is Stripe; F8 on a MobilePay payment refunds it through
+    MobilePay, and names it as its gateway declares it."""
+    student, invoice = _student_with_phone(office)
+    dlg = _open_and_choose(qtbot, office, student, invoice)
+    view = dlg.attempt
+    assert view is not None
+    standin.approve(view.attempt_id)
+    qtbot.waitUntil(lambda: dlg.phase is Phase.PAID, timeout=WAIT_MS)
+    dlg.close()
+    settle_background_work()
+
+    refund = RefundDialog(office.ctx, view.attempt_id)
+    qtbot.addWidget(refund)
+    refund.show()
+    qtbot.waitUntil(lambda: refund.detail is not None, timeout=WAIT_MS)
+    assert refund.method_value.text() == "MobilePay (online)"
+    qtbot.keyClick(refund.amount_edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(refund.amount_edit, "100")
+    qtbot.keyClicks(refund.reason_edit, "Aflyst lektion")
+    with qtbot.waitSignal(refund.changed, timeout=WAIT_MS):
+        qtbot.keyClick(refund.reason_edit, Qt.Key.Key_Return)
+    assert standin.payment(view.attempt_id)["aggregate"]["refundedAmount"]["value"] == 100_00
+    qtbot.keyClick(refund, Qt.Key.Key_Escape)
