@@ -20,6 +20,11 @@ a Stripe stand-in (``tests.standin.stripe_standin``) runs in this process on 127
    processed. Throughput is events per second of wall time for the whole batch; latency is
    per request, from send to the complete answer.
 4. Afterwards the database is read back: exactly one payment per event must be recorded.
+5. **MobilePay** (``bench.bench_mobilepay``): as many MobilePay payments are started and
+   approved at a MobilePay stand-in, and their notifications posted to the same receiver at
+   ``/webhooks/mobilepay/SCHOOL`` (each captured once and recorded once), then redelivered;
+   beside them a floor measured in the same run: notifications with a wrong signature,
+   verified and refused without touching the database.
 
 It prints each figure next to its target and exits 0 whatever it measured: it reports, it
 does not judge. ``--json FILE`` writes the same figures for scripts.
@@ -55,6 +60,7 @@ import httpx
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import URL
 
+from bench import bench_mobilepay as mp
 from bench.bench_foundation import Stats, machine, print_stats, settle, summarize, timed
 from jdoffice.adapters.db import ENV_DATABASE_URL, make_engine, normalize_url, upgrade
 from jdoffice.adapters.orm import InvoiceRow, PaymentAttemptRow, PaymentRow
@@ -67,6 +73,7 @@ from jdoffice.services.gateways import Checkout
 from jdoffice.services.online import AttemptView, start_online_payment
 from jdoffice.services.queries import recompute_balance
 from jdoffice.services.settings import PaymentSettings
+from tests.standin.mobilepay_standin import MobilePayStandin
 from tests.standin.stripe_standin import JSON, StripeStandin, sign_payload
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -327,8 +334,15 @@ def event_body(event: JSON) -> bytes:
     return json.dumps(event, indent=2, ensure_ascii=False).encode("utf-8")
 
 
+def stripe_headers(body: bytes) -> Mapping[str, str]:
+    return {
+        "Content-Type": "application/json; charset=utf-8",
+        "Stripe-Signature": sign_payload(body, WEBHOOK_SECRET),
+    }
+
+
 async def _post_all(
-    url: str, bodies: Sequence[bytes], concurrency: int, deadline_s: float
+    url: str, bodies: Sequence[bytes], concurrency: int, deadline_s: float, sign: mp.Sign
 ) -> LoadRun:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -345,10 +359,7 @@ async def _post_all(
         while next_index < len(bodies):
             body = bodies[next_index]
             next_index += 1
-            headers = {
-                "Content-Type": "application/json; charset=utf-8",
-                "Stripe-Signature": sign_payload(body, WEBHOOK_SECRET),
-            }
+            headers = dict(sign(body))
             begin = time.perf_counter()
             try:
                 response = await client.post(url, content=body, headers=headers)
@@ -386,14 +397,19 @@ async def _post_all(
 
 
 def post_all(
-    url: str, bodies: Sequence[bytes], concurrency: int, receiver: Receiver | None = None
+    url: str,
+    bodies: Sequence[bytes],
+    concurrency: int,
+    receiver: Receiver | None = None,
+    sign: mp.Sign = stripe_headers,
 ) -> LoadRun:
-    """POST every body once, ``concurrency`` requests in flight; bounded in time. With
-    ``receiver``, also the CPU time it and this process spent per request."""
+    """POST every body once, ``concurrency`` requests in flight, each signed by ``sign`` at
+    send time; bounded in time. With ``receiver``, also the CPU time it and this process
+    spent per request."""
     deadline_s = 60.0 + len(bodies) * 0.05  # 20 events/s would be far below any target
     receiver_before = receiver.cpu_seconds() if receiver else None
     load_before = time.process_time()
-    run = asyncio.run(_post_all(url, bodies, concurrency, deadline_s))
+    run = asyncio.run(_post_all(url, bodies, concurrency, deadline_s, sign))
     n = max(run.requests, 1)
     load_ms = (time.process_time() - load_before) * 1000.0 / n
     receiver_after = receiver.cpu_seconds() if receiver else None
@@ -463,7 +479,11 @@ def recorded(engine: Engine, school: School, invoice_numbers: Sequence[str]) -> 
         attempts = conn.execute(
             select(func.count())
             .select_from(PaymentAttemptRow)
-            .where(PaymentAttemptRow.school_id == school.id, PaymentAttemptRow.status == "paid")
+            .where(
+                PaymentAttemptRow.school_id == school.id,
+                PaymentAttemptRow.status == "paid",
+                PaymentAttemptRow.gateway == "stripe",
+            )
         ).scalar_one()
         owing = 0
         numbers = list(invoice_numbers)
@@ -584,6 +604,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="redeliveries of processed events (default: twice --events, at least 1000)",
     )
     p.add_argument(
+        "--mobilepay-events",
+        type=_positive,
+        default=None,
+        help="distinct MobilePay notifications (default: as many as --events)",
+    )
+    p.add_argument(
         "--qr", type=_positive, default=300, help="timed QR starts, at least (default 300)"
     )
     p.add_argument(
@@ -627,8 +653,9 @@ def _run(args: argparse.Namespace, engine: Engine, url: URL, tmpdir: Path) -> in
     n_events: int = args.events
     n_duplicates: int = args.duplicates or max(2 * n_events, 1000)
     starts = max(n_events, args.qr) + QR_WARMUP
+    n_mobilepay: int = args.mobilepay_events or n_events
     # The demo school has about 0.8 open invoices per student.
-    students: int = args.students or max(2000, starts * 2)
+    students: int = args.students or max(2000, (starts + n_mobilepay) * 2)
     concurrency: int = args.concurrency
     rng = random.Random(f"jdoffice-bench-webhooks:{args.seed}")  # reproducible, not secret
     print(f"database: {engine.url.render_as_string(hide_password=True)}")
@@ -643,14 +670,20 @@ def _run(args: argparse.Namespace, engine: Engine, url: URL, tmpdir: Path) -> in
     )
     settle(engine)
     numbers = open_invoice_numbers(engine, school, rng)
-    if len(numbers) < starts:
+    if len(numbers) < starts + n_mobilepay:
         raise RuntimeError(
-            f"only {len(numbers)} open invoices for {starts} payments; give more --students"
+            f"only {len(numbers)} open invoices for {starts + n_mobilepay} payments; "
+            "give more --students"
         )
+    mp_numbers = numbers[starts : starts + n_mobilepay]
     numbers = numbers[:starts]
+    mp.take_both(engine, school)
     uow = SqlAlchemyUnitOfWork(engine)
 
-    with StripeStandin(secret_key=SECRET_KEY, webhook_secret=WEBHOOK_SECRET) as standin:
+    with (
+        StripeStandin(secret_key=SECRET_KEY, webhook_secret=WEBHOOK_SECRET) as standin,
+        MobilePayStandin() as mp_standin,
+    ):
         gateway = TimedStripeGateway(
             SECRET_KEY,
             webhook_secret=WEBHOOK_SECRET,
@@ -682,12 +715,17 @@ def _run(args: argparse.Namespace, engine: Engine, url: URL, tmpdir: Path) -> in
         bodies = [event_body(by_session[v.provider_ref or ""]) for v in paid_views]
         paid_numbers = [v.invoice_no for v in paid_views]
         print(f"\n{len(bodies)} checkouts paid at the stand-in, one event each")
+        approved = mp.approve_payments(engine, school, mp_standin, mp_numbers)
+        print(
+            f"{len(approved.bodies)} MobilePay payments approved at its stand-in "
+            f"({approved.refused} starts refused)"
+        )
         settle(engine)
 
         receiver = Receiver(
             url,
             free_port(),
-            receiver_env(tmpdir, standin.base_url),
+            {**receiver_env(tmpdir, standin.base_url), **mp.env(mp_standin.base_url)},
             tmpdir / "receiver.log",
             tuple(args.receiver_arg),
         )
@@ -709,9 +747,26 @@ def _run(args: argparse.Namespace, engine: Engine, url: URL, tmpdir: Path) -> in
             if load_before is not None and load_after is not None:
                 info["load_average"] = [load_before, load_after]
             print_load("duplicates", duplicates)
+
+            mp_hook = f"{receiver.base_url}/webhooks/mobilepay/{school.slug}"
+            good, bad = mp.signer(mp_hook), mp.forged_signer(mp_hook)
+            print("\nMobilePay notifications (approval → capture at the stand-in → payment)")
+            # Warm-up: the school's MobilePay gateway is built on the first notification.
+            post_all(mp_hook, approved.bodies[: 4 * concurrency], concurrency, None, bad)
+            mp_floor = post_all(mp_hook, approved.bodies, concurrency, receiver, bad)
+            print_load("floor: refused", mp_floor)
+            mp_distinct = post_all(mp_hook, approved.bodies, concurrency, receiver, good)
+            print_load("distinct", mp_distinct)
+            mp_again = [
+                approved.bodies[rng.randrange(len(approved.bodies))] for _ in range(n_duplicates)
+            ]
+            mp_duplicates = post_all(mp_hook, mp_again, concurrency, receiver, good)
+            print_load("duplicates", mp_duplicates)
         finally:
             receiver.stop()
         log_tail = receiver.log_tail()
+        mp_captures = len(mp_standin.captures)
+        mp_errors = list(mp_standin.internal_errors)
 
     done = recorded(engine, school, paid_numbers)
     print(
@@ -722,6 +777,18 @@ def _run(args: argparse.Namespace, engine: Engine, url: URL, tmpdir: Path) -> in
     )
     if done.payments != len(bodies) or done.still_owing or done.balances_off:
         print("  MISMATCH — the receiver's log ends with:\n" + log_tail, file=sys.stderr)
+    mp_payments = mp.recorded_payments(engine, school)
+    mp_owing = recorded(engine, school, approved.invoice_numbers).still_owing
+    print(
+        f"recorded: {mp_payments} MobilePay payments and {mp_captures} captures "
+        f"(expected {len(approved.bodies)} each), {mp_owing} of their invoices still owing "
+        f"(expected 0)"
+    )
+    if mp_payments != len(approved.bodies) or mp_captures != mp_payments or mp_owing or mp_errors:
+        print(
+            f"  MISMATCH {mp_errors[:3]} — the receiver's log ends with:\n" + log_tail,
+            file=sys.stderr,
+        )
 
     figures = [
         Figure(
@@ -742,6 +809,17 @@ def _run(args: argparse.Namespace, engine: Engine, url: URL, tmpdir: Path) -> in
         ),
         Figure("  duplicates p50", duplicates.latency.p50_ms, "ms"),
         Figure("  duplicates p95", duplicates.latency.p95_ms, "ms"),
+        Figure("MobilePay floor: refused", mp_floor.per_second, "/s"),
+        Figure(
+            "MobilePay: distinct notifications",
+            mp_distinct.per_second,
+            "/s",
+            DISTINCT_TARGET_PER_S,
+            higher_is_better=True,
+        ),
+        Figure("  MobilePay distinct p95", mp_distinct.latency.p95_ms, "ms"),
+        Figure("MobilePay: duplicates", mp_duplicates.per_second, "/s"),
+        Figure("  MobilePay duplicates p95", mp_duplicates.latency.p95_ms, "ms"),
         Figure("QR start local part p50", qr.local.p50_ms, "ms"),
         Figure("QR start local part p95", qr.local.p95_ms, "ms", QR_LOCAL_TARGET_MS),
         Figure("  QR start whole call p50", qr.total.p50_ms, "ms"),
@@ -762,6 +840,14 @@ def _run(args: argparse.Namespace, engine: Engine, url: URL, tmpdir: Path) -> in
                 "refused": qr.refused,
             },
             "webhooks": {"distinct": distinct.as_dict(), "duplicates": duplicates.as_dict()},
+            "mobilepay": {
+                "floor_refused": mp_floor.as_dict(),
+                "distinct": mp_distinct.as_dict(),
+                "duplicates": mp_duplicates.as_dict(),
+                "payments": mp_payments,
+                "captures": mp_captures,
+                "paid_invoices_still_owing": mp_owing,
+            },
             "recorded": {
                 "events": len(bodies),
                 "payments": done.payments,

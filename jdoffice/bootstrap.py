@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +31,7 @@ from jdoffice.domain import receipt_text
 from jdoffice.domain.errors import BusinessRuleError, InvalidInput, JdofficeError, Unavailable
 from jdoffice.domain.model import School
 from jdoffice.gateways.registry import Registry, load_registry
-from jdoffice.services import counter_methods, queries
+from jdoffice.services import counter_methods, online_methods, queries
 from jdoffice.services.gateways import GatewayConfig, OnlineGateway, OnlineGatewayInfo
 from jdoffice.services.notifications import ReceiptPdf, Transports
 from jdoffice.services.settings import PaymentSettings, SettingsOverride, overlay
@@ -73,11 +74,12 @@ def installed_gateways() -> Registry:
     _announced[:] = [registry]
     secret_store.declare({spec.name: spec.env for spec in registry.secrets()})
     counter_methods.install(registry.manual.values())
+    online_methods.install(registry.online_methods())
     receipt_text.name_methods(
         {
             **{m.name: {"da": m.label_da, "en": m.label_en} for m in registry.manual.values()},
             **{
-                g.name: {"da": g.method_label("da"), "en": g.method_label("en")}
+                g.recorded_method: {"da": g.method_label("da"), "en": g.method_label("en")}
                 for g in registry.online.values()
             },
         }
@@ -186,7 +188,7 @@ class App:
             BusinessRuleError: a secret a desk needs is not set for the school.
         """
         s = settings or self.payment_settings(school)
-        info = self.registry.online_gateway(s.gateway)
+        info = self.registry.online_gateway(s.default_gateway)
         secrets: dict[str, str] = {}
         for spec in info.secrets:
             try:
@@ -203,12 +205,16 @@ class App:
                     f"`jdoffice --school {school.slug} keys set {spec.name}` or set {spec.env}"
                 )
             secrets[spec.name] = value.value
-        return info.factory(GatewayConfig(secrets=secrets, options=self.gateway_options(info)))
+        options = self.gateway_options(info, s.gateway_options.get(info.name))
+        return info.factory(GatewayConfig(secrets=secrets, options=options))
 
-    def gateway_options(self, info: OnlineGatewayInfo) -> dict[str, Any]:
-        """The gateway's section of the config file with the environment over it, checked."""
+    def gateway_options(
+        self, info: OnlineGatewayInfo, school_options: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        """The gateway's section of the config file, the school's own settings for it over
+        that, and the environment over both, checked."""
         where = f"config file {self.config.path}" if self.config.path else "configuration"
-        section = self.config.sections.get(info.name, {})
+        section = {**self.config.sections.get(info.name, {}), **(school_options or {})}
         return info.read_options(section, os.environ, f"{where}: [{info.name}]")
 
     def check_uow(self) -> UnitOfWork:
@@ -323,7 +329,7 @@ class App:
             gateway=self.online_gateway,
             payment_settings=self.payment_settings,
             counter_method=lambda name: self.registry.manual_method(name),
-            online_methods=lambda: tuple(self.registry.online),
+            online_methods=lambda: tuple(self.registry.online_methods().values()),
             transports=transports,
         )
 

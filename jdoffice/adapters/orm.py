@@ -349,6 +349,8 @@ class PaymentSettingsRow(Base):
     checkout_expiry_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
     success_url: Mapped[str | None] = mapped_column(String(500), default=None)
     mode: Mapped[str | None] = mapped_column(String(8), default=None)
+    #: Gateway name → option → value: the school's own settings for its online gateways.
+    gateway_options: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 

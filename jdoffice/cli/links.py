@@ -25,6 +25,7 @@ from jdoffice.services import online
 
 def _attempt_json(v: online.AttemptView) -> dict[str, Any]:
     return {
+        "gateway": v.gateway,
         "attempt_id": v.attempt_id,
         "session_id": v.provider_ref,
         "url": v.url,
@@ -52,6 +53,16 @@ def _attempt_json(v: online.AttemptView) -> dict[str, Any]:
     help="Send the link to the student by SMS or e-mail instead of showing a QR code.",
 )
 @click.option("--to", metavar="NUMBER|ADDRESS", help="Send it here (default: the student's).")
+@click.option(
+    "--gateway",
+    metavar="NAME",
+    help="One of the school's online gateways (default: its first).",
+)
+@click.option(
+    "--push",
+    is_flag=True,
+    help="Send the payment to the student's app (--to PHONE: another mobile) instead of a QR.",
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def link_group(
@@ -61,6 +72,8 @@ def link_group(
     key: str | None,
     send: str | None,
     to: str | None,
+    gateway: str | None,
+    push: bool,
     as_json: bool,
 ) -> None:
     """Start an online payment for what is owed on an invoice (a link and a QR code)."""
@@ -71,13 +84,21 @@ def link_group(
     c: Context = ctx.obj
     if qr_path is not None and qr_path.suffix.lower() not in (".png", ".svg"):
         raise InvalidInput(f"QR file must end in .png or .svg, not {qr_path.name!r}")
-    if to is not None and send is None:
-        raise InvalidInput("--to goes with --send sms or --send email")
-    if to is not None:
+    if push and (send is not None or qr_path is not None):
+        raise InvalidInput("--push sends the payment to the student's app: no --send or --qr")
+    if to is not None and send is None and not push:
+        raise InvalidInput("--to goes with --send sms, --send email or --push")
+    if to is not None and not push:
         # Refused before the payment is started.
         normalize_phone(to) if send == "sms" else normalize_email(to)
     desk = c.staff_desk()
-    started = desk.start_online(invoice_no, key=key)
+    started = desk.start_online(
+        invoice_no,
+        key=key,
+        gateway=gateway.strip().lower() if gateway else None,
+        flow="push" if push else "qr",
+        phone=to if push else None,
+    )
     school, v = started.school, started.attempt
     if qr_path is not None and v.url:
         from jdoffice.bootstrap import write_qr
@@ -101,7 +122,10 @@ def link_group(
             raise Unavailable(sent.describe())
         return
     echo(f"Invoice {v.invoice_no}: {money(v.amount_minor, v.currency)}")
-    echo(f"Pay here: {v.url}")
+    if push:
+        echo("Sent to the student's app: waiting for the student to approve")
+    else:
+        echo(f"Pay here: {v.url}")
     if v.expires_at:
         echo(f"Expires: {time_text(v.expires_at, school.tz)}")
     echo(f"Attempt: {v.attempt_id}")

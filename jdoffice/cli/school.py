@@ -17,7 +17,20 @@ def school_group() -> None:
 
 @school_group.command("payments")
 @click.option("--online", type=click.Choice(["on", "off"]))
-@click.option("--gateway", metavar="NAME")
+@click.option(
+    "--gateway",
+    "gateways",
+    metavar="NAME",
+    multiple=True,
+    help="An online gateway the school takes (repeat for several; the first is the default).",
+)
+@click.option(
+    "--set",
+    "gateway_settings",
+    metavar="GATEWAY.SETTING=VALUE",
+    multiple=True,
+    help="The school's own setting of a gateway, e.g. mobilepay.client_id=… ('' removes it).",
+)
 @click.option("--expiry", "expiry", type=int, metavar="MINUTES", help="Checkout expiry (30-1440).")
 @click.option("--success-url", metavar="URL")
 @click.option("--mode", type=click.Choice(["test", "live"]))
@@ -26,7 +39,8 @@ def school_group() -> None:
 def school_payments(
     c: Context,
     online: str | None,
-    gateway: str | None,
+    gateways: tuple[str, ...],
+    gateway_settings: tuple[str, ...],
     expiry: int | None,
     success_url: str | None,
     mode: str | None,
@@ -36,27 +50,39 @@ def school_payments(
     from jdoffice.services.school import update_payment_settings
 
     school = c.school()
+    options: dict[str, dict[str, str]] = {}
+    for item in gateway_settings:
+        head, sep, value = item.partition("=")
+        name, dot, key = head.strip().partition(".")
+        if not sep or not dot or not name or not key:
+            raise InvalidInput(f"write a gateway setting as GATEWAY.SETTING=VALUE, not {item!r}")
+        options.setdefault(name, {})[key.strip()] = value
     changes = {
         "online_enabled": None if online is None else online == "on",
-        "gateway": gateway,
+        "gateway": list(gateways) or None,
+        "gateway_options": options or None,
         "checkout_expiry_minutes": expiry,
         "success_url": success_url,
         "mode": mode,
     }
     if any(v is not None for v in changes.values()):
         # Checked, stored and audited in one place for the command line and the desk.
+        registry = c.app.registry
         update_payment_settings(
             c.uow(),
             school,
             changes,
             actor=c.staff_desk().actor,
-            gateways=tuple(c.app.registry.online),
+            gateways=tuple(registry.online),
+            options={n: [o.key for o in g.options] for n, g in registry.online.items()},
         )
     s = c.app.payment_settings(school)
     data = {
         "school": school.slug,
         "online": s.online_enabled,
-        "gateway": s.gateway,
+        "gateway": s.default_gateway,
+        "gateways": list(s.gateways),
+        "gateway_settings": {n: dict(v) for n, v in s.gateway_options.items()},
         "checkout_expiry_minutes": s.checkout_expiry_minutes,
         "mode": s.mode,
         "success_url": s.success_url,

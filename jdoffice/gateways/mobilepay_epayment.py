@@ -275,7 +275,12 @@ class MobilePayGateway:
                 if confirmation.status is CheckoutStatus.PAID
                 else CheckoutStatus.FAILED
             )
-            return dataclasses.replace(confirmation, status=status, raw=raw)
+            problem = (
+                ""
+                if status is CheckoutStatus.PAID
+                else f"the capture was refused, the reservation released: {str(exc)[:200]}"
+            )
+            return dataclasses.replace(confirmation, status=status, raw=raw, problem=problem)
         merged = {**payment, "aggregate": _map(_map(answer).get("aggregate")) or aggregate}
         return self.confirmation(merged)
 

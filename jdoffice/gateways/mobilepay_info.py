@@ -2,9 +2,11 @@
 config section ``[mobilepay]`` and the headers its notifications are verified with. Cheap to
 import: the client module (and httpx) loads only when a gateway is built.
 
-The entry point ``jdoffice.gateways: mobilepay`` still names the counter method (MobilePay
-registered by hand at the desk); this gateway takes that name once the counter method has
-another, so payments through the two never share a method name.
+The entry point ``jdoffice.gateways: mobilepay`` names this gateway; the counter method of the
+same name (MobilePay registered by hand at the desk) has the entry point ``mobilepay-counter``.
+Online gateways and counter methods are separate namespaces, and this gateway's payments are
+recorded under a method of their own (:data:`PAYMENT_METHOD`, "MobilePay (online)" on
+receipts), so the counter payments already recorded as ``mobilepay`` keep their meaning.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from jdoffice.services.gateways import (
 )
 
 NAME = "mobilepay"
+#: The method its payments are recorded under (``mobilepay`` is the counter method's).
+PAYMENT_METHOD = "mobilepay-online"
 CLIENT_SECRET = "mobilepay-client-secret"  # noqa: S105 - the name of a keyring entry
 SUBSCRIPTION_KEY = "mobilepay-subscription-key"
 WEBHOOK_SECRET = "mobilepay-webhook-secret"  # noqa: S105 - the name of a keyring entry
@@ -117,4 +121,5 @@ GATEWAY = OnlineGatewayInfo(
     signature_headers=SIGNATURE_HEADERS,
     method_label_da="MobilePay (online)",
     method_label_en="MobilePay (online)",
+    payment_method=PAYMENT_METHOD,
 )

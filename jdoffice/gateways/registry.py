@@ -5,6 +5,13 @@ staff register at the desk) or an :class:`~jdoffice.services.gateways.OnlineGate
 provider the student pays through on their own device: its secrets, config section,
 notification headers and factory). A new provider is a package that declares one more entry
 point; no core code changes.
+
+Counter methods and online gateways are separate namespaces: a counter method is known by the
+name it gives itself (its entry point may be named otherwise, as ``mobilepay-counter`` is, since
+entry-point names are one namespace), an online gateway by its entry point's name. The
+``mobilepay`` counter method (a payment staff type in after looking at the student's phone) and
+the ``mobilepay`` online gateway live side by side; their payments never share a recorded
+method, because an online gateway whose recorded method is a counter method's name is left out.
 """
 
 from __future__ import annotations
@@ -37,6 +44,17 @@ class Registry:
     def names(self) -> list[str]:
         return sorted({*self.manual, *self.online})
 
+    def online_methods(self) -> dict[str, str]:
+        """Each online gateway's name → the method its payments are recorded under."""
+        return {name: info.recorded_method for name, info in self.online.items()}
+
+    def online_by_method(self, method: str) -> OnlineGatewayInfo | None:
+        """The online gateway whose payments are recorded under ``method``, if any."""
+        for info in self.online.values():
+            if info.recorded_method == method:
+                return info
+        return None
+
     def manual_method(self, name: str) -> ManualGatewayInfo:
         key = name.strip().lower()
         if key in self.manual:
@@ -62,7 +80,7 @@ class Registry:
         manual = self.manual.get(method)
         if manual is not None:
             return manual.label_da if locale.startswith("da") else manual.label_en
-        online = self.online.get(method)
+        online = self.online_by_method(method)
         return online.method_label(locale) if online is not None else None
 
 
@@ -77,7 +95,8 @@ def load_registry() -> Registry:
             log.error("payment gateway %s could not be loaded: %s", ep.name, exc)
             continue
         if isinstance(obj, ManualGatewayInfo):
-            manual[ep.name] = obj
+            # Known by its own name: the entry point's may differ (one namespace for both).
+            manual[obj.name] = obj
         elif isinstance(obj, OnlineGatewayInfo):
             if obj.name != ep.name:
                 log.error("payment gateway %s names itself %s; left out", ep.name, obj.name)
@@ -94,4 +113,30 @@ def load_registry() -> Registry:
         from jdoffice.gateways.stripe_info import GATEWAY
 
         online[GATEWAY.name] = GATEWAY
-    return Registry(manual, online)
+    if "mobilepay" not in online:
+        from jdoffice.gateways.mobilepay_info import GATEWAY as MOBILEPAY_GATEWAY
+
+        online[MOBILEPAY_GATEWAY.name] = MOBILEPAY_GATEWAY
+    return Registry(manual, _distinct_methods(manual, online))
+
+
+def _distinct_methods(
+    manual: dict[str, ManualGatewayInfo], online: dict[str, OnlineGatewayInfo]
+) -> dict[str, OnlineGatewayInfo]:
+    """The online gateways whose recorded method is no counter method's and no other online
+    gateway's: a payment's method names one way it was paid."""
+    kept: dict[str, OnlineGatewayInfo] = {}
+    taken = set(manual)
+    for name in sorted(online):
+        info = online[name]
+        if info.recorded_method in taken:
+            log.error(
+                "online gateway %s records its payments as %s, which another method is "
+                "recorded as; left out",
+                name,
+                info.recorded_method,
+            )
+            continue
+        taken.add(info.recorded_method)
+        kept[name] = info
+    return kept

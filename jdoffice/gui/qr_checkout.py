@@ -84,6 +84,9 @@ class Choices:
     (empty when online payment is off: there is nothing to choose a code for)."""
 
     invoices: tuple[Invoice, ...]
+    #: The school's online gateways (name, label), the default first: F6 offers them when
+    #: there is more than one.
+    gateways: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +120,20 @@ def default_provider(ctx: DeskContext) -> str:
 
 
 def start_job(
-    ctx: DeskContext, invoice_no: str, gateway: OnlineGateway | None, dpr: float
+    ctx: DeskContext,
+    invoice_no: str,
+    gateway: OnlineGateway | None,
+    dpr: float,
+    gateway_name: str | None = None,
+    flow: str = "qr",
+    replace_attempt: str | None = None,
 ) -> Started | Blocked:
-    """Runs on the thread pool: settings, the gateway, the checkout and the QR image."""
+    """Runs on the thread pool: settings, the gateway, the checkout and the QR image.
+
+    ``gateway_name``: one of the school's online gateways (else its first); ``flow`` ``"push"``
+    sends the payment to the student's app; ``replace_attempt``: the open checkout (its QR
+    code) this one replaces, cancelled first (if it was paid meanwhile, that is the answer).
+    """
     school = ctx.school
     provider = default_provider(ctx)
     invoice: Invoice | None = None
@@ -132,17 +146,31 @@ def start_job(
         if invoice.outstanding_minor <= 0:
             return blocked(Why.NOTHING_OWED)
         settings = ctx.app.payment_settings(school)
-        provider = provider_name(ctx.app.registry, settings.gateway, ctx.language)
+        name = gateway_name if gateway_name in settings.gateways else settings.default_gateway
+        settings = settings.using(name)
+        provider = provider_name(ctx.app.registry, name, ctx.language)
         if not settings.online_enabled:
             return blocked(Why.OFF)
+        if gateway is not None and gateway.name != name:
+            gateway = None  # staff chose another gateway than the one kept
         if gateway is None:
             try:
                 gateway = ctx.app.online_gateway(school, settings)
             except (BusinessRuleError, InvalidInput, Unavailable) as exc:
                 # No key, an unknown gateway, or no keyring on this machine.
                 return blocked(Why.NO_KEY, str(exc), None)
+        if replace_attempt is not None:
+            before = cancel_job(ctx, gateway, replace_attempt).view
+            if before.status is AttemptStatus.PAID:
+                return Started(before, invoice.text, b"", gateway)
         view = online.start_online_payment(
-            ctx.uow(), school, gateway, settings, invoice_no=invoice.invoice_no, actor=ctx.actor
+            ctx.uow(),
+            school,
+            gateway,
+            settings,
+            invoice_no=invoice.invoice_no,
+            actor=ctx.actor,
+            flow=flow,
         )
     except ProviderError as exc:
         return blocked(Why.UNREACHABLE, str(exc), gateway)
@@ -156,7 +184,7 @@ def start_job(
     except Unavailable as exc:
         return blocked(Why.DATABASE, str(exc), gateway)
     png = b""
-    if view.url:
+    if view.url and flow == "qr":
         png = bootstrap.qr_png(view.url, scale=qr_scale(view.url, QR_SIDE, dpr))
     return Started(view, invoice.text, png, gateway)
 
@@ -169,7 +197,13 @@ def choices_job(ctx: DeskContext, student_no: str) -> Choices:
     open_ = sorted(
         (i for i in view.invoices if i.outstanding_minor > 0), key=lambda i: (i.due_date, i.id)
     )
-    return Choices(tuple(open_))
+    registry = ctx.app.registry
+    gateways = tuple(
+        (name, provider_name(registry, name, ctx.language))
+        for name in settings.gateways
+        if name in registry.online
+    )
+    return Choices(tuple(open_), gateways)
 
 
 def _receipt_of(ctx: DeskContext, view: online.AttemptView) -> int | None:
@@ -236,6 +270,10 @@ class QrCheckout:
         self._alive = alive
         #: The online gateway of the school, kept from the first start to the last job.
         self.gateway: OnlineGateway | None = None
+        #: The gateway staff chose (None: the school's first).
+        self.gateway_name: str | None = None
+        #: ``"qr"`` (a code on the screen) or ``"push"`` (sent to the student's app).
+        self.flow = "qr"
         self._jobs = 0
         self._running_tags: list[str] = []
 
@@ -251,13 +289,30 @@ class QrCheckout:
     def start(self, invoice_no: str, dpr: float, on_success: Success, on_failure: Failure) -> None:
         """Make the checkout for ``invoice_no`` (a :class:`Started`, or :class:`Blocked`), its
         QR image drawn for a screen of device pixel ratio ``dpr``."""
-        ctx, gateway = self._ctx, self.gateway
+        self.start_as(invoice_no, dpr, on_success, on_failure, None)
+
+    def start_as(
+        self,
+        invoice_no: str,
+        dpr: float,
+        on_success: Success,
+        on_failure: Failure,
+        replace_attempt: str | None,
+    ) -> None:
+        """As :meth:`start`, in :attr:`flow` through :attr:`gateway_name`, cancelling the
+        open checkout ``replace_attempt`` first (the QR code a push replaces)."""
+        ctx, gateway, name, flow = self._ctx, self.gateway, self.gateway_name, self.flow
 
         def started(result: Started | Blocked) -> None:
             self.gateway = result.gateway
             on_success(result)
 
-        self._run(lambda: start_job(ctx, invoice_no, gateway, dpr), started, on_failure, "start")
+        self._run(
+            lambda: start_job(ctx, invoice_no, gateway, dpr, name, flow, replace_attempt),
+            started,
+            on_failure,
+            "start",
+        )
 
     def poll(self, attempt_id: str, on_success: Success, on_failure: Failure) -> None:
         """Ask the provider how the checkout stands (a :class:`Status`); nothing without a
@@ -305,17 +360,28 @@ class QrCheckout:
         self._jobs += 1
         self._running_tags.append(tag)
 
+        ended = [False]
+
+        def end_tag() -> None:
+            # Once its answer is in, the job no longer runs as far as the dialog is concerned:
+            # a "Prøv igen" pressed right after a refusal starts again.
+            if not ended[0]:
+                ended[0] = True
+                self._running_tags.remove(tag)
+
         def ok(result: Any) -> None:
+            end_tag()
             if self._alive():
                 on_success(result)
 
         def bad(exc: BaseException) -> None:
+            end_tag()
             if self._alive():
                 on_failure(exc)
 
         def done() -> None:
             self._jobs -= 1
-            self._running_tags.remove(tag)
+            end_tag()
             if not self._alive() and self._jobs == 0:
                 self._release_gateway()
 

@@ -25,6 +25,7 @@ hands it its ports.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import time
@@ -49,8 +50,9 @@ from jdoffice.services import notifications as notify
 from jdoffice.services import payments as pay_service
 from jdoffice.services import staff as staff_service
 from jdoffice.services.desk_staff import DeskStaffVerbs
-from jdoffice.services.gateways import OnlineGateway
+from jdoffice.services.gateways import OnlineGateway, ProviderError, ProviderRefused
 from jdoffice.services.offline import OfflineDesk, QueuedPayment, Reading, offline_receipt
+from jdoffice.services.online_methods import gateway_of
 from jdoffice.services.payments import PaymentResult, RefundResult
 from jdoffice.services.ports import StudentHit, UnitOfWork
 from jdoffice.services.settings import PaymentSettings
@@ -386,10 +388,11 @@ class Desk(DeskStaffVerbs):
         method = self._payment_method(school, payment_id)
         through_provider = method is not None and method in self.online_methods()
         if through_provider:
+            assert method is not None
             r = online.refund_online(
                 self.uow(),
                 school,
-                self.gateway(school),
+                self._gateway_named(school, gateway_of(method) or method),
                 payment_id=payment_id,
                 amount_minor=amount_minor,
                 reason=reason,
@@ -429,8 +432,18 @@ class Desk(DeskStaffVerbs):
 
     # --- online payments -----------------------------------------------------------------
 
-    def start_online(self, invoice_no: str, *, key: str | None = None) -> OnlinePayment:
-        """Start an online payment for what is owed on an invoice (a link and a QR code)."""
+    def start_online(
+        self,
+        invoice_no: str,
+        *,
+        key: str | None = None,
+        gateway: str | None = None,
+        flow: str = "qr",
+        phone: str | None = None,
+    ) -> OnlinePayment:
+        """Start an online payment for what is owed on an invoice (a link and a QR code), or
+        with ``flow="push"`` in the student's app (at ``phone``, default the student's), through
+        ``gateway`` (default: the school's first online gateway)."""
         school = self.school()
         settings = self.payment_settings(school)
         if not settings.online_enabled:
@@ -438,16 +451,34 @@ class Desk(DeskStaffVerbs):
                 f"online payments are off for {school.slug}; take cash, bank or MobilePay "
                 f"instead (or `jdoffice school payments --online on`)"
             )
+        name = gateway or settings.default_gateway
+        if name not in settings.gateways:
+            raise BusinessRuleError(
+                f"{school.slug} does not take online payments through {name} (it takes "
+                f"{', '.join(settings.gateways)}; `jdoffice school payments --gateway …`)"
+            )
         v = online.start_online_payment(
             self.uow(),
             school,
-            self.gateway(school, settings),
+            self.gateway(school, settings.using(name)),
             settings,
             invoice_no=invoice_no,
             actor=self.actor,
             key=key,
+            flow=flow,
+            phone=phone,
         )
         return OnlinePayment(school, v)
+
+    def _gateway_named(self, school: School, name: str) -> OnlineGateway:
+        """The school's gateway ``name`` (one it took payments through, enabled or not)."""
+        return self.gateway(school, self.payment_settings(school).using(name))
+
+    def _attempt_gateway(self, school: School, attempt_id: str) -> OnlineGateway:
+        """The gateway an online payment was started through."""
+        return self._gateway_named(
+            school, online.get_attempt(self.uow(), school, attempt_id).gateway
+        )
 
     def send_link(self, attempt_id: str, *, channel: str, to: str | None = None) -> notify.LinkSent:
         """Send an open online payment's link to the student by SMS or e-mail, now."""
@@ -466,7 +497,7 @@ class Desk(DeskStaffVerbs):
         every :data:`POLL_SECONDS` until it is final or ``wait_seconds`` have passed. The
         confirmation of a payment it records is sent."""
         school = self.school()
-        gateway = self.gateway(school)
+        gateway = self._attempt_gateway(school, attempt_id)
         deadline = time.monotonic() + wait_seconds
         v = online.check_attempt(self.uow(), school, gateway, attempt_id)
         while not v.status.final and time.monotonic() < deadline:
@@ -478,7 +509,8 @@ class Desk(DeskStaffVerbs):
     def cancel_online(self, attempt_id: str) -> OnlinePayment:
         """Cancel an open online payment (its checkout expires at the provider)."""
         school = self.school()
-        v = online.cancel_attempt(self.uow(), school, self.gateway(school), attempt_id, self.actor)
+        gateway = self._attempt_gateway(school, attempt_id)
+        v = online.cancel_attempt(self.uow(), school, gateway, attempt_id, self.actor)
         return OnlinePayment(school, v)
 
     def sync_online(self) -> Synced:
@@ -488,7 +520,18 @@ class Desk(DeskStaffVerbs):
         settings = self.payment_settings(school)
         if not settings.online_enabled:
             raise BusinessRuleError(f"online payments are off for {school.slug}")
-        r = online.sync_payments(self.uow(), school, self.gateway(school, settings))
+        r = online.SyncResult()
+        names = settings.gateways
+        for name in names:  # each of the school's online gateways in turn
+            try:
+                gateway = self.gateway(school, settings.using(name))
+                done = online.sync_payments(self.uow(), school, gateway)
+                r = r.plus(dataclasses.replace(done, gateways_synced=(name,)))
+            except (ProviderError, ProviderRefused, BusinessRuleError, InvalidInput) as exc:
+                if len(names) == 1:
+                    raise
+                # One provider down (or without keys) does not keep the others from syncing.
+                r = r.plus(online.SyncResult(errors=(f"{name}: {exc}",), gateways_down=(name,)))
         sent = Sent()
         if r.applied or r.refunds_settled:
             sent = self.send_confirmations(school, None)

@@ -122,6 +122,9 @@ class Confirmation:
     invoice_no: str | None = None
     student_no: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
+    #: What went wrong at the provider that staff must be told of (a capture it refused):
+    #: the attempt ends as ``status`` says, and the confirmation is flagged with this reason.
+    problem: str = ""
 
 
 class RefundState(enum.StrEnum):
@@ -383,6 +386,12 @@ class OnlineGatewayInfo:
     #: How a payment through it reads on receipts, reports and screens.
     method_label_da: str = ""
     method_label_en: str = ""
+    #: The payment method its payments are recorded under (default: its name). Online
+    #: gateways and counter methods are separate namespaces, but a recorded payment's method
+    #: is one: a gateway whose name is also a counter method's (``mobilepay``, the MobilePay
+    #: payment staff type in) records its payments under a method of its own, so the payments
+    #: already recorded keep their meaning.
+    payment_method: str = ""
 
     def label(self, locale: str) -> str:
         return self.label_da if locale.startswith("da") else self.label_en
@@ -391,6 +400,11 @@ class OnlineGatewayInfo:
         da = self.method_label_da or self.label_da
         en = self.method_label_en or self.label_en
         return da if locale.startswith("da") else en
+
+    @property
+    def recorded_method(self) -> str:
+        """The method its payments are recorded under."""
+        return self.payment_method or self.name
 
     def secret(self, name: str) -> SecretSpec:
         for spec in self.secrets:

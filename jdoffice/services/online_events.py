@@ -11,6 +11,7 @@ from jdoffice.domain.model import School
 from jdoffice.services.flags import flag_once
 from jdoffice.services.gateways import OnlineGateway, ProviderEvent
 from jdoffice.services.online_finalize import finalize
+from jdoffice.services.online_methods import method_of
 from jdoffice.services.online_records import FOREIGN, foreign_key, payment_owner
 from jdoffice.services.online_refunds import apply_refund_notice
 from jdoffice.services.payments import utcnow
@@ -75,7 +76,7 @@ def of_another_school(
         if event.payment_ref:
             refs.append(event.payment_ref)
         for ref in refs:
-            p = uow.payments.by_provider_ref(gateway_name, ref)
+            p = uow.payments.by_provider_ref(method_of(gateway_name), ref)
             if p is not None and p.school_id != school.id:
                 return True
         for n in event.refunds:

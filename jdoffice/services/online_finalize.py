@@ -27,6 +27,7 @@ from jdoffice.domain.model import (
 from jdoffice.domain.money import format_money
 from jdoffice.services.flags import flag_once
 from jdoffice.services.gateways import CheckoutStatus, Confirmation, ProviderEvent
+from jdoffice.services.online_methods import method_of
 from jdoffice.services.online_records import SYSTEM, audit_attempt, foreign_key
 from jdoffice.services.online_refunds import apply_deferred
 from jdoffice.services.payments import apply_payment, retrying, utcnow
@@ -159,6 +160,9 @@ def _finalize(
                 uow.attempts.update(a.id, now, status=new, provider_ref=c.provider_ref)
                 audit_attempt(uow, school, f"online.{new.value}", a, SYSTEM, now)
                 out = FinalizeOutcome("updated", a.id, detail=new.value)
+                if c.problem:
+                    # No money was recorded; staff are told why (e.g. a capture refused).
+                    _flag(uow, gateway_name, c, event, a, school, c.problem, now)
             else:
                 out = FinalizeOutcome("duplicate", a.id, detail="no change")
         _mark_event(uow, gateway_name, event, a.school_id, out.outcome, now)
@@ -273,7 +277,7 @@ def _apply_paid(
     if a.payment_id is not None or a.status is AttemptStatus.PAID:
         return FinalizeOutcome("duplicate", a.id, a.payment_id, "already paid")
     payment_ref = c.payment_ref or c.provider_ref
-    if uow.payments.by_provider_ref(gateway_name, payment_ref) is not None:
+    if uow.payments.by_provider_ref(method_of(gateway_name), payment_ref) is not None:
         return FinalizeOutcome("duplicate", a.id, detail="payment recorded before")
     student = uow.students.get(a.student_id)
     assert student is not None
@@ -307,7 +311,7 @@ def _apply_paid(
         student,
         invoices,
         payment_id=a.id,
-        method=gateway_name,
+        method=method_of(gateway_name),
         amount_minor=a.amount_minor,
         allow_credit=True,
         cash=None,

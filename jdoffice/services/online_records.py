@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from jdoffice.domain.model import Actor, Attempt, AuditEntry, School
+from jdoffice.services.online_methods import method_of
 from jdoffice.services.ports import UnitOfWork
 
 #: Who acts when a provider's answer changes an attempt or a refund.
@@ -50,7 +51,7 @@ def audit_attempt(
 def payment_owner(uow: UnitOfWork, gateway_name: str, ref: str) -> int | None:
     """The school of the payment recorded under ``ref``, if any."""
     with uow:
-        p = uow.payments.by_provider_ref(gateway_name, ref)
+        p = uow.payments.by_provider_ref(method_of(gateway_name), ref)
         return p.school_id if p is not None else None
 
 

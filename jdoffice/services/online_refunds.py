@@ -34,6 +34,7 @@ from jdoffice.services.gateways import (
     RefundNotice,
     RefundState,
 )
+from jdoffice.services.online_methods import method_of
 from jdoffice.services.online_records import FOREIGN, SYSTEM, foreign_key, payment_of_school
 from jdoffice.services.payments import (
     MAX_REASON,
@@ -99,7 +100,7 @@ def refund_online(
             found = uow.payments.get(pid)
             if found is None or found.school_id != school.id:
                 raise NotFound(f"no payment {pid} at {school.name}")
-            if found.method != gateway.name:
+            if found.method != method_of(gateway.name):
                 raise BusinessRuleError(f"payment {pid} was not made through {gateway.name}")
             uow.students.lock(found.student_id)
             payment = uow.payments.lock(pid)
@@ -272,7 +273,7 @@ def apply_refund_notice(
                     refund = None
             if refund is not None and refund.school_id != school.id:
                 return flag("not a refund of this school", foreign=True)
-            payment = uow.payments.by_provider_ref(gateway_name, notice.payment_ref)
+            payment = uow.payments.by_provider_ref(method_of(gateway_name), notice.payment_ref)
             if payment is None and refund is not None:
                 payment = uow.payments.get(refund.payment_id)
             if payment is None:

@@ -57,8 +57,14 @@ def start_online_payment(
     actor: Actor,
     key: str | None = None,
     now: dt.datetime | None = None,
+    flow: str = "qr",
+    phone: str | None = None,
 ) -> AttemptView:
     """Start (or resume) an online payment for what is owed on an invoice.
+
+    ``flow`` ``"push"`` sends it to the student's app (at ``phone``, default the student's
+    mobile; only a gateway with ``Capabilities.push``), and always starts a new attempt: the
+    push goes to the phone when the payment is made.
 
     Raises:
         BusinessRuleError: online payments are off, or nothing is owed.
@@ -71,6 +77,10 @@ def start_online_payment(
         raise BusinessRuleError(
             f"online payments are off for {school.name}; take cash, bank or MobilePay instead"
         )
+    if flow not in ("qr", "push"):
+        raise InvalidInput(f"a payment is shown as a QR code or pushed, not {flow!r}")
+    if flow == "push" and not gateway.capabilities.push:
+        raise InvalidInput(f"{gateway.name} cannot send a payment to the student's phone")
     when = now or utcnow()
     wanted_key = normalize_key(key) if key else None
 
@@ -98,7 +108,7 @@ def start_online_payment(
                 raise InvalidInput(f"key {wanted_key} belongs to another payment")
         if attempt is None:
             latest = uow.attempts.latest_for_invoice(locked.id, gateway.name)
-            if latest is not None and _reusable(latest, owed, when):
+            if flow == "qr" and latest is not None and _reusable(latest, owed, when):
                 attempt = latest
         if attempt is not None and attempt.status is AttemptStatus.PAID:
             raise BusinessRuleError(f"invoice {locked.invoice_no} was just paid online")
@@ -120,7 +130,8 @@ def start_online_payment(
                 expires_at=_expiry(when, settings.checkout_expiry_minutes),
                 success_url=settings.success_url,
                 mode=settings.mode,
-                student_phone=student.phone,
+                student_phone=student.phone if phone is None else phone,
+                flow=flow,
             )
             attempt = Attempt(
                 id=attempt_id,

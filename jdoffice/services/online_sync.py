@@ -31,6 +31,23 @@ class SyncResult:
     flagged: int = 0
     refunds_settled: int = 0
     errors: tuple[str, ...] = ()
+    #: Of a school's several gateways: those whose sync could not run at all (no keys, the
+    #: provider down), and those whose sync ran.
+    gateways_down: tuple[str, ...] = ()
+    gateways_synced: tuple[str, ...] = ()
+
+    def plus(self, other: SyncResult) -> SyncResult:
+        """Both results together (one school's gateways synced in turn)."""
+        return SyncResult(
+            self.events_checked + other.events_checked,
+            self.attempts_checked + other.attempts_checked,
+            self.applied + other.applied,
+            self.flagged + other.flagged,
+            self.refunds_settled + other.refunds_settled,
+            self.errors + other.errors,
+            self.gateways_down + other.gateways_down,
+            self.gateways_synced + other.gateways_synced,
+        )
 
 
 def sync_payments(
@@ -70,7 +87,10 @@ def sync_payments(
             uow.events.save_cursor(school.id, gateway.name, ev.event_id, ev.created, utcnow())
             uow.commit()
     with uow:
-        open_attempts = uow.attempts.unsettled(school.id, max_attempts)
+        # This gateway's own: a school may take payments through several.
+        open_attempts = [
+            a for a in uow.attempts.unsettled(school.id, max_attempts) if a.gateway == gateway.name
+        ]
     errors: list[str] = []
     settled = 0
     with uow:

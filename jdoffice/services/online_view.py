@@ -25,6 +25,8 @@ class AttemptView:
     provider_ref: str | None
     payment_id: str | None = None
     error: str | None = None
+    #: The online gateway it goes through.
+    gateway: str = ""
 
     @classmethod
     def of(cls, a: Attempt) -> AttemptView:
@@ -38,6 +40,7 @@ class AttemptView:
             expires_at=a.expires_at,
             provider_ref=a.provider_ref,
             payment_id=a.payment_id,
+            gateway=a.gateway,
             error=a.error,
         )
 

@@ -21,6 +21,7 @@ from jdoffice.services.notification_settings import NotificationOverride
 from jdoffice.services.ports import UnitOfWork
 from jdoffice.services.settings import (
     SettingsOverride,
+    split_gateways,
     validate_expiry,
     validate_mode,
     validate_url,
@@ -145,7 +146,9 @@ _SETTING_NAMES = frozenset(f.name for f in dataclasses.fields(SettingsOverride))
 
 
 def check_payment_changes(
-    changes: Mapping[str, object], gateways: Collection[str] | None = None
+    changes: Mapping[str, object],
+    gateways: Collection[str] | None = None,
+    options: Mapping[str, Collection[str]] | None = None,
 ) -> dict[str, object]:
     """``changes`` checked and cleaned, without the ``None`` values.
 
@@ -163,13 +166,23 @@ def check_payment_changes(
             if not isinstance(value, bool):
                 raise InvalidInput("online payments are either on or off")
         elif key == "gateway":
-            name = str(value).strip()
-            if not name or len(name) > 32:
+            # One name, or several (a list, or comma-separated): the first is the default.
+            names = split_gateways(
+                ",".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
+            )
+            if not names:
                 raise InvalidInput(f"a gateway name is 1 to 32 characters, not {value!r}")
-            if gateways is not None and name not in gateways:
-                known = ", ".join(sorted(gateways)) or "none installed"
-                raise InvalidInput(f"unknown online gateway {name!r} (known: {known})")
-            value = name
+            for name in names:
+                if len(name) > 32 or "," in name:
+                    raise InvalidInput(f"a gateway name is 1 to 32 characters, not {name!r}")
+                if gateways is not None and name not in gateways:
+                    known = ", ".join(sorted(gateways)) or "none installed"
+                    raise InvalidInput(f"unknown online gateway {name!r} (known: {known})")
+            value = ",".join(names)
+            if len(value) > 32:
+                raise InvalidInput(f"too many online gateways at once: {', '.join(names)}")
+        elif key == "gateway_options":
+            value = _check_gateway_options(value, options)
         elif key == "checkout_expiry_minutes":
             if isinstance(value, bool) or not isinstance(value, int):
                 raise InvalidInput("the checkout expiry is a whole number of minutes")
@@ -182,6 +195,52 @@ def check_payment_changes(
     return out
 
 
+#: The longest value of a gateway's own setting (a client id, a merchant serial number).
+GATEWAY_OPTION_MAX = 200
+
+
+def _check_gateway_options(
+    value: object, options: Mapping[str, Collection[str]] | None
+) -> dict[str, dict[str, str]]:
+    """Gateway name → option → text, each option one its gateway declares ('' removes it)."""
+    if not isinstance(value, Mapping):
+        raise InvalidInput("gateway settings are given per gateway")
+    out: dict[str, dict[str, str]] = {}
+    for gateway, section in value.items():
+        if not isinstance(section, Mapping):
+            raise InvalidInput(f"settings for {gateway} are given as option = value")
+        name = str(gateway).strip()
+        if options is not None and name not in options:
+            known = ", ".join(sorted(options)) or "none installed"
+            raise InvalidInput(f"unknown online gateway {name!r} (known: {known})")
+        for key, raw in section.items():
+            if options is not None and key not in options[name]:
+                known = ", ".join(sorted(options[name])) or "none"
+                raise InvalidInput(f"{name} has no setting {key!r} (known: {known})")
+            text = str(raw).strip()
+            if len(text) > GATEWAY_OPTION_MAX or any(not c.isprintable() for c in text):
+                raise InvalidInput(
+                    f"{name}.{key}: at most {GATEWAY_OPTION_MAX} printable characters"
+                )
+            out.setdefault(name, {})[str(key)] = text
+    return out
+
+
+def _merge_options(
+    before: Mapping[str, Mapping[str, str]] | None, changes: Mapping[str, Mapping[str, str]]
+) -> dict[str, dict[str, str]] | None:
+    merged = {name: dict(section) for name, section in (before or {}).items()}
+    for name, section in changes.items():
+        mine = merged.setdefault(name, {})
+        for key, text in section.items():
+            if text:
+                mine[key] = text
+            else:
+                mine.pop(key, None)
+    kept = {name: section for name, section in merged.items() if section}
+    return kept or None
+
+
 def update_payment_settings(
     uow: UnitOfWork,
     school: School,
@@ -189,6 +248,7 @@ def update_payment_settings(
     *,
     actor: Actor,
     gateways: Collection[str] | None = None,
+    options: Mapping[str, Collection[str]] | None = None,
     now: dt.datetime | None = None,
 ) -> SettingsOverride:
     """Store the school's own choice for the given payment settings (the others keep what the
@@ -198,6 +258,8 @@ def update_payment_settings(
         changes: field names of :class:`SettingsOverride` → new value; ``None`` values are
             skipped.
         gateways: the installed online gateways; a gateway not among them is refused.
+        options: each installed online gateway's setting names (``gateway_options`` are
+            checked against them; a value ``""`` removes the school's own).
 
     Returns:
         The school's settings as stored.
@@ -205,12 +267,17 @@ def update_payment_settings(
     Raises:
         InvalidInput: an unknown setting or a value out of range (nothing is stored).
     """
-    wanted = check_payment_changes(changes, gateways)
+    wanted = check_payment_changes(changes, gateways, options)
     when = _now(now)
     with uow.write():
         need = Action.TEST_LIVE if "mode" in wanted else Action.SETTINGS
         actor = acting(uow, school, need, actor)
         before = uow.settings.get(school.id) or SettingsOverride()
+        if "gateway_options" in wanted:
+            wanted["gateway_options"] = _merge_options(
+                before.gateway_options,
+                wanted["gateway_options"],  # type: ignore[arg-type]
+            )
         after = dataclasses.replace(before, **wanted)  # type: ignore[arg-type]
         if after == before:
             return before

@@ -8,7 +8,8 @@ Secrets are never part of settings: they live in the OS keyring.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from jdoffice.domain.errors import InvalidInput
@@ -22,18 +23,47 @@ DEFAULT_SUCCESS_URL = "https://jdoffice.invalid/betaling/tak"
 @dataclass(frozen=True, slots=True)
 class PaymentSettings:
     online_enabled: bool = False
+    #: The school's online gateways, comma-separated; the first is the default (what the desk
+    #: and `jdoffice link` use unless staff choose another).
     gateway: str = "stripe"
     checkout_expiry_minutes: int = 60
     success_url: str = DEFAULT_SUCCESS_URL
     mode: str = "test"
+    #: The school's own settings for its gateways: gateway name → option → value (they win
+    #: over the config file; the gateway's environment variables win over them).
+    gateway_options: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def validated(self) -> PaymentSettings:
         validate_expiry(self.checkout_expiry_minutes)
         validate_mode(self.mode)
         validate_url(self.success_url)
-        if not self.gateway or len(self.gateway) > 32:
+        if not self.gateways or len(self.gateway) > 32:
             raise InvalidInput("gateway name must be 1 to 32 characters")
         return self
+
+    @property
+    def gateways(self) -> tuple[str, ...]:
+        """The school's online gateways, the default first."""
+        return split_gateways(self.gateway)
+
+    @property
+    def default_gateway(self) -> str:
+        names = self.gateways
+        return names[0] if names else ""
+
+    def using(self, name: str) -> PaymentSettings:
+        """These settings with ``name`` as the gateway a payment goes through."""
+        return dataclasses.replace(self, gateway=name)
+
+
+def split_gateways(text: str) -> tuple[str, ...]:
+    """``"stripe,mobilepay"`` as its names, each once, in order."""
+    names: list[str] = []
+    for part in text.split(","):
+        name = part.strip()
+        if name and name not in names:
+            names.append(name)
+    return tuple(names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +75,7 @@ class SettingsOverride:
     checkout_expiry_minutes: int | None = None
     success_url: str | None = None
     mode: str | None = None
+    gateway_options: Mapping[str, Mapping[str, str]] | None = None
 
 
 def overlay(defaults: PaymentSettings, school: SettingsOverride | None) -> PaymentSettings:

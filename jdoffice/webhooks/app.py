@@ -41,7 +41,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TypeVar
 
@@ -59,6 +59,7 @@ from jdoffice.domain.text import printable as text_printable
 from jdoffice.services import notifications as notify
 from jdoffice.services import online
 from jdoffice.services.gateways import InvalidSignature, OnlineGateway
+from jdoffice.services.settings import PaymentSettings
 
 log = logging.getLogger("jdoffice.webhooks")
 
@@ -131,9 +132,12 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
 @dataclass(frozen=True, slots=True)
 class _SchoolGateway:
     school: School
-    gateway: OnlineGateway
-    #: ``time.monotonic()`` after which the gateway is built again.
+    #: The school's payment settings (which online gateways it takes, their own settings).
+    settings: PaymentSettings
+    #: ``time.monotonic()`` after which the gateways are built again.
     refresh_at: float
+    #: The school's gateways built so far, by name (each when its first notification comes).
+    gateways: dict[str, OnlineGateway] = field(default_factory=dict)
 
 
 class Receiver:
@@ -213,10 +217,27 @@ class Receiver:
             if hit is not None:
                 return hit
             school = self._find_school(slug)
-            gateway = self.app.online_gateway(school)
-            entry = _SchoolGateway(school, gateway, self._clock() + self.refresh_seconds)
+            settings = self.app.payment_settings(school)
+            entry = _SchoolGateway(school, settings, self._clock() + self.refresh_seconds)
             self._keep(slug, entry)
         return entry
+
+    def gateway(self, entry: _SchoolGateway, provider: str) -> OnlineGateway:
+        """The school's gateway ``provider``, built once per refresh.
+
+        Raises:
+            NotFound: the school does not take payments through ``provider``.
+        """
+        if provider not in entry.settings.gateways:
+            raise NotFound(f"{entry.school.slug} does not take payments through {provider}")
+        built = entry.gateways.get(provider)
+        if built is None:
+            with self._build_lock:
+                built = entry.gateways.get(provider)
+                if built is None:
+                    built = self.app.online_gateway(entry.school, entry.settings.using(provider))
+                    entry.gateways[provider] = built
+        return built
 
     def signature_headers(self, provider: str) -> tuple[str, ...]:
         """The request headers ``provider`` verifies its notifications with.
@@ -231,11 +252,10 @@ class Receiver:
 
     def process(self, provider: str, slug: str, body: bytes, headers: Mapping[str, str]) -> str:
         entry = self.for_school(slug)
-        if entry.gateway.name != provider:
-            raise NotFound(f"{slug} does not take payments through {provider}")
-        event = entry.gateway.verify_event(body, headers)
+        gateway = self.gateway(entry, provider)
+        event = gateway.verify_event(body, headers)
         uow = self.app.uow()
-        outcome = online.handle_event(uow, entry.gateway, event, school=entry.school)
+        outcome = online.handle_event(uow, gateway, event, school=entry.school)
         if outcome != "duplicate":
             log.info(
                 "%s event %s (%s) for %s: %s",

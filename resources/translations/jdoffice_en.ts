@@ -1135,6 +1135,7 @@ Nothing is recorded.</translation>
     <name>QrCheckout</name>
     <message>
         <source>betalingsudbyderen</source>
+        <extracomment>The school&apos;s online gateways (name, label), the default first: F6 offers them when there is more than one.</extracomment>
         <translation>the payment provider</translation>
     </message>
 </context>
@@ -1292,6 +1293,33 @@ Send the link to the address:</translation>
     <message>
         <source>Luk alligevel</source>
         <translation>Close anyway</translation>
+    </message>
+</context>
+<context>
+    <name>QrGateways</name>
+    <message>
+        <source>Betales med</source>
+        <translation>Pay with</translation>
+    </message>
+    <message>
+        <source>Send til elevens telefon</source>
+        <translation>Send to the student&apos;s phone</translation>
+    </message>
+    <message>
+        <source>Betalingen dukker op i elevens MobilePay-app i stedet for QR-koden</source>
+        <translation>The payment pops up in the student&apos;s MobilePay app instead of the QR code</translation>
+    </message>
+    <message>
+        <source>Sender betalingen til elevens telefon…</source>
+        <translation>Sending the payment to the student&apos;s phone…</translation>
+    </message>
+    <message>
+        <source>Sendt til elevens telefon</source>
+        <translation>Sent to the student&apos;s phone</translation>
+    </message>
+    <message>
+        <source>Eleven godkender betalingen i appen. Skærmen skifter selv til Betalt.</source>
+        <translation>The student approves the payment in the app. The screen turns to Paid by itself.</translation>
     </message>
 </context>
 <context>

@@ -30,7 +30,7 @@ from jdoffice.printing import thermal
 from jdoffice.services import queries
 from jdoffice.services import school as school_service
 from jdoffice.services.settings import PaymentSettings
-from tests.gui.office import Office, make_office, settle_background_work
+from tests.gui.office import ACTOR, Office, make_office, settle_background_work
 
 WAIT_MS = 10_000
 #: The code page receipts are printed in.
@@ -639,3 +639,21 @@ def test_without_a_keyring_the_chosen_gateways_variables_are_named(
     assert "JDOFFICE_TESTPAY_WEBHOOK_SECRET" in text
     assert "JDOFFICE_STRIPE_SECRET_KEY" not in text
     assert not dialog.secret_edit("testpay-api-key").isEnabled()
+
+
+def test_several_online_gateways_read_as_one_choice_and_are_kept(
+    qtbot: QtBot, office: Office, memory_keyring: MemoryKeyring
+) -> None:
+    """A school that takes Stripe and MobilePay (`school payments --gateway stripe --gateway
+    mobilepay`) sees them as one choice, the default's keys shown; saving keeps both."""
+    school_service.update_payment_settings(
+        office.uow(),
+        office.school,
+        {"online_enabled": True, "gateway": ["stripe", "mobilepay"]},
+        actor=ACTOR,
+    )
+    dialog = open_dialog(qtbot, office)
+    assert dialog.gatewayCombo.currentText() == "Stripe + MobilePay"
+    assert dialog.gatewayCombo.currentData() == "stripe,mobilepay"
+    save(qtbot, dialog)
+    assert office.app.payment_settings(office.school).gateways == ("stripe", "mobilepay")

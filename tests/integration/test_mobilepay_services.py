@@ -20,7 +20,6 @@ import keyring.backends.fail
 import pytest
 from starlette.applications import Starlette
 
-from jdoffice.adapters import secrets
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.bootstrap import App
 from jdoffice.domain.errors import BusinessRuleError
@@ -135,10 +134,9 @@ def receiver_app(
     no_backend: Callable[[], keyring.backend.KeyringBackend] = keyring.backends.fail.Keyring
     keyring.set_keyring(no_backend())
     app = App(url=database.url)
-    # The name ``mobilepay`` is still taken by the counter method's entry point, so the
-    # online gateway is made known here rather than by an entry point of its own.
-    monkeypatch.setitem(app.registry.online, mobilepay_info.NAME, mobilepay_info.GATEWAY)
-    secrets.declare({spec.name: spec.env for spec in mobilepay_info.GATEWAY.secrets})
+    # Installed by its entry point, beside the counter method of the same name.
+    assert app.registry.online[mobilepay_info.NAME] is mobilepay_info.GATEWAY
+    assert app.registry.manual[mobilepay_info.NAME].capabilities.instant
     try:
         yield app
     finally:
@@ -191,7 +189,7 @@ def test_webhook_through_the_receiver_is_applied_once(
         payment = uow.payments.get(view.attempt_id)
         attempt = uow.attempts.get(view.attempt_id)
     assert payment is not None
-    assert (payment.method, payment.amount_minor) == ("mobilepay", 30000)
+    assert (payment.method, payment.amount_minor) == ("mobilepay-online", 30000)
     assert attempt is not None
     assert attempt.status is AttemptStatus.PAID
 
@@ -330,3 +328,36 @@ def test_partial_refund_through_the_services(
             actor=ACTOR,
         )
     assert standin.payment(view.attempt_id)["aggregate"]["refundedAmount"]["value"] == 15000
+
+
+def test_a_school_that_does_not_take_mobilepay_answers_404_there(
+    standin: MobilePayStandin, receiver_app: App, uow: SqlAlchemyUnitOfWork, kit: SchoolKit
+) -> None:
+    """The receiver serves a school's gateways only: a MobilePay notification to a school
+    taking Stripe alone is 404 and moves nothing, and one taking both is served."""
+    update_payment_settings(
+        uow,
+        kit.school,
+        {"gateway": ["mobilepay"], "online_enabled": True},
+        actor=ACTOR,
+        gateways=list(receiver_app.registry.online),
+    )
+    settings = receiver_app.payment_settings(kit.school)
+    gateway = receiver_app.online_gateway(kit.school, settings)
+    invoice = kit.invoice(kit.student(), 12000)
+    view = online.start_online_payment(
+        uow, kit.school, gateway, settings, invoice_no=invoice.invoice_no, actor=ACTOR
+    )
+    standin.approve(view.attempt_id)
+    update_payment_settings(uow, kit.school, {"gateway": "stripe"}, actor=ACTOR)
+    path = f"/webhooks/mobilepay/{kit.school.slug}"
+    body, headers = standin.signed(
+        {"msn": sd.MSN, **standin.event_log(view.attempt_id)[-1]}, f"http://testserver{path}"
+    )
+    client = AsgiClient(create_app(receiver_app, notify_interval=None, gateway_refresh=0))
+    assert client.post(path, content=body, headers=headers).status_code == 404
+    assert standin.captures == []
+    update_payment_settings(uow, kit.school, {"gateway": "stripe,mobilepay"}, actor=ACTOR)
+    answer = client.post(path, content=body, headers=headers)
+    assert (answer.status_code, answer.json()["outcome"]) == (200, "applied")
+    assert standin.captures == [view.attempt_id]

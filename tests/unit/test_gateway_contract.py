@@ -3,6 +3,7 @@ declares, the registry leaves out what does not load, and counter methods keep t
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,7 +115,8 @@ def test_the_registry_leaves_out_what_does_not_load_or_names_itself_wrongly(
     finally:
         registry.load_registry.cache_clear()
     assert sorted(found.manual) == ["cash", "coupon"]
-    assert sorted(found.online) == ["stripe"]  # the shipped provider, not the one named liar
+    # The shipped providers, not the one named liar.
+    assert sorted(found.online) == ["mobilepay", "stripe"]
     logged = caplog.text
     assert "broken could not be loaded" in logged
     assert "liar names itself stripe" in logged
@@ -140,3 +142,41 @@ def test_counter_methods_keep_their_rules_and_are_found_by_name(
     counter_methods.install([none])
     assert counter_method("giro") is none
     assert [m.name for m in counter_methods.known()][:4] == ["cash", "bank", "mobilepay", "card"]
+
+
+def test_counter_methods_and_online_gateways_are_separate_namespaces(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The counter method ``mobilepay`` (typed in at the desk) and the online gateway
+    ``mobilepay`` live side by side; the online one's payments are recorded under a method of
+    their own, so the counter payments already recorded keep their meaning. An online gateway
+    whose payments would be recorded under a counter method's name is left out."""
+    from jdoffice.gateways import mobilepay_info
+    from jdoffice.services.counter_methods import MOBILEPAY
+
+    clash = dataclasses.replace(STRIPE, name="clash", payment_method="cash")
+    points = [
+        _EntryPoint("cash", CASH),
+        _EntryPoint("mobilepay-counter", MOBILEPAY),
+        _EntryPoint("mobilepay", mobilepay_info.GATEWAY),
+        _EntryPoint("stripe", STRIPE),
+        _EntryPoint("clash", clash),
+    ]
+    monkeypatch.setattr(registry, "entry_points", lambda group: points)
+    registry.load_registry.cache_clear()
+    try:
+        found = registry.load_registry()
+    finally:
+        registry.load_registry.cache_clear()
+    assert sorted(found.manual) == ["cash", "mobilepay"]
+    assert sorted(found.online) == ["mobilepay", "stripe"]
+    assert "clash records its payments as cash" in caplog.text
+    assert found.manual_method("MobilePay") is MOBILEPAY
+    assert found.online_gateway("mobilepay") is mobilepay_info.GATEWAY
+    assert found.online_methods() == {"mobilepay": "mobilepay-online", "stripe": "stripe"}
+    # Rows recorded as "mobilepay" are still the counter method's.
+    assert found.method_label("mobilepay", "da") == "MobilePay"
+    assert found.method_label("mobilepay-online", "da") == "MobilePay (online)"
+    assert found.method_label("mobilepay-online", "en") == "MobilePay (online)"
+    assert found.online_by_method("mobilepay") is None
+    assert found.online_by_method("mobilepay-online") is mobilepay_info.GATEWAY

@@ -71,6 +71,7 @@ class SqlSettings(Repo):
             checkout_expiry_minutes=r.checkout_expiry_minutes,
             success_url=r.success_url,
             mode=r.mode,
+            gateway_options=r.gateway_options or None,
         )
 
     def save(self, school_id: int, override: SettingsOverride, now: dt.datetime) -> None:
@@ -83,5 +84,10 @@ class SqlSettings(Repo):
         r.checkout_expiry_minutes = override.checkout_expiry_minutes
         r.success_url = override.success_url
         r.mode = override.mode
+        r.gateway_options = (
+            {k: dict(v) for k, v in override.gateway_options.items()}
+            if override.gateway_options
+            else None
+        )
         r.updated_at = now
         self.s.flush()

@@ -52,9 +52,9 @@ def error_message(exc: BaseException, locale: str = "da_DK") -> str:
 
 
 def provider_name(registry: Registry, gateway: str, language: str) -> str:
-    """An online gateway's name as its package declares it, in the desk's language (``Stripe``);
-    the bare name for a gateway not installed."""
-    info = registry.online.get(gateway)
+    """An online gateway's name (or the method its payments are recorded under) as its package
+    declares it, in the desk's language (``Stripe``); the bare name for one not installed."""
+    info = registry.online.get(gateway) or registry.online_by_method(gateway)
     return info.label(language) if info is not None else gateway
 
 

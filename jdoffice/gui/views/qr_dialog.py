@@ -42,6 +42,7 @@ from jdoffice.gui.qr_checkout import (
     default_provider,
     qr_scale,
 )
+from jdoffice.gui.views import qr_gateways
 from jdoffice.gui.views.pay_text import error_message
 from jdoffice.gui.views.qr_panel import QrPanel
 from jdoffice.gui.views.state_badge import Badge
@@ -109,6 +110,9 @@ class QrDialog(QrPanel):
         self._now: Callable[[], dt.datetime] = lambda: dt.datetime.now(UTC)
         self._phase = Phase.CHOOSING if self._student_no else Phase.STARTING
         self._ops = QrCheckout(ctx, self._alive)
+        self._ops.gateway_name = qr_gateways.remembered()
+        self._gateways = qr_gateways.GatewayChoice(self, ctx)
+        self._buttons = (*self._buttons, self._gateways.push_button)
         self._view: online.AttemptView | None = None
         self._invoice_text = ""
         self._receipt_no: int | None = None
@@ -182,6 +186,7 @@ class QrDialog(QrPanel):
         self.copy_button.clicked.connect(self._copy_link)
         self.sms_button.clicked.connect(lambda: self.send_link("sms"))
         self.email_button.clicked.connect(lambda: self.send_link("email"))
+        self._gateways.push_button.clicked.connect(self.push_to_phone)
         self.receipt_button.clicked.connect(self._show_receipt)
         self.manual_button.clicked.connect(self._go_manual)
         self.retry_button.clicked.connect(self._start)
@@ -203,7 +208,8 @@ class QrDialog(QrPanel):
         self._ops.choose(self._student_no, self._on_choices, self._on_choices_failed)
 
     def _on_choices(self, choices: Choices) -> None:
-        if len(choices.invoices) < 2:
+        several = self._gateways.offer(choices.gateways)
+        if not choices.invoices or (len(choices.invoices) < 2 and not several):
             # One invoice (or online payment off, which the start explains): nothing to choose.
             self._start()
             return
@@ -258,6 +264,7 @@ class QrDialog(QrPanel):
         if self._phase is not Phase.CHOOSING or inv is None:
             return
         self._invoice_no = inv.invoice_no
+        self._ops.gateway_name = self._gateways.chosen() or self._ops.gateway_name
         self.setWindowTitle(self.tr("Betal med QR-kode – faktura {0}").format(self._invoice_no))
         self.choice_box.setVisible(False)
         self._start()
@@ -336,14 +343,17 @@ class QrDialog(QrPanel):
         else:
             if qr:
                 self._set_qr(qr)
+            pushed = self._ops.flow == "push"
             if self._phase is not Phase.CANCELLING:
                 self._phase = Phase.OPEN
                 self.title_label.setText(self.tr("Scan koden og betal"))
                 self._show_buttons(
                     self.copy_button, self.sms_button, self.email_button, self.cancel_button
                 )
+                self._gateways.paint_open(self, view.gateway, pushed=pushed)
             if status is AttemptStatus.OPEN:
-                self.visual.setCurrentWidget(self.qr_label)
+                if not pushed:  # pushed: no code to scan, the payment waits in the app
+                    self.visual.setCurrentWidget(self.qr_label)
             else:
                 # Completed on the phone and settling: the code has done its job.
                 self.badge.set_kind(Badge.BUSY)
@@ -354,6 +364,22 @@ class QrDialog(QrPanel):
                 self._tick.start()
             self._schedule_poll()
 
+    def push_to_phone(self) -> None:
+        """Send the payment to the student's app instead of the code on the screen: the open
+        checkout is cancelled and one is pushed to the student's mobile."""
+        view = self._view
+        if self._finished or view is None or self._phase is not Phase.OPEN:
+            return
+        if self._ops.running("start"):
+            return
+        self._poll_timer.stop()
+        self._ops.flow = "push"
+        self._phase = Phase.STARTING
+        self._gateways.paint_pushing(self)
+        dpr = self.devicePixelRatioF()
+        ok, bad = self._on_started, self._on_start_failed
+        self._ops.start_as(view.invoice_no, dpr, ok, bad, view.attempt_id)
+
     def _paint_status(self) -> None:
         view = self._view
         if view is None:
@@ -362,6 +388,10 @@ class QrDialog(QrPanel):
         lang = self._ctx.language
         left = online.countdown_text(view, now)
         self._set_countdown(self.tr("Udløber om {0}").format(left) if left else "")
+        if self._ops.flow == "push" and view.status is AttemptStatus.OPEN:
+            if self._phase is not Phase.CANCELLING:
+                self.status_label.setText(self._gateways.push_status())
+            return
         if self._phase is not Phase.CANCELLING:
             self.status_label.setText(
                 online.status_text(view, now, lang, reachable=self._reachable)

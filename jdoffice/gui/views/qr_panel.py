@@ -49,7 +49,7 @@ class QrPanel(QDialog, Ui_QrDialog):
         # "Betaling for": which invoice the code is for, as F5 asks (shown before the checkout
         # is made when the student has more than one open invoice).
         self.choice_box.setVisible(False)
-        self._buttons = (
+        self._buttons: tuple[QPushButton, ...] = (
             self.choose_button,
             self.copy_button,
             self.sms_button,

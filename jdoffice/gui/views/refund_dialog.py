@@ -66,7 +66,12 @@ def _refund_job(
             actor=ctx.actor,
             key=key,
         )
-    gateway = ctx.app.online_gateway(ctx.school)
+    # Through the gateway the payment went through (a school may take several).
+    settings = ctx.app.payment_settings(ctx.school)
+    info = ctx.app.registry.online_by_method(method)
+    gateway = ctx.app.online_gateway(
+        ctx.school, settings.using(info.name) if info is not None else settings
+    )
     try:
         return online.refund_online(
             ctx.uow(),

@@ -304,6 +304,10 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
         self.gatewayCombo.clear()
         for name, info in loaded.online.items():
             self.gatewayCombo.addItem(info.label(self._ctx.language), name)
+        if len(p.gateways) > 1 and all(n in loaded.online for n in p.gateways):
+            # Several online gateways (`school payments --gateway … --gateway …`), kept as one.
+            label = " + ".join(loaded.online[n].label(self._ctx.language) for n in p.gateways)
+            self.gatewayCombo.addItem(label, p.gateway)
         if self.gatewayCombo.findData(p.gateway) < 0:
             self.gatewayCombo.addItem(
                 self.tr("{0} (ikke installeret)").format(p.gateway), p.gateway
@@ -367,7 +371,8 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
             [*(page.findChildren(QWidget) if page else []), self.saveButton, self.cancelButton],
             [self.tabs.tabText(i) for i in range(self.tabs.count())],
         )
-        info = loaded.online.get(name) if isinstance(name, str) else None
+        # Several gateways: the keys of the first (the default) are shown.
+        info = loaded.online.get(name.split(",")[0]) if isinstance(name, str) else None
         self._keys.show_gateway(info, loaded.secrets, keyring=loaded.keyring, taken=taken)
 
     def _show_desk(self, desk: DeskSettings) -> None:
