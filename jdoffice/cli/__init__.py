@@ -34,6 +34,7 @@ from jdoffice.cli import (
     sync,
     webhooks,
 )
+from jdoffice.cli.books import books_group
 from jdoffice.cli.context import DEFAULT_DESK, Context, login_name, pass_ctx
 from jdoffice.cli.output import (
     EXIT_ERROR,
@@ -273,6 +274,7 @@ for _command in (
     keys.keys_group,
     sync.sync_group,
     notifications.notifications_group,
+    books_group,
 ):
     cli.add_command(_command)
 
