@@ -146,8 +146,12 @@ def to_economic(lines: Sequence[Posting]) -> str:
 
 # --- SAF-T Financial -----------------------------------------------------------------------------
 
-#: The namespace of SAF-T Financial in the Nordic/OECD 2.0 shape the Danish standard follows
-#: (the Norwegian schema's is ``urn:StandardAuditFile-Taxation-Financial:NO``).
+#: The Danish SAF-T Financial (Erhvervsstyrelsen's "Danish_SAF-T_Financial_Schema", built on
+#: the OECD SAF-T 2.0 / Norwegian 1.10 structure): its namespace, file version 1.0 (as Odoo's
+#: l10n_dk_reports writes it; Erhvervsstyrelsen has since published a 2.1 schema at
+#: git.erst.dk/standard-filformater, not checked here), and its account types Asset,
+#: Liability, Sale, Expense, Other. No copy of the schema comes with a Python package, so
+#: the file is checked for its structure in the tests, not validated against the XSD.
 SAFT_NS = "urn:StandardAuditFile-Taxation-Financial:DK"
 SAFT_VERSION = "1.0"
 
@@ -165,6 +169,18 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
     if text is not None:
         el.text = printable(text)
     return el
+
+
+#: The Danish SAF-T's account types (Asset, Liability, Sale, Expense, Other): the liquid,
+#: clearing and debtor accounts are assets, the differences and fees results.
+SAFT_RESULT_ACCOUNTS = frozenset({"rounding", "cash_differences", "fees"})
+
+
+def saft_account_type(accounts: AccountMap, number: str) -> str:
+    name = accounts.name_of(number)
+    if name is None:
+        return "Other"
+    return "Expense" if name in SAFT_RESULT_ACCOUNTS else "Asset"
 
 
 def transaction_ids(lines: Sequence[Posting]) -> list[tuple[str, list[Posting]]]:
@@ -240,7 +256,7 @@ def to_saft(
         acc = sub(ledger, "Account")
         sub(acc, "AccountID", number)
         sub(acc, "AccountDescription", accounts.label(number))
-        sub(acc, "AccountType", "GL")
+        sub(acc, "AccountType", saft_account_type(accounts, number))
         amount_tag = "ClosingDebitBalance" if t.net_minor >= 0 else "ClosingCreditBalance"
         sub(acc, "OpeningDebitBalance", "0.00" if minor_digits(cur) else "0")
         sub(acc, amount_tag, decimal_text(abs(t.net_minor), cur, comma=False))

@@ -111,6 +111,13 @@ class AccountMap:
             )
         return self.number(name)
 
+    def name_of(self, number: str) -> str | None:
+        """The first mapped name with ``number`` (several may share one)."""
+        for name in ACCOUNTS:
+            if self.number(name) == number:
+                return name
+        return None
+
     def label(self, number: str) -> str:
         """The Danish name of the mapped account with ``number`` (for SAF-T's master file)."""
         for name, (_, text) in ACCOUNTS.items():

@@ -172,6 +172,14 @@ def test_saft_master_file_lists_each_used_account_with_the_period_movement() -> 
     cash = accounts[ids.index(ACC.number("cash"))]
     # 850,50 in, 100,00 refunded, 25,00 out, 100,00 in, 3,50 short.
     assert cash.findtext("s:ClosingDebitBalance", namespaces=NS) == "822.00"
+    types = {
+        a.findtext("s:AccountID", namespaces=NS): a.findtext("s:AccountType", namespaces=NS)
+        for a in accounts
+    }
+    assert types[ACC.number("cash")] == "Asset"
+    assert types[ACC.number("debtors")] == "Asset"
+    assert types[ACC.number("cash_differences")] == "Expense"
+    assert set(types.values()) <= {"Asset", "Liability", "Sale", "Expense", "Other"}
 
 
 def test_the_same_postings_export_to_the_same_bytes() -> None:
