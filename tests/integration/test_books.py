@@ -10,7 +10,7 @@ import pytest
 
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.domain.errors import InvalidInput
-from jdoffice.domain.model import Actor
+from jdoffice.domain.model import UTC, Actor
 from jdoffice.domain.postings import Kind, check_balanced, totals
 from jdoffice.domain.shifts import ZReport
 from jdoffice.domain.staff import Action
@@ -160,3 +160,25 @@ def test_postings_use_the_school_mapping(
     lines = books.period_postings(uow, kit.school, day, day).lines
     assert "5810" not in {p.debit for p in lines} | {p.credit for p in lines}
     assert "1000" in totals(lines)
+
+
+def test_a_payment_belongs_to_the_school_local_day(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit
+) -> None:
+    student = kit.student()
+    invoice = kit.invoice(student, 40_000)
+    # 23:30 UTC on 30 November is 00:30 on 1 December in Copenhagen.
+    late = dt.datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+    register_payment(
+        uow,
+        kit.school,
+        method="bank",
+        amount_minor=40_000,
+        invoice_no=invoice.invoice_no,
+        actor=Actor("RC", DESK),
+        now=late,
+    )
+    november = books.period_postings(uow, kit.school, dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    december = books.period_postings(uow, kit.school, dt.date(2026, 12, 1), dt.date(2026, 12, 1))
+    assert november.lines == ()
+    assert [(p.date, p.amount_minor) for p in december.lines] == [(dt.date(2026, 12, 1), 40_000)]

@@ -188,3 +188,14 @@ def test_the_same_postings_export_to_the_same_bytes() -> None:
     one = bx.to_saft(sample(), company, ACC, day, day, software_version="1")
     assert one == bx.to_saft(sample(), company, ACC, day, day, software_version="1")
     assert bx.to_csv(sample()) == bx.to_csv(sample())
+
+
+def test_an_empty_period_exports_headers_and_an_empty_balanced_journal() -> None:
+    assert rows(bx.to_csv([])) == [list(bx.CSV_COLUMNS)]
+    assert rows(bx.to_economic([])) == [list(bx.ECONOMIC_COLUMNS)]
+    root = saft([])
+    gle = root.find("s:GeneralLedgerEntries", NS)
+    assert gle is not None
+    assert gle.findtext("s:NumberOfEntries", namespaces=NS) == "0"
+    assert gle.findtext("s:TotalDebit", namespaces=NS) == "0.00"
+    assert gle.findtext("s:TotalCredit", namespaces=NS) == "0.00"
