@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import itertools
 import xml.etree.ElementTree as ET
@@ -164,10 +165,16 @@ class Company:
     currency: str
 
 
+@functools.lru_cache(maxsize=4096)
+def _clean(text: str) -> str:
+    """One line of printable text (XML 1.0 cannot carry most control characters)."""
+    return printable(text)
+
+
 def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
     el = ET.SubElement(parent, tag)
     if text is not None:
-        el.text = printable(text)
+        el.text = text if text.isascii() and text.isprintable() else _clean(text)
     return el
 
 

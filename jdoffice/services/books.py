@@ -134,14 +134,13 @@ def period_postings(uow: UnitOfWork, school: School, start: dt.date, end: dt.dat
         accounts = account_map(uow, school)
         payments = uow.payments.between(school.id, lo, hi)
         refunds = uow.payments.refunds_between(school.id, lo, hi)
-        student_nos: dict[int, str] = {}
+        student_nos = uow.students.numbers(
+            [p.student_id for p in payments] + [r.student_id for r in refunds]
+        )
         staff_names: dict[int, str] = {}
 
         def student_no(student_id: int) -> str:
-            if student_id not in student_nos:
-                st = uow.students.get(student_id)
-                student_nos[student_id] = st.student_no if st else ""
-            return student_nos[student_id]
+            return student_nos.get(student_id, "")
 
         def staff(staff_id: int | None) -> str:
             if staff_id is None:
@@ -151,8 +150,12 @@ def period_postings(uow: UnitOfWork, school: School, start: dt.date, end: dt.dat
                 staff_names[staff_id] = member.initials if member else str(staff_id)
             return staff_names[staff_id]
 
+        allocations = uow.payments.allocations_of(
+            [p.id for p in payments] + [r.payment_id for r in refunds]
+        )
+
         def invoice_nos(payment_id: str, refund_id: str | None) -> tuple[str, ...]:
-            rows = uow.payments.allocations(payment_id)
+            rows = allocations.get(payment_id, [])
             mine = [a for a in rows if a.refund_id == refund_id]
             if not mine and refund_id is not None:
                 mine = [a for a in rows if a.refund_id is None]

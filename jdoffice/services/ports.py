@@ -89,6 +89,9 @@ class StudentRepository(Protocol):
 
     def search(self, school_id: int, query: SearchQuery, limit: int) -> list[StudentHit]: ...
     def count(self, school_id: int) -> int: ...
+    def numbers(self, student_ids: Sequence[int]) -> dict[int, str]:
+        """Student numbers by id, in as few queries as the list allows (the books)."""
+        ...
 
 
 class InvoiceRepository(Protocol):
@@ -113,6 +116,10 @@ class PaymentRepository(Protocol):
 
     def allocations(self, payment_id: str) -> list[Allocation]:
         """Every allocation row of a payment (refund reversals included), oldest first."""
+        ...
+
+    def allocations_of(self, payment_ids: Sequence[str]) -> dict[str, list[Allocation]]:
+        """:meth:`allocations` of many payments at once (the books)."""
         ...
 
     def for_student(self, student_id: int) -> list[Payment]: ...
