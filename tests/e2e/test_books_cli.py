@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
-from jdoffice.cli import EXIT_INVALID
+from jdoffice.cli import EXIT_INVALID, EXIT_UNAVAILABLE
 from jdoffice.domain.books_export import CSV_COLUMNS, ECONOMIC_COLUMNS, SAFT_NS
 from jdoffice.domain.model import UTC, Actor
 from jdoffice.services.payments import register_payment
@@ -166,3 +166,22 @@ def test_school_accounts_are_set_once_and_a_bad_one_changes_nothing(
     text = assert_ok(run_cli(url, "--school", slug, "school", "accounts"))
     assert "cash" in text.stdout
     assert "1000" in text.stdout
+
+
+def test_books_export_without_a_database_says_unavailable_and_writes_no_file(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "books.csv"
+    result = run_cli(
+        "postgresql://postgres@127.0.0.1:1/none",
+        "books",
+        "export",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-30",
+        "--out",
+        str(out),
+    )
+    assert_refused(result, EXIT_UNAVAILABLE, "database unavailable")
+    assert not out.exists()
