@@ -139,6 +139,8 @@ def school_notifications(
     as_json: bool,
 ) -> None:
     """Show or change which confirmations the school sends, from whom, and their texts."""
+    from jdoffice.services.books import ACCOUNTS_KEY
+
     school = c.school()
     texts: dict[str, dict[str, str]] = {}
     for t in templates:
@@ -167,7 +169,9 @@ def school_notifications(
         "templates": {
             lang: dict(t)
             for lang, t in s.templates.items()
-            if lang != "receipt"  # the school's receipt details: `school receipt`
+            # The school's receipt details (`school receipt`) and accounts (`school accounts`)
+            # are kept next to the texts; they are not message texts.
+            if lang not in ("receipt", ACCOUNTS_KEY)
         },
     }
     if as_json:

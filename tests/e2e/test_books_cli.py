@@ -163,6 +163,8 @@ def test_school_accounts_are_set_once_and_a_bad_one_changes_nothing(
     after = assert_ok(run_cli(url, "--school", slug, "school", "accounts", "--json"))
     assert after.data["accounts"]["bank"] == "5820"
     assert after.data["accounts"]["cash"] == "1000"
+    notifications = assert_ok(run_cli(url, "--school", slug, "school", "notifications", "--json"))
+    assert "books_accounts" not in notifications.data["templates"]
     text = assert_ok(run_cli(url, "--school", slug, "school", "accounts"))
     assert "cash" in text.stdout
     assert "1000" in text.stdout
