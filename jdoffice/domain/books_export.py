@@ -34,6 +34,10 @@ def decimal_text(minor: int, currency: str, *, comma: bool) -> str:
 
 
 def _text(value: str) -> str:
+    # str.isprintable() is False for every control, format (bidi) and separator character
+    # csv_cell would replace, so most texts take the quick way.
+    if value.isprintable() and not value.startswith(("=", "+", "-", "@")):
+        return value
     cell = csv_cell(value)
     return "" if cell is None else str(cell)
 
@@ -174,7 +178,7 @@ def _clean(text: str) -> str:
 def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
     el = ET.SubElement(parent, tag)
     if text is not None:
-        el.text = text if text.isascii() and text.isprintable() else _clean(text)
+        el.text = text if text.isprintable() else _clean(text)
     return el
 
 
