@@ -6,18 +6,18 @@ postings, so a closed period's export is repeatable byte for byte.
 
 Each :class:`Posting` is one line with a debit account, a credit account and a positive
 amount in minor units (e-conomic's "konto / modkonto" shape), so debits equal credits line
-by line. The lines of one event:
+by line. The lines of one event, written "debit / credit amount":
 
 * payment of ``A`` by method ``M`` (account of the method), cash rounding ``R``
-  (cash total ``A + R``): ``M`` to debtors ``A``; then ``M`` to rounding ``R`` when
-  ``R > 0``, or rounding to ``M`` ``-R`` when ``R < 0``. ``M`` gains the cash total, the
+  (cash total ``A + R``): ``M`` / debtors ``A``; then ``M`` / rounding ``R`` when
+  ``R > 0``, or rounding / ``M`` ``-R`` when ``R < 0``. ``M`` gains the cash total, the
   debtors account the exact amount, the rounding account the difference.
-* refund of ``A`` with rounding ``R`` (paid out ``A + R``): debtors to ``M`` ``A``; rounding
-  to ``M`` ``R`` when ``R > 0``, ``M`` to rounding ``-R`` when ``R < 0``.
-* pay-in: cash to cash transfers; pay-out: cash transfers to cash (the reason is the text;
+* refund of ``A`` with rounding ``R`` (paid out ``A + R``): debtors / ``M`` ``A``; rounding
+  / ``M`` ``R`` when ``R > 0``, ``M`` / rounding ``-R`` when ``R < 0``.
+* pay-in: cash / cash transfers; pay-out: cash transfers / cash (the reason is the text;
   the bookkeeper moves it on from the transfers account).
-* variance of a closed shift ``V`` (counted − expected): cash to cash differences ``V``
-  when ``V > 0``, cash differences to cash ``-V`` when short.
+* variance of a closed shift ``V`` (counted − expected): cash / cash differences ``V``
+  when ``V > 0``, cash differences / cash ``-V`` when short.
 
 The opening float is no posting: it is cash already in the drawer.
 """
