@@ -172,6 +172,8 @@ class MoneyEvent:
     invoice_nos: tuple[str, ...] = ()
     staff: str = ""
     desk: str = ""
+    #: How the text names the method (the desk's Danish label); the name when empty.
+    method_label: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,7 +266,7 @@ def event_postings(e: MoneyEvent, accounts: AccountMap, tz: dt.tzinfo) -> list[P
     if e.amount_minor:
         debit, credit = (debtors, method_acc) if e.refund else (method_acc, debtors)
         kind = Kind.REFUND if e.refund else Kind.PAYMENT
-        text = f"{word} {e.method}{who}{invoices}"
+        text = f"{word} {e.method_label or e.method}{who}{invoices}"
         out.append(line(kind, text, debit, credit, abs(e.amount_minor), accounts.vat_code))
     r = e.rounding_minor
     if r:

@@ -37,6 +37,7 @@ from jdoffice.domain.postings import (
     postings,
 )
 from jdoffice.domain.shifts import MovementKind
+from jdoffice.services.counter_methods import counter_method, is_counter_method
 from jdoffice.services.notification_settings import NotificationOverride
 from jdoffice.services.ports import UnitOfWork
 
@@ -46,6 +47,13 @@ ACCOUNTS_KEY = "books_accounts"
 MAX_DAYS = 366 * 5
 #: How far before a period a shift may have opened and still close (or move cash) in it.
 SHIFT_LOOKBACK = dt.timedelta(days=62)
+
+
+def method_label(method: str, *, online: bool) -> str:
+    """How a posting's text names a payment method: the desk's Danish label."""
+    if online:
+        return f"{method} online"
+    return counter_method(method).label_da if is_counter_method(method) else method
 
 
 def account_map(uow: UnitOfWork, school: School) -> AccountMap:
@@ -180,6 +188,7 @@ def period_postings(uow: UnitOfWork, school: School, start: dt.date, end: dt.dat
                     invoice_nos=invoice_nos(p.id, None),
                     staff=p.staff,
                     desk=p.desk,
+                    method_label=method_label(p.method, online=p.provider_ref is not None),
                 )
             )
         for r in refunds:
@@ -203,6 +212,7 @@ def period_postings(uow: UnitOfWork, school: School, start: dt.date, end: dt.dat
                     invoice_nos=invoice_nos(r.payment_id, r.id),
                     staff=r.staff,
                     desk=r.desk,
+                    method_label=method_label(paid.method, online=paid.provider_ref is not None),
                 )
             )
         movements: list[CashMovement] = []

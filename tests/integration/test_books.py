@@ -96,6 +96,12 @@ def test_postings_per_account_match_the_day_report_and_the_z_report_to_the_ore(
     assert -net("cash_differences") == z.variance_minor == -(z.expected_minor - 280_000)
     assert -net("cash_transfers") == movements
     assert {p.kind for p in lines} == set(Kind)
+    texts = {p.text.split(" elev ")[0] for p in lines if p.kind is Kind.PAYMENT}
+    assert texts == {
+        "Indbetaling Kontant",
+        "Indbetaling Bankoverførsel",
+        "Indbetaling Betalingskort (terminal)",
+    }
     # Every payment and refund line names its receipt, student and invoice.
     for p in lines:
         if p.kind in (Kind.PAYMENT, Kind.REFUND):
