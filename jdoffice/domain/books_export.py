@@ -12,7 +12,6 @@ import datetime as dt
 import functools
 import io
 import itertools
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -175,13 +174,6 @@ def _clean(text: str) -> str:
     return printable(text)
 
 
-def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
-    el = ET.SubElement(parent, tag)
-    if text is not None:
-        el.text = text if text.isprintable() else _clean(text)
-    return el
-
-
 #: The Danish SAF-T's account types (Asset, Liability, Sale, Expense, Other): the liquid,
 #: clearing and debtor accounts are assets, the differences and fees results.
 SAFT_RESULT_ACCOUNTS = frozenset({"rounding", "cash_differences", "fees"})
@@ -229,83 +221,118 @@ def to_saft(
     the same every time it is made."""
     total = check_balanced(lines)
     cur = company.currency
-    ET.register_namespace("", SAFT_NS)
-    root = ET.Element(f"{{{SAFT_NS}}}AuditFile")
-    q = root.tag[: root.tag.index("}") + 1]
-
-    def sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
-        return _sub(parent, q + tag, text)
-
-    def amount(parent: ET.Element, tag: str, minor: int) -> None:
-        sub(sub(parent, tag), "Amount", decimal_text(minor, cur, comma=False))
-
-    header = sub(root, "Header")
-    sub(header, "AuditFileVersion", SAFT_VERSION)
-    sub(header, "AuditFileCountry", "DK")
-    sub(header, "AuditFileDateCreated", end.isoformat())
-    sub(header, "SoftwareCompanyName", "jdoffice")
-    sub(header, "SoftwareID", "jdoffice")
-    sub(header, "SoftwareVersion", software_version)
-    comp = sub(header, "Company")
-    sub(comp, "RegistrationNumber", company.cvr)
-    sub(comp, "Name", company.name)
+    out = _XmlWriter()
+    out.open("AuditFile", f' xmlns="{SAFT_NS}"')
+    out.open("Header")
+    out.leaf("AuditFileVersion", SAFT_VERSION)
+    out.leaf("AuditFileCountry", "DK")
+    out.leaf("AuditFileDateCreated", end.isoformat())
+    out.leaf("SoftwareCompanyName", "jdoffice")
+    out.leaf("SoftwareID", "jdoffice")
+    out.leaf("SoftwareVersion", software_version)
+    out.open("Company")
+    out.leaf("RegistrationNumber", company.cvr)
+    out.leaf("Name", company.name)
     address_lines = [a.strip() for a in company.address.splitlines() if a.strip()]
-    addr = sub(comp, "Address")
-    sub(addr, "StreetName", address_lines[0] if address_lines else "")
+    out.open("Address")
+    out.leaf("StreetName", address_lines[0] if address_lines else "")
     if len(address_lines) > 1:
-        sub(addr, "City", ", ".join(address_lines[1:]))
-    sub(addr, "Country", "DK")
-    sub(header, "DefaultCurrencyCode", cur)
-    crit = sub(header, "SelectionCriteria")
-    sub(crit, "SelectionStartDate", start.isoformat())
-    sub(crit, "SelectionEndDate", end.isoformat())
-    sub(header, "TaxAccountingBasis", "A")
+        out.leaf("City", ", ".join(address_lines[1:]))
+    out.leaf("Country", "DK")
+    out.close("Address")
+    out.close("Company")
+    out.leaf("DefaultCurrencyCode", cur)
+    out.open("SelectionCriteria")
+    out.leaf("SelectionStartDate", start.isoformat())
+    out.leaf("SelectionEndDate", end.isoformat())
+    out.close("SelectionCriteria")
+    out.leaf("TaxAccountingBasis", "A")
+    out.close("Header")
 
-    master = sub(root, "MasterFiles")
-    ledger = sub(master, "GeneralLedgerAccounts")
+    out.open("MasterFiles")
+    out.open("GeneralLedgerAccounts")
     for number, t in totals(lines).items():
-        acc = sub(ledger, "Account")
-        sub(acc, "AccountID", number)
-        sub(acc, "AccountDescription", accounts.label(number))
-        sub(acc, "AccountType", saft_account_type(accounts, number))
-        amount_tag = "ClosingDebitBalance" if t.net_minor >= 0 else "ClosingCreditBalance"
-        sub(acc, "OpeningDebitBalance", "0.00" if minor_digits(cur) else "0")
-        sub(acc, amount_tag, decimal_text(abs(t.net_minor), cur, comma=False))
+        out.open("Account")
+        out.leaf("AccountID", number)
+        out.leaf("AccountDescription", accounts.label(number))
+        out.leaf("AccountType", saft_account_type(accounts, number))
+        out.leaf("OpeningDebitBalance", decimal_text(0, cur, comma=False))
+        closing = "ClosingDebitBalance" if t.net_minor >= 0 else "ClosingCreditBalance"
+        out.leaf(closing, decimal_text(abs(t.net_minor), cur, comma=False))
+        out.close("Account")
+    out.close("GeneralLedgerAccounts")
+    out.close("MasterFiles")
 
-    entries = sub(root, "GeneralLedgerEntries")
+    out.open("GeneralLedgerEntries")
     docs = transaction_ids(lines)
-    sub(entries, "NumberOfEntries", str(len(docs)))
-    sub(entries, "TotalDebit", decimal_text(total, cur, comma=False))
-    sub(entries, "TotalCredit", decimal_text(total, cur, comma=False))
-    journal = sub(entries, "Journal")
-    sub(journal, "JournalID", "KASSE")
-    sub(journal, "Description", "Kasse og betalinger (jdoffice)")
-    sub(journal, "Type", "GL")
+    out.leaf("NumberOfEntries", str(len(docs)))
+    out.leaf("TotalDebit", decimal_text(total, cur, comma=False))
+    out.leaf("TotalCredit", decimal_text(total, cur, comma=False))
+    out.open("Journal")
+    out.leaf("JournalID", "KASSE")
+    out.leaf("Description", "Kasse og betalinger (jdoffice)")
+    out.leaf("Type", "GL")
     record = 0
     for tid, group in docs:
         first = group[0]
-        day = first.date
-        tr = sub(journal, "Transaction")
-        sub(tr, "TransactionID", tid)
-        sub(tr, "Period", str(day.month))
-        sub(tr, "PeriodYear", str(day.year))
-        sub(tr, "TransactionDate", day.isoformat())
+        day = first.date.isoformat()
+        out.open("Transaction")
+        out.leaf("TransactionID", tid)
+        out.leaf("Period", str(first.date.month))
+        out.leaf("PeriodYear", str(first.date.year))
+        out.leaf("TransactionDate", day)
         if first.staff:
-            sub(tr, "SourceID", first.staff)
-        sub(tr, "TransactionType", "normal")
-        sub(tr, "Description", first.text)
-        sub(tr, "SystemEntryDate", day.isoformat())
-        sub(tr, "GLPostingDate", day.isoformat())
+            out.leaf("SourceID", first.staff)
+        out.leaf("TransactionType", "normal")
+        out.leaf("Description", first.text)
+        out.leaf("SystemEntryDate", day)
+        out.leaf("GLPostingDate", day)
         for p in group:
+            amount = decimal_text(p.amount_minor, cur, comma=False)
             for side, account in (("DebitAmount", p.debit), ("CreditAmount", p.credit)):
                 record += 1
-                line = sub(tr, "Line")
-                sub(line, "RecordID", str(record))
-                sub(line, "AccountID", account)
+                out.open("Line")
+                out.leaf("RecordID", str(record))
+                out.leaf("AccountID", account)
                 if p.invoice_nos:
-                    sub(line, "SourceDocumentID", ", ".join(p.invoice_nos))
-                sub(line, "Description", p.text)
-                amount(line, side, p.amount_minor)
-    ET.indent(root)
-    body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    return body + b"\n"
+                    out.leaf("SourceDocumentID", ", ".join(p.invoice_nos))
+                out.leaf("Description", p.text)
+                out.open(side)
+                out.leaf("Amount", amount)
+                out.close(side)
+                out.close("Line")
+        out.close("Transaction")
+    out.close("Journal")
+    out.close("GeneralLedgerEntries")
+    out.close("AuditFile")
+    return out.getvalue()
+
+
+class _XmlWriter:
+    """Indented XML written as it goes (two spaces a level, as ``ElementTree.indent``), so
+    a year of postings never becomes a tree in memory."""
+
+    def __init__(self) -> None:
+        self._buf = io.StringIO()
+        self._buf.write("<?xml version='1.0' encoding='utf-8'?>\n")
+        self._depth = 0
+
+    def open(self, tag: str, attrs: str = "") -> None:
+        self._buf.write(f"{'  ' * self._depth}<{tag}{attrs}>\n")
+        self._depth += 1
+
+    def close(self, tag: str) -> None:
+        self._depth -= 1
+        self._buf.write(f"{'  ' * self._depth}</{tag}>\n")
+
+    def leaf(self, tag: str, text: str) -> None:
+        pad = "  " * self._depth
+        if not text:
+            self._buf.write(f"{pad}<{tag} />\n")
+            return
+        clean = text if text.isprintable() else _clean(text)
+        escaped = clean.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        self._buf.write(f"{pad}<{tag}>{escaped}</{tag}>\n")
+
+    def getvalue(self) -> bytes:
+        return self._buf.getvalue().encode("utf-8")
