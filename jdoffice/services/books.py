@@ -140,7 +140,7 @@ def period_postings(uow: UnitOfWork, school: School, start: dt.date, end: dt.dat
     cur = school.currency
     with uow:
         accounts = account_map(uow, school)
-        payments = uow.payments.between(school.id, lo, hi)
+        payments = uow.payments.succeeded_between(school.id, lo, hi)
         refunds = uow.payments.refunds_between(school.id, lo, hi)
         student_nos = uow.students.numbers(
             [p.student_id for p in payments] + [r.student_id for r in refunds]

@@ -12,7 +12,7 @@ from jdoffice.adapters.mapping import to_payment, to_refund
 from jdoffice.adapters.orm import AllocationRow, InvoiceRow, PaymentRow, RefundRow
 from jdoffice.adapters.repos.base import Repo
 from jdoffice.adapters.statements import INSERT_ALLOCATION, INSERT_PAYMENT, PAYMENT_BY_PROVIDER_REF
-from jdoffice.domain.model import Allocation, Payment, Refund, RefundStatus
+from jdoffice.domain.model import Allocation, Payment, PaymentStatus, Refund, RefundStatus
 
 #: Ids per ``IN (…)`` list when many rows are read at once.
 CHUNK = 500
@@ -123,6 +123,21 @@ class SqlPayments(Repo):
                 PaymentRow.created_at < end,
             )
             .order_by(PaymentRow.created_at)
+        )
+        return [to_payment(r) for r in rows]
+
+    def succeeded_between(
+        self, school_id: int, start: dt.datetime, end: dt.datetime
+    ) -> list[Payment]:
+        rows = self.s.execute(
+            select(PaymentRow.__table__)
+            .where(
+                PaymentRow.school_id == school_id,
+                PaymentRow.status == PaymentStatus.SUCCEEDED.value,
+                PaymentRow.created_at >= start,
+                PaymentRow.created_at < end,
+            )
+            .order_by(PaymentRow.created_at, PaymentRow.id)
         )
         return [to_payment(r) for r in rows]
 
