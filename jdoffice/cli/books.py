@@ -53,14 +53,18 @@ def books_export(
         raise InvalidInput(f"no such folder: {out_path.parent}")
     school = c.school()
     period = books.period_postings(c.uow(), school, start, end)
-    data = books.export(period, fmt)
     if out_path is None:
-        sys.stdout.buffer.write(data)
+        books.write(period, fmt, sys.stdout.buffer)
         sys.stdout.buffer.flush()
         return
+    # Written beside the file and renamed: a failed export never leaves half a file.
     tmp = out_path.with_name(out_path.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(out_path)
+    try:
+        with tmp.open("wb") as fh:
+            books.write(period, fmt, fh)
+        tmp.replace(out_path)
+    finally:
+        tmp.unlink(missing_ok=True)
     lines = list(period.lines)
     summary = {
         "school": school.slug,

@@ -12,8 +12,9 @@ import datetime as dt
 import functools
 import io
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TextIO
 
 from jdoffice.domain.money import minor_digits
 from jdoffice.domain.postings import AccountMap, DocumentType, Posting, check_balanced, totals
@@ -41,12 +42,17 @@ def _text(value: str) -> str:
     return "" if cell is None else str(cell)
 
 
-def _rows_to_csv(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+def _rows_to_csv(header: Sequence[str], rows: Iterable[Sequence[str]], sink: TextIO | None) -> str:
+    """The rows as CSV, written to ``sink`` as they come (then ``""`` is returned) or
+    returned as text."""
+    if sink is None:
+        buf = io.StringIO()
+        _rows_to_csv(header, rows, buf)
+        return buf.getvalue()
+    w = csv.writer(sink, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     w.writerow(header)
     w.writerows(rows)
-    return buf.getvalue()
+    return ""
 
 
 # --- the generic CSV -----------------------------------------------------------------------------
@@ -76,9 +82,9 @@ CSV_COLUMNS = (
 )
 
 
-def to_csv(lines: Sequence[Posting]) -> str:
+def to_csv(lines: Sequence[Posting], sink: TextIO | None = None) -> str:
     check_balanced(lines)
-    rows = [
+    rows = (
         [
             p.date.isoformat(),
             _text(p.document),
@@ -97,8 +103,8 @@ def to_csv(lines: Sequence[Posting]) -> str:
             p.source_id,
         ]
         for p in lines
-    ]
-    return _rows_to_csv(CSV_COLUMNS, rows)
+    )
+    return _rows_to_csv(CSV_COLUMNS, rows, sink)
 
 
 # --- e-conomic -----------------------------------------------------------------------------------
@@ -130,9 +136,9 @@ def economic_text(p: Posting) -> str:
     return _text(f"{head}{p.text}")[:ECONOMIC_TEXT_MAX]
 
 
-def to_economic(lines: Sequence[Posting]) -> str:
+def to_economic(lines: Sequence[Posting], sink: TextIO | None = None) -> str:
     check_balanced(lines)
-    rows = [
+    rows = (
         [
             p.date.strftime("%d-%m-%Y"),
             "" if p.voucher_no is None else str(p.voucher_no),
@@ -144,8 +150,8 @@ def to_economic(lines: Sequence[Posting]) -> str:
             p.currency,
         ]
         for p in lines
-    ]
-    return _rows_to_csv(ECONOMIC_COLUMNS, rows)
+    )
+    return _rows_to_csv(ECONOMIC_COLUMNS, rows, sink)
 
 
 # --- SAF-T Financial -----------------------------------------------------------------------------
@@ -212,16 +218,18 @@ def to_saft(
     end: dt.date,
     *,
     software_version: str,
+    sink: TextIO | None = None,
 ) -> bytes:
     """The postings as one SAF-T Financial audit file: Header (company, selection),
     MasterFiles (the general-ledger accounts used, with the period's movement as the
     closing balance, opening 0: the till knows no opening balances) and
     GeneralLedgerEntries (one journal "KASSE", one transaction per document, two lines per
     posting). ``AuditFileDateCreated`` is the selection's end, so a closed period's file is
-    the same every time it is made."""
+    the same every time it is made. With ``sink`` the file is written there as it is made
+    (and ``b""`` returned)."""
     total = check_balanced(lines)
     cur = company.currency
-    out = _XmlWriter()
+    out = _XmlWriter(sink)
     out.open("AuditFile", f' xmlns="{SAFT_NS}"')
     out.open("Header")
     out.leaf("AuditFileVersion", SAFT_VERSION)
@@ -312,8 +320,9 @@ class _XmlWriter:
     """Indented XML written as it goes (two spaces a level, as ``ElementTree.indent``), so
     a year of postings never becomes a tree in memory."""
 
-    def __init__(self) -> None:
-        self._buf = io.StringIO()
+    def __init__(self, sink: TextIO | None) -> None:
+        self._sink = sink
+        self._buf: TextIO = sink if sink is not None else io.StringIO()
         self._buf.write("<?xml version='1.0' encoding='utf-8'?>\n")
         self._depth = 0
 
@@ -335,4 +344,7 @@ class _XmlWriter:
         self._buf.write(f"{pad}<{tag}>{escaped}</{tag}>\n")
 
     def getvalue(self) -> bytes:
+        if self._sink is not None:
+            return b""
+        assert isinstance(self._buf, io.StringIO)
         return self._buf.getvalue().encode("utf-8")

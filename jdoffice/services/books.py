@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from jdoffice import __version__
 from jdoffice.domain import books_export
@@ -253,21 +255,46 @@ def period_postings(uow: UnitOfWork, school: School, start: dt.date, end: dt.dat
     return Books(school, start, end, accounts, tuple(lines))
 
 
+def write(books: Books, fmt: str, fh: BinaryIO) -> None:
+    """Write the period's postings in ``fmt`` (:data:`jdoffice.domain.books_export.FORMATS`)
+    to ``fh`` as UTF-8, as they are formatted (a year is never held twice in memory).
+
+    Raises:
+        InvalidInput: an unknown format (nothing is written).
+    """
+    if fmt not in books_export.FORMATS:
+        raise InvalidInput(f"unknown format {fmt!r}: one of {', '.join(books_export.FORMATS)}")
+    lines = list(books.lines)
+    # newline="": the CSV formats end their lines with CRLF themselves, SAF-T with LF.
+    text = io.TextIOWrapper(fh, encoding="utf-8", newline="", write_through=False)
+    try:
+        if fmt == "csv":
+            books_export.to_csv(lines, text)
+        elif fmt == "economic":
+            books_export.to_economic(lines, text)
+        else:
+            s = books.school
+            company = books_export.Company(s.cvr, s.name, s.address, s.currency)
+            books_export.to_saft(
+                lines,
+                company,
+                books.accounts,
+                books.start,
+                books.end,
+                software_version=__version__,
+                sink=text,
+            )
+        text.flush()
+    finally:
+        text.detach()
+
+
 def export(books: Books, fmt: str) -> bytes:
-    """The period's postings in ``fmt`` (:data:`jdoffice.domain.books_export.FORMATS`).
+    """The period's postings in ``fmt`` as bytes (see :func:`write`).
 
     Raises:
         InvalidInput: an unknown format.
     """
-    lines = list(books.lines)
-    if fmt == "csv":
-        return books_export.to_csv(lines).encode("utf-8")
-    if fmt == "economic":
-        return books_export.to_economic(lines).encode("utf-8")
-    if fmt == "saft":
-        s = books.school
-        company = books_export.Company(s.cvr, s.name, s.address, s.currency)
-        return books_export.to_saft(
-            lines, company, books.accounts, books.start, books.end, software_version=__version__
-        )
-    raise InvalidInput(f"unknown format {fmt!r}: one of {', '.join(books_export.FORMATS)}")
+    buf = io.BytesIO()
+    write(books, fmt, buf)
+    return buf.getvalue()
