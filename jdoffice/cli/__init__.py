@@ -37,6 +37,7 @@ from jdoffice.cli import (
     sync,
     webhooks,
 )
+from jdoffice.cli.books import books_group
 from jdoffice.cli.context import DEFAULT_DESK, Context, login_name, pass_ctx
 from jdoffice.cli.output import (
     EXIT_ERROR,
@@ -306,6 +307,7 @@ for _command in (
     notifications.notifications_group,
     staff.staff_group,
     shift.shift_group,
+    books_group,
 ):
     cli.add_command(_command)
 

@@ -169,6 +169,8 @@ def school_notifications(
     as_json: bool,
 ) -> None:
     """Show or change which confirmations the school sends, from whom, and their texts."""
+    from jdoffice.services.books import ACCOUNTS_KEY
+
     school = c.school()
     texts: dict[str, dict[str, str]] = {}
     for t in templates:
@@ -197,7 +199,9 @@ def school_notifications(
         "templates": {
             lang: dict(t)
             for lang, t in s.templates.items()
-            if lang != "receipt"  # the school's receipt details: `school receipt`
+            # The school's receipt details (`school receipt`) and accounts (`school accounts`)
+            # are kept next to the texts; they are not message texts.
+            if lang not in ("receipt", ACCOUNTS_KEY)
         },
     }
     if as_json:
@@ -209,3 +213,45 @@ def school_notifications(
         for lang, t in data["templates"].items():  # type: ignore[attr-defined]
             for key, text in t.items():
                 echo(f"template {lang}:{key}: {text}")
+
+
+@school_group.command("accounts")
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="NAME=NUMBER",
+    help="An account number, e.g. cash=5810 or vat_code= (repeatable; all or nothing).",
+)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def school_accounts(c: Context, settings: tuple[str, ...], as_json: bool) -> None:
+    """Show or change the accounts the books post to (set once per school)."""
+    from jdoffice.domain.postings import ACCOUNTS
+    from jdoffice.services import books
+
+    school = c.school()
+    changes: dict[str, str] = {}
+    for item in settings:
+        name, sep, number = item.partition("=")
+        if not sep or not name.strip():
+            raise InvalidInput(f"write an account as NAME=NUMBER, e.g. cash=5810, not {item!r}")
+        changes[name.strip()] = number
+    if changes:
+        mapping = books.update_accounts(c.uow(), school, changes, actor=c.actor)
+    else:
+        uow = c.uow()
+        with uow:
+            mapping = books.account_map(uow, school)
+    if as_json:
+        emit_json(
+            {
+                "school": school.slug,
+                "accounts": {name: mapping.number(name) for name in ACCOUNTS},
+                "vat_code": mapping.vat_code,
+            }
+        )
+        return
+    for name, (_, label) in ACCOUNTS.items():
+        echo(f"{name:<18} {mapping.number(name):>8}  {label}")
+    echo(f"{'vat_code':<18} {mapping.vat_code or '-':>8}  Momskode på ind- og udbetalinger")

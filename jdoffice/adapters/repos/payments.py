@@ -12,7 +12,10 @@ from jdoffice.adapters.mapping import to_payment, to_refund
 from jdoffice.adapters.orm import AllocationRow, InvoiceRow, PaymentRow, RefundRow
 from jdoffice.adapters.repos.base import Repo
 from jdoffice.adapters.statements import INSERT_ALLOCATION, INSERT_PAYMENT, PAYMENT_BY_PROVIDER_REF
-from jdoffice.domain.model import Allocation, Payment, Refund, RefundStatus
+from jdoffice.domain.model import Allocation, Payment, PaymentStatus, Refund, RefundStatus
+
+#: Ids per ``IN (…)`` list when many rows are read at once.
+CHUNK = 500
 
 
 class SqlPayments(Repo):
@@ -83,6 +86,26 @@ class SqlPayments(Repo):
         )
         return [Allocation(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
+    def allocations_of(self, payment_ids: Sequence[str]) -> dict[str, list[Allocation]]:
+        out: dict[str, list[Allocation]] = {pid: [] for pid in payment_ids}
+        ids = list(out)
+        for i in range(0, len(ids), CHUNK):
+            rows = self.s.execute(
+                select(
+                    AllocationRow.payment_id,
+                    AllocationRow.invoice_id,
+                    AllocationRow.amount_minor,
+                    AllocationRow.refund_id,
+                    InvoiceRow.invoice_no,
+                )
+                .join(InvoiceRow, InvoiceRow.id == AllocationRow.invoice_id)
+                .where(AllocationRow.payment_id.in_(ids[i : i + CHUNK]))
+                .order_by(AllocationRow.id)
+            )
+            for r in rows:
+                out[r[0]].append(Allocation(r[0], r[1], r[2], r[3], r[4]))
+        return out
+
     def for_student(self, student_id: int) -> list[Payment]:
         rows = self.s.scalars(
             select(PaymentRow)
@@ -100,6 +123,21 @@ class SqlPayments(Repo):
                 PaymentRow.created_at < end,
             )
             .order_by(PaymentRow.created_at)
+        )
+        return [to_payment(r) for r in rows]
+
+    def succeeded_between(
+        self, school_id: int, start: dt.datetime, end: dt.datetime
+    ) -> list[Payment]:
+        rows = self.s.execute(
+            select(PaymentRow.__table__)
+            .where(
+                PaymentRow.school_id == school_id,
+                PaymentRow.status == PaymentStatus.SUCCEEDED.value,
+                PaymentRow.created_at >= start,
+                PaymentRow.created_at < end,
+            )
+            .order_by(PaymentRow.created_at, PaymentRow.id)
         )
         return [to_payment(r) for r in rows]
 

@@ -37,6 +37,18 @@ class SqlStudents(Repo):
         r = self.s.execute(STUDENT_BY_ID, {"id": student_id}).first()
         return to_student(r) if r else None
 
+    def numbers(self, student_ids: Sequence[int]) -> dict[int, str]:
+        ids = list(dict.fromkeys(student_ids))
+        out: dict[int, str] = {}
+        for i in range(0, len(ids), 500):
+            rows = self.s.execute(
+                select(StudentRow.id, StudentRow.student_no).where(
+                    StudentRow.id.in_(ids[i : i + 500])
+                )
+            )
+            out.update({int(r[0]): str(r[1]) for r in rows})
+        return out
+
     def get_by_no(self, school_id: int, student_no: str) -> Student | None:
         r = self.s.scalars(
             select(StudentRow).where(
