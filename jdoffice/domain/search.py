@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -180,24 +181,35 @@ def _name_forms(name: str) -> tuple[tuple[str, ...], str, str]:
 def rank(query: SearchQuery, name: str, student_no: str, phone: str, email: str) -> int:
     """Lower is better: exact student number, then exact phone/e-mail, then whole-name words,
     then name prefixes, then the rest."""
-    if not query.words:
-        return 9
+    return ranker(query)(name, student_no, phone, email)
+
+
+def ranker(query: SearchQuery) -> Callable[[str, str, str, str], int]:
+    """:func:`rank` for one query, with what depends only on the query worked out once."""
     w = query.words
-    no = student_no.casefold()
-    if len(w) == 1 and (w[0] == no or w[0] == digits(no)):
-        return 0
-    if query.text.strip().casefold() == no:
-        return 0  # a number with separators ("KBH-S12") is parsed into several words
-    # Phone terms are digits only: a word with a letter is no phone.
-    if len(w) == 1 and (
-        (w[0].isdigit() and w[0] in phone_terms(phone)) or w[0] == email.casefold()
-    ):
-        return 1
-    name_words, first, first_loose = _name_forms(name)
-    if all(q in name_words for q in w):
-        return 2
-    if first.startswith(w[0]) or first_loose.startswith(w[0]):
-        return 3
-    if all(any(n.startswith(q) for n in name_words) for q in w):
-        return 4
-    return 5
+    if not w:
+        return lambda name, student_no, phone, email: 9
+    w0 = w[0]
+    one = len(w) == 1
+    # Student-number digits and phone terms are digits only: a word with a letter is neither.
+    w0_digits = w0.isdigit()
+    typed = query.text.strip().casefold()
+
+    def rank_one(name: str, student_no: str, phone: str, email: str) -> int:
+        no = student_no.casefold()
+        if one and (w0 == no or (w0_digits and w0 == digits(no))):
+            return 0
+        if typed == no:
+            return 0  # a number with separators ("KBH-S12") is parsed into several words
+        if one and ((w0_digits and w0 in phone_terms(phone)) or w0 == email.casefold()):
+            return 1
+        name_words, first, first_loose = _name_forms(name)
+        if all(q in name_words for q in w):
+            return 2
+        if first.startswith(w0) or first_loose.startswith(w0):
+            return 3
+        if all(any(n.startswith(q) for n in name_words) for q in w):
+            return 4
+        return 5
+
+    return rank_one

@@ -74,7 +74,7 @@ class SqlStudents(Repo):
                 balance_minor=int(r[6]),
                 currency=r[7],
             )
-            for r in rows
+            for r in rows.all()
         ]
 
 
