@@ -61,7 +61,12 @@ class DriverConnection:
         else:
             self._pooled = engine.raw_connection()
             self.conn = self._pooled.driver_connection
-            self.conn.autocommit = True
+            # Each statement on its own, as sqlite3 runs them: psycopg has a property,
+            # PyMySQL a method.
+            if callable(self.conn.autocommit):
+                self.conn.autocommit(True)
+            else:
+                self.conn.autocommit = True
 
     def run(self, statements: Sequence[tuple[str, Any]]) -> int:
         """Execute and fetch every statement; the number of rows fetched."""
