@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Letters that NFKD does not decompose, or whose Danish/German two-letter spelling people
 # type instead. The "strict" spelling keeps the two letters; the "loose" one drops the accent.
@@ -167,25 +169,47 @@ def prefix_upper_bound(prefix: str) -> str:
     return head + chr(nxt)
 
 
+@lru_cache(maxsize=4096)
+def _name_forms(name: str) -> tuple[tuple[str, ...], str, str]:
+    """A name's words in both foldings, and its first word in each (cached: names repeat)."""
+    ws = words(name)
+    strict = [fold(x) for x in ws]
+    loose = [fold_loose(x) for x in ws]
+    return tuple(strict + loose), strict[0] if ws else "", loose[0] if ws else ""
+
+
 def rank(query: SearchQuery, name: str, student_no: str, phone: str, email: str) -> int:
     """Lower is better: exact student number, then exact phone/e-mail, then whole-name words,
     then name prefixes, then the rest."""
-    if not query.words:
-        return 9
+    return ranker(query)(name, student_no, phone, email)
+
+
+def ranker(query: SearchQuery) -> Callable[[str, str, str, str], int]:
+    """:func:`rank` for one query, with what depends only on the query worked out once."""
     w = query.words
-    no = student_no.casefold()
-    if len(w) == 1 and (w[0] == no or w[0] == digits(no)):
-        return 0
-    if query.text.strip().casefold() == no:
-        return 0  # a number with separators ("KBH-S12") is parsed into several words
-    if len(w) == 1 and (w[0] in phone_terms(phone) or w[0] == email.casefold()):
-        return 1
-    name_words = [fold(x) for x in words(name)] + [fold_loose(x) for x in words(name)]
-    if all(q in name_words for q in w):
-        return 2
-    first = fold(words(name)[0]) if words(name) else ""
-    if first.startswith(w[0]) or fold_loose(words(name)[0] if words(name) else "").startswith(w[0]):
-        return 3
-    if all(any(n.startswith(q) for n in name_words) for q in w):
-        return 4
-    return 5
+    if not w:
+        return lambda name, student_no, phone, email: 9
+    w0 = w[0]
+    one = len(w) == 1
+    # Student-number digits and phone terms are digits only: a word with a letter is neither.
+    w0_digits = w0.isdigit()
+    typed = query.text.strip().casefold()
+
+    def rank_one(name: str, student_no: str, phone: str, email: str) -> int:
+        no = student_no.casefold()
+        if one and (w0 == no or (w0_digits and w0 == digits(no))):
+            return 0
+        if typed == no:
+            return 0  # a number with separators ("KBH-S12") is parsed into several words
+        if one and ((w0_digits and w0 in phone_terms(phone)) or w0 == email.casefold()):
+            return 1
+        name_words, first, first_loose = _name_forms(name)
+        if all(q in name_words for q in w):
+            return 2
+        if first.startswith(w0) or first_loose.startswith(w0):
+            return 3
+        if all(any(n.startswith(q) for n in name_words) for q in w):
+            return 4
+        return 5
+
+    return rank_one

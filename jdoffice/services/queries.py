@@ -19,7 +19,7 @@ from jdoffice.domain.model import (
     School,
     Student,
 )
-from jdoffice.domain.search import parse_query, rank
+from jdoffice.domain.search import parse_query, ranker
 from jdoffice.services.integrity import student_problems
 from jdoffice.services.payments import retrying, utcnow
 from jdoffice.services.ports import StudentHit, UnitOfWork
@@ -57,9 +57,8 @@ def search_students(
     # Fetch more candidates than shown so ranking can lift the best ones.
     with uow:
         hits = uow.students.search(school.id, query, max(limit * 5, 100))
-    hits.sort(
-        key=lambda h: (rank(query, h.name, h.student_no, h.phone, h.email), h.name, h.student_no)
-    )
+    rank = ranker(query)
+    hits.sort(key=lambda h: (rank(h.name, h.student_no, h.phone, h.email), h.name, h.student_no))
     return hits[:limit]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.domain.errors import InvalidInput
@@ -236,3 +236,34 @@ def test_students_of_another_school_are_not_found(
     assert [h.student_id for h in search_students(uow, elsewhere.school, "søren")] == [twin.id]
     assert [h.student_id for h in search_students(uow, elsewhere.school, "21345678")] == [twin.id]
     assert search_students(uow, elsewhere.school, "mette") == []
+
+
+@pytest.mark.parametrize("query", ["mette", "mette han", "han mette o", "21345678", "zzz"])
+def test_a_search_sends_one_statement_whatever_the_words(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students, query: str
+) -> None:
+    sent: list[str] = []
+
+    def note(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append(statement)
+
+    event.listen(uow.engine, "before_cursor_execute", note)
+    try:
+        search_students(uow, kit.school, query)
+    finally:
+        event.remove(uow.engine, "before_cursor_execute", note)
+
+    assert len(sent) == 1
+
+
+def test_an_exact_word_is_a_candidate_before_many_longer_words_of_older_students(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit
+) -> None:
+    for i in range(110):
+        kit.student("Jensine", f"Holm{i}", student_no=f"JH{i}")
+    jens = kit.student("Jens", "Holm", student_no="JENS")
+
+    hits = search_students(uow, kit.school, "jens", limit=1)
+
+    assert [h.student_id for h in hits] == [jens.id]

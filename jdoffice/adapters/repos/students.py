@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from jdoffice.adapters.clock import db_utcnow
 from jdoffice.adapters.mapping import to_invoice, to_student
@@ -16,9 +16,9 @@ from jdoffice.adapters.orm import (
     RefundRow,
     SchoolRow,
     StudentRow,
-    StudentSearchTermRow,
 )
 from jdoffice.adapters.repos.base import Repo
+from jdoffice.adapters.repos.search_sql import search_params, search_statement
 from jdoffice.adapters.statements import (
     ADD_BALANCE,
     ADD_PAID,
@@ -28,7 +28,7 @@ from jdoffice.adapters.statements import (
     STUDENT_BY_ID,
 )
 from jdoffice.domain.model import Invoice, PaymentStatus, RefundStatus, Student
-from jdoffice.domain.search import SearchQuery, prefix_upper_bound
+from jdoffice.domain.search import SearchQuery
 from jdoffice.services.ports import StudentHit
 
 
@@ -73,50 +73,10 @@ class SqlStudents(Repo):
     def search(self, school_id: int, query: SearchQuery, limit: int) -> list[StudentHit]:
         if query.empty:
             return []
-        t = StudentSearchTermRow
-        first, *rest = query.words
-        conds = [t.school_id == school_id, t.term >= first, t.term < prefix_upper_bound(first)]
-        for w in rest:
-            other = StudentSearchTermRow.__table__.alias()
-            conds.append(
-                t.student_id.in_(
-                    select(other.c.student_id).where(
-                        other.c.school_id == school_id,
-                        other.c.term >= w,
-                        other.c.term < prefix_upper_bound(w),
-                    )
-                )
-            )
-        # Walking the index in term order puts exact word matches before longer words.
-        ids: list[int] = []
-        seen: set[int] = set()
-        for (sid,) in self.s.execute(
-            select(t.student_id).where(and_(*conds)).order_by(t.term).limit(limit * 4)
-        ):
-            if sid not in seen:
-                seen.add(sid)
-                ids.append(sid)
-                if len(ids) >= limit:
-                    break
-        if not ids:
-            return []
-        rows = self.s.execute(
-            select(
-                StudentRow.id,
-                StudentRow.student_no,
-                StudentRow.first_name,
-                StudentRow.last_name,
-                StudentRow.phone,
-                StudentRow.email,
-                func.coalesce(BalanceRow.balance_minor, 0),
-                SchoolRow.currency,
-            )
-            .join(SchoolRow, SchoolRow.id == StudentRow.school_id)
-            .outerjoin(BalanceRow, BalanceRow.student_id == StudentRow.id)
-            .where(StudentRow.id.in_(ids))
-        ).all()
-        order = {sid: i for i, sid in enumerate(ids)}
-        hits = [
+        rows = self.s.connection().execute(
+            search_statement(len(query.words)), search_params(school_id, query, limit)
+        )
+        return [
             StudentHit(
                 student_id=r[0],
                 student_no=r[1],
@@ -126,10 +86,8 @@ class SqlStudents(Repo):
                 balance_minor=int(r[6]),
                 currency=r[7],
             )
-            for r in rows
+            for r in rows.all()
         ]
-        hits.sort(key=lambda h: order[h.student_id])
-        return hits
 
 
 class SqlInvoices(Repo):
