@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from jdoffice.bootstrap import App
 from jdoffice.domain.model import Actor, School
-from jdoffice.domain.staff import StaffMember
+from jdoffice.domain.staff import Action, Authority, StaffMember
 
 if TYPE_CHECKING:
     from jdoffice.services.changes import ChangesUnitOfWork
@@ -39,6 +39,9 @@ class SignedIn:
 
     member: StaffMember | None = None
     accounts: bool | None = None
+    #: A manager's approval over the shoulder, for the one dialog it was given for (set when
+    #: that dialog opens, cleared when it closes or the desk locks).
+    approval: Authority | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,19 @@ class DeskContext:
         """The staff member signed in at this desk; ``None`` while nobody is (the desk is
         locked, or the school has no staff accounts)."""
         return self.signed_in.member
+
+    def acting(self, action: Action | None = None) -> Actor:
+        """Who a money or audit row names now: with a manager's approval for ``action`` the
+        person at the desk and the approver; else the person signed in; else (a school without
+        staff accounts) the desk's own name."""
+        approval = self.signed_in.approval
+        member = self.signed_in.member
+        same = approval is not None and member is not None and approval.staff.id == member.id
+        if approval is not None and same and action in (None, approval.action):
+            return approval.actor(self.desk)
+        if member is not None:
+            return member.actor(self.desk)
+        return self.actor
 
     @property
     def desk(self) -> str:

@@ -169,7 +169,7 @@ def start_job(
             gateway,
             settings,
             invoice_no=invoice.invoice_no,
-            actor=ctx.actor,
+            actor=ctx.acting(),
             flow=flow,
         )
     except ProviderError as exc:
@@ -219,7 +219,7 @@ def poll_job(ctx: DeskContext, gateway: OnlineGateway, attempt_id: str) -> Statu
 
 def cancel_job(ctx: DeskContext, gateway: OnlineGateway, attempt_id: str) -> Status:
     try:
-        view = online.cancel_attempt(ctx.uow(), ctx.school, gateway, attempt_id, ctx.actor)
+        view = online.cancel_attempt(ctx.uow(), ctx.school, gateway, attempt_id, ctx.acting())
     except ProviderRefused:
         raise
     except BusinessRuleError:

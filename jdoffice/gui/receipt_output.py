@@ -158,7 +158,7 @@ class ReceiptDelivery(QObject):
         run_task(
             lambda: (
                 queries.get_receipt(
-                    ctx.uow(), ctx.school, receipt_no, copy=copy, actor=ctx.actor
+                    ctx.uow(), ctx.school, receipt_no, copy=copy, actor=ctx.acting()
                 ).body
             ),
             on_success=self.deliver,

@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 from jdoffice.domain.shifts import MovementKind
 from jdoffice.domain.staff import Action, StaffMember
 from jdoffice.gui.views.main_window import MainWindow
+from jdoffice.gui.views.refund_dialog import RefundDialog
 from jdoffice.gui.views.shift_dialogs import (
     CloseShiftDialog,
     MovementDialog,
@@ -327,13 +328,13 @@ def test_ask_approval_does_not_ask_a_manager_and_returns_their_own_authority(
     assert authority.approver is None
 
 
-def test_f8_for_a_receptionist_asks_the_approval_before_the_refund_dialog(
+def test_f8_for_a_receptionist_asks_the_approval_and_the_refund_names_both_people(
     qtbot: QtBot, office: Office
 ) -> None:
     people = add_staff(office)
     student = office.student("Bjørk", "Ærø")
     invoice = office.invoice(50000, student)
-    office.pay(invoice, 50000, method="bank")
+    paid = office.pay(invoice, 50000, method="bank")
     office.ctx.signed_in.accounts = True
     office.ctx.signed_in.member = people["JP"]
     window = open_window(qtbot, office)
@@ -366,6 +367,28 @@ def test_f8_for_a_receptionist_asks_the_approval_before_the_refund_dialog(
         assert window.authority is not None
         assert window.authority.approver is not None
         assert window.authority.approver.initials == "LK"
+
+        # The refund itself goes through with the approval: the receptionist's and the
+        # manager's ids on its audit row; once the dialog closes the approval is gone.
+        dialog = window.dialog
+        assert isinstance(dialog, RefundDialog)
+        qtbot.waitUntil(lambda: dialog.detail is not None, timeout=WAIT_MS)
+        qtbot.keyClicks(dialog.reason_edit, "Aflyst køretime")
+        with qtbot.waitSignal(dialog.changed, timeout=WAIT_MS):
+            qtbot.keyClick(dialog.reason_edit, Qt.Key.Key_Return)
+        [refund] = office.refunds(paid.payment_id)
+        assert refund.staff_id == people["JP"].id
+        uow = office.uow()
+        with uow:
+            entries = uow.audit.for_entity("payment", paid.payment_id)
+        [refunded] = [e for e in entries if e.action == "refund.registered"]
+        assert (refunded.actor.staff_id, refunded.actor.approver_id) == (
+            people["JP"].id,
+            people["LK"].id,
+        )
+        qtbot.keyClick(dialog.reason_edit, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: window.dialog is None, timeout=WAIT_MS)
+        assert office.ctx.signed_in.approval is None
     finally:
         close_desk(window)
 

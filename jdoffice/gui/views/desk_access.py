@@ -183,6 +183,7 @@ class DeskAccess(QObject):
             )
             return
         ctx.signed_in.member = None
+        ctx.signed_in.approval = None
         self._idle.stop()
         self._watch(False)
         self._window.desk_status.show_staff(self.tr("Kassen er låst"), warn=True)
@@ -209,6 +210,7 @@ class DeskAccess(QObject):
         if ctx is None:
             return
         ctx.signed_in.member = member
+        ctx.signed_in.approval = None
         self._window.desk_status.show_staff(staff_line(member))
         if self._idle_on:
             self._idle.start()

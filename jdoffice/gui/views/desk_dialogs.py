@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QDialog, QWidget
 from jdoffice.domain.model import School
 from jdoffice.domain.staff import Action, Authority
 from jdoffice.gui.background import run_task
+from jdoffice.gui.context import DeskContext
 from jdoffice.gui.models import ITEM_ROLE
 from jdoffice.gui.receipt_output import deliver_receipt
 from jdoffice.gui.views.desk_search import DeskSearch
@@ -136,8 +137,8 @@ class DeskDialogs(DeskSearch):
             return
         allowed, authority = self._gate(Action.REFUND)
         if allowed:
+            self._hold_approval(ctx, authority)
             dialog = factory(ctx, payment_id, self)
-            self.authority = authority
             self._open_dialog(dialog)
 
     def reprint_selected_payment(self) -> None:
@@ -242,7 +243,7 @@ class DeskDialogs(DeskSearch):
         if allowed:
             dialog = factory(ctx, self)
             dialog.school_changed.connect(self._school_changed)  # type: ignore[attr-defined]
-            self.authority = authority
+            self._hold_approval(ctx, authority)
             self._open_dialog(dialog)
 
     def _gate(self, action: Action) -> tuple[bool, Authority | None]:
@@ -311,6 +312,15 @@ class DeskDialogs(DeskSearch):
         self._dialog = dialog
         dialog.open()
 
+    def _hold_approval(self, ctx: DeskContext, authority: Authority | None) -> None:
+        """The dialog about to open acts with ``authority`` (a manager's approval is named on
+        its rows) until it closes."""
+        self.authority = authority
+        ctx.signed_in.approval = authority
+
     def _dialog_finished(self, dialog: QDialog, *_result: object) -> None:
         if self._dialog is dialog:
             self._dialog = None
+            ctx = self.ctx
+            if ctx is not None:
+                ctx.signed_in.approval = None

@@ -212,7 +212,7 @@ class FlagsDialog(QDialog):
         self.resolve_button.setEnabled(False)
         self._say(self.tr("Gemmer…"))
         run_task(
-            lambda: flags.resolve(ctx.uow(), ctx.school, flag.id, note, ctx.actor),
+            lambda: flags.resolve(ctx.uow(), ctx.school, flag.id, note, ctx.acting()),
             on_success=self._guard(self._on_resolved),
             on_failure=self._guard(self._on_failed_resolve),
             tag="flag-resolve",

@@ -107,7 +107,7 @@ def register(ctx: DeskContext, request: PaymentRequest, key: str) -> PaymentOutc
             shared_first=ctx.link.online,
         )
         if isinstance(taken, QueuedPayment):
-            body = offline_receipt(taken, ctx.school, ctx.actor, request.reference)
+            body = offline_receipt(taken, ctx.school, ctx.acting(), request.reference)
             return PaymentOutcome(taken, body)
         return PaymentOutcome(taken, taken.receipt or _read_receipt(ctx, taken))
     result = payments.register_payment(
@@ -121,7 +121,7 @@ def register(ctx: DeskContext, request: PaymentRequest, key: str) -> PaymentOutc
         reference=request.reference or None,
         key=key,
         allow_credit=request.allow_credit,
-        actor=ctx.actor,
+        actor=ctx.acting(),
     )
     # The receipt comes with the result, from the transaction that recorded the payment.
     return PaymentOutcome(result, result.receipt or _read_receipt(ctx, result))
@@ -132,7 +132,7 @@ def _read_receipt(ctx: DeskContext, result: PaymentResult) -> ReceiptBody | None
         return None
     try:
         return queries.get_receipt(
-            ctx.uow(), ctx.school, result.receipt_no, copy=False, actor=ctx.actor
+            ctx.uow(), ctx.school, result.receipt_no, copy=False, actor=ctx.acting()
         ).body
     except JdofficeError:
         # The payment is stored; a receipt that cannot be read now is reprinted later.

@@ -63,7 +63,7 @@ def _refund_job(
             payment_id=payment_id,
             amount_minor=amount,
             reason=reason,
-            actor=ctx.actor,
+            actor=ctx.acting(),
             key=key,
         )
     # Through the gateway the payment went through (a school may take several).
@@ -80,7 +80,7 @@ def _refund_job(
             payment_id=payment_id,
             amount_minor=amount,
             reason=reason,
-            actor=ctx.actor,
+            actor=ctx.acting(),
             key=key,
         )
     finally:

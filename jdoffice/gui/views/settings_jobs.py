@@ -120,18 +120,18 @@ def save_job(
         bootstrap.set_secret(name, school.slug, value)
     if changes.payments:
         school_service.update_payment_settings(
-            ctx.uow(), school, changes.payments, actor=ctx.actor, gateways=gateways
+            ctx.uow(), school, changes.payments, actor=ctx.acting(), gateways=gateways
         )
     stored: School | None = None
     if changes.header is not None:
         h = changes.header
         stored = school_service.update_receipt_header(
-            ctx.uow(), school, name=h.name, address=h.address, cvr=h.cvr, actor=ctx.actor
+            ctx.uow(), school, name=h.name, address=h.address, cvr=h.cvr, actor=ctx.acting()
         )
     if changes.details is not None:
         d = changes.details
         school_service.update_receipt_details(
-            ctx.uow(), school, web=d.web, vat_line=d.vat_line, actor=ctx.actor
+            ctx.uow(), school, web=d.web, vat_line=d.vat_line, actor=ctx.acting()
         )
     states: dict[str, SecretState | str] = {}
     if changes.secrets:
