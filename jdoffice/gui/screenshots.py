@@ -246,8 +246,9 @@ def take_staff(out_dir: Path) -> list[Path]:
     from jdoffice.gui.app import application
     from jdoffice.gui.context import DeskContext
     from jdoffice.gui.views.main_window import MainWindow
-    from jdoffice.gui.views.shift_dialogs import DKK_DENOMINATIONS, CloseShiftDialog, ZReportDialog
+    from jdoffice.gui.views.shift_dialogs import DKK_DENOMINATIONS, CloseShiftDialog
     from jdoffice.gui.views.staff_dialogs import ApprovalDialog
+    from jdoffice.gui.views.z_report_dialog import ZReportDialog
     from jdoffice.services import queries, shifts
     from jdoffice.services import staff as staff_service
     from jdoffice.services.payments import register_payment

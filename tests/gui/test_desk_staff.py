@@ -22,9 +22,9 @@ from jdoffice.gui.views.shift_dialogs import (
     CloseShiftDialog,
     MovementDialog,
     OpenShiftDialog,
-    ZReportDialog,
 )
 from jdoffice.gui.views.staff_dialogs import ApprovalDialog, SignInDialog, ask_approval
+from jdoffice.gui.views.z_report_dialog import ZReportDialog
 from jdoffice.services import shifts
 from jdoffice.services import staff as staff_service
 from tests.gui.office import Office, make_office, settle_background_work

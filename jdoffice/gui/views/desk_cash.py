@@ -24,9 +24,9 @@ from jdoffice.gui.views.shift_dialogs import (
     CloseShiftDialog,
     MovementDialog,
     OpenShiftDialog,
-    ZReportDialog,
     no_staff_text,
 )
+from jdoffice.gui.views.z_report_dialog import ZReportDialog
 from jdoffice.services import shifts
 
 if TYPE_CHECKING:
