@@ -312,7 +312,7 @@ def take_staff(out_dir: Path) -> list[Path]:
                 method="cash",
                 amount_minor=owed[0].outstanding_minor,
                 invoice_no=owed[0].invoice_no,
-                actor=actor,
+                actor=jonas.actor("Kasse 1"),
             )
             in_drawer += result.cash_total_minor or result.amount_minor
             paid += 1

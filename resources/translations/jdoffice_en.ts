@@ -293,6 +293,10 @@
         <translation>Staff could not be read – no sign-in</translation>
     </message>
     <message>
+        <source>Uden log-ind</source>
+        <translation>No sign-in</translation>
+    </message>
+    <message>
         <source>Ingen ekspedientkonti – kassen bruges uden log-ind</source>
         <translation>No staff accounts – the desk is used without sign-in</translation>
     </message>

@@ -157,8 +157,11 @@ class DeskAccess(QObject):
     def _show(self, ctx: DeskContext) -> None:
         status = self._window.desk_status
         if not ctx.signed_in.accounts:
+            # Short: the status bar also names the database, the school and the desk.
             status.show_staff(
-                self.tr("Ingen ekspedientkonti – kassen bruges uden log-ind"), accounts=False
+                self.tr("Uden log-ind"),
+                accounts=False,
+                tip=self.tr("Ingen ekspedientkonti – kassen bruges uden log-ind"),
             )
             self.actionLock.setEnabled(False)
             return

@@ -107,7 +107,9 @@ class DeskStatus(QObject):
         """The desk's open shift ("Skift Z3 åbent siden 08:02") or that none is open."""
         return self._shift_label.text()
 
-    def show_staff(self, text: str, *, warn: bool = False, accounts: bool = True) -> None:
+    def show_staff(
+        self, text: str, *, warn: bool = False, accounts: bool = True, tip: str = ""
+    ) -> None:
         """Who is signed in (or the lock); ``accounts`` says whether the school signs staff
         in at all (then the desk label names the desk alone)."""
         if accounts != self._staff_accounts:
@@ -115,6 +117,7 @@ class DeskStatus(QObject):
             if self._actor is not None:
                 self.show_actor(self._actor)
         self._staff_label.setText(text)
+        self._staff_label.setToolTip(tip)
         self._staff_label.setStyleSheet(STALE_STYLE if warn else "")
         self._staff_label.setVisible(bool(text))
 
