@@ -21,7 +21,7 @@ import pytest
 from starlette.applications import Starlette
 
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
-from jdoffice.bootstrap import App
+from jdoffice.bootstrap import App, installed_gateways
 from jdoffice.domain.errors import BusinessRuleError
 from jdoffice.domain.model import Actor, AttemptStatus
 from jdoffice.gateways import mobilepay_info
@@ -50,6 +50,9 @@ def standin() -> Iterator[MobilePayStandin]:
 
 @pytest.fixture
 def gateway(standin: MobilePayStandin) -> Iterator[MobilePayGateway]:
+    # As the program starts: the installed gateways announce what their payments are recorded
+    # under (MobilePay online is not the counter method "mobilepay").
+    installed_gateways()
     gw = MobilePayGateway(
         api_base=standin.base_url,
         webhook_secret=sd.WEBHOOK_SECRET,
@@ -89,7 +92,7 @@ def test_services_take_one_payment_captured_once(
     with uow:
         payment = uow.payments.get(view.attempt_id)
     assert payment is not None
-    assert payment.method == "mobilepay"
+    assert payment.method == "mobilepay-online"
     assert payment.amount_minor == 45000
     assert payment.provider_ref == view.attempt_id
 
