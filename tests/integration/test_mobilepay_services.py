@@ -11,14 +11,13 @@ import asyncio
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import keyring
 import keyring.backend
 import keyring.backends.fail
 import pytest
-from starlette.applications import Starlette
 
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.bootstrap import App, installed_gateways
@@ -31,6 +30,7 @@ from jdoffice.services.school import update_payment_settings
 from jdoffice.services.settings import PaymentSettings
 from jdoffice.webhooks.app import create_app
 from tests.conftest import SchoolKit
+from tests.integration.receiver_client import ReceiverClient
 from tests.standin import mobilepay_standin as sd
 from tests.standin.mobilepay_standin import MobilePayStandin
 
@@ -100,21 +100,6 @@ def test_services_take_one_payment_captured_once(
 # --------------------------------------------------------------------------- through the receiver
 
 
-class AsgiClient:
-    """Requests to the receiver's ASGI app, one event loop each (as the receiver tests do)."""
-
-    def __init__(self, asgi: Starlette) -> None:
-        self.asgi = asgi
-
-    def post(self, path: str, *, content: bytes, headers: dict[str, str]) -> httpx.Response:
-        async def go() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.asgi)
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-                return await c.post(path, content=content, headers=headers)
-
-        return asyncio.run(go())
-
-
 @pytest.fixture
 def receiver_app(
     standin: MobilePayStandin,
@@ -147,8 +132,30 @@ def receiver_app(
         keyring.set_keyring(previous)
 
 
+@pytest.fixture
+def serve(receiver_app: App) -> Iterator[Callable[..., ReceiverClient]]:
+    """Start the receiver app inside its lifespan; every one started is shut down (its
+    worker threads finished) before the composition root is disposed of."""
+    started: list[ReceiverClient] = []
+
+    def start(**options: Any) -> ReceiverClient:
+        client = ReceiverClient(create_app(receiver_app, notify_interval=None, **options))
+        started.append(client)
+        return client
+
+    try:
+        yield start
+    finally:
+        for client in started:
+            client.close()
+
+
 def test_webhook_through_the_receiver_is_applied_once(
-    standin: MobilePayStandin, receiver_app: App, uow: SqlAlchemyUnitOfWork, kit: SchoolKit
+    standin: MobilePayStandin,
+    receiver_app: App,
+    serve: Callable[..., ReceiverClient],
+    uow: SqlAlchemyUnitOfWork,
+    kit: SchoolKit,
 ) -> None:
     update_payment_settings(
         uow,
@@ -166,7 +173,7 @@ def test_webhook_through_the_receiver_is_applied_once(
         uow, kit.school, gateway, settings, invoice_no=invoice.invoice_no, actor=ACTOR
     )
     standin.approve(view.attempt_id)
-    client = AsgiClient(create_app(receiver_app, notify_interval=None))
+    client = serve()
     path = f"/webhooks/mobilepay/{kit.school.slug}"
     body, headers = standin.signed(
         {"msn": sd.MSN, **standin.event_log(view.attempt_id)[-1]}, f"http://testserver{path}"
@@ -250,7 +257,11 @@ def test_failed_capture_leaves_the_invoice_open(
 
 
 def test_concurrent_duplicate_webhooks_and_a_sync_make_one_payment(
-    standin: MobilePayStandin, receiver_app: App, uow: SqlAlchemyUnitOfWork, kit: SchoolKit
+    standin: MobilePayStandin,
+    receiver_app: App,
+    serve: Callable[..., ReceiverClient],
+    uow: SqlAlchemyUnitOfWork,
+    kit: SchoolKit,
 ) -> None:
     """20 copies of the approval delivered at once while ``payments sync`` runs: one payment,
     one capture."""
@@ -268,15 +279,14 @@ def test_concurrent_duplicate_webhooks_and_a_sync_make_one_payment(
         uow, kit.school, gateway, settings, invoice_no=invoice.invoice_no, actor=ACTOR
     )
     standin.approve(view.attempt_id)
-    asgi = create_app(receiver_app, notify_interval=None)
+    receiver = serve()
     path = f"/webhooks/mobilepay/{kit.school.slug}"
     body, headers = standin.signed(
         {"msn": sd.MSN, **standin.event_log(view.attempt_id)[-1]}, f"http://testserver{path}"
     )
 
     async def deliver_all() -> list[httpx.Response]:
-        transport = httpx.ASGITransport(app=asgi)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        async with receiver.client() as c:
             return await asyncio.gather(
                 *(c.post(path, content=body, headers=headers) for _ in range(20))
             )
@@ -286,7 +296,7 @@ def test_concurrent_duplicate_webhooks_and_a_sync_make_one_payment(
         target=lambda: synced.append(online.sync_payments(uow, kit.school, gateway))
     )
     sync.start()
-    responses = asyncio.run(deliver_all())
+    responses = receiver.run(deliver_all())
     sync.join()
     outcomes = [r.json().get("outcome") for r in responses]
     assert [r.status_code for r in responses] == [200] * 20
@@ -334,7 +344,11 @@ def test_partial_refund_through_the_services(
 
 
 def test_a_school_that_does_not_take_mobilepay_answers_404_there(
-    standin: MobilePayStandin, receiver_app: App, uow: SqlAlchemyUnitOfWork, kit: SchoolKit
+    standin: MobilePayStandin,
+    receiver_app: App,
+    serve: Callable[..., ReceiverClient],
+    uow: SqlAlchemyUnitOfWork,
+    kit: SchoolKit,
 ) -> None:
     """The receiver serves a school's gateways only: a MobilePay notification to a school
     taking Stripe alone is 404 and moves nothing, and one taking both is served."""
@@ -357,7 +371,7 @@ def test_a_school_that_does_not_take_mobilepay_answers_404_there(
     body, headers = standin.signed(
         {"msn": sd.MSN, **standin.event_log(view.attempt_id)[-1]}, f"http://testserver{path}"
     )
-    client = AsgiClient(create_app(receiver_app, notify_interval=None, gateway_refresh=0))
+    client = serve(gateway_refresh=0)
     assert client.post(path, content=body, headers=headers).status_code == 404
     assert standin.captures == []
     update_payment_settings(uow, kit.school, {"gateway": "stripe,mobilepay"}, actor=ACTOR)

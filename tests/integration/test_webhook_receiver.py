@@ -19,13 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import keyring
 import keyring.backend
 import keyring.backends.fail
 import pytest
 from sqlalchemy import Engine
-from starlette.applications import Starlette
 
 from jdoffice import bootstrap
 from jdoffice.adapters import secrets
@@ -38,6 +36,7 @@ from jdoffice.services.ports import NewSchool
 from jdoffice.webhooks import app as receiver_app
 from jdoffice.webhooks.app import GATEWAY_REFRESH_SECONDS, MAX_BODY_BYTES, Receiver, create_app
 from tests.conftest import SchoolKit
+from tests.integration.receiver_client import ReceiverClient
 from tests.standin.stripe_standin import sign_payload
 
 if TYPE_CHECKING:
@@ -53,26 +52,11 @@ CHUNK = 64 * 1024
 # --------------------------------------------------------------------------- fixtures
 
 
-class Client:
-    """Requests to the ASGI app through httpx's ASGI transport, one event loop each."""
-
-    def __init__(self, asgi: Starlette) -> None:
-        self.asgi = asgi
-
-    def post(self, url: str, *, content: bytes, headers: dict[str, str]) -> httpx.Response:
-        async def go() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.asgi)
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-                return await c.post(url, content=content, headers=headers)
-
-        return asyncio.run(go())
-
-
 @dataclass
 class Hook:
     """The receiver app of one test school, with counters of its lookups."""
 
-    client: Client
+    client: ReceiverClient
     app: App
     slug: str
     school_lookups: list[str]
@@ -161,8 +145,8 @@ def hook(
     monkeypatch.setattr(app, "uow", counting_uow)
     monkeypatch.setattr(bootstrap, "get_secret", counting_get_secret)
     try:
-        client = Client(create_app(app, notify_interval=None))
-        yield Hook(client, app, kit.school.slug, school_lookups, secret_reads)
+        with ReceiverClient(create_app(app, notify_interval=None)) as client:
+            yield Hook(client, app, kit.school.slug, school_lookups, secret_reads)
     finally:
         app.dispose()
 
