@@ -2041,6 +2041,14 @@ Nothing has changed in the database. Set the keys in the environment variables {
         <source>Skift kræver, at ekspedienterne logger ind; skolen har ingen ekspedientkonti endnu.</source>
         <translation>Shifts need the staff to sign in; the school has no staff accounts yet.</translation>
     </message>
+    <message>
+        <source>Kassen har intet åbent skift, og kontanter kræver et. Åbn skiftet nu? Bagefter registreres beløbet, som det står.</source>
+        <translation>This desk has no open shift, and cash needs one. Open the shift now? The amount is then registered as typed.</translation>
+    </message>
+    <message>
+        <source>Åbn skift</source>
+        <translation>Open shift</translation>
+    </message>
 </context>
 <context>
     <name>SignInDialog</name>

@@ -8,6 +8,8 @@ dialogs the desk opens (``desk_dialogs``), and the window itself (``main_window`
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QMainWindow, QWidget
 
@@ -19,6 +21,9 @@ from jdoffice.gui.views.desk_layout import DeskLayout
 from jdoffice.gui.views.desk_status import DeskStatus
 from jdoffice.gui.views.payment_dialog import PaymentOutcome
 from jdoffice.services.queries import StudentView
+
+if TYPE_CHECKING:
+    from jdoffice.gui.views.desk_cash import DeskCash
 
 
 class DeskBase(QMainWindow, Ui_MainWindow):
@@ -49,6 +54,8 @@ class DeskBase(QMainWindow, Ui_MainWindow):
     desk_status: DeskStatus
     #: The tables' columns and the window's remembered place.
     columns: DeskLayout
+    #: The desk's shift: its menu actions and the status bar's shift line.
+    cash: DeskCash
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -298,6 +298,9 @@ class DeskDialogs(DeskSearch):
     def _open_dialog(self, dialog: QDialog) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         changed = getattr(dialog, "changed", None)
+        if changed is not None:
+            # Money moved: the status bar's shift too (a shift may have been opened for it).
+            changed.connect(self.cash.refresh)
         if changed is not None and not isinstance(dialog, PaymentDialog):
             changed.connect(self.refresh_now)
             changed.connect(self.send_messages)  # a refund's or a QR payment's confirmation
