@@ -108,6 +108,45 @@
     </message>
 </context>
 <context>
+    <name>CorrectCountDialog</name>
+    <message>
+        <source>Ret optælling</source>
+        <translation>Correct count</translation>
+    </message>
+    <message>
+        <source>Ret optællingen på {0} ({1})</source>
+        <translation>Correct the count of {0} ({1})</translation>
+    </message>
+    <message>
+        <source>Optalt ved lukningen: {0}. Skriv det rigtige beløb og hvorfor; Z-rapporten regnes om, og loggen gemmer begge.</source>
+        <translation>Counted at the close: {0}. Type the right amount and why; the Z-report is worked out again, and the log keeps both.</translation>
+    </message>
+    <message>
+        <source>f.eks. tieren lå i skuffen</source>
+        <translation>e.g. the ten-krone note was in the drawer</translation>
+    </message>
+    <message>
+        <source>&amp;Optalt:</source>
+        <translation>&amp;Counted:</translation>
+    </message>
+    <message>
+        <source>&amp;Begrundelse:</source>
+        <translation>&amp;Reason:</translation>
+    </message>
+    <message>
+        <source>&amp;Ret</source>
+        <translation>&amp;Correct</translation>
+    </message>
+    <message>
+        <source>Annullér</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Skriv hvorfor optællingen rettes.</source>
+        <translation>Type why the count is corrected.</translation>
+    </message>
+</context>
+<context>
     <name>DayReportDialog</name>
     <message>
         <source>Dagsrapport</source>
@@ -2685,6 +2724,18 @@ Nothing has changed in the database. Set the keys in the environment variables {
         <translation>No receipt printer is set up (Settings → Printer).</translation>
     </message>
     <message>
+        <source>Ret &amp;optælling …</source>
+        <translation>C&amp;orrect count …</translation>
+    </message>
+    <message>
+        <source>&amp;Genåbn skift …</source>
+        <translation>Reopen shift (&amp;G) …</translation>
+    </message>
+    <message>
+        <source>Kræver en leder (eller en leders godkendelse).</source>
+        <translation>Needs a manager (or a manager&apos;s approval).</translation>
+    </message>
+    <message>
         <source>&amp;Luk</source>
         <translation>&amp;Close</translation>
     </message>
@@ -2703,6 +2754,26 @@ Nothing has changed in the database. Set the keys in the environment variables {
     <message>
         <source>Z-rapporten er udskrevet.</source>
         <translation>The Z-report was printed.</translation>
+    </message>
+    <message>
+        <source>Ikke godkendt; intet er rettet.</source>
+        <translation>Not approved; nothing was corrected.</translation>
+    </message>
+    <message>
+        <source>{0} er rettet; differencen er nu {1}.</source>
+        <translation>{0} is corrected; the variance is now {1}.</translation>
+    </message>
+    <message>
+        <source>Genåbn skift</source>
+        <translation>Reopen shift</translation>
+    </message>
+    <message>
+        <source>Genåbn {0} på {1}? Skiftet tager imod kontanter igen og lukkes senere med en ny optælling under samme Z-nummer. Den første lukning gemmes i loggen.</source>
+        <translation>Reopen {0} on {1}? The shift takes cash again and is closed later with a new count under the same Z number. The first close is kept in the log.</translation>
+    </message>
+    <message>
+        <source>Ikke godkendt; intet er genåbnet.</source>
+        <translation>Not approved; nothing was reopened.</translation>
     </message>
 </context>
 <context>
