@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, Self
 
+from jdoffice.domain.debtors import OwedRow
 from jdoffice.domain.errors import Conflict
 from jdoffice.domain.integrity import Inconsistency
 from jdoffice.domain.model import (
@@ -103,6 +104,10 @@ class InvoiceRepository(Protocol):
 
     def lock_for_student(self, student_id: int) -> list[Invoice]: ...
     def add_paid(self, invoice_id: int, delta_minor: int, now: dt.datetime) -> None: ...
+    def owed(self, school_id: int, currency: str) -> list[OwedRow]:
+        """Every invoice of the school in ``currency`` with something outstanding (not
+        cancelled, paid less than its amount), with its student (the debtor list)."""
+        ...
 
 
 class PaymentRepository(Protocol):
