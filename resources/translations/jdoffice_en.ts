@@ -322,6 +322,76 @@
     </message>
 </context>
 <context>
+    <name>DebtorsDialog</name>
+    <message>
+        <source>Debitorliste</source>
+        <translation>Debtor list</translation>
+    </message>
+    <message>
+        <source> dage</source>
+        <translation> days</translation>
+    </message>
+    <message>
+        <source>Pr. &amp;dato:</source>
+        <translation>As of &amp;date:</translation>
+    </message>
+    <message>
+        <source>&amp;Mindst over forfald:</source>
+        <translation>At &amp;least overdue:</translation>
+    </message>
+    <message>
+        <source>Gem &amp;CSV …</source>
+        <translation>Save &amp;CSV …</translation>
+    </message>
+    <message>
+        <source>Gem &amp;PDF …</source>
+        <translation>Save &amp;PDF …</translation>
+    </message>
+    <message>
+        <source>&amp;Luk</source>
+        <translation>&amp;Close</translation>
+    </message>
+    <message>
+        <source>{0} elever skylder {1}, heraf forfaldent {2}.</source>
+        <translation>{0} students owe {1}, of which {2} is overdue.</translation>
+    </message>
+    <message>
+        <source>Ingen skylder noget.</source>
+        <translation>Nobody owes anything.</translation>
+    </message>
+    <message>
+        <source>Gem debitorliste</source>
+        <translation>Save debtor list</translation>
+    </message>
+    <message>
+        <source>Gemt som {0}</source>
+        <translation>Saved as {0}</translation>
+    </message>
+</context>
+<context>
+    <name>DebtorsModel</name>
+    <message>
+        <source>Elevnr.</source>
+        <translation>Student no.</translation>
+    </message>
+    <message>
+        <source>Navn</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Telefon</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>I alt</source>
+        <translation>Total</translation>
+    </message>
+    <message>
+        <source>Dage over forfald</source>
+        <translation>Days overdue</translation>
+    </message>
+</context>
+<context>
     <name>DeskAccess</name>
     <message>
         <source>&amp;Lås / skift bruger</source>
@@ -426,6 +496,10 @@
     <message>
         <source>Dagsrapport</source>
         <translation>Day report</translation>
+    </message>
+    <message>
+        <source>Debitorliste</source>
+        <translation>Debtor list</translation>
     </message>
     <message>
         <source>Afvigelser</source>
@@ -696,6 +770,10 @@
 </context>
 <context>
     <name>MainWindow</name>
+    <message>
+        <source>&amp;Debitorliste …</source>
+        <translation>&amp;Debtor list …</translation>
+    </message>
     <message>
         <source>Kan ikke åbne skolen:
 {0}</source>

@@ -190,6 +190,25 @@ class DeskDialogs(DeskSearch):
         if factory is not None:
             self._open_dialog(factory(ctx, self))
 
+    def show_debtors(self) -> None:
+        """Ctrl+Shift+D: who owes what, aged; Enter on a row opens that student."""
+        ctx = self.ctx
+        if ctx is None:
+            self.statusbar.showMessage(self.tr("Ikke forbundet til databasen endnu."), 5000)
+            return
+        factory = self._optional(
+            "jdoffice.gui.views.debtors_dialog", "DebtorsDialog", self.tr("Debitorliste")
+        )
+        if factory is not None:
+            dialog = factory(ctx, self)
+            dialog.student_requested.connect(self._open_debtor)  # type: ignore[attr-defined]
+            self._open_dialog(dialog)
+
+    def _open_debtor(self, student_no: str) -> None:
+        # Found by its number, as if typed: the search box and the panel agree.
+        self.searchEdit.setText(student_no)
+        self.open_student(student_no)
+
     def show_flags(self) -> None:
         """F7: provider answers that did not match an invoice, to resolve with a note."""
         ctx = self.ctx
