@@ -185,6 +185,20 @@ class ReceiptRepository(Protocol):
 class AuditLog(Protocol):
     def add(self, entry: AuditEntry) -> None: ...
     def for_entity(self, entity: str, entity_id: str) -> list[AuditEntry]: ...
+    def listing(
+        self,
+        school_id: int,
+        start: dt.datetime,
+        end: dt.datetime,
+        *,
+        staff_id: int | None = None,
+        student_id: int | None = None,
+        limit: int = 1000,
+    ) -> list[AuditEntry]:
+        """The school's entries from ``start`` up to ``end``, oldest first: done or approved
+        by ``staff_id``; about ``student_id``'s payments, refunds, online attempts and
+        receipts. At most ``limit``."""
+        ...
 
 
 class AttemptRepository(Protocol):

@@ -2277,6 +2277,10 @@ Nothing has changed in the database. Set the keys in the environment variables {
         <translation>staff accounts</translation>
     </message>
     <message>
+        <source>revisionssporet</source>
+        <translation>the audit trail</translation>
+    </message>
+    <message>
         <source>Ekspedient: {0} ({1})</source>
         <translation>Staff: {0} ({1})</translation>
     </message>
