@@ -8,8 +8,6 @@ dialogs the desk opens (``desk_dialogs``), and the window itself (``main_window`
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QMainWindow, QWidget
 
@@ -21,9 +19,6 @@ from jdoffice.gui.views.desk_layout import DeskLayout
 from jdoffice.gui.views.desk_status import DeskStatus
 from jdoffice.gui.views.payment_dialog import PaymentOutcome
 from jdoffice.services.queries import StudentView
-
-if TYPE_CHECKING:
-    from jdoffice.gui.views.desk_cash import DeskCash
 
 
 class DeskBase(QMainWindow, Ui_MainWindow):
@@ -38,6 +33,7 @@ class DeskBase(QMainWindow, Ui_MainWindow):
         payment_taken(object): a :class:`PaymentOutcome` from the payment dialog.
         synced(): the outbox was sent and the local copy refreshed (a desk on a shared
             database; the desk is online when this is emitted).
+        money_moved(): a dialog of the window changed money (a payment, a refund, a shift).
     """
 
     context_ready = Signal(object)
@@ -47,6 +43,7 @@ class DeskBase(QMainWindow, Ui_MainWindow):
     refreshed = Signal()
     payment_taken = Signal(object)
     synced = Signal()
+    money_moved = Signal()
 
     #: The connection, the polls, the sync and the sending (set up by the window).
     session: DeskSession
@@ -54,8 +51,6 @@ class DeskBase(QMainWindow, Ui_MainWindow):
     desk_status: DeskStatus
     #: The tables' columns and the window's remembered place.
     columns: DeskLayout
-    #: The desk's shift: its menu actions and the status bar's shift line.
-    cash: DeskCash
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

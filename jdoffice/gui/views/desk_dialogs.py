@@ -319,7 +319,7 @@ class DeskDialogs(DeskSearch):
         changed = getattr(dialog, "changed", None)
         if changed is not None:
             # Money moved: the status bar's shift too (a shift may have been opened for it).
-            changed.connect(self.cash.refresh)
+            changed.connect(self.money_moved)
         if changed is not None and not isinstance(dialog, PaymentDialog):
             changed.connect(self.refresh_now)
             changed.connect(self.send_messages)  # a refund's or a QR payment's confirmation
