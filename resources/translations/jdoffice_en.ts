@@ -37,6 +37,84 @@
     </message>
 </context>
 <context>
+    <name>AuditDialog</name>
+    <message>
+        <source>Revisionsspor</source>
+        <translation>Audit trail</translation>
+    </message>
+    <message>
+        <source>initialer</source>
+        <translation>initials</translation>
+    </message>
+    <message>
+        <source>elevnr.</source>
+        <translation>student no.</translation>
+    </message>
+    <message>
+        <source>&amp;Vis</source>
+        <translation>&amp;Show</translation>
+    </message>
+    <message>
+        <source>&amp;Fra:</source>
+        <translation>&amp;From:</translation>
+    </message>
+    <message>
+        <source>&amp;Til:</source>
+        <translation>&amp;To:</translation>
+    </message>
+    <message>
+        <source>&amp;Medarbejder:</source>
+        <translation>Staff &amp;member:</translation>
+    </message>
+    <message>
+        <source>&amp;Elev:</source>
+        <translation>Stud&amp;ent:</translation>
+    </message>
+    <message>
+        <source>&amp;Luk</source>
+        <translation>&amp;Close</translation>
+    </message>
+    <message>
+        <source>{0} hændelser</source>
+        <translation>{0} entries</translation>
+    </message>
+    <message>
+        <source>Før</source>
+        <translation>Before</translation>
+    </message>
+    <message>
+        <source>Efter</source>
+        <translation>After</translation>
+    </message>
+</context>
+<context>
+    <name>AuditModel</name>
+    <message>
+        <source>Tidspunkt</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>Handling</source>
+        <translation>Action</translation>
+    </message>
+    <message>
+        <source>Bilag</source>
+        <translation>Document</translation>
+    </message>
+    <message>
+        <source>Hvem</source>
+        <translation>Who</translation>
+    </message>
+    <message>
+        <source>Godkendt af</source>
+        <translation>Approved by</translation>
+    </message>
+    <message>
+        <source>Kasse</source>
+        <translation>Desk</translation>
+    </message>
+</context>
+<context>
     <name>CloseShiftDialog</name>
     <message>
         <source>Luk skift – kasseopgørelse</source>
@@ -502,6 +580,10 @@
         <translation>Debtor list</translation>
     </message>
     <message>
+        <source>Revisionsspor</source>
+        <translation>Audit trail</translation>
+    </message>
+    <message>
         <source>Afvigelser</source>
         <translation>Discrepancies</translation>
     </message>
@@ -773,6 +855,10 @@
     <message>
         <source>&amp;Debitorliste …</source>
         <translation>&amp;Debtor list …</translation>
+    </message>
+    <message>
+        <source>&amp;Revisionsspor …</source>
+        <translation>&amp;Audit trail …</translation>
     </message>
     <message>
         <source>Kan ikke åbne skolen:

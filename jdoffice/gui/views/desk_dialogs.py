@@ -204,6 +204,21 @@ class DeskDialogs(DeskSearch):
             dialog.student_requested.connect(self._open_debtor)  # type: ignore[attr-defined]
             self._open_dialog(dialog)
 
+    def show_audit(self) -> None:
+        """Ctrl+Shift+A: the audit trail (a manager's; others with a manager's approval)."""
+        ctx = self.ctx
+        if ctx is None:
+            self.statusbar.showMessage(self.tr("Ikke forbundet til databasen endnu."), 5000)
+            return
+        factory = self._optional(
+            "jdoffice.gui.views.audit_dialog", "AuditDialog", self.tr("Revisionsspor")
+        )
+        if factory is None:
+            return
+        allowed, authority = self._gate(Action.AUDIT)
+        if allowed:
+            self._open_dialog(factory(ctx, self, authority=authority))
+
     def _open_debtor(self, student_no: str) -> None:
         # Found by its number, as if typed: the search box and the panel agree.
         self.searchEdit.setText(student_no)
