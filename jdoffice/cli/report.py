@@ -307,9 +307,9 @@ def report_debtors(
         finally:
             tmp.unlink(missing_ok=True)
     if pdf_path is not None:
-        from jdoffice.printing.debtors import render_pdf
+        from jdoffice.printing.text_pages import debtors_pdf
 
-        render_pdf(listed, pdf_path, language=lang)
+        debtors_pdf(listed, pdf_path, language=lang)
     if as_json:
         emit_json(debtor_text.to_json(listed))
         return

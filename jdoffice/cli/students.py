@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -15,9 +16,11 @@ from jdoffice.cli.output import (
     emit_json,
     money,
     note_local_copy,
+    parse_date,
     status_word,
     time_text,
 )
+from jdoffice.domain.errors import InvalidInput
 from jdoffice.domain.model import payment_display_status
 from jdoffice.services import queries
 
@@ -70,10 +73,37 @@ def echo_hits(hits: Sequence[StudentHit], indent: str = "") -> None:
 
 @click.command("student")
 @click.argument("student_no")
+@click.option(
+    "--statement",
+    is_flag=True,
+    help="The statement (kontoudtog): invoices, payments, refunds and the running balance.",
+)
+@click.option("--from", "from_text", metavar="YYYY-MM-DD", help="Statement from (default: all).")
+@click.option("--to", "to_text", metavar="YYYY-MM-DD", help="Statement to (default: today).")
+@click.option(
+    "--pdf",
+    "pdf_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the statement as an A4 PDF to FILE.",
+)
+@click.option("--lang", type=click.Choice(["da", "en"]), default="da", show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
-def student_cmd(c: Context, student_no: str, as_json: bool) -> None:
-    """A student's invoices, payments and balance."""
+def student_cmd(
+    c: Context,
+    student_no: str,
+    statement: bool,
+    from_text: str | None,
+    to_text: str | None,
+    pdf_path: Path | None,
+    lang: str,
+    as_json: bool,
+) -> None:
+    """A student's invoices, payments and balance; with --statement, the statement of a
+    period (as text, JSON or an A4 PDF)."""
+    if statement or pdf_path is not None or from_text is not None or to_text is not None:
+        _statement(c, student_no, from_text, to_text, pdf_path, lang, as_json)
+        return
     reading = c.desk().open_student(student_no)
     note_local_copy(reading)
     school, v = reading.value.school, reading.value.view
@@ -162,3 +192,37 @@ def student_cmd(c: Context, student_no: str, as_json: bool) -> None:
             f"  {time_text(p.created_at, tz):<17} {p.method:<10} "
             f"{money(p.amount_minor, cur):>14} {receipt:<8} {status:<13} {p.id}{refunded}"
         )
+
+
+def _statement(
+    c: Context,
+    student_no: str,
+    from_text: str | None,
+    to_text: str | None,
+    pdf_path: Path | None,
+    lang: str,
+    as_json: bool,
+) -> None:
+    from jdoffice.domain.statement import statement_json, statement_lines
+    from jdoffice.services.student_statement import student_statement
+
+    if pdf_path is not None and not pdf_path.parent.is_dir():
+        raise InvalidInput(f"no such folder: {pdf_path.parent}")
+    st = student_statement(
+        c.uow(),
+        c.school(),
+        student_no,
+        start=parse_date(from_text),
+        end=parse_date(to_text),
+        language=lang,
+    )
+    if pdf_path is not None:
+        from jdoffice.printing.text_pages import statement_pdf
+
+        statement_pdf(st, pdf_path, language=lang)
+    if as_json:
+        emit_json(statement_json(st))
+        return
+    echo("\n".join(statement_lines(st, language=lang)), lines=True)
+    if pdf_path is not None:
+        echo(f"  written to {pdf_path}")

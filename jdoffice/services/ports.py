@@ -104,6 +104,10 @@ class InvoiceRepository(Protocol):
 
     def lock_for_student(self, student_id: int) -> list[Invoice]: ...
     def add_paid(self, invoice_id: int, delta_minor: int, now: dt.datetime) -> None: ...
+    def issued(self, student_id: int) -> dict[int, dt.datetime]:
+        """When each of the student's invoices was issued, by invoice id (the statement)."""
+        ...
+
     def owed(self, school_id: int, currency: str) -> list[OwedRow]:
         """Every invoice of the school in ``currency`` with something outstanding (not
         cancelled, paid less than its amount), with its student (the debtor list)."""

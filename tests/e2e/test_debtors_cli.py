@@ -66,3 +66,32 @@ def test_the_debtor_list_as_text_json_csv_and_pdf_agree_and_follow_a_payment(
         "no such folder",
     )
     assert not (tmp_path / "nope").exists()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_students_statement_as_text_json_and_pdf_ends_at_the_balance(
+    backend: str, fresh_database_factory: Callable[[str], Any], tmp_path: Path
+) -> None:
+    url = fresh_database_factory(backend).url_text
+    assert_ok(run_cli(url, "demo", "--students", "12", "--seed", "7"))
+    pdf = tmp_path / "kontoudtog.pdf"
+    student = assert_ok(run_cli(url, "student", "S0000001", "--json")).data
+    data = assert_ok(
+        run_cli(url, "student", "S0000001", "--statement", "--json", "--pdf", str(pdf))
+    ).data
+    assert data["closing_minor"] == student["balance_minor"]
+    assert data["opening_minor"] == 0
+    running = data["opening_minor"]
+    for line in data["lines"]:
+        running += line["debit_minor"] - line["credit_minor"]
+        assert line["balance_minor"] == running
+    assert pdf.read_bytes().startswith(b"%PDF")
+    text = assert_ok(run_cli(url, "student", "S0000001", "--statement")).stdout
+    assert "KONTOUDTOG" in text
+    assert "Saldo ultimo" in text
+    assert_refused(run_cli(url, "student", "S9999999", "--statement"), 2, "no student")
+    assert_refused(
+        run_cli(url, "student", "S0000001", "--from", "2026-12-05", "--to", "2026-12-01"),
+        2,
+        "ends before it starts",
+    )

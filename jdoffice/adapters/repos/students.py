@@ -125,6 +125,12 @@ class SqlInvoices(Repo):
     def add_paid(self, invoice_id: int, delta_minor: int, now: dt.datetime) -> None:
         self.s.execute(ADD_PAID, {"invoice_id": invoice_id, "delta": delta_minor})
 
+    def issued(self, student_id: int) -> dict[int, dt.datetime]:
+        rows = self.s.execute(
+            select(InvoiceRow.id, InvoiceRow.issued_at).where(InvoiceRow.student_id == student_id)
+        )
+        return {int(r[0]): r[1] for r in rows}
+
     def owed(self, school_id: int, currency: str) -> list[OwedRow]:
         rows = self.s.execute(
             select(

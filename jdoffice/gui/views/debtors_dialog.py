@@ -347,9 +347,9 @@ class DebtorsDialog(QDialog):
         language = "en" if self._ctx.locale.startswith("en") else "da"
 
         def write() -> Path:
-            from jdoffice.printing.debtors import render_pdf
+            from jdoffice.printing.text_pages import debtors_pdf
 
-            return render_pdf(listed, path, language=language)
+            return debtors_pdf(listed, path, language=language)
 
         run_task(write, on_success=self._guard(self._saved), on_failure=self._guard(self._failed))
 
