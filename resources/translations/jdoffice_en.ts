@@ -584,6 +584,10 @@
         <translation>Audit trail</translation>
     </message>
     <message>
+        <source>Kontoudtog</source>
+        <translation>Statement</translation>
+    </message>
+    <message>
         <source>Afvigelser</source>
         <translation>Discrepancies</translation>
     </message>
@@ -859,6 +863,10 @@
     <message>
         <source>&amp;Revisionsspor …</source>
         <translation>&amp;Audit trail …</translation>
+    </message>
+    <message>
+        <source>&amp;Kontoudtog …</source>
+        <translation>S&amp;tatement …</translation>
     </message>
     <message>
         <source>Kan ikke åbne skolen:
@@ -2385,6 +2393,41 @@ Nothing has changed in the database. Set the keys in the environment variables {
     <message>
         <source>Den medarbejder må ikke godkende dette; en leders initialer og PIN skal bruges.</source>
         <translation>That person may not approve this; a manager&apos;s initials and PIN are needed.</translation>
+    </message>
+</context>
+<context>
+    <name>StatementDialog</name>
+    <message>
+        <source>Kontoudtog</source>
+        <translation>Statement</translation>
+    </message>
+    <message>
+        <source>&amp;Fra:</source>
+        <translation>&amp;From:</translation>
+    </message>
+    <message>
+        <source>&amp;Til:</source>
+        <translation>&amp;To:</translation>
+    </message>
+    <message>
+        <source>Gem som &amp;PDF …</source>
+        <translation>Save as &amp;PDF …</translation>
+    </message>
+    <message>
+        <source>&amp;Luk</source>
+        <translation>&amp;Close</translation>
+    </message>
+    <message>
+        <source>Kontoudtog – {0}</source>
+        <translation>Statement – {0}</translation>
+    </message>
+    <message>
+        <source>Gem kontoudtog</source>
+        <translation>Save statement</translation>
+    </message>
+    <message>
+        <source>Gemt som {0}</source>
+        <translation>Saved as {0}</translation>
     </message>
 </context>
 <context>

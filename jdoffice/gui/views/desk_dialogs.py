@@ -219,6 +219,18 @@ class DeskDialogs(DeskSearch):
         if allowed:
             self._open_dialog(factory(ctx, self, authority=authority))
 
+    def show_statement(self) -> None:
+        """Ctrl+Shift+T: the open student's statement (kontoudtog), to save as an A4 PDF."""
+        ctx, view = self.ctx, self._view
+        if ctx is None or view is None:
+            self.statusbar.showMessage(self.tr("Åbn først en elev: søg og tryk Enter."), 5000)
+            return
+        factory = self._optional(
+            "jdoffice.gui.views.statement_dialog", "StatementDialog", self.tr("Kontoudtog")
+        )
+        if factory is not None:
+            self._open_dialog(factory(ctx, view.student.student_no, self))
+
     def _open_debtor(self, student_no: str) -> None:
         # Found by its number, as if typed: the search box and the panel agree.
         self.searchEdit.setText(student_no)

@@ -122,22 +122,16 @@ class MainWindow(DeskDialogs):
         self.actionRefund.triggered.connect(self.refund_selected_payment)
         self.actionReprint.triggered.connect(self.reprint_selected_payment)
         self.actionDayReport.triggered.connect(self.show_day_report)
-        self.actionDebtors = QAction(self.tr("&Debitorliste …"), self)
-        self.actionDebtors.setObjectName("actionDebtors")
-        self.actionDebtors.setShortcut(
-            QKeySequence(Qt.Modifier.CTRL | Qt.Modifier.SHIFT | Qt.Key.Key_D)
+        # The books in the Kasse menu (issue 15), before the day report.
+        self.actionDebtors = self._desk_action(
+            "actionDebtors", self.tr("&Debitorliste …"), Qt.Key.Key_D, self.show_debtors
         )
-        self.addAction(self.actionDebtors)
-        self.menuDesk.insertAction(self.actionDayReport, self.actionDebtors)
-        self.actionDebtors.triggered.connect(self.show_debtors)
-        self.actionAudit = QAction(self.tr("&Revisionsspor …"), self)
-        self.actionAudit.setObjectName("actionAudit")
-        self.actionAudit.setShortcut(
-            QKeySequence(Qt.Modifier.CTRL | Qt.Modifier.SHIFT | Qt.Key.Key_A)
+        self.actionAudit = self._desk_action(
+            "actionAudit", self.tr("&Revisionsspor …"), Qt.Key.Key_A, self.show_audit
         )
-        self.addAction(self.actionAudit)
-        self.menuDesk.insertAction(self.actionDayReport, self.actionAudit)
-        self.actionAudit.triggered.connect(self.show_audit)
+        self.actionStatement = self._desk_action(
+            "actionStatement", self.tr("&Kontoudtog …"), Qt.Key.Key_T, self.show_statement
+        )
         self.actionFlags.triggered.connect(self.show_flags)
         self.actionSettings.triggered.connect(self.open_settings)
         self.actionQuit.triggered.connect(self.close)
@@ -159,6 +153,16 @@ class MainWindow(DeskDialogs):
             self.set_context(ctx)
 
     # --- the school and the connection ---
+
+    def _desk_action(self, name: str, text: str, key: Qt.Key, slot: Callable[[], None]) -> QAction:
+        """A Kasse-menu action on Ctrl+Shift+``key``, placed before the day report."""
+        act = QAction(text, self)
+        act.setObjectName(name)
+        act.setShortcut(QKeySequence(Qt.Modifier.CTRL | Qt.Modifier.SHIFT | key))
+        self.addAction(act)
+        self.menuDesk.insertAction(self.actionDayReport, act)
+        act.triggered.connect(slot)
+        return act
 
     def connect_with(self, connect: Callable[[], DeskContext]) -> None:
         """Build the context in the background (it reads the school from the database)."""
