@@ -158,11 +158,16 @@ class DeskOnlineVerbs:
         return OnlinePayment(school, v, sent)
 
     def cancel_online(self, attempt_id: str) -> OnlinePayment:
-        """Cancel an open online payment (its checkout expires at the provider)."""
+        """Cancel an open online payment (its checkout expires at the provider).
+
+        A payment the student completed a moment before the cancel (a reservation the
+        provider has captured by the time it answers) is recorded instead, by the one finalize
+        path; its confirmation is then sent at once, as after any payment that lands."""
         school = self.school()
         gateway = self._attempt_gateway(school, attempt_id)
         v = online.cancel_attempt(self.uow(), school, gateway, attempt_id, self.actor)
-        return OnlinePayment(school, v)
+        sent = self.send_confirmations(school, [v.payment_id]) if v.payment_id else Sent()
+        return OnlinePayment(school, v, sent)
 
     def sync_online(self) -> Synced:
         """Read the provider's events since last time and re-check open payments; send the
