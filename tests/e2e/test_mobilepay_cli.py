@@ -290,6 +290,9 @@ def test_qr_payment_lands_by_webhook_once(stack: Stack, no_webhooks: None) -> No
     stack.assert_confirmed_once(student)
     receipt = assert_ok(stack.cli("receipt", str(payment["receipt_no"]))).stdout
     assert "MobilePay (online)" in receipt
+    # It names the payment as the student's app does: MobilePay's pspReference.
+    psp = stack.standin.payment(started["attempt_id"])["pspReference"]
+    assert psp in receipt, receipt
 
 
 def test_push_payment_lands_by_polling(stack: Stack, no_webhooks: None) -> None:

@@ -95,6 +95,14 @@ def test_services_take_one_payment_captured_once(
     assert payment.method == "mobilepay-online"
     assert payment.amount_minor == 45000
     assert payment.provider_ref == view.attempt_id
+    # The receipt names the payment as MobilePay's app and portal do: its pspReference.
+    psp = standin.payment(view.attempt_id)["pspReference"]
+    assert payment.reference == psp
+    assert payment.receipt_no is not None
+    with uow:
+        receipt = uow.receipts.get(kit.school.id, payment.receipt_no)
+    assert receipt is not None
+    assert receipt.body.reference == psp
 
 
 # --------------------------------------------------------------------------- through the receiver
@@ -200,6 +208,7 @@ def test_webhook_through_the_receiver_is_applied_once(
         attempt = uow.attempts.get(view.attempt_id)
     assert payment is not None
     assert (payment.method, payment.amount_minor) == ("mobilepay-online", 30000)
+    assert payment.reference == standin.payment(view.attempt_id)["pspReference"]
     assert attempt is not None
     assert attempt.status is AttemptStatus.PAID
 

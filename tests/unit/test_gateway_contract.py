@@ -18,6 +18,8 @@ from jdoffice.services import counter_methods
 from jdoffice.services.counter_methods import CARD, CASH, counter_method
 from jdoffice.services.gateways import (
     Capabilities,
+    CheckoutStatus,
+    Confirmation,
     GatewayConfig,
     ManualGatewayInfo,
     Option,
@@ -180,3 +182,30 @@ def test_counter_methods_and_online_gateways_are_separate_namespaces(
     assert found.method_label("mobilepay-online", "en") == "MobilePay (online)"
     assert found.online_by_method("mobilepay") is None
     assert found.online_by_method("mobilepay-online") is mobilepay_info.GATEWAY
+
+
+@pytest.mark.parametrize(
+    ("receipt_ref", "expected"),
+    [
+        ("2024-PSP-88812", "2024-PSP-88812"),
+        ("  2024-PSP-88812 ", "2024-PSP-88812"),
+        (None, "ours-7f3a"),
+        ("", "ours-7f3a"),
+        ("x" * 65, "ours-7f3a"),
+        ("line\nbreak", "ours-7f3a"),
+        ("\x1b[2J", "ours-7f3a"),
+    ],
+)
+def test_a_receipt_names_the_provider_reference_when_usable_else_ours(
+    receipt_ref: str | None, expected: str
+) -> None:
+    c = Confirmation(
+        gateway="any",
+        provider_ref="ours-7f3a",
+        status=CheckoutStatus.PAID,
+        amount_minor=100,
+        currency="DKK",
+        livemode=False,
+        receipt_ref=receipt_ref,
+    )
+    assert c.receipt_reference == expected
