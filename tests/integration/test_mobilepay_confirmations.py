@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from jdoffice.adapters.notify_config import NotificationConfig, SmsProvider, parse_smtp_url
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
-from jdoffice.bootstrap import build_transports, installed_gateways
+from jdoffice.bootstrap import build_transports
 from jdoffice.domain.errors import BusinessRuleError
 from jdoffice.domain.model import Actor, AttemptStatus, School, Student
 from jdoffice.domain.notification import NotificationKind, NotificationStatus
@@ -69,8 +69,6 @@ class Office:
 
 @pytest.fixture
 def office(kit: SchoolKit, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Office]:
-    # As the program starts: MobilePay online is known by the method it records payments under.
-    installed_gateways()
     with MobilePayStandin() as standin, SmtpStandin() as smtp, SmsStandin() as sms:
         monkeypatch.setenv("JDOFFICE_SMTP_PASSWORD", smtp.password)
         monkeypatch.setenv("JDOFFICE_SMS_TOKEN", sms.token)

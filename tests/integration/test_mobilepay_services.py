@@ -20,7 +20,7 @@ import keyring.backends.fail
 import pytest
 
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
-from jdoffice.bootstrap import App, installed_gateways
+from jdoffice.bootstrap import App
 from jdoffice.domain.errors import BusinessRuleError
 from jdoffice.domain.model import Actor, AttemptStatus
 from jdoffice.gateways import mobilepay_info
@@ -50,9 +50,8 @@ def standin() -> Iterator[MobilePayStandin]:
 
 @pytest.fixture
 def gateway(standin: MobilePayStandin) -> Iterator[MobilePayGateway]:
-    # As the program starts: the installed gateways announce what their payments are recorded
-    # under (MobilePay online is not the counter method "mobilepay").
-    installed_gateways()
+    # No start-up code first: the services read the installed gateways themselves, and know
+    # MobilePay online's payments as "mobilepay-online", not the counter method "mobilepay".
     gw = MobilePayGateway(
         api_base=standin.base_url,
         webhook_secret=sd.WEBHOOK_SECRET,
