@@ -53,9 +53,10 @@ CARD = ManualGatewayInfo(
 
 BUILT_IN: dict[str, ManualGatewayInfo] = {m.name: m for m in (CASH, BANK, MOBILEPAY, CARD)}
 
+#: The built-ins and what :func:`install` added; they win over an installed plugin's method
+#: of the same name.
 _installed: dict[str, ManualGatewayInfo] = dict(BUILT_IN)
 _installing = threading.Lock()
-_read = False
 
 
 def install(methods: Iterable[ManualGatewayInfo]) -> None:
@@ -66,15 +67,9 @@ def install(methods: Iterable[ManualGatewayInfo]) -> None:
 
 
 def _methods() -> dict[str, ManualGatewayInfo]:
-    """The known counter methods; the installed plugins' are added on first use."""
-    global _read
-    if not _read:
-        found = gateway_plugins.installed().manual.values()
-        with _installing:
-            _read = True
-            for method in found:
-                _installed.setdefault(method.name, method)
-    return _installed
+    """The known counter methods: the installed plugins' (read on first use), the built-ins
+    and what :func:`install` added."""
+    return {**gateway_plugins.installed().manual, **_installed}
 
 
 def known() -> list[ManualGatewayInfo]:

@@ -27,8 +27,3 @@ def gateway_of(method: str) -> str | None:
         if info.recorded_method == method:
             return name
     return None
-
-
-def online_methods() -> frozenset[str]:
-    """The methods the installed online gateways' payments are recorded under."""
-    return frozenset(info.recorded_method for info in gateway_plugins.installed().online.values())
