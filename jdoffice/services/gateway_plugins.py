@@ -118,13 +118,6 @@ def installed() -> Installed:
         return _found
 
 
-def forget() -> None:
-    """Read the plugins again on next use (tests that install a plugin of their own)."""
-    global _found
-    with _reading:
-        _found = None
-
-
 def read(points: Iterable[EntryPoint]) -> Installed:
     """The plugins behind ``points``, by the rules above."""
     manual: dict[str, ManualGatewayInfo] = {}
