@@ -27,11 +27,10 @@ from jdoffice.adapters.notify_config import (
 from jdoffice.adapters.secrets import KeyringUnavailable as KeyringUnavailable
 from jdoffice.adapters.secrets import Secret, get_secret
 from jdoffice.adapters.secrets import SecretState as SecretState
-from jdoffice.domain import receipt_text
 from jdoffice.domain.errors import BusinessRuleError, InvalidInput, JdofficeError, Unavailable
 from jdoffice.domain.model import School
 from jdoffice.gateways.registry import Registry, load_registry
-from jdoffice.services import counter_methods, online_methods, queries
+from jdoffice.services import queries
 from jdoffice.services.gateways import GatewayConfig, OnlineGateway, OnlineGatewayInfo
 from jdoffice.services.notifications import ReceiptPdf, Transports
 from jdoffice.services.settings import PaymentSettings, SettingsOverride, overlay
@@ -66,24 +65,15 @@ _announced: list[Registry] = []
 
 
 def installed_gateways() -> Registry:
-    """The gateways installed (entry points); the first time, their secrets, counter methods
-    and receipt words are made known to the keyring store, the services and the receipts."""
+    """The gateways installed (entry points); the first time, their secrets are made known to
+    the keyring store. The services, the receipts and this registry read the installed
+    gateways by one rule on first use (:mod:`jdoffice.services.gateway_plugins`), whether or
+    not this ran first."""
     registry = load_registry()
     if _announced and _announced[-1] is registry:
         return registry
     _announced[:] = [registry]
     secret_store.declare({spec.name: spec.env for spec in registry.secrets()})
-    counter_methods.install(registry.manual.values())
-    online_methods.install(registry.online_methods())
-    receipt_text.name_methods(
-        {
-            **{m.name: {"da": m.label_da, "en": m.label_en} for m in registry.manual.values()},
-            **{
-                g.recorded_method: {"da": g.method_label("da"), "en": g.method_label("en")}
-                for g in registry.online.values()
-            },
-        }
-    )
     return registry
 
 
@@ -97,8 +87,8 @@ class App:
     _schema_checked: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
-        # The installed gateways' secrets, counter methods and receipt words are known from
-        # the start, whichever command or screen comes first.
+        # The installed gateways' secrets are known from the start, whichever command or
+        # screen comes first (the services and the receipts read the gateways themselves).
         installed_gateways()
 
     @property

@@ -142,12 +142,18 @@ def link_group(
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def link_cancel(c: Context, attempt_id: str, as_json: bool) -> None:
-    """Cancel an open online payment (expires the checkout at the provider)."""
-    v = c.desk().cancel_online(attempt_id).attempt
+    """Cancel an open online payment (expires the checkout at the provider). One the student
+    paid a moment before is recorded instead, and its confirmation sent."""
+    cancelled = c.desk().cancel_online(attempt_id)
+    v = cancelled.attempt
+    confirmations = sent_json(cancelled.sent)
     if as_json:
-        emit_json(_attempt_json(v))
+        emit_json({**_attempt_json(v), "notifications": confirmations})
     else:
         echo(f"Attempt {v.attempt_id}: {status_word(v.status.value)}")
+        if v.payment_id:
+            echo(f"Paid before the cancel reached the provider: payment {v.payment_id}")
+        echo_confirmations(confirmations)
 
 
 @link_group.command("status")

@@ -18,6 +18,7 @@ import dataclasses
 import datetime as dt
 import re
 import textwrap
+import threading
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -214,6 +215,19 @@ _WORDS: Final[dict[str, ReceiptWords]] = {"da": _DA, "en": _EN}
 LANGUAGES: Final = tuple(_WORDS)
 
 
+_sources: list[Callable[[], Mapping[str, Mapping[str, str]]]] = []
+_naming = threading.RLock()
+
+
+def name_methods_from(source: Callable[[], Mapping[str, Mapping[str, str]]]) -> None:
+    """Ask ``source`` for the words of installed payment methods (as :func:`name_methods`
+    takes them) when a receipt first needs words, not before: whoever knows the installed
+    methods (the services, which read the gateway plugins) registers once, and no start-up
+    code has to have run for a receipt to name them."""
+    with _naming:
+        _sources.append(source)
+
+
 def name_methods(names: Mapping[str, Mapping[str, str]]) -> None:
     """Give the receipts the words of installed payment methods: ``{method: {language:
     label}}``. The words jdoffice ships for its own methods stay."""
@@ -228,12 +242,20 @@ def name_methods(names: Mapping[str, Mapping[str, str]]) -> None:
             _WORDS[language] = dataclasses.replace(words, methods=merged)
 
 
+def _ask_sources() -> None:
+    with _naming:
+        while _sources:
+            name_methods(_sources.pop(0)())
+
+
 def words_for(language: str) -> ReceiptWords:
     """The receipt texts in ``language`` (one of :data:`LANGUAGES`).
 
     Raises:
         InvalidInput: an unknown language.
     """
+    if _sources:
+        _ask_sources()
     words = _WORDS.get(language)
     if words is None:
         known = ", ".join(LANGUAGES)

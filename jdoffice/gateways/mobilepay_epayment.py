@@ -320,6 +320,8 @@ class MobilePayGateway:
             school_slug=_text(meta.get("school")),
             invoice_no=_text(meta.get("invoice_no")),
             student_no=_text(meta.get("student_no")),
+            # What the student's app and the merchant portal name the payment by.
+            receipt_ref=_text(payment.get("pspReference")),
             raw={
                 "id": reference,
                 "object": "epayment",

@@ -1,4 +1,5 @@
-"""Gateways are found through the entry-point group ``jdoffice.gateways``.
+"""Gateways are found through the entry-point group ``jdoffice.gateways``, read by the rule the
+services use (:mod:`jdoffice.services.gateway_plugins`); the registry is what the front ends ask.
 
 An entry point names either a :class:`~jdoffice.services.gateways.ManualGatewayInfo` (a method
 staff register at the desk) or an :class:`~jdoffice.services.gateways.OnlineGatewayInfo` (a
@@ -16,20 +17,12 @@ method, because an online gateway whose recorded method is a counter method's na
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from functools import cache
-from importlib.metadata import entry_points
 
 from jdoffice.domain.errors import InvalidInput
-from jdoffice.services.gateways import (
-    ENTRY_POINT_GROUP,
-    ManualGatewayInfo,
-    OnlineGatewayInfo,
-    SecretSpec,
-)
-
-log = logging.getLogger(__name__)
+from jdoffice.services import gateway_plugins
+from jdoffice.services.gateways import ManualGatewayInfo, OnlineGatewayInfo, SecretSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,57 +79,7 @@ class Registry:
 
 @cache
 def load_registry() -> Registry:
-    manual: dict[str, ManualGatewayInfo] = {}
-    online: dict[str, OnlineGatewayInfo] = {}
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        try:
-            obj = ep.load()
-        except Exception as exc:  # a broken plugin must not stop the desk
-            log.error("payment gateway %s could not be loaded: %s", ep.name, exc)
-            continue
-        if isinstance(obj, ManualGatewayInfo):
-            # Known by its own name: the entry point's may differ (one namespace for both).
-            manual[obj.name] = obj
-        elif isinstance(obj, OnlineGatewayInfo):
-            if obj.name != ep.name:
-                log.error("payment gateway %s names itself %s; left out", ep.name, obj.name)
-                continue
-            online[ep.name] = obj
-        else:
-            log.error("payment gateway %s is neither a counter method nor a provider", ep.name)
-    if not manual:
-        # Running from a source tree without installed metadata: the built-ins still work.
-        from jdoffice.gateways import manual as builtin
-
-        manual = {g.name: g for g in (builtin.CASH, builtin.BANK, builtin.MOBILEPAY, builtin.CARD)}
-    if "stripe" not in online:
-        from jdoffice.gateways.stripe_info import GATEWAY
-
-        online[GATEWAY.name] = GATEWAY
-    if "mobilepay" not in online:
-        from jdoffice.gateways.mobilepay_info import GATEWAY as MOBILEPAY_GATEWAY
-
-        online[MOBILEPAY_GATEWAY.name] = MOBILEPAY_GATEWAY
-    return Registry(manual, _distinct_methods(manual, online))
-
-
-def _distinct_methods(
-    manual: dict[str, ManualGatewayInfo], online: dict[str, OnlineGatewayInfo]
-) -> dict[str, OnlineGatewayInfo]:
-    """The online gateways whose recorded method is no counter method's and no other online
-    gateway's: a payment's method names one way it was paid."""
-    kept: dict[str, OnlineGatewayInfo] = {}
-    taken = set(manual)
-    for name in sorted(online):
-        info = online[name]
-        if info.recorded_method in taken:
-            log.error(
-                "online gateway %s records its payments as %s, which another method is "
-                "recorded as; left out",
-                name,
-                info.recorded_method,
-            )
-            continue
-        taken.add(info.recorded_method)
-        kept[name] = info
-    return kept
+    """The installed gateways, by the one rule the services use too
+    (:func:`jdoffice.services.gateway_plugins.installed`)."""
+    found = gateway_plugins.installed()
+    return Registry(dict(found.manual), dict(found.online))

@@ -1,10 +1,11 @@
 """The counter methods: the ones jdoffice ships (cash, bank transfer, MobilePay at the counter,
 the card terminal) and those installed beside them.
 
-Each is declared like any gateway (an entry point in ``jdoffice.gateways``). The composition
-root hands the installed ones to :func:`install`; the services then know every method by its
-name, so a payment given as ``"card"`` (from the command line, the desk, or a desk's outbox
-pushed hours later) is checked by that method's own rules.
+Each is declared like any gateway (an entry point in ``jdoffice.gateways``). The installed
+ones are read on first use (:func:`jdoffice.services.gateway_plugins.installed`, the rule the
+composition root's registry uses too), so the services know every method by its name whoever
+started them, and a payment given as ``"card"`` (from the command line, the desk, or a desk's
+outbox pushed hours later) is checked by that method's own rules.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import threading
 from collections.abc import Iterable
 
 from jdoffice.domain.errors import InvalidInput
+from jdoffice.services import gateway_plugins
 from jdoffice.services.gateways import Capabilities, ManualGatewayInfo, ReferenceRule
 
 CASH = ManualGatewayInfo(
@@ -51,20 +53,28 @@ CARD = ManualGatewayInfo(
 
 BUILT_IN: dict[str, ManualGatewayInfo] = {m.name: m for m in (CASH, BANK, MOBILEPAY, CARD)}
 
+#: The built-ins and what :func:`install` added; they win over an installed plugin's method
+#: of the same name.
 _installed: dict[str, ManualGatewayInfo] = dict(BUILT_IN)
 _installing = threading.Lock()
 
 
 def install(methods: Iterable[ManualGatewayInfo]) -> None:
-    """Make the installed counter methods known by name (the built-ins stay)."""
+    """Make more counter methods known by name (the built-ins and those installed stay)."""
     with _installing:
         for method in methods:
             _installed.setdefault(method.name, method)
 
 
+def _methods() -> dict[str, ManualGatewayInfo]:
+    """The known counter methods: the installed plugins' (read on first use), the built-ins
+    and what :func:`install` added."""
+    return {**gateway_plugins.installed().manual, **_installed}
+
+
 def known() -> list[ManualGatewayInfo]:
     """Every known counter method, in the order the desk offers them."""
-    return sorted(_installed.values(), key=lambda m: (m.order, m.name))
+    return sorted(_methods().values(), key=lambda m: (m.order, m.name))
 
 
 def counter_method(method: str | ManualGatewayInfo) -> ManualGatewayInfo:
@@ -75,7 +85,7 @@ def counter_method(method: str | ManualGatewayInfo) -> ManualGatewayInfo:
     """
     if isinstance(method, ManualGatewayInfo):
         return method
-    found = _installed.get(method.strip().lower()) if isinstance(method, str) else None
+    found = _methods().get(method.strip().lower()) if isinstance(method, str) else None
     if found is None:
         names = ", ".join(m.name for m in known())
         raise InvalidInput(f"unknown payment method {method!r} (use one of: {names})")
@@ -83,4 +93,4 @@ def counter_method(method: str | ManualGatewayInfo) -> ManualGatewayInfo:
 
 
 def is_counter_method(name: str) -> bool:
-    return name in _installed
+    return name in _methods()

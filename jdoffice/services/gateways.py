@@ -105,6 +105,10 @@ class Checkout:
     status: CheckoutStatus = CheckoutStatus.OPEN
 
 
+#: The longest provider reference a receipt prints (MobilePay's are far shorter).
+MAX_RECEIPT_REF = 64
+
+
 @dataclass(frozen=True, slots=True)
 class Confirmation:
     """What the provider says about a checkout. A *hint* until the services have checked
@@ -125,6 +129,20 @@ class Confirmation:
     #: What went wrong at the provider that staff must be told of (a capture it refused):
     #: the attempt ends as ``status`` says, and the confirmation is flagged with this reason.
     problem: str = ""
+    #: The provider's own reference for the payment, for the receipt (MobilePay's
+    #: ``pspReference``, which its app and the merchant portal show); None when the provider
+    #: gives none, and the receipt names the payment by our reference (``provider_ref``).
+    receipt_ref: str | None = None
+
+    @property
+    def receipt_reference(self) -> str:
+        """What the payment's receipt names it by: the provider's :attr:`receipt_ref` when it
+        is usable on paper (printable, at most :data:`MAX_RECEIPT_REF` characters), else
+        :attr:`provider_ref`. The provider's text is a hint too: anything else is not printed."""
+        ref = (self.receipt_ref or "").strip()
+        if ref and len(ref) <= MAX_RECEIPT_REF and ref.isprintable():
+            return ref
+        return self.provider_ref
 
 
 class RefundState(enum.StrEnum):

@@ -315,7 +315,8 @@ def _apply_paid(
         amount_minor=a.amount_minor,
         allow_credit=True,
         cash=None,
-        reference=c.provider_ref,
+        # The provider's own reference when it gives one (MobilePay's pspReference), else ours.
+        reference=c.receipt_reference,
         fp=fingerprint({"attempt": a.id, "gateway": gateway_name}),
         actor=Actor(
             a.staff or "system", a.desk or "provider", staff_id=staff_id_of(uow, school, a.staff)

@@ -6,15 +6,19 @@ Stripe and MobilePay online (Stripe first, so every MobilePay command names its 
 MobilePay stand-in, and ``jdoffice webhooks serve``. The sales unit's client id and merchant
 serial number are the school's own settings (``school payments --set``); its secrets are set
 with ``keys set`` into a keyring file both processes share. Stripe has no key here: its part of
-``payments sync`` fails and MobilePay's still runs.
+``payments sync`` fails and MobilePay's still runs. A real SMTP server and an SMS stand-in take
+the confirmations: every payment that lands sends exactly one e-mail and one SMS, whichever of
+the receiver, the desk's status check and ``payments sync`` (or all of them) sees it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -43,6 +47,7 @@ from tests.e2e.conftest import (
 from tests.e2e.test_webhooks import Receiver, start_receiver
 from tests.standin import mobilepay_standin as sd
 from tests.standin.mobilepay_standin import MobilePayStandin
+from tests.standin.notify_standin import SmsStandin, SmtpStandin
 
 if TYPE_CHECKING:
     from tests.conftest import TestDatabase
@@ -50,6 +55,10 @@ if TYPE_CHECKING:
 APPLY_TIMEOUT = 20.0
 #: What `jdoffice link --json` said before there were several gateways, and still says.
 LINK_KEYS = {"attempt_id", "url", "amount_minor", "currency", "expires_at", "status", "gateway"}
+SENDER = "kontor@koreskole.example"
+#: How long a duplicate confirmation is given to turn up after the first one arrived.
+DUPLICATE_GRACE = 2.0
+_contacts = itertools.count(1)
 
 
 @dataclass
@@ -61,6 +70,8 @@ class Stack:
     receiver: Receiver
     env: dict[str, str]
     kit: SchoolKit
+    smtp: SmtpStandin
+    sms: SmsStandin
 
     def cli(self, *args: str) -> CliResult:
         return run_cli(self.url, *args, env=self.env)
@@ -69,8 +80,27 @@ class Stack:
         return f"{self.receiver.base_url}/webhooks/mobilepay/{self.slug}"
 
     def invoice(self, amount_minor: int) -> tuple[Student, Invoice]:
-        student = self.kit.student("Signe", "Mølgaard")
+        """A new student (an e-mail address and a mobile of their own) and an invoice."""
+        n = next(_contacts)
+        student = self.kit.student(
+            "Signe", "Mølgaard", email=f"signe.{n}@example.dk", phone=f"2{n:07d}"
+        )
         return student, self.kit.invoice(student, amount_minor)
+
+    def confirmations(self, student: Student) -> tuple[int, int]:
+        """How many e-mails and SMS the student has had."""
+        return (
+            len(self.smtp.messages_to(student.email)),
+            len(self.sms.messages_to("+45" + student.phone)),
+        )
+
+    def assert_confirmed_once(self, student: Student) -> None:
+        """Exactly one e-mail and one SMS reach the student, and no second one follows."""
+        wait_until(
+            lambda: self.confirmations(student) >= (1, 1), APPLY_TIMEOUT, "the confirmations"
+        )
+        time.sleep(DUPLICATE_GRACE)
+        assert self.confirmations(student) == (1, 1)
 
     def link(self, invoice: Invoice, *more: str) -> Any:
         data = assert_ok(
@@ -133,9 +163,16 @@ def stack(
     try:
         school = queries.resolve_school(SqlAlchemyUnitOfWork(engine), None)
         kit = SchoolKit(engine, school, "mp-")
-        with MobilePayStandin() as standin:
+        with MobilePayStandin() as standin, SmtpStandin() as smtp, SmsStandin() as sms:
             env = {
                 "JDOFFICE_MOBILEPAY_API_BASE": standin.base_url,
+                "JDOFFICE_SMTP_URL": smtp.url,
+                "JDOFFICE_SMTP_PASSWORD": smtp.password,
+                "JDOFFICE_MAIL_FROM": SENDER,
+                "JDOFFICE_SMS_API_BASE": sms.base_url,
+                "JDOFFICE_SMS_ACCOUNT": sms.account,
+                "JDOFFICE_SMS_TOKEN": sms.token,
+                "JDOFFICE_SMS_FROM": "Koreskole",
                 "PYTHON_KEYRING_BACKEND": "tests.e2e.file_keyring.FileKeyring",
                 "JDOFFICE_TEST_KEYRING_FILE": str(work / "keyring.json"),
                 # No Stripe here: its part of `payments sync` must fail fast, never leave.
@@ -167,7 +204,7 @@ def stack(
             )
             receiver = start_receiver(url, env, work / "receiver.log")
             try:
-                yield Stack(url, engine, school.slug, standin, receiver, env, kit)
+                yield Stack(url, engine, school.slug, standin, receiver, env, kit, smtp, sms)
             finally:
                 receiver.stop()
             assert standin.internal_errors == []
@@ -243,12 +280,19 @@ def test_qr_payment_lands_by_webhook_once(stack: Stack, no_webhooks: None) -> No
     assert (payment["method"], payment["amount_minor"]) == ("mobilepay-online", 45000)
     assert stack.standin.captures.count(started["attempt_id"]) == 1
     assert stack.owed(invoice) == 0
-    # The CAPTURED notification that follows is a duplicate; a sync changes nothing.
+    # The CAPTURED notification that follows is a duplicate; the desk's status check and a
+    # sync change nothing and send nothing more.
+    status = assert_ok(stack.cli("link", "status", started["attempt_id"], "--json")).data
+    assert (status["status"], status["notifications"]) == ("paid", [])
     assert_ok(stack.cli("payments", "sync", "--json"))
     assert len(stack.payments(student)) == 1
     assert stack.standin.captures.count(started["attempt_id"]) == 1
+    stack.assert_confirmed_once(student)
     receipt = assert_ok(stack.cli("receipt", str(payment["receipt_no"]))).stdout
     assert "MobilePay (online)" in receipt
+    # It names the payment as the student's app does: MobilePay's pspReference.
+    psp = stack.standin.payment(started["attempt_id"])["pspReference"]
+    assert psp in receipt, receipt
 
 
 def test_push_payment_lands_by_polling(stack: Stack, no_webhooks: None) -> None:
@@ -260,12 +304,17 @@ def test_push_payment_lands_by_polling(stack: Stack, no_webhooks: None) -> None:
     stack.standin.approve(started["attempt_id"])
     status = assert_ok(stack.cli("link", "status", started["attempt_id"], "--json")).data
     assert (status["status"], status["gateway"]) == ("paid", "mobilepay")
+    assert sorted((n["channel"], n["status"]) for n in status["notifications"]) == [
+        ("email", "sent"),
+        ("sms", "sent"),
+    ]
     [payment] = stack.payments(student)
     assert payment["method"] == "mobilepay-online"
     assert stack.standin.captures.count(started["attempt_id"]) == 1
     again = assert_ok(stack.cli("payments", "sync", "--json")).data
     assert again["applied"] == 0
     assert len(stack.payments(student)) == 1
+    stack.assert_confirmed_once(student)
     # Refunded in part through MobilePay (the payment's own gateway, not the default Stripe).
     refund = stack.cli("refund", payment["payment_id"], "--amount", "100", "--reason", "for meget")
     assert_ok(refund)
@@ -288,6 +337,68 @@ def test_push_payment_lands_by_payments_sync(stack: Stack, no_webhooks: None) ->
     [payment] = stack.payments(student)
     assert (payment["method"], payment["amount_minor"]) == ("mobilepay-online", 12500)
     assert stack.standin.captures.count(started["attempt_id"]) == 1
+    stack.assert_confirmed_once(student)
+
+
+def test_a_payment_the_receiver_and_the_desk_see_together_is_confirmed_once(
+    stack: Stack, no_webhooks: None
+) -> None:
+    student, invoice = stack.invoice(27500)
+    started = stack.link(invoice, "--push", "--to", "12345678")
+    ref = started["attempt_id"]
+    stack.standin.webhook_url = stack.hook_url()
+    go = threading.Barrier(3)
+
+    def then(*args: str) -> CliResult:
+        go.wait(timeout=30)
+        return stack.cli(*args)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        status = pool.submit(then, "link", "status", ref, "--wait", "20", "--json")
+        synced = pool.submit(then, "payments", "sync", "--json")
+        go.wait(timeout=30)
+        stack.standin.approve(ref)  # the receiver hears of it as the desk asks
+        assert_ok(status.result())
+        assert_ok(synced.result())
+    wait_until(lambda: stack.attempt_status(ref) == "paid", APPLY_TIMEOUT, "paid")
+    assert len(stack.payments(student)) == 1
+    assert stack.standin.captures.count(ref) == 1
+    stack.assert_confirmed_once(student)
+
+
+def test_a_cancel_too_late_records_the_payment_and_confirms_it_at_once(
+    stack: Stack, no_webhooks: None
+) -> None:
+    student, invoice = stack.invoice(35000)
+    started = stack.link(invoice)
+    ref = started["attempt_id"]
+    stack.standin.approve(ref)  # a moment before staff press Esc
+
+    cancelled = assert_ok(stack.cli("link", "cancel", ref, "--json")).data
+
+    assert (cancelled["status"], cancelled["payment_id"]) == ("paid", ref)
+    assert sorted((n["channel"], n["status"]) for n in cancelled["notifications"]) == [
+        ("email", "sent"),
+        ("sms", "sent"),
+    ]
+    assert [p["amount_minor"] for p in stack.payments(student)] == [35000]
+    assert stack.standin.captures.count(ref) == 1
+    assert stack.owed(invoice) == 0
+    stack.assert_confirmed_once(student)
+
+
+def test_a_cancel_in_time_records_nothing_and_sends_nothing(
+    stack: Stack, no_webhooks: None
+) -> None:
+    student, invoice = stack.invoice(15000)
+    started = stack.link(invoice)
+
+    cancelled = assert_ok(stack.cli("link", "cancel", started["attempt_id"], "--json")).data
+
+    assert (cancelled["status"], cancelled["notifications"]) == ("cancelled", [])
+    assert stack.payments(student) == []
+    assert stack.owed(invoice) == 15000
+    assert stack.confirmations(student) == (0, 0)
 
 
 @pytest.mark.parametrize("phone", ["12 34 56", "+46 70 123 45 67", "telefon"])
@@ -367,6 +478,7 @@ def test_fifty_duplicate_notifications_and_a_sync_make_one_payment(
     assert len(stack.payments(student)) == 1
     assert stack.standin.captures.count(ref) == 1
     assert stack.owed(invoice) == 0
+    stack.assert_confirmed_once(student)
 
 
 def test_forged_stale_and_tampered_notifications_are_refused(
@@ -394,12 +506,20 @@ def test_forged_stale_and_tampered_notifications_are_refused(
     assert stack.payments(student) == []
     assert ref not in stack.standin.captures
     assert stack.owed(invoice) == 7000
+    assert stack.confirmations(student) == (0, 0)
     # The genuine one still lands.
     assert httpx.post(url, content=body, headers=headers, timeout=15).status_code == 200
     assert len(stack.payments(student)) == 1
+    stack.assert_confirmed_once(student)
 
 
 def test_receiver_log_names_no_secret(stack: Stack) -> None:
     log = Path(stack.receiver.log).read_text(encoding="utf-8", errors="replace")
-    for secret in (sd.CLIENT_SECRET, sd.SUBSCRIPTION_KEY, sd.WEBHOOK_SECRET):
+    for secret in (
+        sd.CLIENT_SECRET,
+        sd.SUBSCRIPTION_KEY,
+        sd.WEBHOOK_SECRET,
+        stack.smtp.password,
+        stack.sms.token,
+    ):
         assert secret not in log

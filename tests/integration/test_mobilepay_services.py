@@ -20,7 +20,7 @@ import keyring.backends.fail
 import pytest
 
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
-from jdoffice.bootstrap import App, installed_gateways
+from jdoffice.bootstrap import App
 from jdoffice.domain.errors import BusinessRuleError
 from jdoffice.domain.model import Actor, AttemptStatus
 from jdoffice.gateways import mobilepay_info
@@ -50,9 +50,8 @@ def standin() -> Iterator[MobilePayStandin]:
 
 @pytest.fixture
 def gateway(standin: MobilePayStandin) -> Iterator[MobilePayGateway]:
-    # As the program starts: the installed gateways announce what their payments are recorded
-    # under (MobilePay online is not the counter method "mobilepay").
-    installed_gateways()
+    # No start-up code first: the services read the installed gateways themselves, and know
+    # MobilePay online's payments as "mobilepay-online", not the counter method "mobilepay".
     gw = MobilePayGateway(
         api_base=standin.base_url,
         webhook_secret=sd.WEBHOOK_SECRET,
@@ -95,6 +94,14 @@ def test_services_take_one_payment_captured_once(
     assert payment.method == "mobilepay-online"
     assert payment.amount_minor == 45000
     assert payment.provider_ref == view.attempt_id
+    # The receipt names the payment as MobilePay's app and portal do: its pspReference.
+    psp = standin.payment(view.attempt_id)["pspReference"]
+    assert payment.reference == psp
+    assert payment.receipt_no is not None
+    with uow:
+        receipt = uow.receipts.get(kit.school.id, payment.receipt_no)
+    assert receipt is not None
+    assert receipt.body.reference == psp
 
 
 # --------------------------------------------------------------------------- through the receiver
@@ -200,6 +207,7 @@ def test_webhook_through_the_receiver_is_applied_once(
         attempt = uow.attempts.get(view.attempt_id)
     assert payment is not None
     assert (payment.method, payment.amount_minor) == ("mobilepay-online", 30000)
+    assert payment.reference == standin.payment(view.attempt_id)["pspReference"]
     assert attempt is not None
     assert attempt.status is AttemptStatus.PAID
 

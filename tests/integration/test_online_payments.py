@@ -196,6 +196,8 @@ def test_a_paid_qr_payment_becomes_one_stripe_payment_with_a_receipt(desk: Desk)
     with desk.uow:
         receipt = desk.uow.receipts.get(desk.kit.school.id, payment.receipt_no)
     assert receipt is not None
+    # Stripe gives no reference of its own for the receipt: it names the checkout session.
+    assert payment.reference == receipt.body.reference == _session_id(view)
     attempt = desk.attempt(view.attempt_id)
     assert attempt.status is AttemptStatus.PAID
     assert attempt.payment_id == payment.id

@@ -14,10 +14,12 @@ from jdoffice.bootstrap import installed_gateways
 from jdoffice.domain.errors import InvalidInput
 from jdoffice.gateways import registry
 from jdoffice.gateways.stripe_info import GATEWAY as STRIPE
-from jdoffice.services import counter_methods
+from jdoffice.services import counter_methods, gateway_plugins
 from jdoffice.services.counter_methods import CARD, CASH, counter_method
 from jdoffice.services.gateways import (
     Capabilities,
+    CheckoutStatus,
+    Confirmation,
     GatewayConfig,
     ManualGatewayInfo,
     Option,
@@ -97,8 +99,14 @@ class _EntryPoint:
         return self.value
 
 
+def _registry(points: list[_EntryPoint]) -> registry.Registry:
+    """The registry over ``points``, by the rule the services read the plugins with."""
+    found = gateway_plugins.read(points)
+    return registry.Registry(dict(found.manual), dict(found.online))
+
+
 def test_the_registry_leaves_out_what_does_not_load_or_names_itself_wrongly(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     good = ManualGatewayInfo("coupon", "Kupon", "Coupon", Capabilities(instant=True))
     points = [
@@ -108,12 +116,7 @@ def test_the_registry_leaves_out_what_does_not_load_or_names_itself_wrongly(
         _EntryPoint("liar", STRIPE),  # an online gateway under another name
         _EntryPoint("odd", object()),
     ]
-    monkeypatch.setattr(registry, "entry_points", lambda group: points)
-    registry.load_registry.cache_clear()
-    try:
-        found = registry.load_registry()
-    finally:
-        registry.load_registry.cache_clear()
+    found = _registry(points)
     assert sorted(found.manual) == ["cash", "coupon"]
     # The shipped providers, not the one named liar.
     assert sorted(found.online) == ["mobilepay", "stripe"]
@@ -145,7 +148,7 @@ def test_counter_methods_keep_their_rules_and_are_found_by_name(
 
 
 def test_counter_methods_and_online_gateways_are_separate_namespaces(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The counter method ``mobilepay`` (typed in at the desk) and the online gateway
     ``mobilepay`` live side by side; the online one's payments are recorded under a method of
@@ -162,12 +165,7 @@ def test_counter_methods_and_online_gateways_are_separate_namespaces(
         _EntryPoint("stripe", STRIPE),
         _EntryPoint("clash", clash),
     ]
-    monkeypatch.setattr(registry, "entry_points", lambda group: points)
-    registry.load_registry.cache_clear()
-    try:
-        found = registry.load_registry()
-    finally:
-        registry.load_registry.cache_clear()
+    found = _registry(points)
     assert sorted(found.manual) == ["cash", "mobilepay"]
     assert sorted(found.online) == ["mobilepay", "stripe"]
     assert "clash records its payments as cash" in caplog.text
@@ -180,3 +178,30 @@ def test_counter_methods_and_online_gateways_are_separate_namespaces(
     assert found.method_label("mobilepay-online", "en") == "MobilePay (online)"
     assert found.online_by_method("mobilepay") is None
     assert found.online_by_method("mobilepay-online") is mobilepay_info.GATEWAY
+
+
+@pytest.mark.parametrize(
+    ("receipt_ref", "expected"),
+    [
+        ("2024-PSP-88812", "2024-PSP-88812"),
+        ("  2024-PSP-88812 ", "2024-PSP-88812"),
+        (None, "ours-7f3a"),
+        ("", "ours-7f3a"),
+        ("x" * 65, "ours-7f3a"),
+        ("line\nbreak", "ours-7f3a"),
+        ("\x1b[2J", "ours-7f3a"),
+    ],
+)
+def test_a_receipt_names_the_provider_reference_when_usable_else_ours(
+    receipt_ref: str | None, expected: str
+) -> None:
+    c = Confirmation(
+        gateway="any",
+        provider_ref="ours-7f3a",
+        status=CheckoutStatus.PAID,
+        amount_minor=100,
+        currency="DKK",
+        livemode=False,
+        receipt_ref=receipt_ref,
+    )
+    assert c.receipt_reference == expected
