@@ -40,7 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--students", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", metavar="FILE", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
+    figures: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory(prefix="jdoffice-bench-books-") as tmp:
         engine = make_engine(normalize_url(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"))
         upgrade(engine)
@@ -66,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
             took = time.perf_counter() - began
             postings = json.loads(done.stdout)["postings"]
             verdict = "PASS" if took < TARGET_S else "MISS"
+            figures.append(
+                {"name": f"export {fmt}, a year", "value": round(took, 3), "unit": "s",
+                 "target": TARGET_S, "result": verdict}
+            )  # fmt: skip
             print(
                 f"{fmt:<9} {postings:>8} postings {out.stat().st_size / 1e6:>8.1f} MB "
                 f"{took:>7.2f} s (target < {TARGET_S:.0f} s, the whole command) {verdict}"
@@ -73,6 +79,13 @@ def main(argv: list[str] | None = None) -> int:
         memory = peak_mb(resource.RUSAGE_CHILDREN)
         verdict = "PASS" if memory < TARGET_MB else "MISS"
         print(f"peak memory of an export {memory:.0f} MB (target < {TARGET_MB:.0f} MB) {verdict}")
+        figures.append(
+            {"name": "export peak memory", "value": round(memory, 1), "unit": "MB",
+             "target": TARGET_MB, "result": verdict}
+        )  # fmt: skip
+    if args.json:
+        doc = {"figures": figures, "machine": {"cpus": os.cpu_count(), "students": args.students}}
+        args.json.write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
     return 0
 
 

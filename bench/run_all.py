@@ -1,0 +1,237 @@
+"""Every benchmark with its floor, several runs each, in one table.
+
+    uv run python -m bench.run_all [--runs 3] [--students 100000] [--only NAME ...]
+                                   [--postgresql URL] [--out DIR]
+
+Runs each benchmark as its own process (so one's caches and threads never colour the next)
+``--runs`` times with ``--json``, takes the median of every figure over the runs, and writes
+``DIR/benchmarks.json`` (every run's figures, the medians and the machine) and
+``DIR/benchmarks.md`` (the table the README shows). A figure a benchmark measures beside its
+floor (the bare driver, a bare window, a bare HMAC check) keeps the benchmark's own name for
+it (``… floor``, ``… ratio``), so the ratio sits next to what it compares.
+
+The four-desk payment benchmark needs a PostgreSQL server (``--postgresql`` or
+``JDOFFICE_BENCH_POSTGRESQL_URL``); without one it is left out and the table says so.
+A benchmark that fails is reported with its exit code and the rest go on.
+
+``--quick`` seeds 2 000 students and runs once: a check that every benchmark still runs, not
+figures to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    module: str
+    args: tuple[str, ...]
+    needs_server: bool = False
+
+
+def plans(students: int, server: str | None) -> list[Plan]:
+    n = str(students)
+    out = [
+        Plan("foundation", "bench.bench_foundation", ("--students", n)),
+        Plan("gui", "bench.bench_gui", ("--students", n)),
+        Plan("webhooks", "bench.bench_webhooks", ()),
+        Plan("replica", "bench.bench_replica", ("--students", n)),
+        Plan("books", "bench.bench_books", ("--students", n)),
+    ]
+    shared = ("--db", server) if server else ()
+    out.append(Plan("shared", "bench.bench_shared", shared, needs_server=True))
+    return out
+
+
+@dataclass
+class Outcome:
+    plan: Plan
+    runs: list[dict[str, float]] = field(default_factory=list)
+    units: dict[str, str] = field(default_factory=dict)
+    targets: dict[str, float] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    skipped: str = ""
+
+    def medians(self) -> dict[str, float]:
+        names = [n for run in self.runs for n in run]
+        return {
+            name: statistics.median(run[name] for run in self.runs if name in run)
+            for name in dict.fromkeys(names)
+        }
+
+
+def flatten(doc: Any, prefix: str = "") -> Iterator[tuple[str, float]]:
+    """Every number of a benchmark's JSON ``figures``, named by its path (``a.b``)."""
+    if isinstance(doc, bool):
+        return
+    if isinstance(doc, int | float):
+        yield prefix, float(doc)
+    elif isinstance(doc, Mapping):
+        for key, value in doc.items():
+            yield from flatten(value, f"{prefix}.{key}" if prefix else str(key))
+
+
+def read_figures(
+    doc: Mapping[str, Any],
+) -> tuple[dict[str, float], dict[str, str], dict[str, float]]:
+    """``(values, units, targets)`` of one run's JSON."""
+    figures = doc.get("figures", {})
+    values: dict[str, float] = {}
+    units: dict[str, str] = {}
+    targets: dict[str, float] = {}
+    if isinstance(figures, list):
+        for f in figures:
+            if not isinstance(f, Mapping) or not isinstance(f.get("value"), int | float):
+                continue
+            name = str(f.get("name", "?"))
+            values[name] = float(f["value"])
+            units[name] = str(f.get("unit", ""))
+            if isinstance(f.get("target"), int | float):
+                targets[name] = float(f["target"])
+    else:
+        values = dict(flatten(figures))
+    return values, units, targets
+
+
+def run_plan(plan: Plan, runs: int, folder: Path, env: dict[str, str]) -> Outcome:
+    outcome = Outcome(plan)
+    started = time.perf_counter()
+    for i in range(runs):
+        out = folder / f"{plan.name}-{i + 1}.json"
+        argv = [sys.executable, "-m", plan.module, *plan.args, "--json", str(out)]
+        print(f"== {plan.name} run {i + 1}/{runs}: {' '.join(argv[2:])}", flush=True)
+        done = subprocess.run(argv, cwd=ROOT, env=env, check=False)
+        if done.returncode != 0 or not out.exists():
+            outcome.failures.append(f"run {i + 1} exited {done.returncode}")
+            continue
+        values, units, targets = read_figures(json.loads(out.read_text("utf-8")))
+        outcome.runs.append(values)
+        outcome.units.update(units)
+        outcome.targets.update(targets)
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def machine() -> dict[str, Any]:
+    import sqlite3
+
+    import sqlalchemy
+
+    return {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "sqlalchemy": sqlalchemy.__version__,
+        "load_average_at_start": os.getloadavg() if hasattr(os, "getloadavg") else None,
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _number(value: float) -> str:
+    return f"{value:,.3f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
+
+
+def markdown(outcomes: Sequence[Outcome], info: Mapping[str, Any], runs: int) -> str:
+    lines = [
+        f"Benchmarks, median of {runs} run(s) each — {info['date']}, {info['cpus']} CPUs, "
+        f"Python {info['python']}, SQLite {info['sqlite']}, SQLAlchemy {info['sqlalchemy']}, "
+        f"load at start {info['load_average_at_start']}",
+        "",
+        "| benchmark | figure | median | unit | target | result |",
+        "|---|---|---:|---|---:|---|",
+    ]
+    for o in outcomes:
+        if o.skipped:
+            lines.append(f"| {o.plan.name} | (left out: {o.skipped}) | | | | |")
+            continue
+        for failure in o.failures:
+            lines.append(f"| {o.plan.name} | (failed: {failure}) | | | | |")
+        for name, value in o.medians().items():
+            target = o.targets.get(name)
+            verdict = "" if target is None else ("PASS" if value < target else "MISS")
+            shown_target = "" if target is None else f"< {_number(target)}"
+            lines.append(
+                f"| {o.plan.name} | {name} | {_number(value)} | {o.units.get(name, '')} | "
+                f"{shown_target} | {verdict} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    p.add_argument("--runs", type=int, default=3, help="runs per benchmark (median; default 3)")
+    p.add_argument("--students", type=int, default=100_000, help="students to seed")
+    p.add_argument("--only", nargs="+", metavar="NAME", help="only these benchmarks")
+    p.add_argument(
+        "--postgresql",
+        metavar="URL",
+        default=os.environ.get("JDOFFICE_BENCH_POSTGRESQL_URL"),
+        help="server for the four-desk benchmark",
+    )
+    p.add_argument("--out", type=Path, default=ROOT / "bench" / "results", help="output folder")
+    p.add_argument("--quick", action="store_true", help="2 000 students, one run: a smoke check")
+    args = p.parse_args(argv)
+    runs, students = (1, 2_000) if args.quick else (max(1, args.runs), args.students)
+    chosen = plans(students, args.postgresql)
+    if args.only:
+        unknown = set(args.only) - {pl.name for pl in chosen}
+        if unknown:
+            p.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+        chosen = [pl for pl in chosen if pl.name in args.only]
+    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+    info = machine()
+    outcomes: list[Outcome] = []
+    with tempfile.TemporaryDirectory(prefix="jdoffice-bench-all-") as tmp:
+        for plan in chosen:
+            if plan.needs_server and not args.postgresql:
+                outcomes.append(Outcome(plan, skipped="no --postgresql server given"))
+                continue
+            outcomes.append(run_plan(plan, runs, Path(tmp), env))
+    args.out.mkdir(parents=True, exist_ok=True)
+    doc = {
+        "machine": info,
+        "runs": runs,
+        "students": students,
+        "benchmarks": [
+            {
+                "name": o.plan.name,
+                "skipped": o.skipped or None,
+                "failures": o.failures,
+                "seconds": round(o.seconds, 1),
+                "runs": o.runs,
+                "medians": o.medians(),
+                "units": o.units,
+                "targets": o.targets,
+            }
+            for o in outcomes
+        ],
+    }
+    (args.out / "benchmarks.json").write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
+    table = markdown(outcomes, info, runs)
+    (args.out / "benchmarks.md").write_text(table, "utf-8")
+    print(table)
+    print(f"written to {args.out / 'benchmarks.json'} and {args.out / 'benchmarks.md'}")
+    return 1 if any(o.failures for o in outcomes) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

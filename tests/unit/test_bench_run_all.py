@@ -1,0 +1,30 @@
+"""The benchmark runner's arithmetic: every figure of a benchmark's JSON (a list of named
+figures or nested numbers) is read, the median is taken over the runs, and the table shows
+each figure with its target and verdict."""
+
+from __future__ import annotations
+
+from bench.run_all import Outcome, Plan, markdown, read_figures
+
+
+def test_named_figures_and_nested_numbers_are_both_read() -> None:
+    listed = {"figures": [{"name": "search p95", "value": 4.5, "unit": "ms", "target": 10}]}
+    assert read_figures(listed) == ({"search p95": 4.5}, {"search p95": "ms"}, {"search p95": 10.0})
+    nested = {"figures": {"payments_per_s": 210.5, "latency": {"p95": 18}, "ok": True, "x": "a"}}
+    assert read_figures(nested)[0] == {"payments_per_s": 210.5, "latency.p95": 18.0}
+
+
+def test_the_table_shows_the_median_of_the_runs_with_target_and_verdict() -> None:
+    o = Outcome(Plan("foundation", "bench.bench_foundation", ()))
+    o.runs = [{"search p95": 12.0}, {"search p95": 4.0}, {"search p95": 6.0}]
+    o.units = {"search p95": "ms"}
+    o.targets = {"search p95": 10.0}
+    skipped = Outcome(
+        Plan("shared", "bench.bench_shared", (), needs_server=True), skipped="no server"
+    )
+    info = {"date": "2026-12-04", "cpus": 2, "python": "3.11", "sqlite": "3.45",
+            "sqlalchemy": "2.1", "load_average_at_start": (0.1, 0.1, 0.1)}  # fmt: skip
+    table = markdown([o, skipped], info, 3)
+    assert "| foundation | search p95 | 6 | ms | < 10 | PASS |" in table
+    assert "| shared | (left out: no server) | | | | |" in table
+    assert o.medians() == {"search p95": 6.0}
