@@ -4,6 +4,10 @@ A shift belongs to the desk named by ``--desk`` (or the desk settings): cash pay
 cash refunds at that desk need it open. Opening, pay-ins, pay-outs and the close need a
 signed-in staff member (``--staff INITIALS``). The close is a blind count: the expected cash
 is first shown on the Z-report it prints; a shortfall is recorded, never refused.
+
+On an offline desk the same commands work from the local copy (sign-in against the pulled
+PIN hashes); the changes wait in the desk's shift outbox until `jdoffice sync push`, and a
+close with offline payments still waiting warns on standard error.
 """
 
 from __future__ import annotations
@@ -62,10 +66,22 @@ def shift_open(c: Context, float_amount: str, key: str | None, as_json: bool) ->
     """Open this desk's shift with the float counted into the drawer."""
     desk = c.staff_desk()
     s = desk.open_shift(float_amount, key=key)
+    _queued_note(c)
     if as_json:
         emit_json(shift_json(s))
         return
     echo(f"Shift opened on desk {s.desk}: float {money(s.float_minor, s.currency)}")
+
+
+def _queued_note(c: Context) -> None:
+    """On standard error, so ``--json`` stays clean: what this offline desk keeps to send."""
+    waiting = c.desk().offline_desk().local.count_shift_changes()
+    if waiting:
+        echo(
+            f"Offline: {waiting} shift change{'s' if waiting != 1 else ''} wait to be sent "
+            "to the shared database (`jdoffice sync push`)",
+            err=True,
+        )
 
 
 def _movement(
@@ -74,6 +90,7 @@ def _movement(
     desk = c.staff_desk()
     verb = desk.pay_in if kind == "pay-in" else desk.pay_out
     m = verb(amount, reason, key=key)
+    _queued_note(c)
     if as_json:
         emit_json(movement_json(m))
         return
@@ -148,10 +165,19 @@ def shift_close(c: Context, counted: str, note: str, lang: str, as_json: bool) -
     with the expected cash and the variance. Reprint it with `jdoffice report z`."""
     desk = c.staff_desk()
     report = desk.close_shift(counted, note=note)
+    if report.unsent_payments:
+        n = report.unsent_payments
+        echo(
+            f"Warning: {n} payment{'s' if n != 1 else ''} taken offline "
+            f"({money(report.unsent_minor, report.currency)}) still wait to be sent to the "
+            f"shared database; {report.label} records them. Send them with `jdoffice sync push`.",
+            err=True,
+        )
+    _queued_note(c)
     if as_json:
         emit_json(z_json(report, copy=False))
         return
-    school = desk.school()
+    school = desk.offline_desk().school().value
     echo(
         "\n".join(
             z_lines(report, school_name=school.name, timezone=school.timezone, language=lang)
