@@ -2038,6 +2038,10 @@ Nothing has changed in the database. Set the keys in the environment variables {
         <translation>Your role does not allow this; a manager must approve it.</translation>
     </message>
     <message>
+        <source>Betalinger taget offline, endnu ikke sendt til den fælles database: {0} ({1}). Z-rapporten registrerer dem; de sendes, når forbindelsen er tilbage.</source>
+        <translation>Payments taken offline, not yet sent to the shared database: {0} ({1}). The Z report records them; they are sent when the connection is back.</translation>
+    </message>
+    <message>
         <source>Skift kræver, at ekspedienterne logger ind; skolen har ingen ekspedientkonti endnu.</source>
         <translation>Shifts need the staff to sign in; the school has no staff accounts yet.</translation>
     </message>
@@ -2620,6 +2624,10 @@ Nothing has changed in the database. Set the keys in the environment variables {
     <message>
         <source>Note: {0}</source>
         <translation>Note: {0}</translation>
+    </message>
+    <message>
+        <source>Ikke sendt ved lukning ({0} betalinger)</source>
+        <translation>Not sent at close ({0} payments)</translation>
     </message>
     <message>
         <source>Pr. betalingsmåde</source>

@@ -1,0 +1,154 @@
+"""The shift dialogs on a desk whose shared database cannot be reached (issue 14): opening and
+closing go to the desk's local copy and wait in its shift outbox, a close with payments still
+waiting says so, and the push brings the shift to the shared database once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+from sqlalchemy import Engine
+
+from jdoffice.adapters.local_store import SqliteLocalStore, SqlSharedNotes
+from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
+from jdoffice.domain.errors import Unavailable
+from jdoffice.domain.staff import StaffMember
+from jdoffice.gui.context import DeskContext, DeskLink, SignedIn
+from jdoffice.gui.views.shift_dialogs import CloseShiftDialog, OpenShiftDialog
+from jdoffice.services import shifts
+from jdoffice.services import staff as staff_service
+from jdoffice.services.offline import OfflineDesk, QueuedPayment
+from tests.gui.office import ACTOR, Office, make_office, settle_background_work
+
+WAIT_MS = 10_000
+PIN = "2468"
+
+
+@dataclass
+class Line:
+    office: Office
+    up: bool = True
+
+    def uow(self) -> SqlAlchemyUnitOfWork:
+        if not self.up:
+            raise Unavailable("database unavailable: connection refused")
+        return self.office.uow()
+
+    def engine(self) -> Engine:
+        if not self.up:
+            raise Unavailable("database unavailable: connection refused")
+        return self.office.app.engine
+
+
+@dataclass
+class OfflineOffice:
+    office: Office
+    line: Line
+    desk: OfflineDesk
+    ctx: DeskContext
+    member: StaffMember
+
+
+@pytest.fixture
+def cut_off(
+    qtbot: QtBot, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[OfflineOffice]:
+    office = make_office(tmp_path, tmp_path_factory.getbasetemp(), online=False)
+    member = staff_service.add_staff(
+        office.uow(),
+        office.school,
+        initials="LK",
+        name="Lone Kristensen",
+        role="admin",
+        pin=PIN,
+        by=None,
+        desk=ACTOR.desk,
+    )
+    line = Line(office)
+    store = SqliteLocalStore(tmp_path / "local.sqlite3", office.app.engine.url, line.engine)
+    desk = OfflineDesk(
+        shared=line.uow,
+        local=store,
+        notes=SqlSharedNotes(),
+        ping=lambda: line.up,
+        school_slug=office.school.slug,
+        actor=member.actor(ACTOR.desk),
+    )
+    ctx = DeskContext(
+        app=office.app,
+        school=office.school,
+        actor=ACTOR,
+        offline=desk,
+        link=DeskLink(online=False),
+        signed_in=SignedIn(member=member, accounts=True),
+    )
+    try:
+        yield OfflineOffice(office, line, desk, ctx, member)
+    finally:
+        settle_background_work()
+        store.dispose()
+        office.app.dispose()
+
+
+def test_an_offline_desk_opens_and_closes_its_shift_by_keyboard_and_the_push_sends_it_once(
+    qtbot: QtBot, cut_off: OfflineOffice
+) -> None:
+    o = cut_off
+    student = o.office.student()
+    invoice = o.office.invoice(30000, student)
+    o.desk.pull()
+    o.line.up = False
+
+    opening = OpenShiftDialog(o.ctx)
+    qtbot.addWidget(opening)
+    opening.show()
+    qtbot.keyClicks(opening.floatEdit, "500")
+    qtbot.keyClick(opening.floatEdit, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: opening.result() == OpenShiftDialog.DialogCode.Accepted, timeout=WAIT_MS
+    )
+    assert o.desk.local.count_shift_changes() == 1
+
+    queued = o.desk.pay(
+        o.office.school,
+        method="cash",
+        amount_minor=30000,
+        invoice_no=invoice.invoice_no,
+        tendered_minor=30000,
+        shared_first=False,
+    )
+    assert isinstance(queued, QueuedPayment)
+
+    closing = CloseShiftDialog(o.ctx)
+    qtbot.addWidget(closing)
+    closing.show()
+    qtbot.keyClicks(closing.countedEdit, "800")
+    qtbot.keyClick(closing.countedEdit, Qt.Key.Key_Return)
+    qtbot.keyClick(closing.noteEdit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: closing.report is not None, timeout=WAIT_MS)
+    report = closing.report
+    assert report is not None
+    assert (report.label, report.variance_minor, report.unsent_payments) == ("Z1", 0, 1)
+    assert closing.expectedLabel.text() == "800,00\xa0kr."
+    assert closing.messageLabel.isVisible()
+    assert "endnu ikke sendt" in closing.messageLabel.text()
+    assert "300,00" in closing.messageLabel.text()
+    assert shifts.shift_status(o.office.uow(), o.office.school, ACTOR.desk) is None
+
+    o.line.up = True
+    o.ctx.link.online = True
+    first = o.desk.push()
+    second = o.desk.push()
+    assert [c.kind for c in first.shifts] == ["open", "close"]
+    assert (second.shifts, second.shift_changes) == ((), 0)
+    shared = shifts.z_report_of(o.office.uow(), o.office.school, ACTOR.desk, 1)
+    assert (shared.expected_minor, shared.variance_minor, shared.unsent_payments) == (
+        80000,
+        0,
+        1,
+    )
