@@ -95,16 +95,18 @@ class DeskStaffVerbs:
         offline: Callable[[School, LocalStore], T],
         *,
         refresh: bool = False,
+        send: bool = True,
     ) -> T:
         """Run a shift verb on the shared database, after sending what this desk did offline
         (payments, then shift changes), or on the local copy, queued, while the shared
         database cannot be reached. A verb whose answer was lost on the way runs again
         offline under the same key, and the push records it once. ``refresh``: a verb that
-        changed the shift refreshes the local copy after it, when the desk has one."""
+        changed the shift refreshes the local copy after it, when the desk has one; ``send``
+        False reads without sending first (the staff list every command signs in with)."""
         off = self.offline_desk()
         try:
             school = self.school()
-            if off.local.count_waiting() or off.local.count_shift_changes():
+            if send and (off.local.count_waiting() or off.local.count_shift_changes()):
                 report = off.push(school)
                 if report.stopped:
                     raise Unavailable(report.stopped)
@@ -310,6 +312,7 @@ class DeskStaffVerbs:
                 school,
                 staff_service.list_staff(local.uow(), school, include_disabled=include_disabled),
             ),
+            send=False,
         )
 
     def add_staff(self, *, initials: str, name: str, role: Role | str, pin: str) -> StaffMember:

@@ -83,6 +83,10 @@ def test_an_offline_desk_opens_pays_and_closes_its_shift_and_two_pushes_bring_it
     first, second = students(d)[:2]
     d.proxy.cut()
 
+    # Offline too: refused by a rule is 3, a usage error 2.
+    no_shift = d.run("shift", "pay-in", "--amount", "10", "--reason", "Byttepenge", staff="RB")
+    assert_refused(no_shift, 3, "no open shift")
+    assert d.run("shift", "close", staff="RB").code == 2
     opened = d.run("shift", "open", "--float", "1.000,00", "--json", staff="RB")
     assert_ok(opened)
     assert (opened.data["desk"], opened.data["float_minor"]) == (DESK, 100_000)
