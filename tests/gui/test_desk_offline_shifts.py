@@ -20,6 +20,7 @@ from jdoffice.domain.errors import Unavailable
 from jdoffice.domain.staff import StaffMember
 from jdoffice.gui.context import DeskContext, DeskLink, SignedIn
 from jdoffice.gui.views.shift_dialogs import CloseShiftDialog, OpenShiftDialog
+from jdoffice.gui.views.staff_dialogs import SignInDialog
 from jdoffice.services import shifts
 from jdoffice.services import staff as staff_service
 from jdoffice.services.offline import OfflineDesk, QueuedPayment
@@ -152,3 +153,33 @@ def test_an_offline_desk_opens_and_closes_its_shift_by_keyboard_and_the_push_sen
         0,
         1,
     )
+
+
+def test_the_sign_in_checks_the_pin_in_the_local_copy_when_the_database_stops_answering(
+    qtbot: QtBot, cut_off: OfflineOffice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    o = cut_off
+    o.desk.pull()
+    o.ctx.signed_in.member = None
+    o.ctx.link.online = True
+    dialog = SignInDialog(o.ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: not dialog.running and len(dialog.members) > 0, timeout=WAIT_MS)
+    # The desk still believes the line is up; the database stops answering now.
+    o.line.up = False
+
+    def gone() -> SqlAlchemyUnitOfWork:
+        raise Unavailable("database unavailable: connection refused")
+
+    monkeypatch.setattr(o.office.app, "uow", gone)
+    with qtbot.waitSignal(dialog.signed_in, timeout=WAIT_MS) as signed:
+        qtbot.keyClicks(dialog.initialsEdit, "LK")
+        qtbot.keyClick(dialog.initialsEdit, Qt.Key.Key_Return)
+        qtbot.keyClicks(dialog.pinEdit, PIN)
+        qtbot.keyClick(dialog.pinEdit, Qt.Key.Key_Return)
+    assert signed.args[0].id == o.member.id
+    monkeypatch.undo()
+    # The sign-in changed nothing on the shared database (no count, no lock).
+    member = staff_service.list_staff(o.office.uow(), o.office.school)[0]
+    assert (member.failed_attempts, member.locked_until) == (0, None)
