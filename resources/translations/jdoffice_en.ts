@@ -464,6 +464,14 @@
         <translation>{0} offline payment(s) could not be sent: {1}</translation>
     </message>
     <message>
+        <source>Z{0} var taget af en anden kasse med samme navn; skiftet er gemt som Z{1}</source>
+        <translation>Z{0} was taken by another desk of the same name; the shift is recorded as Z{1}</translation>
+    </message>
+    <message>
+        <source>{0} skifteændring(er) kunne ikke sendes: {1}</source>
+        <translation>{0} shift change(s) could not be sent: {1}</translation>
+    </message>
+    <message>
         <source>Synkronisering fejlede: {0}</source>
         <translation>Synchronisation failed: {0}</translation>
     </message>

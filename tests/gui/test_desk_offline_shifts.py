@@ -19,9 +19,10 @@ from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.domain.errors import Unavailable
 from jdoffice.domain.staff import StaffMember
 from jdoffice.gui.context import DeskContext, DeskLink, SignedIn
+from jdoffice.gui.desk_session import DeskSession
 from jdoffice.gui.views.shift_dialogs import CloseShiftDialog, OpenShiftDialog
 from jdoffice.gui.views.staff_dialogs import SignInDialog
-from jdoffice.services import shifts
+from jdoffice.services import offline_shifts, shifts
 from jdoffice.services import staff as staff_service
 from jdoffice.services.offline import OfflineDesk, QueuedPayment
 from tests.gui.office import ACTOR, Office, make_office, settle_background_work
@@ -183,3 +184,34 @@ def test_the_sign_in_checks_the_pin_in_the_local_copy_when_the_database_stops_an
     # The sign-in changed nothing on the shared database (no count, no lock).
     member = staff_service.list_staff(o.office.uow(), o.office.school)[0]
     assert (member.failed_attempts, member.locked_until) == (0, None)
+
+
+def test_the_desk_says_when_an_offline_close_was_renumbered_on_the_way(
+    qtbot: QtBot, cut_off: OfflineOffice
+) -> None:
+    o = cut_off
+    o.desk.pull()
+    o.line.up = False
+    offline_shifts.open_offline(
+        o.desk.local, o.office.school, desk=ACTOR.desk, float_minor=0, by=o.member
+    )
+    offline_shifts.close_offline(
+        o.desk.local, o.office.school, desk=ACTOR.desk, counted_minor=0, by=o.member
+    )
+    # Another PC of the same name closes its own Z1 on the shared database meanwhile.
+    o.line.up = True
+    shifts.open_shift(o.office.uow(), o.office.school, desk=ACTOR.desk, float_minor=0, by=o.member)
+    shifts.close_shift(
+        o.office.uow(), o.office.school, desk=ACTOR.desk, counted_minor=0, by=o.member
+    )
+
+    session = DeskSession()
+    session.set_context(o.ctx)
+    said: list[str] = []
+    session.message.connect(lambda text, _ms: said.append(text))
+    try:
+        with qtbot.waitSignal(session.synced, timeout=WAIT_MS):
+            session.sync_now()
+    finally:
+        session.close()
+    assert "Z1 var taget af en anden kasse med samme navn; skiftet er gemt som Z2" in said, said
