@@ -153,3 +153,24 @@ def test_five_wrong_pins_lock_an_account_on_the_offline_desk_only(desk: Desk) ->
     d.proxy.mend()
     assert d.scalar("SELECT failed_attempts FROM staff WHERE initials = 'SL'") == 0
     assert_ok(d.run("shift", "open", "--float", "0", staff="SL"))
+
+
+def test_sync_push_says_when_an_offline_close_gets_the_next_z_number(
+    desk: Desk, tmp_path: Path
+) -> None:
+    d = desk
+    assert_ok(d.run("sync", "pull"))
+    d.proxy.cut()
+    d.ok("shift", "open", "--float", "0", "--json", staff="RB")
+    assert d.ok("shift", "close", "--counted", "0", "--json", staff="RB")["label"] == "Z1"
+
+    # Another PC named like this desk works on the database directly meanwhile.
+    twin = Desk(d.url, d.engine, d.proxy, tmp_path / "twin.sqlite3")
+    d.proxy.mend()
+    twin.ok("shift", "open", "--float", "0", "--json", staff="MH")
+    assert twin.ok("shift", "close", "--counted", "0", "--json", staff="MH")["label"] == "Z1"
+
+    pushed = assert_ok(d.run("sync", "push"))
+    assert "Z1 was taken by another desk of the same name; recorded as Z2" in pushed.stdout
+    assert d.scalar("SELECT COUNT(*) FROM shifts WHERE desk = :desk") == 2
+    assert d.ok("report", "z", "2", "--json")["float_minor"] == 0
