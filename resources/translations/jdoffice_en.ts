@@ -95,6 +95,10 @@
         <translation>Cancel</translation>
     </message>
     <message>
+        <source>{0} betaling(er) taget offline venter stadig på at blive sendt; Z-rapporten registrerer dem.</source>
+        <translation>{0} payment(s) taken offline still wait to be sent; the Z report records them.</translation>
+    </message>
+    <message>
         <source>Mønter og sedler (antal)</source>
         <translation>Coins and notes (count)</translation>
     </message>

@@ -129,6 +129,10 @@ def test_an_offline_desk_opens_and_closes_its_shift_by_keyboard_and_the_push_sen
     closing = CloseShiftDialog(o.ctx)
     qtbot.addWidget(closing)
     closing.show()
+    # Asked before the count: how many wait, never an amount (the count is blind).
+    qtbot.waitUntil(closing.messageLabel.isVisible, timeout=WAIT_MS)
+    assert closing.messageLabel.text().startswith("1 betaling(er) taget offline venter")
+    assert "kr." not in closing.messageLabel.text()
     qtbot.keyClicks(closing.countedEdit, "800")
     qtbot.keyClick(closing.countedEdit, Qt.Key.Key_Return)
     qtbot.keyClick(closing.noteEdit, Qt.Key.Key_Return)

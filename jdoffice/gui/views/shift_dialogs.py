@@ -409,6 +409,29 @@ class CloseShiftDialog(ShiftDialog):
         layout.addLayout(buttons)
         self.setMinimumWidth(460)
         self.countedEdit.setFocus()
+        self._ask_unsent()
+
+    def _ask_unsent(self) -> None:
+        """Warn before the count when payments taken offline still wait to be sent: how many
+        only (the count is blind: no amount is shown before it is given)."""
+        ctx = self._ctx
+        if ctx.offline is None:
+            return
+
+        def shown(answer: tuple[int, int]) -> None:
+            if Shiboken.isValid(self) and answer[0] and self._report is None:
+                text = self.tr(
+                    "{0} betaling(er) taget offline venter stadig på at blive sendt; "
+                    "Z-rapporten registrerer dem."
+                )
+                self.say(text.format(answer[0]), WARNING_STYLE)
+
+        run_task(
+            lambda: shift_jobs.unsent_payments(ctx),
+            on_success=shown,
+            on_failure=lambda exc: None,
+            tag="shift-unsent",
+        )
 
     @property
     def report(self) -> ZReport | None:
