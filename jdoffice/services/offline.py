@@ -18,7 +18,9 @@ jdoffice takes the offline names from. The work itself is in modules of its own:
 * :mod:`~jdoffice.services.offline_push`: the outbox pushed to the shared database, oldest
   first, exactly once each (:func:`push_outbox`);
 * :mod:`~jdoffice.services.offline_reconcile`: one payment recorded on the shared database as
-  it is now, a payment that no longer fits kept as credit and flagged.
+  it is now, a payment that no longer fits kept as credit and flagged;
+* :mod:`~jdoffice.services.offline_shifts`: shifts opened, paid into and out of and closed
+  offline, queued in the local shift outbox and pushed after the payments, once each.
 """
 
 from __future__ import annotations
