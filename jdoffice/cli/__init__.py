@@ -37,6 +37,7 @@ from jdoffice.cli import (
     sync,
     webhooks,
 )
+from jdoffice.cli.audit import audit_group
 from jdoffice.cli.books import books_group
 from jdoffice.cli.context import DEFAULT_DESK, Context, login_name, pass_ctx
 from jdoffice.cli.output import (
@@ -308,6 +309,7 @@ for _command in (
     staff.staff_group,
     shift.shift_group,
     books_group,
+    audit_group,
 ):
     cli.add_command(_command)
 

@@ -9,6 +9,7 @@ import click
 
 from jdoffice.cli.context import Context, pass_ctx
 from jdoffice.cli.output import day_text, echo, emit_json, money, parse_date, time_text
+from jdoffice.domain.errors import InvalidInput
 from jdoffice.domain.receipt_text import render_text, words_for
 from jdoffice.domain.text import csv_cell
 from jdoffice.domain.z_text import signed_money
@@ -241,3 +242,78 @@ def report_z(
             language=lang,
         )
         echo("\n".join(lines), lines=True)
+
+
+@report_group.command("debtors")
+@click.option("--as-of", "as_of_text", metavar="YYYY-MM-DD", help="Default: today at the school.")
+@click.option(
+    "--sort",
+    type=click.Choice(["amount", "overdue", "name", "number"]),
+    default="amount",
+    show_default=True,
+    help="Largest debt, longest overdue, by name or by student number first.",
+)
+@click.option(
+    "--overdue-days",
+    "min_days",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Only students with an invoice at least this many days overdue (0: all who owe).",
+)
+@click.option("--lang", type=click.Choice(["da", "en"]), default="da", show_default=True)
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a row per outstanding invoice to FILE (UTF-8, ';', decimal comma).",
+)
+@click.option(
+    "--pdf",
+    "pdf_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the list as an A4 PDF to FILE.",
+)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def report_debtors(
+    c: Context,
+    as_of_text: str | None,
+    sort: str,
+    min_days: int,
+    lang: str,
+    csv_path: Path | None,
+    pdf_path: Path | None,
+    as_json: bool,
+) -> None:
+    """Who owes what: each student's outstanding invoices aged by days overdue (not due,
+    1-30, 31-60, 61-90, over 90), with the school's totals."""
+    from jdoffice.domain import debtors as debtor_text
+    from jdoffice.services.debtors import debtor_list
+
+    for path in (csv_path, pdf_path):
+        if path is not None and not path.parent.is_dir():
+            raise InvalidInput(f"no such folder: {path.parent}")
+    school = c.school()
+    listed = debtor_list(
+        c.uow(), school, as_of=parse_date(as_of_text), sort=sort, min_days=min_days
+    )
+    if csv_path is not None:
+        # Written beside the file and renamed: a failed export never leaves half a file.
+        tmp = csv_path.with_name(csv_path.name + ".part")
+        try:
+            tmp.write_text(debtor_text.to_csv(listed), encoding="utf-8", newline="")
+            tmp.replace(csv_path)
+        finally:
+            tmp.unlink(missing_ok=True)
+    if pdf_path is not None:
+        from jdoffice.printing.debtors import render_pdf
+
+        render_pdf(listed, pdf_path, language=lang)
+    if as_json:
+        emit_json(debtor_text.to_json(listed))
+        return
+    echo("\n".join(debtor_text.text_lines(listed, language=lang)), lines=True)
+    for path in (csv_path, pdf_path):
+        if path is not None:
+            echo(f"  written to {path}")

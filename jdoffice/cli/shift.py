@@ -1,13 +1,17 @@
-"""`jdoffice shift open|pay-in|pay-out|close|status`: this desk's shift (issue 14).
+"""`jdoffice shift open|pay-in|pay-out|close|status|reopen|correct`: this desk's shift
+(issue 14).
 
 A shift belongs to the desk named by ``--desk`` (or the desk settings): cash payments and
 cash refunds at that desk need it open. Opening, pay-ins, pay-outs and the close need a
 signed-in staff member (``--staff INITIALS``). The close is a blind count: the expected cash
-is first shown on the Z-report it prints; a shortfall is recorded, never refused.
+is first shown on the Z-report it prints; a shortfall is recorded, never refused. A manager
+(or a receptionist with a manager's ``--approve``) reopens the latest close or corrects a
+count, audited with both names.
 
-On an offline desk the same commands work from the local copy (sign-in against the pulled
-PIN hashes); the changes wait in the desk's shift outbox until `jdoffice sync push`, and a
-close with offline payments still waiting warns on standard error.
+On an offline desk open, pay-in, pay-out, close and status work from the local copy
+(sign-in against the pulled PIN hashes); the changes wait in the desk's shift outbox until
+`jdoffice sync push`, and a close with offline payments still waiting warns on standard
+error. Reopening and correcting need the shared database.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ import click
 
 from jdoffice.cli.context import Context, pass_ctx
 from jdoffice.cli.output import echo, emit_json, money, time_text
+from jdoffice.domain.model import School
 from jdoffice.domain.shifts import Movement, Shift, ZReport
+from jdoffice.domain.staff import Action
 from jdoffice.domain.z_text import z_lines
 
 
@@ -177,10 +183,64 @@ def shift_close(c: Context, counted: str, note: str, lang: str, as_json: bool) -
     if as_json:
         emit_json(z_json(report, copy=False))
         return
-    school = desk.offline_desk().school().value
+    _print_z(desk.offline_desk().school().value, report, lang)
+
+
+def _print_z(school: School, report: ZReport, lang: str) -> None:
     echo(
         "\n".join(
             z_lines(report, school_name=school.name, timezone=school.timezone, language=lang)
         ),
         lines=True,
     )
+
+
+_APPROVE_HELP = (
+    "A manager's initials approving it (their PIN from JDOFFICE_APPROVER_PIN or a prompt); "
+    "both are audited."
+)
+
+
+@shift_group.command("reopen")
+@click.argument("z_no", type=click.IntRange(min=1), metavar="Z_NO")
+@click.option("--approve", "approver", metavar="INITIALS", help=_APPROVE_HELP)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def shift_reopen(c: Context, z_no: int, approver: str | None, as_json: bool) -> None:
+    """Reopen this desk's latest closed shift (a manager): it keeps its Z number, takes
+    payments again and is closed again with a new count. The first close stays audited."""
+    desk = c.staff_desk()
+    approval = c.approval(Action.CORRECT_SHIFT, approver)
+    s = desk.reopen_shift(z_no, approval=approval)
+    if as_json:
+        emit_json(shift_json(s))
+        return
+    echo(f"Z{z_no} reopened on desk {s.desk}: close it again with `jdoffice shift close`")
+
+
+@shift_group.command("correct")
+@click.argument("z_no", type=click.IntRange(min=1), metavar="Z_NO")
+@click.option("--counted", required=True, metavar="AMOUNT", help="The right count.")
+@click.option("--note", required=True, metavar="TEXT", help="Why the count is corrected.")
+@click.option("--approve", "approver", metavar="INITIALS", help=_APPROVE_HELP)
+@click.option("--lang", type=click.Choice(["da", "en"]), default="da", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def shift_correct(
+    c: Context,
+    z_no: int,
+    counted: str,
+    note: str,
+    approver: str | None,
+    lang: str,
+    as_json: bool,
+) -> None:
+    """Correct a closed shift's count (a manager), with a note: the Z-report is worked out
+    again and shown; the audit keeps the figures before and after."""
+    desk = c.staff_desk()
+    approval = c.approval(Action.CORRECT_SHIFT, approver)
+    school, report = desk.correct_close(z_no, counted, note=note, approval=approval)
+    if as_json:
+        emit_json(z_json(report, copy=False))
+        return
+    _print_z(school, report, lang)

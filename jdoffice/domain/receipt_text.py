@@ -35,6 +35,7 @@ __all__ = [
     "LANGUAGES",
     "MIN_WIDTH",
     "ReceiptWords",
+    "approved_by",
     "contact_lines",
     "date_text",
     "date_time_text",
@@ -101,6 +102,7 @@ class ReceiptWords:
     reference: str
     reason: str
     staff: str
+    approved: str
     desk: str
     cvr: str
     phone: str
@@ -147,6 +149,7 @@ _DA: Final = ReceiptWords(
     reference="Reference",
     reason="Årsag",
     staff="Ekspedient",
+    approved="Godkendt af",
     desk="Kasse",
     cvr="CVR-nr.",
     phone="Tlf.",
@@ -195,6 +198,7 @@ _EN: Final = ReceiptWords(
     reference="Reference",
     reason="Reason",
     staff="Served by",
+    approved="Approved by",
     desk="Desk",
     cvr="CVR no.",
     phone="Phone",
@@ -365,10 +369,13 @@ def receipt_lines(
         out.append("-" * width)
         out += _wrap(vat_line(body), width)
     staff = staff_name(body)
-    if staff or body.desk.strip():
+    approver = approved_by(body)
+    if staff or approver or body.desk.strip():
         out.append("-" * width)
         if staff:
             out += _labelled(words.staff, staff, width)
+        if approver:
+            out += _labelled(words.approved, approver, width)
         if body.desk.strip():
             out += _labelled(words.desk, body.desk, width)
     if copy:
@@ -395,6 +402,12 @@ def vat_line(body: ReceiptBody) -> str:
 def refunded_by(body: ReceiptBody) -> str:
     """The receipt numbers of the refunds issued on this payment since, or empty."""
     return body.extra.get("refunded_by", "").strip()
+
+
+def approved_by(body: ReceiptBody) -> str:
+    """The manager who approved what the receipt is for (a receptionist's refund), or
+    empty."""
+    return body.extra.get("approved_by", "").strip()
 
 
 def staff_name(body: ReceiptBody) -> str:

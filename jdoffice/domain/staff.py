@@ -67,6 +67,7 @@ class Action(enum.StrEnum):
     KEYS = "keys"
     TEST_LIVE = "test_live"
     STAFF_ACCOUNTS = "staff_accounts"
+    AUDIT = "audit"
 
 
 #: The least role each action needs: the one permission table.
@@ -83,6 +84,7 @@ PERMISSIONS: Mapping[Action, Role] = MappingProxyType(
         Action.KEYS: Role.MANAGER,
         Action.TEST_LIVE: Role.MANAGER,
         Action.STAFF_ACCOUNTS: Role.ADMIN,
+        Action.AUDIT: Role.MANAGER,
     }
 )
 
@@ -100,6 +102,7 @@ ACTION_WORDS: Mapping[Action, str] = MappingProxyType(
         Action.KEYS: "provider keys",
         Action.TEST_LIVE: "switching test/live mode",
         Action.STAFF_ACCOUNTS: "staff accounts",
+        Action.AUDIT: "the audit trail",
     }
 )
 

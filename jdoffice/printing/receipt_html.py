@@ -20,6 +20,7 @@ from jdoffice.domain.errors import InvalidInput
 from jdoffice.domain.model import ReceiptBody
 from jdoffice.domain.money import format_money
 from jdoffice.domain.receipt_text import (
+    approved_by,
     contact_lines,
     date_time_text,
     local_time,
@@ -234,6 +235,8 @@ def render_html(body: ReceiptBody, *, copy: bool = False, language: str = "da") 
     staff = staff_name(body)
     if staff:
         staff_parts.append(f"{_esc(words.staff)}: {_esc(staff)}")
+    if approved_by(body):
+        staff_parts.append(f"{_esc(words.approved)}: {_esc(approved_by(body))}")
     if body.desk.strip():
         staff_parts.append(f"{_esc(words.desk)}: {_esc(body.desk)}")
     staff_html = (

@@ -60,6 +60,8 @@ class DeskStaffVerbs:
 
         def _actor(self, approval: Authority | None) -> Actor: ...
 
+        def _who(self, approval: Authority | None) -> StaffMember | Authority: ...
+
     # --- who signs in ----------------------------------------------------------------------
 
     def sign_in(self, initials: str, pin: str) -> StaffMember:
@@ -297,6 +299,50 @@ class DeskStaffVerbs:
             return school, shifts.z_report_of(uow, school, self.desk_name, number)
 
         return self._on_shift(read, lambda school, local: read(school, local.uow()))
+
+    def reopen_shift(self, z_no: int, *, approval: Authority | None = None) -> Shift:
+        """Reopen this desk's latest closed shift (a manager, or with a manager's
+        ``approval``): it keeps its Z number and is closed again with a new count; the
+        close it had stays in the audit.
+
+        Raises:
+            NotAllowed: not a manager and no approval.
+            NotFound: no such Z-report at this desk.
+            BusinessRuleError: not the desk's latest shift, or a shift is open.
+        """
+        return shifts.reopen_shift(
+            self.uow(),
+            self.school(),
+            desk=self.desk_name,
+            z_no=z_no,
+            by=self._who(approval),
+            now=self.clock(),
+        )
+
+    def correct_close(
+        self, z_no: int, counted: int | str, *, note: str, approval: Authority | None = None
+    ) -> tuple[School, ZReport]:
+        """Correct a closed shift's count (a manager, or with a manager's ``approval``),
+        with a note saying why: its Z-report worked out again, the audit keeping both.
+
+        Raises:
+            InvalidInput: a negative count, or no note.
+            NotAllowed: not a manager and no approval.
+            NotFound: no such Z-report at this desk.
+        """
+        school = self.school()
+        minor = self.amount(counted, school.currency, "counted", allow_zero=True)
+        assert minor is not None
+        return school, shifts.correct_close(
+            self.uow(),
+            school,
+            desk=self.desk_name,
+            z_no=z_no,
+            counted_minor=minor,
+            note=note,
+            by=self._who(approval),
+            now=self.clock(),
+        )
 
     # --- staff accounts ---------------------------------------------------------------------
 

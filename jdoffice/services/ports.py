@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, Self
 
+from jdoffice.domain.debtors import OwedRow
 from jdoffice.domain.errors import Conflict
 from jdoffice.domain.integrity import Inconsistency
 from jdoffice.domain.model import (
@@ -103,6 +104,10 @@ class InvoiceRepository(Protocol):
 
     def lock_for_student(self, student_id: int) -> list[Invoice]: ...
     def add_paid(self, invoice_id: int, delta_minor: int, now: dt.datetime) -> None: ...
+    def owed(self, school_id: int, currency: str) -> list[OwedRow]:
+        """Every invoice of the school in ``currency`` with something outstanding (not
+        cancelled, paid less than its amount), with its student (the debtor list)."""
+        ...
 
 
 class PaymentRepository(Protocol):
@@ -180,6 +185,20 @@ class ReceiptRepository(Protocol):
 class AuditLog(Protocol):
     def add(self, entry: AuditEntry) -> None: ...
     def for_entity(self, entity: str, entity_id: str) -> list[AuditEntry]: ...
+    def listing(
+        self,
+        school_id: int,
+        start: dt.datetime,
+        end: dt.datetime,
+        *,
+        staff_id: int | None = None,
+        student_id: int | None = None,
+        limit: int = 1000,
+    ) -> list[AuditEntry]:
+        """The school's entries from ``start`` up to ``end``, oldest first: done or approved
+        by ``staff_id``; about ``student_id``'s payments, refunds, online attempts and
+        receipts. At most ``limit``."""
+        ...
 
 
 class AttemptRepository(Protocol):

@@ -308,7 +308,8 @@ def settle_refund(
         payment_id=payment.id,
         staff=served_by(uow, school, refund.staff_id, actor.staff),
         desk=actor.desk,
-        extra=receipt_extra(header, receipt_details(uow, school)),
+        extra=receipt_extra(header, receipt_details(uow, school))
+        | _approval_extra(uow, school, actor),
     )
     uow.receipts.add(Receipt(school.id, receipt_no, "refund", now, body, 0, payment.id, refund.id))
     uow.audit.add(
@@ -397,3 +398,12 @@ def revert_refund(
         )
     )
     return balance
+
+
+def _approval_extra(uow: UnitOfWork, school: School, actor: Actor) -> dict[str, str]:
+    """The approving manager's name for the receipt ("Godkendt af"), when a manager approved
+    a receptionist's refund."""
+    if actor.approver_id is None or actor.approver_id == actor.staff_id:
+        return {}
+    name = served_by(uow, school, actor.approver_id, "")
+    return {"approved_by": name} if name else {}

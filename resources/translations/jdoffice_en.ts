@@ -37,6 +37,84 @@
     </message>
 </context>
 <context>
+    <name>AuditDialog</name>
+    <message>
+        <source>Revisionsspor</source>
+        <translation>Audit trail</translation>
+    </message>
+    <message>
+        <source>initialer</source>
+        <translation>initials</translation>
+    </message>
+    <message>
+        <source>elevnr.</source>
+        <translation>student no.</translation>
+    </message>
+    <message>
+        <source>&amp;Vis</source>
+        <translation>&amp;Show</translation>
+    </message>
+    <message>
+        <source>&amp;Fra:</source>
+        <translation>&amp;From:</translation>
+    </message>
+    <message>
+        <source>&amp;Til:</source>
+        <translation>&amp;To:</translation>
+    </message>
+    <message>
+        <source>&amp;Medarbejder:</source>
+        <translation>Staff &amp;member:</translation>
+    </message>
+    <message>
+        <source>&amp;Elev:</source>
+        <translation>Stud&amp;ent:</translation>
+    </message>
+    <message>
+        <source>&amp;Luk</source>
+        <translation>&amp;Close</translation>
+    </message>
+    <message>
+        <source>{0} hændelser</source>
+        <translation>{0} entries</translation>
+    </message>
+    <message>
+        <source>Før</source>
+        <translation>Before</translation>
+    </message>
+    <message>
+        <source>Efter</source>
+        <translation>After</translation>
+    </message>
+</context>
+<context>
+    <name>AuditModel</name>
+    <message>
+        <source>Tidspunkt</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>Handling</source>
+        <translation>Action</translation>
+    </message>
+    <message>
+        <source>Bilag</source>
+        <translation>Document</translation>
+    </message>
+    <message>
+        <source>Hvem</source>
+        <translation>Who</translation>
+    </message>
+    <message>
+        <source>Godkendt af</source>
+        <translation>Approved by</translation>
+    </message>
+    <message>
+        <source>Kasse</source>
+        <translation>Desk</translation>
+    </message>
+</context>
+<context>
     <name>CloseShiftDialog</name>
     <message>
         <source>Luk skift – kasseopgørelse</source>
@@ -109,6 +187,45 @@
     <message>
         <source>&amp;Færdig</source>
         <translation>&amp;Done</translation>
+    </message>
+</context>
+<context>
+    <name>CorrectCountDialog</name>
+    <message>
+        <source>Ret optælling</source>
+        <translation>Correct count</translation>
+    </message>
+    <message>
+        <source>Ret optællingen på {0} ({1})</source>
+        <translation>Correct the count of {0} ({1})</translation>
+    </message>
+    <message>
+        <source>Optalt ved lukningen: {0}. Skriv det rigtige beløb og hvorfor; Z-rapporten regnes om, og loggen gemmer begge.</source>
+        <translation>Counted at the close: {0}. Type the right amount and why; the Z-report is worked out again, and the log keeps both.</translation>
+    </message>
+    <message>
+        <source>f.eks. tieren lå i skuffen</source>
+        <translation>e.g. the ten-krone note was in the drawer</translation>
+    </message>
+    <message>
+        <source>&amp;Optalt:</source>
+        <translation>&amp;Counted:</translation>
+    </message>
+    <message>
+        <source>&amp;Begrundelse:</source>
+        <translation>&amp;Reason:</translation>
+    </message>
+    <message>
+        <source>&amp;Ret</source>
+        <translation>&amp;Correct</translation>
+    </message>
+    <message>
+        <source>Annullér</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Skriv hvorfor optællingen rettes.</source>
+        <translation>Type why the count is corrected.</translation>
     </message>
 </context>
 <context>
@@ -287,6 +404,76 @@
     </message>
 </context>
 <context>
+    <name>DebtorsDialog</name>
+    <message>
+        <source>Debitorliste</source>
+        <translation>Debtor list</translation>
+    </message>
+    <message>
+        <source> dage</source>
+        <translation> days</translation>
+    </message>
+    <message>
+        <source>Pr. &amp;dato:</source>
+        <translation>As of &amp;date:</translation>
+    </message>
+    <message>
+        <source>&amp;Mindst over forfald:</source>
+        <translation>At &amp;least overdue:</translation>
+    </message>
+    <message>
+        <source>Gem &amp;CSV …</source>
+        <translation>Save &amp;CSV …</translation>
+    </message>
+    <message>
+        <source>Gem &amp;PDF …</source>
+        <translation>Save &amp;PDF …</translation>
+    </message>
+    <message>
+        <source>&amp;Luk</source>
+        <translation>&amp;Close</translation>
+    </message>
+    <message>
+        <source>{0} elever skylder {1}, heraf forfaldent {2}.</source>
+        <translation>{0} students owe {1}, of which {2} is overdue.</translation>
+    </message>
+    <message>
+        <source>Ingen skylder noget.</source>
+        <translation>Nobody owes anything.</translation>
+    </message>
+    <message>
+        <source>Gem debitorliste</source>
+        <translation>Save debtor list</translation>
+    </message>
+    <message>
+        <source>Gemt som {0}</source>
+        <translation>Saved as {0}</translation>
+    </message>
+</context>
+<context>
+    <name>DebtorsModel</name>
+    <message>
+        <source>Elevnr.</source>
+        <translation>Student no.</translation>
+    </message>
+    <message>
+        <source>Navn</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Telefon</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>I alt</source>
+        <translation>Total</translation>
+    </message>
+    <message>
+        <source>Dage over forfald</source>
+        <translation>Days overdue</translation>
+    </message>
+</context>
+<context>
     <name>DeskAccess</name>
     <message>
         <source>&amp;Lås / skift bruger</source>
@@ -391,6 +578,14 @@
     <message>
         <source>Dagsrapport</source>
         <translation>Day report</translation>
+    </message>
+    <message>
+        <source>Debitorliste</source>
+        <translation>Debtor list</translation>
+    </message>
+    <message>
+        <source>Revisionsspor</source>
+        <translation>Audit trail</translation>
     </message>
     <message>
         <source>Afvigelser</source>
@@ -669,6 +864,14 @@
 </context>
 <context>
     <name>MainWindow</name>
+    <message>
+        <source>&amp;Debitorliste …</source>
+        <translation>&amp;Debtor list …</translation>
+    </message>
+    <message>
+        <source>&amp;Revisionsspor …</source>
+        <translation>&amp;Audit trail …</translation>
+    </message>
     <message>
         <source>Kan ikke åbne skolen:
 {0}</source>
@@ -2057,6 +2260,14 @@ Nothing has changed in the database. Set the keys in the environment variables {
         <source>Skift kræver, at ekspedienterne logger ind; skolen har ingen ekspedientkonti endnu.</source>
         <translation>Shifts need the staff to sign in; the school has no staff accounts yet.</translation>
     </message>
+    <message>
+        <source>Kassen har intet åbent skift, og kontanter kræver et. Åbn skiftet nu? Bagefter registreres beløbet, som det står.</source>
+        <translation>This desk has no open shift, and cash needs one. Open the shift now? The amount is then registered as typed.</translation>
+    </message>
+    <message>
+        <source>Åbn skift</source>
+        <translation>Open shift</translation>
+    </message>
 </context>
 <context>
     <name>SignInDialog</name>
@@ -2166,6 +2377,10 @@ Nothing has changed in the database. Set the keys in the environment variables {
     <message>
         <source>medarbejderkonti</source>
         <translation>staff accounts</translation>
+    </message>
+    <message>
+        <source>revisionssporet</source>
+        <translation>the audit trail</translation>
     </message>
     <message>
         <source>Ekspedient: {0} ({1})</source>
@@ -2697,6 +2912,18 @@ Nothing has changed in the database. Set the keys in the environment variables {
         <translation>No receipt printer is set up (Settings → Printer).</translation>
     </message>
     <message>
+        <source>Ret &amp;optælling …</source>
+        <translation>C&amp;orrect count …</translation>
+    </message>
+    <message>
+        <source>&amp;Genåbn skift …</source>
+        <translation>Reopen shift (&amp;G) …</translation>
+    </message>
+    <message>
+        <source>Kræver en leder (eller en leders godkendelse).</source>
+        <translation>Needs a manager (or a manager&apos;s approval).</translation>
+    </message>
+    <message>
         <source>&amp;Luk</source>
         <translation>&amp;Close</translation>
     </message>
@@ -2715,6 +2942,26 @@ Nothing has changed in the database. Set the keys in the environment variables {
     <message>
         <source>Z-rapporten er udskrevet.</source>
         <translation>The Z-report was printed.</translation>
+    </message>
+    <message>
+        <source>Ikke godkendt; intet er rettet.</source>
+        <translation>Not approved; nothing was corrected.</translation>
+    </message>
+    <message>
+        <source>{0} er rettet; differencen er nu {1}.</source>
+        <translation>{0} is corrected; the variance is now {1}.</translation>
+    </message>
+    <message>
+        <source>Genåbn skift</source>
+        <translation>Reopen shift</translation>
+    </message>
+    <message>
+        <source>Genåbn {0} på {1}? Skiftet tager imod kontanter igen og lukkes senere med en ny optælling under samme Z-nummer. Den første lukning gemmes i loggen.</source>
+        <translation>Reopen {0} on {1}? The shift takes cash again and is closed later with a new count under the same Z number. The first close is kept in the log.</translation>
+    </message>
+    <message>
+        <source>Ikke godkendt; intet er genåbnet.</source>
+        <translation>Not approved; nothing was reopened.</translation>
     </message>
 </context>
 <context>

@@ -72,7 +72,12 @@ class Office:
         return st
 
     def invoice(
-        self, amount_minor: int, student: Student | None = None, text: str = "Køretime 45 min"
+        self,
+        amount_minor: int,
+        student: Student | None = None,
+        text: str = "Køretime 45 min",
+        *,
+        due: dt.date | None = None,
     ) -> Invoice:
         st = student or self.student()
         uow = self.uow()
@@ -84,7 +89,8 @@ class Office:
                 invoice_no=f"F{next(_numbers)}",
                 text=text,
                 amount_minor=amount_minor,
-                due_date=self.school.local_date(dt.datetime.now(UTC)) + dt.timedelta(days=14),
+                due_date=due
+                or self.school.local_date(dt.datetime.now(UTC)) + dt.timedelta(days=14),
             )
             uow.commit()
         return inv

@@ -16,6 +16,7 @@ from jdoffice.adapters.orm import StaffRow
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.domain.errors import BusinessRuleError, InvalidInput, JdofficeError, NotFound
 from jdoffice.domain.model import AuditEntry
+from jdoffice.domain.receipt_text import render_text
 from jdoffice.domain.staff import (
     PERMISSIONS,
     AccountLocked,
@@ -25,6 +26,7 @@ from jdoffice.domain.staff import (
     SignInRefused,
     allows,
 )
+from jdoffice.printing.receipt_html import render_html
 from jdoffice.services import pins
 from jdoffice.services import staff as staff_service
 from jdoffice.services.payments import refund_payment, register_payment
@@ -71,6 +73,7 @@ def test_the_permission_table_gives_each_role_its_actions() -> None:
         Action.SETTINGS,
         Action.KEYS,
         Action.TEST_LIVE,
+        Action.AUDIT,
     }
     assert set(PERMISSIONS) == set(Action)
     assert {a for a in Action if allows(Role.RECEPTIONIST, a)} == receptionist
@@ -377,7 +380,7 @@ def test_a_receptionists_refund_needs_a_managers_pin_and_both_are_audited(
         uow, kit.school, Action.REFUND, rec, "mg", staff.pin(staff.manager), desk=DESK
     )
     require(Action.REFUND, granted)
-    refund_payment(
+    refunded = refund_payment(
         uow,
         kit.school,
         payment_id=paid.payment_id,
@@ -385,6 +388,16 @@ def test_a_receptionists_refund_needs_a_managers_pin_and_both_are_audited(
         reason="Aflyst time",
         actor=granted.actor(DESK),
     )
+
+    # The refund's receipt names who served and who approved, on paper and in the PDF.
+    assert refunded.receipt_no is not None
+    with uow:
+        receipt = uow.receipts.get(kit.school.id, refunded.receipt_no)
+    assert receipt is not None
+    lines = [" ".join(line.split()) for line in render_text(receipt.body).splitlines()]
+    assert f"Ekspedient: {rec.name}" in lines
+    assert f"Godkendt af: {staff.manager.name}" in lines
+    assert f"Approved by: {staff.manager.name}" in render_html(receipt.body, language="en")
 
     assert (granted.staff.id, granted.approver.id if granted.approver else None) == (
         rec.id,
@@ -398,6 +411,20 @@ def test_a_receptionists_refund_needs_a_managers_pin_and_both_are_audited(
     (approval,) = [e for e in _audit(uow, "staff", rec.id) if e.action == "staff.approved"]
     assert (approval.actor.staff_id, approval.actor.approver_id) == (rec.id, staff.manager.id)
     assert approval.after == {"action": "refund", "staff": "RC", "approver": "MG"}
+    # A manager's own refund names nobody as approver.
+    own = refund_payment(
+        uow,
+        kit.school,
+        payment_id=paid.payment_id,
+        amount_minor=10_000,
+        reason="Aflyst time",
+        actor=staff.manager.actor(DESK),
+    )
+    assert own.receipt_no is not None
+    with uow:
+        plain = uow.receipts.get(kit.school.id, own.receipt_no)
+    assert plain is not None
+    assert "Godkendt af" not in render_text(plain.body)
 
 
 def test_a_manager_needs_no_approval_and_a_wrong_approver_pin_counts(

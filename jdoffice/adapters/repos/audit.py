@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, insert, or_, select, update
 
 from jdoffice.adapters.mapping import to_flag
-from jdoffice.adapters.orm import AuditRow, FlaggedConfirmationRow
+from jdoffice.adapters.orm import (
+    AuditRow,
+    FlaggedConfirmationRow,
+    PaymentAttemptRow,
+    PaymentRow,
+    ReceiptRow,
+    RefundRow,
+)
 from jdoffice.adapters.repos.base import Repo
 from jdoffice.adapters.statements import INSERT_AUDIT
 from jdoffice.domain.model import Actor, AuditEntry, FlaggedConfirmation
@@ -38,21 +45,67 @@ class SqlAudit(Repo):
             .where(AuditRow.entity == entity, AuditRow.entity_id == entity_id)
             .order_by(AuditRow.id)
         )
-        return [
-            AuditEntry(
-                school_id=r.school_id or 0,
-                action=r.action,
-                entity=r.entity,
-                entity_id=r.entity_id,
-                actor=Actor(
-                    staff=r.staff, desk=r.desk, staff_id=r.staff_id, approver_id=r.approver_id
-                ),
-                at=r.at,
-                before=r.before,
-                after=r.after,
+        return [_entry(r) for r in rows]
+
+    def listing(
+        self,
+        school_id: int,
+        start: dt.datetime,
+        end: dt.datetime,
+        *,
+        staff_id: int | None = None,
+        student_id: int | None = None,
+        limit: int = 1000,
+    ) -> list[AuditEntry]:
+        q = select(AuditRow).where(
+            AuditRow.school_id == school_id, AuditRow.at >= start, AuditRow.at < end
+        )
+        if staff_id is not None:
+            q = q.where(or_(AuditRow.staff_id == staff_id, AuditRow.approver_id == staff_id))
+        if student_id is not None:
+            payments = select(PaymentRow.id).where(
+                PaymentRow.student_id == student_id, PaymentRow.school_id == school_id
             )
-            for r in rows
-        ]
+            refunds = select(RefundRow.id).where(
+                RefundRow.student_id == student_id, RefundRow.school_id == school_id
+            )
+            attempts = select(PaymentAttemptRow.id).where(
+                PaymentAttemptRow.student_id == student_id,
+                PaymentAttemptRow.school_id == school_id,
+            )
+            # Receipt entries name the receipt's number as text; read the student's numbers
+            # first (a cast in SQL would compare text of two collations on MariaDB).
+            receipts = [
+                str(n)
+                for n in self.s.scalars(
+                    select(ReceiptRow.receipt_no)
+                    .join(PaymentRow, PaymentRow.id == ReceiptRow.payment_id)
+                    .where(ReceiptRow.school_id == school_id, PaymentRow.student_id == student_id)
+                )
+            ]
+            q = q.where(
+                or_(
+                    and_(AuditRow.entity == "payment", AuditRow.entity_id.in_(payments)),
+                    and_(AuditRow.entity == "refund", AuditRow.entity_id.in_(refunds)),
+                    and_(AuditRow.entity == "attempt", AuditRow.entity_id.in_(attempts)),
+                    and_(AuditRow.entity == "receipt", AuditRow.entity_id.in_(receipts)),
+                )
+            )
+        rows = self.s.scalars(q.order_by(AuditRow.at, AuditRow.id).limit(limit))
+        return [_entry(r) for r in rows]
+
+
+def _entry(r: AuditRow) -> AuditEntry:
+    return AuditEntry(
+        school_id=r.school_id or 0,
+        action=r.action,
+        entity=r.entity,
+        entity_id=r.entity_id,
+        actor=Actor(staff=r.staff, desk=r.desk, staff_id=r.staff_id, approver_id=r.approver_id),
+        at=r.at,
+        before=r.before,
+        after=r.after,
+    )
 
 
 class SqlFlags(Repo):

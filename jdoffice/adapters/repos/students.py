@@ -27,6 +27,7 @@ from jdoffice.adapters.statements import (
     LOCK_STUDENT,
     STUDENT_BY_ID,
 )
+from jdoffice.domain.debtors import OwedRow
 from jdoffice.domain.model import Invoice, PaymentStatus, RefundStatus, Student
 from jdoffice.domain.search import SearchQuery
 from jdoffice.services.ports import StudentHit
@@ -123,6 +124,48 @@ class SqlInvoices(Repo):
 
     def add_paid(self, invoice_id: int, delta_minor: int, now: dt.datetime) -> None:
         self.s.execute(ADD_PAID, {"invoice_id": invoice_id, "delta": delta_minor})
+
+    def owed(self, school_id: int, currency: str) -> list[OwedRow]:
+        rows = self.s.execute(
+            select(
+                StudentRow.id,
+                StudentRow.student_no,
+                StudentRow.first_name,
+                StudentRow.last_name,
+                StudentRow.phone,
+                StudentRow.email,
+                InvoiceRow.id,
+                InvoiceRow.invoice_no,
+                InvoiceRow.text,
+                InvoiceRow.due_date,
+                InvoiceRow.amount_minor - InvoiceRow.paid_minor,
+            )
+            .join(StudentRow, StudentRow.id == InvoiceRow.student_id)
+            .where(
+                InvoiceRow.school_id == school_id,
+                StudentRow.school_id == school_id,
+                InvoiceRow.currency == currency,
+                InvoiceRow.cancelled_at.is_(None),
+                InvoiceRow.amount_minor > InvoiceRow.paid_minor,
+            )
+            .order_by(StudentRow.id, InvoiceRow.due_date, InvoiceRow.id)
+        )
+        return [
+            OwedRow(
+                student_id=int(r[0]),
+                student_no=str(r[1]),
+                first_name=str(r[2] or ""),
+                last_name=str(r[3] or ""),
+                phone=str(r[4] or ""),
+                email=str(r[5] or ""),
+                invoice_id=int(r[6]),
+                invoice_no=str(r[7]),
+                text=str(r[8] or ""),
+                due_date=r[9],
+                outstanding_minor=int(r[10]),
+            )
+            for r in rows
+        ]
 
 
 class SqlBalances(Repo):

@@ -33,6 +33,7 @@ class DeskBase(QMainWindow, Ui_MainWindow):
         payment_taken(object): a :class:`PaymentOutcome` from the payment dialog.
         synced(): the outbox was sent and the local copy refreshed (a desk on a shared
             database; the desk is online when this is emitted).
+        money_moved(): a dialog of the window changed money (a payment, a refund, a shift).
     """
 
     context_ready = Signal(object)
@@ -42,6 +43,7 @@ class DeskBase(QMainWindow, Ui_MainWindow):
     refreshed = Signal()
     payment_taken = Signal(object)
     synced = Signal()
+    money_moved = Signal()
 
     #: The connection, the polls, the sync and the sending (set up by the window).
     session: DeskSession

@@ -85,6 +85,7 @@ class DeskCash(QObject):
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self.refresh)
         window.context_ready.connect(lambda _ctx: self.refresh())
+        window.money_moved.connect(self.refresh)
         access.signed_in.connect(lambda _member: self.refresh())
         access.accounts_known.connect(lambda _has: self.refresh())
 

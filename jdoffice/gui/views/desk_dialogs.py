@@ -190,6 +190,40 @@ class DeskDialogs(DeskSearch):
         if factory is not None:
             self._open_dialog(factory(ctx, self))
 
+    def show_debtors(self) -> None:
+        """Ctrl+Shift+D: who owes what, aged; Enter on a row opens that student."""
+        ctx = self.ctx
+        if ctx is None:
+            self.statusbar.showMessage(self.tr("Ikke forbundet til databasen endnu."), 5000)
+            return
+        factory = self._optional(
+            "jdoffice.gui.views.debtors_dialog", "DebtorsDialog", self.tr("Debitorliste")
+        )
+        if factory is not None:
+            dialog = factory(ctx, self)
+            dialog.student_requested.connect(self._open_debtor)  # type: ignore[attr-defined]
+            self._open_dialog(dialog)
+
+    def show_audit(self) -> None:
+        """Ctrl+Shift+A: the audit trail (a manager's; others with a manager's approval)."""
+        ctx = self.ctx
+        if ctx is None:
+            self.statusbar.showMessage(self.tr("Ikke forbundet til databasen endnu."), 5000)
+            return
+        factory = self._optional(
+            "jdoffice.gui.views.audit_dialog", "AuditDialog", self.tr("Revisionsspor")
+        )
+        if factory is None:
+            return
+        allowed, authority = self._gate(Action.AUDIT)
+        if allowed:
+            self._open_dialog(factory(ctx, self, authority=authority))
+
+    def _open_debtor(self, student_no: str) -> None:
+        # Found by its number, as if typed: the search box and the panel agree.
+        self.searchEdit.setText(student_no)
+        self.open_student(student_no)
+
     def show_flags(self) -> None:
         """F7: provider answers that did not match an invoice, to resolve with a note."""
         ctx = self.ctx
@@ -298,6 +332,9 @@ class DeskDialogs(DeskSearch):
     def _open_dialog(self, dialog: QDialog) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         changed = getattr(dialog, "changed", None)
+        if changed is not None:
+            # Money moved: the status bar's shift too (a shift may have been opened for it).
+            changed.connect(self.money_moved)
         if changed is not None and not isinstance(dialog, PaymentDialog):
             changed.connect(self.refresh_now)
             changed.connect(self.send_messages)  # a refund's or a QR payment's confirmation

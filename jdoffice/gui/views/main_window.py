@@ -31,7 +31,7 @@ from collections.abc import Callable
 from typing import cast
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from jdoffice.domain.errors import Unavailable
@@ -122,6 +122,22 @@ class MainWindow(DeskDialogs):
         self.actionRefund.triggered.connect(self.refund_selected_payment)
         self.actionReprint.triggered.connect(self.reprint_selected_payment)
         self.actionDayReport.triggered.connect(self.show_day_report)
+        self.actionDebtors = QAction(self.tr("&Debitorliste …"), self)
+        self.actionDebtors.setObjectName("actionDebtors")
+        self.actionDebtors.setShortcut(
+            QKeySequence(Qt.Modifier.CTRL | Qt.Modifier.SHIFT | Qt.Key.Key_D)
+        )
+        self.addAction(self.actionDebtors)
+        self.menuDesk.insertAction(self.actionDayReport, self.actionDebtors)
+        self.actionDebtors.triggered.connect(self.show_debtors)
+        self.actionAudit = QAction(self.tr("&Revisionsspor …"), self)
+        self.actionAudit.setObjectName("actionAudit")
+        self.actionAudit.setShortcut(
+            QKeySequence(Qt.Modifier.CTRL | Qt.Modifier.SHIFT | Qt.Key.Key_A)
+        )
+        self.addAction(self.actionAudit)
+        self.menuDesk.insertAction(self.actionDayReport, self.actionAudit)
+        self.actionAudit.triggered.connect(self.show_audit)
         self.actionFlags.triggered.connect(self.show_flags)
         self.actionSettings.triggered.connect(self.open_settings)
         self.actionQuit.triggered.connect(self.close)

@@ -24,6 +24,7 @@ from jdoffice.domain.model import (
     new_id,
 )
 from jdoffice.domain.money import format_plain
+from jdoffice.domain.shifts import NoOpenShift
 from jdoffice.gui import texts
 from jdoffice.gui.background import run_task
 from jdoffice.gui.context import DeskContext
@@ -45,6 +46,7 @@ from jdoffice.gui.views.payment_preview import (
 from jdoffice.gui.views.payment_preview import (
     read_amount as read_amount,
 )
+from jdoffice.gui.views.shift_offer import ShiftOffer
 from jdoffice.gui.widgets import scaled_font
 from jdoffice.services import payments, queries
 from jdoffice.services.gateways import ManualGatewayInfo, ReferenceRule
@@ -171,6 +173,7 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
         self._busy = False
         self._held = False
         self._refusal: BaseException | None = None
+        self.shift_offer: ShiftOffer | None = None
 
         s = view.student
         self.studentLabel.setText(self.tr("{0}  ·  elevnr. {1}").format(s.name, s.student_no))
@@ -329,9 +332,19 @@ class PaymentDialog(QDialog, Ui_PaymentDialog):
     def _refused(self, exc: BaseException) -> None:
         self._set_busy(False)
         self.show_error(texts.error_message(exc, self._locale))
+        if isinstance(exc, NoOpenShift) and self._ctx.staff is not None:
+            # Cash needs an open shift: offer to open one, then register what was typed.
+            self.shift_offer = ShiftOffer(self._ctx, self)
+            self.shift_offer.opened.connect(self._shift_opened)
+            self.shift_offer.start()
+            return
         if isinstance(exc, BusinessRuleError):
             # Most likely another desk took a payment for this student: say what is owed now.
             self._reload(exc)
+
+    def _shift_opened(self) -> None:
+        self.show_error("")
+        self.register()
 
     def _reload(self, refusal: BaseException) -> None:
         self._refusal = refusal

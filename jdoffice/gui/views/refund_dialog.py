@@ -30,10 +30,12 @@ from shiboken6 import Shiboken
 from jdoffice.domain.errors import InvalidInput
 from jdoffice.domain.model import PaymentStatus, new_id
 from jdoffice.domain.money import format_money, format_plain, parse_amount
+from jdoffice.domain.shifts import NoOpenShift
 from jdoffice.gui import texts
 from jdoffice.gui.background import run_task
 from jdoffice.gui.context import DeskContext
 from jdoffice.gui.views.pay_text import error_message, method_label, provider_name
+from jdoffice.gui.views.shift_offer import ShiftOffer
 from jdoffice.services import counter_methods, online, queries
 from jdoffice.services.gateways import ProviderError
 from jdoffice.services.payments import MAX_REASON, RefundResult, refund_payment
@@ -107,6 +109,7 @@ class RefundDialog(QDialog):
         # One key for everything this dialog does: a second Enter, or a retry after a lost
         # answer, replays the same refund instead of making another.
         self._key = new_id()
+        self.shift_offer: ShiftOffer | None = None
         self._detail: queries.PaymentDetail | None = None
         self._running = False
         self._result: RefundResult | None = None
@@ -383,6 +386,11 @@ class RefundDialog(QDialog):
             self.changed.emit()
         else:
             self._say(error_message(exc, self._ctx.locale), "error")
+            if isinstance(exc, NoOpenShift) and self._ctx.staff is not None:
+                # Cash back needs an open shift: offer to open one, then refund as typed.
+                self.shift_offer = ShiftOffer(self._ctx, self)
+                self.shift_offer.opened.connect(self._submit)
+                self.shift_offer.start()
 
     def _show_receipt(self) -> None:
         if self._result is not None and self._result.receipt_no is not None:

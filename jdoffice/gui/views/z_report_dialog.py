@@ -1,5 +1,6 @@
 """The Z-report of a closed shift (issue 14): on screen, as an A4 PDF and on the 80 mm
-printer; anything but the first print after the close is marked KOPI."""
+printer; anything but the first print after the close is marked KOPI. A manager (or a
+receptionist with a manager's approval) corrects its count or reopens it from here."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QTextBrowser,
@@ -17,10 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jdoffice.domain.shifts import ZReport
-from jdoffice.gui import desk_settings, z_report_output
+from jdoffice.domain.money import format_money
+from jdoffice.domain.shifts import Shift, ZReport
+from jdoffice.domain.staff import Action
+from jdoffice.gui import desk_settings, texts, z_report_output
 from jdoffice.gui.context import DeskContext
+from jdoffice.gui.views.shift_corrections import CorrectCountDialog
 from jdoffice.gui.views.shift_dialogs import MUTED_STYLE, ShiftDialog
+from jdoffice.gui.views.staff_dialogs import ask_approval
 from jdoffice.services import shifts
 
 
@@ -38,6 +44,7 @@ class ZReportDialog(ShiftDialog):
     """
 
     printed = Signal(str)
+    reopened = Signal(object)
 
     def __init__(
         self,
@@ -89,6 +96,18 @@ class ZReportDialog(ShiftDialog):
             self.thermalButton.setToolTip(
                 self.tr("Ingen bonprinter er sat op (Indstillinger → Printer).")
             )
+        self.correctButton = QPushButton(self.tr("Ret &optælling …"), self)
+        self.correctButton.setAutoDefault(False)
+        self.correctButton.clicked.connect(self.correct_count)
+        self.reopenButton = QPushButton(self.tr("&Genåbn skift …"), self)
+        self.reopenButton.setAutoDefault(False)
+        self.reopenButton.clicked.connect(self.reopen)
+        for manager_only in (self.correctButton, self.reopenButton):
+            manager_only.setToolTip(self.tr("Kræver en leder (eller en leders godkendelse)."))
+            # Shifts need staff accounts; without them there is nobody to approve.
+            manager_only.setVisible(ctx.staff is not None)
+        self.correction: CorrectCountDialog | None = None
+        self.reopen_box: QMessageBox | None = None
         close = QPushButton(self.tr("&Luk"), self)
         close.setAutoDefault(False)
         close.clicked.connect(self.accept)
@@ -96,6 +115,8 @@ class ZReportDialog(ShiftDialog):
         buttons.addWidget(self.pdfButton)
         buttons.addWidget(self.thermalButton)
         buttons.addStretch(1)
+        buttons.addWidget(self.correctButton)
+        buttons.addWidget(self.reopenButton)
         buttons.addWidget(close)
         layout = QVBoxLayout(self)
         layout.addWidget(self.pickRow)
@@ -130,6 +151,8 @@ class ZReportDialog(ShiftDialog):
         can = r is not None
         self.pdfButton.setEnabled(can)
         self.thermalButton.setEnabled(can and bool(self._desk.thermal_target))
+        self.correctButton.setEnabled(can)
+        self.reopenButton.setEnabled(can)
         if r is None:
             self.browser.setHtml("")
             return
@@ -214,3 +237,81 @@ class ZReportDialog(ShiftDialog):
             lambda _none: self._printed(self.tr("Z-rapporten er udskrevet.")),
             "z-thermal",
         )
+
+    # --- a manager's corrections ---------------------------------------------------------------
+
+    def correct_count(self) -> None:
+        """The right count and why (a manager, or with a manager's approval): the report is
+        worked out again and shown."""
+        r = self._report
+        if r is None or self._running:
+            return
+        authority = ask_approval(self, self._ctx, Action.CORRECT_SHIFT)
+        if authority is None:
+            self.say(self.tr("Ikke godkendt; intet er rettet."))
+            return
+        dialog = CorrectCountDialog(self._ctx, r, authority, self)
+        dialog.corrected.connect(self._corrected)
+        dialog.changed.connect(self.changed)
+        self.correction = dialog
+        dialog.open()
+
+    def _corrected(self, report: ZReport) -> None:
+        self.correction = None
+        self._report = report
+        self._copy = True
+        self._show()
+        variance = format_money(report.variance_minor, report.currency, self._ctx.locale)
+        self.say(
+            texts.one_period(
+                self.tr("{0} er rettet; differencen er nu {1}.").format(report.label, variance)
+            ),
+            MUTED_STYLE,
+        )
+
+    def reopen(self) -> None:
+        """Reopen the desk's latest close (after a question, and a manager's approval): it
+        takes cash again and is closed later with a new count under the same Z number."""
+        r = self._report
+        if r is None or self._running:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            self.tr("Genåbn skift"),
+            self.tr(
+                "Genåbn {0} på {1}? Skiftet tager imod kontanter igen og lukkes senere med en "
+                "ny optælling under samme Z-nummer. Den første lukning gemmes i loggen."
+            ).format(r.label, r.desk),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setObjectName("reopenBox")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.finished.connect(self._reopen_answered)
+        self.reopen_box = box
+        box.open()
+
+    def _reopen_answered(self, result: int) -> None:
+        box, self.reopen_box = self.reopen_box, None
+        if box is not None:
+            box.deleteLater()
+        r = self._report
+        if r is None or result != QMessageBox.StandardButton.Yes.value:
+            return
+        authority = ask_approval(self, self._ctx, Action.CORRECT_SHIFT)
+        if authority is None:
+            self.say(self.tr("Ikke godkendt; intet er genåbnet."))
+            return
+        ctx = self._ctx
+        self._run(
+            lambda: shifts.reopen_shift(
+                ctx.uow(), ctx.school, desk=r.desk, z_no=r.z_no, by=authority
+            ),
+            self._reopened,
+            "shift-reopen",
+        )
+
+    def _reopened(self, shift: Shift) -> None:
+        self.reopened.emit(shift)
+        self.changed.emit()
+        self.accept()
