@@ -2,7 +2,8 @@
 
 The file holds the shared schema (the same Alembic migrations run on it) and, next to it, in
 tables of their own that the shared schema never has (:data:`LOCAL_METADATA`): the outbox of
-offline payments, this file's offline receipt series and the pull state.
+offline payments, the outbox of shift changes made offline (opening, pay-ins, pay-outs,
+closing), this file's offline receipt series and the pull state.
 
 Durability: every local connection runs with ``synchronous=FULL``, so a committed outbox row
 survives a power cut, not only a killed process.
@@ -77,6 +78,33 @@ outbox_table = Table(
     Column("pushed_at", UTCDateTime()),
     Column("receipt_no", BigInteger),
     Column("outcome", String(16), nullable=False, default=""),
+    Column("error", String(500), nullable=False, default=""),
+    Column("tries", Integer, nullable=False, default=0),
+)
+
+shift_outbox_table = Table(
+    "offline_shift_outbox",
+    LOCAL_METADATA,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    # The stable id the push is keyed by: the shift's id for an opening, the movement's for
+    # a pay-in or pay-out, one made at the close for a close.
+    Column("change_id", String(36), nullable=False, unique=True),
+    Column("kind", String(8), nullable=False),
+    Column("school_id", Integer, nullable=False),
+    Column("shift_id", String(36), nullable=False, index=True),
+    Column("desk", String(64), nullable=False),
+    Column("staff_id", BigInteger, nullable=False),
+    Column("staff", String(64), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("text", String(500), nullable=False, default=""),
+    Column("z_no", Integer),
+    Column("unsent_payments", Integer, nullable=False, default=0),
+    Column("unsent_minor", BigInteger, nullable=False, default=0),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("pushed_at", UTCDateTime()),
+    Column("outcome", String(16), nullable=False, default=""),
+    Column("pushed_z_no", Integer),
     Column("error", String(500), nullable=False, default=""),
     Column("tries", Integer, nullable=False, default=0),
 )

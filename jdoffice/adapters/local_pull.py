@@ -7,6 +7,12 @@ too. Later pulls fetch the rows whose ``updated_at`` is at or after the previous
 read on the shared database's clock, minus :data:`PULL_OVERLAP` (rows are stamped by the
 clocks of the desks that wrote them and become visible when their transaction commits), and
 upsert them. Rows deleted on the shared database stay until ``sync pull --full``.
+
+Every pull also copies the school's staff accounts (PIN hashes, roles, disabled, the lockout
+state as the shared database has it), so the desk signs people in offline, and its shifts
+with their pay-ins and pay-outs, so it opens and closes shifts offline under the right Z
+numbers. They are few, so they are copied whole each time; shifts this desk changed offline
+and has not pushed yet are kept as they are here.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from jdoffice.adapters.local_db import outbox_table
 from jdoffice.adapters.local_outbox import SqlOutbox
+from jdoffice.adapters.local_shift_outbox import SqlShiftOutbox
 from jdoffice.adapters.orm import UTCDateTime
 from jdoffice.adapters.tables import (
     ALLOCATIONS,
@@ -30,6 +37,9 @@ from jdoffice.adapters.tables import (
     REFUNDS,
     SCHOOLS,
     SEARCH_TERMS,
+    SHIFT_MOVEMENTS,
+    SHIFTS,
+    STAFF,
     STUDENTS,
 )
 from jdoffice.domain.model import UTC
@@ -161,6 +171,7 @@ class SchoolCopy:
                 # transactional in SQLite: a failed pull leaves them as they were).
                 indexes = self._drop_indexes(STUDENTS, SEARCH_TERMS, INVOICES, BALANCES, PAYMENTS)
             self._copy(SCHOOLS, SCHOOLS.c.id == self.school_id)
+            self._copy_staff()
             self._copy(STUDENTS, STUDENTS.c.school_id == self.school_id, terms=True)
             self._copy(INVOICES, INVOICES.c.school_id == self.school_id, self.touched_invoices)
             self._copy(
@@ -181,10 +192,59 @@ class SchoolCopy:
                 self._insert_terms(sorted(self.terms))
                 for sql in indexes:
                     self.dst.exec_driver_sql(sql)
+            self._copy_shifts()
             self._reapply_waiting()
         finally:
             self.dst.exec_driver_sql("PRAGMA cache_size=-2000")
         return self.counts
+
+    def _copy_staff(self) -> None:
+        """The school's staff accounts, upserted (payments and shifts name them): typed rows,
+        a few dozen, where clarity beats speed."""
+        s = self.school_id
+        staff = [
+            dict(r._mapping) for r in self.src.execute(select(STAFF).where(STAFF.c.school_id == s))
+        ]
+        if staff:
+            stmt = sqlite_insert(STAFF)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["id"],
+                set_={c.name: stmt.excluded[c.name] for c in STAFF.c if c.name != "id"},
+            )
+            self.dst.execute(stmt, staff)
+        self.counts["staff"] = len(staff)
+
+    def _copy_shifts(self) -> None:
+        """The school's shifts and movements, replaced, except those of shifts changed here
+        offline and not pushed yet."""
+        s = self.school_id
+        keep = SqlShiftOutbox(self.dst).pending_shift_ids()
+        self.dst.execute(
+            delete(SHIFT_MOVEMENTS).where(
+                SHIFT_MOVEMENTS.c.school_id == s, SHIFT_MOVEMENTS.c.shift_id.not_in(keep)
+            )
+        )
+        self.dst.execute(delete(SHIFTS).where(SHIFTS.c.school_id == s, SHIFTS.c.id.not_in(keep)))
+        shifts = [
+            dict(r._mapping)
+            for r in self.src.execute(select(SHIFTS).where(SHIFTS.c.school_id == s))
+            if r.id not in keep
+        ]
+        if shifts:
+            # OR IGNORE: a shift of a desk of the same name may hold a Z number or the open
+            # desk a shift kept here still has; the push sorts that out, the next pull brings it.
+            self.dst.execute(sqlite_insert(SHIFTS).prefix_with("OR IGNORE"), shifts)
+        have = set(self.dst.scalars(select(SHIFTS.c.id).where(SHIFTS.c.school_id == s)))
+        moves = [
+            dict(r._mapping)
+            for r in self.src.execute(
+                select(SHIFT_MOVEMENTS).where(SHIFT_MOVEMENTS.c.school_id == s)
+            )
+            if r.shift_id in have and r.shift_id not in keep
+        ]
+        if moves:
+            self.dst.execute(sqlite_insert(SHIFT_MOVEMENTS).prefix_with("OR IGNORE"), moves)
+        self.counts["shifts"] = len(shifts)
 
     def _drop_indexes(self, *tables: Table) -> list[str]:
         """Drop the secondary indexes of ``tables``; returns the statements that make them."""

@@ -35,6 +35,7 @@ from jdoffice.adapters.local_db import (
     prepare_local,
     resolve_local_path,
     series_table,
+    shift_outbox_table,
     source_of,
     state_table,
 )
@@ -47,6 +48,7 @@ from jdoffice.adapters.local_pull import (
     SchoolCopy,
     shared_clock,
 )
+from jdoffice.adapters.local_shift_outbox import HookedUnitOfWork, SqlShiftOutbox
 from jdoffice.adapters.offline_shared import SqlSharedNotes, guarded, pinger
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.domain.errors import BusinessRuleError
@@ -66,6 +68,7 @@ __all__ = [
     "TAG_LENGTH",
     "SqlOutbox",
     "SqlSharedNotes",
+    "SqlShiftOutbox",
     "SqliteLocalStore",
     "default_local_path",
     "guarded",
@@ -78,6 +81,7 @@ __all__ = [
     "resolve_local_path",
     "series_table",
     "shared_clock",
+    "shift_outbox_table",
     "source_of",
     "state_table",
 ]
@@ -116,10 +120,24 @@ class SqliteLocalStore:
     def uow(self) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self.engine)
 
+    def uow_then(self, before_commit: Callable[[UnitOfWork], None]) -> HookedUnitOfWork:
+        return HookedUnitOfWork(self.engine, before_commit)
+
     def outbox(self, uow: UnitOfWork) -> SqlOutbox:
         if not isinstance(uow, SqlAlchemyUnitOfWork):  # pragma: no cover - wiring error
             raise TypeError("the outbox works inside a local SqlAlchemyUnitOfWork")
         return SqlOutbox(uow.session.connection())
+
+    def shift_outbox(self, uow: UnitOfWork) -> SqlShiftOutbox:
+        if not isinstance(uow, SqlAlchemyUnitOfWork):  # pragma: no cover - wiring error
+            raise TypeError("the shift outbox works inside a local SqlAlchemyUnitOfWork")
+        return SqlShiftOutbox(uow.session.connection())
+
+    def count_shift_changes(self) -> int:
+        if self._engine is None and not self.path.exists():
+            return 0
+        with self.engine.connect() as conn:
+            return SqlShiftOutbox(conn).count_waiting()
 
     def state(self) -> ReplicaState:
         if self._engine is None and not self.path.exists():
@@ -154,9 +172,10 @@ class SqliteLocalStore:
         other = state.school_id is not None and (
             state.school_id != school.id or state.source != self.source
         )
-        if other and self.count_waiting():
+        if other and (self.count_waiting() or self.count_shift_changes()):
             raise BusinessRuleError(
-                f"this desk's local copy ({self.path}) holds payments for {state.school_slug} "
+                f"this desk's local copy ({self.path}) holds payments or shift changes for "
+                f"{state.school_slug} "
                 f"on {state.source} that are not sent yet; push them there first"
             )
         with self.engine.connect() as conn:

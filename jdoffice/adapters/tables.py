@@ -18,6 +18,9 @@ from jdoffice.adapters.orm import (
     ReceiptRow,
     RefundRow,
     SchoolRow,
+    ShiftMovementRow,
+    ShiftRow,
+    StaffRow,
     StudentRow,
     StudentSearchTermRow,
 )
@@ -43,3 +46,6 @@ ATTEMPTS = table_of(PaymentAttemptRow)
 PROVIDER_EVENTS = table_of(ProviderEventRow)
 REFUNDS = table_of(RefundRow)
 SEARCH_TERMS = table_of(StudentSearchTermRow)
+STAFF = table_of(StaffRow)
+SHIFTS = table_of(ShiftRow)
+SHIFT_MOVEMENTS = table_of(ShiftMovementRow)

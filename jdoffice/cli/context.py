@@ -127,9 +127,10 @@ class Context:
         try:
             accounts = desk.list_staff(include_disabled=True)[1]
         except Unavailable:
-            # The shared database cannot be reached: a payment waits in this desk's outbox
-            # under the --staff text, and gets the staff id of those initials when pushed.
-            # Signing in from the local copy (PIN hashes pulled) is not built yet.
+            # The shared database cannot be reached and this desk has no local copy to sign
+            # in from: a payment waits in its outbox under the --staff text, and gets the
+            # staff id of those initials when pushed. With a local copy, the accounts (and
+            # PIN hashes) come from it and sign-in below checks the PIN there.
             return desk
         if not accounts:
             # Before the school's first account: nobody to sign in; --staff is the text the

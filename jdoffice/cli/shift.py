@@ -7,6 +7,11 @@ signed-in staff member (``--staff INITIALS``). The close is a blind count: the e
 is first shown on the Z-report it prints; a shortfall is recorded, never refused. A manager
 (or a receptionist with a manager's ``--approve``) reopens the latest close or corrects a
 count, audited with both names.
+
+On an offline desk open, pay-in, pay-out, close and status work from the local copy
+(sign-in against the pulled PIN hashes); the changes wait in the desk's shift outbox until
+`jdoffice sync push`, and a close with offline payments still waiting warns on standard
+error. Reopening and correcting need the shared database.
 """
 
 from __future__ import annotations
@@ -67,10 +72,22 @@ def shift_open(c: Context, float_amount: str, key: str | None, as_json: bool) ->
     """Open this desk's shift with the float counted into the drawer."""
     desk = c.staff_desk()
     s = desk.open_shift(float_amount, key=key)
+    _queued_note(c)
     if as_json:
         emit_json(shift_json(s))
         return
     echo(f"Shift opened on desk {s.desk}: float {money(s.float_minor, s.currency)}")
+
+
+def _queued_note(c: Context) -> None:
+    """On standard error, so ``--json`` stays clean: what this offline desk keeps to send."""
+    waiting = c.desk().offline_desk().local.count_shift_changes()
+    if waiting:
+        echo(
+            f"Offline: {waiting} shift change{'s' if waiting != 1 else ''} wait to be sent "
+            "to the shared database (`jdoffice sync push`)",
+            err=True,
+        )
 
 
 def _movement(
@@ -79,6 +96,7 @@ def _movement(
     desk = c.staff_desk()
     verb = desk.pay_in if kind == "pay-in" else desk.pay_out
     m = verb(amount, reason, key=key)
+    _queued_note(c)
     if as_json:
         emit_json(movement_json(m))
         return
@@ -153,10 +171,19 @@ def shift_close(c: Context, counted: str, note: str, lang: str, as_json: bool) -
     with the expected cash and the variance. Reprint it with `jdoffice report z`."""
     desk = c.staff_desk()
     report = desk.close_shift(counted, note=note)
+    if report.unsent_payments:
+        n = report.unsent_payments
+        echo(
+            f"Warning: {n} payment{'s' if n != 1 else ''} taken offline "
+            f"({money(report.unsent_minor, report.currency)}) still wait to be sent to the "
+            f"shared database; {report.label} records them. Send them with `jdoffice sync push`.",
+            err=True,
+        )
+    _queued_note(c)
     if as_json:
         emit_json(z_json(report, copy=False))
         return
-    _print_z(desk.school(), report, lang)
+    _print_z(desk.offline_desk().school().value, report, lang)
 
 
 def _print_z(school: School, report: ZReport, lang: str) -> None:

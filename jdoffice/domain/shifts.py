@@ -203,6 +203,10 @@ class ZReport:
     refunds: int
     movements: tuple[tuple[str, int, str], ...] = ()
     note: str = ""
+    #: Payments this desk took offline that were still waiting to be sent to the shared
+    #: database when the shift closed: how many, and their amount.
+    unsent_payments: int = 0
+    unsent_minor: int = 0
 
     @property
     def label(self) -> str:
@@ -240,6 +244,8 @@ class ZReport:
             "refunds": self.refunds,
             "movements": [list(m) for m in self.movements],
             "note": self.note,
+            "unsent_payments": self.unsent_payments,
+            "unsent_minor": self.unsent_minor,
         }
 
     @classmethod
@@ -275,6 +281,8 @@ class ZReport:
             refunds=int(d.get("refunds", 0)),
             movements=tuple((str(k), int(a), str(r)) for k, a, r in d.get("movements", [])),
             note=str(d.get("note", "")),
+            unsent_payments=int(d.get("unsent_payments", 0)),
+            unsent_minor=int(d.get("unsent_minor", 0)),
         )
 
 
@@ -289,9 +297,11 @@ def z_report(
     closed_by: str,
     movements: Sequence[Movement],
     note: str,
+    unsent: tuple[int, int] = (0, 0),
 ) -> ZReport:
     """The Z-report of ``shift`` closed at ``closed_at`` with ``counted_minor`` in the
-    drawer. A shortfall is a negative variance, recorded as it is."""
+    drawer. A shortfall is a negative variance, recorded as it is. ``unsent`` is the count
+    and amount of this desk's offline payments still waiting to be sent at the close."""
     return ZReport(
         school_id=shift.school_id,
         shift_id=shift.id,
@@ -320,4 +330,6 @@ def z_report(
         refunds=figures.refunds,
         movements=tuple((m.kind.value, m.amount_minor, m.reason) for m in movements),
         note=note,
+        unsent_payments=unsent[0],
+        unsent_minor=unsent[1],
     )

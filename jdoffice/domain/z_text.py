@@ -49,6 +49,7 @@ class ZWords:
     pay_in: str
     pay_out: str
     note: str
+    unsent: str
 
 
 _WORDS: Final = {
@@ -79,6 +80,7 @@ _WORDS: Final = {
         pay_in="Indbetaling",
         pay_out="Udbetaling",
         note="Note",
+        unsent="Ikke sendt ved lukning",
     ),
     "en": ZWords(
         title="Z REPORT",
@@ -107,6 +109,7 @@ _WORDS: Final = {
         pay_in="Pay-in",
         pay_out="Pay-out",
         note="Note",
+        unsent="Not sent at close",
     ),
 }
 
@@ -205,6 +208,12 @@ def z_lines(
             sign = amount if kind == MovementKind.PAY_IN.value else -amount
             out.append(_row(f"  {label}", money(sign), width))
             out.append(_wrap(f"    {reason}", width, "    "))
+    if report.unsent_payments:
+        # Taken offline and still in the desk's outbox when the shift closed: the shared
+        # database's figures may lag until they are pushed.
+        out.append("-" * width)
+        out.append(_row(f"{w.unsent}:", f"{report.unsent_payments} {w.payments}", width))
+        out.append(_row("", money(report.unsent_minor), width))
     if report.note:
         out.append("-" * width)
         out.append(_wrap(f"{w.note}: {report.note}", width, "  "))

@@ -30,6 +30,7 @@ from jdoffice.services import changes
 from jdoffice.services.changes import ChangeCursor, Changes
 from jdoffice.services.notifications import DispatchResult
 from jdoffice.services.offline import OfflineDesk, PushOutcome, PushReport, SyncStatus
+from jdoffice.services.offline_shifts import ShiftPushOutcome
 
 log = logging.getLogger(__name__)
 
@@ -338,10 +339,30 @@ class DeskSession(QObject):
                 ),
                 20000,
             )
+        self._shift_news(report)
         if came_back or report.done:
             self._cursor = None  # the next poll marks "now" and reads the screen again
             self.refresh_wanted.emit()
         self.synced.emit()
+
+    def _shift_news(self, report: PushReport) -> None:
+        """What the push did with the shift changes made offline: a close renumbered (a desk
+        of the same name had its Z number), or a change the database refused."""
+        for change in report.shifts:
+            if change.outcome == ShiftPushOutcome.RENUMBERED:
+                self.message.emit(
+                    self.tr(
+                        "Z{0} var taget af en anden kasse med samme navn; skiftet er gemt som Z{1}"
+                    ).format(change.offline_z_no, change.z_no),
+                    20000,
+                )
+        if report.shifts_failed:
+            self.message.emit(
+                self.tr("{0} skifteændring(er) kunne ikke sendes: {1}").format(
+                    len(report.shifts_failed), report.shifts_failed[0].detail
+                ),
+                20000,
+            )
 
     def _sync_failed(self, exc: BaseException) -> None:
         self._syncing = False

@@ -127,6 +127,16 @@ def rows(report: ZReport, *, school: str, timezone: str, locale: str = "da_DK") 
     ]
     if report.note:
         out.append(Row(QCoreApplication.translate("ZReport", "Note: {0}").format(report.note)))
+    if report.unsent_payments:
+        # Taken offline and still waiting to be sent when the shift closed.
+        out.append(
+            Row(
+                QCoreApplication.translate(
+                    "ZReport", "Ikke sendt ved lukning ({0} betalinger)"
+                ).format(report.unsent_payments),
+                amount(report.unsent_minor),
+            )
+        )
     out.append(Row("", rule=True))
     out.append(Row(QCoreApplication.translate("ZReport", "Pr. betalingsmåde"), cur, bold=True))
     for m in report.methods:

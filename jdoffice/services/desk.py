@@ -179,20 +179,6 @@ class Desk(DeskStaffVerbs, DeskOnlineVerbs):
         """This desk's name: what its shifts, payments and refunds are kept under."""
         return self.actor.desk
 
-    def sign_in(self, initials: str, pin: str) -> StaffMember:
-        """Sign a staff member in with initials and PIN; the desk works for them from now on
-        (:meth:`act_as`). The PIN is checked and forgotten.
-
-        Raises:
-            SignInRefused: wrong initials or PIN (one message for both).
-            AccountLocked: five wrong PINs in a row; locked for five minutes.
-        """
-        member = staff_service.sign_in(
-            self.uow(), self.school(), initials, pin, desk=self.desk_name, now=self.clock()
-        )
-        self.act_as(member)
-        return member
-
     def act_as(self, member: StaffMember | None) -> None:
         """Work for ``member`` (signed in by the caller), or for nobody (``None``: signed out,
         the desk's own actor again, which takes no money once the school has staff)."""

@@ -18,14 +18,16 @@ jdoffice takes the offline names from. The work itself is in modules of its own:
 * :mod:`~jdoffice.services.offline_push`: the outbox pushed to the shared database, oldest
   first, exactly once each (:func:`push_outbox`);
 * :mod:`~jdoffice.services.offline_reconcile`: one payment recorded on the shared database as
-  it is now, a payment that no longer fits kept as credit and flagged.
+  it is now, a payment that no longer fits kept as credit and flagged;
+* :mod:`~jdoffice.services.offline_shifts`: shifts opened, paid into and out of and closed
+  offline, queued in the local shift outbox and pushed after the payments, once each.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
 from jdoffice.domain.errors import Unavailable
@@ -45,6 +47,7 @@ from jdoffice.services.offline_ports import (
 from jdoffice.services.offline_push import PushReport, push_entry, push_outbox
 from jdoffice.services.offline_queue import offline_receipt, queue_payment
 from jdoffice.services.offline_reconcile import FLAG_GATEWAY
+from jdoffice.services.offline_shifts import push_shift_changes
 from jdoffice.services.payments import PaymentResult, check_payment, record_payment
 from jdoffice.services.ports import UnitOfWork
 
@@ -88,6 +91,8 @@ class SyncStatus:
     pending: int
     last_pull_at: dt.datetime | None
     errors: tuple[str, ...] = ()
+    #: Shift openings, pay-ins, pay-outs and closes made offline, waiting to be sent.
+    shift_changes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,9 +110,12 @@ def status_text(status: SyncStatus) -> str:
     its own language)."""
     n = status.pending
     waiting = f"{n} payment{'s' if n != 1 else ''} waiting"
+    if status.shift_changes:
+        k = status.shift_changes
+        waiting += f", {k} shift change{'s' if k != 1 else ''} waiting"
     if not status.online:
         return f"Offline — {waiting}"
-    return f"Online — {waiting}" if n else "Online"
+    return f"Online — {waiting}" if n or status.shift_changes else "Online"
 
 
 @dataclass
@@ -204,7 +212,8 @@ class OfflineDesk:
         if not shared_first:
             return queue_payment(self.local, school, request, actor=self.actor, now=now)
         try:
-            if self.local.count_waiting():
+            if self.local.count_waiting() or self.local.count_shift_changes():
+                # A shift opened offline goes too: a cash payment needs it on the shared side.
                 report = self.push(school)
                 if report.stopped:
                     raise Unavailable(report.stopped)
@@ -216,7 +225,20 @@ class OfflineDesk:
         return queue_payment(self.local, school, request, actor=self.actor, now=now)
 
     def push(self, school: School | None = None) -> PushReport:
-        return push_outbox(self.shared, self.local, self.notes, school or self.shared_school())
+        """Send the payments taken offline, then the shift changes made offline (a close
+        on the shared database then counts those payments), each exactly once."""
+        where = school or self.shared_school()
+        report = push_outbox(self.shared, self.local, self.notes, where)
+        if report.stopped:
+            return replace(report, shift_changes=self.local.count_shift_changes())
+        changes = push_shift_changes(self.shared, self.local, where)
+        return replace(
+            report,
+            shifts=changes.done,
+            shifts_failed=changes.failed,
+            shift_changes=changes.waiting,
+            stopped=changes.stopped,
+        )
 
     def pull(self, *, full: bool = False) -> PullResult:
         return self.local.pull(self.shared_school(), full=full)
@@ -225,7 +247,7 @@ class OfflineDesk:
         """Send what waits, then refresh the local copy (what the desk does when the database
         is back, and every so often while it is there)."""
         school = self.shared_school()
-        report = push_outbox(self.shared, self.local, self.notes, school)
+        report = self.push(school)
         return report, self.local.pull(school)
 
     def status(self) -> SyncStatus:
@@ -240,7 +262,21 @@ class OfflineDesk:
                     for e in self.local.outbox(uow).waiting()
                     if e.error
                 )
-        return SyncStatus(online, pending, self.local.state().last_pull_at, errors)
+        if self.local.count_shift_changes():
+            uow = self.local.uow()
+            with uow:
+                errors += tuple(
+                    f"shift {c.kind.replace('_', '-')} ({c.desk}): {c.error}"
+                    for c in self.local.shift_outbox(uow).waiting()
+                    if c.error
+                )
+        return SyncStatus(
+            online,
+            pending,
+            self.local.state().last_pull_at,
+            errors,
+            shift_changes=self.local.count_shift_changes(),
+        )
 
     def waiting(self) -> list[OutboxEntry]:
         """The payments waiting in the outbox, oldest first."""

@@ -12,7 +12,7 @@ Storage is behind :class:`Outbox`, :class:`LocalStore` and :class:`SharedNotes`;
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -91,6 +91,46 @@ class QueuedPayment:
     queued = True
 
 
+class ShiftChangeKind:
+    OPEN = "open"
+    PAY_IN = "pay_in"
+    PAY_OUT = "pay_out"
+    CLOSE = "close"
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftChange:
+    """A shift opened, a pay-in or pay-out, or a close made while the shared database could
+    not be reached, as kept in the local shift outbox until it is pushed.
+
+    ``change_id`` is the stable key of the push: the shift's id for an opening, the
+    movement's id for a pay-in or pay-out, an id made at the close for a close.
+    ``amount_minor`` is the float, the amount moved or the cash counted; ``text`` the reason
+    or the close's note; ``z_no`` the Z number the close printed.
+    """
+
+    change_id: str
+    kind: str
+    school_id: int
+    shift_id: str
+    desk: str
+    staff_id: int
+    staff: str
+    amount_minor: int
+    at: dt.datetime
+    text: str = ""
+    z_no: int | None = None
+    unsent_payments: int = 0
+    unsent_minor: int = 0
+    status: str = OutboxStatus.WAITING
+    pushed_at: dt.datetime | None = None
+    outcome: str = ""
+    pushed_z_no: int | None = None
+    error: str = ""
+    tries: int = 0
+    seq: int = 0
+
+
 # --- what pulling and pushing report ------------------------------------------------------------
 
 
@@ -166,11 +206,46 @@ class Outbox(Protocol):
     def mark_error(self, payment_id: str, error: str, now: dt.datetime) -> None: ...
 
 
+class ShiftOutbox(Protocol):
+    """The shift outbox inside one transaction of the local unit of work."""
+
+    def get(self, change_id: str) -> ShiftChange | None: ...
+    def add(self, change: ShiftChange) -> None: ...
+
+    def waiting(self) -> list[ShiftChange]:
+        """Changes not yet on the shared database, oldest first."""
+        ...
+
+    def count_waiting(self) -> int: ...
+
+    def mark_pushed(
+        self, change: ShiftChange, outcome: str, z_no: int | None, now: dt.datetime
+    ) -> None:
+        """Mark ``change`` sent; a close whose Z number changed on the way is renumbered in
+        the local copy too."""
+        ...
+
+    def mark_error(self, change_id: str, error: str, now: dt.datetime) -> None: ...
+
+
 class LocalStore(Protocol):
-    """The desk's own database: the replica of its school and the outbox."""
+    """The desk's own database: the replica of its school and the outboxes."""
 
     def uow(self) -> UnitOfWork:
         """A unit of work on the replica (the same repositories as on the shared database)."""
+        ...
+
+    def uow_then(self, before_commit: Callable[[UnitOfWork], None]) -> UnitOfWork:
+        """A unit of work on the replica whose commit first runs ``before_commit`` in the
+        same transaction (a shift service's rows and their outbox row commit together)."""
+        ...
+
+    def shift_outbox(self, uow: UnitOfWork) -> ShiftOutbox:
+        """The shift outbox, working inside the open transaction of ``uow``."""
+        ...
+
+    def count_shift_changes(self) -> int:
+        """Shift changes waiting in the outbox (0 when there is no local database yet)."""
         ...
 
     def outbox(self, uow: UnitOfWork) -> Outbox:

@@ -22,6 +22,7 @@ from jdoffice.services.offline_ports import (
     SharedNotes,
 )
 from jdoffice.services.offline_reconcile import record_on_shared
+from jdoffice.services.offline_shifts import PushedShiftChange
 from jdoffice.services.payments import retrying, utcnow
 from jdoffice.services.ports import DuplicateKey, UnitOfWork
 
@@ -33,6 +34,11 @@ class PushReport:
     waiting: int
     stopped: str | None = None
     """Why the push stopped before the end (the shared database went away again)."""
+    #: The shift changes made offline, pushed after the payments; those refused; and how
+    #: many still wait.
+    shifts: tuple[PushedShiftChange, ...] = ()
+    shifts_failed: tuple[PushedShiftChange, ...] = ()
+    shift_changes: int = 0
 
     def count(self, outcome: str) -> int:
         return sum(1 for p in self.done if p.outcome == outcome)

@@ -36,6 +36,7 @@ from jdoffice.services.offline_ports import (
 from jdoffice.services.payments import retrying, utcnow
 from jdoffice.services.ports import UnitOfWork
 from jdoffice.services.school import ReceiptDetails, receipt_extra
+from jdoffice.services.shifts import cash_payment_needs_shift
 
 
 def queue_payment(
@@ -54,6 +55,7 @@ def queue_payment(
         InvalidInput: malformed input, or a student or invoice the local copy does not know.
         BusinessRuleError: already paid, cancelled, or more than owed without credit allowed
             (as far as the local copy knows).
+        NoOpenShift: cash from a signed-in member at a desk with no open shift.
         IdempotencyMismatch: the payment id was queued before for a different payment.
     """
     when = now or utcnow()
@@ -72,6 +74,10 @@ def queue_payment(
                         f"{format_money(existing.request.amount_minor, existing.currency)})"
                     )
                 return _queued(existing, uow.balances.get(existing.student_id), box, True)
+            if actor.staff_id is not None:
+                # Signed in (from the local copy): cash needs the desk's open shift, opened
+                # here or pulled, as on the shared database.
+                cash_payment_needs_shift(uow, school, desk=actor.desk, method=request.method)
             student, invoice = _resolve_local(uow, school, request)
             candidates = [invoice] if invoice is not None else uow.invoices.for_student(student.id)
             _check_candidates(school, candidates, targeted=invoice is not None)

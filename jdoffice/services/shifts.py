@@ -140,6 +140,13 @@ def open_shift(
         raise
 
 
+def _free_z(uow: UnitOfWork, school: School, desk: str, wanted: int | None) -> int:
+    """``wanted`` when no shift of the desk has it, else the desk's next Z number."""
+    if wanted is not None and wanted > 0 and uow.shifts.by_z(school.id, desk, wanted) is None:
+        return wanted
+    return uow.shifts.next_z(school.id, desk)
+
+
 def _refuse_second_open(uow: UnitOfWork, school: School, desk: str) -> None:
     found = uow.shifts.open_at(school.id, desk)
     if found is not None:
@@ -263,15 +270,23 @@ def close_shift(
     by: Who,
     note: str = "",
     now: dt.datetime | None = None,
+    shift_id: str | None = None,
+    z_no: int | None = None,
+    unsent: tuple[int, int] = (0, 0),
 ) -> ZReport:
     """Close the desk's shift with the cash counted in the drawer (a blind count: the
     expected figure is worked out here and first shown on the returned Z-report). A
     shortfall or an excess is recorded as the variance, with ``note``.
 
+    A close made offline and pushed later names its shift (``shift_id``: closed already is
+    a replay, the report as it was) and the Z number it printed (``z_no``: kept unless
+    another shift of a desk of the same name has it, then the desk's next). ``unsent`` is
+    the count and amount of offline payments still waiting to be sent, for the report.
+
     Raises:
         InvalidInput: a negative count or a malformed note.
         NotAllowed: ``by`` may not run the desk's shift.
-        NoOpenShift: the desk has no open shift.
+        NoOpenShift: the desk has no open shift (or not ``shift_id``).
     """
     where = clean_desk(desk)
     count = _check_count(counted_minor)
@@ -281,11 +296,15 @@ def close_shift(
     def attempt() -> ZReport:
         with uow.write():
             authority = authorize(uow, school, Action.OWN_SHIFT, by)
+            if shift_id is not None:
+                done = uow.shifts.get(school.id, shift_id)
+                if done is not None and not done.is_open and done.report is not None:
+                    return ZReport.from_json(done.report)
             shift = uow.shifts.open_at(school.id, where, lock=True)
-            if shift is None:
+            if shift is None or shift_id not in (None, shift.id):
                 raise NoOpenShift(f"desk {where} has no open shift to close")
-            z_no = shift.z_no or uow.shifts.next_z(school.id, where)
-            report = _report(uow, school, shift, when, z_no, count, authority.staff, text)
+            number = shift.z_no or _free_z(uow, school, where, z_no)
+            report = _report(uow, school, shift, when, number, count, authority.staff, text, unsent)
             uow.shifts.update(shift.id, when, **_closed_fields(report, authority.staff.id))
             after = _figures(report)
             _audit(uow, school, "shift.closed", shift, authority, when, None, after)
@@ -385,7 +404,8 @@ def correct_close(
             assert shift.closed_by_id is not None
             closer = uow.staff.get(school.id, shift.closed_by_id)
             assert closer is not None
-            report = _report(uow, school, shift, shift.closed_at, z_no, count, closer, text)
+            kept = (old.unsent_payments, old.unsent_minor) if old is not None else (0, 0)
+            report = _report(uow, school, shift, shift.closed_at, z_no, count, closer, text, kept)
             uow.shifts.update(shift.id, when, **_closed_fields(report, shift.closed_by_id))
             before = _figures(old) if old is not None else None
             _audit(uow, school, "shift.corrected", shift, authority, when, before, _figures(report))
@@ -469,6 +489,7 @@ def _report(
     counted_minor: int,
     closer: StaffMember,
     note: str,
+    unsent: tuple[int, int] = (0, 0),
 ) -> ZReport:
     return z_report(
         shift,
@@ -480,6 +501,7 @@ def _report(
         closed_by=f"{closer.name} ({closer.initials})",
         movements=uow.shifts.movements(shift.id),
         note=note,
+        unsent=unsent,
     )
 
 

@@ -173,6 +173,10 @@
         <translation>Cancel</translation>
     </message>
     <message>
+        <source>{0} betaling(er) taget offline venter stadig på at blive sendt; Z-rapporten registrerer dem.</source>
+        <translation>{0} payment(s) taken offline still wait to be sent; the Z report records them.</translation>
+    </message>
+    <message>
         <source>Mønter og sedler (antal)</source>
         <translation>Coins and notes (count)</translation>
     </message>
@@ -661,6 +665,14 @@
     <message>
         <source>{0} offline-betaling(er) kunne ikke sendes: {1}</source>
         <translation>{0} offline payment(s) could not be sent: {1}</translation>
+    </message>
+    <message>
+        <source>Z{0} var taget af en anden kasse med samme navn; skiftet er gemt som Z{1}</source>
+        <translation>Z{0} was taken by another desk of the same name; the shift is recorded as Z{1}</translation>
+    </message>
+    <message>
+        <source>{0} skifteændring(er) kunne ikke sendes: {1}</source>
+        <translation>{0} shift change(s) could not be sent: {1}</translation>
     </message>
     <message>
         <source>Synkronisering fejlede: {0}</source>
@@ -2249,6 +2261,10 @@ Nothing has changed in the database. Set the keys in the environment variables {
         <translation>Your role does not allow this; a manager must approve it.</translation>
     </message>
     <message>
+        <source>Betalinger taget offline, endnu ikke sendt til den fælles database: {0} ({1}). Z-rapporten registrerer dem; de sendes, når forbindelsen er tilbage.</source>
+        <translation>Payments taken offline, not yet sent to the shared database: {0} ({1}). The Z report records them; they are sent when the connection is back.</translation>
+    </message>
+    <message>
         <source>Skift kræver, at ekspedienterne logger ind; skolen har ingen ekspedientkonti endnu.</source>
         <translation>Shifts need the staff to sign in; the school has no staff accounts yet.</translation>
     </message>
@@ -2878,6 +2894,10 @@ Nothing has changed in the database. Set the keys in the environment variables {
     <message>
         <source>Note: {0}</source>
         <translation>Note: {0}</translation>
+    </message>
+    <message>
+        <source>Ikke sendt ved lukning ({0} betalinger)</source>
+        <translation>Not sent at close ({0} payments)</translation>
     </message>
     <message>
         <source>Pr. betalingsmåde</source>

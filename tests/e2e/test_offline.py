@@ -201,7 +201,12 @@ def test_payments_taken_offline_arrive_exactly_once_after_a_kill_and_a_reconnect
     line.proxy.cut()
 
     status = assert_ok(line.desk("sync", "status", "--json")).data
-    assert status == {"online": False, "pending": 0, "last_pull_at": pulled["last_pull_at"]}
+    assert status == {
+        "online": False,
+        "pending": 0,
+        "shift_changes": 0,
+        "last_pull_at": pulled["last_pull_at"],
+    }
     found = assert_ok(line.desk("search", "S000000", "--json"))
     assert found.data, found.describe()
     assert "local copy" in found.stderr

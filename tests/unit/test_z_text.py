@@ -92,3 +92,22 @@ def test_long_names_and_notes_wrap_within_the_width() -> None:
     long = _report(closed_by="Anne-Marie Christiansen-Østergaard (AMCØ)", note="x " * 60)
     for line in z_lines(long, school_name="Østergaards Køreskole og Kursuscenter ApS", width=32):
         assert len(line) <= 32, line
+
+
+@pytest.mark.parametrize(
+    ("language", "label"), [("da", "Ikke sendt ved lukning:"), ("en", "Not sent at close:")]
+)
+def test_payments_still_waiting_at_the_close_are_on_the_z_report(language: str, label: str) -> None:
+    report = _report(unsent_payments=2, unsent_minor=35_025)
+    lines = z_lines(report, school_name="Østerbro Køreskole", language=language)
+    at = next(i for i, line in enumerate(lines) if line.startswith(label))
+    assert lines[at].endswith("2 betalinger" if language == "da" else "2 payments")
+    assert lines[at + 1].replace("\xa0", " ").strip() == "350,25 kr."
+    assert all(len(line) <= 42 for line in lines)
+    assert ZReport.from_json(report.to_json()) == report
+
+
+def test_a_z_report_without_payments_waiting_says_nothing_about_them() -> None:
+    lines = z_lines(_report(), school_name="Østerbro Køreskole")
+    assert not any("Ikke sendt" in line for line in lines)
+    assert _report().to_json()["unsent_payments"] == 0

@@ -7,7 +7,9 @@ until the count is given and the shift is closed; then it shows expected, counte
 variance (a shortfall is recorded, never refused), and the Z-report is one key away.
 
 The work runs in the background (``jdoffice.services.shifts``) as the signed-in member; a
-school without staff accounts has no shifts.
+school without staff accounts has no shifts. While the desk is offline it runs on the local
+copy and is queued for the push (``jdoffice.gui.shift_jobs``); a close with offline payments
+still waiting says so (they are recorded on the Z-report).
 """
 
 from __future__ import annotations
@@ -38,15 +40,15 @@ from jdoffice.domain.model import new_id
 from jdoffice.domain.money import format_plain, parse_amount
 from jdoffice.domain.shifts import MAX_NOTE, MAX_REASON, MovementKind, NoOpenShift, ZReport
 from jdoffice.domain.staff import NotAllowed
-from jdoffice.gui import texts, z_report_output
+from jdoffice.gui import shift_jobs, texts, z_report_output
 from jdoffice.gui.background import run_task
 from jdoffice.gui.context import DeskContext
 from jdoffice.gui.widgets import scaled_font
-from jdoffice.services import shifts
 
 ERROR_STYLE = "color: #b3261e; font-weight: bold;"
 MUTED_STYLE = "color: #555555;"
 SHORT_STYLE = "color: #b3261e; font-weight: bold;"
+WARNING_STYLE = "color: #8a5300; font-weight: bold;"
 
 #: The Danish notes and coins, in øre, largest first.
 DKK_DENOMINATIONS = (100000, 50000, 20000, 10000, 5000, 2000, 1000, 500, 200, 100, 50)
@@ -78,6 +80,18 @@ def shift_error(exc: BaseException, locale: str = "da_DK") -> str:
             "ShiftTexts", "Din rolle tillader ikke dette; en leder skal godkende det."
         )
     return texts.error_message(exc, locale)
+
+
+def unsent_text(report: ZReport, locale: str = "da_DK") -> str:
+    """The warning of a close with payments taken offline still waiting to be sent (they
+    are recorded on the Z-report); empty when none wait."""
+    if not report.unsent_payments:
+        return ""
+    return QCoreApplication.translate(
+        "ShiftTexts",
+        "Betalinger taget offline, endnu ikke sendt til den fælles database: {0} ({1}). "
+        "Z-rapporten registrerer dem; de sendes, når forbindelsen er tilbage.",
+    ).format(report.unsent_payments, texts.money(report.unsent_minor, report.currency, locale))
 
 
 def no_staff_text() -> str:
@@ -201,9 +215,7 @@ class OpenShiftDialog(ShiftDialog):
             return
         ctx, key = self._ctx, self._key
         self._run(
-            lambda: shifts.open_shift(
-                ctx.uow(), ctx.school, desk=ctx.desk, float_minor=amount, by=member, key=key
-            ),
+            lambda: shift_jobs.open_shift(ctx, amount, member, key),
             self._opened,
             "shift-open",
         )
@@ -291,17 +303,8 @@ class MovementDialog(ShiftDialog):
             self.reasonEdit.setFocus()
             return
         ctx, key, kind = self._ctx, self._key, self._kind
-        move = shifts.pay_out if kind is MovementKind.PAY_OUT else shifts.pay_in
         self._run(
-            lambda: move(
-                ctx.uow(),
-                ctx.school,
-                desk=ctx.desk,
-                amount_minor=amount,
-                reason=reason,
-                by=member,
-                key=key,
-            ),
+            lambda: shift_jobs.move(ctx, kind, amount, reason, member, key),
             self._moved,
             "shift-move",
         )
@@ -406,6 +409,29 @@ class CloseShiftDialog(ShiftDialog):
         layout.addLayout(buttons)
         self.setMinimumWidth(460)
         self.countedEdit.setFocus()
+        self._ask_unsent()
+
+    def _ask_unsent(self) -> None:
+        """Warn before the count when payments taken offline still wait to be sent: how many
+        only (the count is blind: no amount is shown before it is given)."""
+        ctx = self._ctx
+        if ctx.offline is None:
+            return
+
+        def shown(answer: tuple[int, int]) -> None:
+            if Shiboken.isValid(self) and answer[0] and self._report is None:
+                text = self.tr(
+                    "{0} betaling(er) taget offline venter stadig på at blive sendt; "
+                    "Z-rapporten registrerer dem."
+                )
+                self.say(text.format(answer[0]), WARNING_STYLE)
+
+        run_task(
+            lambda: shift_jobs.unsent_payments(ctx),
+            on_success=shown,
+            on_failure=lambda exc: None,
+            tag="shift-unsent",
+        )
 
     @property
     def report(self) -> ZReport | None:
@@ -469,14 +495,7 @@ class CloseShiftDialog(ShiftDialog):
         note = self.noteEdit.text().strip()
         ctx = self._ctx
         self._run(
-            lambda: shifts.close_shift(
-                ctx.uow(),
-                ctx.school,
-                desk=ctx.desk,
-                counted_minor=counted,
-                by=member,
-                note=note,
-            ),
+            lambda: shift_jobs.close_shift(ctx, counted, member, note),
             self._closed,
             "shift-close",
         )
@@ -499,7 +518,7 @@ class CloseShiftDialog(ShiftDialog):
         # Enter shows the Z-report (to print it); Esc or Alt+F closes.
         self.zButton.setDefault(True)
         self.zButton.setFocus()
-        self.say("")
+        self.say(unsent_text(report, loc), WARNING_STYLE if report.unsent_payments else "")
         self.adjustSize()
         self.closed.emit(report)
         self.changed.emit()

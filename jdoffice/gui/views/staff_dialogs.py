@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import Shiboken
 
+from jdoffice.domain.errors import Unavailable
 from jdoffice.domain.model import UTC
 from jdoffice.domain.staff import (
     MAX_FAILED_ATTEMPTS,
@@ -55,6 +56,7 @@ from jdoffice.gui.background import run_task
 from jdoffice.gui.context import DeskContext
 from jdoffice.gui.widgets import scaled_font
 from jdoffice.services import staff as staff_service
+from jdoffice.services.ports import UnitOfWork
 
 ERROR_STYLE = "color: #b3261e; font-weight: bold;"
 MUTED_STYLE = "color: #555555;"
@@ -138,24 +140,34 @@ class Attempt:
     tries_left: int | None = None
 
 
-def _tries_left(ctx: DeskContext, initials: str) -> int | None:
+def _tries_left(ctx: DeskContext, uow: UnitOfWork, initials: str) -> int | None:
     key = initials_or_none(initials)
     if key is None:
         return None
-    for member in staff_service.list_staff(ctx.read_uow(), ctx.school):
+    for member in staff_service.list_staff(uow, ctx.school):
         if member.initials == key:
             return max(0, MAX_FAILED_ATTEMPTS - member.failed_attempts)
     return None
 
 
 def sign_in_job(ctx: DeskContext, initials: str, pin: str) -> Attempt:
-    """On a worker thread: sign in, and on a wrong PIN count the tries left."""
+    """On a worker thread: sign in, and on a wrong PIN count the tries left. A shared
+    database that stopped answering sends the desk to its local copy's PIN hashes."""
+    uow: UnitOfWork | None = None
     try:
-        member = staff_service.sign_in(ctx.read_uow(), ctx.school, initials, pin, desk=ctx.desk)
+        try:
+            uow = ctx.read_uow()
+            member = staff_service.sign_in(uow, ctx.school, initials, pin, desk=ctx.desk)
+        except Unavailable:
+            if ctx.offline is None:
+                raise
+            uow = ctx.offline.local.uow()
+            member = staff_service.sign_in(uow, ctx.school, initials, pin, desk=ctx.desk)
     except AccountLocked as exc:
         return Attempt(None, exc)
     except SignInRefused as exc:
-        return Attempt(None, exc, _tries_left(ctx, initials))
+        assert uow is not None
+        return Attempt(None, exc, _tries_left(ctx, uow, initials))
     return Attempt(member)
 
 
