@@ -6,7 +6,8 @@ Runs offscreen (no display needed) against a demo school seeded in a temporary f
 the window as a receptionist would — search, open a student, F5, type what was handed over,
 Enter — and writes ``search.png``, ``student.png``, ``payment.png``, ``receipt_preview.png``,
 ``reprint_copy.png`` (the same receipt again, Ctrl+P on the payment: KOPI), ``settings.png``
-(Ctrl+,) and ``day_report.png`` (F9). The desk's own settings are kept in
+(Ctrl+,), ``day_report.png`` (F9), ``debtors.png`` (Ctrl+Shift+D), ``statement.png``
+(Ctrl+Shift+T) and ``audit.png`` (Ctrl+Shift+A). The desk's own settings are kept in
 the temporary folder too, so the pictures show the defaults whatever this PC is set up with.
 """
 
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from functools import partial
 from operator import contains
 from pathlib import Path
+from typing import Any
 
 
 def _wait(app: object, done: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
@@ -216,12 +218,50 @@ def take(out_dir: Path, search_text: str = "lærke") -> list[Path]:
         _save(report, path)
         written.append(path)
         report.reject()
+        _wait(app, lambda: window.dialog is None, "the day report to close")
+        written += _books(app, window, out_dir)
 
         window.close()
         QThreadPool.globalInstance().waitForDone(5000)
         app.processEvents()
         core.dispose()
     written += take_staff(out_dir)
+    return written
+
+
+def _books(app: object, window: Any, out_dir: Path) -> list[Path]:
+    """The debtor list (Ctrl+Shift+D), the open student's statement (Ctrl+Shift+T) and the
+    audit trail (Ctrl+Shift+A): ``debtors.png``, ``statement.png``, ``audit.png``."""
+    from jdoffice.gui.views.audit_dialog import AuditDialog
+    from jdoffice.gui.views.debtors_dialog import DebtorsDialog
+    from jdoffice.gui.views.statement_dialog import StatementDialog
+
+    written: list[Path] = []
+
+    def listed(d: Any) -> bool:
+        return d.listed is not None
+
+    def stated(d: Any) -> bool:
+        return d.statement is not None
+
+    def loaded(d: Any) -> bool:
+        return bool(d.loaded)
+
+    shots: tuple[tuple[Any, type, str, Callable[[Any], bool]], ...] = (
+        (window.actionDebtors, DebtorsDialog, "debtors.png", listed),
+        (window.actionStatement, StatementDialog, "statement.png", stated),
+        (window.actionAudit, AuditDialog, "audit.png", loaded),
+    )
+    for action, kind, name, ready in shots:
+        action.trigger()
+        _wait(app, partial(lambda k: isinstance(window.dialog, k), kind), name)
+        dialog = window.dialog
+        _wait(app, partial(ready, dialog), name)
+        path = out_dir / name
+        _save(dialog, path)
+        written.append(path)
+        dialog.reject()
+        _wait(app, lambda: window.dialog is None, f"{name} to close")
     return written
 
 

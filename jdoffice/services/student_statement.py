@@ -58,7 +58,7 @@ def student_statement(
             day=school.local_date(p.created_at),
             kind="payment",
             document=str(p.receipt_no or p.offline_receipt_no or ""),
-            text=f"{paid_word}, {words.methods.get(p.method, p.method).lower()}",
+            text=f"{paid_word}, {_word(words.methods.get(p.method, p.method))}",
             amount_minor=p.amount_minor,
         )
         for p in payments
@@ -70,7 +70,7 @@ def student_statement(
             day=school.local_date(r.created_at),
             kind="refund",
             document=str(r.receipt_no or ""),
-            text=f"{refund_word}, {words.methods.get(methods.get(r.payment_id, ''), '').lower()}"
+            text=f"{refund_word}, {_word(words.methods.get(methods.get(r.payment_id, ''), ''))}"
             + (f": {r.reason}" if r.reason.strip() else ""),
             amount_minor=r.amount_minor,
         )
@@ -87,3 +87,11 @@ def student_statement(
         end=end or today,
         currency=school.currency,
     )
+
+
+def _word(label: str) -> str:
+    """A method's label inside a sentence: ``Kontant`` → ``kontant``; a name written with
+    capitals inside it (``MobilePay``) stays as it is."""
+    if label[1:] == label[1:].lower():
+        return label[:1].lower() + label[1:]
+    return label

@@ -61,3 +61,10 @@ def test_a_period_with_nothing_in_it_shows_the_balance_it_had() -> None:
             EVENTS, school_name="S", student_no="S1", student_name="A",
             start=day(2), end=day(1), currency="DKK",
         )  # fmt: skip
+
+
+def test_a_method_reads_inside_the_sentence_and_a_brand_keeps_its_capitals() -> None:
+    from jdoffice.services.student_statement import _word
+
+    assert (_word("Kontant"), _word("Bankoverførsel")) == ("kontant", "bankoverførsel")
+    assert (_word("MobilePay"), _word("")) == ("MobilePay", "")
