@@ -90,10 +90,21 @@ class Debtor:
     phone: str
     email: str
     invoices: tuple[OwedInvoice, ...]
+    #: The student's balance (what they owe less any credit on account not yet set
+    #: against an invoice); ``None`` when it is not known.
+    balance_minor: int | None = None
 
     @property
     def total_minor(self) -> int:
         return sum(i.outstanding_minor for i in self.invoices)
+
+    @property
+    def credit_minor(self) -> int:
+        """Money the student has paid on account and not yet set against these invoices:
+        what the list shows owing, less the balance."""
+        if self.balance_minor is None:
+            return 0
+        return max(0, self.total_minor - self.balance_minor)
 
     @property
     def days_overdue(self) -> int:
@@ -147,6 +158,8 @@ class OwedRow:
     text: str
     due_date: dt.date
     outstanding_minor: int
+    #: The student's balance as the desk shows it (``None``: not cached yet).
+    balance_minor: int | None = None
 
 
 def check_sort(sort: str) -> str:
@@ -197,6 +210,7 @@ def build(
             phone=first.phone,
             email=first.email,
             invoices=invoices,
+            balance_minor=first.balance_minor,
         )
         if min_days == 0 or debtor.days_overdue >= min_days:
             debtors.append(debtor)
@@ -278,6 +292,16 @@ def text_lines(debtors: DebtorList, *, language: str = "da", name_width: int = 2
         + "".join(f" {format_plain(totals[b], cur):>{amount_width}}" for b in BUCKETS)
         + f" {format_plain(debtors.total_minor, cur):>{amount_width}}"
     )
+    credit = sum(d.credit_minor for d in debtors.debtors)
+    if credit:
+        out.append(
+            (
+                "Heraf dækket af tilgodehavender på konto, endnu ikke modregnet: "
+                if da
+                else "Of which covered by credit on account not yet set against invoices: "
+            )
+            + format_plain(credit, cur)
+        )
     if not debtors.debtors:
         out.insert(5, "Ingen skylder noget." if da else "Nobody owes anything.")
     return out
@@ -297,6 +321,7 @@ CSV_HEADER: Final = (
     "interval",
     "udestaaende",
     "elev_i_alt",
+    "elev_tilgodehavende",
     "valuta",
 )
 
@@ -322,6 +347,7 @@ def to_csv(debtors: DebtorList) -> str:
                 i.bucket,
                 decimal_text(i.outstanding_minor, cur, comma=True),
                 total,
+                decimal_text(d.credit_minor, cur, comma=True),
                 cur,
             )
             w.writerow([csv_cell(v) for v in row])
@@ -343,6 +369,8 @@ def to_json(debtors: DebtorList) -> dict[str, object]:
                 "email": d.email,
                 "total_minor": d.total_minor,
                 "overdue_minor": d.overdue_minor,
+                "balance_minor": d.balance_minor,
+                "credit_minor": d.credit_minor,
                 "days_overdue": d.days_overdue,
                 "buckets": d.buckets(),
                 "invoices": [

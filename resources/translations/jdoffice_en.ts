@@ -472,6 +472,10 @@
         <source>Dage over forfald</source>
         <translation>Days overdue</translation>
     </message>
+    <message>
+        <source>Tilgodehavende</source>
+        <translation>Credit on account</translation>
+    </message>
 </context>
 <context>
     <name>DeskAccess</name>

@@ -102,3 +102,17 @@ def test_a_wrong_sort_or_negative_days_is_refused(
 ) -> None:
     with pytest.raises(InvalidInput):
         debtor_list(uow, kit.school, as_of=AS_OF, sort=sort, min_days=days)
+
+
+def test_credit_on_account_not_yet_set_against_an_invoice_shows_beside_the_debt(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit
+) -> None:
+    desk = Desk(uow, kit)
+    student = kit.student("Frida", "Friis")
+    first = kit.invoice(student, 10_000, due=days_ago(40))
+    # Paid 50 kr. more than owed: credit on account.
+    desk.pay(student, 15_000, invoice=first, allow_credit=True)
+    kit.invoice(student, 8_000, due=days_ago(2))
+
+    [debtor] = debtor_list(uow, kit.school, as_of=AS_OF).debtors
+    assert (debtor.total_minor, debtor.balance_minor, debtor.credit_minor) == (8_000, 3_000, 5_000)

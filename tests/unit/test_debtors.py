@@ -107,7 +107,9 @@ def test_the_csv_has_a_row_per_invoice_in_kroner_with_a_decimal_comma_and_no_for
     assert tuple(rows[0]) == CSV_HEADER
     assert rows[1][0] == "S0000001"
     assert rows[1][1].startswith("'=")  # a spreadsheet shows it as text
-    assert rows[1][4:] == ["F1", "Køretime", "2026-10-25", "40", "31_60", "850,25", "850,75", "DKK"]
+    assert rows[1][4:] == [
+        "F1", "Køretime", "2026-10-25", "40", "31_60", "850,25", "850,75", "0,00", "DKK",
+    ]  # fmt: skip
     assert rows[2][7:10] == ["2", "1_30", "0,50"]
 
 

@@ -145,8 +145,10 @@ class SqlInvoices(Repo):
                 InvoiceRow.text,
                 InvoiceRow.due_date,
                 InvoiceRow.amount_minor - InvoiceRow.paid_minor,
+                BalanceRow.balance_minor,
             )
             .join(StudentRow, StudentRow.id == InvoiceRow.student_id)
+            .outerjoin(BalanceRow, BalanceRow.student_id == StudentRow.id)
             .where(
                 InvoiceRow.school_id == school_id,
                 StudentRow.school_id == school_id,
@@ -169,6 +171,7 @@ class SqlInvoices(Repo):
                 text=str(r[8] or ""),
                 due_date=r[9],
                 outstanding_minor=int(r[10]),
+                balance_minor=int(r[11]) if r[11] is not None else None,
             )
             for r in rows
         ]

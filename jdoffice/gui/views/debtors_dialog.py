@@ -54,6 +54,7 @@ MUTED_STYLE = "color: #555555;"
 _FIXED = 3
 TOTAL_COLUMN = _FIXED + len(BUCKETS)
 DAYS_COLUMN = TOTAL_COLUMN + 1
+CREDIT_COLUMN = DAYS_COLUMN + 1
 
 
 class DebtorsModel(QAbstractTableModel):
@@ -67,7 +68,11 @@ class DebtorsModel(QAbstractTableModel):
         language = "en" if locale.startswith("en") else "da"
         self._titles = [self.tr("Elevnr."), self.tr("Navn"), self.tr("Telefon")]
         self._titles += [BUCKET_TITLES[language][b] for b in BUCKETS]
-        self._titles += [self.tr("I alt"), self.tr("Dage over forfald")]
+        self._titles += [
+            self.tr("I alt"),
+            self.tr("Dage over forfald"),
+            self.tr("Tilgodehavende"),
+        ]
 
     def set_list(self, listed: DebtorList) -> None:
         self.beginResetModel()
@@ -101,6 +106,8 @@ class DebtorsModel(QAbstractTableModel):
             return d.total_minor
         if column == DAYS_COLUMN:
             return d.days_overdue
+        if column == CREDIT_COLUMN:
+            return d.credit_minor
         return d.buckets()[BUCKETS[column - _FIXED]]
 
     def data(
