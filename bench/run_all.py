@@ -66,6 +66,8 @@ class Outcome:
     runs: list[dict[str, float]] = field(default_factory=list)
     units: dict[str, str] = field(default_factory=dict)
     targets: dict[str, float] = field(default_factory=dict)
+    #: Figures whose target is a least value (throughput): the rest must stay below theirs.
+    minimums: set[str] = field(default_factory=set)
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
     skipped: str = ""
@@ -91,12 +93,14 @@ def flatten(doc: Any, prefix: str = "") -> Iterator[tuple[str, float]]:
 
 def read_figures(
     doc: Mapping[str, Any],
-) -> tuple[dict[str, float], dict[str, str], dict[str, float]]:
-    """``(values, units, targets)`` of one run's JSON."""
+) -> tuple[dict[str, float], dict[str, str], dict[str, float], set[str]]:
+    """``(values, units, targets, minimums)`` of one run's JSON; a figure is a minimum when
+    the benchmark says its target is one (``target_is_minimum``)."""
     figures = doc.get("figures", {})
     values: dict[str, float] = {}
     units: dict[str, str] = {}
     targets: dict[str, float] = {}
+    minimums: set[str] = set()
     if isinstance(figures, list):
         for f in figures:
             if not isinstance(f, Mapping) or not isinstance(f.get("value"), int | float):
@@ -106,9 +110,11 @@ def read_figures(
             units[name] = str(f.get("unit", ""))
             if isinstance(f.get("target"), int | float):
                 targets[name] = float(f["target"])
+                if f.get("target_is_minimum"):
+                    minimums.add(name)
     else:
         values = dict(flatten(figures))
-    return values, units, targets
+    return values, units, targets, minimums
 
 
 def run_plan(plan: Plan, runs: int, folder: Path, env: dict[str, str]) -> Outcome:
@@ -122,10 +128,11 @@ def run_plan(plan: Plan, runs: int, folder: Path, env: dict[str, str]) -> Outcom
         if done.returncode != 0 or not out.exists():
             outcome.failures.append(f"run {i + 1} exited {done.returncode}")
             continue
-        values, units, targets = read_figures(json.loads(out.read_text("utf-8")))
+        values, units, targets, minimums = read_figures(json.loads(out.read_text("utf-8")))
         outcome.runs.append(values)
         outcome.units.update(units)
         outcome.targets.update(targets)
+        outcome.minimums |= minimums
     outcome.seconds = time.perf_counter() - started
     return outcome
 
@@ -167,13 +174,29 @@ def markdown(outcomes: Sequence[Outcome], info: Mapping[str, Any], runs: int) ->
             lines.append(f"| {o.plan.name} | (failed: {failure}) | | | | |")
         for name, value in o.medians().items():
             target = o.targets.get(name)
-            verdict = "" if target is None else ("PASS" if value < target else "MISS")
-            shown_target = "" if target is None else f"< {_number(target)}"
+            at_least = name in o.minimums
+            verdict = ""
+            shown_target = ""
+            if target is not None:
+                ok = value >= target if at_least else value < target
+                verdict = "PASS" if ok else "MISS"
+                shown_target = f"{'≥' if at_least else '<'} {_number(target)}"
             lines.append(
                 f"| {o.plan.name} | {name} | {_number(value)} | {o.units.get(name, '')} | "
                 f"{shown_target} | {verdict} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def table_from_json(doc: Mapping[str, Any]) -> str:
+    """The markdown table of a ``benchmarks.json`` written earlier."""
+    outcomes = []
+    for b in doc["benchmarks"]:
+        o = Outcome(Plan(b["name"], "", ()), skipped=b.get("skipped") or "")
+        o.runs, o.units, o.targets = b["runs"], b["units"], b["targets"]
+        o.minimums, o.failures = set(b.get("minimums", [])), b.get("failures", [])
+        outcomes.append(o)
+    return markdown(outcomes, doc["machine"], int(doc["runs"]))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,7 +212,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results", help="output folder")
     p.add_argument("--quick", action="store_true", help="2 000 students, one run: a smoke check")
+    p.add_argument(
+        "--from-json", type=Path, metavar="FILE", help="only write the table of an earlier run"
+    )
     args = p.parse_args(argv)
+    if args.from_json is not None:
+        table = table_from_json(json.loads(args.from_json.read_text("utf-8")))
+        (args.out / "benchmarks.md").parent.mkdir(parents=True, exist_ok=True)
+        (args.out / "benchmarks.md").write_text(table, "utf-8")
+        print(table)
+        return 0
     runs, students = (1, 2_000) if args.quick else (max(1, args.runs), args.students)
     chosen = plans(students, args.postgresql)
     if args.only:
@@ -221,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
                 "medians": o.medians(),
                 "units": o.units,
                 "targets": o.targets,
+                "minimums": sorted(o.minimums),
             }
             for o in outcomes
         ],

@@ -9,7 +9,12 @@ from bench.run_all import Outcome, Plan, markdown, read_figures
 
 def test_named_figures_and_nested_numbers_are_both_read() -> None:
     listed = {"figures": [{"name": "search p95", "value": 4.5, "unit": "ms", "target": 10}]}
-    assert read_figures(listed) == ({"search p95": 4.5}, {"search p95": "ms"}, {"search p95": 10.0})
+    assert read_figures(listed) == (
+        {"search p95": 4.5}, {"search p95": "ms"}, {"search p95": 10.0}, set(),
+    )  # fmt: skip
+    rate = {"figures": [{"name": "events", "value": 250, "unit": "/s", "target": 300,
+                         "target_is_minimum": True}]}  # fmt: skip
+    assert read_figures(rate)[3] == {"events"}
     nested = {"figures": {"payments_per_s": 210.5, "latency": {"p95": 18}, "ok": True, "x": "a"}}
     assert read_figures(nested)[0] == {"payments_per_s": 210.5, "latency.p95": 18.0}
 
@@ -19,6 +24,10 @@ def test_the_table_shows_the_median_of_the_runs_with_target_and_verdict() -> Non
     o.runs = [{"search p95": 12.0}, {"search p95": 4.0}, {"search p95": 6.0}]
     o.units = {"search p95": "ms"}
     o.targets = {"search p95": 10.0}
+    o.runs[0]["events"] = 250.0
+    o.units["events"] = "/s"
+    o.targets["events"] = 300.0
+    o.minimums = {"events"}
     skipped = Outcome(
         Plan("shared", "bench.bench_shared", (), needs_server=True), skipped="no server"
     )
@@ -27,4 +36,5 @@ def test_the_table_shows_the_median_of_the_runs_with_target_and_verdict() -> Non
     table = markdown([o, skipped], info, 3)
     assert "| foundation | search p95 | 6 | ms | < 10 | PASS |" in table
     assert "| shared | (left out: no server) | | | | |" in table
-    assert o.medians() == {"search p95": 6.0}
+    assert "| foundation | events | 250 | /s | ≥ 300 | MISS |" in table
+    assert o.medians() == {"search p95": 6.0, "events": 250.0}
