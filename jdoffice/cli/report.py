@@ -298,17 +298,11 @@ def report_debtors(
     listed = debtor_list(
         c.uow(), school, as_of=parse_date(as_of_text), sort=sort, min_days=min_days
     )
-    if csv_path is not None:
-        # Written beside the file and renamed: a failed export never leaves half a file.
-        tmp = csv_path.with_name(csv_path.name + ".part")
-        try:
-            tmp.write_text(debtor_text.to_csv(listed), encoding="utf-8", newline="")
-            tmp.replace(csv_path)
-        finally:
-            tmp.unlink(missing_ok=True)
-    if pdf_path is not None:
-        from jdoffice.printing.text_pages import debtors_pdf
+    from jdoffice.printing.text_pages import debtors_pdf, save_text
 
+    if csv_path is not None:
+        save_text(csv_path, debtor_text.to_csv(listed))
+    if pdf_path is not None:
         debtors_pdf(listed, pdf_path, language=lang)
     if as_json:
         emit_json(debtor_text.to_json(listed))

@@ -1,5 +1,6 @@
-"""Reports as A4 PDFs of monospaced lines: the debtor list (landscape, so the five buckets
-fit) and the student's statement (portrait), the same lines the command line prints."""
+"""Reports as A4 PDFs of monospaced lines: the Z-report, the debtor list (landscape, so the
+five buckets fit) and the student's statement, the same lines the command line prints; and
+the reports' CSV files, written whole or not at all."""
 
 from __future__ import annotations
 
@@ -25,9 +26,30 @@ def lines_html(lines: list[str], *, points: int = 8) -> str:
     )
 
 
-def lines_pdf(lines: list[str], path: Path, *, title: str, landscape: bool = False) -> Path:
+def save_text(path: Path, text: str) -> Path:
+    """Write ``text`` (UTF-8, newlines as given) beside ``path`` and rename it into place:
+    a failed write never leaves half a file (the CSV exports)."""
+    tmp = path.with_name(path.name + ".part")
+    try:
+        tmp.write_text(text, encoding="utf-8", newline="")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def lines_pdf(
+    lines: list[str],
+    path: Path,
+    *,
+    title: str,
+    landscape: bool = False,
+    points: int = 8,
+    layout: QPageLayout | None = None,
+) -> Path:
     """Write ``lines`` as an A4 PDF to ``path`` (under a temporary name, moved into place
-    when complete).
+    when complete): monospaced at ``points``, on ``layout`` (default: 12 mm margins,
+    portrait or ``landscape``).
 
     Raises:
         InvalidInput: a folder that does not exist.
@@ -41,7 +63,8 @@ def lines_pdf(lines: list[str], path: Path, *, title: str, landscape: bool = Fal
     try:
         writer = QPdfWriter(str(partial))
         writer.setPageLayout(
-            QPageLayout(
+            layout
+            or QPageLayout(
                 QPageSize(QPageSize.PageSizeId.A4),
                 QPageLayout.Orientation.Landscape
                 if landscape
@@ -54,7 +77,7 @@ def lines_pdf(lines: list[str], path: Path, *, title: str, landscape: bool = Fal
         writer.setTitle(title)
         writer.setCreator("jdoffice")
         doc = QTextDocument()
-        doc.setHtml(lines_html(lines))
+        doc.setHtml(lines_html(lines, points=points))
         doc.print_(writer)
         del writer
         if partial.stat().st_size == 0:

@@ -7,30 +7,18 @@ thermal printer never opens the cash drawer for a Z-report.
 
 from __future__ import annotations
 
-import html
-import os
 from pathlib import Path
 from typing import Any
-
-from PySide6.QtGui import QPdfWriter, QTextDocument
 
 from jdoffice.domain.shifts import ZReport
 from jdoffice.domain.z_text import z_lines, z_words
 from jdoffice.printing import thermal
-from jdoffice.printing.receipt_layout import ensure_application, page_layout
-from jdoffice.printing.receipts import PDF_RESOLUTION, check_pdf_path
+from jdoffice.printing.receipt_layout import page_layout
+from jdoffice.printing.receipts import check_pdf_path
+from jdoffice.printing.text_pages import lines_pdf
 
 #: Columns of the A4 page's monospaced block.
 A4_WIDTH = 60
-
-
-def z_html(lines: list[str]) -> str:
-    body = html.escape("\n".join(lines))
-    return (
-        "<html><body>"
-        "<pre style=\"font-family: 'DejaVu Sans Mono', monospace; font-size: 10pt;\">"
-        f"{body}</pre></body></html>"
-    )
 
 
 def render_pdf(
@@ -58,26 +46,8 @@ def render_pdf(
         copy=copy,
         language=language,
     )
-    ensure_application()
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    with partial.open("wb"):
-        pass
-    try:
-        writer = QPdfWriter(str(partial))
-        writer.setPageLayout(page_layout())
-        writer.setResolution(PDF_RESOLUTION)
-        writer.setTitle(f"{z_words(language).title} {report.label} {report.desk}")
-        writer.setCreator("jdoffice")
-        doc = QTextDocument()
-        doc.setHtml(z_html(lines))
-        doc.print_(writer)
-        del writer
-        if partial.stat().st_size == 0:
-            raise OSError(f"could not write {path}")
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-    return path
+    title = f"{z_words(language).title} {report.label} {report.desk}"
+    return lines_pdf(lines, path, title=title, points=10, layout=page_layout())
 
 
 def z_bytes(

@@ -336,13 +336,9 @@ class DebtorsDialog(QDialog):
             return
 
         def write() -> Path:
-            tmp = path.with_name(path.name + ".part")
-            try:
-                tmp.write_text(debtor_text.to_csv(listed), encoding="utf-8", newline="")
-                tmp.replace(path)
-            finally:
-                tmp.unlink(missing_ok=True)
-            return path
+            from jdoffice.printing.text_pages import save_text
+
+            return save_text(path, debtor_text.to_csv(listed))
 
         run_task(write, on_success=self._guard(self._saved), on_failure=self._guard(self._failed))
 
