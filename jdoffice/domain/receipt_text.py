@@ -506,14 +506,14 @@ def _clean(text: str) -> str:
     return _SPACES.sub(" ", "".join(out))
 
 
-def _wrap(text: str, width: int, indent: str = "") -> list[str]:
+def _wrap(text: str, width: int, indent: str = "", *, break_on_hyphens: bool = True) -> list[str]:
     """``text`` wrapped at word boundaries; words longer than a line are split, never cut."""
     return textwrap.wrap(
         _clean(text),
         width,
         subsequent_indent=indent,
         break_long_words=True,
-        break_on_hyphens=True,
+        break_on_hyphens=break_on_hyphens,
     )
 
 
@@ -523,8 +523,11 @@ def _centred(text: str, width: int) -> list[str]:
 
 
 def _labelled(label: str, value: str, width: int) -> list[str]:
-    """``label: value``, continuation lines indented so the label stays easy to find."""
-    return _wrap(f"{label}: {value}", width, indent="  ")
+    """``label: value``, continuation lines indented so the label stays easy to find. A
+    value is not split at its hyphens (a provider's reference such as a UUID moves whole to
+    the next line when it fits there, so it can be read and typed as one); only a value
+    longer than a line is split."""
+    return _wrap(f"{label}: {value}", width, indent="  ", break_on_hyphens=False)
 
 
 def _row(text: str, value: str, width: int) -> list[str]:

@@ -670,3 +670,17 @@ def test_too_narrow_width_is_rejected(width: int) -> None:
 def test_unknown_receipt_kind_is_rejected() -> None:
     with pytest.raises(InvalidInput, match="kind"):
         render_text(design_example(kind="invoice"))
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "139da637-b6be-46ec-aead-56a24ba6d9d0",  # hyphens between letters: breakable ones
+        "12345678-1234-1234-1234-123456789012",  # between digits only
+    ],
+)
+def test_a_provider_reference_that_fits_on_a_line_is_printed_whole(reference: str) -> None:
+    """A UUID-shaped reference (MobilePay's pspReference) moves whole to its own line rather
+    than being split at a hyphen, so staff read and type it as one."""
+    lines = receipt_lines(design_example(reference=reference))
+    assert any(line.strip() == reference for line in lines), lines
