@@ -63,11 +63,15 @@ SET_COUNTER = (
     .values(last_no=bindparam("next_no"), updated_at=bindparam("now"))
 )
 INSERT_RECEIPT = insert(RECEIPTS)
-#: The highest receipt number a school used, per table that carries one (each is the top of
-#: the unique index on ``(school_id, receipt_no)``, so it costs one index lookup).
-TOP_RECEIPT_NOS = tuple(
-    select(func.max(t.c.receipt_no)).where(t.c.school_id == bindparam("school_id"))
-    for t in (RECEIPTS, PAYMENTS, REFUNDS)
+#: The highest receipt number a school used in each table that carries one, in one round trip
+#: (each is the top of the unique index on ``(school_id, receipt_no)``: one index lookup).
+TOP_RECEIPT_NOS = select(
+    *(
+        select(func.max(t.c.receipt_no))
+        .where(t.c.school_id == bindparam("school_id"))
+        .scalar_subquery()
+        for t in (RECEIPTS, PAYMENTS, REFUNDS)
+    )
 )
 INSERT_AUDIT = insert(AUDIT)
 INSERT_ATTEMPT = insert(ATTEMPTS)

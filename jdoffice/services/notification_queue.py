@@ -22,7 +22,7 @@ from jdoffice.domain.notification import (
     NotificationStatus,
 )
 from jdoffice.services.notification_choices import effective_settings
-from jdoffice.services.notification_settings import CHANNELS
+from jdoffice.services.notification_settings import CHANNELS, NotificationSettings
 from jdoffice.services.ports import UnitOfWork
 
 # --- queueing (inside the money transactions) -------------------------------------------------
@@ -52,14 +52,17 @@ def queue_confirmation(
     amount_minor: int,
     currency: str,
     now: dt.datetime,
+    settings: NotificationSettings | None = None,
 ) -> int:
     """Queue the confirmation of a payment or refund on every channel the school has on.
 
     Runs inside the transaction that records the money (the caller holds the student's
     lock). A student without an address or number gets a ``skipped`` row with a note instead
-    of an error. Returns how many messages were queued to be sent.
+    of an error. Returns how many messages were queued to be sent. ``settings``: the school's
+    notification settings when the caller read them already in this transaction.
     """
-    settings = effective_settings(uow, school)
+    if settings is None:
+        settings = effective_settings(uow, school)
     queued = 0
     for channel in CHANNELS:
         if not settings.enabled(channel):

@@ -44,6 +44,7 @@ from jdoffice.domain.money import CashSettlement, format_money, settle_cash
 from jdoffice.domain.notification import NotificationKind
 from jdoffice.domain.staff import Action
 from jdoffice.services.counter_methods import counter_method
+from jdoffice.services.notification_choices import effective_settings
 from jdoffice.services.notifications import queue_confirmation
 from jdoffice.services.payment_common import MAX_REASON as MAX_REASON
 from jdoffice.services.payment_common import MAX_REFERENCE as MAX_REFERENCE
@@ -383,6 +384,18 @@ def apply_payment(
     The caller holds the student lock and passes ``candidates`` locked and re-read.
     """
     plan = plan_allocation(amount_minor, candidates, allow_credit=allow_credit)
+    # Everything that does not need the receipt number comes first: the writes to this
+    # student's own rows (locked by the caller) and every read. The receipt counter is the one
+    # row all desks of the school wait for, so it is taken last and held only for the inserts
+    # that carry its number and the commit.
+    for inv, amt in plan.allocations:
+        uow.invoices.add_paid(inv.id, amt, now)
+    balance = uow.balances.add(student.id, school.id, -amount_minor, now)
+    header = receipt_header(uow, school)
+    extra = receipt_extra(header, receipt_details(uow, school))
+    staff_name = served_by(uow, school, actor.staff_id, actor.staff)
+    notify = effective_settings(uow, school)
+
     receipt_no = uow.receipts.next_number(school.id, now)
     payment = Payment(
         id=payment_id,
@@ -410,12 +423,8 @@ def apply_payment(
         Allocation(payment_id, inv.id, amt, None, inv.invoice_no) for inv, amt in plan.allocations
     ]
     uow.payments.add(payment, allocations)
-    for inv, amt in plan.allocations:
-        uow.invoices.add_paid(inv.id, amt, now)
-    balance = uow.balances.add(student.id, school.id, -amount_minor, now)
 
     lines = [ReceiptLine(f"{inv.invoice_no} {inv.text}", amt) for inv, amt in plan.allocations]
-    header = receipt_header(uow, school)
     body = ReceiptBody(
         kind="payment",
         receipt_no=receipt_no,
@@ -437,9 +446,9 @@ def apply_payment(
         change_minor=payment.change_minor,
         reference=reference,
         payment_id=payment_id,
-        staff=served_by(uow, school, actor.staff_id, actor.staff),
+        staff=staff_name,
         desk=actor.desk,
-        extra=receipt_extra(header, receipt_details(uow, school)),
+        extra=extra,
     )
     uow.receipts.add(Receipt(school.id, receipt_no, "payment", now, body, 0, payment_id=payment_id))
     uow.audit.add(
@@ -479,6 +488,7 @@ def apply_payment(
         amount_minor=amount_minor,
         currency=school.currency,
         now=now,
+        settings=notify,
     )
     return PaymentResult(
         payment_id=payment_id,

@@ -33,6 +33,7 @@ from jdoffice.domain.money import cash_round, format_money
 from jdoffice.domain.notification import NotificationKind
 from jdoffice.domain.staff import Action
 from jdoffice.services.counter_methods import counter_method, is_counter_method
+from jdoffice.services.notification_choices import effective_settings
 from jdoffice.services.notifications import queue_confirmation
 from jdoffice.services.payment_common import (
     MAX_REASON,
@@ -268,16 +269,14 @@ def settle_refund(
     reversals_plan = plan_refund_reversal(refund.amount_minor, left, ordered)
     if reversals_plan:
         uow.invoices.lock([inv_id for inv_id, _ in reversals_plan])
-    receipt_no = uow.receipts.next_number(school.id, now)
+    # As for a payment (services.payments.apply_payment): every write to this student's rows
+    # and every read first, the school's receipt counter last.
     uow.payments.add_allocations(
         [
             Allocation(payment.id, inv_id, -amt, refund.id, numbers[inv_id])
             for inv_id, amt in reversals_plan
         ],
         now,
-    )
-    uow.payments.update_refund(
-        refund.id, now, status=RefundStatus.SUCCEEDED.value, receipt_no=receipt_no, error=None
     )
     uow.payments.add_refunded(payment.id, refund.amount_minor, now)
     for inv_id, amt in reversals_plan:
@@ -287,6 +286,16 @@ def settle_refund(
     student = uow.students.get(payment.student_id)
     assert student is not None
     header = receipt_header(uow, school)
+    staff_name = served_by(uow, school, refund.staff_id, actor.staff)
+    extra = receipt_extra(header, receipt_details(uow, school)) | _approval_extra(
+        uow, school, actor
+    )
+    notify = effective_settings(uow, school)
+
+    receipt_no = uow.receipts.next_number(school.id, now)
+    uow.payments.update_refund(
+        refund.id, now, status=RefundStatus.SUCCEEDED.value, receipt_no=receipt_no, error=None
+    )
     body = ReceiptBody(
         kind="refund",
         receipt_no=receipt_no,
@@ -306,10 +315,9 @@ def settle_refund(
         reason=refund.reason,
         original_receipt_no=payment.receipt_no,
         payment_id=payment.id,
-        staff=served_by(uow, school, refund.staff_id, actor.staff),
+        staff=staff_name,
         desk=actor.desk,
-        extra=receipt_extra(header, receipt_details(uow, school))
-        | _approval_extra(uow, school, actor),
+        extra=extra,
     )
     uow.receipts.add(Receipt(school.id, receipt_no, "refund", now, body, 0, payment.id, refund.id))
     uow.audit.add(
@@ -346,6 +354,7 @@ def settle_refund(
         amount_minor=refund.amount_minor,
         currency=payment.currency,
         now=now,
+        settings=notify,
     )
     return balance
 

@@ -25,9 +25,8 @@ class SqlReceipts(Repo):
         gaps, because nothing between them is free.
         """
         last = self.s.scalar(LOCK_COUNTER, {"school_id": school_id})
-        used = max(
-            int(self.s.scalar(stmt, {"school_id": school_id}) or 0) for stmt in TOP_RECEIPT_NOS
-        )
+        tops = self.s.execute(TOP_RECEIPT_NOS, {"school_id": school_id}).one()
+        used = max(int(top or 0) for top in tops)
         if last is None:
             # Schools created by the web system have no counter yet; start after any receipt.
             self.s.execute(
