@@ -42,6 +42,7 @@ import sqlalchemy
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
+from bench.shared_floor import run_floor
 from jdoffice.adapters import db, records
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.domain.errors import JdofficeError
@@ -263,6 +264,20 @@ def report(f: dict[str, Any], info: dict[str, Any], desks: int, students: int, h
     )
 
 
+def report_floor(f: dict[str, Any]) -> None:
+    floor = f["floor"]
+    print(
+        f"{'floor: payments per second (bare driver)':<44}{floor['payments_per_s']:>10.1f}"
+        f"   jdoffice {f['floor_ratio_payments_per_s']:.1f}× fewer"
+    )
+    lat = floor["latency_ms"]
+    print(
+        f"{'floor: latency (ms)':<44}p50 {lat['p50']:.1f}  p95 {lat['p95']:.1f}  "
+        f"p99 {lat['p99']:.1f}   jdoffice p95 {f['floor_ratio_p95']:.1f}×"
+    )
+    print(f"{'floor: numbers 1..N without gaps':<44}{'yes' if floor['gap_free'] else 'NO':>10}")
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m bench.bench_shared",
@@ -275,6 +290,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--hot", type=int, default=8, help="students 70 %% of payments go to")
     p.add_argument("--seed", type=int, default=1, help="plan seed (default 1)")
     p.add_argument("--keep", action="store_true", help="keep the bench database")
+    p.add_argument("--no-floor", action="store_true", help="skip the bare-driver floor run")
     p.add_argument("--json", metavar="FILE", type=Path, help="also write the figures here")
     return p.parse_args(argv)
 
@@ -347,6 +363,17 @@ def _run(args: argparse.Namespace, url: URL) -> int:
         engine.dispose()
     f = figures(run, verdict)
     report(f, info, args.desks, args.students, args.hot)
+    if not args.no_floor:
+        print(f"floor: {args.desks} bare-driver desks, the same locks, for {args.seconds:g} s ...")
+        floor = run_floor(
+            url, desks=args.desks, students=args.students, hot=args.hot, seconds=args.seconds
+        )
+        f["floor"] = floor
+        f["floor_ratio_payments_per_s"] = floor["payments_per_s"] / max(f["payments_per_s"], 1e-9)
+        f["floor_ratio_p95"] = f["latency_recorded_ms"]["p95"] / max(
+            floor["latency_ms"]["p95"], 1e-9
+        )
+        report_floor(f)
     if args.json:
         args.json.write_text(json.dumps({"figures": f, "machine": info}, indent=2), "utf-8")
     return 0 if f["checks_passed"] else 1
