@@ -46,6 +46,7 @@ def result_json(r: RemindResult) -> dict[str, Any]:
                 "recipient": line.recipient,
                 "status": line.status,
                 "reason": line.reason or None,
+                "reason_code": line.code or None,
                 "url": line.url or None,
                 "reminder_id": line.reminder_id,
             }

@@ -64,6 +64,20 @@ LINK_REUSE_MARGIN: Final = dt.timedelta(hours=12)
 #: What a line's ``status`` says.
 SENT, QUEUED, WOULD_SEND, SKIPPED = "sent", "queued", "would_send", "skipped"
 
+#: Why a line was skipped (or waits), as :attr:`ReminderLine.code` names it.
+REASONS: Final = (
+    "not_owed",
+    "not_overdue",
+    "too_soon",
+    "credit",
+    "no_recipient",
+    "no_link",
+    "paid_meanwhile",
+    "reminded_meanwhile",
+    "amount_changed",
+    "outbox",
+)
+
 #: Makes the payment link of an invoice (its number): an open online payment.
 LinkMaker = Callable[[str], AttemptView]
 
@@ -86,6 +100,8 @@ class ReminderLine:
     reason: str = ""
     url: str = ""
     reminder_id: str | None = None
+    #: The reason as a word a front end can say in its own language (see :data:`REASONS`).
+    code: str = ""
 
     @property
     def counts_as_sent(self) -> bool:
@@ -220,6 +236,7 @@ def _line(
     recipient: str,
     status: str,
     reason: str = "",
+    code: str = "",
 ) -> ReminderLine:
     return ReminderLine(
         student_no=row.student_no,
@@ -233,6 +250,7 @@ def _line(
         recipient=recipient,
         status=status,
         reason=reason,
+        code=code,
     )
 
 
@@ -305,6 +323,7 @@ def remind(
                 recipient="",
                 status=SKIPPED,
                 reason="nothing is outstanding on it (paid, cancelled or not this school's)",
+                code="not_owed",
             )
         )
     for r in sorted(rows, key=lambda r: (r.due_date, r.student_no, r.invoice_no)):
@@ -321,21 +340,22 @@ def remind(
             email=r.email,
         )
         recipient, note = recipient_of(student, channel)
-        reason = ""
+        reason, code = "", ""
         if days <= 0:
-            reason = "not overdue yet"
+            reason, code = "not overdue yet", "not_overdue"
         elif too_soon(last.get(r.invoice_id), interval, when):
             again = school.local_date(next_allowed(last[r.invoice_id], interval))
             reason = (
                 f"reminded {date_text(school.local_date(last[r.invoice_id]), 'en')}; "
                 f"not again before {date_text(again, 'en')} (every {interval} days)"
             )
+            code = "too_soon"
         elif r.balance_minor is not None and r.balance_minor <= 0:
-            reason = "the student's credit on account covers it"
+            reason, code = "the student's credit on account covers it", "credit"
         elif not recipient:
-            reason = note or f"no {what} recipient"
+            reason, code = note or f"no {what} recipient", "no_recipient"
         if reason:
-            lines.append(_line(r, days, school.currency, channel, recipient, SKIPPED, reason))
+            lines.append(_line(r, days, school.currency, channel, recipient, SKIPPED, reason, code))
         elif dry_run:
             lines.append(_line(r, days, school.currency, channel, recipient, WOULD_SEND))
         else:
@@ -372,8 +392,10 @@ def _send_one(
     """Make the link, then record, queue and audit one reminder under the invoice's lock."""
     r = c.row
 
-    def skipped(reason: str) -> ReminderLine:
-        return _line(r, c.days_overdue, school.currency, channel, c.recipient, SKIPPED, reason)
+    def skipped(reason: str, code: str) -> ReminderLine:
+        return _line(
+            r, c.days_overdue, school.currency, channel, c.recipient, SKIPPED, reason, code
+        )
 
     view: AttemptView | None = None
     if link is not None:
@@ -381,7 +403,7 @@ def _send_one(
             view = link(r.invoice_no)
         except JdofficeError as exc:
             # Nothing was recorded: the next run tries this invoice again.
-            return skipped(f"no payment link: {exc}")
+            return skipped(f"no payment link: {exc}", "no_link")
     reminder_id = new_id()
     try:
         with uow.write():
@@ -390,12 +412,14 @@ def _send_one(
             [invoice] = uow.invoices.lock([r.invoice_id])
             owed = invoice.outstanding_minor
             if owed <= 0:
-                return skipped("paid meanwhile")
+                return skipped("paid meanwhile", "paid_meanwhile")
             previous = uow.reminders.last_sent(school.id, [invoice.id]).get(invoice.id)
             if too_soon(previous, interval, when):
-                return skipped("already reminded meanwhile (another desk)")
+                return skipped("already reminded meanwhile (another desk)", "reminded_meanwhile")
             if view is not None and view.amount_minor != owed:
-                return skipped("the amount owed changed while the link was made; try again")
+                return skipped(
+                    "the amount owed changed while the link was made; try again", "amount_changed"
+                )
             url = (view.url or "") if view is not None else ""
             uow.reminders.add(
                 Reminder(
@@ -463,7 +487,7 @@ def _send_one(
     except DuplicateKey:
         # Another desk recorded its reminder about the invoice the same day between our
         # look and our lock: the database's unique key kept it to one.
-        return skipped("already reminded meanwhile (another desk)")
+        return skipped("already reminded meanwhile (another desk)", "reminded_meanwhile")
     log.info("reminder %s about %s queued by %s", reminder_id, r.invoice_no, channel)
     return dataclasses.replace(
         _line(r, c.days_overdue, school.currency, channel, c.recipient, QUEUED),
@@ -488,7 +512,7 @@ def _dispatch(
     except JdofficeError as exc:
         log.warning("reminders not sent now, they wait in the outbox: %s", exc)
         return [
-            dataclasses.replace(line, reason=f"waits in the outbox: {exc}")
+            dataclasses.replace(line, reason=f"waits in the outbox: {exc}", code="outbox")
             if line.reminder_id in queued
             else line
             for line in lines
@@ -499,12 +523,16 @@ def _dispatch(
         o = outcomes.get(line.reminder_id or "")
         if o is None:
             if line.reminder_id in queued:
-                line = dataclasses.replace(line, reason="waits in the outbox")
+                line = dataclasses.replace(line, reason="waits in the outbox", code="outbox")
             out.append(line)
         elif o.status is NotificationStatus.SENT:
             out.append(dataclasses.replace(line, status=SENT))
         elif o.status is NotificationStatus.SKIPPED:
-            out.append(dataclasses.replace(line, status=SKIPPED, reason=o.error or "skipped"))
+            out.append(
+                dataclasses.replace(
+                    line, status=SKIPPED, reason=o.error or "skipped", code="paid_meanwhile"
+                )
+            )
         else:
-            out.append(dataclasses.replace(line, reason=o.describe()))
+            out.append(dataclasses.replace(line, reason=o.describe(), code="outbox"))
     return out
