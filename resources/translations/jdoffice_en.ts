@@ -2159,6 +2159,18 @@ Nothing has changed in the database. Set the keys in the environment variables {
         <translation>type a new one to store or replace it</translation>
     </message>
     <message>
+        <source>Påm&amp;indelse højst hver:</source>
+        <translation>Rem&amp;ind at most every:</translation>
+    </message>
+    <message>
+        <source> dage</source>
+        <translation> days</translation>
+    </message>
+    <message>
+        <source>En elev får højst én betalingspåmindelse om den samme faktura inden for så mange dage.</source>
+        <translation>A student gets at most one payment reminder about the same invoice within this many days.</translation>
+    </message>
+    <message>
         <source>En gemt nøgle vises aldrig igen. Skriv en ny for at erstatte den; lad feltet stå tomt for at beholde den gemte.</source>
         <translation>A stored key is never shown again. Type a new one to replace it; leave the field empty to keep the stored one.</translation>
     </message>
