@@ -29,6 +29,7 @@ from jdoffice.bootstrap import build_transports
 from jdoffice.domain.errors import BusinessRuleError
 from jdoffice.domain.model import UTC, Actor, Invoice, Student
 from jdoffice.domain.notification import NotificationKind, NotificationStatus
+from jdoffice.domain.staff import NotAllowed
 from jdoffice.gateways.stripe_checkout import StripeGateway
 from jdoffice.services import notifications as notify
 from jdoffice.services import online, reminders
@@ -39,6 +40,7 @@ from jdoffice.services.ports import DuplicateKey
 from jdoffice.services.settings import PaymentSettings
 from jdoffice.services.student_statement import student_statement
 from tests.conftest import SchoolKit, new_kit
+from tests.integration.staff_helpers import make_staff
 from tests.standin.notify_standin import SmsStandin, SmtpStandin
 from tests.standin.stripe_standin import StripeStandin
 
@@ -541,3 +543,32 @@ def test_every_reminder_is_audited_and_listed_on_the_students_statement(office: 
     assert (line.document, line.text) == (invoice.invoice_no, "Betalingspåmindelse, e-mail")
     assert (line.debit_minor, line.credit_minor, line.balance_minor) == (0, 0, 45_000)
     assert st.closing_minor == 45_000
+
+
+# --------------------------------------------------------------------------- who may send
+
+
+def test_a_receptionist_sends_reminders_and_nobody_signed_in_sends_none(office: Office) -> None:
+    staff = make_staff(office.uow, office.kit)
+    student = office.student()
+    office.overdue(student, 30_000, days=30)
+
+    with pytest.raises(NotAllowed, match="sign in first"):
+        office.remind(online_payments=False)
+    assert office.count(ReminderRow) == 0
+    # Looking (a dry run) needs nobody signed in, like the debtor list.
+    assert office.remind(online_payments=False, dry_run=True).sent == 1
+
+    by_receptionist = reminders.remind(
+        office.uow,
+        office.school,
+        office.transports,
+        channel="sms",
+        actor=staff.receptionist.actor("kasse-1"),
+        overdue_days=14,
+    )
+
+    assert by_receptionist.sent == 1
+    with office.uow:
+        [reminder] = office.uow.reminders.for_student(office.school.id, student.id)
+    assert reminder.actor.staff_id == staff.receptionist.id
