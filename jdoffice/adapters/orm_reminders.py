@@ -44,6 +44,7 @@ class ReminderRow(Timestamps, Base):
     __table_args__ = (
         UniqueConstraint("school_id", "invoice_id", "reminded_on"),
         Index("ix_reminders_invoice_id_sent_at", "invoice_id", "sent_at"),
+        Index("ix_reminders_school_id_sent_at", "school_id", "sent_at"),
         school_of_student("reminders"),
         ForeignKeyConstraint(
             ["invoice_id", "school_id"],

@@ -460,6 +460,10 @@ class ReminderRepository(Protocol):
         """When each of these invoices was last reminded (never reminded: left out)."""
         ...
 
+    def sent_since(self, school_id: int, since: dt.datetime) -> dict[int, dt.datetime]:
+        """The school's invoices reminded at or after ``since``, with their latest reminder."""
+        ...
+
     def for_student(self, school_id: int, student_id: int) -> list[Reminder]: ...
 
 

@@ -305,7 +305,8 @@ def remind(
             for r in uow.invoices.owed(school.id, school.currency)
             if (r.invoice_no in wanted if invoice_nos is not None else True)
         ]
-        last = uow.reminders.last_sent(school.id, [r.invoice_id for r in rows])
+        # Only reminders inside the interval matter: a bounded read, however many invoices.
+        last = uow.reminders.sent_since(school.id, when - dt.timedelta(days=interval))
     lines: list[ReminderLine] = []
     candidates: list[_Candidate] = []
     found = {r.invoice_no for r in rows}

@@ -74,6 +74,21 @@ class SqlReminders(Repo):
                 out[key] = sent_at
         return out
 
+    def sent_since(self, school_id: int, since: dt.datetime) -> dict[int, dt.datetime]:
+        """The school's invoices reminded at or after ``since``, each with its latest
+        reminder (bounded by the interval, however many invoices the school has)."""
+        rows = self.s.execute(
+            select(ReminderRow.invoice_id, ReminderRow.sent_at).where(
+                ReminderRow.school_id == school_id, ReminderRow.sent_at >= since
+            )
+        )
+        out: dict[int, dt.datetime] = {}
+        for invoice_id, sent_at in rows:
+            key = int(invoice_id)
+            if key not in out or sent_at > out[key]:
+                out[key] = sent_at
+        return out
+
     def for_student(self, school_id: int, student_id: int) -> list[Reminder]:
         rows = self.s.scalars(
             select(ReminderRow)

@@ -98,6 +98,7 @@ def upgrade() -> None:
     op.create_index("ix_reminders_student_id", "reminders", ["student_id"])
     op.create_index("ix_reminders_updated_at", "reminders", ["updated_at"])
     op.create_index("ix_reminders_invoice_id_sent_at", "reminders", ["invoice_id", "sent_at"])
+    op.create_index("ix_reminders_school_id_sent_at", "reminders", ["school_id", "sent_at"])
 
 
 def downgrade() -> None:
