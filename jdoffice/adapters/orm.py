@@ -36,6 +36,7 @@ from jdoffice.adapters.orm_base import (
     school_currency,
     school_of_student,
 )
+from jdoffice.adapters.orm_reminders import ReminderRow
 from jdoffice.adapters.orm_staff import ShiftMovementRow, ShiftRow, StaffRow, school_staff
 
 
@@ -324,6 +325,7 @@ __all__ = [
     "ReceiptCounterRow",
     "ReceiptRow",
     "RefundRow",
+    "ReminderRow",
     "SchoolRow",
     "ShiftMovementRow",
     "ShiftRow",

@@ -26,6 +26,7 @@ from jdoffice.adapters.repos.audit import SqlAudit, SqlFlags
 from jdoffice.adapters.repos.online import SqlAttempts, SqlEvents
 from jdoffice.adapters.repos.payments import SqlPayments
 from jdoffice.adapters.repos.receipts import SqlReceipts
+from jdoffice.adapters.repos.reminders import SqlReminders
 from jdoffice.adapters.repos.schools import SqlSchools, SqlSettings
 from jdoffice.adapters.repos.shifts import SqlShifts
 from jdoffice.adapters.repos.staff import SqlStaff
@@ -95,6 +96,7 @@ class SqlAlchemyUnitOfWork:
     notifications: SqlNotifications
     staff: SqlStaff
     shifts: SqlShifts
+    reminders: SqlReminders
 
     def __init__(
         self, engine: Engine, *, notification_defaults: NotificationSettings | None = None
@@ -165,6 +167,7 @@ class SqlAlchemyUnitOfWork:
         self.notifications = SqlNotifications(s)
         self.staff = SqlStaff(s)
         self.shifts = SqlShifts(s)
+        self.reminders = SqlReminders(s)
         return self
 
     def __exit__(

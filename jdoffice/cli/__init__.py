@@ -54,6 +54,7 @@ from jdoffice.cli.output import (
     exit_code_for,
     fail,
 )
+from jdoffice.cli.reminders import remind_cmd
 from jdoffice.cli.students import echo_hits
 from jdoffice.domain.errors import InvalidInput, Unavailable
 from jdoffice.domain.model import Actor
@@ -310,6 +311,7 @@ for _command in (
     shift.shift_group,
     books_group,
     audit_group,
+    remind_cmd,
 ):
     cli.add_command(_command)
 

@@ -170,6 +170,7 @@ def school_notifications(
 ) -> None:
     """Show or change which confirmations the school sends, from whom, and their texts."""
     from jdoffice.services.books import ACCOUNTS_KEY
+    from jdoffice.services.reminders import REMINDERS_KEY
 
     school = c.school()
     texts: dict[str, dict[str, str]] = {}
@@ -199,9 +200,10 @@ def school_notifications(
         "templates": {
             lang: dict(t)
             for lang, t in s.templates.items()
-            # The school's receipt details (`school receipt`) and accounts (`school accounts`)
-            # are kept next to the texts; they are not message texts.
-            if lang not in ("receipt", ACCOUNTS_KEY)
+            # The school's receipt details (`school receipt`), accounts (`school accounts`)
+            # and reminder interval (`school reminders`) are kept next to the texts; they
+            # are not message texts.
+            if lang not in ("receipt", ACCOUNTS_KEY, REMINDERS_KEY)
         },
     }
     if as_json:
@@ -255,3 +257,32 @@ def school_accounts(c: Context, settings: tuple[str, ...], as_json: bool) -> Non
     for name, (_, label) in ACCOUNTS.items():
         echo(f"{name:<18} {mapping.number(name):>8}  {label}")
     echo(f"{'vat_code':<18} {mapping.vat_code or '-':>8}  Momskode på ind- og udbetalinger")
+
+
+@school_group.command("reminders")
+@click.option(
+    "--interval",
+    "interval_days",
+    type=int,
+    metavar="DAYS",
+    help="Days before an invoice may be reminded again (1-365; default 7).",
+)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def school_reminders(c: Context, interval_days: int | None, as_json: bool) -> None:
+    """Show or change how often a student may be reminded about the same invoice."""
+    from jdoffice.services import reminders
+
+    school = c.school()
+    if interval_days is not None:
+        days = reminders.update_reminder_interval(
+            c.uow(), school, interval_days, actor=c.staff_desk().actor
+        )
+    else:
+        uow = c.uow()
+        with uow:
+            days = reminders.reminder_interval(uow, school)
+    if as_json:
+        emit_json({"school": school.slug, "interval_days": days})
+    else:
+        echo(f"interval_days: {days}")

@@ -32,6 +32,7 @@ class NotificationKind(enum.StrEnum):
     PAYMENT = "payment"
     REFUND = "refund"
     LINK = "link"
+    REMINDER = "reminder"
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,16 +20,18 @@ from jdoffice.domain.money import format_plain
 from jdoffice.domain.receipt_text import date_text
 from jdoffice.domain.text import printable
 
-Kind = Literal["invoice", "payment", "refund"]
+Kind = Literal["invoice", "payment", "refund", "reminder"]
 
-#: The order of a day's events: what was billed first, then what was paid and given back.
-_ORDER: Final[dict[Kind, int]] = {"invoice": 0, "payment": 1, "refund": 2}
+#: The order of a day's events: what was billed first, then what was paid and given back,
+#: then the reminders sent.
+_ORDER: Final[dict[Kind, int]] = {"invoice": 0, "payment": 1, "refund": 2, "reminder": 3}
 
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One money event of a student: an invoice (debit), a payment (credit) or a refund
-    (debit: the money went back to the student)."""
+    """One event of a student: an invoice (debit), a payment (credit), a refund (debit: the
+    money went back to the student), or a reminder sent about an invoice (no money moves;
+    ``amount_minor`` is what it asked for, its document the invoice)."""
 
     day: dt.date
     kind: Kind
@@ -40,6 +42,8 @@ class Event:
     @property
     def effect_minor(self) -> int:
         """What it does to the balance (positive: the student owes more)."""
+        if self.kind == "reminder":
+            return 0
         return -self.amount_minor if self.kind == "payment" else self.amount_minor
 
 
@@ -110,7 +114,7 @@ def build_statement(
                 kind=e.kind,
                 document=e.document,
                 text=e.text,
-                debit_minor=e.amount_minor if e.kind != "payment" else 0,
+                debit_minor=e.amount_minor if e.kind in ("invoice", "refund") else 0,
                 credit_minor=e.amount_minor if e.kind == "payment" else 0,
                 balance_minor=balance,
             )

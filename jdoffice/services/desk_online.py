@@ -9,14 +9,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from jdoffice.domain.errors import BusinessRuleError, InvalidInput, JdofficeError
 from jdoffice.domain.model import Actor, School
 from jdoffice.services import notifications as notify
-from jdoffice.services import online
+from jdoffice.services import online, reminders
 from jdoffice.services.gateways import OnlineGateway, ProviderError, ProviderRefused
 from jdoffice.services.ports import UnitOfWork
 from jdoffice.services.settings import PaymentSettings
@@ -192,6 +192,46 @@ class DeskOnlineVerbs:
         if r.applied or r.refunds_settled:
             sent = self.send_confirmations(school, None)
         return Synced(school, r, sent)
+
+    # --- reminders -----------------------------------------------------------------------
+
+    def remind(
+        self,
+        *,
+        channel: str,
+        overdue_days: int | None = None,
+        invoice_nos: Collection[str] | None = None,
+        dry_run: bool = False,
+    ) -> reminders.RemindResult:
+        """Remind students of overdue invoices by SMS or e-mail (see
+        :func:`jdoffice.services.reminders.remind`), each with a payment link through the
+        school's default online gateway; without online payments the message says how to pay
+        at the office or by bank transfer instead. A ``dry_run`` makes no link and sends
+        nothing."""
+        school = self.school()
+        settings = self.payment_settings(school)
+        link: reminders.LinkMaker | None = None
+        with_link = settings.online_enabled and bool(settings.default_gateway)
+        if with_link:
+            own = settings.using(settings.default_gateway)
+            # Built now, so missing keys stop a run before anything is sent; a dry run
+            # makes no link and needs no keys.
+            if not dry_run:
+                link = reminders.online_link(
+                    self.uow(), school, self.gateway(school, own), own, self.actor
+                )
+        return reminders.remind(
+            self.uow(),
+            school,
+            self.transports(school),
+            channel=channel,
+            actor=self.actor,
+            overdue_days=overdue_days,
+            invoice_nos=invoice_nos,
+            dry_run=dry_run,
+            link=link,
+            online=with_link,
+        )
 
     # --- confirmations ---------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from jdoffice.domain.model import AttemptStatus, ReceiptBody, School
 from jdoffice.domain.money import format_money
 from jdoffice.domain.notification import Notification, NotificationKind
 from jdoffice.domain.receipt_text import render_text
+from jdoffice.domain.reminders import pay_text
 from jdoffice.services.notification_choices import effective_settings
 from jdoffice.services.notification_ports import Attachment, OutgoingMail, Transports
 from jdoffice.services.notification_settings import (
@@ -63,6 +64,10 @@ def prepare(uow: UnitOfWork, school: School, notification_id: int) -> Prepared:
             AttemptStatus.PENDING,
             AttemptStatus.UNKNOWN,
         )
+    elif n.kind is NotificationKind.REMINDER:
+        # A reminder waiting in the outbox (a retry) is not sent once the invoice is paid.
+        invoice = uow.invoices.get_by_no(school.id, str(n.payload.get("invoice_no", "")))
+        link_open = invoice is not None and invoice.outstanding_minor > 0
     return Prepared(
         notification=n,
         settings=settings,
@@ -82,6 +87,9 @@ def _values(p: Prepared) -> dict[str, str]:
     payload = n.payload
     amount = payload.get("amount_minor")
     currency = str(payload.get("currency") or "DKK")
+    invoice_no = str(payload.get("invoice_no", ""))
+    url = str(payload.get("url", "") or "")
+    expires = str(payload.get("expires", ""))
     return {
         "school": p.school_name,
         "student": p.student_name,
@@ -89,9 +97,11 @@ def _values(p: Prepared) -> dict[str, str]:
         if isinstance(amount, int)
         else "",
         "receipt_no": str(payload.get("receipt_no", "")),
-        "invoice_no": str(payload.get("invoice_no", "")),
-        "url": str(payload.get("url", "")),
-        "expires": str(payload.get("expires", "")),
+        "invoice_no": invoice_no,
+        "url": url,
+        "expires": expires,
+        "due": str(payload.get("due", "")),
+        "pay": pay_text(n.language, invoice_no=invoice_no, url=url, expires=expires),
     }
 
 

@@ -177,7 +177,9 @@ def _deliver(
     provider_ref: str | None = None
     next_try: dt.datetime | None = None
     try:
-        if n.kind is NotificationKind.LINK and not prepared.link_open:
+        if n.kind is NotificationKind.REMINDER and not prepared.link_open:
+            status, error = NotificationStatus.SKIPPED, "the invoice is paid"
+        elif n.kind is NotificationKind.LINK and not prepared.link_open:
             status, error = NotificationStatus.SKIPPED, "the payment is no longer open"
         else:
             provider_ref = _send(prepared, transports)

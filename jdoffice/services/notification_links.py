@@ -49,7 +49,7 @@ class LinkSent:
         return f"payment link not sent by {what} to {self.recipient}: {self.error}{later}"
 
 
-def _link_expiry_text(expires_at: dt.datetime | None, school: School, language: str) -> str:
+def link_expiry_text(expires_at: dt.datetime | None, school: School, language: str) -> str:
     if expires_at is None:
         return ""
     local = expires_at.astimezone(school.tz)
@@ -136,7 +136,7 @@ def send_payment_link(
                         "invoice_no": attempt.invoice_no,
                         "amount_minor": attempt.amount_minor,
                         "currency": attempt.currency,
-                        "expires": _link_expiry_text(attempt.expires_at, school, settings.language),
+                        "expires": link_expiry_text(attempt.expires_at, school, settings.language),
                     },
                     next_attempt_at=when,
                 ),

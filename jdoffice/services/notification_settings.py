@@ -24,6 +24,10 @@ LANGUAGES = ("da", "en")
 #: The longest SMS text sent: three concatenated GSM-7 segments.
 MAX_SMS_CHARS = 459
 
+#: What a reminder's texts may use: ``{due}`` is the invoice's due date, ``{pay}`` the sentence
+#: that says how to pay (the link, or the office and bank transfer when there is none).
+_REMINDER_FIELDS = ("school", "student", "amount", "invoice_no", "due", "url", "expires", "pay")
+
 #: Template keys and the fields each may use.
 TEMPLATE_FIELDS: Mapping[str, frozenset[str]] = {
     "payment_subject": frozenset({"school", "student", "amount", "receipt_no"}),
@@ -35,6 +39,9 @@ TEMPLATE_FIELDS: Mapping[str, frozenset[str]] = {
     "link_subject": frozenset({"school", "student", "amount", "invoice_no", "url", "expires"}),
     "link_email": frozenset({"school", "student", "amount", "invoice_no", "url", "expires"}),
     "link_sms": frozenset({"school", "student", "amount", "invoice_no", "url", "expires"}),
+    "reminder_subject": frozenset(_REMINDER_FIELDS),
+    "reminder_email": frozenset(_REMINDER_FIELDS),
+    "reminder_sms": frozenset(_REMINDER_FIELDS),
 }
 
 DEFAULT_TEMPLATES: Mapping[str, Mapping[str, str]] = {
@@ -64,6 +71,18 @@ DEFAULT_TEMPLATES: Mapping[str, Mapping[str, str]] = {
             "Venlig hilsen\n{school}"
         ),
         "link_sms": "{school}: Betal faktura {invoice_no} på {amount} her: {url}",
+        "reminder_subject": "Påmindelse om faktura {invoice_no} fra {school}",
+        "reminder_email": (
+            "Hej {student}\n\n"
+            "Vi mangler stadig betaling af faktura {invoice_no} på {amount}, som forfaldt "
+            "{due}.\n\n"
+            "{pay}\n\n"
+            "Har du betalt i mellemtiden, kan du se bort fra denne påmindelse.\n\n"
+            "Venlig hilsen\n{school}"
+        ),
+        "reminder_sms": (
+            "{school}: Påmindelse om faktura {invoice_no} på {amount}, forfaldt {due}. {pay}"
+        ),
     },
     "en": {
         "payment_subject": "Receipt no. {receipt_no} from {school}",
@@ -91,6 +110,18 @@ DEFAULT_TEMPLATES: Mapping[str, Mapping[str, str]] = {
             "Kind regards\n{school}"
         ),
         "link_sms": "{school}: Pay invoice {invoice_no} of {amount} here: {url}",
+        "reminder_subject": "Reminder about invoice {invoice_no} from {school}",
+        "reminder_email": (
+            "Dear {student}\n\n"
+            "We have not yet received payment of invoice {invoice_no} of {amount}, which was "
+            "due {due}.\n\n"
+            "{pay}\n\n"
+            "If you have paid in the meantime, please disregard this reminder.\n\n"
+            "Kind regards\n{school}"
+        ),
+        "reminder_sms": (
+            "{school}: Reminder about invoice {invoice_no} of {amount}, due {due}. {pay}"
+        ),
     },
 }
 

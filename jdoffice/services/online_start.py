@@ -59,8 +59,12 @@ def start_online_payment(
     now: dt.datetime | None = None,
     flow: str = "qr",
     phone: str | None = None,
+    reuse_margin: dt.timedelta = REUSE_MARGIN,
 ) -> AttemptView:
     """Start (or resume) an online payment for what is owed on an invoice.
+
+    An open payment for the same amount is resumed while it has ``reuse_margin`` left to
+    live (a reminder's link asks for hours, the desk's QR for minutes).
 
     ``flow`` ``"push"`` sends it to the student's app (at ``phone``, default the student's
     mobile; only a gateway with ``Capabilities.push``), and always starts a new attempt: the
@@ -108,7 +112,7 @@ def start_online_payment(
                 raise InvalidInput(f"key {wanted_key} belongs to another payment")
         if attempt is None:
             latest = uow.attempts.latest_for_invoice(locked.id, gateway.name)
-            if flow == "qr" and latest is not None and _reusable(latest, owed, when):
+            if flow == "qr" and latest is not None and _reusable(latest, owed, when, reuse_margin):
                 attempt = latest
         if attempt is not None and attempt.status is AttemptStatus.PAID:
             raise BusinessRuleError(f"invoice {locked.invoice_no} was just paid online")
@@ -168,13 +172,13 @@ def _expiry(now: dt.datetime, minutes: int) -> dt.datetime:
     return (now + ahead).replace(microsecond=0)
 
 
-def _reusable(a: Attempt, owed: int, now: dt.datetime) -> bool:
+def _reusable(a: Attempt, owed: int, now: dt.datetime, margin: dt.timedelta = REUSE_MARGIN) -> bool:
     if a.amount_minor != owed or a.status.final:
         return False
     expires = a.expires_at
     if a.status in (AttemptStatus.PENDING, AttemptStatus.UNKNOWN):
         return expires is None or expires - now >= MIN_AHEAD
-    return expires is None or expires - now >= REUSE_MARGIN
+    return expires is None or expires - now >= margin
 
 
 def send_checkout(

@@ -28,6 +28,7 @@ from jdoffice.domain.model import (
     Student,
 )
 from jdoffice.domain.notification import NewNotification, Notification, NotificationStatus
+from jdoffice.domain.reminders import Reminder
 from jdoffice.domain.search import SearchQuery
 from jdoffice.domain.shifts import Movement, Shift
 from jdoffice.domain.staff import Role, StaffMember
@@ -450,6 +451,22 @@ class ShiftRepository(Protocol):
         ...
 
 
+class ReminderRepository(Protocol):
+    def add(self, reminder: Reminder, now: dt.datetime) -> None:
+        """Raises :class:`DuplicateKey` for a second reminder about the invoice that day."""
+        ...
+
+    def last_sent(self, school_id: int, invoice_ids: Sequence[int]) -> dict[int, dt.datetime]:
+        """When each of these invoices was last reminded (never reminded: left out)."""
+        ...
+
+    def sent_since(self, school_id: int, since: dt.datetime) -> dict[int, dt.datetime]:
+        """The school's invoices reminded at or after ``since``, with their latest reminder."""
+        ...
+
+    def for_student(self, school_id: int, student_id: int) -> list[Reminder]: ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction and the repositories that work inside it.
 
@@ -488,6 +505,8 @@ class UnitOfWork(Protocol):
     def staff(self) -> StaffRepository: ...
     @property
     def shifts(self) -> ShiftRepository: ...
+    @property
+    def reminders(self) -> ReminderRepository: ...
     @property
     def notification_defaults(self) -> NotificationSettings:
         """The global notification settings (config file, environment) a school's own

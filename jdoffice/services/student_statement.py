@@ -1,6 +1,6 @@
 """The student's statement (kontoudtog, issue 15), read from the rows as they are now: the
-invoices (not cancelled), the payments and refunds that succeeded (see
-:mod:`jdoffice.domain.statement`)."""
+invoices (not cancelled), the payments and refunds that succeeded, and the reminders sent
+(see :mod:`jdoffice.domain.statement`)."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ def student_statement(
         issued = uow.invoices.issued(student.id)
         payments = uow.payments.for_student(student.id)
         refunds = uow.payments.refunds_for_student(student.id)
+        reminders = uow.reminders.for_student(school.id, student.id)
     paid_word, refund_word = ("Betaling", "Refusion") if language == "da" else ("Payment", "Refund")
     events: list[Event] = [
         Event(
@@ -76,6 +77,18 @@ def student_statement(
         )
         for r in refunds
         if r.status is RefundStatus.SUCCEEDED
+    ]
+    reminded = "Betalingspåmindelse" if language == "da" else "Payment reminder"
+    channels = {"sms": "SMS", "email": "e-mail"}
+    events += [
+        Event(
+            day=school.local_date(r.sent_at),
+            kind="reminder",
+            document=r.invoice_no,
+            text=f"{reminded}, {channels.get(r.channel, r.channel)}",
+            amount_minor=r.amount_minor,
+        )
+        for r in reminders
     ]
     first = min((e.day for e in events), default=today)
     return build_statement(

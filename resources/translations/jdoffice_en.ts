@@ -430,6 +430,18 @@
         <translation>Save &amp;PDF …</translation>
     </message>
     <message>
+        <source>Påmind pr. &amp;SMS</source>
+        <translation>Remind by &amp;SMS</translation>
+    </message>
+    <message>
+        <source>Påmind pr. &amp;e-mail</source>
+        <translation>Remind by &amp;e-mail</translation>
+    </message>
+    <message>
+        <source>Send en betalingspåmindelse med betalingslink for hver forfalden faktura hos de valgte elever</source>
+        <translation>Send a payment reminder with a payment link for each overdue invoice of the chosen students</translation>
+    </message>
+    <message>
         <source>&amp;Luk</source>
         <translation>&amp;Close</translation>
     </message>
@@ -442,12 +454,84 @@
         <translation>Nobody owes anything.</translation>
     </message>
     <message>
+        <source>Vælg elever med forfaldne fakturaer først.</source>
+        <translation>Choose students with overdue invoices first.</translation>
+    </message>
+    <message>
+        <source>Sender påmindelser …</source>
+        <translation>Sending reminders …</translation>
+    </message>
+    <message>
         <source>Gem debitorliste</source>
         <translation>Save debtor list</translation>
     </message>
     <message>
         <source>Gemt som {0}</source>
         <translation>Saved as {0}</translation>
+    </message>
+    <message>
+        <source>intet udestående</source>
+        <translation>nothing outstanding</translation>
+    </message>
+    <message>
+        <source>ikke forfalden</source>
+        <translation>not overdue</translation>
+    </message>
+    <message>
+        <source>påmindet for nylig</source>
+        <translation>reminded recently</translation>
+    </message>
+    <message>
+        <source>dækket af tilgodehavende</source>
+        <translation>covered by credit</translation>
+    </message>
+    <message>
+        <source>betalingslinket kunne ikke laves</source>
+        <translation>the payment link could not be made</translation>
+    </message>
+    <message>
+        <source>betalt i mellemtiden</source>
+        <translation>paid meanwhile</translation>
+    </message>
+    <message>
+        <source>påmindet fra en anden kasse</source>
+        <translation>reminded from another desk</translation>
+    </message>
+    <message>
+        <source>beløbet ændrede sig</source>
+        <translation>the amount changed</translation>
+    </message>
+    <message>
+        <source>intet mobilnummer</source>
+        <translation>no mobile number</translation>
+    </message>
+    <message>
+        <source>ingen e-mailadresse</source>
+        <translation>no e-mail address</translation>
+    </message>
+    <message>
+        <source>andet</source>
+        <translation>other</translation>
+    </message>
+    <message>
+        <source>Påmindelser pr. SMS: {0} sendt</source>
+        <translation>Reminders by SMS: {0} sent</translation>
+    </message>
+    <message>
+        <source>Påmindelser pr. e-mail: {0} sendt</source>
+        <translation>Reminders by e-mail: {0} sent</translation>
+    </message>
+    <message>
+        <source>, {0} venter i udbakken</source>
+        <translation>, {0} waiting in the outbox</translation>
+    </message>
+    <message>
+        <source>; {0} sprunget over ({1})</source>
+        <translation>; {0} skipped ({1})</translation>
+    </message>
+    <message>
+        <source>; uden betalingslink, da netbetaling er slået fra</source>
+        <translation>; without a payment link, as online payments are off</translation>
     </message>
 </context>
 <context>
@@ -2075,6 +2159,18 @@ Nothing has changed in the database. Set the keys in the environment variables {
         <translation>type a new one to store or replace it</translation>
     </message>
     <message>
+        <source>Påm&amp;indelse højst hver:</source>
+        <translation>Rem&amp;ind at most every:</translation>
+    </message>
+    <message>
+        <source> dage</source>
+        <translation> days</translation>
+    </message>
+    <message>
+        <source>En elev får højst én betalingspåmindelse om den samme faktura inden for så mange dage.</source>
+        <translation>A student gets at most one payment reminder about the same invoice within this many days.</translation>
+    </message>
+    <message>
         <source>En gemt nøgle vises aldrig igen. Skriv en ny for at erstatte den; lad feltet stå tomt for at beholde den gemte.</source>
         <translation>A stored key is never shown again. Type a new one to replace it; leave the field empty to keep the stored one.</translation>
     </message>
@@ -2353,6 +2449,10 @@ Nothing has changed in the database. Set the keys in the environment variables {
     <message>
         <source>QR-betalinger</source>
         <translation>QR payments</translation>
+    </message>
+    <message>
+        <source>betalingspåmindelser</source>
+        <translation>payment reminders</translation>
     </message>
     <message>
         <source>genudskrifter</source>

@@ -8,6 +8,7 @@ exactly as a server would be (``JDOFFICE_SMTP_URL``, ``JDOFFICE_SMS_*``).
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -293,3 +294,62 @@ def test_the_environment_turns_both_channels_on_with_its_senders(office: Office)
     assert data["sender_address"] == SENDER
     assert data["sms_sender"] == "Koreskole"
     assert data["language"] == "da"
+
+
+# --------------------------------------------------------------------------- reminders
+
+
+def test_remind_sends_an_overdue_invoice_once_with_a_working_link_after_a_dry_run_sent_nothing(
+    office: Office,
+) -> None:
+    student = office.student("1401")
+    today = office.kit.school.local_date(dt.datetime.now(dt.UTC))
+    invoice = office.kit.invoice(
+        student, 61_000, text="Teoriprøve", due=today - dt.timedelta(days=20)
+    )
+    phone = _phone(student)
+
+    dry = assert_ok(
+        office.cli("remind", "--overdue-days", "14", "--send", "sms", "--dry-run", "--json")
+    ).data
+    [planned] = [r for r in dry["reminders"] if r["invoice_no"] == invoice.invoice_no]
+    assert (planned["status"], planned["recipient"], planned["days_overdue"]) == (
+        "would_send",
+        phone,
+        20,
+    )
+    assert dry["with_link"] is True
+    assert office.sms.messages_to(phone) == []
+
+    sent = assert_ok(
+        office.cli("remind", "--invoice", invoice.invoice_no, "--send", "sms", "--json")
+    ).data
+    [line] = sent["reminders"]
+    assert (sent["sent"], line["status"], line["amount_minor"]) == (1, "sent", 61_000)
+    [message] = office.sms.messages_to(phone)
+    body = message.body.replace("\xa0", " ")
+    assert f"Påmindelse om faktura {invoice.invoice_no} på 610,00 kr." in body
+    assert line["url"] in body
+    session = office.stripe.session(line["url"].rsplit("/", 1)[1])
+    assert (session["metadata"]["invoice_no"], session["amount_total"]) == (
+        invoice.invoice_no,
+        61_000,
+    )
+
+    again = assert_ok(office.cli("remind", "--invoice", invoice.invoice_no, "--send", "sms"))
+    assert "Sent: 0, skipped: 1" in again.stdout
+    assert "not again before" in again.stdout
+    assert len(office.sms.messages_to(phone)) == 1
+    audit = assert_ok(office.cli("audit", "list", "--student", student.student_no, "--json")).data
+    assert [e["action"] for e in audit if e["entity"] == "reminder"] == ["reminder.sent"]
+    statement = assert_ok(office.cli("student", student.student_no, "--statement")).stdout
+    assert "Betalingspåmindelse, SMS" in statement
+
+
+def test_remind_refuses_bad_options_and_changes_nothing(office: Office) -> None:
+    assert_refused(office.cli("remind", "--overdue-days", "0"), 2, "0")
+    assert_refused(office.cli("remind", "--send", "fax"), 2, "fax")
+    assert_refused(office.cli("remind", "--overdue-days", "14", "--invoice", "F1"), 2, "not both")
+    assert_refused(office.cli("school", "reminders", "--interval", "0"), 2, "1 to 365 days")
+    shown = assert_ok(office.cli("school", "reminders", "--json")).data
+    assert shown["interval_days"] == 7

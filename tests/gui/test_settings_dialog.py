@@ -657,3 +657,26 @@ def test_several_online_gateways_read_as_one_choice_and_are_kept(
     assert dialog.gatewayCombo.currentData() == "stripe,mobilepay"
     save(qtbot, dialog)
     assert office.app.payment_settings(office.school).gateways == ("stripe", "mobilepay")
+
+
+def test_the_reminder_interval_is_typed_at_the_desk_audited_and_kept_for_the_school(
+    qtbot: QtBot, office: Office, memory_keyring: MemoryKeyring
+) -> None:
+    from jdoffice.services import reminders
+
+    dialog = open_dialog(qtbot, office)
+    assert dialog.reminderSpin.value() == 7
+    qtbot.keyClick(dialog, Qt.Key.Key_I, Qt.KeyboardModifier.AltModifier)
+    assert dialog.reminderSpin.hasFocus()
+    dialog.reminderSpin.selectAll()
+    qtbot.keyClicks(dialog.reminderSpin, "14")
+
+    save(qtbot, dialog)
+
+    uow = office.uow()
+    with uow:
+        days = reminders.reminder_interval(uow, office.school)
+        actions = [a.action for a in uow.audit.for_entity("school", office.school.slug)]
+    assert days == 14
+    assert actions == ["school.reminders_changed"]
+    assert open_dialog(qtbot, office).reminderSpin.value() == 14

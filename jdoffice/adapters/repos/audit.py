@@ -15,6 +15,7 @@ from jdoffice.adapters.orm import (
     ReceiptRow,
     RefundRow,
 )
+from jdoffice.adapters.orm_reminders import ReminderRow
 from jdoffice.adapters.repos.base import Repo
 from jdoffice.adapters.statements import INSERT_AUDIT
 from jdoffice.domain.model import Actor, AuditEntry, FlaggedConfirmation
@@ -73,6 +74,9 @@ class SqlAudit(Repo):
                 PaymentAttemptRow.student_id == student_id,
                 PaymentAttemptRow.school_id == school_id,
             )
+            reminders = select(ReminderRow.id).where(
+                ReminderRow.student_id == student_id, ReminderRow.school_id == school_id
+            )
             # Receipt entries name the receipt's number as text; read the student's numbers
             # first (a cast in SQL would compare text of two collations on MariaDB).
             receipts = [
@@ -89,6 +93,7 @@ class SqlAudit(Repo):
                     and_(AuditRow.entity == "refund", AuditRow.entity_id.in_(refunds)),
                     and_(AuditRow.entity == "attempt", AuditRow.entity_id.in_(attempts)),
                     and_(AuditRow.entity == "receipt", AuditRow.entity_id.in_(receipts)),
+                    and_(AuditRow.entity == "reminder", AuditRow.entity_id.in_(reminders)),
                 )
             )
         rows = self.s.scalars(q.order_by(AuditRow.at, AuditRow.id).limit(limit))

@@ -98,6 +98,20 @@ class Ui_SettingsDialog(object):
 
         self.onlineForm.setWidget(4, QFormLayout.ItemRole.FieldRole, self.modeCombo)
 
+        self.reminderCaption = QLabel(self.onlineBox)
+        self.reminderCaption.setObjectName(u"reminderCaption")
+
+        self.onlineForm.setWidget(5, QFormLayout.ItemRole.LabelRole, self.reminderCaption)
+
+        self.reminderSpin = QSpinBox(self.onlineBox)
+        self.reminderSpin.setObjectName(u"reminderSpin")
+        self.reminderSpin.setMinimum(1)
+        self.reminderSpin.setMaximum(365)
+        self.reminderSpin.setValue(7)
+        self.reminderSpin.setMaximumSize(QSize(160, 16777215))
+
+        self.onlineForm.setWidget(5, QFormLayout.ItemRole.FieldRole, self.reminderSpin)
+
 
         self.paymentsLayout.addWidget(self.onlineBox)
 
@@ -455,6 +469,7 @@ class Ui_SettingsDialog(object):
         self.expiryCaption.setBuddy(self.expirySpin)
         self.successUrlCaption.setBuddy(self.successUrlEdit)
         self.modeCaption.setBuddy(self.modeCombo)
+        self.reminderCaption.setBuddy(self.reminderSpin)
         self.schoolNameCaption.setBuddy(self.schoolNameEdit)
         self.addressCaption.setBuddy(self.addressEdit)
         self.cvrCaption.setBuddy(self.cvrEdit)
@@ -468,7 +483,8 @@ class Ui_SettingsDialog(object):
         QWidget.setTabOrder(self.gatewayCombo, self.expirySpin)
         QWidget.setTabOrder(self.expirySpin, self.successUrlEdit)
         QWidget.setTabOrder(self.successUrlEdit, self.modeCombo)
-        QWidget.setTabOrder(self.modeCombo, self.previewRadio)
+        QWidget.setTabOrder(self.modeCombo, self.reminderSpin)
+        QWidget.setTabOrder(self.reminderSpin, self.previewRadio)
         QWidget.setTabOrder(self.previewRadio, self.printerRadio)
         QWidget.setTabOrder(self.printerRadio, self.printerCombo)
         QWidget.setTabOrder(self.printerCombo, self.pdfRadio)
@@ -510,6 +526,11 @@ class Ui_SettingsDialog(object):
         self.successUrlCaption.setText(QCoreApplication.translate("SettingsDialog", u"Side &efter betaling:", None))
         self.successUrlEdit.setPlaceholderText(QCoreApplication.translate("SettingsDialog", u"https://din-koreskole.dk/tak", None))
         self.modeCaption.setText(QCoreApplication.translate("SettingsDialog", u"&Tilstand:", None))
+        self.reminderCaption.setText(QCoreApplication.translate("SettingsDialog", u"P\u00e5m&indelse h\u00f8jst hver:", None))
+        self.reminderSpin.setSuffix(QCoreApplication.translate("SettingsDialog", u" dage", None))
+#if QT_CONFIG(tooltip)
+        self.reminderSpin.setToolTip(QCoreApplication.translate("SettingsDialog", u"En elev f\u00e5r h\u00f8jst \u00e9n betalingsp\u00e5mindelse om den samme faktura inden for s\u00e5 mange dage.", None))
+#endif // QT_CONFIG(tooltip)
         self.keysBox.setTitle(QCoreApplication.translate("SettingsDialog", u"N\u00f8gler \u2013 gemmes i n\u00f8gleringen p\u00e5 denne pc, aldrig i databasen", None))
         self.keysHintLabel.setText(QCoreApplication.translate("SettingsDialog", u"En gemt n\u00f8gle vises aldrig igen. Skriv en ny for at erstatte den; lad feltet st\u00e5 tomt for at beholde den gemte.", None))
         self.keyringLabel.setText("")

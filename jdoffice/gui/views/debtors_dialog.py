@@ -4,6 +4,11 @@ row opens that student at the desk.
 
 The list is read in the background (:func:`jdoffice.services.debtors.debtor_list`) for the
 date and the least days overdue chosen at the top; both read it again at once.
+
+Reminders: staff choose rows (Shift/Ctrl with the arrows, Ctrl+A for all) and press *Påmind
+pr. SMS* (Alt+S) or *Påmind pr. e-mail* (Alt+E); every overdue invoice of the chosen students
+is reminded (:func:`jdoffice.services.reminders.remind`) with a payment link, and the line
+below the table says how many went and why the others did not.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QCoreApplication,
     QDate,
+    QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
@@ -42,9 +49,11 @@ from jdoffice.domain import debtors as debtor_text
 from jdoffice.domain.debtors import BUCKET_TITLES, BUCKETS, Debtor, DebtorList
 from jdoffice.domain.model import UTC
 from jdoffice.domain.money import format_plain
-from jdoffice.gui import texts
+from jdoffice.domain.staff import Action
+from jdoffice.gui import messages, texts
 from jdoffice.gui.background import Latest, run_task
 from jdoffice.gui.context import DeskContext
+from jdoffice.services import reminders
 from jdoffice.services.debtors import debtor_list
 
 ERROR_STYLE = "color: #b3261e; font-weight: bold;"
@@ -144,6 +153,10 @@ class DebtorsDialog(QDialog):
         self._ctx = ctx
         self._list: DebtorList | None = None
         self._running = False
+        self._pending_message = ("", MUTED_STYLE)
+        self._keep_chosen: set[str] = set()
+        # What the last reminders did (None until some were sent from here).
+        self.last_reminders: reminders.RemindResult | None = None
         self._latest = Latest(self)
         self.setWindowTitle(self.tr("Debitorliste"))
         today = ctx.school.local_date(dt.datetime.now(UTC))
@@ -174,7 +187,8 @@ class DebtorsDialog(QDialog):
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(TOTAL_COLUMN, Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several rows may be chosen for reminders (Shift/Ctrl with the arrows, Ctrl+A).
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
@@ -192,13 +206,29 @@ class DebtorsDialog(QDialog):
         self.messageLabel.hide()
         self.csvButton = QPushButton(self.tr("Gem &CSV …"), self)
         self.pdfButton = QPushButton(self.tr("Gem &PDF …"), self)
+        self.smsButton = QPushButton(self.tr("Påmind pr. &SMS"), self)
+        self.smsButton.setObjectName("smsButton")
+        self.emailButton = QPushButton(self.tr("Påmind pr. &e-mail"), self)
+        self.emailButton.setObjectName("emailButton")
+        for b in (self.smsButton, self.emailButton):
+            b.setToolTip(
+                self.tr(
+                    "Send en betalingspåmindelse med betalingslink for hver forfalden faktura "
+                    "hos de valgte elever"
+                )
+            )
         close = QPushButton(self.tr("&Luk"), self)
-        for b in (self.csvButton, self.pdfButton, close):
+        for b in (self.csvButton, self.pdfButton, self.smsButton, self.emailButton, close):
             b.setAutoDefault(False)
         self.csvButton.clicked.connect(self._choose_csv)
         self.pdfButton.clicked.connect(self._choose_pdf)
+        self.smsButton.clicked.connect(lambda: self.remind("sms"))
+        self.emailButton.clicked.connect(lambda: self.remind("email"))
         close.clicked.connect(self.accept)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.smsButton)
+        buttons.addWidget(self.emailButton)
+        buttons.addSpacing(16)
         buttons.addWidget(self.csvButton)
         buttons.addWidget(self.pdfButton)
         buttons.addStretch(1)
@@ -254,7 +284,10 @@ class DebtorsDialog(QDialog):
         self._list = listed
         self.model.set_list(listed)
         self._enable(True)
-        if self.proxy.rowCount():
+        keep, self._keep_chosen = self._keep_chosen, set()
+        if keep:
+            self._choose(keep)
+        elif self.proxy.rowCount():
             self.table.selectRow(0)
         loc, cur = self._ctx.locale, listed.currency
         overdue = sum(d.overdue_minor for d in listed.debtors)
@@ -268,7 +301,8 @@ class DebtorsDialog(QDialog):
             else self.tr("Ingen skylder noget.")
         )
         self.summaryLabel.setText(texts.one_period(summary))
-        self._say("")
+        (message, style), self._pending_message = self._pending_message, ("", MUTED_STYLE)
+        self._say(message, style)
 
     def _failed(self, exc: BaseException) -> None:
         self._say(texts.error_message(exc, self._ctx.locale))
@@ -276,6 +310,8 @@ class DebtorsDialog(QDialog):
     def _enable(self, on: bool) -> None:
         self.csvButton.setEnabled(on)
         self.pdfButton.setEnabled(on)
+        self.smsButton.setEnabled(on)
+        self.emailButton.setEnabled(on)
 
     def _say(self, text: str, style: str = ERROR_STYLE) -> None:
         self.messageLabel.setText(text)
@@ -306,6 +342,62 @@ class DebtorsDialog(QDialog):
             self._activated()
             return True
         return super().eventFilter(watched, event)
+
+    # --- reminders ---
+
+    def chosen_debtors(self) -> list[Debtor]:
+        """The rows chosen in the table, in the table's order."""
+        rows = sorted(
+            {self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()}
+        )
+        return [self.model.debtor(r) for r in rows]
+
+    def remind(self, channel: str) -> None:
+        """Remind the chosen students of each of their overdue invoices by ``channel``."""
+        invoice_nos = [
+            i.invoice_no for d in self.chosen_debtors() for i in d.invoices if i.days_overdue > 0
+        ]
+        if not invoice_nos:
+            self._say(self.tr("Vælg elever med forfaldne fakturaer først."))
+            return
+        ctx = self._ctx
+        self._enable(False)
+        self._say(self.tr("Sender påmindelser …"), MUTED_STYLE)
+        self.setCursor(Qt.CursorShape.BusyCursor)
+        run_task(
+            lambda: remind_job(ctx, channel, invoice_nos),
+            on_success=self._guard(self._reminded),
+            on_failure=self._guard(self._remind_failed),
+            tag="reminders",
+        )
+
+    def _remind_failed(self, exc: BaseException) -> None:
+        self._enable(True)
+        self._failed(exc)
+
+    def _reminded(self, result: reminders.RemindResult) -> None:
+        self.last_reminders = result
+        style = ERROR_STYLE if result.lines and not result.sent else MUTED_STYLE
+        self._say(reminder_summary(result), style)
+        # Read again (a student may have paid meanwhile); the summary and the chosen rows
+        # stay on screen.
+        self._pending_message = (self.messageLabel.text(), style)
+        self._keep_chosen = {d.student_no for d in self.chosen_debtors()}
+        self.load()
+
+    def _choose(self, student_nos: set[str]) -> None:
+        """Choose the rows of these students again (after the list was read again)."""
+        selection = self.table.selectionModel()
+        selection.clearSelection()
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        first = None
+        for row in range(self.proxy.rowCount()):
+            index = self.proxy.index(row, 0)
+            if self.model.debtor(self.proxy.mapToSource(index).row()).student_no in student_nos:
+                selection.select(index, flags)
+                first = first or index
+        if first is not None:
+            selection.setCurrentIndex(first, QItemSelectionModel.SelectionFlag.NoUpdate)
 
     # --- saving ---
 
@@ -358,3 +450,92 @@ class DebtorsDialog(QDialog):
 
     def _saved(self, path: Path) -> None:
         self._say(self.tr("Gemt som {0}").format(path), MUTED_STYLE)
+
+
+# --- reminders (the background job and what the desk says about it) -----------------------------
+
+
+def remind_job(ctx: DeskContext, channel: str, invoice_nos: list[str]) -> reminders.RemindResult:
+    """Remind about ``invoice_nos`` by ``channel`` (a background job): each with a link
+    through the school's default online gateway, or without one when online payments are off."""
+    school = ctx.school
+    actor = ctx.acting(Action.REMIND)
+    settings = ctx.app.payment_settings(school)
+    with_link = settings.online_enabled and bool(settings.default_gateway)
+    link = None
+    gateway = None
+    if with_link:
+        own = settings.using(settings.default_gateway)
+        gateway = ctx.app.online_gateway(school, own)
+        link = reminders.online_link(ctx.uow(), school, gateway, own, actor)
+    try:
+        return reminders.remind(
+            ctx.uow(),
+            school,
+            messages.transports(ctx),
+            channel=channel,
+            actor=actor,
+            invoice_nos=invoice_nos,
+            link=link,
+            online=with_link,
+        )
+    finally:
+        # Its HTTP connections end with the job (this runs on a worker thread already).
+        close = getattr(gateway, "close", None)
+        if callable(close):
+            close()
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("DebtorsDialog", text)
+
+
+_REASONS = {
+    "not_owed": texts.QT_TRANSLATE_NOOP("DebtorsDialog", "intet udestående"),
+    "not_overdue": texts.QT_TRANSLATE_NOOP("DebtorsDialog", "ikke forfalden"),
+    "too_soon": texts.QT_TRANSLATE_NOOP("DebtorsDialog", "påmindet for nylig"),
+    "credit": texts.QT_TRANSLATE_NOOP("DebtorsDialog", "dækket af tilgodehavende"),
+    "no_link": texts.QT_TRANSLATE_NOOP("DebtorsDialog", "betalingslinket kunne ikke laves"),
+    "paid_meanwhile": texts.QT_TRANSLATE_NOOP("DebtorsDialog", "betalt i mellemtiden"),
+    "reminded_meanwhile": texts.QT_TRANSLATE_NOOP("DebtorsDialog", "påmindet fra en anden kasse"),
+    "amount_changed": texts.QT_TRANSLATE_NOOP("DebtorsDialog", "beløbet ændrede sig"),
+    "no_phone": texts.QT_TRANSLATE_NOOP("DebtorsDialog", "intet mobilnummer"),
+    "no_email": texts.QT_TRANSLATE_NOOP("DebtorsDialog", "ingen e-mailadresse"),
+    "other": texts.QT_TRANSLATE_NOOP("DebtorsDialog", "andet"),
+}
+
+
+def _reason(code: str, channel: str) -> str:
+    if code == "no_recipient":
+        code = "no_phone" if channel == "sms" else "no_email"
+    return _tr(_REASONS.get(code, _REASONS["other"]))
+
+
+def reminder_summary(result: reminders.RemindResult) -> str:
+    """What the desk says after sending: how many went, how many not and why, in one line."""
+    sent = sum(1 for line in result.lines if line.status == reminders.SENT)
+    waiting = sum(1 for line in result.lines if line.status == reminders.QUEUED)
+    text = (
+        QCoreApplication.translate("DebtorsDialog", "Påmindelser pr. SMS: {0} sendt")
+        if result.channel == "sms"
+        else QCoreApplication.translate("DebtorsDialog", "Påmindelser pr. e-mail: {0} sendt")
+    ).format(sent)
+    if waiting:
+        text += QCoreApplication.translate("DebtorsDialog", ", {0} venter i udbakken").format(
+            waiting
+        )
+    counts: dict[str, int] = {}
+    for line in result.lines:
+        if not line.counts_as_sent:
+            word = _reason(line.code, result.channel)
+            counts[word] = counts.get(word, 0) + 1
+    if counts:
+        why = ", ".join(f"{n} {word}" for word, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+        text += QCoreApplication.translate("DebtorsDialog", "; {0} sprunget over ({1})").format(
+            sum(counts.values()), why
+        )
+    if not result.with_link and (sent or waiting):
+        text += QCoreApplication.translate(
+            "DebtorsDialog", "; uden betalingslink, da netbetaling er slået fra"
+        )
+    return text + "."

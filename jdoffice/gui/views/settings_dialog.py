@@ -291,7 +291,14 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
             web=self.webEdit.text(),
             vat_line=self.vatLineEdit.text(),
         )
-        return Changes(payments=payments, header=header, secrets=secrets, details=details)
+        days = self.reminderSpin.value()
+        return Changes(
+            payments=payments,
+            header=header,
+            secrets=secrets,
+            details=details,
+            reminder_days=days if days != loaded.reminder_days else None,
+        )
 
     # --- loading ---
 
@@ -317,6 +324,7 @@ class SettingsDialog(QDialog, Ui_SettingsDialog):
         self.expirySpin.setValue(p.checkout_expiry_minutes)
         self.successUrlEdit.setText(p.success_url)
         self.modeCombo.setCurrentIndex(max(0, self.modeCombo.findData(p.mode)))
+        self.reminderSpin.setValue(loaded.reminder_days)
 
         s = loaded.school
         self.schoolNameEdit.setText(s.name)

@@ -21,8 +21,10 @@ from jdoffice.bootstrap import KeyringUnavailable, SecretState
 from jdoffice.domain.errors import InvalidInput
 from jdoffice.domain.model import UTC, ReceiptBody, ReceiptLine, School
 from jdoffice.domain.receipt_text import DEFAULT_WIDTH, receipt_lines
+from jdoffice.domain.reminders import DEFAULT_INTERVAL_DAYS
 from jdoffice.gui.context import DeskContext
 from jdoffice.gui.desk_settings import DeskSettings, ReceiptOutput
+from jdoffice.services import reminders
 from jdoffice.services import school as school_service
 from jdoffice.services.gateways import OnlineGatewayInfo
 from jdoffice.services.settings import PaymentSettings
@@ -43,6 +45,8 @@ class Loaded:
     details: school_service.ReceiptDetails = field(default_factory=school_service.ReceiptDetails)
     # The installed online gateways by name: their labels and the secrets they declare.
     online: dict[str, OnlineGatewayInfo] = field(default_factory=dict, repr=False)
+    # Days before the same invoice may be reminded again.
+    reminder_days: int = DEFAULT_INTERVAL_DAYS
 
 
 @dataclass(frozen=True)
@@ -59,9 +63,16 @@ class Changes:
     header: school_service.ReceiptHeader | None = None
     secrets: dict[str, str] = field(default_factory=dict, repr=False)
     details: school_service.ReceiptDetails | None = None
+    reminder_days: int | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.payments or self.header or self.secrets or self.details)
+        return bool(
+            self.payments
+            or self.header
+            or self.secrets
+            or self.details
+            or self.reminder_days is not None
+        )
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,7 @@ def load_job(ctx: DeskContext) -> Loaded:
     uow = ctx.uow()
     with uow:
         details = school_service.receipt_details(uow, school)
+        reminder_days = reminders.reminder_interval(uow, school)
     online = dict(sorted(ctx.app.registry.online.items()))
     return Loaded(
         school=school,
@@ -98,6 +110,7 @@ def load_job(ctx: DeskContext) -> Loaded:
         secrets=secret_states(online, school.slug),
         details=details,
         online=online,
+        reminder_days=reminder_days,
     )
 
 
@@ -132,6 +145,10 @@ def save_job(
         d = changes.details
         school_service.update_receipt_details(
             ctx.uow(), school, web=d.web, vat_line=d.vat_line, actor=ctx.acting()
+        )
+    if changes.reminder_days is not None:
+        reminders.update_reminder_interval(
+            ctx.uow(), school, changes.reminder_days, actor=ctx.acting()
         )
     states: dict[str, SecretState | str] = {}
     if changes.secrets:
