@@ -25,6 +25,7 @@ from jdoffice.adapters.notification_repo import SqlNotifications
 from jdoffice.adapters.repos.audit import SqlAudit, SqlFlags
 from jdoffice.adapters.repos.online import SqlAttempts, SqlEvents
 from jdoffice.adapters.repos.payments import SqlPayments
+from jdoffice.adapters.repos.payouts import SqlPayouts
 from jdoffice.adapters.repos.receipts import SqlReceipts
 from jdoffice.adapters.repos.schools import SqlSchools, SqlSettings
 from jdoffice.adapters.repos.shifts import SqlShifts
@@ -41,6 +42,7 @@ __all__ = [
     "SqlFlags",
     "SqlInvoices",
     "SqlPayments",
+    "SqlPayouts",
     "SqlReceipts",
     "SqlSchools",
     "SqlSettings",
@@ -95,6 +97,7 @@ class SqlAlchemyUnitOfWork:
     notifications: SqlNotifications
     staff: SqlStaff
     shifts: SqlShifts
+    payouts: SqlPayouts
 
     def __init__(
         self, engine: Engine, *, notification_defaults: NotificationSettings | None = None
@@ -165,6 +168,7 @@ class SqlAlchemyUnitOfWork:
         self.notifications = SqlNotifications(s)
         self.staff = SqlStaff(s)
         self.shifts = SqlShifts(s)
+        self.payouts = SqlPayouts(s)
         return self
 
     def __exit__(
