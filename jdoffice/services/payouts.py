@@ -316,6 +316,11 @@ def _rematch(uow: UnitOfWork, school: School, gateway: str, actor: Actor, now: d
     done = 0
     for stored in waiting:
         item = _as_item(stored)
+        with uow:
+            # Read first: most waiting items still match nothing, and need no write lock.
+            match = match_item(uow, school, item)[0]
+        if match is Match.UNMATCHED:
+            continue
         with uow.write():
             match, payment_id, refund_id, reason = match_item(uow, school, item)
             if match is Match.UNMATCHED:
