@@ -6,21 +6,30 @@ charge made elsewhere, a dispute) listed for staff and posted nowhere."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any, cast
 
 import pytest
 import stripe
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from jdoffice.adapters.orm import AuditRow, PayoutItemRow, PayoutRow
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
+from jdoffice.domain.errors import BusinessRuleError
 from jdoffice.domain.model import Actor, Invoice, Payment, Student
 from jdoffice.domain.payouts import Match
 from jdoffice.domain.postings import DocumentType, Kind, check_balanced, totals
 from jdoffice.gateways.stripe_checkout import StripeGateway
 from jdoffice.services import books, online, payouts
-from jdoffice.services.gateways import Capabilities, ProviderError, ProviderRefused
+from jdoffice.services.desk import Desk
+from jdoffice.services.gateways import (
+    Capabilities,
+    OnlineGateway,
+    ProviderError,
+    ProviderRefused,
+)
 from jdoffice.services.payout_contract import ItemKind, payout_source
 from jdoffice.services.ports import DuplicateKey
 from jdoffice.services.settings import PaymentSettings
@@ -371,3 +380,89 @@ def test_items_are_read_as_the_contract_says(school_a: School, standin: StripeSt
     assert charge.payment_ref == payment.provider_ref
     assert (charge.amount_minor, charge.fee_minor) == (45_000, _fee(45_000))
     assert charge.net_minor == charge.amount_minor - charge.fee_minor
+
+
+def test_two_runs_at_the_same_moment_store_each_payout_and_transaction_once(
+    school_a: School, standin: StripeStandin, engine: Engine
+) -> None:
+    a = school_a
+    for amount in (45_000, 30_000, 12_500):
+        a.paid(amount)
+    standin.make_payout()
+    barrier = threading.Barrier(2)
+    results: list[payouts.PayoutSyncResult] = []
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        gw = _gateway(standin, KEY_A)
+        try:
+            barrier.wait()
+            results.append(
+                payouts.sync_payouts(SqlAlchemyUnitOfWork(engine), a.kit.school, gw, actor=ACTOR)
+            )
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+        finally:
+            gw.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+
+    assert failures == []
+    assert a.rows() == (1, 4)
+    assert sum(r.payouts_new for r in results) == 1
+    assert sum(r.fetched for r in results) == 4
+
+
+def _desk(a: School, gateways: str) -> Desk:
+    """The front desk of school A, its online gateways ``gateways``: Stripe and one that
+    reports no payouts."""
+
+    class NoPayouts:
+        name = "otherpay"
+        capabilities = Capabilities(online=True)
+
+    def gateway(school: object, settings: PaymentSettings | None = None) -> OnlineGateway:
+        assert settings is not None
+        if settings.default_gateway == "stripe":
+            return a.gateway
+        return cast(OnlineGateway, NoPayouts())
+
+    def unused(*args: object, **kwargs: object) -> Any:
+        raise AssertionError("not used by the payout verbs")
+
+    return Desk(
+        school_slug=a.kit.school.slug,
+        actor=ACTOR,
+        uow=lambda: SqlAlchemyUnitOfWork(a.kit.engine),
+        offline=unused,
+        gateway=gateway,
+        payment_settings=lambda school: PaymentSettings(online_enabled=True, gateway=gateways),
+        counter_method=unused,
+        online_methods=lambda: ("stripe",),
+        transports=unused,
+    )
+
+
+def test_the_desk_skips_a_gateway_without_payouts_with_a_word_and_syncs_the_others(
+    school_a: School, standin: StripeStandin
+) -> None:
+    school_a.paid(45_000)
+    standin.make_payout()
+
+    synced = _desk(school_a, "stripe,otherpay").sync_payouts()
+
+    stripe_done, other = synced.results
+    assert (stripe_done.gateway, stripe_done.payouts_new, stripe_done.skipped) == ("stripe", 1, "")
+    assert (other.gateway, other.skipped) == (
+        "otherpay",
+        "otherpay does not report payouts; skipped",
+    )
+    assert [line.payout.ref for line in _desk(school_a, "stripe").payouts().payouts] == [
+        standin.payouts()[0]["id"]
+    ]
+    with pytest.raises(BusinessRuleError, match="otherpay does not report payouts"):
+        _desk(school_a, "otherpay").sync_payouts()
