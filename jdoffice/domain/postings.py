@@ -20,8 +20,10 @@ by line. The lines of one event, written "debit / credit amount":
   when ``V > 0``, cash differences / cash ``-V`` when short.
 * a provider's payout (:class:`PayoutBooking`, from the stored payout and its matched items):
   each fee ``F`` the provider took, fees / the provider's clearing account ``F`` (a fee given
-  back the other way); the transfer ``T`` that reached the bank, bank / clearing ``T``. All
-  dated by the payout's arrival day, the payout's id their document. The payment itself was
+  back the other way); the transfer ``T`` that reached the bank, bank / clearing ``T``; and an
+  earlier payout posted as paid that then failed, whose money came back to the provider in
+  this payout, clearing / bank ``T'``. All dated by the payout's arrival day, the payout's id
+  their document. The payment itself was
   posted gross to the clearing account when it was recorded, so after the payout the
   clearing account holds nothing of it: gross − fee − net = 0.
 
@@ -237,6 +239,9 @@ class PayoutBooking:
     currency: str
     transferred: bool
     fees: tuple[PayoutFee, ...] = ()
+    #: Earlier payouts posted as paid whose money came back in this one (they failed at the
+    #: bank): ``cost_minor`` is the amount back, the text names the failed payout.
+    returned: tuple[PayoutFee, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,6 +397,10 @@ def payout_postings(b: PayoutBooking, accounts: AccountMap) -> list[Posting]:
         if f.cost_minor:
             debit, credit = (fees, clearing) if f.cost_minor > 0 else (clearing, fees)
             out.append(line(Kind.FEE, f.text, debit, credit, abs(f.cost_minor), f.item_ref))
+    for r in b.returned:
+        if r.cost_minor:
+            debit, credit = (clearing, bank) if r.cost_minor > 0 else (bank, clearing)
+            out.append(line(Kind.PAYOUT, r.text, debit, credit, abs(r.cost_minor), r.item_ref))
     if b.transferred and b.amount_minor:
         debit, credit = (bank, clearing) if b.amount_minor > 0 else (clearing, bank)
         text = f"Udbetaling {b.label} {b.ref} til bank"

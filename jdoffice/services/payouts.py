@@ -163,6 +163,7 @@ def _store(
         and not want_items
         and known.status == p.status.value
         and (known.transferred or p.status is not PayoutStatus.PAID)
+        and (known.transferred or known.arrival == p.arrival)
         and (known.items_stored or not p.itemized)
     ):
         return PayoutSyncResult(gateway=p.gateway)
@@ -300,7 +301,15 @@ def match_item(
     ):
         return Match.PAYOUT, None, None, ""
     if item.kind is ItemKind.PAYOUT:
-        return Match.UNMATCHED, None, None, f"{what}: a payout failed or was cancelled"
+        # An earlier payout that failed or was cancelled: its money is back on the balance.
+        # Known to the school, it is accounted for (the books reverse its transfer if it was
+        # posted as paid); unknown, staff look at it.
+        failed = (
+            uow.payouts.get(school.id, item.gateway, item.source_ref) if item.source_ref else None
+        )
+        if failed is not None and failed.ref != item.payout_ref:
+            return Match.PAYOUT, None, None, ""
+        return Match.UNMATCHED, None, None, f"{what}: a payout jdoffice has not fetched came back"
     return Match.UNMATCHED, None, None, f"{what}: not a payment or refund jdoffice recorded"
 
 
@@ -442,7 +451,14 @@ def bookings(uow: UnitOfWork, school: School, start: dt.date, end: dt.date) -> l
     for p in payouts:
         label = label_of(p.gateway)
         fees: list[PayoutFee] = []
+        returned: list[PayoutFee] = []
         for i in by_payout.get(p.id, []):
+            if i.match is Match.PAYOUT and i.type != "payout" and i.source_ref:
+                failed = uow.payouts.get(school.id, i.gateway, i.source_ref)
+                if failed is not None and failed.transferred and i.currency == school.currency:
+                    text = f"Udbetaling {label} {failed.ref} fejlede, beløbet tilbage hos {label}"
+                    returned.append(PayoutFee(i.ref, i.amount_minor, text))
+                continue
             if i.match not in POSTED_FEES or i.currency != school.currency:
                 continue
             if i.match is Match.FEE:
@@ -462,6 +478,7 @@ def bookings(uow: UnitOfWork, school: School, start: dt.date, end: dt.date) -> l
                 currency=p.currency,
                 transferred=p.transferred,
                 fees=tuple(fees),
+                returned=tuple(returned),
             )
         )
     return out

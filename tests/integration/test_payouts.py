@@ -466,3 +466,36 @@ def test_the_desk_skips_a_gateway_without_payouts_with_a_word_and_syncs_the_othe
     ]
     with pytest.raises(BusinessRuleError, match="otherpay does not report payouts"):
         _desk(school_a, "otherpay").sync_payouts()
+
+
+def test_a_payout_paid_and_then_failed_is_taken_back_from_the_bank_by_the_next_payout(
+    school_a: School, standin: StripeStandin
+) -> None:
+    a = school_a
+    a.paid(45_000)
+    first = standin.make_payout(status="paid")
+    a.sync()
+    standin.set_payout_status(str(first["id"]), "failed")  # the bank returned it
+    a.paid(30_000)
+    second = standin.make_payout(status="paid")
+
+    result = a.sync()
+
+    assert (result.payouts_new, result.payouts_updated, result.unmatched) == (1, 1, 0)
+    assert int(second["amount"]) == int(first["amount"]) + 30_000 - _fee(30_000)
+    period = a.books(_arrival(second))
+    lines = list(period.lines)
+    check_balanced(lines)
+    acc = period.accounts
+    back = [
+        p
+        for p in lines
+        if p.document == second["id"]
+        and (p.debit, p.credit) == (acc.number("stripe"), acc.number("bank"))
+    ]
+    assert [p.amount_minor for p in back] == [first["amount"]]
+    assert str(first["id"]) in back[0].text
+    sums = totals(lines)
+    # At the bank: what the second payout brought; on the clearing account: nothing.
+    assert sums[acc.number("bank")].net_minor == second["amount"]
+    assert sums[acc.number("stripe")].net_minor == 0

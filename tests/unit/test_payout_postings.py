@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -148,3 +149,13 @@ def test_a_payout_is_itemized_once_stripe_has_reconciled_it_and_a_manual_one_nev
     assert "manual" in manual.note
     with pytest.raises(ProviderRefused):
         parse_payout(_payout(status="lost"))
+
+
+def test_money_of_a_failed_payout_coming_back_is_taken_from_the_bank_to_clearing() -> None:
+    back = (PayoutFee("txn_9", 50_000, "Udbetaling Stripe po_0 fejlede"),)
+    lines = payout_postings(dataclasses.replace(_booking(), returned=back), ACC)
+    check_balanced(lines)
+    [returned, transfer] = lines
+    assert (returned.debit, returned.credit) == (ACC.number("stripe"), ACC.number("bank"))
+    assert (returned.amount_minor, returned.source_id) == (50_000, "txn_9")
+    assert (transfer.debit, transfer.credit) == (ACC.number("bank"), ACC.number("stripe"))
