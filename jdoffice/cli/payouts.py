@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from jdoffice.cli.context import Context, pass_ctx
-from jdoffice.cli.output import echo, emit_json, money, parse_date
+from jdoffice.cli.output import command_prefix, echo, emit_json, money, parse_date
 from jdoffice.domain.payouts import StoredItem
 from jdoffice.services.payouts import PayoutLine
 
@@ -77,7 +77,7 @@ def payouts_sync(c: Context, since_text: str | None, as_json: bool) -> None:
     if data["unmatched_total"]:
         echo(
             f"{data['unmatched_total']} transactions match no recorded payment or refund: "
-            "`jdoffice payments payouts list --unmatched`"
+            f"`{command_prefix()} payments payouts list --unmatched`"
         )
 
 
@@ -110,7 +110,7 @@ def payouts_list(c: Context, unmatched: bool, limit: int, as_json: bool) -> None
         emit_json([_payout_json(p) for p in listing.payouts])
         return
     if not listing.payouts:
-        echo("no payouts fetched yet (`jdoffice payments payouts sync`)")
+        echo(f"no payouts fetched yet (`{command_prefix()} payments payouts sync`)")
         return
     echo(f"{'Payout':<28} {'Arrival':<10} {'Status':<10} {'Amount':>14} {'Fees':>12} Unmatched")
     for line in listing.payouts:

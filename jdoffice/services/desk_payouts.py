@@ -61,6 +61,8 @@ class DeskPayoutVerbs:
                 down); with several, each one's trouble is in its result instead.
         """
         school = self.school()
+        if since is not None and since > school.local_date(dt.datetime.now(dt.UTC)):
+            raise InvalidInput(f"--since {since} is in the future")
         settings = self.payment_settings(school)
         names = settings.gateways
         if not names:

@@ -743,6 +743,12 @@ def test_payments_payouts_sync_stores_matches_and_lists_what_matches_nothing(sta
 
     again = assert_ok(stack.cli("payments", "payouts", "sync", "--json")).data
     assert (again["payouts_new"], again["fetched"], again["matched"]) == (0, 0, 0)
+    assert_refused(stack.cli("payments", "payouts", "sync", "--since", "2099-01-01"), 2, "future")
+    stack.standin.set_down(True)
+    try:
+        assert_refused(stack.cli("payments", "payouts", "sync", "--json"), 4, "Stripe")
+    finally:
+        stack.standin.set_down(False)
 
     arrival = dt.datetime.fromtimestamp(int(payout["arrival_date"]), dt.UTC).date()
     exported = assert_ok(
