@@ -499,3 +499,27 @@ def test_a_payout_paid_and_then_failed_is_taken_back_from_the_bank_by_the_next_p
     # At the bank: what the second payout brought; on the clearing account: nothing.
     assert sums[acc.number("bank")].net_minor == second["amount"]
     assert sums[acc.number("stripe")].net_minor == 0
+
+
+def test_a_payout_whose_transactions_fail_to_come_is_fetched_again_and_the_rest_is_kept(
+    school_a: School, standin: StripeStandin
+) -> None:
+    a = school_a
+    a.paid(45_000)
+    first = standin.make_payout()
+    a.paid(30_000)
+    second = standin.make_payout()
+    # Its first call and the client's one retry.
+    standin.fail_requests(BT_PATH, 2, {"payout": str(second["id"])})
+
+    partly = a.sync()
+
+    assert (partly.payouts_new, partly.fetched) == (1, 2)
+    [error] = partly.errors
+    assert error.startswith(f"{second['id']}: Stripe had a problem")
+    assert [line.payout.ref for line in payouts.list_payouts(a.uow, a.kit.school)] == [first["id"]]
+
+    resumed = a.sync()
+
+    assert (resumed.payouts_new, resumed.fetched, resumed.errors) == (1, 2, ())
+    assert a.rows() == (2, 4)

@@ -766,6 +766,8 @@ class StripeStandin:
         self._payouts: dict[str, JSON] = {}
         self._payout_account: dict[str, str] = {}
         self._object_account: dict[str, str] = {}
+        # Requests made to fail with a 500 (path, parameters they must carry, how many left).
+        self._failing: list[tuple[str, dict[str, str], list[int]]] = []
         self._idempotency: dict[tuple[str, str], _IdempotencyRecord] = {}
         self._requests: list[LoggedRequest] = []
         self._deliveries: list[Delivery] = []
@@ -871,6 +873,23 @@ class StripeStandin:
                 self._up_again.clear()
             else:
                 self._up_again.set()
+
+    def fail_requests(self, path: str, count: int, params: Mapping[str, str] | None = None) -> None:
+        """Answer the next ``count`` calls to ``path`` (that carry ``params``) with a 500, as
+        a Stripe having trouble with one endpoint; the client's retries count as calls."""
+        with self._lock:
+            self._failing.append((path, dict(params or {}), [count]))
+
+    def _take_failure_locked(self, path: str, params: Mapping[str, Any]) -> bool:
+        for wanted_path, wanted, left in self._failing:
+            if (
+                left[0] > 0
+                and path == wanted_path
+                and all(params.get(k) == v for k, v in wanted.items())
+            ):
+                left[0] -= 1
+                return True
+        return False
 
     def set_latency(self, seconds: float) -> None:
         """Delay every API call by ``seconds`` (at most 60) before it takes effect."""
@@ -1813,6 +1832,8 @@ class StripeStandin:
         with self._lock:
             down = self._down
             latency = self._latency
+            if down is None and self._take_failure_locked(path, params):
+                down = "error500"
         replayed = False
         if down == "reset":
             reply = _Reply(0, action="reset")
