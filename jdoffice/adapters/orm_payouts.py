@@ -33,7 +33,8 @@ ITEM_KINDS = "'payment', 'refund', 'fee', 'payout', 'other'"
 ITEM_MATCH = (
     "(matched_to = 'payment' AND payment_id IS NOT NULL AND refund_id IS NULL) OR "
     "(matched_to = 'refund' AND refund_id IS NOT NULL AND payment_id IS NULL) OR "
-    "(matched_to IN ('fee', 'payout', 'unmatched') AND payment_id IS NULL AND refund_id IS NULL)"
+    "(matched_to IN ('fee', 'payout', 'unmatched', 'other_school') "
+    "AND payment_id IS NULL AND refund_id IS NULL)"
 )
 
 

@@ -119,6 +119,7 @@ def payouts_list(c: Context, unmatched: bool, limit: int, as_json: bool) -> None
             f"{p.ref:<28} {p.arrival.isoformat():<10} {p.status:<10} "
             f"{money(p.amount_minor, p.currency):>14} {money(line.fees_minor, cur):>12} "
             f"{line.unmatched}"
+            + ("  (shared with another school: not posted)" if line.shared else "")
         )
 
 
@@ -137,6 +138,7 @@ def _payout_json(line: PayoutLine) -> dict[str, Any]:
         "items": line.items,
         "fees_minor": line.fees_minor,
         "unmatched": line.unmatched,
+        "shared": line.shared,
         "note": p.note or None,
     }
 

@@ -22,10 +22,15 @@ class Match(enum.StrEnum):
     FEE = "fee"  # a fee of its own (posted as a fee)
     PAYOUT = "payout"  # the payout's own entry (the transfer is posted from the payout)
     UNMATCHED = "unmatched"  # listed for staff; posted nowhere
+    #: A payment or refund of another school: the provider account is shared by several
+    #: schools, and a payout of it is posted in no school's books (listed for staff to split).
+    OTHER_SCHOOL = "other_school"
 
 
 #: The matches whose fee the books post.
 POSTED_FEES = frozenset({Match.PAYMENT, Match.REFUND, Match.FEE})
+#: The matches listed for staff.
+LISTED = frozenset({Match.UNMATCHED, Match.OTHER_SCHOOL})
 
 
 @dataclass(frozen=True, slots=True)

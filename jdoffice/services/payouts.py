@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from jdoffice.domain.errors import InvalidInput
 from jdoffice.domain.model import UTC, Actor, AuditEntry, School
-from jdoffice.domain.payouts import POSTED_FEES, Match, StoredItem, StoredPayout
+from jdoffice.domain.payouts import LISTED, POSTED_FEES, Match, StoredItem, StoredPayout
 from jdoffice.domain.postings import PayoutBooking, PayoutFee
 from jdoffice.services import gateway_plugins
 from jdoffice.services.gateways import ProviderError, ProviderRefused
@@ -42,6 +42,11 @@ OVERLAP = dt.timedelta(days=3)
 REMATCH_LIMIT = 1000
 #: Most items one listing shows.
 LIST_LIMIT = 1000
+#: Why an item of another school is listed.
+SHARED = (
+    "another school's, on a provider account several schools share: the payout is posted "
+    "in no school's books; split it by hand"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +222,7 @@ def _write(
                 now=now,
             )
             added += 1
-            if match is Match.UNMATCHED:
+            if match in LISTED:
                 unmatched += 1
             else:
                 matched += 1
@@ -276,7 +281,9 @@ def match_item(
             if item.payment_ref
             else None
         )
-        if payment is None or payment.school_id != school.id:
+        if payment is not None and payment.school_id != school.id:
+            return Match.OTHER_SCHOOL, None, None, f"{what}: {SHARED}"
+        if payment is None:
             return Match.UNMATCHED, None, None, f"{what}: no payment of the school has it"
         if payment.amount_minor != item.amount_minor or payment.currency != item.currency:
             return Match.UNMATCHED, None, None, f"{what}: the amount differs from the payment's"
@@ -287,7 +294,9 @@ def match_item(
             if item.refund_ref
             else None
         )
-        if refund is None or refund.school_id != school.id:
+        if refund is not None and refund.school_id != school.id:
+            return Match.OTHER_SCHOOL, None, None, f"{what}: {SHARED}"
+        if refund is None:
             return Match.UNMATCHED, None, None, f"{what}: no refund of the school has it"
         if refund.amount_minor != -item.amount_minor or refund.currency != item.currency:
             return Match.UNMATCHED, None, None, f"{what}: the amount differs from the refund's"
@@ -320,7 +329,9 @@ def _rematch(uow: UnitOfWork, school: School, gateway: str, actor: Actor, now: d
         waiting = [
             i
             for i in uow.payouts.items(school.id, unmatched_only=True, limit=REMATCH_LIMIT)
-            if i.gateway == gateway and i.kind in (ItemKind.PAYMENT, ItemKind.REFUND)
+            if i.gateway == gateway
+            and i.match is Match.UNMATCHED
+            and i.kind in (ItemKind.PAYMENT, ItemKind.REFUND)
         ]
     done = 0
     for stored in waiting:
@@ -328,11 +339,11 @@ def _rematch(uow: UnitOfWork, school: School, gateway: str, actor: Actor, now: d
         with uow:
             # Read first: most waiting items still match nothing, and need no write lock.
             match = match_item(uow, school, item)[0]
-        if match is Match.UNMATCHED:
+        if match in LISTED:
             continue
         with uow.write():
             match, payment_id, refund_id, reason = match_item(uow, school, item)
-            if match is Match.UNMATCHED:
+            if match in LISTED:
                 continue
             uow.payouts.set_match(
                 stored.id, match=match, payment_id=payment_id, refund_id=refund_id, reason=reason
@@ -385,6 +396,8 @@ class PayoutLine:
     items: int
     fees_minor: int
     unmatched: int
+    #: Some of its items are another school's (a shared provider account): not posted.
+    shared: bool = False
 
 
 def list_payouts(uow: UnitOfWork, school: School, *, limit: int = 100) -> list[PayoutLine]:
@@ -400,7 +413,8 @@ def list_payouts(uow: UnitOfWork, school: School, *, limit: int = 100) -> list[P
             payout=p,
             items=len(by_payout.get(p.id, [])),
             fees_minor=sum(_cost(i) for i in by_payout.get(p.id, []) if i.match in POSTED_FEES),
-            unmatched=sum(1 for i in by_payout.get(p.id, []) if i.match is Match.UNMATCHED),
+            unmatched=sum(1 for i in by_payout.get(p.id, []) if i.match in LISTED),
+            shared=any(i.match is Match.OTHER_SCHOOL for i in by_payout.get(p.id, [])),
         )
         for p in payouts
     ]
@@ -424,7 +438,9 @@ def _cost(i: StoredItem) -> int:
 def bookings(uow: UnitOfWork, school: School, start: dt.date, end: dt.date) -> list[PayoutBooking]:
     """The school's payouts arriving on the days ``start`` to ``end``, as the books post them
     (inside the caller's transaction): the fees of their matched items once the payout is
-    final, the transfer once it was seen paid. Another currency's payouts are left out."""
+    final, the transfer once it was seen paid. Another currency's payouts are left out, and so
+    is a payout that settles another school's payments too (a provider account several
+    schools share): posting it whole would put the other school's money in these books."""
     payouts = [
         p
         for p in uow.payouts.arriving_between(school.id, start, end)
@@ -449,6 +465,8 @@ def bookings(uow: UnitOfWork, school: School, start: dt.date, end: dt.date) -> l
 
     out: list[PayoutBooking] = []
     for p in payouts:
+        if any(i.match is Match.OTHER_SCHOOL for i in by_payout.get(p.id, [])):
+            continue
         label = label_of(p.gateway)
         fees: list[PayoutFee] = []
         returned: list[PayoutFee] = []

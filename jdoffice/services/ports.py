@@ -517,7 +517,10 @@ class PayoutRepository(Protocol):
         payout_ids: Sequence[int] | None = None,
         unmatched_only: bool = False,
         limit: int = 10_000,
-    ) -> list[StoredItem]: ...
+    ) -> list[StoredItem]:
+        """The school's items (of ``payout_ids`` when given; only those listed for staff,
+        unmatched or another school's, with ``unmatched_only``), oldest first."""
+        ...
 
 
 class UnitOfWork(Protocol):

@@ -523,3 +523,31 @@ def test_a_payout_whose_transactions_fail_to_come_is_fetched_again_and_the_rest_
 
     assert (resumed.payouts_new, resumed.fetched, resumed.errors) == (1, 2, ())
     assert a.rows() == (2, 4)
+
+
+def test_a_payout_of_an_account_two_schools_share_is_listed_and_posted_in_neither_book(
+    school_a: School, standin: StripeStandin, uow: SqlAlchemyUnitOfWork
+) -> None:
+    kit_b = new_kit(school_a.kit.engine, "Vesterbro Trafikskole")
+    gw_b = _gateway(standin, KEY_A)  # the same Stripe account
+    b = School(uow, kit_b, standin, gw_b, KEY_A)
+    try:
+        school_a.paid(45_000)
+        b.paid(12_000)
+        payout = standin.make_payout(KEY_A)
+
+        got_a, got_b = school_a.sync(), b.sync()
+
+        # Each school's own payment matches; the other's is listed, never linked to its row.
+        assert (got_a.matched, got_a.unmatched) == (2, 1)
+        assert (got_b.matched, got_b.unmatched) == (2, 1)
+        [other] = payouts.unmatched_items(uow, school_a.kit.school)
+        assert (other.match, other.payment_id) == (Match.OTHER_SCHOOL, None)
+        assert "several schools share" in other.reason
+        [line] = payouts.list_payouts(uow, school_a.kit.school)
+        assert line.shared
+        day = _arrival(payout)
+        for school in (school_a, b):
+            assert [p for p in school.books(day).lines if p.document == payout["id"]] == []
+    finally:
+        gw_b.close()

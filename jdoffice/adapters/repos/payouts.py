@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select, update
 from jdoffice.adapters.clock import db_utcnow
 from jdoffice.adapters.orm import PayoutItemRow, PayoutRow
 from jdoffice.adapters.repos.base import Repo
-from jdoffice.domain.payouts import Match, StoredItem, StoredPayout
+from jdoffice.domain.payouts import LISTED, Match, StoredItem, StoredPayout
 from jdoffice.services.payout_contract import ProviderPayout, SettlementItem
 
 _UPDATABLE = {"status", "amount_minor", "arrival_date", "items_stored", "transferred", "note"}
@@ -252,6 +252,6 @@ class SqlPayouts(Repo):
                 return []
             q = q.where(PayoutItemRow.payout_id.in_(list(payout_ids)))
         if unmatched_only:
-            q = q.where(PayoutItemRow.matched_to == Match.UNMATCHED.value)
+            q = q.where(PayoutItemRow.matched_to.in_([m.value for m in LISTED]))
         q = q.order_by(PayoutItemRow.provider_created_at, PayoutItemRow.id).limit(limit)
         return [to_item(r, ref) for r, ref in self.s.execute(q)]

@@ -7,7 +7,9 @@ each settles, matched to the school's payments and refunds.
   (the books post the transfer from then on).
 * ``provider_payout_items``: once per school, gateway and provider id; ``net = amount - fee``
   checked; the payout, payment and refund it names are the same school's (composite keys, in
-  the style of 0006); what it was matched to is consistent with the row it names (a CHECK).
+  the style of 0006); what it was matched to is consistent with the row it names (a CHECK):
+  a payment, a refund, a fee, the payout's own entry, nothing, or another school's payment
+  (a provider account several schools share).
 
 Revision ID: 0010
 Revises: 0008
@@ -44,7 +46,8 @@ CURRENCY = {
 ITEM_MATCH = (
     "(matched_to = 'payment' AND payment_id IS NOT NULL AND refund_id IS NULL) OR "
     "(matched_to = 'refund' AND refund_id IS NOT NULL AND payment_id IS NULL) OR "
-    "(matched_to IN ('fee', 'payout', 'unmatched') AND payment_id IS NULL AND refund_id IS NULL)"
+    "(matched_to IN ('fee', 'payout', 'unmatched', 'other_school') "
+    "AND payment_id IS NULL AND refund_id IS NULL)"
 )
 
 
