@@ -36,6 +36,7 @@ from jdoffice.adapters.orm_base import (
     school_currency,
     school_of_student,
 )
+from jdoffice.adapters.orm_payouts import PayoutItemRow, PayoutRow
 from jdoffice.adapters.orm_reminders import ReminderRow
 from jdoffice.adapters.orm_staff import ShiftMovementRow, ShiftRow, StaffRow, school_staff
 
@@ -322,6 +323,8 @@ __all__ = [
     "Base",
     "InvoiceRow",
     "PaymentRow",
+    "PayoutItemRow",
+    "PayoutRow",
     "ReceiptCounterRow",
     "ReceiptRow",
     "RefundRow",

@@ -25,6 +25,7 @@ from jdoffice.adapters.notification_repo import SqlNotifications
 from jdoffice.adapters.repos.audit import SqlAudit, SqlFlags
 from jdoffice.adapters.repos.online import SqlAttempts, SqlEvents
 from jdoffice.adapters.repos.payments import SqlPayments
+from jdoffice.adapters.repos.payouts import SqlPayouts
 from jdoffice.adapters.repos.receipts import SqlReceipts
 from jdoffice.adapters.repos.reminders import SqlReminders
 from jdoffice.adapters.repos.schools import SqlSchools, SqlSettings
@@ -42,6 +43,7 @@ __all__ = [
     "SqlFlags",
     "SqlInvoices",
     "SqlPayments",
+    "SqlPayouts",
     "SqlReceipts",
     "SqlSchools",
     "SqlSettings",
@@ -97,6 +99,7 @@ class SqlAlchemyUnitOfWork:
     staff: SqlStaff
     shifts: SqlShifts
     reminders: SqlReminders
+    payouts: SqlPayouts
 
     def __init__(
         self, engine: Engine, *, notification_defaults: NotificationSettings | None = None
@@ -168,6 +171,7 @@ class SqlAlchemyUnitOfWork:
         self.staff = SqlStaff(s)
         self.shifts = SqlShifts(s)
         self.reminders = SqlReminders(s)
+        self.payouts = SqlPayouts(s)
         return self
 
     def __exit__(

@@ -9,6 +9,7 @@ import click
 
 from jdoffice.cli.context import Context, pass_ctx
 from jdoffice.cli.output import echo, emit_json, money, sent_json, time_text
+from jdoffice.cli.payouts import payouts_group
 from jdoffice.domain.errors import Unavailable
 from jdoffice.domain.model import FlaggedConfirmation
 from jdoffice.domain.staff import Action
@@ -16,7 +17,11 @@ from jdoffice.domain.staff import Action
 
 @click.group("payments")
 def payments_group() -> None:
-    """Online payments: catch up with the provider, see what did not match."""
+    """Online payments: catch up with the provider, see what did not match, and the
+    providers' payouts to the bank."""
+
+
+payments_group.add_command(payouts_group)
 
 
 @payments_group.command("sync")

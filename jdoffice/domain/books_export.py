@@ -59,8 +59,9 @@ def _rows_to_csv(header: Sequence[str], rows: Iterable[Sequence[str]], sink: Tex
 
 #: The generic layout, one line per posting (UTF-8, ``;``, decimal comma, CRLF):
 #: dato (YYYY-MM-DD, the school's local day), bilag (the document: receipt or credit-note
-#: number, or Z-report "Z3/kasse-1"), bilagstype (receipt, credit_note, z_report, shift),
-#: art (payment, refund, rounding, pay_in, pay_out, variance), tekst, debet and kredit (the
+#: number, Z-report "Z3/kasse-1", or a provider's payout id "po_…"), bilagstype (receipt,
+#: credit_note, z_report, shift, payout), art (payment, refund, rounding, pay_in, pay_out,
+#: variance, fee, payout), tekst, debet and kredit (the
 #: account numbers), beløb (positive, decimal comma), valuta, momskode, elevnr, fakturanr
 #: (comma separated), medarbejder, kasse, kilde (the id of the row it derives from).
 CSV_COLUMNS = (
@@ -194,15 +195,24 @@ def saft_account_type(accounts: AccountMap, number: str) -> str:
 
 def transaction_ids(lines: Sequence[Posting]) -> list[tuple[str, list[Posting]]]:
     """The postings grouped into vouchers: one per row they derive from (a receipt, a credit
-    note, a pay-in or pay-out, a variance). A receipt's voucher is ``K`` and its number; the
-    vouchers of one Z-report are its label with ``#1``, ``#2``, … in order."""
+    note, a pay-in or pay-out, a variance), and one per provider payout (its fees and its
+    transfer). A receipt's voucher is ``K`` and its number; the vouchers of one Z-report are
+    its label with ``#1``, ``#2``, … in order; a payout's is its id."""
     seen: dict[str, int] = {}
     out: list[tuple[str, list[Posting]]] = []
     for (_, doc_type, doc, _), group in itertools.groupby(
-        lines, key=lambda p: (p.date, p.document_type, p.document, p.source_id)
+        lines,
+        key=lambda p: (
+            p.date,
+            p.document_type,
+            p.document,
+            "" if p.document_type is DocumentType.PAYOUT else p.source_id,
+        ),
     ):
         if doc_type in (DocumentType.RECEIPT, DocumentType.CREDIT_NOTE):
             tid = f"K{doc}"
+        elif doc_type is DocumentType.PAYOUT:
+            tid = doc
         else:
             seen[doc] = seen.get(doc, 0) + 1
             tid = f"{doc}#{seen[doc]}"

@@ -18,6 +18,14 @@ by line. The lines of one event, written "debit / credit amount":
   the bookkeeper moves it on from the transfers account).
 * variance of a closed shift ``V`` (counted − expected): cash / cash differences ``V``
   when ``V > 0``, cash differences / cash ``-V`` when short.
+* a provider's payout (:class:`PayoutBooking`, from the stored payout and its matched items):
+  each fee ``F`` the provider took, fees / the provider's clearing account ``F`` (a fee given
+  back the other way); the transfer ``T`` that reached the bank, bank / clearing ``T``; and an
+  earlier payout posted as paid that then failed, whose money came back to the provider in
+  this payout, clearing / bank ``T'``. All dated by the payout's arrival day, the payout's id
+  their document. The payment itself was
+  posted gross to the clearing account when it was recorded, so after the payout the
+  clearing account holds nothing of it: gross − fee − net = 0.
 
 The opening float is no posting: it is cash already in the drawer.
 """
@@ -40,6 +48,8 @@ class Kind(enum.StrEnum):
     PAY_IN = "pay_in"
     PAY_OUT = "pay_out"
     VARIANCE = "variance"
+    FEE = "fee"  # a provider's fee, settled in a payout
+    PAYOUT = "payout"  # a provider's payout to the bank
 
 
 class DocumentType(enum.StrEnum):
@@ -47,6 +57,7 @@ class DocumentType(enum.StrEnum):
     CREDIT_NOTE = "credit_note"  # kreditnota (a refund's receipt)
     Z_REPORT = "z_report"  # Z-rapport of a closed shift
     SHIFT = "shift"  # a pay-in/out of a shift not yet closed (no Z number yet)
+    PAYOUT = "payout"  # a provider's payout (its id is the document)
 
 
 #: The accounts a school maps once, with Danish labels and defaults in the ranges of
@@ -205,6 +216,35 @@ class ShiftClose:
 
 
 @dataclass(frozen=True, slots=True)
+class PayoutFee:
+    """A fee a payout settles: ``cost_minor`` > 0 is a cost, < 0 a fee given back."""
+
+    item_ref: str
+    cost_minor: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutBooking:
+    """A provider's payout as the books need it: its fees, and the transfer when the money
+    reached the bank (``transferred``). ``method`` is the recorded method of the gateway's
+    payments (its clearing account)."""
+
+    ref: str
+    method: str
+    label: str
+    arrival: dt.date
+    at: dt.datetime
+    amount_minor: int
+    currency: str
+    transferred: bool
+    fees: tuple[PayoutFee, ...] = ()
+    #: Earlier payouts posted as paid whose money came back in this one (they failed at the
+    #: bank): ``cost_minor`` is the amount back, the text names the failed payout.
+    returned: tuple[PayoutFee, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Posting:
     """One double-entry line: ``amount_minor`` (> 0) from ``credit`` to ``debit``."""
 
@@ -331,12 +371,50 @@ def variance_postings(s: ShiftClose, accounts: AccountMap, tz: dt.tzinfo) -> lis
     ]
 
 
+def payout_postings(b: PayoutBooking, accounts: AccountMap) -> list[Posting]:
+    """A payout's fees (fees / clearing) and its transfer (bank / clearing), see the
+    module's docstring."""
+    clearing = accounts.for_method(b.method, online=True)
+    fees, bank = accounts.number("fees"), accounts.number("bank")
+
+    def line(kind: Kind, text: str, debit: str, credit: str, amount: int, source: str) -> Posting:
+        return Posting(
+            date=b.arrival,
+            at=b.at,
+            document=b.ref,
+            document_type=DocumentType.PAYOUT,
+            kind=kind,
+            text=text,
+            debit=debit,
+            credit=credit,
+            amount_minor=amount,
+            currency=b.currency,
+            source_id=source,
+        )
+
+    out: list[Posting] = []
+    for f in b.fees:
+        if f.cost_minor:
+            debit, credit = (fees, clearing) if f.cost_minor > 0 else (clearing, fees)
+            out.append(line(Kind.FEE, f.text, debit, credit, abs(f.cost_minor), f.item_ref))
+    for r in b.returned:
+        if r.cost_minor:
+            debit, credit = (clearing, bank) if r.cost_minor > 0 else (bank, clearing)
+            out.append(line(Kind.PAYOUT, r.text, debit, credit, abs(r.cost_minor), r.item_ref))
+    if b.transferred and b.amount_minor:
+        debit, credit = (bank, clearing) if b.amount_minor > 0 else (clearing, bank)
+        text = f"Udbetaling {b.label} {b.ref} til bank"
+        out.append(line(Kind.PAYOUT, text, debit, credit, abs(b.amount_minor), b.ref))
+    return out
+
+
 def postings(
     events: Iterable[MoneyEvent],
     movements: Iterable[CashMovement],
     closes: Iterable[ShiftClose],
     accounts: AccountMap,
     tz: dt.tzinfo,
+    payouts: Iterable[PayoutBooking] = (),
 ) -> list[Posting]:
     """Every line of the given rows, in a fixed order (time, then document, kind, source),
     so the same rows always give the same list."""
@@ -347,6 +425,8 @@ def postings(
         out.extend(movement_postings(m, accounts, tz))
     for s in closes:
         out.extend(variance_postings(s, accounts, tz))
+    for b in payouts:
+        out.extend(payout_postings(b, accounts))
     # A line whose two sides the school mapped to one account moves nothing.
     out = [p for p in out if p.debit != p.credit]
     kinds = list(Kind)

@@ -23,6 +23,7 @@ from typing import Any, cast
 import stripe
 
 from jdoffice.domain.model import UTC
+from jdoffice.gateways import stripe_payouts
 from jdoffice.gateways.stripe_info import (
     CAPABILITIES,
     NAME,
@@ -43,6 +44,7 @@ from jdoffice.services.gateways import (
     RefundNotice,
     RefundState,
 )
+from jdoffice.services.payout_contract import ProviderPayout, SettlementItem
 
 SIGNATURE_TOLERANCE_S = 300
 #: Deepest nesting of objects and arrays a webhook body may have (Stripe's events stay far
@@ -474,6 +476,19 @@ class StripeGateway:
             if pages > 1000:
                 return
 
+    # -- payouts (the payout capability) -------------------------------------------------------
+
+    def payouts_since(self, created_gte: dt.datetime) -> Iterator[ProviderPayout]:
+        """Every payout created at or after ``created_gte`` (all pages)."""
+        return stripe_payouts.payouts_since(self._client, self._call, created_gte)
+
+    def payout(self, ref: str) -> ProviderPayout:
+        return stripe_payouts.payout(self._client, self._call, ref)
+
+    def payout_items(self, payout_ref: str) -> Iterator[SettlementItem]:
+        """The payout's balance transactions, sources expanded (all pages)."""
+        return stripe_payouts.payout_items(self._client, self._call, payout_ref)
+
     # -- plumbing ------------------------------------------------------------------------------
 
     @staticmethod
@@ -491,7 +506,7 @@ class StripeGateway:
         except stripe.PermissionError:
             raise ProviderRefused(
                 "the Stripe key may not do this (a restricted key needs Checkout Sessions, "
-                "Refunds and Events)"
+                "Refunds and Events, and for payouts read access to Payouts and Balance)"
             ) from None
         except stripe.IdempotencyError as exc:
             raise ProviderRefused(f"Stripe idempotency conflict: {_message(exc)}") from None

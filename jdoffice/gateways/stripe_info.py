@@ -21,7 +21,7 @@ SIGNATURE_HEADER = "stripe-signature"
 SECRET_KEY = "stripe-secret-key"  # noqa: S105 - the name of a keyring entry
 WEBHOOK_SECRET = "stripe-webhook-secret"  # noqa: S105 - the name of a keyring entry
 CAPABILITIES = Capabilities(
-    online=True, refunds=True, partial_refunds=True, webhooks=True, events=True
+    online=True, refunds=True, partial_refunds=True, webhooks=True, events=True, payouts=True
 )
 
 

@@ -1,6 +1,6 @@
 """The books (issue 15): the school's account mapping, and the postings of a period derived
 from the money rows (payments, refunds, a shift's pay-ins and pay-outs, closed shifts'
-variances), exported as CSV, e-conomic's journal import or SAF-T Financial.
+variances, the providers' payouts with their fees), exported as CSV, e-conomic's journal import or SAF-T Financial.
 
 Nothing here is stored but the account mapping: the postings are worked out from the rows
 every time (:mod:`jdoffice.domain.postings`), so a closed period exports to the same bytes.
@@ -39,6 +39,7 @@ from jdoffice.domain.postings import (
     postings,
 )
 from jdoffice.domain.shifts import MovementKind
+from jdoffice.services import payouts as provider_payouts
 from jdoffice.services.counter_methods import counter_method, is_counter_method
 from jdoffice.services.notification_settings import NotificationOverride
 from jdoffice.services.ports import UnitOfWork
@@ -251,7 +252,9 @@ def period_postings(uow: UnitOfWork, school: School, start: dt.date, end: dt.dat
                         desk=shift.desk,
                     )
                 )
-    lines = postings(events, movements, closes, accounts, school.tz)
+        # The providers' payouts arriving in the period: their fees and transfers.
+        payouts = provider_payouts.bookings(uow, school, start, end)
+    lines = postings(events, movements, closes, accounts, school.tz, payouts)
     return Books(school, start, end, accounts, tuple(lines))
 
 

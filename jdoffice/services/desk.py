@@ -55,6 +55,7 @@ from jdoffice.services.desk_online import (
     Synced,
     TransportFactory,
 )
+from jdoffice.services.desk_payouts import DeskPayoutVerbs
 from jdoffice.services.desk_staff import DeskStaffVerbs
 from jdoffice.services.offline import OfflineDesk, QueuedPayment, Reading, offline_receipt
 from jdoffice.services.online_methods import gateway_of
@@ -133,7 +134,7 @@ def _utcnow() -> dt.datetime:
 
 
 @dataclass
-class Desk(DeskStaffVerbs, DeskOnlineVerbs):
+class Desk(DeskStaffVerbs, DeskOnlineVerbs, DeskPayoutVerbs):
     """The front desk of one school, for the person at it.
 
     Attributes:

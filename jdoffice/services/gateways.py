@@ -43,6 +43,9 @@ class Capabilities:
     cash: bool = False
     #: The payment can be pushed to the student's phone instead of shown as a QR code.
     push: bool = False
+    #: The provider pays the money out to the school's bank and itemizes each payout (what
+    #: it settles, its fees): :class:`jdoffice.services.payout_contract.PayoutSource`.
+    payouts: bool = False
 
 
 class ProviderError(Unavailable):

@@ -28,12 +28,14 @@ from jdoffice.domain.model import (
     Student,
 )
 from jdoffice.domain.notification import NewNotification, Notification, NotificationStatus
+from jdoffice.domain.payouts import Match, StoredItem, StoredPayout
 from jdoffice.domain.reminders import Reminder
 from jdoffice.domain.search import SearchQuery
 from jdoffice.domain.shifts import Movement, Shift
 from jdoffice.domain.staff import Role, StaffMember
 from jdoffice.services.gateways import RefundNotice
 from jdoffice.services.notification_settings import NotificationOverride, NotificationSettings
+from jdoffice.services.payout_contract import ProviderPayout, SettlementItem
 from jdoffice.services.settings import SettingsOverride
 
 
@@ -467,6 +469,77 @@ class ReminderRepository(Protocol):
     def for_student(self, school_id: int, student_id: int) -> list[Reminder]: ...
 
 
+class PayoutRepository(Protocol):
+    """Provider payouts and the items they settle (issue 15), per school."""
+
+    def latest_created(self, school_id: int, gateway: str) -> dt.datetime | None:
+        """When the newest stored payout of the gateway was created at the provider."""
+        ...
+
+    def get(self, school_id: int, gateway: str, ref: str) -> StoredPayout | None: ...
+    def unsettled(self, school_id: int, gateway: str) -> list[StoredPayout]:
+        """Payouts not final yet, or whose items are not all stored: fetched again."""
+        ...
+
+    def add(self, school_id: int, p: ProviderPayout, now: dt.datetime) -> int:
+        """Insert; raises :class:`DuplicateKey` when the school has it already."""
+        ...
+
+    def update(self, payout_id: int, **fields: object) -> None:
+        """Change columns of a payout (status, amount_minor, arrival_date, items_stored,
+        transferred, note)."""
+        ...
+
+    def stored_item_refs(self, school_id: int, gateway: str, refs: Sequence[str]) -> set[str]:
+        """Which of ``refs`` the school has stored already."""
+        ...
+
+    def add_item(
+        self,
+        school_id: int,
+        payout_id: int,
+        item: SettlementItem,
+        *,
+        match: Match,
+        payment_id: str | None,
+        refund_id: str | None,
+        reason: str,
+        now: dt.datetime,
+    ) -> None:
+        """Insert; raises :class:`DuplicateKey` when the school has it already."""
+        ...
+
+    def set_match(
+        self,
+        item_id: int,
+        *,
+        match: Match,
+        payment_id: str | None,
+        refund_id: str | None,
+        reason: str,
+    ) -> None: ...
+
+    def listing(self, school_id: int, limit: int) -> list[StoredPayout]:
+        """The school's payouts, newest first."""
+        ...
+
+    def arriving_between(self, school_id: int, start: dt.date, end: dt.date) -> list[StoredPayout]:
+        """The school's payouts arriving on the days ``start`` to ``end`` (both included)."""
+        ...
+
+    def items(
+        self,
+        school_id: int,
+        *,
+        payout_ids: Sequence[int] | None = None,
+        unmatched_only: bool = False,
+        limit: int = 10_000,
+    ) -> list[StoredItem]:
+        """The school's items (of ``payout_ids`` when given; only those listed for staff,
+        unmatched or another school's, with ``unmatched_only``), oldest first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction and the repositories that work inside it.
 
@@ -507,6 +580,8 @@ class UnitOfWork(Protocol):
     def shifts(self) -> ShiftRepository: ...
     @property
     def reminders(self) -> ReminderRepository: ...
+    @property
+    def payouts(self) -> PayoutRepository: ...
     @property
     def notification_defaults(self) -> NotificationSettings:
         """The global notification settings (config file, environment) a school's own

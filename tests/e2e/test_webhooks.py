@@ -10,6 +10,7 @@ Every wait is bounded.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import socket
 import subprocess
@@ -39,6 +40,7 @@ from tests.e2e.conftest import (
     assert_refused,
     child_env,
     money_snapshot,
+    plain,
     run_cli,
     wait_until,
 )
@@ -709,3 +711,49 @@ def test_keys_set_without_a_keyring_exits_4_with_a_clear_message(stack: Stack) -
     assert "no keyring backend" in line
     assert "JDOFFICE_STRIPE_SECRET_KEY" in line
     assert "sk_test_abc" not in result.stderr + result.stdout
+
+
+def test_payments_payouts_sync_stores_matches_and_lists_what_matches_nothing(stack: Stack) -> None:
+    _, payment = stack.paid_online(33_000)
+    elsewhere = stack.standin.charge_elsewhere(15_000)
+    payout = stack.standin.make_payout()
+
+    data = assert_ok(stack.cli("payments", "payouts", "sync", "--json")).data
+    for key in ("fetched", "matched", "unmatched", "unmatched_total", "payouts_new"):
+        assert isinstance(data[key], int), (key, data)
+    assert data["payouts_new"] == 1
+    assert data["fetched"] >= 3  # at least the payment, the charge made elsewhere, the payout
+    assert data["unmatched"] >= 1
+    assert data["errors"] == []
+    assert [g["gateway"] for g in data["gateways"]] == ["stripe"]
+
+    unmatched = assert_ok(stack.cli("payments", "payouts", "list", "--unmatched", "--json")).data
+    assert elsewhere["id"] in {i["source"] for i in unmatched}
+    assert all(i["reason"] for i in unmatched)
+    assert payment["payment_id"] not in {i["payment_id"] for i in unmatched}
+    listed = assert_ok(stack.cli("payments", "payouts", "list", "--json")).data
+    [mine] = [p for p in listed if p["payout"] == payout["id"]]
+    assert (mine["amount_minor"], mine["status"], mine["transferred"]) == (
+        payout["amount"],
+        "paid",
+        True,
+    )
+    text = plain(assert_ok(stack.cli("payments", "payouts", "list", "--unmatched")).stdout)
+    assert elsewhere["balance_transaction"] in text
+
+    again = assert_ok(stack.cli("payments", "payouts", "sync", "--json")).data
+    assert (again["payouts_new"], again["fetched"], again["matched"]) == (0, 0, 0)
+    assert_refused(stack.cli("payments", "payouts", "sync", "--since", "2099-01-01"), 2, "future")
+    stack.standin.set_down(True)
+    try:
+        assert_refused(stack.cli("payments", "payouts", "sync", "--json"), 4, "Stripe")
+    finally:
+        stack.standin.set_down(False)
+
+    arrival = dt.datetime.fromtimestamp(int(payout["arrival_date"]), dt.UTC).date()
+    exported = assert_ok(
+        stack.cli("books", "export", "--from", arrival.isoformat(), "--to", arrival.isoformat())
+    ).stdout
+    rows = [r for r in exported.splitlines() if f";{payout['id']};payout;" in r]
+    assert [r.split(";")[3] for r in rows][-1] == "payout"
+    assert len(rows) >= 2  # the payment's fee and the transfer

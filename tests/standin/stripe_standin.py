@@ -20,7 +20,12 @@ As a process (the first line of output is the base URL; it serves until terminat
 
 What it models, as Stripe does it for the API version the client sends (``Stripe-Version``):
 Checkout Sessions (create, retrieve, list, line items, expire), PaymentIntents, Charges,
-Refunds, Events (list with Stripe's cursor pagination) and signed webhook deliveries.
+Refunds, Events (list with Stripe's cursor pagination) and signed webhook deliveries; and the
+balance: every charge and refund makes a balance transaction (a charge's with Stripe's fee,
+``fee_percent`` + ``fee_fixed``, taken from it), :meth:`StripeStandin.make_payout` pays the
+account's unpaid transactions out, and ``/v1/payouts`` and ``/v1/balance_transactions``
+(``payout=``, ``expand[]=data.source``) list them. Payouts and balance transactions belong to
+the API key whose session or refund made them: each key is an account of its own there.
 Requests are form-encoded with bracketed keys, unknown parameters are refused, POSTs are
 idempotent per (API key, ``Idempotency-Key``) and errors come back as Stripe's
 ``{"error": {...}}`` objects with Stripe's status codes. From API version 2026-09-30 on
@@ -46,6 +51,10 @@ HTTP test controls (JSON in, JSON out, no API key; :class:`RemoteStandin` wraps 
     POST   /_standin/drain                       {timeout} -> {drained}
     GET    /_standin/events | requests | deliveries;   DELETE /_standin/requests
     POST   /_standin/sign                        {payload, t, secret} -> {header}
+    POST   /_standin/payouts                     {api_key, arrival_days, status, reconciliation}
+    POST   /_standin/payouts/{id}/status         {status}
+    POST   /_standin/balance_transactions        {api_key, type, amount, fee, reporting_category}
+    POST   /_standin/charges                     {amount, api_key}   (a charge made elsewhere)
 """
 
 from __future__ import annotations
@@ -297,7 +306,11 @@ _EXPANDABLE: Final = {
     "refund": frozenset(
         {"charge", "payment_intent", "balance_transaction", "failure_balance_transaction"}
     ),
+    "balance_transaction": frozenset({"source"}),
+    "payout": frozenset({"balance_transaction", "destination", "failure_balance_transaction"}),
 }
+_PAYOUT_STATUSES: Final = ("pending", "in_transit", "paid", "failed", "canceled")
+_RECONCILIATION: Final = ("completed", "in_progress", "not_applicable")
 
 
 # --------------------------------------------------------------------------- errors and records
@@ -703,6 +716,9 @@ class StripeStandin:
         charge_refunds_in_events: bool = True,
         delivery_timeout: float = 5.0,
         max_hang: float = 30.0,
+        fee_percent: str = "1.5",
+        fee_fixed: int = 180,
+        page_size_cap: int | None = None,
     ) -> None:
         self.secret_key = secret_key
         self.api_keys: frozenset[str] = frozenset({secret_key, *extra_api_keys})
@@ -718,6 +734,12 @@ class StripeStandin:
         self.charge_refunds_in_events = charge_refunds_in_events
         self.delivery_timeout = delivery_timeout
         self.max_hang = max_hang
+        # Stripe's fee on a charge (Denmark, EEA cards: 1.5 % + 1.80 kr.), rounded half up.
+        self.fee_percent = Decimal(fee_percent)
+        self.fee_fixed = fee_fixed
+        # Fewer objects a page than the client asks for (Stripe's own cap is 100): makes a
+        # test walk several pages with few objects.
+        self.page_size_cap = page_size_cap
         self.internal_errors: list[str] = []
         self._requested_port = port
         self._lock = threading.RLock()
@@ -737,6 +759,15 @@ class StripeStandin:
         self._refunds: dict[str, JSON] = {}
         self._events: list[JSON] = []
         self._event_index: dict[str, JSON] = {}
+        # The balance: transactions and payouts, each of the account (API key) that made it.
+        self._balance: dict[str, JSON] = {}
+        self._txn_account: dict[str, str] = {}
+        self._txn_payout: dict[str, str] = {}
+        self._payouts: dict[str, JSON] = {}
+        self._payout_account: dict[str, str] = {}
+        self._object_account: dict[str, str] = {}
+        # Requests made to fail with a 500 (path, parameters they must carry, how many left).
+        self._failing: list[tuple[str, dict[str, str], list[int]]] = []
         self._idempotency: dict[tuple[str, str], _IdempotencyRecord] = {}
         self._requests: list[LoggedRequest] = []
         self._deliveries: list[Delivery] = []
@@ -759,6 +790,10 @@ class StripeStandin:
             ("GET", re.compile(r"/v1/refunds/([^/]+)"), self._api_get_refund),
             ("GET", re.compile(r"/v1/events"), self._api_list_events),
             ("GET", re.compile(r"/v1/events/([^/]+)"), self._api_get_event),
+            ("GET", re.compile(r"/v1/payouts"), self._api_list_payouts),
+            ("GET", re.compile(r"/v1/payouts/([^/]+)"), self._api_get_payout),
+            ("GET", re.compile(r"/v1/balance_transactions"), self._api_list_balance),
+            ("GET", re.compile(r"/v1/balance_transactions/([^/]+)"), self._api_get_balance),
         ]
 
     # ------------------------------------------------------------------ lifecycle
@@ -838,6 +873,23 @@ class StripeStandin:
                 self._up_again.clear()
             else:
                 self._up_again.set()
+
+    def fail_requests(self, path: str, count: int, params: Mapping[str, str] | None = None) -> None:
+        """Answer the next ``count`` calls to ``path`` (that carry ``params``) with a 500, as
+        a Stripe having trouble with one endpoint; the client's retries count as calls."""
+        with self._lock:
+            self._failing.append((path, dict(params or {}), [count]))
+
+    def _take_failure_locked(self, path: str, params: Mapping[str, Any]) -> bool:
+        for wanted_path, wanted, left in self._failing:
+            if (
+                left[0] > 0
+                and path == wanted_path
+                and all(params.get(k) == v for k, v in wanted.items())
+            ):
+                left[0] -= 1
+                return True
+        return False
 
     def set_latency(self, seconds: float) -> None:
         """Delay every API call by ``seconds`` (at most 60) before it takes effect."""
@@ -1019,6 +1071,9 @@ class StripeStandin:
             self._intents[intent_id] = intent
             self._charges[charge_id] = charge
             self._charge_refunds[charge_id] = []
+            self._object_account[charge_id] = self._object_account.get(session_id, self.secret_key)
+            if not async_payment:
+                self._charge_txn_locked(charge)
             session.update(
                 status="complete",
                 payment_status="unpaid" if async_payment else "paid",
@@ -1057,6 +1112,7 @@ class StripeStandin:
             session, intent, charge = self._processing(session_id)
             intent.update(status="succeeded", amount_received=intent["amount"])
             charge.update(status="succeeded", paid=True)
+            self._charge_txn_locked(charge)
             session["payment_status"] = "paid"
             if self.extra_events:
                 self._emit_locked("charge.succeeded", self._charge_view(charge))
@@ -1134,6 +1190,17 @@ class StripeStandin:
                 failure_balance_transaction=_new_id("txn_3"),
             )
             charge = self._charges[refund["charge"]]
+            self._add_txn_locked(
+                self._object_account.get(charge["id"], self.secret_key),
+                str(refund["failure_balance_transaction"]),
+                type_="refund_failure",
+                category="refund_failure",
+                amount=int(refund["amount"]),
+                fee=0,
+                currency=str(charge["currency"]),
+                source=refund_id,
+                description="REFUND FAILURE",
+            )
             charge["amount_refunded"] -= refund["amount"]
             charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
             self._emit_locked("refund.updated", refund, previous=previous)
@@ -1153,6 +1220,256 @@ class StripeStandin:
             if self.extra_events:
                 self._emit_locked("charge.refund.updated", refund, previous={"status": "pending"})
             return copy.deepcopy(refund)
+
+    # ------------------------------------------------------------------ test controls: balance
+
+    def _fee(self, amount: int) -> int:
+        percent = (Decimal(amount) * self.fee_percent / 100).quantize(
+            Decimal(1), rounding=ROUND_HALF_UP
+        )
+        return int(percent) + self.fee_fixed
+
+    def _add_txn_locked(
+        self,
+        account: str,
+        txn_id: str,
+        *,
+        type_: str,
+        category: str,
+        amount: int,
+        fee: int,
+        currency: str,
+        source: str | None,
+        description: str,
+    ) -> JSON:
+        now = self.now()
+        txn: JSON = {
+            "id": txn_id,
+            "object": "balance_transaction",
+            "amount": amount,
+            "available_on": now + 2 * 86400,
+            "balance_type": "payments",
+            "created": now,
+            "currency": currency.lower(),
+            "description": description,
+            "exchange_rate": None,
+            "fee": fee,
+            "fee_details": (
+                [
+                    {
+                        "amount": fee,
+                        "application": None,
+                        "currency": currency.lower(),
+                        "description": "Stripe processing fees",
+                        "type": "stripe_fee",
+                    }
+                ]
+                if fee
+                else []
+            ),
+            "net": amount - fee,
+            "reporting_category": category,
+            "source": source,
+            "status": "pending",
+            "type": type_,
+        }
+        self._balance[txn_id] = txn
+        self._txn_account[txn_id] = account
+        return txn
+
+    def _charge_txn_locked(self, charge: JSON) -> None:
+        amount = int(charge["amount"])
+        self._add_txn_locked(
+            self._object_account.get(str(charge["id"]), self.secret_key),
+            str(charge["balance_transaction"]),
+            type_="charge",
+            category="charge",
+            amount=amount,
+            fee=self._fee(amount),
+            currency=str(charge["currency"]),
+            source=str(charge["id"]),
+            description=str(charge.get("description") or ""),
+        )
+
+    def charge_elsewhere(self, amount: int, api_key: str | None = None) -> JSON:
+        """A card payment made outside jdoffice (a payment link, another shop): a charge and
+        its balance transaction that no attempt of jdoffice knows."""
+        if amount <= 0:
+            raise StandinError("amount must be positive")
+        account = api_key or self.secret_key
+        with self._lock:
+            now = self.now()
+            charge_id, intent_id = _new_id("ch_3"), _new_id("pi_3")
+            charge: JSON = {
+                "id": charge_id,
+                "object": "charge",
+                "amount": amount,
+                "amount_captured": amount,
+                "amount_refunded": 0,
+                "balance_transaction": _new_id("txn_3"),
+                "created": now,
+                "currency": "dkk",
+                "description": "Betaling uden for jdoffice",
+                "metadata": {},
+                "paid": True,
+                "payment_intent": intent_id,
+                "refunded": False,
+                "status": "succeeded",
+            }
+            self._charges[charge_id] = charge
+            self._charge_refunds[charge_id] = []
+            self._object_account[charge_id] = account
+            self._charge_txn_locked(charge)
+            return copy.deepcopy(charge)
+
+    def add_balance_transaction(
+        self,
+        api_key: str | None = None,
+        *,
+        type_: str = "adjustment",
+        amount: int,
+        fee: int = 0,
+        category: str | None = None,
+        description: str = "",
+        source: str | None = None,
+    ) -> JSON:
+        """Another entry on the balance: an ``adjustment`` (``category="dispute"`` for a
+        dispute), a ``stripe_fee``, …"""
+        with self._lock:
+            txn = self._add_txn_locked(
+                api_key or self.secret_key,
+                _new_id("txn_3"),
+                type_=type_,
+                category=category or type_,
+                amount=amount,
+                fee=fee,
+                currency="dkk",
+                source=source or (_new_id("du_") if category == "dispute" else None),
+                description=description,
+            )
+            return copy.deepcopy(txn)
+
+    def make_payout(
+        self,
+        api_key: str | None = None,
+        *,
+        arrival_days: int = 2,
+        status: str = "paid",
+        reconciliation: str = "completed",
+    ) -> JSON:
+        """Pay out every balance transaction of the account not paid out yet, as an automatic
+        payout (its own ``payout`` transaction takes the sum of their nets off the balance)."""
+        if status not in _PAYOUT_STATUSES or reconciliation not in _RECONCILIATION:
+            raise StandinError(f"unknown payout status {status!r} or {reconciliation!r}")
+        account = api_key or self.secret_key
+        with self._lock:
+            waiting = [
+                t
+                for ident, t in self._balance.items()
+                if self._txn_account[ident] == account and ident not in self._txn_payout
+            ]
+            total = sum(int(t["net"]) for t in waiting)
+            if total <= 0:
+                raise StandinError(
+                    "nothing to pay out: the account's unpaid balance is not positive"
+                )
+            now = self.now()
+            payout_id, txn_id = _new_id("po_1"), _new_id("txn_1")
+            arrival = (now // 86400 + arrival_days) * 86400  # midnight UTC, as Stripe gives it
+            payout: JSON = {
+                "id": payout_id,
+                "object": "payout",
+                "amount": total,
+                "application_fee": None,
+                "application_fee_amount": None,
+                "arrival_date": arrival,
+                "automatic": reconciliation != "not_applicable",
+                "balance_transaction": txn_id,
+                "created": now,
+                "currency": "dkk",
+                "description": "STRIPE PAYOUT",
+                "destination": "ba_1" + "standinbankaccount00000",
+                "failure_balance_transaction": None,
+                "failure_code": None,
+                "failure_message": None,
+                "livemode": False,
+                "metadata": {},
+                "method": "standard",
+                "original_payout": None,
+                "reconciliation_status": reconciliation,
+                "reversed_by": None,
+                "source_type": "card",
+                "statement_descriptor": None,
+                "status": status,
+                "trace_id": {"status": "pending", "value": None},
+                "type": "bank_account",
+            }
+            self._payouts[payout_id] = payout
+            self._payout_account[payout_id] = account
+            for t in waiting:
+                t["status"] = "available"
+                self._txn_payout[str(t["id"])] = payout_id
+            self._add_txn_locked(
+                account,
+                txn_id,
+                type_="payout",
+                category="payout",
+                amount=-total,
+                fee=0,
+                currency="dkk",
+                source=payout_id,
+                description="STRIPE PAYOUT",
+            )
+            self._txn_payout[txn_id] = payout_id
+            self._emit_locked("payout.created", payout)
+            return copy.deepcopy(payout)
+
+    def set_payout_status(self, payout_id: str, status: str) -> JSON:
+        """The payout moves on (``in_transit``, ``paid``, ``failed``, ``canceled``); a failed
+        one's money comes back to the balance as a ``payout_failure`` transaction."""
+        if status not in _PAYOUT_STATUSES:
+            raise StandinError(f"unknown payout status {status!r}")
+        with self._lock:
+            payout = self._payouts.get(payout_id)
+            if payout is None:
+                raise StandinError(f"no such payout: {payout_id}")
+            payout["status"] = status
+            if status == "failed" and payout["failure_balance_transaction"] is None:
+                txn = self._add_txn_locked(
+                    self._payout_account[payout_id],
+                    _new_id("txn_1"),
+                    type_="payout_failure",
+                    category="payout_reversal",
+                    amount=int(payout["amount"]),
+                    fee=0,
+                    currency="dkk",
+                    source=payout_id,
+                    description="STRIPE PAYOUT FAILURE",
+                )
+                payout.update(
+                    failure_balance_transaction=txn["id"],
+                    failure_code="account_closed",
+                    failure_message="The bank account has been closed.",
+                )
+            self._emit_locked(f"payout.{status if status != 'in_transit' else 'updated'}", payout)
+            return copy.deepcopy(payout)
+
+    def set_payout_reconciliation(self, payout_id: str, status: str) -> JSON:
+        """Stripe has (or has not yet) worked out which transactions the payout settles."""
+        if status not in _RECONCILIATION:
+            raise StandinError(f"unknown reconciliation status {status!r}")
+        with self._lock:
+            payout = self._payouts.get(payout_id)
+            if payout is None:
+                raise StandinError(f"no such payout: {payout_id}")
+            payout["reconciliation_status"] = status
+            if status == "completed":
+                self._emit_locked("payout.reconciliation_completed", payout)
+            return copy.deepcopy(payout)
+
+    def payouts(self) -> list[JSON]:
+        with self._lock:
+            return [copy.deepcopy(p) for p in self._payouts.values()]
 
     # ------------------------------------------------------------------ inspection
 
@@ -1474,6 +1791,17 @@ class StripeStandin:
         }
         self._refunds[refund_id] = refund
         self._charge_refunds[charge["id"]].append(refund_id)
+        self._add_txn_locked(
+            self._object_account.get(charge["id"], self.secret_key),
+            str(refund["balance_transaction"]),
+            type_="refund",
+            category="refund",
+            amount=-amount,
+            fee=0,
+            currency=str(charge["currency"]),
+            source=refund_id,
+            description="REFUND FOR CHARGE",
+        )
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
         self._emit_locked("refund.created", refund, request=request)
@@ -1504,6 +1832,8 @@ class StripeStandin:
         with self._lock:
             down = self._down
             latency = self._latency
+            if down is None and self._take_failure_locked(path, params):
+                down = "error500"
         replayed = False
         if down == "reset":
             reply = _Reply(0, action="reset")
@@ -1884,6 +2214,7 @@ class StripeStandin:
             "url": f"{self.base_url}/pay/{session_id}" if hosted else None,
         }
         self._sessions[session_id] = session
+        self._object_account[session_id] = ctx.api_key
         self._session_private[session_id] = _SessionPrivate(
             line_items=line_items,
             pi_metadata=pi_metadata,
@@ -2305,6 +2636,64 @@ class StripeStandin:
         self._add_created_check(params, checks)
         return self._page(list(reversed(self._events)), params, "/v1/events", "event", checks)
 
+    def _api_list_payouts(self, ctx: _Ctx, params: JSON, ids: tuple[str, ...]) -> JSON:
+        _check_keys(params, _PAGE_KEYS | {"arrival_date", "created", "destination", "status"})
+        checks: list[Callable[[JSON], bool]] = [
+            lambda p: self._payout_account.get(str(p["id"])) == ctx.api_key
+        ]
+        if "status" in params:
+            checks.append(_field_equals("status", _as_str(params["status"], "status")))
+        if "arrival_date" in params:
+            arrives = _created_filter(params["arrival_date"], "arrival_date")
+            checks.append(lambda p: arrives(int(p["arrival_date"])))
+        self._add_created_check(params, checks)
+        return self._page(
+            list(reversed(self._payouts.values())), params, "/v1/payouts", "payout", checks
+        )
+
+    def _api_get_payout(self, ctx: _Ctx, params: JSON, ids: tuple[str, ...]) -> JSON:
+        _check_keys(params, ("expand",))
+        payout = self._payouts.get(ids[0])
+        if payout is None or self._payout_account.get(ids[0]) != ctx.api_key:
+            raise _no_such("payout", ids[0], "id")
+        return self._expand(copy.deepcopy(payout), _expand_paths(params))
+
+    def _api_list_balance(self, ctx: _Ctx, params: JSON, ids: tuple[str, ...]) -> JSON:
+        _check_keys(params, _PAGE_KEYS | {"created", "currency", "payout", "source", "type"})
+        checks: list[Callable[[JSON], bool]] = [
+            lambda t: self._txn_account.get(str(t["id"])) == ctx.api_key
+        ]
+        if "payout" in params:
+            payout_id = _as_str(params["payout"], "payout")
+            payout = self._payouts.get(payout_id)
+            if payout is None or self._payout_account.get(payout_id) != ctx.api_key:
+                raise _no_such("payout", payout_id, "payout", status=400)
+            if payout["reconciliation_status"] == "not_applicable":
+                raise _invalid(
+                    "Balance transaction history can only be filtered on automatic payouts, "
+                    "not manual payouts.",
+                    "payout",
+                )
+            checks.append(lambda t: self._txn_payout.get(str(t["id"])) == payout_id)
+        for name in ("currency", "source", "type"):
+            if name in params:
+                checks.append(_field_equals(name, _as_str(params[name], name)))
+        self._add_created_check(params, checks)
+        return self._page(
+            list(reversed(self._balance.values())),
+            params,
+            "/v1/balance_transactions",
+            "balance_transaction",
+            checks,
+        )
+
+    def _api_get_balance(self, ctx: _Ctx, params: JSON, ids: tuple[str, ...]) -> JSON:
+        _check_keys(params, ("expand",))
+        txn = self._balance.get(ids[0])
+        if txn is None or self._txn_account.get(ids[0]) != ctx.api_key:
+            raise _no_such("balance_transaction", ids[0], "id")
+        return self._expand(copy.deepcopy(txn), _expand_paths(params))
+
     # ------------------------------------------------------------------ lists and expansion
 
     def _add_created_check(self, params: JSON, checks: list[Callable[[JSON], bool]]) -> None:
@@ -2324,6 +2713,8 @@ class StripeStandin:
         limit = (
             _as_int(params["limit"], "limit", minimum=1, maximum=100) if "limit" in params else 10
         )
+        if self.page_size_cap is not None:
+            limit = min(limit, self.page_size_cap)
         expand = _expand_paths(params)
         after = params.get("starting_after")
         before = params.get("ending_before")
@@ -2408,6 +2799,10 @@ class StripeStandin:
             return copy.deepcopy(self._refunds[ident])
         if ident.startswith("cs_") and ident in self._sessions:
             return copy.deepcopy(self._sessions[ident])
+        if ident.startswith("po_") and ident in self._payouts:
+            return copy.deepcopy(self._payouts[ident])
+        if ident.startswith("txn_") and ident in self._balance:
+            return copy.deepcopy(self._balance[ident])
         return ident
 
     # ------------------------------------------------------------------ HTTP: test controls
@@ -2517,6 +2912,28 @@ class StripeStandin:
                 return {"requests": []}
             case "GET", ["deliveries"]:
                 return {"deliveries": [asdict(entry) for entry in self.deliveries]}
+            case "POST", ["payouts"]:
+                return self.make_payout(
+                    _opt_str(args, "api_key"),
+                    arrival_days=_opt_int(args, "arrival_days") or 2,
+                    status=_opt_str(args, "status") or "paid",
+                    reconciliation=_opt_str(args, "reconciliation") or "completed",
+                )
+            case "POST", ["payouts", payout_id, "status"]:
+                return self.set_payout_status(payout_id, _opt_str(args, "status") or "paid")
+            case "POST", ["balance_transactions"]:
+                return self.add_balance_transaction(
+                    _opt_str(args, "api_key"),
+                    type_=_opt_str(args, "type") or "adjustment",
+                    amount=_opt_int(args, "amount") or 0,
+                    fee=_opt_int(args, "fee") or 0,
+                    category=_opt_str(args, "reporting_category"),
+                    description=_opt_str(args, "description") or "",
+                )
+            case "POST", ["charges"]:
+                return self.charge_elsewhere(
+                    _opt_int(args, "amount") or 0, _opt_str(args, "api_key")
+                )
             case "POST", ["sign"]:
                 payload = args.get("payload")
                 if not isinstance(payload, str):
@@ -2885,6 +3302,49 @@ class RemoteStandin:
     @property
     def deliveries(self) -> list[Delivery]:
         return [Delivery(**entry) for entry in self._call("GET", "deliveries")["deliveries"]]
+
+    def make_payout(
+        self,
+        api_key: str | None = None,
+        *,
+        arrival_days: int = 2,
+        status: str = "paid",
+        reconciliation: str = "completed",
+    ) -> JSON:
+        body = {
+            "api_key": api_key,
+            "arrival_days": arrival_days,
+            "status": status,
+            "reconciliation": reconciliation,
+        }
+        return cast(JSON, self._call("POST", "payouts", body))
+
+    def set_payout_status(self, payout_id: str, status: str) -> JSON:
+        path = f"payouts/{self._q(payout_id)}/status"
+        return cast(JSON, self._call("POST", path, {"status": status}))
+
+    def add_balance_transaction(
+        self,
+        api_key: str | None = None,
+        *,
+        type_: str = "adjustment",
+        amount: int,
+        fee: int = 0,
+        category: str | None = None,
+        description: str = "",
+    ) -> JSON:
+        body = {
+            "api_key": api_key,
+            "type": type_,
+            "amount": amount,
+            "fee": fee,
+            "reporting_category": category,
+            "description": description,
+        }
+        return cast(JSON, self._call("POST", "balance_transactions", body))
+
+    def charge_elsewhere(self, amount: int, api_key: str | None = None) -> JSON:
+        return cast(JSON, self._call("POST", "charges", {"amount": amount, "api_key": api_key}))
 
     def sign(self, payload: bytes | str, t: int | None = None, secret: str | None = None) -> str:
         text = payload.decode("utf-8") if isinstance(payload, bytes) else payload

@@ -938,3 +938,76 @@ def test_as_a_process_it_prints_its_url_and_obeys_http_controls(
     assert requests[0].path == "/v1/checkout/sessions"
     assert [r.status for r in requests[1:]] == [500, 500, 500]
     assert header == StripeStandin(webhook_secret=WHSEC).sign(b"{}", t=1)
+
+
+# --------------------------------------------------------------------------- the balance and payouts
+
+
+def test_a_charge_and_a_refund_make_balance_transactions_a_payout_sweeps_them(
+    standin: StripeStandin, client: stripe.StripeClient
+) -> None:
+    session = create_session(client)
+    standin.complete_session(session.id)
+    intent = standin.session(session.id)["payment_intent"]
+    client.v1.refunds.create(params={"payment_intent": intent, "amount": 10_000})
+    payout = standin.make_payout()
+
+    listed = client.v1.balance_transactions.list(
+        params={"payout": payout["id"], "limit": 100, "expand": ["data.source"]}
+    ).to_dict(recursive=True)["data"]
+    by_type = {t["type"]: t for t in listed}
+    assert set(by_type) == {"charge", "refund", "payout"}
+    charge = by_type["charge"]
+    assert (charge["amount"], charge["fee"]) == (85_000, 1_275 + 180)
+    assert charge["net"] == charge["amount"] - charge["fee"]
+    assert charge["source"]["payment_intent"] == intent
+    assert by_type["refund"]["amount"] == -10_000
+    assert by_type["refund"]["source"]["payment_intent"] == intent
+    assert payout["amount"] == charge["net"] - 10_000 == -by_type["payout"]["amount"]
+    assert by_type["payout"]["source"]["id"] == payout["id"]
+    # Swept once: nothing is left to pay out.
+    with pytest.raises(StandinError, match="nothing to pay out"):
+        standin.make_payout()
+
+
+def test_each_api_key_is_an_account_of_its_own_for_payouts(
+    standin: StripeStandin, http_client: stripe.HTTPXClient
+) -> None:
+    mine, theirs = (
+        _stripe(standin.base_url, http_client),
+        _stripe(standin.base_url, http_client, OTHER_KEY),
+    )
+    standin.complete_session(create_session(mine).id)
+    standin.complete_session(create_session(theirs).id)
+    my_payout, their_payout = standin.make_payout(KEY), standin.make_payout(OTHER_KEY)
+
+    assert [p.id for p in mine.v1.payouts.list().data] == [my_payout["id"]]
+    assert [p.id for p in theirs.v1.payouts.list().data] == [their_payout["id"]]
+    with pytest.raises(stripe.InvalidRequestError):
+        mine.v1.payouts.retrieve(str(their_payout["id"]))
+    with pytest.raises(stripe.InvalidRequestError):
+        mine.v1.balance_transactions.list(params={"payout": str(their_payout["id"])})
+
+
+def test_balance_transactions_page_by_starting_after_and_a_manual_payout_cannot_be_itemized(
+    http_client: stripe.HTTPXClient,
+) -> None:
+    with StripeStandin(secret_key=KEY, page_size_cap=2) as standin:
+        client = _stripe(standin.base_url, http_client)
+        for amount in (10_000, 20_000, 30_000):
+            standin.charge_elsewhere(amount)
+        payout = standin.make_payout()
+        seen: list[str] = []
+        params: dict[str, Any] = {"payout": payout["id"], "limit": 100}
+        while True:
+            page = client.v1.balance_transactions.list(params=cast(Any, params))
+            seen += [t.id for t in page.data]
+            if not page.has_more:
+                break
+            params["starting_after"] = page.data[-1].id
+        assert len(seen) == len(set(seen)) == 4
+        manual = standin.charge_elsewhere(5_000)
+        assert manual["amount"] == 5_000
+        by_hand = standin.make_payout(reconciliation="not_applicable")
+        with pytest.raises(stripe.InvalidRequestError, match="manual payouts"):
+            client.v1.balance_transactions.list(params={"payout": str(by_hand["id"])})
