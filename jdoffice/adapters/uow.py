@@ -23,6 +23,7 @@ from jdoffice.adapters.deferred_repo import SqlDeferredNotices
 from jdoffice.adapters.integrity import SqlIntegrity
 from jdoffice.adapters.notification_repo import SqlNotifications
 from jdoffice.adapters.repos.audit import SqlAudit, SqlFlags
+from jdoffice.adapters.repos.books import SqlBooksExports
 from jdoffice.adapters.repos.online import SqlAttempts, SqlEvents
 from jdoffice.adapters.repos.payments import SqlPayments
 from jdoffice.adapters.repos.receipts import SqlReceipts
@@ -95,6 +96,7 @@ class SqlAlchemyUnitOfWork:
     notifications: SqlNotifications
     staff: SqlStaff
     shifts: SqlShifts
+    books: SqlBooksExports
 
     def __init__(
         self, engine: Engine, *, notification_defaults: NotificationSettings | None = None
@@ -165,6 +167,7 @@ class SqlAlchemyUnitOfWork:
         self.notifications = SqlNotifications(s)
         self.staff = SqlStaff(s)
         self.shifts = SqlShifts(s)
+        self.books = SqlBooksExports(s)
         return self
 
     def __exit__(

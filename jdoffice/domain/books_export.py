@@ -62,7 +62,10 @@ def _rows_to_csv(header: Sequence[str], rows: Iterable[Sequence[str]], sink: Tex
 #: number, or Z-report "Z3/kasse-1"), bilagstype (receipt, credit_note, z_report, shift),
 #: art (payment, refund, rounding, pay_in, pay_out, variance), tekst, debet and kredit (the
 #: account numbers), beløb (positive, decimal comma), valuta, momskode, elevnr, fakturanr
-#: (comma separated), medarbejder, kasse, kilde (the id of the row it derives from).
+#: (comma separated), medarbejder, kasse, kilde (the id of the row it derives from),
+#: bilagsdato (the document's own date: ``dato`` but for a correction) and korrektion ("ja"
+#: on a correction: a line that arrived after its own day was exported, carried by the next
+#: export and dated on its first day).
 CSV_COLUMNS = (
     "dato",
     "bilag",
@@ -79,6 +82,8 @@ CSV_COLUMNS = (
     "medarbejder",
     "kasse",
     "kilde",
+    "bilagsdato",
+    "korrektion",
 )
 
 
@@ -101,6 +106,8 @@ def to_csv(lines: Sequence[Posting], sink: TextIO | None = None) -> str:
             _text(p.staff),
             _text(p.desk),
             p.source_id,
+            (p.correction_of or p.date).isoformat(),
+            "ja" if p.correction_of is not None else "",
         ]
         for p in lines
     )
@@ -288,7 +295,8 @@ def to_saft(
         out.leaf("TransactionID", tid)
         out.leaf("Period", str(first.date.month))
         out.leaf("PeriodYear", str(first.date.year))
-        out.leaf("TransactionDate", day)
+        # A correction keeps its document's date; it is posted (GLPostingDate) in this period.
+        out.leaf("TransactionDate", (first.correction_of or first.date).isoformat())
         if first.staff:
             out.leaf("SourceID", first.staff)
         out.leaf("TransactionType", "normal")
