@@ -59,6 +59,12 @@ class Delivered:
     correction: bool = False
 
 
+def last_month(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of the month before ``today``'s (the desk's default period)."""
+    end = today.replace(day=1) - dt.timedelta(days=1)
+    return end.replace(day=1), end
+
+
 def period_text(start: dt.date, end: dt.date) -> str:
     return start.isoformat() if start == end else f"{start.isoformat()} – {end.isoformat()}"
 

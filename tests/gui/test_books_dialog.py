@@ -14,8 +14,9 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from jdoffice.domain.exported import last_month
 from jdoffice.domain.model import UTC
-from jdoffice.gui.views.books_dialog import BooksDialog, last_month
+from jdoffice.gui.views.books_dialog import BooksDialog
 from jdoffice.gui.views.main_window import MainWindow
 from jdoffice.gui.views.staff_dialogs import ApprovalDialog
 from jdoffice.services.payments import register_payment

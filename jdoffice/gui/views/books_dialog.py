@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import Shiboken
 
-from jdoffice.domain.exported import ExportRecord
+from jdoffice.domain.exported import ExportRecord, last_month
 from jdoffice.domain.model import UTC, Actor
 from jdoffice.domain.staff import Action, Authority, StaffMember
 from jdoffice.gui import texts
@@ -43,12 +43,6 @@ WARN_STYLE = "color: #8a5300; font-weight: bold;"
 
 # The formats offered, in order: (``books export --format``, file suffix).
 FORMATS = (("csv", "csv"), ("economic", "csv"), ("saft", "xml"))
-
-
-def last_month(today: dt.date) -> tuple[dt.date, dt.date]:
-    """The first and last day of the month before ``today``'s."""
-    end = today.replace(day=1) - dt.timedelta(days=1)
-    return end.replace(day=1), end
 
 
 class BooksDialog(QDialog):
