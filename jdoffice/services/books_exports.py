@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, cast
 
 from jdoffice.domain import books_export
-from jdoffice.domain.errors import Conflict, InvalidInput
+from jdoffice.domain.errors import BusinessRuleError, InvalidInput
 from jdoffice.domain.exported import (
     Delivered,
     ExportRecord,
@@ -142,9 +142,9 @@ def export_books(
     Raises:
         InvalidInput: a bad period or format (nothing written).
         BusinessRuleError: the period overlaps an exported one without being it; a payment
-            method without an account.
-        Conflict: another desk exported an overlapping period meanwhile (nothing recorded;
-            the caller drops the file).
+            method without an account; another desk exported it meanwhile (nothing is
+            recorded and the caller drops the file; not a ``Conflict``, which the desk words
+            as a student changed meanwhile).
         NotAllowed: not a manager (see :func:`jdoffice.services.staff.acting`).
     """
     books.check_period(start, end)
@@ -217,7 +217,7 @@ def export_books(
                 same_period(now_there, start, end) is not None
                 or any(r.first and r.start <= end and start <= r.end for r in now_there)
             ):
-                raise Conflict(
+                raise BusinessRuleError(
                     f"another desk exported {period_text(start, end)} meanwhile; ask again"
                 )
             new_id = uow.books.add(record, delivered)
@@ -243,7 +243,7 @@ def export_books(
             )
             uow.commit()
     except DuplicateKey as exc:
-        raise Conflict(
+        raise BusinessRuleError(
             f"another desk exported lines of {period_text(start, end)} meanwhile; ask again"
         ) from exc
     identical: bool | None = None

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -23,6 +24,7 @@ from jdoffice.domain.books_export import CSV_COLUMNS, SAFT_NS
 from jdoffice.domain.errors import BusinessRuleError, Unavailable
 from jdoffice.domain.model import UTC, Actor
 from jdoffice.domain.staff import NotAllowed
+from jdoffice.services import books
 from jdoffice.services.books_exports import ExportResult, export_books, list_exports
 from jdoffice.services.offline import OfflineDesk, PushOutcome, QueuedPayment
 from jdoffice.services.payments import register_payment
@@ -259,3 +261,27 @@ def test_a_receptionist_may_not_export_the_books(kit: SchoolKit) -> None:
     assert sink.getvalue() == b""
     done = export_books(uow, kit.school, *NOV, "csv", sink, actor=staff.manager.actor(DESK))
     assert (done.record.staff, done.record.staff_id) == ("MG", staff.manager.id)
+
+
+def test_another_desk_exporting_the_period_meanwhile_leaves_one_export_and_no_line_twice(
+    kit: SchoolKit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paid(kit, 65_000, dt.datetime(2026, 11, 17, 10, 0, tzinfo=UTC))
+    real_write = books.write
+    other: list[ExportResult] = []
+    calls = []
+
+    def write_while_another_desk_exports(*args: Any, **kwargs: Any) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            # The other desk asks for the same month while this one is writing its file.
+            other.append(export(kit, NOV)[0])
+        real_write(*args, **kwargs)
+
+    monkeypatch.setattr(books, "write", write_while_another_desk_exports)
+    with pytest.raises(BusinessRuleError, match="another desk exported 2026-11-01 – 2026-11-30"):
+        export(kit, NOV)
+    monkeypatch.undo()
+    listed = list_exports(SqlAlchemyUnitOfWork(kit.engine), kit.school, actor=MANAGER)
+    assert [(r.id, r.repeat_of, r.postings) for r in listed] == [(other[0].record.id, None, 1)]
+    assert export(kit, NOV)[0].repeated is not None
