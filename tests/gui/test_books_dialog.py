@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -103,7 +103,35 @@ def test_a_manager_exports_last_month_and_the_same_period_again_is_marked(
         qtbot.waitUntil(lambda: dialog.exportsList.count() == 2, timeout=WAIT_MS)
         assert "gentaget" in dialog.exportsList.item(0).text()
 
+        # A payment dated last month arrives now (an offline desk pushing late): the old
+        # month again says it waits; this month's export carries it as a correction.
+        invoice = office.invoice(30_000, office.student("Bo", "Ø"))
+        register_payment(
+            office.uow(),
+            office.school,
+            method="bank",
+            amount_minor=30_000,
+            invoice_no=invoice.invoice_no,
+            actor=people["JP"].actor("desk-1"),
+            now=paid_at + dt.timedelta(days=5),
+        )
+        dialog.result_shown = None
+        dialog.export_to(tmp_path / "tredje.csv")
+        qtbot.waitUntil(lambda: dialog.result_shown is not None, timeout=WAIT_MS)
+        assert "1 posteringer i perioden kom efter eksporten" in dialog.warningLabel.text()
+        assert (tmp_path / "tredje.csv").read_bytes() == first.read_bytes()
+        this_month = end + dt.timedelta(days=1)
+        dialog.fromEdit.setDate(QDate(this_month.year, this_month.month, 1))
+        dialog.toEdit.setDate(QDate(this_month.year, this_month.month, 1).addMonths(1).addDays(-1))
+        dialog.result_shown = None
+        dialog.export_to(tmp_path / "ny.csv")
+        qtbot.waitUntil(lambda: dialog.result_shown is not None, timeout=WAIT_MS)
+        assert "Korrektioner: 1." in dialog.resultLabel.text()
+        assert "Debet = kredit = 300,00" in dialog.resultLabel.text()
+        assert not dialog.warningLabel.isVisible()
+
         # A period overlapping the exported month is refused on screen, and no file is left.
+        dialog.fromEdit.setDate(QDate(start.year, start.month, start.day))
         dialog.toEdit.setDate(dialog.toEdit.date().addDays(5))
         refused = tmp_path / "overlap.csv"
         dialog.export_to(refused)

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from jdoffice.adapters.local_store import SqliteLocalStore, SqlSharedNotes
+from jdoffice.adapters.orm import PaymentRow
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.domain.books_export import CSV_COLUMNS, SAFT_NS
 from jdoffice.domain.errors import BusinessRuleError, Unavailable
@@ -285,3 +286,19 @@ def test_another_desk_exporting_the_period_meanwhile_leaves_one_export_and_no_li
     listed = list_exports(SqlAlchemyUnitOfWork(kit.engine), kit.school, actor=MANAGER)
     assert [(r.id, r.repeat_of, r.postings) for r in listed] == [(other[0].record.id, None, 1)]
     assert export(kit, NOV)[0].repeated is not None
+
+
+def test_a_repeat_says_when_a_line_it_delivered_is_no_longer_in_the_records(
+    kit: SchoolKit,
+) -> None:
+    paid(kit, 65_000, dt.datetime(2026, 11, 17, 10, 0, tzinfo=UTC))
+    paid(kit, 12_500, dt.datetime(2026, 11, 18, 10, 0, tzinfo=UTC))
+    first, data = export(kit, NOV)
+    assert first.postings == 2
+    # The web system marks a delivered payment failed, past the desk's rules.
+    gone = table(data)[0]["kilde"]
+    with kit.engine.begin() as conn:
+        conn.execute(update(PaymentRow).where(PaymentRow.id == gone).values(status="failed"))
+    again, again_data = export(kit, NOV)
+    assert (again.postings, again.missing, again.identical) == (1, 1, False)
+    assert [r["kilde"] for r in table(again_data)] == [table(data)[1]["kilde"]]
