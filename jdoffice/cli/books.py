@@ -90,6 +90,11 @@ def _notes(result: ExportResult) -> list[str]:
             f"{result.pending} posting(s) dated in this period arrived after it was exported: "
             "the next export of a later period carries them as corrections"
         )
+    if result.unfinished and first is None:
+        notes.append(
+            "the period is not over yet: what is recorded later in it comes as corrections "
+            "in the next export"
+        )
     if result.missing:
         notes.append(f"{result.missing} posting(s) of that export are no longer in the records")
     return notes
@@ -170,6 +175,7 @@ def books_export(
         "repeat_of": _record_json(result.repeated, school.currency) if result.repeated else None,
         "identical": result.identical,
         "missing": result.missing,
+        "unfinished": result.unfinished,
     }
     if as_json:
         emit_json(summary)

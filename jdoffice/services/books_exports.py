@@ -59,6 +59,9 @@ class ExportResult:
     missing: int
     currency: str
     accounts: dict[str, int]
+    #: The period was not over at the school when exported (it ends today or later): what is
+    #: recorded later in it comes as corrections in the next export.
+    unfinished: bool = False
 
     @property
     def postings(self) -> int:
@@ -262,4 +265,5 @@ def export_books(
         missing=missing,
         currency=school.currency,
         accounts={a: t.net_minor for a, t in totals(lines).items()},
+        unfinished=end >= school.local_date(when),
     )

@@ -177,6 +177,10 @@
         <translation>This period was already exported {0} by {1} at {2}: the same postings again.</translation>
     </message>
     <message>
+        <source>Perioden er ikke slut endnu; det, der registreres senere i den, kommer som korrektioner i næste eksport.</source>
+        <translation>The period is not over yet; what is recorded later in it comes as corrections in the next export.</translation>
+    </message>
+    <message>
         <source>{0} posteringer i perioden kom efter eksporten; de kommer som korrektioner i næste eksport.</source>
         <translation>{0} postings of the period arrived after the export; they come as corrections in the next export.</translation>
     </message>

@@ -168,7 +168,7 @@ def test_a_late_offline_payment_is_a_correction_in_the_next_export_and_not_in_th
     assert isinstance(taken, QueuedPayment)
     november, november_data = export(kit, NOV)
     november_saft = export(kit, NOV, "saft")[1]
-    assert november.postings == 1
+    assert (november.postings, november.unfinished) == (1, False)
 
     # The desk comes back online in December and pushes the payment of 28 November.
     link.up = True

@@ -221,6 +221,13 @@ class BooksDialog(QDialog):
                     "Perioden er allerede eksporteret {0} af {1} ved {2}: de samme posteringer igen."
                 ).format(when, first.staff or "?", first.desk or "?")
             )
+        if result.unfinished and first is None:
+            warnings.append(
+                self.tr(
+                    "Perioden er ikke slut endnu; det, der registreres senere i den, kommer som "
+                    "korrektioner i næste eksport."
+                )
+            )
         if result.pending:
             warnings.append(
                 self.tr(
