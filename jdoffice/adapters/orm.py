@@ -36,6 +36,7 @@ from jdoffice.adapters.orm_base import (
     school_currency,
     school_of_student,
 )
+from jdoffice.adapters.orm_books import BooksExportedPostingRow, BooksExportRow
 from jdoffice.adapters.orm_payouts import PayoutItemRow, PayoutRow
 from jdoffice.adapters.orm_reminders import ReminderRow
 from jdoffice.adapters.orm_staff import ShiftMovementRow, ShiftRow, StaffRow, school_staff
@@ -321,6 +322,8 @@ __all__ = [
     "AuditRow",
     "BalanceRow",
     "Base",
+    "BooksExportRow",
+    "BooksExportedPostingRow",
     "InvoiceRow",
     "PaymentRow",
     "PayoutItemRow",

@@ -23,6 +23,7 @@ from jdoffice.adapters.deferred_repo import SqlDeferredNotices
 from jdoffice.adapters.integrity import SqlIntegrity
 from jdoffice.adapters.notification_repo import SqlNotifications
 from jdoffice.adapters.repos.audit import SqlAudit, SqlFlags
+from jdoffice.adapters.repos.books import SqlBooksExports
 from jdoffice.adapters.repos.online import SqlAttempts, SqlEvents
 from jdoffice.adapters.repos.payments import SqlPayments
 from jdoffice.adapters.repos.payouts import SqlPayouts
@@ -100,6 +101,7 @@ class SqlAlchemyUnitOfWork:
     shifts: SqlShifts
     reminders: SqlReminders
     payouts: SqlPayouts
+    books: SqlBooksExports
 
     def __init__(
         self, engine: Engine, *, notification_defaults: NotificationSettings | None = None
@@ -172,6 +174,7 @@ class SqlAlchemyUnitOfWork:
         self.shifts = SqlShifts(s)
         self.reminders = SqlReminders(s)
         self.payouts = SqlPayouts(s)
+        self.books = SqlBooksExports(s)
         return self
 
     def __exit__(

@@ -63,7 +63,10 @@ def _rows_to_csv(header: Sequence[str], rows: Iterable[Sequence[str]], sink: Tex
 #: credit_note, z_report, shift, payout), art (payment, refund, rounding, pay_in, pay_out,
 #: variance, fee, payout), tekst, debet and kredit (the
 #: account numbers), beløb (positive, decimal comma), valuta, momskode, elevnr, fakturanr
-#: (comma separated), medarbejder, kasse, kilde (the id of the row it derives from).
+#: (comma separated), medarbejder, kasse, kilde (the id of the row it derives from),
+#: bilagsdato (the document's own date: ``dato`` but for a correction) and korrektion ("ja"
+#: on a correction: a line that arrived after its own day was exported, carried by the next
+#: export and dated on its first day).
 CSV_COLUMNS = (
     "dato",
     "bilag",
@@ -80,6 +83,8 @@ CSV_COLUMNS = (
     "medarbejder",
     "kasse",
     "kilde",
+    "bilagsdato",
+    "korrektion",
 )
 
 
@@ -102,6 +107,8 @@ def to_csv(lines: Sequence[Posting], sink: TextIO | None = None) -> str:
             _text(p.staff),
             _text(p.desk),
             p.source_id,
+            (p.correction_of or p.date).isoformat(),
+            "ja" if p.correction_of is not None else "",
         ]
         for p in lines
     )
@@ -298,7 +305,8 @@ def to_saft(
         out.leaf("TransactionID", tid)
         out.leaf("Period", str(first.date.month))
         out.leaf("PeriodYear", str(first.date.year))
-        out.leaf("TransactionDate", day)
+        # A correction keeps its document's date; it is posted (GLPostingDate) in this period.
+        out.leaf("TransactionDate", (first.correction_of or first.date).isoformat())
         if first.staff:
             out.leaf("SourceID", first.staff)
         out.leaf("TransactionType", "normal")

@@ -36,7 +36,7 @@ import datetime as dt
 import enum
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from jdoffice.domain.errors import BusinessRuleError, InvalidInput
 
@@ -266,6 +266,28 @@ class Posting:
     source_id: str = ""
     #: For the receipt's number as an integer (e-conomic's voucher number), when it has one.
     voucher_no: int | None = field(default=None)
+    #: A correction (see :func:`as_correction`): the document's own date, while ``date`` is
+    #: the first day of the export that carries it.
+    correction_of: dt.date | None = field(default=None)
+
+    @property
+    def key(self) -> str:
+        """What names this line among every line of the school (``payment:<uuid>``): the
+        row it derives from and its kind, which the same rows always give again."""
+        return f"{self.kind.value}:{self.source_id}"
+
+
+def as_correction(p: Posting, day: dt.date) -> Posting:
+    """``p``, which arrived after its own day was exported (a payment taken offline and
+    pushed later), as a correction posted on ``day`` in the next export: dated ``day`` (the
+    exported period is never rewritten), its own date kept in ``correction_of`` and in the
+    text ("Korrektion, bilagsdato 28-11-2026: …")."""
+    return replace(
+        p,
+        date=day,
+        correction_of=p.date,
+        text=f"Korrektion, bilagsdato {p.date:%d-%m-%Y}: {p.text}",
+    )
 
 
 def _local(when: dt.datetime, tz: dt.tzinfo) -> dt.date:

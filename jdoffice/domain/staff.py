@@ -69,6 +69,7 @@ class Action(enum.StrEnum):
     TEST_LIVE = "test_live"
     STAFF_ACCOUNTS = "staff_accounts"
     AUDIT = "audit"
+    BOOKS = "books"
 
 
 #: The least role each action needs: the one permission table.
@@ -87,6 +88,7 @@ PERMISSIONS: Mapping[Action, Role] = MappingProxyType(
         Action.TEST_LIVE: Role.MANAGER,
         Action.STAFF_ACCOUNTS: Role.ADMIN,
         Action.AUDIT: Role.MANAGER,
+        Action.BOOKS: Role.MANAGER,
     }
 )
 
@@ -106,6 +108,7 @@ ACTION_WORDS: Mapping[Action, str] = MappingProxyType(
         Action.TEST_LIVE: "switching test/live mode",
         Action.STAFF_ACCOUNTS: "staff accounts",
         Action.AUDIT: "the audit trail",
+        Action.BOOKS: "exporting the books",
     }
 )
 

@@ -230,8 +230,9 @@ def take(out_dir: Path, search_text: str = "lærke") -> list[Path]:
 
 
 def _books(app: object, window: Any, out_dir: Path) -> list[Path]:
-    """The debtor list (Ctrl+Shift+D), the open student's statement (Ctrl+Shift+T) and the
-    audit trail (Ctrl+Shift+A): ``debtors.png``, ``statement.png``, ``audit.png``."""
+    """The debtor list (Ctrl+Shift+D), the open student's statement (Ctrl+Shift+T), the
+    audit trail (Ctrl+Shift+A) and the books' export (Ctrl+Shift+B): ``debtors.png``,
+    ``statement.png``, ``audit.png``, ``books.png``."""
     from jdoffice.gui.views.audit_dialog import AuditDialog
     from jdoffice.gui.views.debtors_dialog import DebtorsDialog
     from jdoffice.gui.views.statement_dialog import StatementDialog
@@ -262,7 +263,29 @@ def _books(app: object, window: Any, out_dir: Path) -> list[Path]:
         written.append(path)
         dialog.reject()
         _wait(app, lambda: window.dialog is None, f"{name} to close")
+    written.append(_books_export(app, window, out_dir))
     return written
+
+
+def _books_export(app: object, window: Any, out_dir: Path) -> Path:
+    """Kasse → Bogføring (Ctrl+Shift+B): last month exported, then once more, which the
+    dialog marks as exported before: ``books.png``."""
+    from jdoffice.gui.views.books_dialog import BooksDialog
+
+    window.actionBooks.trigger()
+    _wait(app, lambda: isinstance(window.dialog, BooksDialog), "the books")
+    dialog = window.dialog
+    with tempfile.TemporaryDirectory(prefix="jdoffice-books-") as tmp:
+        for name in ("first.csv", "again.csv"):
+            dialog.result_shown = None
+            dialog.export_to(Path(tmp) / name)
+            _wait(app, lambda: dialog.result_shown is not None, "the export")
+        _wait(app, lambda: dialog.exportsList.count() == 2, "the list of exports")
+        path = out_dir / "books.png"
+        _save(dialog, path)
+    dialog.reject()
+    _wait(app, lambda: window.dialog is None, "the books to close")
+    return path
 
 
 #: The demo desk's people in the pictures (issue 14), and their PINs.

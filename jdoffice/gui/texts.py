@@ -339,6 +339,27 @@ CORE_ERRORS: tuple[tuple[str, str], ...] = (
         r"an amount tendered only makes sense for cash",
         QT_TRANSLATE_NOOP("Texts", "Modtaget beløb giver kun mening ved kontant"),
     ),
+    # The books (issue 15): an export of a period overlapping an exported one, a bad period.
+    (
+        r"(?P<asked>\S+(?: – \S+)?) overlaps the period (?P<period>\S+(?: – \S+)?) exported "
+        r"on (?P<at>.+?) UTC by (?P<staff>\S+) at (?P<desk>\S+) \(export \d+\); ask for "
+        r"exactly that period to repeat it, or for a period from (?P<after>\S+)",
+        QT_TRANSLATE_NOOP(
+            "Texts",
+            "{asked} overlapper perioden {period}, som {staff} eksporterede {at} UTC ved "
+            "{desk}; vælg præcis den periode for at gentage eksporten, eller en periode fra "
+            "{after}",
+        ),
+    ),
+    (
+        r"another desk exported .* meanwhile; ask again",
+        QT_TRANSLATE_NOOP("Texts", "En anden kasse har netop eksporteret perioden; prøv igen"),
+    ),
+    (
+        r"the period ends \((?P<end>\S+)\) before it starts \((?P<start>\S+)\)",
+        QT_TRANSLATE_NOOP("Texts", "Perioden slutter ({end}), før den begynder ({start})"),
+    ),
+    (r"a period is at most five years", QT_TRANSLATE_NOOP("Texts", "En periode er højst fem år")),
 )
 
 _CORE_PATTERNS = tuple((re.compile(p, re.DOTALL), words) for p, words in CORE_ERRORS)

@@ -14,6 +14,7 @@ from typing import Protocol, Self
 
 from jdoffice.domain.debtors import OwedRow
 from jdoffice.domain.errors import Conflict
+from jdoffice.domain.exported import Delivered, ExportRecord
 from jdoffice.domain.integrity import Inconsistency
 from jdoffice.domain.model import (
     Allocation,
@@ -403,6 +404,24 @@ class StaffRepository(Protocol):
         ...
 
 
+class BooksExportRepository(Protocol):
+    """The exports of the books and the lines each delivered (issue 15)."""
+
+    def exports(self, school_id: int) -> list[ExportRecord]:
+        """Every export of the school, oldest first."""
+        ...
+
+    def delivered_between(self, school_id: int, start: dt.date, end: dt.date) -> set[str]:
+        """The keys of the lines delivered whose own date lies in ``start`` – ``end``."""
+        ...
+
+    def delivered_by(self, school_id: int, export_id: int) -> list[Delivered]: ...
+    def add(self, record: ExportRecord, lines: Sequence[Delivered]) -> int:
+        """Record an export (its ``id`` is ignored) and the lines it delivered; returns the
+        new id. Raises :class:`DuplicateKey` when a line was delivered already."""
+        ...
+
+
 class ShiftRepository(Protocol):
     """Desks' shifts, their pay-ins and pay-outs, and the money rows in a shift's window."""
 
@@ -582,6 +601,8 @@ class UnitOfWork(Protocol):
     def reminders(self) -> ReminderRepository: ...
     @property
     def payouts(self) -> PayoutRepository: ...
+    @property
+    def books(self) -> BooksExportRepository: ...
     @property
     def notification_defaults(self) -> NotificationSettings:
         """The global notification settings (config file, environment) a school's own

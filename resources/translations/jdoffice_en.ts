@@ -115,6 +115,89 @@
     </message>
 </context>
 <context>
+    <name>BooksDialog</name>
+    <message>
+        <source>Bogføring</source>
+        <translation>Bookkeeping</translation>
+    </message>
+    <message>
+        <source>CSV (generisk, semikolon)</source>
+        <translation>CSV (generic, semicolon)</translation>
+    </message>
+    <message>
+        <source>e-conomic (kassekladde)</source>
+        <translation>e-conomic (journal)</translation>
+    </message>
+    <message>
+        <source>SAF-T Financial (XML)</source>
+        <translation>SAF-T Financial (XML)</translation>
+    </message>
+    <message>
+        <source>&amp;Fra:</source>
+        <translation>&amp;From:</translation>
+    </message>
+    <message>
+        <source>&amp;Til:</source>
+        <translation>&amp;To:</translation>
+    </message>
+    <message>
+        <source>F&amp;ormat:</source>
+        <translation>F&amp;ormat:</translation>
+    </message>
+    <message>
+        <source>Tidligere &amp;eksporter:</source>
+        <translation>Earlier &amp;exports:</translation>
+    </message>
+    <message>
+        <source>&amp;Eksportér …</source>
+        <translation>&amp;Export …</translation>
+    </message>
+    <message>
+        <source>&amp;Luk</source>
+        <translation>&amp;Close</translation>
+    </message>
+    <message>
+        <source>Gem bogføring</source>
+        <translation>Save the books</translation>
+    </message>
+    <message>
+        <source>{0} posteringer gemt i {1}.</source>
+        <translation>{0} postings saved in {1}.</translation>
+    </message>
+    <message>
+        <source>Debet = kredit = {0}.</source>
+        <translation>Debit = credit = {0}.</translation>
+    </message>
+    <message>
+        <source>Korrektioner: {0}.</source>
+        <translation>Corrections: {0}.</translation>
+    </message>
+    <message>
+        <source>Perioden er allerede eksporteret {0} af {1} ved {2}: de samme posteringer igen.</source>
+        <translation>This period was already exported {0} by {1} at {2}: the same postings again.</translation>
+    </message>
+    <message>
+        <source>Perioden er ikke slut endnu; det, der registreres senere i den, kommer som korrektioner i næste eksport.</source>
+        <translation>The period is not over yet; what is recorded later in it comes as corrections in the next export.</translation>
+    </message>
+    <message>
+        <source>{0} posteringer i perioden kom efter eksporten; de kommer som korrektioner i næste eksport.</source>
+        <translation>{0} postings of the period arrived after the export; they come as corrections in the next export.</translation>
+    </message>
+    <message>
+        <source>gentaget</source>
+        <translation>repeated</translation>
+    </message>
+    <message>
+        <source>første</source>
+        <translation>first</translation>
+    </message>
+    <message>
+        <source>{0} posteringer</source>
+        <translation>{0} postings</translation>
+    </message>
+</context>
+<context>
     <name>CloseShiftDialog</name>
     <message>
         <source>Luk skift – kasseopgørelse</source>
@@ -676,6 +759,10 @@
         <translation>Audit trail</translation>
     </message>
     <message>
+        <source>Bogføring</source>
+        <translation>Bookkeeping</translation>
+    </message>
+    <message>
         <source>Kontoudtog</source>
         <translation>Statement</translation>
     </message>
@@ -967,6 +1054,10 @@
     <message>
         <source>&amp;Kontoudtog …</source>
         <translation>S&amp;tatement …</translation>
+    </message>
+    <message>
+        <source>&amp;Bogføring …</source>
+        <translation>&amp;Bookkeeping …</translation>
     </message>
     <message>
         <source>Kan ikke åbne skolen:
@@ -2495,6 +2586,10 @@ Nothing has changed in the database. Set the keys in the environment variables {
         <translation>the audit trail</translation>
     </message>
     <message>
+        <source>bogføringen</source>
+        <translation>the books</translation>
+    </message>
+    <message>
         <source>Ekspedient: {0} ({1})</source>
         <translation>Staff: {0} ({1})</translation>
     </message>
@@ -2799,6 +2894,22 @@ Nothing has changed in the database. Set the keys in the environment variables {
     <message>
         <source>Modtaget beløb giver kun mening ved kontant</source>
         <translation>An amount tendered only applies to cash</translation>
+    </message>
+    <message>
+        <source>{asked} overlapper perioden {period}, som {staff} eksporterede {at} UTC ved {desk}; vælg præcis den periode for at gentage eksporten, eller en periode fra {after}</source>
+        <translation>{asked} overlaps the period {period}, which {staff} exported {at} UTC at {desk}; choose exactly that period to repeat the export, or a period from {after}</translation>
+    </message>
+    <message>
+        <source>En anden kasse har netop eksporteret perioden; prøv igen</source>
+        <translation>Another desk has just exported the period; try again</translation>
+    </message>
+    <message>
+        <source>Perioden slutter ({end}), før den begynder ({start})</source>
+        <translation>The period ends ({end}) before it starts ({start})</translation>
+    </message>
+    <message>
+        <source>En periode er højst fem år</source>
+        <translation>A period is at most five years</translation>
     </message>
     <message>
         <source>Gælder ikke en onlinebetaling hos denne skole</source>

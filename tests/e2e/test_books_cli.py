@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
-from jdoffice.cli import EXIT_INVALID, EXIT_UNAVAILABLE
+from jdoffice.cli import EXIT_INVALID, EXIT_REFUSED, EXIT_UNAVAILABLE
 from jdoffice.domain.books_export import CSV_COLUMNS, ECONOMIC_COLUMNS, SAFT_NS
 from jdoffice.domain.model import UTC, Actor
 from jdoffice.services.payments import register_payment
@@ -187,3 +187,41 @@ def test_books_export_without_a_database_says_unavailable_and_writes_no_file(
     )
     assert_refused(result, EXIT_UNAVAILABLE, "database unavailable")
     assert not out.exists()
+
+
+def test_books_export_says_when_a_period_was_exported_and_books_exports_lists_each_run(
+    database: TestDatabase, kit: SchoolKit, tmp_path: Path
+) -> None:
+    two_payments(kit)
+    url, slug = database.url_text, kit.school.slug
+    day = DAY.isoformat()
+    who = ("--school", slug, "--staff", "MH", "--desk", "kasse-1")
+    args = (*who, "books", "export", "--from", day, "--to", day)
+    first = assert_ok(run_cli(url, *args, "--out", str(tmp_path / "a.csv"), "--json"))
+    assert first.data["repeat_of"] is None
+    assert first.data["corrections"] == first.data["pending_corrections"] == 0
+    again = assert_ok(run_cli(url, *args, "--out", str(tmp_path / "b.csv")))
+    assert "already exported on" in again.stdout
+    assert "by MH at kasse-1" in again.stdout
+    assert "the same file as before" in again.stdout
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    # To standard output: the file alone there, the notice on standard error.
+    piped = run_cli(url, *args)
+    assert piped.code == 0, piped.stderr
+    # (read as text, the CRLF line ends arrive as LF)
+    assert piped.stdout == (tmp_path / "a.csv").read_text("utf-8").replace("\r\n", "\n")
+    assert "already exported on" in piped.stderr
+    overlap = ("--school", slug, "books", "export", "--from", day, "--to", "2026-11-30")
+    assert_refused(
+        run_cli(url, *overlap, "--out", str(tmp_path / "c.csv")),
+        EXIT_REFUSED,
+        "overlaps the period 2026-11-17",
+    )
+    assert not (tmp_path / "c.csv").exists()
+    listed = assert_ok(run_cli(url, "--school", slug, "books", "exports", "--json"))
+    runs = listed.data["exports"]
+    assert [(r["from"], r["to"], r["postings"]) for r in runs] == [(day, day, 2)] * 3
+    assert [r["repeat_of"] for r in runs] == [None, runs[0]["id"], runs[0]["id"]]
+    assert runs[0]["staff"] == "MH"
+    text = assert_ok(run_cli(url, "--school", slug, "books", "exports"))
+    assert f"repeat of {runs[0]['id']}" in text.stdout

@@ -74,6 +74,7 @@ def test_the_permission_table_gives_each_role_its_actions() -> None:
         Action.KEYS,
         Action.TEST_LIVE,
         Action.AUDIT,
+        Action.BOOKS,
     }
     assert set(PERMISSIONS) == set(Action)
     assert {a for a in Action if allows(Role.RECEPTIONIST, a)} == receptionist

@@ -219,6 +219,21 @@ class DeskDialogs(DeskSearch):
         if allowed:
             self._open_dialog(factory(ctx, self, authority=authority))
 
+    def show_books(self) -> None:
+        """Ctrl+Shift+B: export the books of a period (a manager's; others with approval)."""
+        ctx = self.ctx
+        if ctx is None:
+            self.statusbar.showMessage(self.tr("Ikke forbundet til databasen endnu."), 5000)
+            return
+        factory = self._optional(
+            "jdoffice.gui.views.books_dialog", "BooksDialog", self.tr("Bogføring")
+        )
+        if factory is None:
+            return
+        allowed, authority = self._gate(Action.BOOKS)
+        if allowed:
+            self._open_dialog(factory(ctx, self, authority=authority))
+
     def show_statement(self) -> None:
         """Ctrl+Shift+T: the open student's statement (kontoudtog), to save as an A4 PDF."""
         ctx, view = self.ctx, self._view

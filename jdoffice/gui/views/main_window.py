@@ -132,6 +132,9 @@ class MainWindow(DeskDialogs):
         self.actionStatement = self._desk_action(
             "actionStatement", self.tr("&Kontoudtog …"), Qt.Key.Key_T, self.show_statement
         )
+        self.actionBooks = self._desk_action(
+            "actionBooks", self.tr("&Bogføring …"), Qt.Key.Key_B, self.show_books
+        )
         self.actionFlags.triggered.connect(self.show_flags)
         self.actionSettings.triggered.connect(self.open_settings)
         self.actionQuit.triggered.connect(self.close)

@@ -81,6 +81,7 @@ _ACTION_NAMES = {
     Action.TEST_LIVE: texts.QT_TRANSLATE_NOOP("StaffTexts", "skift mellem test og live"),
     Action.STAFF_ACCOUNTS: texts.QT_TRANSLATE_NOOP("StaffTexts", "medarbejderkonti"),
     Action.AUDIT: texts.QT_TRANSLATE_NOOP("StaffTexts", "revisionssporet"),
+    Action.BOOKS: texts.QT_TRANSLATE_NOOP("StaffTexts", "bogføringen"),
 }
 
 

@@ -1,0 +1,269 @@
+"""Exporting the books as a recorded act (issue 15): a period is exported once, repeated byte
+for byte, and a line that arrives after its day was exported comes as a correction in the
+next export (:mod:`jdoffice.domain.exported` states the rules).
+
+The postings are still derived from the money rows every time
+(:func:`jdoffice.services.books.period_postings`); what is stored is what was handed over:
+each export (period, format, who, when, count, total, the file's SHA-256) and the key of
+each line a first export delivered. A repeat derives the period again and keeps exactly the
+lines that export delivered (its corrections too), so the same request gives the same bytes.
+
+The file is written to the caller's sink before anything is recorded, outside any writing
+transaction (a year's export takes seconds; the other desks keep taking payments), and the
+export is recorded afterwards in one short transaction: the caller keeps the file only when
+this returns (the command line writes beside the file and renames it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import BinaryIO, cast
+
+from jdoffice.domain import books_export
+from jdoffice.domain.errors import BusinessRuleError, InvalidInput
+from jdoffice.domain.exported import (
+    Delivered,
+    ExportRecord,
+    check_no_overlap,
+    exported_before,
+    period_text,
+    same_period,
+)
+from jdoffice.domain.model import UTC, Actor, AuditEntry, School
+from jdoffice.domain.postings import Posting, as_correction, check_balanced, totals
+from jdoffice.domain.staff import Action
+from jdoffice.services import books
+from jdoffice.services.ports import DuplicateKey, UnitOfWork
+from jdoffice.services.staff import acting
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    """What an export did, for the screen and ``--json``."""
+
+    record: ExportRecord
+    #: The first export of this period when this run repeats it.
+    repeated: ExportRecord | None
+    #: A repeat: whether the bytes are those of the earlier file in the same format
+    #: (None: the period was not exported in this format before).
+    identical: bool | None
+    #: Lines dated in the period that arrived after it was exported: the next export of a
+    #: later period carries them as corrections.
+    pending: int
+    #: A repeat: lines the export delivered that the rows no longer give (a row removed).
+    missing: int
+    currency: str
+    accounts: dict[str, int]
+    #: The period was not over at the school when exported (it ends today or later): what is
+    #: recorded later in it comes as corrections in the next export.
+    unfinished: bool = False
+
+    @property
+    def postings(self) -> int:
+        return self.record.postings
+
+    @property
+    def corrections(self) -> int:
+        return self.record.corrections
+
+    @property
+    def total_minor(self) -> int:
+        return self.record.total_minor
+
+
+class _Hashing(io.BufferedIOBase):
+    """Passes bytes on to ``sink`` and keeps their SHA-256."""
+
+    def __init__(self, sink: BinaryIO) -> None:
+        super().__init__()
+        self._sink = sink
+        self.sha = hashlib.sha256()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes | bytearray | memoryview, /) -> int:  # type: ignore[override]
+        self.sha.update(data)
+        self._sink.write(data)
+        return len(data)
+
+
+def _days(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Dates as runs of consecutive days."""
+    runs: list[tuple[dt.date, dt.date]] = []
+    for day in sorted(set(days)):
+        if runs and runs[-1][1] + dt.timedelta(days=1) == day:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def _derived(
+    uow: UnitOfWork, school: School, runs: Iterable[tuple[dt.date, dt.date]]
+) -> list[Posting]:
+    out: list[Posting] = []
+    for a, b in runs:
+        out.extend(books.period_postings(uow, school, a, b).lines)
+    return out
+
+
+def list_exports(uow: UnitOfWork, school: School, *, actor: Actor) -> list[ExportRecord]:
+    """Every export of the school's books, oldest first (a manager's, as exporting is).
+
+    Raises:
+        NotAllowed: see :func:`jdoffice.services.staff.acting`.
+    """
+    with uow:
+        acting(uow, school, Action.BOOKS, actor)
+        return uow.books.exports(school.id)
+
+
+def export_books(
+    uow: UnitOfWork,
+    school: School,
+    start: dt.date,
+    end: dt.date,
+    fmt: str,
+    sink: BinaryIO,
+    *,
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> ExportResult:
+    """Write the books of ``start`` – ``end`` in ``fmt`` to ``sink`` and record the export.
+
+    A period never exported: its lines, after the corrections (lines that arrived late for
+    exported periods before ``start``, dated ``start``). The same period again: the lines
+    that export delivered, nothing new (what arrived meanwhile waits for the next export).
+    Audited as ``books.exported``.
+
+    Raises:
+        InvalidInput: a bad period or format (nothing written).
+        BusinessRuleError: the period overlaps an exported one without being it; a payment
+            method without an account; another desk exported it meanwhile (nothing is
+            recorded and the caller drops the file; not a ``Conflict``, which the desk words
+            as a student changed meanwhile).
+        NotAllowed: not a manager (see :func:`jdoffice.services.staff.acting`).
+    """
+    books.check_period(start, end)
+    if fmt not in books_export.FORMATS:
+        raise InvalidInput(f"unknown format {fmt!r}: one of {', '.join(books_export.FORMATS)}")
+    with uow:
+        who = acting(uow, school, Action.BOOKS, actor)
+        records = uow.books.exports(school.id)
+    repeated = same_period(records, start, end)
+    if repeated is None:
+        check_no_overlap(records, start, end)
+    period = books.period_postings(uow, school, start, end)
+    with uow:
+        delivered_here = uow.books.delivered_between(school.id, start, end)
+        mine = uow.books.delivered_by(school.id, repeated.id) if repeated is not None else []
+    missing = 0
+    if repeated is None:
+        regular = [p for p in period.lines if p.key not in delivered_here]
+        late: list[Posting] = []
+        for a, b in exported_before(records, start):
+            with uow:
+                done = uow.books.delivered_between(school.id, a, b)
+            late.extend(p for p in _derived(uow, school, [(a, b)]) if p.key not in done)
+        pending = 0
+    else:
+        keys = {d.key for d in mine if not d.correction}
+        regular = [p for p in period.lines if p.key in keys]
+        fixes = {d.key for d in mine if d.correction}
+        runs = _days(d.day for d in mine if d.correction)
+        late = [p for p in _derived(uow, school, runs) if p.key in fixes]
+        missing = len(mine) - len(regular) - len(late)
+        pending = sum(1 for p in period.lines if p.key not in delivered_here)
+    late.sort(key=lambda p: (p.at, p.document, p.key))
+    lines = [as_correction(p, start) for p in late] + regular
+    total = check_balanced(lines)
+
+    hashing = _Hashing(sink)
+    books.write(
+        books.Books(school, start, end, period.accounts, tuple(lines)), fmt, cast(BinaryIO, hashing)
+    )
+    digest = hashing.sha.hexdigest()
+
+    when = now or dt.datetime.now(UTC)
+    record = ExportRecord(
+        id=0,
+        school_id=school.id,
+        start=start,
+        end=end,
+        fmt=fmt,
+        at=when,
+        staff=who.staff,
+        desk=who.desk,
+        postings=len(lines),
+        corrections=len(late),
+        total_minor=total,
+        digest=digest,
+        repeat_of=repeated.id if repeated is not None else None,
+        staff_id=who.staff_id,
+    )
+    delivered = (
+        [Delivered(p.key, p.date) for p in regular]
+        + [Delivered(p.key, p.date, correction=True) for p in late]
+        if repeated is None
+        else []
+    )
+    try:
+        with uow.write():
+            now_there = uow.books.exports(school.id)
+            if repeated is None and (
+                same_period(now_there, start, end) is not None
+                or any(r.first and r.start <= end and start <= r.end for r in now_there)
+            ):
+                raise BusinessRuleError(
+                    f"another desk exported {period_text(start, end)} meanwhile; ask again"
+                )
+            new_id = uow.books.add(record, delivered)
+            uow.audit.add(
+                AuditEntry(
+                    school_id=school.id,
+                    action="books.exported",
+                    entity="books_export",
+                    entity_id=str(new_id),
+                    actor=who,
+                    at=when,
+                    after={
+                        "from": start.isoformat(),
+                        "to": end.isoformat(),
+                        "format": fmt,
+                        "postings": len(lines),
+                        "corrections": len(late),
+                        "total_minor": total,
+                        "sha256": digest,
+                        "repeat_of": record.repeat_of,
+                    },
+                )
+            )
+            uow.commit()
+    except DuplicateKey as exc:
+        raise BusinessRuleError(
+            f"another desk exported lines of {period_text(start, end)} meanwhile; ask again"
+        ) from exc
+    identical: bool | None = None
+    if repeated is not None:
+        same_format = [
+            r
+            for r in records
+            if r.fmt == fmt and (r.id == repeated.id or r.repeat_of == repeated.id)
+        ]
+        identical = same_format[0].digest == digest if same_format else None
+    return ExportResult(
+        record=dataclasses.replace(record, id=new_id),
+        repeated=repeated,
+        identical=identical,
+        pending=pending,
+        missing=missing,
+        currency=school.currency,
+        accounts={a: t.net_minor for a, t in totals(lines).items()},
+        unfinished=end >= school.local_date(when),
+    )
