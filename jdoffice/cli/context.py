@@ -18,6 +18,7 @@ from jdoffice.domain.model import Actor, School
 if TYPE_CHECKING:
     from jdoffice.domain.model import ReceiptBody
     from jdoffice.domain.staff import Action, Authority
+    from jdoffice.domain.statement import Statement
     from jdoffice.services.desk import Desk
     from jdoffice.services.offline import OfflineDesk
     from jdoffice.services.ports import UnitOfWork
@@ -56,6 +57,13 @@ def receipt_pdf(body: ReceiptBody, language: str) -> bytes:
     from jdoffice.printing import receipts
 
     return receipts.pdf_bytes(body, language=language)
+
+
+def statement_pdf(statement: Statement, language: str) -> bytes:
+    """The A4 statement as PDF bytes, for an e-mail attachment (Qt lays it out)."""
+    from jdoffice.printing.text_pages import statement_pdf_bytes
+
+    return statement_pdf_bytes(statement, language)
 
 
 def login_name() -> str:

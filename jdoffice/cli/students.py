@@ -86,7 +86,22 @@ def echo_hits(hits: Sequence[StudentHit], indent: str = "") -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the statement as an A4 PDF to FILE.",
 )
-@click.option("--lang", type=click.Choice(["da", "en"]), default="da", show_default=True)
+@click.option(
+    "--email",
+    "email_to",
+    metavar="[ADDRESS]",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    help="E-mail the statement as a PDF to the student's address, or to ADDRESS "
+    "(through the outbox; needs --staff).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["da", "en"]),
+    default=None,
+    help="Language of the statement [default: da; by e-mail: the school's message language].",
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def student_cmd(
@@ -96,13 +111,21 @@ def student_cmd(
     from_text: str | None,
     to_text: str | None,
     pdf_path: Path | None,
-    lang: str,
+    email_to: str | None,
+    lang: str | None,
     as_json: bool,
 ) -> None:
     """A student's invoices, payments and balance; with --statement, the statement of a
-    period (as text, JSON or an A4 PDF)."""
+    period (as text, JSON, an A4 PDF, or by e-mail)."""
+    if email_to is not None:
+        if not statement:
+            raise click.UsageError("--email sends the statement: give --statement too")
+        if pdf_path is not None:
+            raise click.UsageError("give --pdf or --email, not both")
+        _email_statement(c, student_no, from_text, to_text, email_to, lang, as_json)
+        return
     if statement or pdf_path is not None or from_text is not None or to_text is not None:
-        _statement(c, student_no, from_text, to_text, pdf_path, lang, as_json)
+        _statement(c, student_no, from_text, to_text, pdf_path, lang or "da", as_json)
         return
     reading = c.desk().open_student(student_no)
     note_local_copy(reading)
@@ -226,3 +249,66 @@ def _statement(
     echo("\n".join(statement_lines(st, language=lang)), lines=True)
     if pdf_path is not None:
         echo(f"  written to {pdf_path}")
+
+
+def _email_statement(
+    c: Context,
+    student_no: str,
+    from_text: str | None,
+    to_text: str | None,
+    email_to: str,
+    lang: str | None,
+    as_json: bool,
+) -> None:
+    from jdoffice.cli.context import statement_pdf
+    from jdoffice.domain.errors import Unavailable
+    from jdoffice.domain.text import printable
+    from jdoffice.services.statement_mail import SENT, send_statement
+
+    start, end = parse_date(from_text), parse_date(to_text)
+    desk = c.staff_desk()
+    school = desk.school()
+    r = send_statement(
+        desk.uow(),
+        school,
+        desk.transports(school),
+        statement_pdf,
+        student_no,
+        actor=desk.actor,
+        to=email_to or None,
+        start=start,
+        end=end,
+        language=lang,
+    )
+    if as_json:
+        emit_json(
+            {
+                "student_no": r.student_no,
+                "name": r.name,
+                "from": r.start.isoformat(),
+                "to": r.end.isoformat(),
+                "recipient": r.recipient,
+                "language": r.language,
+                "closing_minor": r.closing_minor,
+                "currency": r.currency,
+                "status": r.status,
+                "error": r.error,
+                "retrying": r.retrying if r.status != SENT else None,
+                "notification_ref": r.ref,
+                "filename": r.filename,
+                "pdf_bytes": r.pdf_bytes,
+                "pdf_sha256": r.pdf_sha256,
+            }
+        )
+    period = f"{day_text(r.start)} – {day_text(r.end)}"
+    if r.status == SENT:
+        if not as_json:
+            echo(f"Statement {period} of {r.student_no} {printable(r.name)} sent to {r.recipient}")
+        return
+    if not as_json:
+        echo(f"Statement {period} of {r.student_no} {printable(r.name)} to {r.recipient}: queued")
+    # Recorded and queued, but not handed over now: the outbox tries again (exit 4).
+    again = "it is tried again" if r.retrying else "`jdoffice notifications retry` tries again"
+    raise Unavailable(
+        f"the statement is not sent yet: {r.error}; it waits in the outbox and {again}"
+    )

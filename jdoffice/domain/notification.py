@@ -1,4 +1,5 @@
-"""A message in the notification outbox: an e-mail or SMS about a payment, a refund or a link.
+"""A message in the notification outbox: an e-mail or SMS about a payment, a refund, a link,
+a reminder, or a student's statement sent by e-mail.
 
 Life of a message::
 
@@ -33,6 +34,8 @@ class NotificationKind(enum.StrEnum):
     REFUND = "refund"
     LINK = "link"
     REMINDER = "reminder"
+    #: A student's statement by e-mail; its PDF is kept in the payload as it was made.
+    STATEMENT = "statement"
 
 
 @dataclass(frozen=True, slots=True)

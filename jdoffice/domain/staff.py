@@ -59,6 +59,7 @@ class Action(enum.StrEnum):
     TAKE_PAYMENT = "take_payment"
     QR_PAYMENT = "qr_payment"
     REMIND = "remind"
+    SEND_STATEMENT = "send_statement"
     REPRINT = "reprint"
     OWN_SHIFT = "own_shift"
     REFUND = "refund"
@@ -78,6 +79,7 @@ PERMISSIONS: Mapping[Action, Role] = MappingProxyType(
         Action.TAKE_PAYMENT: Role.RECEPTIONIST,
         Action.QR_PAYMENT: Role.RECEPTIONIST,
         Action.REMIND: Role.RECEPTIONIST,
+        Action.SEND_STATEMENT: Role.RECEPTIONIST,
         Action.REPRINT: Role.RECEPTIONIST,
         Action.OWN_SHIFT: Role.RECEPTIONIST,
         Action.REFUND: Role.MANAGER,
@@ -98,6 +100,7 @@ ACTION_WORDS: Mapping[Action, str] = MappingProxyType(
         Action.TAKE_PAYMENT: "taking payments",
         Action.QR_PAYMENT: "QR payments",
         Action.REMIND: "payment reminders",
+        Action.SEND_STATEMENT: "sending statements",
         Action.REPRINT: "reprints",
         Action.OWN_SHIFT: "the desk's shift",
         Action.REFUND: "refunds",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import os
+import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF
@@ -99,3 +100,10 @@ def statement_pdf(statement: Statement, path: Path, *, language: str = "da") -> 
     lines = statement_lines(statement, language=language)
     title = f"{lines[1]} {statement.student_no}"
     return lines_pdf(lines, path, title=title)
+
+
+def statement_pdf_bytes(statement: Statement, language: str = "da") -> bytes:
+    """The statement as A4 PDF bytes: the attachment of the statement sent by e-mail."""
+    with tempfile.TemporaryDirectory(prefix="jdoffice-statement-") as folder:
+        path = statement_pdf(statement, Path(folder) / "statement.pdf", language=language)
+        return path.read_bytes()

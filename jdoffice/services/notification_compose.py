@@ -3,12 +3,18 @@
 :func:`prepare` reads what a message needs (the school's settings, the student's name, the
 receipt it confirms, whether the payment a link is for is still open); :func:`render_sms` and
 :func:`render_mail` fill the school's templates with it. A confirmation by e-mail carries its
-receipt as a PDF when the transports can make one, else as text below the message.
+receipt as a PDF when the transports can make one, else as text below the message; a
+student's statement carries the PDF made when staff sent it, kept in the message's payload
+(:func:`statement_attachment`), so a retry sends the same file.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from jdoffice.domain.errors import NotFound
@@ -18,10 +24,16 @@ from jdoffice.domain.notification import Notification, NotificationKind
 from jdoffice.domain.receipt_text import render_text
 from jdoffice.domain.reminders import pay_text
 from jdoffice.services.notification_choices import effective_settings
-from jdoffice.services.notification_ports import Attachment, OutgoingMail, Transports
+from jdoffice.services.notification_ports import (
+    Attachment,
+    DeliveryError,
+    OutgoingMail,
+    Transports,
+)
 from jdoffice.services.notification_settings import (
     RECEIPT_ATTACHED,
     RECEIPT_BELOW,
+    STATEMENT_ATTACHED,
     NotificationSettings,
     fill,
 )
@@ -102,6 +114,8 @@ def _values(p: Prepared) -> dict[str, str]:
         "expires": expires,
         "due": str(payload.get("due", "")),
         "pay": pay_text(n.language, invoice_no=invoice_no, url=url, expires=expires),
+        "period": str(payload.get("period", "")),
+        "balance": str(payload.get("balance", "")),
     }
 
 
@@ -120,7 +134,10 @@ def render_mail(p: Prepared, transports: Transports, sender: str) -> OutgoingMai
     )
     text = fill(p.settings.template(n.language, f"{n.kind.value}_email"), values).rstrip()
     attachments: tuple[Attachment, ...] = ()
-    if p.receipt is not None:
+    if n.kind is NotificationKind.STATEMENT:
+        attachments = (statement_attachment(n.payload),)
+        text += "\n\n" + STATEMENT_ATTACHED[n.language]
+    elif p.receipt is not None:
         pdf = None
         if transports.receipt_pdf is not None:
             try:
@@ -142,3 +159,35 @@ def render_mail(p: Prepared, transports: Transports, sender: str) -> OutgoingMai
         text=text + "\n",
         attachments=attachments,
     )
+
+
+# --- the statement's PDF, kept in the message's payload ----------------------------------------
+
+
+def statement_payload(pdf: bytes, filename: str) -> dict[str, object]:
+    """The payload fields that keep a statement's PDF with its message: the file as made
+    when staff sent it (base64), its name, size and SHA-256."""
+    return {
+        "filename": filename,
+        "pdf": base64.b64encode(pdf).decode("ascii"),
+        "pdf_bytes": len(pdf),
+        "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
+    }
+
+
+def statement_attachment(payload: Mapping[str, object]) -> Attachment:
+    """The PDF a statement message carries, exactly as it was stored.
+
+    Raises:
+        DeliveryError: (permanent) the payload holds no PDF, or one that does not match its
+            SHA-256 (a row changed outside jdoffice): it is never sent in another form.
+    """
+    raw, digest = payload.get("pdf"), payload.get("pdf_sha256")
+    name = str(payload.get("filename") or "kontoudtog.pdf")
+    try:
+        pdf = base64.b64decode(str(raw), validate=True) if isinstance(raw, str) else b""
+    except (binascii.Error, ValueError):
+        pdf = b""
+    if not pdf or hashlib.sha256(pdf).hexdigest() != digest:
+        raise DeliveryError("the statement's PDF is missing or damaged", permanent=True)
+    return Attachment(name, pdf)

@@ -241,6 +241,8 @@ def _send(p: Prepared, transports: Transports) -> str:
                 "sender address"
             )
         return transports.mail.send(render_mail(p, transports, sender))
+    if n.kind is NotificationKind.STATEMENT:
+        raise DeliveryError("a statement is sent by e-mail only", permanent=True)
     if transports.sms is None:
         raise DeliveryError(transports.missing.get("sms", "SMS is not set up here"))
     sender = p.settings.sms_sender or transports.sms.default_sender

@@ -28,6 +28,9 @@ MAX_SMS_CHARS = 459
 #: that says how to pay (the link, or the office and bank transfer when there is none).
 _REMINDER_FIELDS = ("school", "student", "amount", "invoice_no", "due", "url", "expires", "pay")
 
+#: What a statement's texts may use.
+_STATEMENT_FIELDS = ("school", "student", "period", "balance")
+
 #: Template keys and the fields each may use.
 TEMPLATE_FIELDS: Mapping[str, frozenset[str]] = {
     "payment_subject": frozenset({"school", "student", "amount", "receipt_no"}),
@@ -42,6 +45,10 @@ TEMPLATE_FIELDS: Mapping[str, frozenset[str]] = {
     "reminder_subject": frozenset(_REMINDER_FIELDS),
     "reminder_email": frozenset(_REMINDER_FIELDS),
     "reminder_sms": frozenset(_REMINDER_FIELDS),
+    # A statement goes by e-mail only (its PDF attached): ``{period}`` is its first and last
+    # day, ``{balance}`` the sentence that says what the student owes at its end.
+    "statement_subject": frozenset(_STATEMENT_FIELDS),
+    "statement_email": frozenset(_STATEMENT_FIELDS),
 }
 
 DEFAULT_TEMPLATES: Mapping[str, Mapping[str, str]] = {
@@ -83,6 +90,13 @@ DEFAULT_TEMPLATES: Mapping[str, Mapping[str, str]] = {
         "reminder_sms": (
             "{school}: Påmindelse om faktura {invoice_no} på {amount}, forfaldt {due}. {pay}"
         ),
+        "statement_subject": "Kontoudtog fra {school}",
+        "statement_email": (
+            "Hej {student}\n\n"
+            "Her er dit kontoudtog fra {school} for perioden {period}.\n\n"
+            "{balance}\n\n"
+            "Venlig hilsen\n{school}"
+        ),
     },
     "en": {
         "payment_subject": "Receipt no. {receipt_no} from {school}",
@@ -122,6 +136,13 @@ DEFAULT_TEMPLATES: Mapping[str, Mapping[str, str]] = {
         "reminder_sms": (
             "{school}: Reminder about invoice {invoice_no} of {amount}, due {due}. {pay}"
         ),
+        "statement_subject": "Statement from {school}",
+        "statement_email": (
+            "Dear {student}\n\n"
+            "Here is your statement from {school} for the period {period}.\n\n"
+            "{balance}\n\n"
+            "Kind regards\n{school}"
+        ),
     },
 }
 
@@ -129,6 +150,10 @@ DEFAULT_TEMPLATES: Mapping[str, Mapping[str, str]] = {
 RECEIPT_ATTACHED = {
     "da": "Kvitteringen er vedhæftet som PDF.",
     "en": "The receipt is attached as a PDF.",
+}
+STATEMENT_ATTACHED = {
+    "da": "Kontoudtoget er vedhæftet som PDF.",
+    "en": "The statement is attached as a PDF.",
 }
 RECEIPT_BELOW = {"da": "Kvittering:", "en": "Receipt:"}
 

@@ -10,6 +10,7 @@ from jdoffice.adapters.mapping import to_flag
 from jdoffice.adapters.orm import (
     AuditRow,
     FlaggedConfirmationRow,
+    NotificationRow,
     PaymentAttemptRow,
     PaymentRow,
     ReceiptRow,
@@ -19,6 +20,7 @@ from jdoffice.adapters.orm_reminders import ReminderRow
 from jdoffice.adapters.repos.base import Repo
 from jdoffice.adapters.statements import INSERT_AUDIT
 from jdoffice.domain.model import Actor, AuditEntry, FlaggedConfirmation
+from jdoffice.domain.notification import NotificationKind
 
 
 class SqlAudit(Repo):
@@ -77,6 +79,11 @@ class SqlAudit(Repo):
             reminders = select(ReminderRow.id).where(
                 ReminderRow.student_id == student_id, ReminderRow.school_id == school_id
             )
+            statements = select(NotificationRow.ref).where(
+                NotificationRow.student_id == student_id,
+                NotificationRow.school_id == school_id,
+                NotificationRow.kind == NotificationKind.STATEMENT.value,
+            )
             # Receipt entries name the receipt's number as text; read the student's numbers
             # first (a cast in SQL would compare text of two collations on MariaDB).
             receipts = [
@@ -94,6 +101,7 @@ class SqlAudit(Repo):
                     and_(AuditRow.entity == "attempt", AuditRow.entity_id.in_(attempts)),
                     and_(AuditRow.entity == "receipt", AuditRow.entity_id.in_(receipts)),
                     and_(AuditRow.entity == "reminder", AuditRow.entity_id.in_(reminders)),
+                    and_(AuditRow.entity == "statement", AuditRow.entity_id.in_(statements)),
                 )
             )
         rows = self.s.scalars(q.order_by(AuditRow.at, AuditRow.id).limit(limit))

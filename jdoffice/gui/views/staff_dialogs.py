@@ -71,6 +71,7 @@ _ACTION_NAMES = {
     Action.TAKE_PAYMENT: texts.QT_TRANSLATE_NOOP("StaffTexts", "at tage imod betalinger"),
     Action.QR_PAYMENT: texts.QT_TRANSLATE_NOOP("StaffTexts", "QR-betalinger"),
     Action.REMIND: texts.QT_TRANSLATE_NOOP("StaffTexts", "betalingspåmindelser"),
+    Action.SEND_STATEMENT: texts.QT_TRANSLATE_NOOP("StaffTexts", "at sende kontoudtog"),
     Action.REPRINT: texts.QT_TRANSLATE_NOOP("StaffTexts", "genudskrifter"),
     Action.OWN_SHIFT: texts.QT_TRANSLATE_NOOP("StaffTexts", "kassens skift"),
     Action.REFUND: texts.QT_TRANSLATE_NOOP("StaffTexts", "refusioner"),
