@@ -326,6 +326,13 @@ CORE_ERRORS: tuple[tuple[str, str], ...] = (
         QT_TRANSLATE_NOOP("Texts", "SMS er ikke sat op på denne kasse"),
     ),
     (
+        r"student (?P<student>\S+)(?: has no e-mail address|: not a valid e-mail address.*): "
+        r"give the address to send the statement to",
+        QT_TRANSLATE_NOOP(
+            "Texts", "Eleven {student} har ingen gyldig e-mailadresse at sende kontoudtoget til"
+        ),
+    ),
+    (
         r"(?P<what>\S+) is off for .*: turn it on with .*",
         QT_TRANSLATE_NOOP("Texts", "Udsendelse som {what} er slået fra for skolen"),
     ),

@@ -2546,6 +2546,10 @@ Nothing has changed in the database. Set the keys in the environment variables {
         <translation>payment reminders</translation>
     </message>
     <message>
+        <source>at sende kontoudtog</source>
+        <translation>sending statements</translation>
+    </message>
+    <message>
         <source>genudskrifter</source>
         <translation>reprints</translation>
     </message>
@@ -2629,6 +2633,14 @@ Nothing has changed in the database. Set the keys in the environment variables {
         <translation>Save as &amp;PDF …</translation>
     </message>
     <message>
+        <source>Send pr. &amp;e-mail</source>
+        <translation>Send by &amp;e-mail</translation>
+    </message>
+    <message>
+        <source>Send kontoudtoget for perioden som PDF til elevens e-mailadresse</source>
+        <translation>Send the statement of the period as a PDF to the student&apos;s e-mail address</translation>
+    </message>
+    <message>
         <source>&amp;Luk</source>
         <translation>&amp;Close</translation>
     </message>
@@ -2643,6 +2655,30 @@ Nothing has changed in the database. Set the keys in the environment variables {
     <message>
         <source>Gemt som {0}</source>
         <translation>Saved as {0}</translation>
+    </message>
+    <message>
+        <source>Sender kontoudtoget …</source>
+        <translation>Sending the statement …</translation>
+    </message>
+    <message>
+        <source>Kontoudtog {0} sendt til {1}.</source>
+        <translation>Statement {0} sent to {1}.</translation>
+    </message>
+    <message>
+        <source>det prøves igen om lidt</source>
+        <translation>it is tried again shortly</translation>
+    </message>
+    <message>
+        <source>det er opgivet; jdoffice notifications retry prøver igen</source>
+        <translation>it was given up; jdoffice notifications retry tries again</translation>
+    </message>
+    <message>
+        <source>Kontoudtog {0} til {1} venter i udbakken ({2}); {3}.</source>
+        <translation>Statement {0} to {1} waits in the outbox ({2}); {3}.</translation>
+    </message>
+    <message>
+        <source>Kontoudtog {0} til {1} venter i udbakken; {2}.</source>
+        <translation>Statement {0} to {1} waits in the outbox; {2}.</translation>
     </message>
 </context>
 <context>
@@ -2882,6 +2918,10 @@ Nothing has changed in the database. Set the keys in the environment variables {
     <message>
         <source>SMS er ikke sat op på denne kasse</source>
         <translation>SMS is not set up at this desk</translation>
+    </message>
+    <message>
+        <source>Eleven {student} har ingen gyldig e-mailadresse at sende kontoudtoget til</source>
+        <translation>Student {student} has no valid e-mail address to send the statement to</translation>
     </message>
     <message>
         <source>Udsendelse som {what} er slået fra for skolen</source>

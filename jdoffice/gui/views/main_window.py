@@ -135,6 +135,13 @@ class MainWindow(DeskDialogs):
         self.actionBooks = self._desk_action(
             "actionBooks", self.tr("&Bogføring …"), Qt.Key.Key_B, self.show_books
         )
+        # The student's menu (right-click or the menu key on the open student): what can be
+        # done for them, the statement among it.
+        self.studentPage.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.studentPage.addActions(
+            [self.actionTakePayment, self.actionQr, self.actionRefund, self.actionReprint]
+        )
+        self.studentPage.addAction(self.actionStatement)
         self.actionFlags.triggered.connect(self.show_flags)
         self.actionSettings.triggered.connect(self.open_settings)
         self.actionQuit.triggered.connect(self.close)

@@ -1,6 +1,8 @@
 """The open student's statement (Kasse → Kontoudtog, Ctrl+Shift+T; issue 15): the invoices,
 payments and refunds of a period with the running balance, on screen as the paper shows it,
-saved as an A4 PDF to hand over or send. Read in the background through
+saved as an A4 PDF to hand over, or sent to the student by e-mail with the PDF attached
+(*Send pr. e-mail*, Alt+E: :func:`jdoffice.services.statement_mail.send_statement`, through the
+outbox). Read in the background through
 :func:`jdoffice.services.student_statement.student_statement`; the period reads it again.
 """
 
@@ -10,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QCoreApplication, QDate, Qt
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QDateEdit,
@@ -26,10 +28,12 @@ from PySide6.QtWidgets import (
 from shiboken6 import Shiboken
 
 from jdoffice.domain.model import UTC
+from jdoffice.domain.staff import Action
 from jdoffice.domain.statement import Statement, statement_lines
-from jdoffice.gui import texts
+from jdoffice.gui import messages, texts
 from jdoffice.gui.background import Latest, run_task
 from jdoffice.gui.context import DeskContext
+from jdoffice.services import statement_mail
 from jdoffice.services.student_statement import student_statement
 
 ERROR_STYLE = "color: #b3261e; font-weight: bold;"
@@ -73,11 +77,23 @@ class StatementDialog(QDialog):
         self.pdfButton.setAutoDefault(False)
         self.pdfButton.setEnabled(False)
         self.pdfButton.clicked.connect(self._choose_pdf)
+        self.emailButton = QPushButton(self.tr("Send pr. &e-mail"), self)
+        self.emailButton.setObjectName("emailButton")
+        self.emailButton.setAutoDefault(False)
+        self.emailButton.setEnabled(False)
+        self.emailButton.setToolTip(
+            self.tr("Send kontoudtoget for perioden som PDF til elevens e-mailadresse")
+        )
+        self.emailButton.clicked.connect(self.send_email)
+        self._sending = False
+        # What the last press of *Send pr. e-mail* did (None until pressed).
+        self.last_sent: statement_mail.StatementSent | None = None
         close = QPushButton(self.tr("&Luk"), self)
         close.setAutoDefault(False)
         close.clicked.connect(self.accept)
         buttons = QHBoxLayout()
         buttons.addWidget(self.pdfButton)
+        buttons.addWidget(self.emailButton)
         buttons.addStretch(1)
         buttons.addWidget(close)
         layout = QVBoxLayout(self)
@@ -142,6 +158,7 @@ class StatementDialog(QDialog):
         self.text.setPlainText("\n".join(statement_lines(st, language=self._language)))
         self.setWindowTitle(self.tr("Kontoudtog – {0}").format(st.student_name))
         self.pdfButton.setEnabled(True)
+        self.emailButton.setEnabled(not self._sending)
         self._say("")
 
     def _failed(self, exc: BaseException) -> None:
@@ -185,3 +202,84 @@ class StatementDialog(QDialog):
             self._failed(exc)
 
         run_task(write, on_success=self._guard(done), on_failure=self._guard(failed))
+
+    def send_email(self) -> None:
+        """Send the statement of the period on screen to the student by e-mail, its PDF
+        attached (in the background); the line below says what happened."""
+        st = self._statement
+        if st is None or self._sending:
+            return
+        ctx, no, start, end = self._ctx, st.student_no, st.start, st.end
+        self._sending = True
+        self.emailButton.setEnabled(False)
+        self._say(self.tr("Sender kontoudtoget …"), MUTED_STYLE)
+        self.setCursor(Qt.CursorShape.BusyCursor)
+
+        def done(sent: statement_mail.StatementSent) -> None:
+            self._sent()
+            self.last_sent = sent
+            ok = sent.status == statement_mail.SENT
+            self._say(sent_text(sent), MUTED_STYLE if ok else ERROR_STYLE)
+
+        def failed(exc: BaseException) -> None:
+            self._sent()
+            self._failed(exc)
+
+        run_task(
+            lambda: send_job(ctx, no, start, end),
+            on_success=self._guard(done),
+            on_failure=self._guard(failed),
+            tag="statement-email",
+        )
+
+    def _sent(self) -> None:
+        self._sending = False
+        self.unsetCursor()
+        self.emailButton.setEnabled(self._statement is not None)
+
+
+def _statement_pdf(statement: Statement, language: str) -> bytes:
+    from jdoffice.printing.text_pages import statement_pdf_bytes
+
+    return statement_pdf_bytes(statement, language)
+
+
+def send_job(
+    ctx: DeskContext, student_no: str, start: dt.date, end: dt.date
+) -> statement_mail.StatementSent:
+    """E-mail the statement of ``start`` to ``end`` to the student (a background job), in the
+    school's message language, as the person at the desk."""
+    return statement_mail.send_statement(
+        ctx.uow(),
+        ctx.school,
+        messages.transports(ctx),
+        _statement_pdf,
+        student_no,
+        actor=ctx.acting(Action.SEND_STATEMENT),
+        start=start,
+        end=end,
+    )
+
+
+def sent_text(sent: statement_mail.StatementSent) -> str:
+    """The line below the statement after *Send pr. e-mail*."""
+    period = f"{sent.start.strftime('%d.%m.%Y')}–{sent.end.strftime('%d.%m.%Y')}"
+    if sent.status == statement_mail.SENT:
+        return QCoreApplication.translate(
+            "StatementDialog", "Kontoudtog {0} sendt til {1}."
+        ).format(period, sent.recipient)
+    why = texts.core_detail(sent.error or "").rstrip(".")
+    again = (
+        QCoreApplication.translate("StatementDialog", "det prøves igen om lidt")
+        if sent.retrying
+        else QCoreApplication.translate(
+            "StatementDialog", "det er opgivet; jdoffice notifications retry prøver igen"
+        )
+    )
+    if why:
+        return QCoreApplication.translate(
+            "StatementDialog", "Kontoudtog {0} til {1} venter i udbakken ({2}); {3}."
+        ).format(period, sent.recipient, why, again)
+    return QCoreApplication.translate(
+        "StatementDialog", "Kontoudtog {0} til {1} venter i udbakken; {2}."
+    ).format(period, sent.recipient, again)
