@@ -65,7 +65,14 @@ def staff(uow: SqlAlchemyUnitOfWork, kit: SchoolKit) -> Staff:
 
 
 def test_the_permission_table_gives_each_role_its_actions() -> None:
-    receptionist = {Action.TAKE_PAYMENT, Action.QR_PAYMENT, Action.REPRINT, Action.OWN_SHIFT}
+    receptionist = {
+        Action.TAKE_PAYMENT,
+        Action.QR_PAYMENT,
+        Action.REMIND,
+        Action.SEND_STATEMENT,
+        Action.REPRINT,
+        Action.OWN_SHIFT,
+    }
     manager = receptionist | {
         Action.REFUND,
         Action.RESOLVE_FLAG,
