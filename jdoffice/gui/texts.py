@@ -333,6 +333,12 @@ CORE_ERRORS: tuple[tuple[str, str], ...] = (
         ),
     ),
     (
+        r"the statement's PDF is too large to send by e-mail .*",
+        QT_TRANSLATE_NOOP(
+            "Texts", "Kontoudtoget er for stort til en e-mail; vælg en kortere periode"
+        ),
+    ),
+    (
         r"(?P<what>\S+) is off for .*: turn it on with .*",
         QT_TRANSLATE_NOOP("Texts", "Udsendelse som {what} er slået fra for skolen"),
     ),

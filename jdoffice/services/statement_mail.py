@@ -38,6 +38,10 @@ from jdoffice.services.student_statement import student_statement
 #: only a layer allowed to use the printing package can give one.
 StatementPdf = Callable[[Statement, str], bytes]
 
+#: The largest PDF sent: mail servers commonly refuse messages over 10 MB, and base64 adds a
+#: third (a statement of a thousand lines is about 60 kB).
+MAX_PDF_BYTES = 7_000_000
+
 #: What ``StatementSent.status`` says: handed to the mail server, or waiting in the outbox.
 SENT = "sent"
 QUEUED = "queued"
@@ -107,7 +111,7 @@ def send_statement(
         NotFound: no such student at the school.
         InvalidInput: ``to`` is not an e-mail address; the period ends before it starts.
         BusinessRuleError: e-mail is off for the school; the student has no (valid) address
-            and none was given.
+            and none was given; the PDF is too large for an e-mail.
         NotAllowed: nobody signed in, or a role that may not send statements.
     """
     when = now or utcnow()
@@ -133,6 +137,11 @@ def send_statement(
     st = student_statement(uow, school, no, start=start, end=end, language=lang, now=when)
     # Made now, outside any transaction (Qt lays it out): what is stored is what is sent.
     pdf = render(st, lang)
+    if len(pdf) > MAX_PDF_BYTES:
+        raise BusinessRuleError(
+            f"the statement's PDF is too large to send by e-mail ({len(pdf) // 1_000_000} MB, "
+            f"at most {MAX_PDF_BYTES // 1_000_000} MB): choose a shorter period"
+        )
     word = "kontoudtog" if lang == "da" else "statement"
     filename = f"{word}-{st.student_no}-{st.start.isoformat()}-{st.end.isoformat()}.pdf"
     kept = statement_payload(pdf, filename)

@@ -2924,6 +2924,10 @@ Nothing has changed in the database. Set the keys in the environment variables {
         <translation>Student {student} has no valid e-mail address to send the statement to</translation>
     </message>
     <message>
+        <source>Kontoudtoget er for stort til en e-mail; vælg en kortere periode</source>
+        <translation>The statement is too large for an e-mail; choose a shorter period</translation>
+    </message>
+    <message>
         <source>Udsendelse som {what} er slået fra for skolen</source>
         <translation>Sending by {what} is off for the school</translation>
     </message>

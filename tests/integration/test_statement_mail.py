@@ -195,6 +195,25 @@ def test_a_student_without_an_address_is_refused_and_nothing_is_queued(office: O
     assert office.made == []
 
 
+def test_a_statement_too_large_for_an_email_is_refused_and_nothing_is_queued(
+    office: Office,
+) -> None:
+    student = office.kit.student("Finn", "Stor", email="finn@example.dk")
+
+    with pytest.raises(BusinessRuleError, match="too large"):
+        send_statement(
+            office.uow,
+            office.kit.school,
+            office.transports,
+            lambda st, language: b"%PDF" + b"0" * 7_000_000,
+            student.student_no,
+            actor=ACTOR,
+        )
+
+    assert office.statement_rows() == []
+    assert office.smtp.messages_to("finn@example.dk") == []
+
+
 def test_another_schools_student_is_never_sent_a_statement(office: Office, engine: Engine) -> None:
     elsewhere = other_school(engine)
     theirs = elsewhere.student("Dorte", "Anden", email="dorte@example.dk")
