@@ -131,6 +131,8 @@ class StatementDialog(QDialog):
         ctx, no, language = self._ctx, self._student_no, self._language
         start = self._day(self.fromEdit) if self._period_chosen else None
         end = self._day(self.toEdit)
+        # Sent is what is on screen: not while another period is being read.
+        self.emailButton.setEnabled(False)
         self._latest.run(
             lambda: student_statement(
                 ctx.read_uow(), ctx.school, no, start=start, end=end, language=language
