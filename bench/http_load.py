@@ -11,6 +11,7 @@ a tenth of that. Only what the benchmark needs: POST, keep-alive, answers with a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -65,10 +66,8 @@ class _Connection:
         writer, self.writer, self.reader = self.writer, None, None
         if writer is not None:
             writer.close()
-            try:
+            with contextlib.suppress(OSError):
                 await writer.wait_closed()
-            except OSError:
-                pass
 
 
 def _head(host_header: str, path: str, length: int, headers: Mapping[str, str]) -> bytes:

@@ -33,8 +33,9 @@ def handle_event(
     """
     gateway_name = gateway.name
     with uow:
-        if uow.events.seen(gateway_name, event.event_id) or uow.events.seen(
-            gateway_name, foreign_key(event.event_id, school)
+        # A redelivery costs one indexed lookup (its own id, or this school's key for it).
+        if uow.events.seen_either(
+            gateway_name, event.event_id, foreign_key(event.event_id, school)
         ):
             return "duplicate"
     if event.confirmation is not None:
