@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import dataclasses
 import datetime as dt
 import gc
@@ -61,6 +60,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import URL
 
 from bench import bench_mobilepay as mp
+from bench import http_load, webhook_floor
 from bench.bench_foundation import Stats, machine, print_stats, settle, summarize, timed
 from jdoffice.adapters.db import ENV_DATABASE_URL, make_engine, normalize_url, upgrade
 from jdoffice.adapters.orm import InvoiceRow, PaymentAttemptRow, PaymentRow
@@ -73,6 +73,7 @@ from jdoffice.services.gateways import Checkout
 from jdoffice.services.online import AttemptView, start_online_payment
 from jdoffice.services.queries import recompute_balance
 from jdoffice.services.settings import PaymentSettings
+from jdoffice.webhooks.serve import default_workers
 from tests.standin.mobilepay_standin import MobilePayStandin
 from tests.standin.stripe_standin import JSON, StripeStandin, sign_payload
 
@@ -86,8 +87,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
     sys.modules["sniffio"] = None  # type: ignore[assignment]
 
-DISTINCT_TARGET_PER_S = 300.0
-DUPLICATE_TARGET_PER_S = 1000.0
+DISTINCT_TARGET_PER_S = 600.0
+DUPLICATE_TARGET_PER_S = 3000.0
+MOBILEPAY_TARGET_PER_S = 300.0
 QR_LOCAL_TARGET_MS = 50.0
 
 SECRET_KEY = "sk_test_jdoffice_bench"
@@ -203,6 +205,7 @@ class Receiver:
     port: int
     env: dict[str, str]
     log_path: Path
+    workers: int
     extra_args: Sequence[str] = ()
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
@@ -223,6 +226,8 @@ class Receiver:
             "127.0.0.1",
             "--port",
             str(self.port),
+            "--workers",
+            str(self.workers),
             *self.extra_args,
         ]
 
@@ -257,15 +262,21 @@ class Receiver:
                 process.wait(timeout=10.0)
 
     def cpu_seconds(self) -> float | None:
-        """CPU time the receiver has used so far (Linux only: read from /proc)."""
+        """CPU time the receiver and its worker processes have used so far (Linux only:
+        read from /proc)."""
         if self.process is None:
             return None
         try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
             ticks = os.sysconf("SC_CLK_TCK")
-        except (OSError, ValueError, IndexError, AttributeError):
+            stats = _process_stats()
+        except (OSError, ValueError, AttributeError):
             return None
-        return (int(fields[11]) + int(fields[12])) / ticks
+        family, grew = {self.process.pid}, True
+        while grew:
+            children = {pid for pid, (ppid, _) in stats.items() if ppid in family} - family
+            family |= children
+            grew = bool(children)
+        return sum(stats[pid][1] for pid in family if pid in stats) / ticks
 
     def log_tail(self, lines: int = 20) -> str:
         try:
@@ -273,6 +284,34 @@ class Receiver:
         except OSError:
             return ""
         return "\n".join(text.splitlines()[-lines:])
+
+
+def _process_stats() -> dict[int, tuple[int, int]]:
+    """Every process's parent id and CPU ticks so far (user + system), from /proc."""
+    out: dict[int, tuple[int, int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        out[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    return out
+
+
+@dataclass
+class FloorServer(Receiver):
+    """The floor (``bench.webhook_floor``) under uvicorn with as many workers."""
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            webhook_floor.__name__,
+            str(self.port),
+            str(self.workers),
+        ]
 
 
 def receiver_env(tmpdir: Path, api_base: str) -> dict[str, str]:
@@ -344,55 +383,16 @@ def stripe_headers(body: bytes) -> Mapping[str, str]:
 async def _post_all(
     url: str, bodies: Sequence[bytes], concurrency: int, deadline_s: float, sign: mp.Sign
 ) -> LoadRun:
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    outcomes: dict[str, int] = {}
-    next_index = 0
-    # One client with one keep-alive connection per worker: with a shared pool, httpcore
-    # scans every pooled connection on each request, which costs the load generator more
-    # than the request itself once a dozen connections are open.
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    timeout = httpx.Timeout(REQUEST_TIMEOUT_S)
-
-    async def worker(client: httpx.AsyncClient) -> None:
-        nonlocal next_index
-        while next_index < len(bodies):
-            body = bodies[next_index]
-            next_index += 1
-            headers = dict(sign(body))
-            begin = time.perf_counter()
-            try:
-                response = await client.post(url, content=body, headers=headers)
-                status = response.status_code
-                outcome = str(response.json().get("outcome", "")) if status == 200 else ""
-            except httpx.HTTPError as exc:
-                status, outcome = 0, type(exc).__name__
-            latencies.append((time.perf_counter() - begin) * 1000.0)
-            statuses[status] = statuses.get(status, 0) + 1
-            if outcome:
-                outcomes[outcome] = outcomes.get(outcome, 0) + 1
-
-    async with contextlib.AsyncExitStack() as stack:
-        clients = [
-            await stack.enter_async_context(httpx.AsyncClient(limits=limits, timeout=timeout))
-            for _ in range(max(1, concurrency))
-        ]
-        begin = time.perf_counter()
-        tasks = [asyncio.create_task(worker(client)) for client in clients]
-        done, pending = await asyncio.wait(tasks, timeout=deadline_s)
-        seconds = time.perf_counter() - begin
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
-        for task in done:
-            task.result()
+    tally, seconds, timed_out = await http_load.post_all(
+        url, bodies, concurrency, deadline_s, sign, REQUEST_TIMEOUT_S
+    )
     return LoadRun(
-        requests=len(latencies),
+        requests=len(tally.latencies),
         seconds=seconds,
-        latency=summarize(latencies),
-        statuses=statuses,
-        outcomes=outcomes,
-        timed_out=bool(pending),
+        latency=summarize(tally.latencies),
+        statuses=tally.statuses,
+        outcomes=tally.outcomes,
+        timed_out=timed_out,
     )
 
 
@@ -417,6 +417,47 @@ def post_all(
     if receiver_before is not None and receiver_after is not None:
         receiver_ms = (receiver_after - receiver_before) * 1000.0 / n
     return dataclasses.replace(run, receiver_cpu_ms=receiver_ms, load_cpu_ms=load_ms)
+
+
+@dataclass(frozen=True, slots=True)
+class FloorRun:
+    distinct: LoadRun
+    duplicates: LoadRun
+
+
+def run_floor(
+    url: URL,
+    tmpdir: Path,
+    bodies: Sequence[bytes],
+    redeliveries: Sequence[bytes],
+    workers: int,
+    concurrency: int,
+) -> FloorRun:
+    """The same events and redeliveries, posted the same way to the floor
+    (``bench.webhook_floor``) under uvicorn with as many workers."""
+    db = tmpdir / "floor.sqlite3"
+    webhook_floor.create(db)
+    env = {
+        **os.environ,
+        webhook_floor.ENV_DB: str(db),
+        webhook_floor.ENV_SECRET: WEBHOOK_SECRET,
+    }
+    server = FloorServer(url, free_port(), env, tmpdir / "floor.log", workers)
+    server.start()
+    try:
+        hook = f"{server.base_url}/webhooks/stripe/floor"
+        post_all(hook, warmup_bodies(8 * concurrency), concurrency)
+        print(
+            f"\nfloor: a bare HMAC check and an INSERT OR IGNORE of the event id "
+            f"(bench.webhook_floor), uvicorn with {workers} worker processes"
+        )
+        distinct = post_all(hook, bodies, concurrency, server)
+        print_load("distinct events", distinct)
+        duplicates = post_all(hook, redeliveries, concurrency, server)
+        print_load("duplicates", duplicates)
+    finally:
+        server.stop()
+    return FloorRun(distinct, duplicates)
 
 
 def warmup_bodies(count: int) -> list[bytes]:
@@ -579,6 +620,11 @@ def _load_average() -> float | None:
         return None
 
 
+def _ratio(run: LoadRun, floor: LoadRun) -> float:
+    """How much of the floor's throughput ``run`` reaches (1.0: as fast as the floor)."""
+    return run.per_second / floor.per_second if floor.per_second > 0 else 0.0
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -617,6 +663,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--students", type=_positive, default=None, help="students to seed")
     p.add_argument("--seed", type=int, default=1, help="demo data seed (default 1)")
+    p.add_argument(
+        "--workers",
+        type=_positive,
+        default=None,
+        help="receiver worker processes, the floor's too (default: as `webhooks serve`)",
+    )
     p.add_argument(
         "--receiver-arg",
         action="append",
@@ -657,6 +709,7 @@ def _run(args: argparse.Namespace, engine: Engine, url: URL, tmpdir: Path) -> in
     # The demo school has about 0.8 open invoices per student.
     students: int = args.students or max(2000, (starts + n_mobilepay) * 2)
     concurrency: int = args.concurrency
+    workers: int = args.workers or default_workers()
     rng = random.Random(f"jdoffice-bench-webhooks:{args.seed}")  # reproducible, not secret
     print(f"database: {engine.url.render_as_string(hide_password=True)}")
 
@@ -727,21 +780,27 @@ def _run(args: argparse.Namespace, engine: Engine, url: URL, tmpdir: Path) -> in
             free_port(),
             {**receiver_env(tmpdir, standin.base_url), **mp.env(mp_standin.base_url)},
             tmpdir / "receiver.log",
+            workers,
             tuple(args.receiver_arg),
         )
+        redeliveries = [bodies[rng.randrange(len(bodies))] for _ in range(n_duplicates)]
+        load_before = _load_average()
+        floor = run_floor(url, tmpdir, bodies, redeliveries, workers, concurrency)
         try:
             _, start_ms = timed(receiver.start)
-            print(f"receiver up on {receiver.base_url} in {start_ms / 1000:.1f} s")
-            hook = f"{receiver.base_url}/webhooks/stripe/{school.slug}"
-            warm = post_all(hook, warmup_bodies(4 * concurrency), concurrency)
             print(
-                f"\nwebhooks: {concurrency} concurrent connections "
+                f"\nreceiver up on {receiver.base_url} with {workers} worker processes "
+                f"in {start_ms / 1000:.1f} s"
+            )
+            hook = f"{receiver.base_url}/webhooks/stripe/{school.slug}"
+            # Every worker builds the school's gateway on its first notification.
+            warm = post_all(hook, warmup_bodies(8 * concurrency), concurrency)
+            print(
+                f"webhooks: {concurrency} concurrent connections "
                 f"(warm-up: {warm.requests} ignored events)"
             )
-            load_before = _load_average()
             distinct = post_all(hook, bodies, concurrency, receiver)
             print_load("distinct events", distinct)
-            redeliveries = [bodies[rng.randrange(len(bodies))] for _ in range(n_duplicates)]
             duplicates = post_all(hook, redeliveries, concurrency, receiver)
             load_after = _load_average()
             if load_before is not None and load_after is not None:
@@ -752,7 +811,7 @@ def _run(args: argparse.Namespace, engine: Engine, url: URL, tmpdir: Path) -> in
             good, bad = mp.signer(mp_hook), mp.forged_signer(mp_hook)
             print("\nMobilePay notifications (approval → capture at the stand-in → payment)")
             # Warm-up: the school's MobilePay gateway is built on the first notification.
-            post_all(mp_hook, approved.bodies[: 4 * concurrency], concurrency, None, bad)
+            post_all(mp_hook, approved.bodies[: 8 * concurrency], concurrency, None, bad)
             mp_floor = post_all(mp_hook, approved.bodies, concurrency, receiver, bad)
             print_load("floor: refused", mp_floor)
             mp_distinct = post_all(mp_hook, approved.bodies, concurrency, receiver, good)
@@ -798,6 +857,8 @@ def _run(args: argparse.Namespace, engine: Engine, url: URL, tmpdir: Path) -> in
             DISTINCT_TARGET_PER_S,
             higher_is_better=True,
         ),
+        Figure("  distinct floor", floor.distinct.per_second, "/s"),
+        Figure("  distinct ÷ floor", _ratio(distinct, floor.distinct), "×"),
         Figure("  distinct p50", distinct.latency.p50_ms, "ms"),
         Figure("  distinct p95", distinct.latency.p95_ms, "ms"),
         Figure(
@@ -807,6 +868,8 @@ def _run(args: argparse.Namespace, engine: Engine, url: URL, tmpdir: Path) -> in
             DUPLICATE_TARGET_PER_S,
             higher_is_better=True,
         ),
+        Figure("  duplicates floor", floor.duplicates.per_second, "/s"),
+        Figure("  duplicates ÷ floor", _ratio(duplicates, floor.duplicates), "×"),
         Figure("  duplicates p50", duplicates.latency.p50_ms, "ms"),
         Figure("  duplicates p95", duplicates.latency.p95_ms, "ms"),
         Figure("MobilePay floor: refused", mp_floor.per_second, "/s"),
@@ -814,7 +877,7 @@ def _run(args: argparse.Namespace, engine: Engine, url: URL, tmpdir: Path) -> in
             "MobilePay: distinct notifications",
             mp_distinct.per_second,
             "/s",
-            DISTINCT_TARGET_PER_S,
+            MOBILEPAY_TARGET_PER_S,
             higher_is_better=True,
         ),
         Figure("  MobilePay distinct p95", mp_distinct.latency.p95_ms, "ms"),
@@ -839,7 +902,12 @@ def _run(args: argparse.Namespace, engine: Engine, url: URL, tmpdir: Path) -> in
                 "local": qr.local.as_dict(),
                 "refused": qr.refused,
             },
+            "workers": workers,
             "webhooks": {"distinct": distinct.as_dict(), "duplicates": duplicates.as_dict()},
+            "floor": {
+                "distinct": floor.distinct.as_dict(),
+                "duplicates": floor.duplicates.as_dict(),
+            },
             "mobilepay": {
                 "floor_refused": mp_floor.as_dict(),
                 "distinct": mp_distinct.as_dict(),

@@ -87,4 +87,14 @@ EVENT_SEEN = select(PROVIDER_EVENTS.c.event_id).where(
     PROVIDER_EVENTS.c.gateway == bindparam("gateway"),
     PROVIDER_EVENTS.c.event_id == bindparam("event_id"),
 )
+#: Whether an event was handled under its own id or under the second key (a school's key for
+#: it): one indexed lookup, the first thing a redelivery costs.
+EVENT_SEEN_EITHER = (
+    select(PROVIDER_EVENTS.c.event_id)
+    .where(
+        PROVIDER_EVENTS.c.gateway == bindparam("gateway"),
+        PROVIDER_EVENTS.c.event_id.in_([bindparam("event_id"), bindparam("other_key")]),
+    )
+    .limit(1)
+)
 INSERT_EVENT = insert(PROVIDER_EVENTS)

@@ -413,10 +413,11 @@ class MobilePayGateway:
 
     # -- notifications -------------------------------------------------------------------------
 
-    def verify_event(self, payload: bytes, headers: Mapping[str, str]) -> ProviderEvent:
-        """The event in a webhook body, once its signature checks out. A payment event's
-        confirmation is what the API says about the payment now (so an approval is captured
-        through :meth:`fetch`, and an event delivered late or twice changes nothing)."""
+    def _verified(
+        self, payload: bytes, headers: Mapping[str, str]
+    ) -> tuple[dict[str, Any], str, str, str]:
+        """The notification once its signature and body check out: the parsed body, the
+        payment's reference, the event's name and the event id."""
         mobilepay_webhooks.verify(self._webhook_secret, payload, headers, dt.datetime.now(UTC))
         if len(payload) > MAX_BODY_BYTES:
             raise InvalidSignature("MobilePay notification body is too large")
@@ -434,12 +435,25 @@ class MobilePayGateway:
             raise InvalidSignature("MobilePay notification for another sales unit")
         psp = _text(event.get("pspReference")) or ""
         event_id = f"{reference}:{name}:{psp or _text(event.get('idempotencyKey')) or ''}"
+        return event, reference, name, event_id[:255]
+
+    def verified_event_id(self, payload: bytes, headers: Mapping[str, str]) -> str:
+        """The id :meth:`verify_event` gives this notification, once it checks out, without
+        asking the API anything (``services.gateways.EarlyEventId``): the receiver answers a
+        redelivery before reading or capturing the payment again."""
+        return self._verified(payload, headers)[3]
+
+    def verify_event(self, payload: bytes, headers: Mapping[str, str]) -> ProviderEvent:
+        """The event in a webhook body, once its signature checks out. A payment event's
+        confirmation is what the API says about the payment now (so an approval is captured
+        through :meth:`fetch`, and an event delivered late or twice changes nothing)."""
+        event, reference, name, event_id = self._verified(payload, headers)
         created = _timestamp(event.get("timestamp"))
         etype = f"epayments.payment.{name.lower()}.v1"
         if name == "REFUNDED":
             return ProviderEvent(
                 gateway=NAME,
-                event_id=event_id[:255],
+                event_id=event_id,
                 type=etype,
                 created=created,
                 livemode=self.livemode,
@@ -449,7 +463,7 @@ class MobilePayGateway:
         confirmation = self.fetch(reference)
         return ProviderEvent(
             gateway=NAME,
-            event_id=event_id[:255],
+            event_id=event_id,
             type=etype,
             created=created,
             livemode=self.livemode,

@@ -240,6 +240,24 @@ class OnlineGateway(Gateway, Protocol):
         ...
 
 
+@runtime_checkable
+class EarlyEventId(Protocol):
+    """Optional for an online gateway whose :meth:`OnlineGateway.verify_event` asks the
+    provider something (MobilePay reads the payment, and captures it): the id of a notification
+    once its signature checks out, without any call, so that a redelivery is answered as a
+    duplicate before the provider is asked anything. The id must be the one ``verify_event``
+    gives the same notification.
+    """
+
+    def verified_event_id(self, payload: bytes, headers: Mapping[str, str]) -> str:
+        """Check the signature and the body exactly as ``verify_event`` does; the event id.
+
+        Raises:
+            InvalidSignature: forged, stale or malformed.
+        """
+        ...
+
+
 class ReferenceRule(enum.StrEnum):
     """Whether a counter method's payment carries a reference (a transfer's text, a card
     terminal's receipt number)."""

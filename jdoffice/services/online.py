@@ -43,7 +43,7 @@ from jdoffice.services.online_attempts import (
     get_attempt,
     list_flagged,
 )
-from jdoffice.services.online_events import handle_event
+from jdoffice.services.online_events import already_handled, handle_event
 from jdoffice.services.online_finalize import FinalizeOutcome, finalize
 from jdoffice.services.online_records import FOREIGN, SYSTEM, foreign_key
 from jdoffice.services.online_refunds import (
@@ -66,6 +66,7 @@ __all__ = [
     "AttemptView",
     "FinalizeOutcome",
     "SyncResult",
+    "already_handled",
     "apply_deferred",
     "apply_refund_notice",
     "cancel_attempt",

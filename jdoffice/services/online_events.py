@@ -32,11 +32,8 @@ def handle_event(
     refund, or whose school metadata is missing or different, is flagged under ``school``.
     """
     gateway_name = gateway.name
-    with uow:
-        if uow.events.seen(gateway_name, event.event_id) or uow.events.seen(
-            gateway_name, foreign_key(event.event_id, school)
-        ):
-            return "duplicate"
+    if already_handled(uow, gateway_name, event.event_id, school):
+        return "duplicate"
     if event.confirmation is not None:
         return finalize(uow, gateway_name, event.confirmation, event=event, school=school).outcome
     if event.school_slug is not None and event.school_slug != school.slug:
@@ -60,6 +57,14 @@ def handle_event(
         return "flagged" if outcome == FOREIGN else outcome
     _record_event_only(uow, gateway_name, event, school, "ignored")
     return "ignored"
+
+
+def already_handled(uow: UnitOfWork, gateway_name: str, event_id: str, school: School) -> bool:
+    """Whether the event was handled already, in any school's name that makes it a duplicate
+    for ``school``: recorded under its own id, or under ``school``'s key for it. One indexed
+    lookup, the whole cost of a redelivery."""
+    with uow:
+        return uow.events.seen_either(gateway_name, event_id, foreign_key(event_id, school))
 
 
 def of_another_school(

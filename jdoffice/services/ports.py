@@ -227,6 +227,10 @@ class AttemptRepository(Protocol):
 
 class ProviderEventLog(Protocol):
     def seen(self, gateway: str, event_id: str) -> bool: ...
+    def seen_either(self, gateway: str, event_id: str, other_key: str) -> bool:
+        """Whether the event was handled under ``event_id`` or under ``other_key``."""
+        ...
+
     def add(
         self,
         gateway: str,

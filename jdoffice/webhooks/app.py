@@ -58,7 +58,7 @@ from jdoffice.domain.model import School
 from jdoffice.domain.text import printable as text_printable
 from jdoffice.services import notifications as notify
 from jdoffice.services import online
-from jdoffice.services.gateways import InvalidSignature, OnlineGateway
+from jdoffice.services.gateways import EarlyEventId, InvalidSignature, OnlineGateway
 from jdoffice.services.settings import PaymentSettings
 
 log = logging.getLogger("jdoffice.webhooks")
@@ -253,8 +253,14 @@ class Receiver:
     def process(self, provider: str, slug: str, body: bytes, headers: Mapping[str, str]) -> str:
         entry = self.for_school(slug)
         gateway = self.gateway(entry, provider)
-        event = gateway.verify_event(body, headers)
         uow = self.app.uow()
+        if isinstance(gateway, EarlyEventId):
+            # A gateway that asks the provider while verifying (MobilePay reads and captures
+            # the payment): a verified redelivery is answered before that.
+            event_id = gateway.verified_event_id(body, headers)
+            if online.already_handled(uow, gateway.name, event_id, entry.school):
+                return "duplicate"
+        event = gateway.verify_event(body, headers)
         outcome = online.handle_event(uow, gateway, event, school=entry.school)
         if outcome != "duplicate":
             log.info(

@@ -19,6 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,6 +71,26 @@ ATTEMPT_KEYS = {
 
 
 # --------------------------------------------------------------------------- plumbing
+
+
+#: Worker processes of every receiver these tests start.
+RECEIVER_WORKERS = 2
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every process under it (Linux: read from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text(encoding="ascii", errors="replace")
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    tree = [pid]
+    for p in tree:
+        tree += [child for child, parent in parents.items() if parent == p]
+    return tree
 
 
 def free_port() -> int:
@@ -143,6 +164,10 @@ def start_receiver(url: str, env: Mapping[str, str], log: Path) -> Receiver:
                 HOST,
                 "--port",
                 str(port),
+                # Two worker processes on every machine: the tests see what a server with
+                # several cores runs (the default is one per core).
+                "--workers",
+                str(RECEIVER_WORKERS),
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -297,6 +322,25 @@ def stack(
 
 def test_healthz_answers_200_while_the_database_answers(stack: Stack) -> None:
     assert http("GET", f"{stack.receiver.base_url}/healthz") == (200, {"ok": True})
+
+
+def test_the_receiver_serves_with_as_many_worker_processes_as_asked_for(stack: Stack) -> None:
+    def cmdline(pid: int) -> str:
+        try:
+            return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            return ""
+
+    workers = [
+        p for p in process_tree(stack.receiver.process.pid)[1:] if "spawn_main" in cmdline(p)
+    ]
+    assert len(workers) == RECEIVER_WORKERS, workers
+    # Each answers: 20 connections at once, every one of them served.
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(
+            pool.map(lambda _: http("GET", f"{stack.receiver.base_url}/healthz")[0], range(20))
+        )
+    assert statuses == [200] * 20
 
 
 def test_a_qr_started_on_the_command_line_and_paid_is_applied_by_the_receiver(

@@ -317,6 +317,45 @@ def test_concurrent_duplicate_webhooks_and_a_sync_make_one_payment(
     assert payment.amount_minor == 9900
 
 
+def test_a_redelivered_notification_is_a_duplicate_before_mobilepay_is_asked_anything(
+    standin: MobilePayStandin,
+    receiver_app: App,
+    serve: Callable[..., ReceiverClient],
+    uow: SqlAlchemyUnitOfWork,
+    kit: SchoolKit,
+) -> None:
+    update_payment_settings(
+        uow,
+        kit.school,
+        {"gateway": "mobilepay", "online_enabled": True},
+        actor=ACTOR,
+        gateways=list(receiver_app.registry.online),
+    )
+    settings = receiver_app.payment_settings(kit.school)
+    gateway = receiver_app.online_gateway(kit.school, settings)
+    invoice = kit.invoice(kit.student(), 4200)
+    view = online.start_online_payment(
+        uow, kit.school, gateway, settings, invoice_no=invoice.invoice_no, actor=ACTOR
+    )
+    standin.approve(view.attempt_id)
+    receiver = serve()
+    path = f"/webhooks/mobilepay/{kit.school.slug}"
+    event = {"msn": sd.MSN, **standin.event_log(view.attempt_id)[-1]}
+    body, headers = standin.signed(event, f"http://testserver{path}")
+    first = receiver.post(path, content=body, headers=headers)
+    assert first.json()["outcome"] == "applied"
+    asked = len(standin.requests)
+
+    again = [receiver.post(path, content=body, headers=headers) for _ in range(3)]
+
+    assert [r.json()["outcome"] for r in again] == ["duplicate"] * 3
+    assert standin.requests[asked:] == []  # no payment read, no capture, no token
+    assert standin.captures == [view.attempt_id]
+    # Still verified first: a forged copy of the same notification is refused.
+    forged = {**headers, "authorization": headers["authorization"][:-4] + "AAAA"}
+    assert receiver.post(path, content=body, headers=forged).status_code == 400
+
+
 def test_partial_refund_through_the_services(
     standin: MobilePayStandin, gateway: MobilePayGateway, uow: SqlAlchemyUnitOfWork, kit: SchoolKit
 ) -> None:

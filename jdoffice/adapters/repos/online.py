@@ -14,6 +14,7 @@ from jdoffice.adapters.repos.base import Repo
 from jdoffice.adapters.statements import (
     ATTEMPT_BY_ID,
     EVENT_SEEN,
+    EVENT_SEEN_EITHER,
     INSERT_ATTEMPT,
     INSERT_EVENT,
     LOCK_ATTEMPT,
@@ -144,6 +145,12 @@ _ATTEMPT_UPDATES: dict[frozenset[str], Any] = {}
 class SqlEvents(Repo):
     def seen(self, gateway: str, event_id: str) -> bool:
         found = self.s.scalar(EVENT_SEEN, {"gateway": gateway, "event_id": event_id})
+        return found is not None
+
+    def seen_either(self, gateway: str, event_id: str, other_key: str) -> bool:
+        found = self.s.scalar(
+            EVENT_SEEN_EITHER, {"gateway": gateway, "event_id": event_id, "other_key": other_key}
+        )
         return found is not None
 
     def add(
