@@ -66,6 +66,9 @@ def _notification(r: NotificationRow) -> Notification:
 class SqlNotifications:
     def __init__(self, session: Session) -> None:
         self.s = session
+        # The school's settings as this transaction read them (a payment reads them for its
+        # receipt and for its confirmation); saving them here forgets the copy.
+        self._settings: dict[int, NotificationOverride | None] = {}
 
     def add(self, notification: NewNotification, now: dt.datetime) -> bool:
         # The caller holds the lock of what the message is about (the student's row), so
@@ -195,6 +198,13 @@ class SqlNotifications:
         return [_notification(r) for r in rows]
 
     def settings(self, school_id: int) -> NotificationOverride | None:
+        if school_id in self._settings:
+            return self._settings[school_id]
+        found = self._read_settings(school_id)
+        self._settings[school_id] = found
+        return found
+
+    def _read_settings(self, school_id: int) -> NotificationOverride | None:
         r = self.s.get(NotificationSettingsRow, school_id, populate_existing=True)
         if r is None:
             return None
@@ -211,6 +221,7 @@ class SqlNotifications:
     def save_settings(
         self, school_id: int, override: NotificationOverride, now: dt.datetime
     ) -> None:
+        self._settings.pop(school_id, None)
         r = self.s.get(NotificationSettingsRow, school_id, with_for_update=True)
         if r is None:
             r = NotificationSettingsRow(school_id=school_id, created_at=now, updated_at=now)

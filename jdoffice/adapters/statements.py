@@ -51,6 +51,7 @@ ADD_BALANCE = (
     .where(BALANCES.c.student_id == bindparam("b_student_id"))
     .values(balance_minor=BALANCES.c.balance_minor + bindparam("delta"), updated_at=db_utcnow())
 )
+ADD_BALANCE_RETURNING = ADD_BALANCE.returning(BALANCES.c.balance_minor)
 BALANCE = select(BALANCES.c.balance_minor).where(BALANCES.c.student_id == bindparam("student_id"))
 LOCK_COUNTER = (
     select(RECEIPT_COUNTERS.c.last_no)

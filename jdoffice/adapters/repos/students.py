@@ -21,6 +21,7 @@ from jdoffice.adapters.repos.base import Repo
 from jdoffice.adapters.repos.search_sql import search_params, search_statement
 from jdoffice.adapters.statements import (
     ADD_BALANCE,
+    ADD_BALANCE_RETURNING,
     ADD_PAID,
     BALANCE,
     LOCK_INVOICES,
@@ -185,7 +186,16 @@ class SqlBalances(Repo):
         return int(v) if v is not None else self.recompute(student_id)
 
     def add(self, student_id: int, school_id: int, delta_minor: int, now: dt.datetime) -> int:
-        res = self.s.execute(ADD_BALANCE, {"b_student_id": student_id, "delta": delta_minor})
+        params = {"b_student_id": student_id, "delta": delta_minor}
+        if self.s.get_bind().dialect.update_returning:
+            # PostgreSQL and SQLite give the new balance back with the update: one round trip.
+            value = self.s.execute(ADD_BALANCE_RETURNING, params).scalar()
+            if value is not None:
+                return int(value)
+            value = self.recompute(student_id)
+            self.store(student_id, school_id, value, now)
+            return value
+        res = self.s.execute(ADD_BALANCE, params)
         if getattr(res, "rowcount", 0) == 0:
             # No cached row yet (a student the web system created): the rows written so far
             # in this transaction already include the change.
