@@ -219,3 +219,14 @@ def test_a_reminders_link_is_never_the_desks_qr_payment_so_esc_at_the_desk_never
     assert reminder.attempt_id not in (desk.attempt_id, again.attempt_id)
     assert sent is not None
     assert (sent.status.value, sent.url) == ("open", line.url)
+
+
+def test_a_reminder_still_being_tried_holds_back_one_by_email(office: Office) -> None:
+    office.overdue(office.student(), 30_000, days=20)
+    office.sms.fail_status = 503  # the SMS service is busy: the outbox tries again later
+
+    office.remind(now=dt.datetime.now(UTC) - YESTERDAY, online_payments=False)
+    by_mail = office.remind(channel="email", online_payments=False)
+
+    assert [line.code for line in by_mail.lines] == ["too_soon"]
+    assert office.smtp.messages_to("soren@example.dk") == []
