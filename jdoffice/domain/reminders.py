@@ -24,6 +24,10 @@ MAX_INTERVAL_DAYS: Final = 365
 #: The days overdue ``jdoffice remind`` looks for unless told otherwise.
 DEFAULT_OVERDUE_DAYS: Final = 14
 CHANNELS: Final = ("sms", "email")
+#: A reminder waiting in the outbox is sent only while its payment link has at least this
+#: long to live (the student reads it later); otherwise it is skipped, and as it reached
+#: nobody the next run sends a fresh one with a new link.
+LINK_SEND_MARGIN: Final = dt.timedelta(hours=6)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import hashlib
 import logging
 from collections.abc import Mapping
@@ -22,13 +23,14 @@ from jdoffice.domain.model import AttemptStatus, ReceiptBody, School
 from jdoffice.domain.money import format_money
 from jdoffice.domain.notification import Notification, NotificationKind
 from jdoffice.domain.receipt_text import render_text
-from jdoffice.domain.reminders import pay_text
+from jdoffice.domain.reminders import LINK_SEND_MARGIN, pay_text
 from jdoffice.services.notification_choices import effective_settings
 from jdoffice.services.notification_ports import (
     Attachment,
     DeliveryError,
     OutgoingMail,
     Transports,
+    utcnow,
 )
 from jdoffice.services.notification_settings import (
     RECEIPT_ATTACHED,
@@ -53,9 +55,17 @@ class Prepared:
     student_name: str
     receipt: ReceiptBody | None
     link_open: bool
+    #: Why a message that is no longer true is not sent (with ``link_open`` False).
+    stale: str = ""
 
 
-def prepare(uow: UnitOfWork, school: School, notification_id: int) -> Prepared:
+#: The attempt states whose link still pays.
+_OPEN = (AttemptStatus.OPEN, AttemptStatus.PENDING, AttemptStatus.UNKNOWN)
+
+
+def prepare(
+    uow: UnitOfWork, school: School, notification_id: int, now: dt.datetime | None = None
+) -> Prepared:
     """What the message ``notification_id`` needs; call inside an open unit of work."""
     n = uow.notifications.get(notification_id)
     if n is None:  # pragma: no cover - rows are never deleted
@@ -68,18 +78,13 @@ def prepare(uow: UnitOfWork, school: School, notification_id: int) -> Prepared:
     if isinstance(receipt_no, int):
         found = uow.receipts.get(school.id, receipt_no)
         receipt = found.body if found is not None else None
-    link_open = True
+    link_open, stale = True, ""
     if n.kind is NotificationKind.LINK:
         attempt = uow.attempts.get(str(n.payload.get("attempt_id", "")))
-        link_open = attempt is not None and attempt.status in (
-            AttemptStatus.OPEN,
-            AttemptStatus.PENDING,
-            AttemptStatus.UNKNOWN,
-        )
+        link_open = attempt is not None and attempt.status in _OPEN
     elif n.kind is NotificationKind.REMINDER:
-        # A reminder waiting in the outbox (a retry) is not sent once the invoice is paid.
-        invoice = uow.invoices.get_by_no(school.id, str(n.payload.get("invoice_no", "")))
-        link_open = invoice is not None and invoice.outstanding_minor > 0
+        stale = _stale_reminder(uow, school, n, now or utcnow())
+        link_open = not stale
     return Prepared(
         notification=n,
         settings=settings,
@@ -87,7 +92,43 @@ def prepare(uow: UnitOfWork, school: School, notification_id: int) -> Prepared:
         student_name=student.name if student is not None else "",
         receipt=receipt,
         link_open=link_open,
+        stale=stale,
     )
+
+
+def _stale_reminder(uow: UnitOfWork, school: School, n: Notification, now: dt.datetime) -> str:
+    """Why a reminder waiting in the outbox must not go as it is ("" when it may): it is
+    sent only while it still asks for what is owed, with a link that still pays. One that is
+    skipped reached nobody, so it does not count in the interval: the next run sends a fresh
+    one (see :meth:`ReminderRepository.last_sent`)."""
+    invoice = uow.invoices.get_by_no(school.id, str(n.payload.get("invoice_no", "")))
+    if invoice is None or invoice.cancelled or invoice.outstanding_minor <= 0:
+        return "the invoice is paid"
+    fresh = "; the next reminder run sends a fresh one"
+    asked = n.payload.get("amount_minor")
+    if asked != invoice.outstanding_minor:
+        owed = format_money(invoice.outstanding_minor, invoice.currency, "en_150")
+        said = format_money(asked, invoice.currency, "en_150") if isinstance(asked, int) else "?"
+        return f"it asks for {said}, but {owed} is owed now{fresh}"
+    if n.student_id is not None:
+        # A failed one staff try again (``notifications retry``) after a fresh one went.
+        about = [
+            r
+            for r in uow.reminders.for_student(school.id, n.student_id)
+            if r.invoice_id == invoice.id
+        ]
+        mine = next((r for r in about if r.id == n.ref), None)
+        if mine is not None and any(r.sent_at > mine.sent_at for r in about):
+            return "a later reminder about the invoice took its place"
+    attempt_id = n.payload.get("attempt_id")
+    if attempt_id:
+        attempt = uow.attempts.get(str(attempt_id))
+        if attempt is None or attempt.status not in _OPEN:
+            state = attempt.status.value if attempt is not None else "gone"
+            return f"its payment link is no longer open ({state}){fresh}"
+        if attempt.expires_at is not None and attempt.expires_at - now < LINK_SEND_MARGIN:
+            return f"its payment link expires too soon to be used{fresh}"
+    return ""
 
 
 def _locale(language: str) -> str:

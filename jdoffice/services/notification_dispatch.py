@@ -170,7 +170,7 @@ def _deliver(
     now: dt.datetime | None,
 ) -> DeliveryOutcome:
     with uow:
-        prepared = prepare(uow, school, notification_id)
+        prepared = prepare(uow, school, notification_id, now)
     n = prepared.notification
     status = NotificationStatus.SENT
     error: str | None = None
@@ -178,7 +178,7 @@ def _deliver(
     next_try: dt.datetime | None = None
     try:
         if n.kind is NotificationKind.REMINDER and not prepared.link_open:
-            status, error = NotificationStatus.SKIPPED, "the invoice is paid"
+            status, error = NotificationStatus.SKIPPED, prepared.stale
         elif n.kind is NotificationKind.LINK and not prepared.link_open:
             status, error = NotificationStatus.SKIPPED, "the payment is no longer open"
         else:

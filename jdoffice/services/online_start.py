@@ -60,11 +60,15 @@ def start_online_payment(
     flow: str = "qr",
     phone: str | None = None,
     reuse_margin: dt.timedelta = REUSE_MARGIN,
+    for_reminder: bool = False,
 ) -> AttemptView:
     """Start (or resume) an online payment for what is owed on an invoice.
 
     An open payment for the same amount is resumed while it has ``reuse_margin`` left to
-    live (a reminder's link asks for hours, the desk's QR for minutes).
+    live (a reminder's link asks for hours, the desk's QR for minutes). A reminder's link
+    (``for_reminder``) resumes only a payment an earlier reminder sent, and the desk never
+    resumes one a reminder sent: staff cancel the desk's QR payment with Esc, which must not
+    kill a link a student was sent.
 
     ``flow`` ``"push"`` sends it to the student's app (at ``phone``, default the student's
     mobile; only a gateway with ``Capabilities.push``), and always starts a new attempt: the
@@ -112,7 +116,12 @@ def start_online_payment(
                 raise InvalidInput(f"key {wanted_key} belongs to another payment")
         if attempt is None:
             latest = uow.attempts.latest_for_invoice(locked.id, gateway.name)
-            if flow == "qr" and latest is not None and _reusable(latest, owed, when, reuse_margin):
+            if (
+                flow == "qr"
+                and latest is not None
+                and _reusable(latest, owed, when, reuse_margin)
+                and uow.reminders.names_attempt(school.id, locked.id, latest.id) == for_reminder
+            ):
                 attempt = latest
         if attempt is not None and attempt.status is AttemptStatus.PAID:
             raise BusinessRuleError(f"invoice {locked.invoice_no} was just paid online")

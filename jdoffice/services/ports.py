@@ -482,11 +482,21 @@ class ReminderRepository(Protocol):
         ...
 
     def last_sent(self, school_id: int, invoice_ids: Sequence[int]) -> dict[int, dt.datetime]:
-        """When each of these invoices was last reminded (never reminded: left out)."""
+        """When each of these invoices was last reminded by a reminder whose message was sent
+        or may still be (never so reminded: left out)."""
         ...
 
     def sent_since(self, school_id: int, since: dt.datetime) -> dict[int, dt.datetime]:
-        """The school's invoices reminded at or after ``since``, with their latest reminder."""
+        """The school's invoices reminded at or after ``since`` by a reminder whose message
+        was sent or may still be, with their latest."""
+        ...
+
+    def made_on(self, school_id: int, day: dt.date, invoice_ids: Sequence[int]) -> set[int]:
+        """Those of these invoices with a reminder on ``day``, whatever became of it."""
+        ...
+
+    def names_attempt(self, school_id: int, invoice_id: int, attempt_id: str) -> bool:
+        """Whether a reminder about the invoice carries the link of ``attempt_id``."""
         ...
 
     def for_student(self, school_id: int, student_id: int) -> list[Reminder]: ...

@@ -78,6 +78,11 @@ REASONS: Final = (
     "outbox",
 )
 
+#: Why an invoice whose reminder today reached nobody waits until tomorrow.
+TODAY_UNDELIVERED: Final = (
+    "reminded today, but the message was not delivered; the next reminder can go tomorrow"
+)
+
 #: Makes the payment link of an invoice (its number): an open online payment.
 LinkMaker = Callable[[str], AttemptView]
 
@@ -146,7 +151,8 @@ def online_link(
 ) -> LinkMaker:
     """The link maker of a reminder: an online payment of what is owed on the invoice
     through ``gateway``, living :data:`LINK_MINUTES` (an open one with at least
-    :data:`LINK_REUSE_MARGIN` left is reused), started by the one start path."""
+    :data:`LINK_REUSE_MARGIN` left is reused when an earlier reminder sent it, never the
+    desk's QR payment), started by the one start path."""
     own = dataclasses.replace(settings, checkout_expiry_minutes=LINK_MINUTES)
 
     def link(invoice_no: str) -> AttemptView:
@@ -158,6 +164,7 @@ def online_link(
             invoice_no=invoice_no,
             actor=actor,
             reuse_margin=LINK_REUSE_MARGIN,
+            for_reminder=True,
         )
 
     return link
@@ -307,6 +314,9 @@ def remind(
         ]
         # Only reminders inside the interval matter: a bounded read, however many invoices.
         last = uow.reminders.sent_since(school.id, when - dt.timedelta(days=interval))
+        # One whose message reached nobody does not count, but the database keeps one
+        # reminder per invoice per day.
+        made_today = uow.reminders.made_on(school.id, today, [r.invoice_id for r in rows])
     lines: list[ReminderLine] = []
     candidates: list[_Candidate] = []
     found = {r.invoice_no for r in rows}
@@ -351,6 +361,8 @@ def remind(
                 f"not again before {date_text(again, 'en')} (every {interval} days)"
             )
             code = "too_soon"
+        elif r.invoice_id in made_today:
+            reason, code = TODAY_UNDELIVERED, "too_soon"
         elif r.balance_minor is not None and r.balance_minor <= 0:
             reason, code = "the student's credit on account covers it", "credit"
         elif not recipient:
@@ -417,6 +429,8 @@ def _send_one(
             previous = uow.reminders.last_sent(school.id, [invoice.id]).get(invoice.id)
             if too_soon(previous, interval, when):
                 return skipped("already reminded meanwhile (another desk)", "reminded_meanwhile")
+            if uow.reminders.made_on(school.id, school.local_date(when), [invoice.id]):
+                return skipped(TODAY_UNDELIVERED, "too_soon")
             if view is not None and view.amount_minor != owed:
                 return skipped(
                     "the amount owed changed while the link was made; try again", "amount_changed"
@@ -531,7 +545,10 @@ def _dispatch(
         elif o.status is NotificationStatus.SKIPPED:
             out.append(
                 dataclasses.replace(
-                    line, status=SKIPPED, reason=o.error or "skipped", code="paid_meanwhile"
+                    line,
+                    status=SKIPPED,
+                    reason=o.error or "skipped",
+                    code="paid_meanwhile" if o.error == "the invoice is paid" else "amount_changed",
                 )
             )
         else:
