@@ -47,10 +47,17 @@ def test_workers_get_the_database_and_the_log_level_through_the_environment(
     # Restored by monkeypatch: serve() writes the variables into this process's environment.
     monkeypatch.setenv(serve.ENV_DATABASE_URL, "placeholder")
     monkeypatch.setenv(serve.ENV_VERBOSE, "placeholder")
-    monkeypatch.setattr(logging.getLogger(), "level", logging.INFO)
+    root = logging.getLogger()
+    level = root.level
     app = open_app(f"sqlite:///{tmp_path / 'x.sqlite3'}")
 
-    serve.serve(app, host="127.0.0.1", port=8765, workers=3)
+    # setLevel, not the attribute: it also clears the loggers' isEnabledFor caches, which an
+    # earlier test in this process may have filled at another level.
+    root.setLevel(logging.INFO)
+    try:
+        serve.serve(app, host="127.0.0.1", port=8765, workers=3)
+    finally:
+        root.setLevel(level)
 
     [(target, options)] = calls
     assert target == "jdoffice.webhooks.serve:worker_app"
