@@ -119,7 +119,15 @@ def payouts_list(c: Context, unmatched: bool, limit: int, as_json: bool) -> None
             f"{p.ref:<28} {p.arrival.isoformat():<10} {p.status:<10} "
             f"{money(p.amount_minor, p.currency):>14} {money(line.fees_minor, cur):>12} "
             f"{line.unmatched}"
-            + ("  (shared with another school: not posted)" if line.shared else "")
+            + (
+                "  (shared with another school: not posted)"
+                if line.shared
+                else "  (a payment or refund unmatched: not posted)"
+                if line.held and line.unmatched
+                else "  (transactions not fetched yet: not posted)"
+                if line.held
+                else ""
+            )
         )
 
 
@@ -139,6 +147,7 @@ def _payout_json(line: PayoutLine) -> dict[str, Any]:
         "fees_minor": line.fees_minor,
         "unmatched": line.unmatched,
         "shared": line.shared,
+        "held": line.held,
         "note": p.note or None,
     }
 

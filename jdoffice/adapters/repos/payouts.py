@@ -236,8 +236,9 @@ class SqlPayouts(Repo):
         payout_ids: Sequence[int] | None = None,
         unmatched_only: bool = False,
         limit: int = 10_000,
+        newest_first: bool = False,
     ) -> list[StoredItem]:
-        """The school's items (of ``payout_ids`` when given), oldest first."""
+        """The school's items (of ``payout_ids`` when given), oldest first (or newest)."""
         q = (
             select(PayoutItemRow, PayoutRow.ref)
             .join(
@@ -253,5 +254,42 @@ class SqlPayouts(Repo):
             q = q.where(PayoutItemRow.payout_id.in_(list(payout_ids)))
         if unmatched_only:
             q = q.where(PayoutItemRow.matched_to.in_([m.value for m in LISTED]))
-        q = q.order_by(PayoutItemRow.provider_created_at, PayoutItemRow.id).limit(limit)
+        if newest_first:
+            q = q.order_by(PayoutItemRow.provider_created_at.desc(), PayoutItemRow.id.desc())
+        else:
+            q = q.order_by(PayoutItemRow.provider_created_at, PayoutItemRow.id)
+        return [to_item(r, ref) for r, ref in self.s.execute(q.limit(limit))]
+
+    def count_listed(self, school_id: int) -> int:
+        """How many of the school's items are listed for staff."""
+        n = self.s.scalar(
+            select(func.count()).where(
+                PayoutItemRow.school_id == school_id,
+                PayoutItemRow.matched_to.in_([m.value for m in LISTED]),
+            )
+        )
+        return int(n or 0)
+
+    def waiting(
+        self, school_id: int, gateway: str, kinds: Sequence[str], *, after_id: int, limit: int
+    ) -> list[StoredItem]:
+        """The school's unmatched items of ``gateway`` and ``kinds`` (those a later record
+        may match), by id from ``after_id`` on: a page of what a rematch tries again."""
+        q = (
+            select(PayoutItemRow, PayoutRow.ref)
+            .join(
+                PayoutRow,
+                (PayoutRow.id == PayoutItemRow.payout_id)
+                & (PayoutRow.school_id == PayoutItemRow.school_id),
+            )
+            .where(
+                PayoutItemRow.school_id == school_id,
+                PayoutItemRow.gateway == gateway,
+                PayoutItemRow.matched_to == Match.UNMATCHED.value,
+                PayoutItemRow.kind.in_(list(kinds)),
+                PayoutItemRow.id > after_id,
+            )
+            .order_by(PayoutItemRow.id)
+            .limit(limit)
+        )
         return [to_item(r, ref) for r, ref in self.s.execute(q)]
