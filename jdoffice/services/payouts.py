@@ -149,7 +149,10 @@ def sync_payouts(
     result = PayoutSyncResult(gateway=name, payouts_seen=len(listed))
     for p in sorted(listed.values(), key=lambda p: (p.created, p.ref)):
         try:
-            result = _plus(result, _store(uow, school, source, p, actor, when))
+            wrote, failed = _store(uow, school, source, p, actor, when)
+            result = _plus(result, wrote)
+            if failed:
+                errors.append(failed)
         except (ProviderError, ProviderRefused, BusinessRuleError) as exc:
             # Nothing of this payout was stored; the next run fetches it again. The others
             # are stored all the same.
@@ -189,8 +192,10 @@ def _store(
     p: ProviderPayout,
     actor: Actor,
     now: dt.datetime,
-) -> PayoutSyncResult:
-    """Store one payout (new, or what changed) with its items, in one transaction."""
+) -> tuple[PayoutSyncResult, str]:
+    """Store one payout (new, or what changed) with its items, in one transaction. Items
+    the provider sent malformed are not stored, the payout is (not itemized, so held out of
+    the books and tried again on every run): the error says which."""
     with uow:
         known = uow.payouts.get(school.id, p.gateway, p.ref)
     want_items = p.itemized and not p.note and not (known is not None and known.items_stored)
@@ -202,12 +207,29 @@ def _store(
         and (known.transferred or known.arrival == p.arrival)
         and (known.items_stored or not p.itemized)
     ):
-        return PayoutSyncResult(gateway=p.gateway)
+        return PayoutSyncResult(gateway=p.gateway), ""
     # The provider is asked before the transaction opens: no lock is held while it answers.
-    items = list(source.payout_items(p.ref)) if want_items else []
+    try:
+        items = list(source.payout_items(p.ref)) if want_items else []
+    except ProviderRefused as exc:
+        failed = f"{p.ref}: {exc}; its transactions are fetched again next run"
+        return _write_twice(uow, school, p, [], actor, now, complete=False), failed
+    return _write_twice(uow, school, p, items, actor, now, complete=True), ""
+
+
+def _write_twice(
+    uow: UnitOfWork,
+    school: School,
+    p: ProviderPayout,
+    items: Sequence[SettlementItem],
+    actor: Actor,
+    now: dt.datetime,
+    *,
+    complete: bool,
+) -> PayoutSyncResult:
     for attempt in range(2):
         try:
-            return _write(uow, school, p, items, actor, now)
+            return _write(uow, school, p, items, actor, now, complete=complete)
         except DuplicateKey:
             # Another run stored it meanwhile: read it again and add what is still missing.
             if attempt:
@@ -222,7 +244,11 @@ def _write(
     items: Sequence[SettlementItem],
     actor: Actor,
     now: dt.datetime,
+    *,
+    complete: bool,
 ) -> PayoutSyncResult:
+    """Write ``p`` and ``items``; ``complete``: they are all its items (else it stays not
+    itemized)."""
     matched = unmatched = added = 0
     with uow.write():
         cur = uow.payouts.get(school.id, p.gateway, p.ref)
@@ -257,7 +283,7 @@ def _write(
                 unmatched += 1
             else:
                 matched += 1
-        if p.itemized and not (cur is not None and cur.items_stored):
+        if complete and p.itemized and not (cur is not None and cur.items_stored):
             # Its items were fetched above (all pages), or it has none Stripe can list.
             changes["items_stored"] = True
         if changes:

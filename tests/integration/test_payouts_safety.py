@@ -406,7 +406,7 @@ def test_a_malformed_payout_is_named_and_the_others_are_stored_on_every_run(
     ],
     ids=["digit-currency", "huge-amount", "year-30000", "id-too-long"],
 )
-def test_a_payout_with_a_malformed_transaction_is_named_and_the_others_are_stored(
+def test_a_payout_with_a_malformed_transaction_is_held_named_on_every_run_and_the_others_stored(
     kit: SchoolKit, uow: SqlAlchemyUnitOfWork, bad: dict[str, object]
 ) -> None:
     source = _RawStripe(
@@ -416,13 +416,18 @@ def test_a_payout_with_a_malformed_transaction_is_named_and_the_others_are_store
             "po_good": [_raw_txn("txn_good", "po_good")],
         },
     )
+    for _ in range(2):
+        got = payouts.sync_payouts(uow, kit.school, source, actor=ACTOR, now=NOW)
 
-    got = payouts.sync_payouts(uow, kit.school, source, actor=ACTOR, now=NOW)
-
-    assert got.payouts_new == 1
-    [error] = got.errors
-    assert error.startswith("po_bad: Stripe sent a balance transaction")
-    assert _stored_refs(uow, kit) == {"po_good"}
+        [error] = got.errors
+        assert error.startswith("po_bad: Stripe sent a balance transaction")
+        assert _stored_refs(uow, kit) == {"po_bad", "po_good"}
+        lines = {
+            line.payout.ref: line for line in payouts.list_payouts(uow, kit.school, actor=ACTOR)
+        }
+        # The malformed payout is kept without any of its transactions, out of the books.
+        assert (lines["po_bad"].items, lines["po_bad"].held) == (0, True)
+        assert (lines["po_good"].items, lines["po_good"].held) == (1, False)
 
 
 class _Given:
