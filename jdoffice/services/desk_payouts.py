@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from jdoffice.domain.errors import BusinessRuleError, InvalidInput
 from jdoffice.domain.model import Actor, School
-from jdoffice.domain.payouts import StoredItem
+from jdoffice.domain.payouts import StoredItem, StoredPayout
 from jdoffice.domain.staff import Action
 from jdoffice.services import payouts
 from jdoffice.services.desk_online import GatewayFactory
@@ -113,3 +113,10 @@ class DeskPayoutVerbs:
         lines = payouts.list_payouts(self.uow(), school, actor=self.actor, limit=limit)
         unmatched = payouts.unmatched_items(self.uow(), school, actor=self.actor)
         return PayoutListing(school, tuple(lines), tuple(unmatched))
+
+    def release_payout(self, ref: str, *, reason: str) -> StoredPayout:
+        """Post a held payout all the same (a manager's; see
+        :func:`jdoffice.services.payouts.release_payout`)."""
+        return payouts.release_payout(
+            self.uow(), self.school(), ref, reason=reason, actor=self.actor
+        )

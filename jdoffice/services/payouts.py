@@ -14,11 +14,12 @@ The books derive the fee and transfer postings from these rows
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from jdoffice.domain.errors import BusinessRuleError, InvalidInput
+from jdoffice.domain.errors import BusinessRuleError, InvalidInput, NotFound
 from jdoffice.domain.model import UTC, Actor, AuditEntry, School
 from jdoffice.domain.payouts import LISTED, POSTED_FEES, Match, StoredItem, StoredPayout
 from jdoffice.domain.postings import PayoutBooking, PayoutFee
@@ -26,6 +27,7 @@ from jdoffice.domain.staff import Action
 from jdoffice.services import gateway_plugins
 from jdoffice.services.gateways import ProviderError, ProviderRefused
 from jdoffice.services.online_methods import method_of
+from jdoffice.services.payment_common import clean_text
 from jdoffice.services.payout_contract import (
     ItemKind,
     PayoutSource,
@@ -527,14 +529,80 @@ def held(p: StoredPayout, items: Sequence[StoredItem]) -> bool:
     """Whether the books leave payout ``p`` out (its transfer and its fees): its items are
     not all stored yet, or one of its payments or refunds is not the school's own recorded
     one (unmatched, or another school's on a shared provider account). Its money may be
-    another school's; it is posted once they all match. A manual payout (the provider cannot
-    itemize it) is posted as a transfer."""
-    if not p.items_stored:
+    another school's; it is posted once they all match, or once a manager released it
+    (:func:`release_payout`; never one with another school's). A manual payout (the provider
+    cannot itemize it) is posted as a transfer."""
+    if not p.items_stored or any(i.match is Match.OTHER_SCHOOL for i in items):
         return True
-    return any(
-        i.match is Match.OTHER_SCHOOL or (i.match is Match.UNMATCHED and i.kind in _WAITING_KINDS)
-        for i in items
-    )
+    if p.released_at is not None:
+        return False
+    return any(i.match is Match.UNMATCHED and i.kind in _WAITING_KINDS for i in items)
+
+
+#: The longest reason a release keeps.
+MAX_RELEASE_REASON = 200
+
+
+def release_payout(
+    uow: UnitOfWork,
+    school: School,
+    ref: str,
+    *,
+    reason: str,
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> StoredPayout:
+    """Post a held payout all the same: a manager has looked at the charges and refunds of it
+    that match no record (a charge made outside jdoffice) and says they are the school's.
+    Audited (``payout.released``) with the reason and those transactions. One that settles
+    another school's payments, or whose transactions are not all fetched, is never released.
+
+    Raises:
+        InvalidInput: no reason.
+        NotFound: the school has no payout ``ref``.
+        BusinessRuleError: it is not held, or may not be released.
+        NotAllowed: nobody signed in, or not a manager.
+    """
+    text = clean_text(reason, "reason", MAX_RELEASE_REASON)
+    if not text:
+        raise InvalidInput("a reason is required to release a payout")
+    when = now or _now()
+    with uow.write():
+        who = acting(uow, school, Action.BOOKS, actor)
+        found = uow.payouts.with_ref(school.id, ref.strip())
+        if not found:
+            raise NotFound(f"no payout {ref.strip()!r} of {school.slug}")
+        if len(found) > 1:
+            raise BusinessRuleError(f"several gateways have a payout {ref.strip()!r}")
+        [p] = found
+        items = uow.payouts.items(school.id, payout_ids=[p.id], limit=10_000_000)
+        if any(i.match is Match.OTHER_SCHOOL for i in items):
+            raise BusinessRuleError(
+                f"{p.ref} settles another school's payments too: it is never posted whole; "
+                "split it by hand"
+            )
+        if not p.items_stored:
+            raise BusinessRuleError(
+                f"{p.ref}: its transactions are not all fetched yet (`payments payouts sync`)"
+            )
+        if not held(p, items):
+            raise BusinessRuleError(f"{p.ref} is not held: the books post it already")
+        uow.payouts.update(p.id, released_at=when)
+        unmatched = [i.ref for i in items if i.match is Match.UNMATCHED]
+        uow.audit.add(
+            AuditEntry(
+                school_id=school.id,
+                action="payout.released",
+                entity="payout",
+                entity_id=p.ref[:64],
+                actor=who,
+                at=when,
+                before={"held": True},
+                after={"held": False, "reason": text, "unmatched": unmatched},
+            )
+        )
+        uow.commit()
+    return dataclasses.replace(p, released_at=when)
 
 
 def _cost(i: StoredItem) -> int:

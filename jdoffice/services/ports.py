@@ -559,6 +559,10 @@ class PayoutRepository(Protocol):
         unmatched or another school's, with ``unmatched_only``), oldest first (or newest)."""
         ...
 
+    def with_ref(self, school_id: int, ref: str) -> list[StoredPayout]:
+        """The school's payouts (of any gateway) with the provider id ``ref``."""
+        ...
+
     def count_listed(self, school_id: int) -> int:
         """How many of the school's items are listed for staff (unmatched or another
         school's)."""

@@ -760,3 +760,12 @@ def test_payments_payouts_sync_stores_matches_and_lists_what_matches_nothing(sta
         stack.cli("books", "export", "--from", arrival.isoformat(), "--to", arrival.isoformat())
     ).stdout
     assert f";{payout['id']};payout;" not in exported  # held: neither its fees nor transfer
+
+    # A manager says the charge made elsewhere is the school's (a web-shop sale): posted.
+    release = ("payments", "payouts", "release", str(payout["id"]), "--reason", "webshop")
+    done = assert_ok(stack.cli(*release, "--json")).data
+    assert (done["payout"], done["arrival"]) == (payout["id"], arrival.isoformat())
+    assert_refused(stack.cli(*release), 3, "not held")
+    listed = assert_ok(stack.cli("payments", "payouts", "list", "--json")).data
+    [mine] = [p for p in listed if p["payout"] == payout["id"]]
+    assert (mine["held"], mine["released"]) == (False, True)

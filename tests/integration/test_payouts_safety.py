@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from jdoffice.adapters.orm import AuditRow, PayoutRow
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
-from jdoffice.domain.errors import InvalidInput
+from jdoffice.domain.errors import BusinessRuleError, InvalidInput, NotFound
 from jdoffice.domain.model import Actor
 from jdoffice.domain.payouts import Match
 from jdoffice.domain.postings import Kind
@@ -511,3 +511,74 @@ def test_fetching_and_reading_payouts_needs_a_signed_in_manager(
         ).all()
         n = uow.session.scalar(select(func.count()).where(PayoutRow.school_id == kit.school.id))
     assert (list(who_fetched), n) == (["MG"], 1)
+
+
+# --------------------------------------------------------------------------- staff release
+
+
+def test_a_manager_releases_a_payout_held_by_a_charge_made_outside_jdoffice_and_the_books_post_it(
+    school_a: School, standin: StripeStandin, uow: SqlAlchemyUnitOfWork
+) -> None:
+    a = school_a
+    a.paid(30_000)
+    elsewhere = standin.charge_elsewhere(20_000)
+    payout = standin.make_payout()
+    a.sync()
+    staff = make_staff(uow, a.kit)
+    manager = staff.manager.actor(DESK)
+    ref = str(payout["id"])
+
+    with pytest.raises(NotAllowed):
+        payouts.release_payout(
+            uow, a.kit.school, ref, reason="webshop", actor=staff.receptionist.actor(DESK)
+        )
+    with pytest.raises(InvalidInput, match="reason"):
+        payouts.release_payout(uow, a.kit.school, ref, reason="  ", actor=manager)
+    with pytest.raises(NotFound):
+        payouts.release_payout(uow, a.kit.school, "po_nope", reason="webshop", actor=manager)
+    assert _mine(a, payout) == []
+
+    released = payouts.release_payout(
+        uow, a.kit.school, ref, reason="salg i webshoppen", actor=manager
+    )
+
+    assert released.released_at is not None
+    assert _mine(a, payout) == [Kind.FEE, Kind.PAYOUT]
+    [line] = payouts.list_payouts(uow, a.kit.school, actor=manager)
+    assert not line.held
+    # The charge itself stays listed for staff (its sale is booked by hand).
+    [item] = payouts.unmatched_items(uow, a.kit.school, actor=manager)
+    assert item.source_ref == elsewhere["id"]
+    with uow:
+        [(staff_initials, after)] = uow.session.execute(
+            select(AuditRow.staff, AuditRow.after).where(
+                AuditRow.school_id == a.kit.school.id, AuditRow.action == "payout.released"
+            )
+        ).all()
+    assert staff_initials == "MG"
+    assert after is not None
+    assert (after["reason"], after["unmatched"]) == ("salg i webshoppen", [item.ref])
+    with pytest.raises(BusinessRuleError, match="not held"):
+        payouts.release_payout(uow, a.kit.school, ref, reason="igen", actor=manager)
+
+
+def test_a_payout_that_settles_another_schools_payment_is_never_released(
+    school_a: School, standin: StripeStandin, uow: SqlAlchemyUnitOfWork
+) -> None:
+    kit_b = new_kit(school_a.kit.engine, "Vesterbro Trafikskole")
+    gw_b = _gateway(standin, KEY_A)  # the same Stripe account
+    b = School(uow, kit_b, standin, gw_b, KEY_A)
+    try:
+        school_a.paid(45_000)
+        b.paid(12_000)
+        payout = standin.make_payout(KEY_A)
+        school_a.sync()
+
+        with pytest.raises(BusinessRuleError, match="another school's"):
+            payouts.release_payout(
+                uow, school_a.kit.school, str(payout["id"]), reason="vores", actor=ACTOR
+            )
+
+        assert _mine(school_a, payout) == []
+    finally:
+        gw_b.close()

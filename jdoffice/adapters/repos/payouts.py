@@ -13,7 +13,15 @@ from jdoffice.adapters.repos.base import Repo
 from jdoffice.domain.payouts import LISTED, Match, StoredItem, StoredPayout
 from jdoffice.services.payout_contract import ProviderPayout, SettlementItem
 
-_UPDATABLE = {"status", "amount_minor", "arrival_date", "items_stored", "transferred", "note"}
+_UPDATABLE = {
+    "status",
+    "amount_minor",
+    "arrival_date",
+    "items_stored",
+    "transferred",
+    "note",
+    "released_at",
+}
 _FINAL = ("paid", "failed", "canceled")
 
 
@@ -32,6 +40,7 @@ def to_payout(r: PayoutRow) -> StoredPayout:
         transferred=bool(r.transferred),
         note=r.note,
         fetched_at=r.created_at,
+        released_at=r.released_at,
     )
 
 
@@ -205,6 +214,16 @@ class SqlPayouts(Repo):
             )
             .execution_options(synchronize_session=False)
         )
+
+    def with_ref(self, school_id: int, ref: str) -> list[StoredPayout]:
+        """The school's payouts of any gateway with the provider id ``ref``."""
+        rows = self.s.scalars(
+            select(PayoutRow)
+            .where(PayoutRow.school_id == school_id, PayoutRow.ref == ref)
+            .order_by(PayoutRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [to_payout(r) for r in rows]
 
     def listing(self, school_id: int, limit: int) -> list[StoredPayout]:
         rows = self.s.scalars(
