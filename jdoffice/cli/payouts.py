@@ -119,8 +119,39 @@ def payouts_list(c: Context, unmatched: bool, limit: int, as_json: bool) -> None
             f"{p.ref:<28} {p.arrival.isoformat():<10} {p.status:<10} "
             f"{money(p.amount_minor, p.currency):>14} {money(line.fees_minor, cur):>12} "
             f"{line.unmatched}"
-            + ("  (shared with another school: not posted)" if line.shared else "")
+            + (
+                "  (shared with another school: not posted)"
+                if line.shared
+                else "  (a payment or refund unmatched: not posted)"
+                if line.held and line.unmatched
+                else "  (transactions not fetched yet: not posted)"
+                if line.held
+                else ""
+            )
         )
+
+
+@payouts_group.command("release")
+@click.argument("payout")
+@click.option("--reason", required=True, help="Why its unmatched charges are the school's.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def payouts_release(c: Context, payout: str, reason: str, as_json: bool) -> None:
+    """Post a held payout all the same: its charges or refunds that match no record (a
+    charge made outside jdoffice) are the school's own. A manager's; audited. A payout that
+    settles another school's payments is never released."""
+    p = c.desk().release_payout(payout, reason=reason)
+    if as_json:
+        emit_json(
+            {
+                "payout": p.ref,
+                "gateway": p.gateway,
+                "arrival": p.arrival.isoformat(),
+                "released_at": p.released_at.isoformat() if p.released_at else None,
+            }
+        )
+        return
+    echo(f"{p.ref} released: the books post it on {p.arrival.isoformat()}")
 
 
 def _payout_json(line: PayoutLine) -> dict[str, Any]:
@@ -139,6 +170,8 @@ def _payout_json(line: PayoutLine) -> dict[str, Any]:
         "fees_minor": line.fees_minor,
         "unmatched": line.unmatched,
         "shared": line.shared,
+        "held": line.held,
+        "released": p.released_at is not None,
         "note": p.note or None,
     }
 

@@ -51,6 +51,8 @@ class StoredPayout:
     transferred: bool
     note: str = ""
     fetched_at: dt.datetime | None = None
+    #: When a manager released it while it was held (the books post it all the same).
+    released_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -111,7 +111,7 @@ ACTION_WORDS: Mapping[Action, str] = MappingProxyType(
         Action.TEST_LIVE: "switching test/live mode",
         Action.STAFF_ACCOUNTS: "staff accounts",
         Action.AUDIT: "the audit trail",
-        Action.BOOKS: "exporting the books",
+        Action.BOOKS: "the books (exports and provider payouts)",
     }
 )
 

@@ -44,7 +44,7 @@ from jdoffice.services.gateways import (
     RefundNotice,
     RefundState,
 )
-from jdoffice.services.payout_contract import ProviderPayout, SettlementItem
+from jdoffice.services.payout_contract import ProviderPayout, SettlementItem, UnreadablePayout
 
 SIGNATURE_TOLERANCE_S = 300
 #: Deepest nesting of objects and arrays a webhook body may have (Stripe's events stay far
@@ -478,8 +478,11 @@ class StripeGateway:
 
     # -- payouts (the payout capability) -------------------------------------------------------
 
-    def payouts_since(self, created_gte: dt.datetime) -> Iterator[ProviderPayout]:
-        """Every payout created at or after ``created_gte`` (all pages)."""
+    def payouts_since(
+        self, created_gte: dt.datetime
+    ) -> Iterator[ProviderPayout | UnreadablePayout]:
+        """Every payout created at or after ``created_gte`` (all pages; a malformed one as
+        an :class:`UnreadablePayout`)."""
         return stripe_payouts.payouts_since(self._client, self._call, created_gte)
 
     def payout(self, ref: str) -> ProviderPayout:

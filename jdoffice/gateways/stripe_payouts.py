@@ -19,6 +19,7 @@ Facts this module relies on (stripe-python 16, Stripe's "Payout reconciliation" 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, cast
 
@@ -32,6 +33,7 @@ from jdoffice.services.payout_contract import (
     PayoutStatus,
     ProviderPayout,
     SettlementItem,
+    UnreadablePayout,
 )
 
 #: Most pages one listing follows (100 objects each): a runaway cursor stops here.
@@ -43,6 +45,16 @@ FEE_TYPES = frozenset({"stripe_fee", "stripe_fx_fee", "tax_fee"})
 PAYOUT_TYPES = frozenset({"payout", "payout_cancel", "payout_failure"})
 
 Call = Callable[[Callable[[], Any]], Any]
+
+#: The largest amount (in minor units, either sign) taken from Stripe: far above any school's
+#: payout, far below what the database's whole numbers hold.
+MAX_MINOR = 10**12
+#: The times taken from Stripe (``created``, ``arrival_date``): from 2000 to 2100.
+EARLIEST = int(dt.datetime(2000, 1, 1, tzinfo=UTC).timestamp())
+LATEST = int(dt.datetime(2100, 1, 1, tzinfo=UTC).timestamp())
+#: The longest id kept (the columns' length).
+MAX_REF = 255
+_CURRENCY = re.compile(r"[a-zA-Z]{3}")
 
 
 def _plain(obj: Any) -> dict[str, Any]:
@@ -58,6 +70,35 @@ def _int(obj: Mapping[str, Any], key: str, what: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise ProviderRefused(f"Stripe sent a {what} without a whole-number {key}")
     return value
+
+
+def _minor(obj: Mapping[str, Any], key: str, what: str) -> int:
+    value = _int(obj, key, what)
+    if abs(value) > MAX_MINOR:
+        raise ProviderRefused(f"Stripe sent a {what} whose {key} is out of range")
+    return value
+
+
+def _seconds(obj: Mapping[str, Any], key: str, what: str) -> dt.datetime:
+    value = _int(obj, key, what)
+    if not EARLIEST <= value < LATEST:
+        raise ProviderRefused(f"Stripe sent a {what} whose {key} is not between 2000 and 2100")
+    return _time(value)
+
+
+def _currency(obj: Mapping[str, Any], what: str) -> str:
+    value = obj.get("currency")
+    if not isinstance(value, str) or not _CURRENCY.fullmatch(value):
+        raise ProviderRefused(f"Stripe sent a {what} without a three-letter currency")
+    return value.upper()
+
+
+def _ref(value: Any, what: str) -> str | None:
+    """An id (or expanded object's id) of at most :data:`MAX_REF` characters."""
+    ref = _id(value)
+    if ref is not None and len(ref) > MAX_REF:
+        raise ProviderRefused(f"Stripe sent a {what} with an id longer than {MAX_REF}")
+    return ref
 
 
 def _id(value: Any) -> str | None:
@@ -80,27 +121,29 @@ def parse_payout(p: Mapping[str, Any]) -> ProviderPayout:
     Raises:
         ProviderRefused: a field is missing or of the wrong kind.
     """
-    ref = _id(p.get("id"))
+    ref = _ref(p.get("id"), "payout")
     if ref is None:
         raise ProviderRefused("Stripe sent a payout without an id")
+    what = f"payout {ref}"
     try:
         status = PayoutStatus(str(p.get("status")))
     except ValueError:
         raise ProviderRefused(f"Stripe payout {ref} has an unknown status") from None
     reconciliation = p.get("reconciliation_status")
     manual = reconciliation == "not_applicable" or p.get("automatic") is False
-    currency = p.get("currency")
-    if not isinstance(currency, str) or len(currency) != 3:
-        raise ProviderRefused(f"Stripe payout {ref} has no currency")
+    currency = _currency(p, what)
+    amount = _minor(p, "amount", what)
+    if amount == 0:
+        raise ProviderRefused(f"Stripe sent a {what} of no amount")
     return ProviderPayout(
         gateway=NAME,
         ref=ref,
-        amount_minor=_int(p, "amount", "payout"),
-        currency=currency.upper(),
+        amount_minor=amount,
+        currency=currency,
         status=status,
-        created=_time(_int(p, "created", "payout")),
+        created=_seconds(p, "created", what),
         # Stripe gives the arrival day as midnight UTC of that day.
-        arrival=_time(_int(p, "arrival_date", "payout")).date(),
+        arrival=_seconds(p, "arrival_date", what).date(),
         itemized=manual or reconciliation == "completed",
         livemode=bool(p.get("livemode")),
         note="a manual payout: Stripe does not say which transactions it paid out"
@@ -127,25 +170,23 @@ def parse_balance_transaction(t: Mapping[str, Any], payout_ref: str) -> Settleme
     Raises:
         ProviderRefused: a field is missing, of the wrong kind, or net ≠ amount − fee.
     """
-    ref = _id(t.get("id"))
+    ref = _ref(t.get("id"), "balance transaction")
     if ref is None:
         raise ProviderRefused("Stripe sent a balance transaction without an id")
     what = f"balance transaction {ref}"
-    amount, fee, net = _int(t, "amount", what), _int(t, "fee", what), _int(t, "net", what)
+    amount, fee, net = _minor(t, "amount", what), _minor(t, "fee", what), _minor(t, "net", what)
     if net != amount - fee:
         raise ProviderRefused(f"Stripe {what}: net is not amount less fee")
-    currency = t.get("currency")
-    if not isinstance(currency, str) or len(currency) != 3:
-        raise ProviderRefused(f"Stripe {what} has no currency")
+    currency = _currency(t, what)
     type_ = str(t.get("type") or "")
     category = str(t.get("reporting_category") or "")
     kind = _kind(type_, category)
     source = t.get("source")
-    source_ref = _id(source)
+    source_ref = _ref(source, what)
     payment_ref: str | None = None
     refund_ref: str | None = None
     if isinstance(source, dict):
-        payment_ref = _id(source.get("payment_intent"))
+        payment_ref = _ref(source.get("payment_intent"), what)
     if kind is ItemKind.REFUND:
         refund_ref = source_ref
     description = t.get("description")
@@ -159,8 +200,8 @@ def parse_balance_transaction(t: Mapping[str, Any], payout_ref: str) -> Settleme
         amount_minor=amount,
         fee_minor=fee,
         net_minor=net,
-        currency=currency.upper(),
-        created=_time(_int(t, "created", what)),
+        currency=currency,
+        created=_seconds(t, "created", what),
         source_ref=source_ref,
         payment_ref=payment_ref,
         refund_ref=refund_ref,
@@ -188,10 +229,15 @@ def _pages(
 
 def payouts_since(
     client: stripe.StripeClient, call: Call, created_gte: dt.datetime
-) -> Iterator[ProviderPayout]:
+) -> Iterator[ProviderPayout | UnreadablePayout]:
     params: dict[str, Any] = {"limit": 100, "created": {"gte": int(created_gte.timestamp())}}
     for p in _pages(call, lambda ps: client.v1.payouts.list(params=cast(Any, ps)), params):
-        yield parse_payout(p)
+        try:
+            yield parse_payout(p)
+        except ProviderRefused as exc:
+            # One malformed payout is named; the others are read on.
+            ref = _id(p.get("id")) or "?"
+            yield UnreadablePayout(gateway=NAME, ref=ref[:64], reason=str(exc))
 
 
 def payout(client: stripe.StripeClient, call: Call, ref: str) -> ProviderPayout:

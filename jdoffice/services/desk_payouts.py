@@ -11,13 +11,15 @@ from typing import TYPE_CHECKING
 
 from jdoffice.domain.errors import BusinessRuleError, InvalidInput
 from jdoffice.domain.model import Actor, School
-from jdoffice.domain.payouts import StoredItem
+from jdoffice.domain.payouts import StoredItem, StoredPayout
+from jdoffice.domain.staff import Action
 from jdoffice.services import payouts
 from jdoffice.services.desk_online import GatewayFactory
 from jdoffice.services.gateways import ProviderError, ProviderRefused
 from jdoffice.services.payout_contract import payout_source
 from jdoffice.services.ports import UnitOfWork
 from jdoffice.services.settings import PaymentSettings
+from jdoffice.services.staff import check_actor
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +58,17 @@ class DeskPayoutVerbs:
         with a word why.
 
         Raises:
+            NotAllowed: nobody signed in, or not a manager.
+            InvalidInput: ``since`` in the future or too far back.
             ProviderError, ProviderRefused, BusinessRuleError: the school has one gateway
                 with payouts and it could not be asked (no key, a wrong key, the provider
                 down); with several, each one's trouble is in its result instead.
         """
         school = self.school()
-        if since is not None and since > school.local_date(dt.datetime.now(dt.UTC)):
-            raise InvalidInput(f"--since {since} is in the future")
+        # Signed in as a manager before any key is read or provider asked.
+        check_actor(self.uow(), school, Action.BOOKS, self.actor)
+        if since is not None:
+            payouts.check_since(school, since, dt.datetime.now(dt.UTC))
         settings = self.payment_settings(school)
         names = settings.gateways
         if not names:
@@ -104,6 +110,13 @@ class DeskPayoutVerbs:
     def payouts(self, *, limit: int = 100) -> PayoutListing:
         """The school's payouts, newest first, and the items that match nothing."""
         school = self.school()
-        lines = payouts.list_payouts(self.uow(), school, limit=limit)
-        unmatched = payouts.unmatched_items(self.uow(), school)
+        lines = payouts.list_payouts(self.uow(), school, actor=self.actor, limit=limit)
+        unmatched = payouts.unmatched_items(self.uow(), school, actor=self.actor)
         return PayoutListing(school, tuple(lines), tuple(unmatched))
+
+    def release_payout(self, ref: str, *, reason: str) -> StoredPayout:
+        """Post a held payout all the same (a manager's; see
+        :func:`jdoffice.services.payouts.release_payout`)."""
+        return payouts.release_payout(
+            self.uow(), self.school(), ref, reason=reason, actor=self.actor
+        )

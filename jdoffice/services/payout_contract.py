@@ -95,6 +95,16 @@ class SettlementItem:
     description: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class UnreadablePayout:
+    """A payout the provider listed but sent malformed (a field missing, out of range, an
+    amount of nothing): named in the run's errors, nothing of it stored, the others read on."""
+
+    gateway: str
+    ref: str
+    reason: str
+
+
 @runtime_checkable
 class PayoutSource(Protocol):
     """A gateway that reports its payouts (``Capabilities.payouts``)."""
@@ -102,8 +112,11 @@ class PayoutSource(Protocol):
     name: str
     capabilities: Capabilities
 
-    def payouts_since(self, created_gte: dt.datetime) -> Iterator[ProviderPayout]:
-        """Every payout created at or after ``created_gte``, in any order, all pages.
+    def payouts_since(
+        self, created_gte: dt.datetime
+    ) -> Iterator[ProviderPayout | UnreadablePayout]:
+        """Every payout created at or after ``created_gte``, in any order, all pages (one
+        that could not be read as an :class:`UnreadablePayout`).
 
         Raises:
             ProviderError: the provider could not be reached (nothing may be assumed).

@@ -567,9 +567,26 @@ class PayoutRepository(Protocol):
         payout_ids: Sequence[int] | None = None,
         unmatched_only: bool = False,
         limit: int = 10_000,
+        newest_first: bool = False,
     ) -> list[StoredItem]:
         """The school's items (of ``payout_ids`` when given; only those listed for staff,
-        unmatched or another school's, with ``unmatched_only``), oldest first."""
+        unmatched or another school's, with ``unmatched_only``), oldest first (or newest)."""
+        ...
+
+    def with_ref(self, school_id: int, ref: str) -> list[StoredPayout]:
+        """The school's payouts (of any gateway) with the provider id ``ref``."""
+        ...
+
+    def count_listed(self, school_id: int) -> int:
+        """How many of the school's items are listed for staff (unmatched or another
+        school's)."""
+        ...
+
+    def waiting(
+        self, school_id: int, gateway: str, kinds: Sequence[str], *, after_id: int, limit: int
+    ) -> list[StoredItem]:
+        """The school's items of ``gateway`` and ``kinds`` that match nothing yet, by id from
+        ``after_id`` on (at most ``limit``)."""
         ...
 
 

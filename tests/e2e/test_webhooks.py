@@ -782,12 +782,17 @@ def test_payments_payouts_sync_stores_matches_and_lists_what_matches_nothing(sta
         "paid",
         True,
     )
+    # The charge made elsewhere may be another school's money: the payout waits for staff.
+    assert mine["held"] is True
     text = plain(assert_ok(stack.cli("payments", "payouts", "list", "--unmatched")).stdout)
     assert elsewhere["balance_transaction"] in text
 
     again = assert_ok(stack.cli("payments", "payouts", "sync", "--json")).data
     assert (again["payouts_new"], again["fetched"], again["matched"]) == (0, 0, 0)
     assert_refused(stack.cli("payments", "payouts", "sync", "--since", "2099-01-01"), 2, "future")
+    assert_refused(
+        stack.cli("payments", "payouts", "sync", "--since", "0001-01-01"), 2, "too far back"
+    )
     stack.standin.set_down(True)
     try:
         assert_refused(stack.cli("payments", "payouts", "sync", "--json"), 4, "Stripe")
@@ -798,6 +803,13 @@ def test_payments_payouts_sync_stores_matches_and_lists_what_matches_nothing(sta
     exported = assert_ok(
         stack.cli("books", "export", "--from", arrival.isoformat(), "--to", arrival.isoformat())
     ).stdout
-    rows = [r for r in exported.splitlines() if f";{payout['id']};payout;" in r]
-    assert [r.split(";")[3] for r in rows][-1] == "payout"
-    assert len(rows) >= 2  # the payment's fee and the transfer
+    assert f";{payout['id']};payout;" not in exported  # held: neither its fees nor transfer
+
+    # A manager says the charge made elsewhere is the school's (a web-shop sale): posted.
+    release = ("payments", "payouts", "release", str(payout["id"]), "--reason", "webshop")
+    done = assert_ok(stack.cli(*release, "--json")).data
+    assert (done["payout"], done["arrival"]) == (payout["id"], arrival.isoformat())
+    assert_refused(stack.cli(*release), 3, "not held")
+    listed = assert_ok(stack.cli("payments", "payouts", "list", "--json")).data
+    [mine] = [p for p in listed if p["payout"] == payout["id"]]
+    assert (mine["held"], mine["released"]) == (False, True)

@@ -13,7 +13,15 @@ from jdoffice.adapters.repos.base import Repo
 from jdoffice.domain.payouts import LISTED, Match, StoredItem, StoredPayout
 from jdoffice.services.payout_contract import ProviderPayout, SettlementItem
 
-_UPDATABLE = {"status", "amount_minor", "arrival_date", "items_stored", "transferred", "note"}
+_UPDATABLE = {
+    "status",
+    "amount_minor",
+    "arrival_date",
+    "items_stored",
+    "transferred",
+    "note",
+    "released_at",
+}
 _FINAL = ("paid", "failed", "canceled")
 
 
@@ -32,6 +40,7 @@ def to_payout(r: PayoutRow) -> StoredPayout:
         transferred=bool(r.transferred),
         note=r.note,
         fetched_at=r.created_at,
+        released_at=r.released_at,
     )
 
 
@@ -206,6 +215,16 @@ class SqlPayouts(Repo):
             .execution_options(synchronize_session=False)
         )
 
+    def with_ref(self, school_id: int, ref: str) -> list[StoredPayout]:
+        """The school's payouts of any gateway with the provider id ``ref``."""
+        rows = self.s.scalars(
+            select(PayoutRow)
+            .where(PayoutRow.school_id == school_id, PayoutRow.ref == ref)
+            .order_by(PayoutRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [to_payout(r) for r in rows]
+
     def listing(self, school_id: int, limit: int) -> list[StoredPayout]:
         rows = self.s.scalars(
             select(PayoutRow)
@@ -236,8 +255,9 @@ class SqlPayouts(Repo):
         payout_ids: Sequence[int] | None = None,
         unmatched_only: bool = False,
         limit: int = 10_000,
+        newest_first: bool = False,
     ) -> list[StoredItem]:
-        """The school's items (of ``payout_ids`` when given), oldest first."""
+        """The school's items (of ``payout_ids`` when given), oldest first (or newest)."""
         q = (
             select(PayoutItemRow, PayoutRow.ref)
             .join(
@@ -253,5 +273,42 @@ class SqlPayouts(Repo):
             q = q.where(PayoutItemRow.payout_id.in_(list(payout_ids)))
         if unmatched_only:
             q = q.where(PayoutItemRow.matched_to.in_([m.value for m in LISTED]))
-        q = q.order_by(PayoutItemRow.provider_created_at, PayoutItemRow.id).limit(limit)
+        if newest_first:
+            q = q.order_by(PayoutItemRow.provider_created_at.desc(), PayoutItemRow.id.desc())
+        else:
+            q = q.order_by(PayoutItemRow.provider_created_at, PayoutItemRow.id)
+        return [to_item(r, ref) for r, ref in self.s.execute(q.limit(limit))]
+
+    def count_listed(self, school_id: int) -> int:
+        """How many of the school's items are listed for staff."""
+        n = self.s.scalar(
+            select(func.count()).where(
+                PayoutItemRow.school_id == school_id,
+                PayoutItemRow.matched_to.in_([m.value for m in LISTED]),
+            )
+        )
+        return int(n or 0)
+
+    def waiting(
+        self, school_id: int, gateway: str, kinds: Sequence[str], *, after_id: int, limit: int
+    ) -> list[StoredItem]:
+        """The school's unmatched items of ``gateway`` and ``kinds`` (those a later record
+        may match), by id from ``after_id`` on: a page of what a rematch tries again."""
+        q = (
+            select(PayoutItemRow, PayoutRow.ref)
+            .join(
+                PayoutRow,
+                (PayoutRow.id == PayoutItemRow.payout_id)
+                & (PayoutRow.school_id == PayoutItemRow.school_id),
+            )
+            .where(
+                PayoutItemRow.school_id == school_id,
+                PayoutItemRow.gateway == gateway,
+                PayoutItemRow.matched_to == Match.UNMATCHED.value,
+                PayoutItemRow.kind.in_(list(kinds)),
+                PayoutItemRow.id > after_id,
+            )
+            .order_by(PayoutItemRow.id)
+            .limit(limit)
+        )
         return [to_item(r, ref) for r, ref in self.s.execute(q)]
