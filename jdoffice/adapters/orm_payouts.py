@@ -62,7 +62,7 @@ class PayoutRow(Timestamps, Base):
     items_stored: Mapped[bool] = mapped_column(Boolean, default=False)
     transferred: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str] = mapped_column(String(200), default="")
-    #: When a manager released it while held (revision 0015): the books post it.
+    #: When a manager released it while held (revision 0012): the books post it.
     released_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 

@@ -3,7 +3,7 @@ payment or refund no record of the school matches (a charge made outside jdoffic
 of the books; ``provider_payouts.released_at`` says when a manager released it, so the books
 post it all the same. Who and why are in the audit trail (``payout.released``).
 
-Revision ID: 0015
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-04 15:00:00.000000
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import mysql
 
-revision: str = "0015"
+revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
