@@ -1,14 +1,16 @@
 """Exported periods of the books (issue 15): what was handed to the bookkeeper, and when.
 
 Each run of ``books export`` is recorded. The first export of a period delivers its
-postings: each line's key (:attr:`jdoffice.domain.postings.Posting.key`) is recorded as
-delivered, once per school, so no line is ever handed over twice. Asking for the same period
-again repeats that export: the same lines, the same bytes for the same format. A line that
-arrives later with a date in an exported period (a payment taken offline and pushed after the
-export) is not slipped into the old period: the next export of a later period carries it as a
-correction, dated on its own first day (:func:`jdoffice.domain.postings.as_correction`). A
-period that overlaps an exported one without being the same is refused: its lines would be
-delivered twice or split.
+postings, and each line is stored in full (:class:`Delivered`), so no line is ever handed over
+twice and asking for the same period again writes exactly those lines: the same bytes for the
+same format. A line that arrives later with a date in an exported period (a payment taken
+offline and pushed after the export) is not slipped into the old period: the next export of a
+later period carries it as a correction, dated on its own first day
+(:func:`jdoffice.domain.postings.as_correction`). A delivered line its row no longer gives (a
+refund that failed later) is taken back there (:func:`jdoffice.domain.postings.as_reversal`);
+a changed one (a recounted shift) is taken back and given anew as version + 1
+(:func:`unchanged` says what counts as a change). A period that overlaps an exported one
+without being it is refused: its lines would be delivered twice or split.
 """
 
 from __future__ import annotations

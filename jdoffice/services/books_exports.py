@@ -1,12 +1,14 @@
 """Exporting the books as a recorded act (issue 15): a period is exported once, repeated byte
-for byte, and a line that arrives after its day was exported comes as a correction in the
-next export (:mod:`jdoffice.domain.exported` states the rules).
+for byte, and a line that arrives, goes or changes after its day was exported comes as a
+correction in the next export (:mod:`jdoffice.domain.exported` states the rules).
 
-The postings are still derived from the money rows every time
-(:func:`jdoffice.services.books.period_postings`); what is stored is what was handed over:
-each export (period, format, who, when, count, total, the file's SHA-256) and the key of
-each line a first export delivered. A repeat derives the period again and keeps exactly the
-lines that export delivered (its corrections too), so the same request gives the same bytes.
+The postings are derived from the money rows (:func:`jdoffice.services.books.period_postings`);
+what is stored is what was handed over: each export (period, format, who, when, count, total,
+the file's SHA-256, the account mapping) and each line it delivered, in full. A repeat writes
+the stored lines of the first export (nothing is derived again, so nothing drifts); a first
+export compares the lines delivered for the exported days of the last 13 months with what the
+rows give now, and delivers the difference as corrections dated on its first day: a new line
+as is, a line no longer given as a reversal, a changed line as a reversal and the new line.
 
 The file is written to the caller's sink before anything is recorded, outside any writing
 transaction (a year's export takes seconds; the other desks keep taking payments), and the
@@ -265,13 +267,14 @@ def export_books(
 ) -> ExportResult:
     """Write the books of ``start`` – ``end`` in ``fmt`` to ``sink`` and record the export.
 
-    A period never exported: its lines, after the corrections (lines that arrived late for
-    exported periods before ``start``, dated ``start``). The same period again: the lines
-    that export delivered, nothing new (what arrived meanwhile waits for the next export).
-    Audited as ``books.exported``.
+    A period never exported: its lines, after the corrections (lines that arrived, went or
+    changed for exported periods before ``start``, dated ``start``). The same period again:
+    the lines that export delivered, as its file had them (what changed meanwhile waits for
+    the next export). Audited as ``books.exported``.
 
     Raises:
-        InvalidInput: a bad period or format (nothing written).
+        InvalidInput: a bad period or format, or a period whose first day is after the
+            school's today (nothing written).
         BusinessRuleError: the period overlaps an exported one without being it; a payment
             method without an account; another desk exported it meanwhile (nothing is
             recorded and the caller drops the file; not a ``Conflict``, which the desk words
