@@ -64,10 +64,11 @@ class ExportResult:
     #: A repeat: whether the bytes are those of the earlier file in the same format
     #: (None: the period was not exported in this format before).
     identical: bool | None
-    #: Lines dated in the period that arrived after it was exported: the next export of a
-    #: later period carries them as corrections.
+    #: A repeat: lines dated in the period that arrived or changed after it was exported: the
+    #: next export of a later period carries them as corrections.
     pending: int
-    #: A repeat: lines the export delivered that the rows no longer give (a row removed).
+    #: A repeat: lines the export delivered that the rows no longer give as delivered (a row
+    #: undone, removed or changed): the next export of a later period takes them back.
     missing: int
     currency: str
     accounts: dict[str, int]
