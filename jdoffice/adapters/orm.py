@@ -36,7 +36,7 @@ from jdoffice.adapters.orm_base import (
     school_currency,
     school_of_student,
 )
-from jdoffice.adapters.orm_books import BooksExportedPostingRow, BooksExportRow
+from jdoffice.adapters.orm_books import BooksDeliveredLineRow, BooksExportRow
 from jdoffice.adapters.orm_payouts import PayoutItemRow, PayoutRow
 from jdoffice.adapters.orm_reminders import ReminderRow
 from jdoffice.adapters.orm_staff import ShiftMovementRow, ShiftRow, StaffRow, school_staff
@@ -322,8 +322,8 @@ __all__ = [
     "AuditRow",
     "BalanceRow",
     "Base",
+    "BooksDeliveredLineRow",
     "BooksExportRow",
-    "BooksExportedPostingRow",
     "InvoiceRow",
     "PaymentRow",
     "PayoutItemRow",

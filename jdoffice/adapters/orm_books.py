@@ -2,9 +2,10 @@
 
 ``books_exports``: every run of ``books export`` (the period, the format, who and when, the
 count and total of its lines, the SHA-256 of the file; a repeat names the export it repeats).
-``books_exported_postings``: the lines a first export delivered, by key, once per school
-(the primary key ``(school_id, posting_key)``: the database itself refuses to deliver a line
-twice), with the line's own date and whether it came as a correction.
+``books_delivered_lines`` (revision 0013): each line an export delivered, in full, so a repeat
+writes it again byte for byte and a later change of its row is taken back by a reversal (the
+primary key ``(school_id, posting_key, version, reversal)``: the database itself refuses to
+deliver a line twice).
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jdoffice.adapters.column_types import Id, Minor, UTCDateTime
+from jdoffice.adapters.column_types import ExactString, Id, Minor, UTCDateTime
 from jdoffice.adapters.orm_base import Base
 from jdoffice.adapters.orm_staff import school_staff
 
@@ -65,22 +67,42 @@ class BooksExportRow(Base):
     staff_id: Mapped[int | None] = mapped_column(Id, default=None)
     desk: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: The account mapping the file was written with, as JSON (revision 0013; None before).
+    accounts: Mapped[str | None] = mapped_column(Text, default=None)
 
 
-class BooksExportedPostingRow(Base):
-    __tablename__ = "books_exported_postings"
+class BooksDeliveredLineRow(Base):
+    """A line an export delivered, in full (revision 0013): the database refuses to deliver
+    one version of a row's line, or its reversal, twice."""
+
+    __tablename__ = "books_delivered_lines"
     __table_args__ = (
         ForeignKeyConstraint(
             ["export_id", "school_id"],
             ["books_exports.id", "books_exports.school_id"],
-            name="fk_books_exported_postings_export_school",
+            name="fk_books_delivered_lines_export_school",
         ),
-        Index("ix_books_exported_postings_school_id_posting_date", "school_id", "posting_date"),
-        Index("ix_books_exported_postings_export_id", "export_id"),
+        Index("ix_books_delivered_lines_school_id_own_date", "school_id", "own_date"),
+        Index("ix_books_delivered_lines_export_id_seq", "export_id", "seq"),
+        CheckConstraint("version >= 1", name="version"),
+        CheckConstraint("seq >= 0", name="seq"),
+        CheckConstraint("amount_minor IS NULL OR amount_minor > 0", name="amount"),
+        CheckConstraint("reversal = false OR corrected_on IS NOT NULL", name="reversal_dated"),
     )
 
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), primary_key=True)
-    posting_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: The row's line (``payment:<id>``), compared byte for byte (Stripe ids are
+    #: case-sensitive).
+    posting_key: Mapped[str] = mapped_column(ExactString(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reversal: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     export_id: Mapped[int] = mapped_column(Id)
-    posting_date: Mapped[dt.date] = mapped_column(Date)
-    correction: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Its place in the export's file.
+    seq: Mapped[int] = mapped_column(Integer)
+    #: The line's own date.
+    own_date: Mapped[dt.date] = mapped_column(Date)
+    #: A correction or reversal: the day the file dated it.
+    corrected_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    amount_minor: Mapped[int | None] = mapped_column(Minor, default=None)
+    #: The line as JSON (None: delivered before revision 0013, only its key was kept).
+    line: Mapped[str | None] = mapped_column(Text, default=None)

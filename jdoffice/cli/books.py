@@ -96,7 +96,10 @@ def _notes(result: ExportResult) -> list[str]:
             "in the next export"
         )
     if result.missing:
-        notes.append(f"{result.missing} posting(s) of that export are no longer in the records")
+        notes.append(
+            f"{result.missing} posting(s) of that export are no longer in the records as "
+            "delivered: the next export of a later period takes them back"
+        )
     return notes
 
 
@@ -125,9 +128,10 @@ def books_export(
     """Export the postings of the school's days FROM to TO (both included): csv (generic,
     ';', decimal comma), economic (e-conomic's journal import) or saft (SAF-T Financial).
 
-    Each export is recorded. The same period again gives the same postings (the same file
-    in the same format); a posting that arrives later for an exported day comes as a
-    correction in the next export. A period overlapping an exported one is refused."""
+    Each export is recorded with the lines it delivered. The same period again writes those
+    lines (the same file in the same format); a posting that arrives, changes or goes away
+    later for an exported day comes as a correction (or a reversal) in the next export. A
+    period overlapping an exported one, or not begun, is refused."""
     from jdoffice.services.books_exports import export_books
 
     start, end = _day(from_text), _day(to_text)

@@ -290,6 +290,20 @@ def as_correction(p: Posting, day: dt.date) -> Posting:
     )
 
 
+def as_reversal(p: Posting, day: dt.date) -> Posting:
+    """``p``, delivered before, taken back on ``day`` (its row was undone or changed after
+    its day was exported): debit and credit swapped, dated ``day``, its own date in
+    ``correction_of`` and in the text ("Korrektion, bilagsdato 10-11-2026: tilbageført: …")."""
+    return replace(
+        p,
+        date=day,
+        debit=p.credit,
+        credit=p.debit,
+        correction_of=p.date,
+        text=f"Korrektion, bilagsdato {p.date:%d-%m-%Y}: tilbageført: {p.text}",
+    )
+
+
 def _local(when: dt.datetime, tz: dt.tzinfo) -> dt.date:
     return when.astimezone(tz).date()
 

@@ -373,6 +373,18 @@ CORE_ERRORS: tuple[tuple[str, str], ...] = (
         QT_TRANSLATE_NOOP("Texts", "Perioden slutter ({end}), før den begynder ({start})"),
     ),
     (r"a period is at most five years", QT_TRANSLATE_NOOP("Texts", "En periode er højst fem år")),
+    (
+        r"(?P<period>\S+(?: – \S+)?) has not begun \(today is (?P<today>\S+)\): a period is "
+        r"exported from its first day on",
+        QT_TRANSLATE_NOOP(
+            "Texts",
+            "{period} er ikke begyndt (i dag er det {today}); eksportér fra dens første dag",
+        ),
+    ),
+    (
+        r"(?P<day>\S+) is not a day the books can hold: from (?P<first>\S+) to (?P<last>\S+)",
+        QT_TRANSLATE_NOOP("Texts", "{day} ligger uden for bogføringens år: fra {first} til {last}"),
+    ),
 )
 
 _CORE_PATTERNS = tuple((re.compile(p, re.DOTALL), words) for p, words in CORE_ERRORS)

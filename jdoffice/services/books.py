@@ -48,6 +48,8 @@ from jdoffice.services.ports import UnitOfWork
 ACCOUNTS_KEY = "books_accounts"
 #: Longest period one export covers.
 MAX_DAYS = 366 * 5
+#: The days a period may have (a mistyped year is refused, never looked up).
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 #: How far before a period a shift may have opened and still close (or move cash) in it.
 SHIFT_LOOKBACK = dt.timedelta(days=62)
 
@@ -124,7 +126,14 @@ class Books:
 
 
 def check_period(start: dt.date, end: dt.date) -> None:
-    """Raises InvalidInput: the period ends before it starts or is longer than 5 years."""
+    """Raises InvalidInput: a day outside 2000 – 2099, or the period ends before it starts
+    or is longer than 5 years."""
+    for day in (start, end):
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise InvalidInput(
+                f"{day.isoformat()} is not a day the books can hold: "
+                f"from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
+            )
     if end < start:
         raise InvalidInput(f"the period ends ({end}) before it starts ({start})")
     if (end - start).days >= MAX_DAYS:

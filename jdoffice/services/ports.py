@@ -415,14 +415,18 @@ class BooksExportRepository(Protocol):
         """Every export of the school, oldest first."""
         ...
 
-    def delivered_between(self, school_id: int, start: dt.date, end: dt.date) -> set[str]:
-        """The keys of the lines delivered whose own date lies in ``start`` – ``end``."""
+    def delivered_since(self, school_id: int, day: dt.date) -> list[Delivered]:
+        """Every line delivered (of any export) whose own date is ``day`` or later."""
         ...
 
-    def delivered_by(self, school_id: int, export_id: int) -> list[Delivered]: ...
+    def delivered_by(self, school_id: int, export_id: int) -> list[Delivered]:
+        """The lines an export delivered, in the order its file had them."""
+        ...
+
     def add(self, record: ExportRecord, lines: Sequence[Delivered]) -> int:
         """Record an export (its ``id`` is ignored) and the lines it delivered; returns the
-        new id. Raises :class:`DuplicateKey` when a line was delivered already."""
+        new id. Raises :class:`DuplicateKey` when a line (that version of a row's line, or its
+        reversal) was delivered already."""
         ...
 
 

@@ -2956,6 +2956,14 @@ Nothing has changed in the database. Set the keys in the environment variables {
         <translation>A period is at most five years</translation>
     </message>
     <message>
+        <source>{period} er ikke begyndt (i dag er det {today}); eksportér fra dens første dag</source>
+        <translation>{period} has not begun (today is {today}); export it from its first day on</translation>
+    </message>
+    <message>
+        <source>{day} ligger uden for bogføringens år: fra {first} til {last}</source>
+        <translation>{day} is outside the years of the books: from {first} to {last}</translation>
+    </message>
+    <message>
         <source>Gælder ikke en onlinebetaling hos denne skole</source>
         <translation>Not an online payment of this school</translation>
     </message>

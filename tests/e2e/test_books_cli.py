@@ -123,6 +123,29 @@ def test_books_export_refuses_a_period_that_ends_before_it_starts(
     assert not out.exists()
 
 
+def test_books_export_refuses_a_day_outside_the_years_of_the_books_and_a_period_not_begun(
+    database: TestDatabase, kit: SchoolKit, tmp_path: Path
+) -> None:
+    out = tmp_path / "x.csv"
+    args = ("--school", kit.school.slug, "books", "export", "--out", str(out))
+    for start, end in (("0001-01-01", "2026-11-30"), ("2026-11-01", "9999-12-31")):
+        assert_refused(
+            run_cli(database.url_text, *args, "--from", start, "--to", end),
+            EXIT_INVALID,
+            "is not a day the books can hold: from 2000-01-01 to 2099-12-31",
+        )
+    assert_refused(
+        run_cli(database.url_text, *args, "--from", "2099-03-01", "--to", "2099-03-31"),
+        EXIT_INVALID,
+        "2099-03-01 – 2099-03-31 has not begun",
+    )
+    assert not out.exists()
+    listed = assert_ok(
+        run_cli(database.url_text, "--school", kit.school.slug, "books", "exports", "--json")
+    )
+    assert listed.data == {"exports": []}
+
+
 def test_school_accounts_are_set_once_and_a_bad_one_changes_nothing(
     database: TestDatabase, kit: SchoolKit
 ) -> None:

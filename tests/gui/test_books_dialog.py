@@ -141,6 +141,17 @@ def test_a_manager_exports_last_month_and_the_same_period_again_is_marked(
             dialog.messageLabel.text()
         )
         assert not refused.exists()
+
+        # Next month has not begun: refused on screen in Danish, no file.
+        later = QDate(this_month.year, this_month.month, 1).addMonths(1)
+        dialog.fromEdit.setDate(later)
+        dialog.toEdit.setDate(later.addMonths(1).addDays(-1))
+        early = tmp_path / "early.csv"
+        dialog.export_to(early)
+        qtbot.waitUntil(
+            lambda: "er ikke begyndt (i dag er det" in dialog.messageLabel.text(), timeout=WAIT_MS
+        )
+        assert not early.exists()
     finally:
         close_desk(window)
 

@@ -4,6 +4,8 @@ and reversible."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -12,14 +14,18 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect, update
+from sqlalchemy import Boolean, Engine, column, func, inspect, select, table, update
 
 from jdoffice.adapters import db, records
+from jdoffice.adapters.column_types import UTCDateTime
 from jdoffice.adapters.orm import Base, InvoiceRow
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.bootstrap import App
 from jdoffice.domain.errors import BusinessRuleError, Unavailable
-from jdoffice.domain.model import UTC
+from jdoffice.domain.model import UTC, Actor
+from jdoffice.services import books
+from jdoffice.services.books_exports import ExportResult, export_books
+from jdoffice.services.payments import register_payment
 from jdoffice.services.ports import NewSchool
 from tests import conftest
 from tests.conftest import BACKENDS
@@ -232,3 +238,105 @@ def constraints(engine: Engine) -> dict[str, tuple[list[str], list[str], list[st
         for t in MODEL_TABLES
         if inspector.has_table(t)
     }
+
+
+def test_an_export_recorded_before_the_lines_were_kept_in_full_repeats_and_is_not_delivered_again(
+    empty_engine: Engine,
+) -> None:
+    db.upgrade(empty_engine, "0011")
+    uow = SqlAlchemyUnitOfWork(empty_engine)
+    paid_at = dt.datetime(2026, 11, 17, 10, 0, tzinfo=UTC)
+    with uow.write():
+        school = uow.schools.add(NewSchool(slug="old", name="Gammel Køreskole"), paid_at)
+        student = records.add_student(
+            uow.session, school, student_no="S1", first_name="Bo", last_name="Berg"
+        )
+        records.add_invoice(
+            uow.session,
+            school,
+            student,
+            invoice_no="F1",
+            text="Køretime",
+            amount_minor=50_000,
+            due_date=paid_at.date(),
+        )
+        uow.commit()
+    register_payment(
+        uow,
+        school,
+        method="bank",
+        amount_minor=50_000,
+        invoice_no="F1",
+        actor=Actor("RC", "kasse-1"),
+        now=paid_at,
+    )
+    start, end = dt.date(2026, 11, 1), dt.date(2026, 11, 30)
+    period = books.period_postings(uow, school, start, end)
+    [line] = period.lines
+    delivered = books.export(period, "csv")
+    # What revision 0011 recorded of the export: the run, and the line's key and date.
+    exports = table(
+        "books_exports",
+        column("id"),
+        *(column(c) for c in _EXPORT_COLUMNS),
+        column("created_at", UTCDateTime()),
+    )
+    lines = table(
+        "books_exported_postings",
+        *(column(c) for c in ("school_id", "posting_key", "export_id", "posting_date")),
+        column("correction", Boolean()),
+    )
+    with empty_engine.begin() as conn:
+        conn.execute(
+            exports.insert().values(
+                school_id=school.id,
+                from_date=start,
+                to_date=end,
+                format="csv",
+                postings=1,
+                corrections=0,
+                total_minor=50_000,
+                digest=hashlib.sha256(delivered).hexdigest(),
+                staff="MH",
+                desk="kasse-1",
+                created_at=dt.datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
+            )
+        )
+        export_id = conn.execute(select(func.max(exports.c.id))).scalar_one()
+        conn.execute(
+            lines.insert().values(
+                school_id=school.id,
+                posting_key=line.key,
+                export_id=export_id,
+                posting_date=line.date,
+                correction=False,
+            )
+        )
+
+    db.upgrade(empty_engine)
+
+    def export(a: dt.date, b: dt.date) -> tuple[ExportResult, bytes]:
+        sink = io.BytesIO()
+        now = dt.datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
+        result = export_books(uow, school, a, b, "csv", sink, actor=Actor("MH", "k"), now=now)
+        return result, sink.getvalue()
+
+    again, again_data = export(start, end)
+    assert (again_data, again.identical, again.postings, again.missing) == (delivered, True, 1, 0)
+    december, _ = export(dt.date(2026, 12, 1), dt.date(2026, 12, 31))
+    assert (december.postings, december.corrections) == (0, 0)
+    assert schema_differences(empty_engine) == []
+
+
+_EXPORT_COLUMNS = (
+    "school_id",
+    "from_date",
+    "to_date",
+    "format",
+    "postings",
+    "corrections",
+    "total_minor",
+    "digest",
+    "staff",
+    "desk",
+)

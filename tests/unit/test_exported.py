@@ -4,17 +4,22 @@ period."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
 
 from jdoffice.domain.errors import BusinessRuleError
 from jdoffice.domain.exported import (
+    Delivered,
     ExportRecord,
+    Standing,
     check_no_overlap,
     exported_before,
     last_month,
     same_period,
+    standings,
+    unchanged,
 )
 from jdoffice.domain.model import UTC
 from jdoffice.domain.postings import DocumentType, Kind, Posting, as_correction
@@ -112,3 +117,56 @@ def test_a_correction_is_dated_on_the_new_period_and_keeps_its_documents_date() 
     assert (fix.date, fix.correction_of, fix.key) == (D(2026, 12, 1), D(2026, 11, 28), late.key)
     assert fix.text == "Korrektion, bilagsdato 28-11-2026: Indbetaling Bankoverførsel"
     assert (fix.debit, fix.credit, fix.amount_minor) == ("5820", "5600", 30_000)
+
+
+LINE = Posting(
+    date=D(2026, 11, 10),
+    at=dt.datetime(2026, 11, 10, 16, 0, tzinfo=UTC),
+    document="Z1/kasse-1",
+    document_type=DocumentType.Z_REPORT,
+    kind=Kind.VARIANCE,
+    text="Kassedifference Z1/kasse-1 kasse-1",
+    debit="3660",
+    credit="5810",
+    amount_minor=1_000,
+    currency="DKK",
+    source_id="s-1",
+)
+
+
+def test_a_reversal_swaps_debit_and_credit_on_the_new_period_and_names_the_line_taken_back() -> (
+    None
+):
+    back = Delivered(LINE.key, LINE.date, LINE, reversal=True, corrected_on=D(2026, 12, 1))
+    line = back.written()
+    assert (line.date, line.correction_of) == (D(2026, 12, 1), D(2026, 11, 10))
+    assert (line.debit, line.credit, line.amount_minor) == ("5810", "3660", 1_000)
+    assert line.text == "Korrektion, bilagsdato 10-11-2026: tilbageført: " + LINE.text
+
+
+def test_a_lines_standing_is_its_last_version_unless_that_was_taken_back() -> None:
+    first = Delivered(LINE.key, LINE.date, LINE)
+    back = dataclasses.replace(first, reversal=True, corrected_on=D(2026, 12, 1))
+    second = Delivered(LINE.key, LINE.date, dataclasses.replace(LINE, amount_minor=500), version=2)
+    assert standings([first])[LINE.key] == Standing(1, first)
+    assert standings([first, back])[LINE.key] == Standing(1, None)
+    assert standings([second, back, first])[LINE.key] == Standing(2, second)
+
+
+@pytest.mark.parametrize(
+    ("change", "same"),
+    [
+        ({"amount_minor": 500}, False),
+        ({"date": D(2026, 11, 11)}, False),
+        ({"debit": "5810", "credit": "3660"}, False),
+        ({"document": "Z2/kasse-1", "staff": "MH", "text": "other"}, True),
+        ({"debit": "3661"}, True),  # an account renumbered since: not re-posted
+    ],
+)
+def test_a_delivered_line_has_changed_when_its_day_amount_or_direction_did(
+    change: dict[str, object], same: bool
+) -> None:
+    now = dataclasses.replace(LINE, **change)  # type: ignore[arg-type]
+    assert unchanged(Delivered(LINE.key, LINE.date, LINE), now) is same
+    # A line recorded by key only (before revision 0013) cannot be compared: unchanged.
+    assert unchanged(Delivered(LINE.key, LINE.date), now)
