@@ -49,6 +49,10 @@ _DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306}
 #: The newest migration under ``migrations/versions``; a test keeps it equal to Alembic's head.
 #: Opening a database compares it with ``alembic_version`` so Alembic loads only to upgrade.
 HEAD_REVISION = "0013"
+#: Execution option of a connection that runs one read statement on its own (student
+#: search): on SQLite no ``BEGIN`` is sent for it, the statement is its own transaction and
+#: sees one consistent state of the file. Never set it on a connection that runs several.
+SINGLE_READ = "jdoffice_single_read"
 
 
 def default_data_dir() -> Path:
@@ -187,8 +191,10 @@ def _sqlite_engine(u: URL, **kwargs: Any) -> Engine:
     def _on_begin(conn: Any) -> None:
         # A writing unit of work takes the write lock up front: a deferred transaction that
         # reads and then writes can fail with SQLITE_BUSY however long the busy timeout.
-        immediate = conn.get_execution_options().get("jdoffice_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get(SINGLE_READ, False):
+            return  # one SELECT in autocommit mode: a BEGIN would only cost a statement
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("jdoffice_write", False) else "BEGIN")
 
     return engine
 

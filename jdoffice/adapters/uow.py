@@ -30,10 +30,13 @@ from jdoffice.adapters.repos.payouts import SqlPayouts
 from jdoffice.adapters.repos.receipts import SqlReceipts
 from jdoffice.adapters.repos.reminders import SqlReminders
 from jdoffice.adapters.repos.schools import SqlSchools, SqlSettings
+from jdoffice.adapters.repos.search_read import search_alone
 from jdoffice.adapters.repos.shifts import SqlShifts
 from jdoffice.adapters.repos.staff import SqlStaff
 from jdoffice.adapters.repos.students import SqlBalances, SqlInvoices, SqlStudents
+from jdoffice.domain.search import SearchQuery
 from jdoffice.services.notification_settings import NotificationSettings
+from jdoffice.services.ports import StudentHit
 
 __all__ = [
     "SqlAlchemyUnitOfWork",
@@ -195,6 +198,13 @@ class SqlAlchemyUnitOfWork:
         finally:
             self._release()
         if isinstance(exc, DBAPIError):
+            raise translate_db_error(exc) from exc
+
+    def search_students(self, school_id: int, query: SearchQuery, limit: int) -> list[StudentHit]:
+        """Student search as a read on its own (``jdoffice.adapters.repos.search_read``)."""
+        try:
+            return search_alone(self.engine, school_id, query, limit)
+        except DBAPIError as exc:
             raise translate_db_error(exc) from exc
 
     def _release(self) -> None:

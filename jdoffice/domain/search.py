@@ -64,7 +64,7 @@ def words(text: str) -> list[str]:
 
 
 def digits(text: str) -> str:
-    return "".join(c for c in text if c.isdigit())
+    return "".join(filter(str.isdigit, text))
 
 
 def phone_terms(phone: str) -> set[str]:

@@ -644,6 +644,12 @@ class UnitOfWork(Protocol):
         choices are laid over."""
         ...
 
+    def search_students(self, school_id: int, query: SearchQuery, limit: int) -> list[StudentHit]:
+        """:meth:`StudentRepository.search` as a read on its own, used outside a ``with``
+        block: one statement that sees one consistent state of the rows, without the cost of
+        a session and a transaction around it (search runs on every keystroke)."""
+        ...
+
     def write(self) -> Self:
         """Make the next ``with`` block a writing transaction (takes the write lock at once
         where the database needs that, e.g. ``BEGIN IMMEDIATE`` on SQLite)."""

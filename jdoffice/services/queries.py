@@ -55,10 +55,12 @@ def search_students(
     if query.empty:
         return []
     # Fetch more candidates than shown so ranking can lift the best ones.
-    with uow:
-        hits = uow.students.search(school.id, query, max(limit * 5, 100))
-    rank = ranker(query)
-    hits.sort(key=lambda h: (rank(h.name, h.student_no, h.phone, h.email), h.name, h.student_no))
+    hits = uow.search_students(school.id, query, max(limit * 5, 100))
+    if len(hits) > 1:  # an exact phone or number usually finds one: nothing to rank
+        rank = ranker(query)
+        hits.sort(
+            key=lambda h: (rank(h.name, h.student_no, h.phone, h.email), h.name, h.student_no)
+        )
     return hits[:limit]
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, event
+from sqlalchemy.pool import QueuePool
 
+from jdoffice.adapters import db
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
-from jdoffice.domain.errors import InvalidInput
+from jdoffice.domain.errors import InvalidInput, Unavailable
 from jdoffice.domain.model import Student
 from jdoffice.services.queries import MAX_SEARCH_LIMIT, search_students
 from tests.conftest import SchoolKit
@@ -267,3 +270,38 @@ def test_an_exact_word_is_a_candidate_before_many_longer_words_of_older_students
     hits = search_students(uow, kit.school, "jens", limit=1)
 
     assert [h.student_id for h in hits] == [jens.id]
+
+
+@pytest.mark.parametrize(
+    "query", ["mette", "mette han", "+45 21 34 56 78", "1234", "kontakt@bjoern", "zzz"]
+)
+def test_a_search_finds_the_same_whether_or_not_something_listens_to_the_database(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students, engine: Engine, query: str
+) -> None:
+    alone = search_students(uow, kit.school, query)
+
+    def note(*args: object) -> None:
+        pass
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        listened_to = search_students(uow, kit.school, query)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+    assert listened_to == alone
+
+
+def test_a_search_the_database_cannot_answer_is_unavailable_and_gives_its_connection_back(
+    kit: SchoolKit, tmp_path: Path
+) -> None:
+    bare = db.make_engine(f"sqlite:///{tmp_path / 'no-schema.sqlite3'}")
+    try:
+        for _ in range(3):
+            with pytest.raises(Unavailable, match="student_search_terms"):
+                search_students(SqlAlchemyUnitOfWork(bare), kit.school, "mette")
+        pool = bare.pool
+        assert isinstance(pool, QueuePool)
+        assert pool.checkedout() == 0
+    finally:
+        bare.dispose()

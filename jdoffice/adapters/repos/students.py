@@ -18,7 +18,7 @@ from jdoffice.adapters.orm import (
     StudentRow,
 )
 from jdoffice.adapters.repos.base import Repo
-from jdoffice.adapters.repos.search_sql import search_params, search_statement
+from jdoffice.adapters.repos.search_read import search_hits
 from jdoffice.adapters.statements import (
     ADD_BALANCE,
     ADD_BALANCE_RETURNING,
@@ -73,23 +73,7 @@ class SqlStudents(Repo):
         )
 
     def search(self, school_id: int, query: SearchQuery, limit: int) -> list[StudentHit]:
-        if query.empty:
-            return []
-        rows = self.s.connection().execute(
-            search_statement(len(query.words)), search_params(school_id, query, limit)
-        )
-        return [
-            StudentHit(
-                student_id=r[0],
-                student_no=r[1],
-                name=f"{r[2]} {r[3]}".strip(),
-                phone=r[4],
-                email=r[5],
-                balance_minor=int(r[6]),
-                currency=r[7],
-            )
-            for r in rows.all()
-        ]
+        return search_hits(self.s.connection(), school_id, query, limit)
 
 
 class SqlInvoices(Repo):
