@@ -243,7 +243,7 @@ def constraints(engine: Engine) -> dict[str, tuple[list[str], list[str], list[st
 def test_an_export_recorded_before_the_lines_were_kept_in_full_repeats_and_is_not_delivered_again(
     empty_engine: Engine,
 ) -> None:
-    db.upgrade(empty_engine, "0011")
+    db.upgrade(empty_engine, "0012")
     uow = SqlAlchemyUnitOfWork(empty_engine)
     paid_at = dt.datetime(2026, 11, 17, 10, 0, tzinfo=UTC)
     with uow.write():
