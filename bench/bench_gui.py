@@ -679,6 +679,11 @@ def run_typing(
 # --- main ------------------------------------------------------------------------------------
 
 
+def load_average() -> list[float] | None:
+    """The machine's load average (1, 5, 15 minutes), where the system gives it."""
+    return [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
+
+
 def _n(value: int) -> str:
     return f"{value:,}".replace(",", " ")
 
@@ -745,6 +750,7 @@ def _run(args: argparse.Namespace, tmpdir: Path) -> int:
         "when": dt.datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": info,
         "students": args.students,
+        "load_average_at_start": load_average(),
         "seed": args.seed,
     }
 
@@ -834,7 +840,12 @@ def _run(args: argparse.Namespace, tmpdir: Path) -> int:
         }
         doc["rss_mb"] = {k: round(v, 1) for k, v in run.rss_mb.items()}
 
+    doc["load_average_at_end"] = load_average()
     print_table(figures, info)
+    print(
+        f"load average (1, 5, 15 min): {doc['load_average_at_start']} at the start, "
+        f"{doc['load_average_at_end']} at the end; the floors ran beside the figures"
+    )
     print(f"Qt: PySide6 {info['qt']}, platform {qpa}; Python at {platform.python_version()}")
     if args.json:
         doc["seed_s"] = round(seed_s, 3)
