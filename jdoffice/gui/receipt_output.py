@@ -20,7 +20,7 @@ import importlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
@@ -31,8 +31,10 @@ from jdoffice.gui import desk_settings
 from jdoffice.gui.background import run_task
 from jdoffice.gui.context import DeskContext
 from jdoffice.gui.desk_settings import DeskSettings, ReceiptOutput
-from jdoffice.gui.views.receipt_preview import ReceiptPreviewDialog
 from jdoffice.services import queries
+
+if TYPE_CHECKING:
+    from jdoffice.gui.views.receipt_preview import ReceiptPreviewDialog
 
 log = logging.getLogger(__name__)
 
@@ -280,6 +282,8 @@ class ReceiptDelivery(QObject):
         """Show the receipt on screen (the fallback after a printer failed, too)."""
         if self._body is None:
             return
+        from jdoffice.gui.views.receipt_preview import ReceiptPreviewDialog
+
         dialog = ReceiptPreviewDialog(
             self._body,
             language=self.language,

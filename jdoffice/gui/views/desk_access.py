@@ -23,11 +23,11 @@ from jdoffice.domain.staff import StaffMember
 from jdoffice.gui import desk_settings
 from jdoffice.gui.background import run_task
 from jdoffice.gui.context import DeskContext
-from jdoffice.gui.views.staff_dialogs import SignInDialog, staff_line
 from jdoffice.services import staff as staff_service
 
 if TYPE_CHECKING:
     from jdoffice.gui.views.desk_base import DeskBase
+    from jdoffice.gui.views.staff_dialogs import SignInDialog
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +171,8 @@ class DeskAccess(QObject):
             status.show_staff(self.tr("Kassen er låst"), warn=True)
             self._cover(ctx, locked=False)
         else:
+            from jdoffice.gui.views.staff_dialogs import staff_line
+
             status.show_staff(staff_line(member))
 
     # --- signing in and locking ---
@@ -196,6 +198,9 @@ class DeskAccess(QObject):
     def _cover(self, ctx: DeskContext, *, locked: bool) -> None:
         if self._dialog is not None:
             return
+        # Imported with the first sign-in: a school without staff accounts never needs it.
+        from jdoffice.gui.views.staff_dialogs import SignInDialog
+
         dialog = SignInDialog(ctx, self._window, locked=locked)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.signed_in.connect(self._signed_in)
@@ -214,6 +219,8 @@ class DeskAccess(QObject):
             return
         ctx.signed_in.member = member
         ctx.signed_in.approval = None
+        from jdoffice.gui.views.staff_dialogs import staff_line
+
         self._window.desk_status.show_staff(staff_line(member))
         if self._idle_on:
             self._idle.start()

@@ -8,6 +8,8 @@ dialogs the desk opens (``desk_dialogs``), and the window itself (``main_window`
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QMainWindow, QWidget
 
@@ -17,8 +19,10 @@ from jdoffice.gui.forms.ui_main_window import Ui_MainWindow
 from jdoffice.gui.models import InvoicesModel, PaymentsModel, SearchResultsModel, SortProxy
 from jdoffice.gui.views.desk_layout import DeskLayout
 from jdoffice.gui.views.desk_status import DeskStatus
-from jdoffice.gui.views.payment_dialog import PaymentOutcome
 from jdoffice.services.queries import StudentView
+
+if TYPE_CHECKING:
+    from jdoffice.gui.views.payment_dialog import PaymentOutcome
 
 
 class DeskBase(QMainWindow, Ui_MainWindow):

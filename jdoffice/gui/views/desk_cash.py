@@ -4,6 +4,8 @@ Ctrl+Shift+O opens the desk's shift with the counted float, Ctrl+Shift+I and Ctr
 cash in and out with a reason, Ctrl+Shift+K closes the shift with a blind count, and
 Ctrl+Shift+R shows a Z-report of this desk again (marked KOPI). The status bar says whether
 the desk has a shift open: "Skift Z3 åbent siden 08:02".
+
+The dialogs are imported when first opened, so they never slow the desk's start.
 """
 
 from __future__ import annotations
@@ -20,13 +22,6 @@ from PySide6.QtWidgets import QDialog
 from jdoffice.domain.shifts import MovementKind, ZReport
 from jdoffice.gui.background import run_task
 from jdoffice.gui.context import DeskContext
-from jdoffice.gui.views.shift_dialogs import (
-    CloseShiftDialog,
-    MovementDialog,
-    OpenShiftDialog,
-    no_staff_text,
-)
-from jdoffice.gui.views.z_report_dialog import ZReportDialog
 from jdoffice.services import shifts
 
 if TYPE_CHECKING:
@@ -142,6 +137,8 @@ class DeskCash(QObject):
             self._window.statusbar.showMessage(self.tr("Ikke forbundet til databasen endnu."), 5000)
             return None
         if ctx.staff is None:
+            from jdoffice.gui.views.shift_dialogs import no_staff_text
+
             self._window.statusbar.showMessage(no_staff_text(), 8000)
             return None
         return ctx
@@ -156,12 +153,16 @@ class DeskCash(QObject):
         """Ctrl+Shift+O: open the desk's shift with the counted float."""
         ctx = self._ready()
         if ctx is not None:
+            from jdoffice.gui.views.shift_dialogs import OpenShiftDialog
+
             self._open(OpenShiftDialog(ctx, self._window))
 
     def move(self, kind: MovementKind) -> None:
         """Ctrl+Shift+I / Ctrl+Shift+U: cash into or out of the drawer, with a reason."""
         ctx = self._ready()
         if ctx is not None:
+            from jdoffice.gui.views.shift_dialogs import MovementDialog
+
             self._open(MovementDialog(ctx, kind, self._window))
 
     def close_shift(self) -> None:
@@ -169,6 +170,8 @@ class DeskCash(QObject):
         ctx = self._ready()
         if ctx is None:
             return
+        from jdoffice.gui.views.shift_dialogs import CloseShiftDialog
+
         dialog = CloseShiftDialog(ctx, self._window)
         dialog.z_report_requested.connect(self._z_after_close)
         self._open(dialog)
@@ -180,6 +183,8 @@ class DeskCash(QObject):
     def _show_report(self, report: ZReport) -> None:
         ctx = self._ctx()
         if ctx is not None:
+            from jdoffice.gui.views.z_report_dialog import ZReportDialog
+
             self._open(ZReportDialog(ctx, self._window, report=report))
 
     def show_z_report(self) -> None:
@@ -188,6 +193,8 @@ class DeskCash(QObject):
         if ctx is None:
             return
         latest = self._z - 1 if self._known and self._z is not None and self._z > 1 else None
+        from jdoffice.gui.views.z_report_dialog import ZReportDialog
+
         self._open(ZReportDialog(ctx, self._window, latest_z=latest))
 
     def close(self) -> None:

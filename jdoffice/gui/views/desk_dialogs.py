@@ -4,7 +4,8 @@ F5 takes a payment, F6 shows a QR code, F8 refunds the selected payment, F9 show
 report, F7 the flagged provider answers (Afvigelser), Ctrl+, the settings. Alt+B goes to the
 payments, with the newest one selected; Enter or Ctrl+P on a payment prints its receipt again,
 as a copy (marked KOPI, counted in the audit, the cash drawer stays shut). A dialog whose module
-is not in this build says so in the status bar.
+is not in this build says so in the status bar. Each dialog's module is imported when the
+dialog first opens, so none of them slows the desk's start.
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ from jdoffice.gui.context import DeskContext
 from jdoffice.gui.models import ITEM_ROLE
 from jdoffice.gui.receipt_output import deliver_receipt
 from jdoffice.gui.views.desk_search import DeskSearch
-from jdoffice.gui.views.payment_dialog import PaymentDialog
-from jdoffice.gui.views.staff_dialogs import ask_approval, needs_approval
 from jdoffice.services import flags
 from jdoffice.services.queries import PaymentView
 
@@ -61,6 +60,8 @@ class DeskDialogs(DeskSearch):
         if invoice_no is None:
             inv, _ = self.target_invoice()
             invoice_no = inv.invoice_no if inv else None
+        from jdoffice.gui.views.payment_dialog import PaymentDialog
+
         dialog = PaymentDialog(ctx, view, invoice_no, self)
         dialog.paid.connect(self._payment_taken)
         self._open_dialog(dialog)
@@ -314,6 +315,8 @@ class DeskDialogs(DeskSearch):
         ctx = self.ctx
         if ctx is None or ctx.staff is None:
             return True, None
+        from jdoffice.gui.views.staff_dialogs import ask_approval, needs_approval
+
         if not needs_approval(ctx, action):
             return True, Authority(ctx.staff, action)
         authority = ask_approval(self, ctx, action)
@@ -362,7 +365,9 @@ class DeskDialogs(DeskSearch):
         if changed is not None:
             # Money moved: the status bar's shift too (a shift may have been opened for it).
             changed.connect(self.money_moved)
-        if changed is not None and not isinstance(dialog, PaymentDialog):
+        # A dialog that hands over its payment (``paid``: the payment dialog) is answered by
+        # ``_payment_taken``, which reads the window again and sends the confirmation itself.
+        if changed is not None and getattr(dialog, "paid", None) is None:
             changed.connect(self.refresh_now)
             changed.connect(self.send_messages)  # a refund's or a QR payment's confirmation
         requested = getattr(dialog, "receipt_requested", None)

@@ -20,7 +20,7 @@ from jdoffice.gui import texts
 from jdoffice.gui.background import Latest
 from jdoffice.gui.models import SortProxy
 from jdoffice.gui.views.desk_base import DeskBase
-from jdoffice.gui.views.payment_dialog import open_invoices
+from jdoffice.gui.views.payment_preview import open_invoices
 from jdoffice.gui.widgets import scaled_font
 from jdoffice.services import queries
 from jdoffice.services.queries import PaymentView, StudentView

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence, QShowEvent
@@ -45,8 +45,10 @@ from jdoffice.gui.views.desk_cash import DeskCash
 from jdoffice.gui.views.desk_dialogs import DeskDialogs
 from jdoffice.gui.views.desk_layout import DeskLayout
 from jdoffice.gui.views.desk_status import DeskStatus, database_label
-from jdoffice.gui.views.payment_dialog import PaymentOutcome
 from jdoffice.services.offline import QueuedPayment
+
+if TYPE_CHECKING:
+    from jdoffice.gui.views.payment_dialog import PaymentOutcome
 
 __all__ = ["MainWindow", "database_label"]
 
