@@ -22,15 +22,20 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Connection,
     Engine,
     Integer,
     MetaData,
     String,
     Table,
+    Text,
+    delete,
     event,
     func,
     insert,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import URL
 
@@ -128,6 +133,42 @@ state_table = Table(
     Column("last_pull_at", UTCDateTime()),
 )
 
+#: A pull that fills the copy in short transactions (the first pull, or one of another
+#: school) claims the file here: each of its transactions checks the token is still its own,
+#: so a pull started later takes over and the earlier one stops without publishing anything.
+#: The row is removed when the copy is published.
+pull_claim_table = Table(
+    "offline_pull_claim",
+    LOCAL_METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("token", String(36), nullable=False),
+    Column("school_id", Integer, nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+)
+
+#: Secondary indexes a filling pull dropped (building an index once at the end is several
+#: times faster than keeping it up to date row by row), with the statements that make them
+#: again. A pull that was killed leaves them here; the next one, or a migration of the file,
+#: makes them first.
+dropped_indexes_table = Table(
+    "offline_dropped_indexes",
+    LOCAL_METADATA,
+    Column("name", String(200), primary_key=True),
+    Column("sql", Text, nullable=False),
+)
+
+
+def restore_indexes(conn: Connection) -> int:
+    """Make again the indexes a filling pull dropped (inside the caller's transaction); how
+    many were made."""
+    found = conn.execute(select(dropped_indexes_table.c.name, dropped_indexes_table.c.sql)).all()
+    have = set(conn.scalars(text("SELECT name FROM sqlite_master WHERE type = 'index'")).all())
+    for name, sql in found:
+        if name not in have:
+            conn.exec_driver_sql(sql)
+    conn.execute(delete(dropped_indexes_table))
+    return len(found)
+
 
 def source_of(url: URL) -> str:
     """The shared database a replica was pulled from, without its password."""
@@ -168,6 +209,10 @@ def local_engine(path: Path) -> Engine:
 def prepare_local(engine: Engine) -> None:
     """The shared schema (migrated like the embedded database) plus the local tables."""
     if not db.schema_is_current(engine):
+        if inspect(engine).has_table(dropped_indexes_table.name):
+            # A migration expects the indexes it knows: make those a killed pull dropped.
+            with engine.begin() as conn:
+                restore_indexes(conn)
         db.upgrade(engine)
     LOCAL_METADATA.create_all(engine)
     with engine.begin() as conn:

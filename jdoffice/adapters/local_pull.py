@@ -1,9 +1,11 @@
 """Pulling: the school's rows copied from the shared database into the desk's local file.
 
 The first pull copies the school (students, invoices, balances, payments and refunds of the
-last :data:`PAYMENT_HISTORY`) in chunks inside one local transaction; the search terms are
-computed here from the students, so students the web system wrote without terms are found
-too. Later pulls fetch the rows whose ``updated_at`` is at or after the previous pull's start,
+last :data:`PAYMENT_HISTORY`) from one snapshot of the shared database, in chunks, each in a
+short local transaction of its own (:mod:`jdoffice.adapters.local_fill`): the copy is
+published in the last one, and the local write lock is never held for more than a chunk.
+The search terms are computed here from the students, so students the web system wrote
+without terms are found too. Later pulls fetch the rows whose ``updated_at`` is at or after the previous pull's start,
 read on the shared database's clock, minus :data:`PULL_OVERLAP` (rows are stamped by the
 clocks of the desks that wrote them and become visible when their transaction commits), and
 upsert them. Rows deleted on the shared database stay until ``sync pull --full``.
@@ -19,13 +21,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy
 from sqlalchemy import Column, Connection, Table, column, delete, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from jdoffice.adapters.local_db import outbox_table
+from jdoffice.adapters.local_db import dropped_indexes_table, outbox_table
+from jdoffice.adapters.local_fill import Batches, ahead, check_foreign_keys
 from jdoffice.adapters.local_outbox import SqlOutbox
 from jdoffice.adapters.local_shift_outbox import SqlShiftOutbox
 from jdoffice.adapters.orm import UTCDateTime
@@ -46,13 +51,18 @@ from jdoffice.domain.model import UTC
 from jdoffice.domain.search import student_terms
 from jdoffice.services.offline import OutboxStatus
 
+#: The tables a full pull fills, whose secondary indexes it makes at the end.
+FILLED = (STUDENTS, SEARCH_TERMS, INVOICES, BALANCES, PAYMENTS)
+
 #: How far back an incremental pull looks before the previous pull's start: covers commits
 #: that land after the rows were stamped, and desks whose clocks run behind the database's.
 PULL_OVERLAP = dt.timedelta(minutes=2)
 #: Payments (and their refunds) copied on the first pull: enough for the student view.
 PAYMENT_HISTORY = dt.timedelta(days=400)
-#: Rows per SELECT and per executemany.
+#: Rows per SELECT and per executemany (and, filling a copy, per local transaction).
 CHUNK = 5000
+#: Search terms per local transaction when a filling pull inserts them at the end.
+TERMS_CHUNK = 50_000
 #: SQLite page cache while pulling (KiB).
 PULL_CACHE_KIB = 256 * 1024
 
@@ -112,6 +122,16 @@ def _kind(column: Column[Any]) -> str:
     return ""
 
 
+def _insert_sql(conn: Connection, table: Table) -> str:
+    """A plain ``INSERT`` of every column, for ``executemany`` with one positional parameter
+    per column in table order (into a table the pull has just cleared)."""
+    compiled = sqlite_insert(table).compile(
+        dialect=conn.dialect, column_keys=[c.name for c in table.c]
+    )
+    assert compiled.positiontup == [c.name for c in table.c], compiled.positiontup
+    return str(compiled)
+
+
 def _upsert_sql(conn: Connection, table: Table, key: str) -> str:
     """``INSERT … ON CONFLICT (key) DO UPDATE`` of every column, for ``executemany`` with
     one positional parameter per column in table order."""
@@ -126,79 +146,145 @@ def _upsert_sql(conn: Connection, table: Table, key: str) -> str:
 
 
 class SchoolCopy:
-    """One pull: read the school's rows from ``src`` and write them into the replica ``dst``
-    (inside its open transaction).
+    """One pull: read the school's rows from ``src`` and write them into the replica.
+
+    A pull into a copy the desk works from (the incremental pulls, and ``--full`` of the same
+    school) runs in the caller's open transaction on ``dst``: the desk sees it whole or not
+    at all. A pull that fills a copy (the first, or one of another school) gets ``batches``
+    instead and writes every chunk of rows in a short transaction of its own
+    (:mod:`jdoffice.adapters.local_fill`), so a payment taken meanwhile waits for one chunk
+    at most, and publishes the copy in its last transaction.
 
     Rows travel as the drivers give them: the SELECT names untyped columns so SQLAlchemy adds
-    no per-value processing, and the upserts go to SQLite as plain ``executemany``. With about
-    a million rows in a first pull, that is most of its time saved.
+    no per-value processing, a full pull reads them straight from the driver's cursor, and
+    the inserts go to SQLite as plain ``executemany``. With about a million rows in a first
+    pull, that is most of its time saved.
     """
 
     def __init__(
         self,
         src: Connection,
-        dst: Connection,
+        dst: Connection | None,
         school_id: int,
         since: dt.datetime | None,
         pulled_at: dt.datetime,
+        *,
+        batches: Batches | None = None,
     ) -> None:
         self.src = src
-        self.dst = dst
         self.school_id = school_id
         self.since = since
         self.pulled_at = pulled_at
+        self.batches = batches
+        if batches is not None:
+            self.tx: Callable[[], AbstractContextManager[Connection]] = batches
+        elif dst is not None:
+            self.tx = lambda: nullcontext(dst)
+        else:  # pragma: no cover - wiring error
+            raise TypeError("a pull writes into dst or in batches")
         self.counts: dict[str, int] = {}
         self.touched_invoices: set[int] = set()
         self.touched_balances: set[int] = set()
-        #: A full pull inserts all search terms at the end, in index order.
-        self.terms: list[tuple[int, str, int]] = []
+        #: A full pull inserts all search terms at the end, in index order:
+        #: ``(term, student_id)``.
+        self.terms: list[tuple[str, int]] = []
+        #: Tables a filling pull writes with a plain INSERT (it cleared them first).
+        self.plain: set[str] = set()
 
     @property
     def full(self) -> bool:
         return self.since is None
 
-    def run(self) -> dict[str, int]:
-        # Index pages of a million random-order inserts do not fit SQLite's default 2 MB cache.
-        self.dst.exec_driver_sql(f"PRAGMA cache_size=-{PULL_CACHE_KIB}")
-        try:
-            if self.full:
-                # Foreign keys are checked at commit: the school's rows are replaced while
-                # local payments still point at them, and come back under the same ids.
-                self.dst.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
-                self._clear()
-                # Building an index once from all rows is several times faster than keeping
-                # it up to date row by row; the same statements make them again (DDL is
-                # transactional in SQLite: a failed pull leaves them as they were).
-                indexes = self._drop_indexes(STUDENTS, SEARCH_TERMS, INVOICES, BALANCES, PAYMENTS)
-            self._copy(SCHOOLS, SCHOOLS.c.id == self.school_id)
-            self._copy_staff()
-            self._copy(STUDENTS, STUDENTS.c.school_id == self.school_id, terms=True)
-            self._copy(INVOICES, INVOICES.c.school_id == self.school_id, self.touched_invoices)
-            self._copy(
-                BALANCES,
-                BALANCES.c.school_id == self.school_id,
-                self.touched_balances,
-                "student_id",
-            )
-            window = PAYMENTS.c.school_id == self.school_id
-            if self.full:
-                window = window & (PAYMENTS.c.created_at >= self.pulled_at - PAYMENT_HISTORY)
-            self._copy(PAYMENTS, window)
-            refunds = REFUNDS.c.school_id == self.school_id
-            if self.full:
-                refunds = refunds & REFUNDS.c.payment_id.in_(select(PAYMENTS.c.id).where(window))
-            self._copy(REFUNDS, refunds, known_payments=True)
-            if self.full:
-                self._insert_terms(sorted(self.terms))
-                for sql in indexes:
-                    self.dst.exec_driver_sql(sql)
-            self._copy_shifts()
-            self._reapply_waiting()
-        finally:
-            self.dst.exec_driver_sql("PRAGMA cache_size=-2000")
+    def run(self, publish: Callable[[Connection], None]) -> dict[str, int]:
+        """Copy the school; ``publish`` writes the replica state in the last transaction."""
+        if self.batches is not None:
+            return self._fill(self.batches, publish)
+        with self.tx() as dst:
+            # Index pages of a million random-order inserts do not fit SQLite's default cache.
+            dst.exec_driver_sql(f"PRAGMA cache_size=-{PULL_CACHE_KIB}")
+            try:
+                if self.full:
+                    # Foreign keys are checked at commit: the school's rows are replaced while
+                    # local payments still point at them, and come back under the same ids.
+                    dst.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
+                    self._clear(dst)
+                    # Building an index once from all rows is several times faster than
+                    # keeping it up to date row by row; the same statements make them again
+                    # (DDL is transactional in SQLite: a failed pull leaves them as they were).
+                    indexes = self._drop_indexes(dst, *FILLED)
+                self._copy_all()
+                if self.full:
+                    self._insert_terms(dst, sorted(self.terms))
+                    for sql in indexes:
+                        dst.exec_driver_sql(sql)
+                self._copy_shifts(dst)
+                self._reapply_waiting(dst)
+                publish(dst)
+            finally:
+                dst.exec_driver_sql("PRAGMA cache_size=-2000")
         return self.counts
 
-    def _copy_staff(self) -> None:
+    def _fill(self, batches: Batches, publish: Callable[[Connection], None]) -> dict[str, int]:
+        batches.claim(self.pulled_at)
+        with batches() as dst:
+            # Rows of an earlier pull that did not finish, or of an older copy of the school.
+            dst.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
+            waiting = self._clear(dst)
+            for name, sql in self._secondary_indexes(dst, *FILLED):
+                dst.execute(
+                    sqlite_insert(dropped_indexes_table)
+                    .values(name=name, sql=sql)
+                    .on_conflict_do_nothing()
+                )
+                dst.exec_driver_sql(f'DROP INDEX "{name}"')
+        self.plain = {t.name for t in (STUDENTS, INVOICES, BALANCES, REFUNDS)}
+        if not waiting:
+            self.plain.add(PAYMENTS.name)
+        batches.foreign_keys(on=False)
+        self._copy_all()
+        # In index order: by term (equal terms stay in student order, as they came).
+        terms, self.terms = self.terms, []
+        terms.sort(key=itemgetter(0))
+        for start in range(0, len(terms), TERMS_CHUNK):
+            with batches() as dst:
+                self._insert_terms(dst, terms[start : start + TERMS_CHUNK])
+        del terms
+        batches.foreign_keys(on=True)
+        with batches() as dst:
+            check_foreign_keys(dst, [t.name for t in (*FILLED, REFUNDS)])
+        with batches() as dst:
+            names = list(dst.scalars(select(dropped_indexes_table.c.name)))
+        for name in names:  # one index per transaction
+            with batches() as dst:
+                self._restore_index(dst, name)
+        with batches.publish() as dst:
+            self._copy_shifts(dst)
+            self._reapply_waiting(dst)
+            publish(dst)
+        return self.counts
+
+    def _copy_all(self) -> None:
+        self._copy(SCHOOLS, SCHOOLS.c.id == self.school_id)
+        with self.tx() as dst:
+            self._copy_staff(dst)
+        self._copy(STUDENTS, STUDENTS.c.school_id == self.school_id, terms=True)
+        self._copy(INVOICES, INVOICES.c.school_id == self.school_id, self.touched_invoices)
+        self._copy(
+            BALANCES,
+            BALANCES.c.school_id == self.school_id,
+            self.touched_balances,
+            "student_id",
+        )
+        window = PAYMENTS.c.school_id == self.school_id
+        if self.full:
+            window = window & (PAYMENTS.c.created_at >= self.pulled_at - PAYMENT_HISTORY)
+        self._copy(PAYMENTS, window)
+        refunds = REFUNDS.c.school_id == self.school_id
+        if self.full:
+            refunds = refunds & REFUNDS.c.payment_id.in_(select(PAYMENTS.c.id).where(window))
+        self._copy(REFUNDS, refunds, known_payments=True)
+
+    def _copy_staff(self, dst: Connection) -> None:
         """The school's staff accounts, upserted (payments and shifts name them): typed rows,
         a few dozen, where clarity beats speed."""
         s = self.school_id
@@ -211,20 +297,20 @@ class SchoolCopy:
                 index_elements=["id"],
                 set_={c.name: stmt.excluded[c.name] for c in STAFF.c if c.name != "id"},
             )
-            self.dst.execute(stmt, staff)
+            dst.execute(stmt, staff)
         self.counts["staff"] = len(staff)
 
-    def _copy_shifts(self) -> None:
+    def _copy_shifts(self, dst: Connection) -> None:
         """The school's shifts and movements, replaced, except those of shifts changed here
         offline and not pushed yet."""
         s = self.school_id
-        keep = SqlShiftOutbox(self.dst).pending_shift_ids()
-        self.dst.execute(
+        keep = SqlShiftOutbox(dst).pending_shift_ids()
+        dst.execute(
             delete(SHIFT_MOVEMENTS).where(
                 SHIFT_MOVEMENTS.c.school_id == s, SHIFT_MOVEMENTS.c.shift_id.not_in(keep)
             )
         )
-        self.dst.execute(delete(SHIFTS).where(SHIFTS.c.school_id == s, SHIFTS.c.id.not_in(keep)))
+        dst.execute(delete(SHIFTS).where(SHIFTS.c.school_id == s, SHIFTS.c.id.not_in(keep)))
         shifts = [
             dict(r._mapping)
             for r in self.src.execute(select(SHIFTS).where(SHIFTS.c.school_id == s))
@@ -233,8 +319,8 @@ class SchoolCopy:
         if shifts:
             # OR IGNORE: a shift of a desk of the same name may hold a Z number or the open
             # desk a shift kept here still has; the push sorts that out, the next pull brings it.
-            self.dst.execute(sqlite_insert(SHIFTS).prefix_with("OR IGNORE"), shifts)
-        have = set(self.dst.scalars(select(SHIFTS.c.id).where(SHIFTS.c.school_id == s)))
+            dst.execute(sqlite_insert(SHIFTS).prefix_with("OR IGNORE"), shifts)
+        have = set(dst.scalars(select(SHIFTS.c.id).where(SHIFTS.c.school_id == s)))
         moves = [
             dict(r._mapping)
             for r in self.src.execute(
@@ -243,41 +329,62 @@ class SchoolCopy:
             if r.shift_id in have and r.shift_id not in keep
         ]
         if moves:
-            self.dst.execute(sqlite_insert(SHIFT_MOVEMENTS).prefix_with("OR IGNORE"), moves)
+            dst.execute(sqlite_insert(SHIFT_MOVEMENTS).prefix_with("OR IGNORE"), moves)
         self.counts["shifts"] = len(shifts)
 
-    def _drop_indexes(self, *tables: Table) -> list[str]:
-        """Drop the secondary indexes of ``tables``; returns the statements that make them."""
+    @staticmethod
+    def _secondary_indexes(dst: Connection, *tables: Table) -> list[tuple[str, str]]:
+        """``(name, CREATE statement)`` of the secondary indexes of ``tables``."""
         master = sqlalchemy.table(
             "sqlite_master", column("type"), column("name"), column("tbl_name"), column("sql")
         )
-        found = self.dst.execute(
+        found = dst.execute(
             select(master.c.name, master.c.sql).where(
                 master.c.type == "index",
                 master.c.sql.is_not(None),
                 master.c.tbl_name.in_([t.name for t in tables]),
             )
         ).all()
+        return [(name, sql) for name, sql in found]
+
+    def _drop_indexes(self, dst: Connection, *tables: Table) -> list[str]:
+        """Drop the secondary indexes of ``tables``; returns the statements that make them."""
+        found = self._secondary_indexes(dst, *tables)
         for name, _sql in found:
-            self.dst.exec_driver_sql(f'DROP INDEX "{name}"')
+            dst.exec_driver_sql(f'DROP INDEX "{name}"')
         return [sql for _name, sql in found]
 
-    def _clear(self) -> None:
+    @staticmethod
+    def _restore_index(dst: Connection, name: str) -> None:
+        """Make an index a filling pull dropped (unless something made it meanwhile)."""
+        sql = dst.scalar(
+            select(dropped_indexes_table.c.sql).where(dropped_indexes_table.c.name == name)
+        )
+        exists = dst.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)
+        ).first()
+        if sql is not None and exists is None:
+            dst.exec_driver_sql(sql)
+        dst.execute(delete(dropped_indexes_table).where(dropped_indexes_table.c.name == name))
+
+    def _clear(self, dst: Connection) -> int:
         """Remove the replica's copy of the school, keeping the payments still waiting to be
-        sent (they exist only here)."""
+        sent (they exist only here); how many are kept."""
         keep = select(outbox_table.c.payment_id).where(
             outbox_table.c.status == OutboxStatus.WAITING
         )
         s = self.school_id
-        self.dst.execute(delete(REFUNDS).where(REFUNDS.c.school_id == s))
-        self.dst.execute(delete(ALLOCATIONS).where(ALLOCATIONS.c.payment_id.not_in(keep)))
-        self.dst.execute(
-            delete(PAYMENTS).where(PAYMENTS.c.school_id == s, PAYMENTS.c.id.not_in(keep))
+        dst.execute(delete(REFUNDS).where(REFUNDS.c.school_id == s))
+        dst.execute(delete(ALLOCATIONS).where(ALLOCATIONS.c.payment_id.not_in(keep)))
+        dst.execute(delete(PAYMENTS).where(PAYMENTS.c.school_id == s, PAYMENTS.c.id.not_in(keep)))
+        dst.execute(delete(BALANCES).where(BALANCES.c.school_id == s))
+        dst.execute(delete(SEARCH_TERMS).where(SEARCH_TERMS.c.school_id == s))
+        dst.execute(delete(INVOICES).where(INVOICES.c.school_id == s))
+        dst.execute(delete(STUDENTS).where(STUDENTS.c.school_id == s))
+        kept = dst.scalar(
+            select(func.count()).select_from(PAYMENTS).where(PAYMENTS.c.school_id == s)
         )
-        self.dst.execute(delete(BALANCES).where(BALANCES.c.school_id == s))
-        self.dst.execute(delete(SEARCH_TERMS).where(SEARCH_TERMS.c.school_id == s))
-        self.dst.execute(delete(INVOICES).where(INVOICES.c.school_id == s))
-        self.dst.execute(delete(STUDENTS).where(STUDENTS.c.school_id == s))
+        return int(kept or 0)
 
     def _columns(self, table: Table) -> list[Any]:
         """The columns as the replica stores them. ``column(name)`` has no type, so values
@@ -296,19 +403,41 @@ class SchoolCopy:
                 out.append(func.date_format(column(c.name), pattern).label(c.name))
         return out
 
-    def _select(self, table: Table, where: Any) -> Iterator[list[tuple[Any, ...]]]:
+    def _select(self, table: Table, where: Any) -> Iterator[Sequence[Sequence[Any]]]:
         stmt: Any = select(*self._columns(table)).select_from(table).where(where)
         if not self.full:
             # Few rows: a plain cursor. A server-side cursor makes PostgreSQL plan for the
             # first rows fast and walk a whole school index instead of the updated_at one.
             stmt = stmt.where(table.c.updated_at >= self.since)
-            rows = [tuple(r) for r in self.src.execute(stmt)]
-            for start in range(0, len(rows), CHUNK):
-                yield rows[start : start + CHUNK]
+            found = [tuple(r) for r in self.src.execute(stmt)]
+            for start in range(0, len(found), CHUNK):
+                yield found[start : start + CHUNK]
             return
+        if self.src.dialect.name == "sqlite":
+            yield from self._stream(stmt)
+        else:
+            yield from ahead(self._stream(stmt))
+
+    def _stream(self, stmt: Any) -> Iterator[Sequence[Sequence[Any]]]:
         result = self.src.execution_options(stream_results=True, yield_per=CHUNK).execute(stmt)
-        for part in result.partitions():
-            yield [tuple(r) for r in part]
+        with result:
+            # SQLAlchemy holds at most the first row of a streamed result; once that is taken,
+            # the rest is read from the driver's cursor as the driver's own tuples.
+            first = [tuple(r) for r in result.fetchmany(1)]
+            if getattr(result.cursor_strategy, "_rowbuffer", None):
+                # Not as expected (another SQLAlchemy): its rows, a little slower.
+                rest = [tuple(r) for r in result.fetchmany(CHUNK - 1)]
+                while first or rest:
+                    yield first + rest
+                    first, rest = [], [tuple(r) for r in result.fetchmany(CHUNK)]
+                return
+            if not first:
+                return
+            cursor = result.cursor
+            rows: Sequence[Sequence[Any]] = first + list(cursor.fetchmany(CHUNK - 1))
+            while rows:
+                yield rows
+                rows = cursor.fetchmany(CHUNK)
 
     def _copy(
         self,
@@ -328,83 +457,89 @@ class SchoolCopy:
             if k and (dialect, k) not in _SERVER_TEXT
         ]
         at = {n: i for i, n in enumerate(names)}
-        sql = _upsert_sql(self.dst, table, key)
+        sql: str | None = None
         n = 0
         for raw in self._select(table, where):
-            rows = raw
-            if known_payments and not self.full:
-                # A refund of a payment older than the copied history has nothing to attach to.
-                pid = at["payment_id"]
-                ids = {r[pid] for r in rows}
-                have = set(self.dst.scalars(select(PAYMENTS.c.id).where(PAYMENTS.c.id.in_(ids))))
-                rows = [r for r in rows if r[pid] in have]
-                if not rows:
-                    continue
-            if convert:
-                out = []
-                for r in rows:
-                    values = list(r)
-                    for i, fn in convert:
-                        values[i] = fn(values[i])
-                    out.append(tuple(values))
-                rows = out
-            self.dst.exec_driver_sql(sql, rows)
-            if touched is not None:
-                k = at[key]
-                touched.update(r[k] for r in rows)
-            if terms:
-                self._index(rows, at)
-            n += len(rows)
+            with self.tx() as dst:
+                if sql is None:
+                    plain = table.name in self.plain
+                    sql = _insert_sql(dst, table) if plain else _upsert_sql(dst, table, key)
+                rows = raw
+                if known_payments and not self.full:
+                    # A refund of a payment older than the copied history has nothing to
+                    # attach to.
+                    pid = at["payment_id"]
+                    ids = {r[pid] for r in rows}
+                    have = set(dst.scalars(select(PAYMENTS.c.id).where(PAYMENTS.c.id.in_(ids))))
+                    rows = [r for r in rows if r[pid] in have]
+                    if not rows:
+                        continue
+                if convert:
+                    out = []
+                    for r in rows:
+                        values = list(r)
+                        for i, fn in convert:
+                            values[i] = fn(values[i])
+                        out.append(tuple(values))
+                    rows = out
+                dst.exec_driver_sql(sql, rows)
+                if touched is not None:
+                    k = at[key]
+                    touched.update(r[k] for r in rows)
+                if terms:
+                    self._index(dst, rows, at)
+                n += len(rows)
         self.counts[table.name] = n
 
-    def _index(self, rows: Sequence[tuple[Any, ...]], at: dict[str, int]) -> None:
+    def _index(self, dst: Connection, rows: Sequence[Sequence[Any]], at: dict[str, int]) -> None:
         """Search terms of the students just copied, made here (students the web system wrote
         may have none on the shared database)."""
-        i_id, i_school = at["id"], at["school_id"]
+        i_id = at["id"]
         i_first, i_last, i_no = at["first_name"], at["last_name"], at["student_no"]
         i_phone, i_email = at["phone"], at["email"]
         if not self.full:
-            self.dst.execute(
+            dst.execute(
                 delete(SEARCH_TERMS).where(SEARCH_TERMS.c.student_id.in_([r[i_id] for r in rows]))
             )
         terms = [
-            (r[i_school], t, r[i_id])
+            (t, r[i_id])
             for r in rows
             for t in student_terms(r[i_first], r[i_last], r[i_no], r[i_phone], r[i_email])
         ]
         if self.full:
             self.terms.extend(terms)
         else:
-            self._insert_terms(terms)
+            self._insert_terms(dst, terms)
 
-    def _insert_terms(self, terms: Sequence[tuple[int, str, int]]) -> None:
+    def _insert_terms(self, dst: Connection, terms: Sequence[tuple[str, int]]) -> None:
         if terms:
-            self.dst.exec_driver_sql(
+            s = self.school_id
+            dst.exec_driver_sql(
                 "INSERT INTO student_search_terms (school_id, term, student_id) VALUES (?, ?, ?)",
-                terms,
+                [(s, t, i) for t, i in terms],
             )
 
-    def _reapply_waiting(self) -> None:
+    def _reapply_waiting(self, dst: Connection) -> None:
         """Rows that came from the shared database no longer show the payments this desk took
         offline and has not sent: apply those again (only to the rows just replaced)."""
-        box = SqlOutbox(self.dst)
+        box = SqlOutbox(dst)
         for entry in box.waiting():
             if entry.school_id != self.school_id:
                 continue
-            receipt = self.dst.scalar(
+            receipt = dst.scalar(
                 select(PAYMENTS.c.receipt_no).where(PAYMENTS.c.id == entry.payment_id)
             )
             if receipt is not None:
                 continue  # the shared database has it already; the next push marks it sent
             for invoice_id, _no, amount in entry.allocations:
                 if self.full or invoice_id in self.touched_invoices:
-                    self.dst.execute(
+                    dst.execute(
                         update(INVOICES)
                         .where(INVOICES.c.id == invoice_id)
                         .values(paid_minor=INVOICES.c.paid_minor + amount)
                     )
             if self.full or entry.student_id in self.touched_balances:
-                self.dst.execute(
+                dst.execute(
                     update(BALANCES)
                     .where(BALANCES.c.student_id == entry.student_id)
                     .values(balance_minor=BALANCES.c.balance_minor - entry.request.amount_minor)

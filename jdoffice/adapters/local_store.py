@@ -39,6 +39,7 @@ from jdoffice.adapters.local_db import (
     source_of,
     state_table,
 )
+from jdoffice.adapters.local_fill import Batches
 from jdoffice.adapters.local_outbox import SqlOutbox, offline_receipt_number
 from jdoffice.adapters.local_pull import (
     CHUNK,
@@ -51,7 +52,7 @@ from jdoffice.adapters.local_pull import (
 from jdoffice.adapters.local_shift_outbox import HookedUnitOfWork, SqlShiftOutbox
 from jdoffice.adapters.offline_shared import SqlSharedNotes, guarded, pinger
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
-from jdoffice.domain.errors import BusinessRuleError
+from jdoffice.domain.errors import BusinessRuleError, Conflict
 from jdoffice.domain.model import Actor, School
 from jdoffice.services.offline import OfflineDesk, PullResult, ReplicaState
 from jdoffice.services.ports import UnitOfWork
@@ -159,6 +160,11 @@ class SqliteLocalStore:
         try:
             shared = self._shared_engine()
             with shared.connect() as src:
+                if src.dialect.name != "sqlite":
+                    # One snapshot for the whole pull (a SQLite transaction is one already):
+                    # an invoice read after its student was added meanwhile would point at a
+                    # student the copy does not have.
+                    src.execution_options(isolation_level="REPEATABLE READ")
                 pulled_at = shared_clock(src)
                 return self._pull(src, school, pulled_at, full, started)
         except DBAPIError as exc:
@@ -185,11 +191,8 @@ class SqliteLocalStore:
         since = None
         if cursor is not None and not (full or other or state.school_id is None):
             since = cursor - PULL_OVERLAP
-        uow = self.uow()
-        with uow.write():
-            dst = uow.session.connection()
-            counts = SchoolCopy(src, dst, school.id, since, pulled_at).run()
-            full = since is None
+
+        def publish(dst: Connection) -> None:
             dst.execute(
                 update(state_table)
                 .where(state_table.c.id == 1)
@@ -201,9 +204,30 @@ class SqliteLocalStore:
                     last_pull_at=pulled_at,
                 )
             )
-            uow.commit()
+
+        if other or state.school_id is None:
+            # Nothing here the desk works from yet: fill it in short transactions.
+            batches = Batches(self.engine, school.id)
+            try:
+                counts = SchoolCopy(src, None, school.id, None, pulled_at, batches=batches).run(
+                    publish
+                )
+            finally:
+                batches.close()
+        else:
+            uow = self.uow()
+            with uow.write():
+                dst = uow.session.connection()
+                now = dst.execute(select(state_table).where(state_table.c.id == 1)).one()
+                if (now.school_id, now.source) != (state.school_id, state.source):
+                    raise Conflict(
+                        "another pull of this desk's local copy started meanwhile; "
+                        "pull again once it is done"
+                    )
+                counts = SchoolCopy(src, dst, school.id, since, pulled_at).run(publish)
+                uow.commit()
         return PullResult(
-            full=full,
+            full=since is None,
             students=counts["students"],
             invoices=counts["student_invoices"],
             balances=counts["student_balances"],

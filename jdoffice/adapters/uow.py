@@ -70,7 +70,8 @@ _sqlite_write_locks: weakref.WeakKeyDictionary[Engine, threading.RLock] = (
 _registry_lock = threading.Lock()
 
 
-def _write_lock(engine: Engine) -> threading.RLock | None:
+def write_lock(engine: Engine) -> threading.RLock | None:
+    """The lock this process's writers of a SQLite engine queue on (``None`` for a server)."""
     if engine.dialect.name != "sqlite":
         return None
     with _registry_lock:
@@ -112,7 +113,7 @@ class SqlAlchemyUnitOfWork:
         self.engine = engine
         self._notification_defaults = notification_defaults
         self._writer = engine.execution_options(jdoffice_write=True)
-        self._write_lock = _write_lock(engine)
+        self._write_lock = write_lock(engine)
         self._write_next = False
         self._session: Session | None = None
         self._held: threading.RLock | None = None

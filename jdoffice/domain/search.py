@@ -83,14 +83,20 @@ def phone_terms(phone: str) -> set[str]:
     return {t for t in out if len(t) >= 4}
 
 
+@lru_cache(maxsize=65536)
+def _word_terms(word: str) -> tuple[str, str]:
+    """A name word in both foldings (cached: a first pull makes the terms of every student,
+    and names repeat)."""
+    return fold(word), fold_loose(word)
+
+
 def student_terms(
     first_name: str, last_name: str, student_no: str, phone: str, email: str
 ) -> set[str]:
     """Every term a student can be found by (prefix match on any of them)."""
     terms: set[str] = set()
     for part in words(f"{first_name} {last_name}"):
-        terms.add(fold(part))
-        terms.add(fold_loose(part))
+        terms.update(_word_terms(part))
     no = student_no.strip().casefold()
     if no:
         terms.add(no)

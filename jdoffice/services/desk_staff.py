@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from jdoffice.domain.errors import NotFound, Unavailable
+from jdoffice.domain.errors import Conflict, NotFound, Unavailable
 from jdoffice.domain.model import Actor, School, normalize_key
 from jdoffice.domain.shifts import Movement, MovementKind, Shift, ZReport
 from jdoffice.domain.staff import Action, Authority, Role, StaffMember
@@ -118,8 +118,9 @@ class DeskStaffVerbs:
         else:
             if refresh and off.local.state().school_id is not None:
                 # The local copy learns of the shift at once: cash taken offline a minute
-                # later needs the shift opened here online.
-                with contextlib.suppress(Unavailable):
+                # later needs the shift opened here online. A pull that another one just
+                # took over is left to that one.
+                with contextlib.suppress(Unavailable, Conflict):
                     off.local.pull(school)
             return result
         return offline(off.local_school(reason), off.local)
