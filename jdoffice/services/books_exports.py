@@ -201,8 +201,9 @@ def _repeat(
     """The same period again: the lines ``first`` delivered, as its file had them."""
     period = books.period_postings(uow, school, start, end)
     with uow:
-        mine = uow.books.delivered_by(school.id, first.id)
-        stand = standings(uow.books.delivered_since(school.id, start))
+        mine, since = uow.books.delivered_for_repeat(school.id, first.id, start)
+        stand = standings(since)
+        del since
     pending = sum(
         1
         for p in period.lines

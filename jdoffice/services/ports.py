@@ -423,6 +423,12 @@ class BooksExportRepository(Protocol):
         """The lines an export delivered, in the order its file had them."""
         ...
 
+    def delivered_for_repeat(
+        self, school_id: int, export_id: int, day: dt.date
+    ) -> tuple[list[Delivered], list[Delivered]]:
+        """``(delivered_by(export_id), delivered_since(day))`` read once."""
+        ...
+
     def add(self, record: ExportRecord, lines: Sequence[Delivered]) -> int:
         """Record an export (its ``id`` is ignored) and the lines it delivered; returns the
         new id. Raises :class:`DuplicateKey` when a line (that version of a row's line, or its

@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, insert, or_, select
 
 from jdoffice.adapters.orm import BooksDeliveredLineRow, BooksExportRow
 from jdoffice.adapters.repos.base import Repo
@@ -120,6 +120,27 @@ class SqlBooksExports(Repo):
         t = BooksDeliveredLineRow.__table__
         rows = self.s.execute(select(t).where(t.c.school_id == school_id, t.c.own_date >= day))
         return [_delivered(r) for r in rows]
+
+    def delivered_for_repeat(
+        self, school_id: int, export_id: int, day: dt.date
+    ) -> tuple[list[Delivered], list[Delivered]]:
+        """``(delivered_by(export_id), delivered_since(day))`` from one read, each line
+        decoded once: a year's repeat holds one copy of its lines, not two."""
+        t = BooksDeliveredLineRow.__table__
+        rows = self.s.execute(
+            select(t)
+            .where(t.c.school_id == school_id, or_(t.c.export_id == export_id, t.c.own_date >= day))
+            .order_by(t.c.seq, t.c.posting_key, t.c.version, t.c.reversal)
+        )
+        mine: list[Delivered] = []
+        since: list[Delivered] = []
+        for r in rows:
+            d = _delivered(r)
+            if r.export_id == export_id:
+                mine.append(d)
+            if r.own_date >= day:
+                since.append(d)
+        return mine, since
 
     def delivered_by(self, school_id: int, export_id: int) -> list[Delivered]:
         t = BooksDeliveredLineRow.__table__
