@@ -8,20 +8,16 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, cast
 
 import pytest
-import stripe
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
-from jdoffice.adapters.orm import AuditRow, PayoutItemRow, PayoutRow
+from jdoffice.adapters.orm import AuditRow
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.domain.errors import BusinessRuleError
-from jdoffice.domain.model import Actor, Invoice, Payment, Student
 from jdoffice.domain.payouts import Match
 from jdoffice.domain.postings import DocumentType, Kind, check_balanced, totals
-from jdoffice.gateways.stripe_checkout import StripeGateway
 from jdoffice.services import books, online, payouts
 from jdoffice.services.desk import Desk
 from jdoffice.services.gateways import (
@@ -34,18 +30,21 @@ from jdoffice.services.payout_contract import ItemKind, payout_source
 from jdoffice.services.ports import DuplicateKey
 from jdoffice.services.settings import PaymentSettings
 from tests.conftest import SchoolKit, new_kit
+from tests.integration.payout_helpers import (
+    ACTOR,
+    KEY_A,
+    KEY_B,
+    SETTINGS,
+    School,
+    arrival_of,
+    fast_client_retries,
+    gateway_for,
+    stripe_fee,
+    stripe_school,
+)
 from tests.standin.stripe_standin import StripeStandin
 
-KEY_A = "sk_test_payouts_school_a"
-KEY_B = "sk_test_payouts_school_b"
-ACTOR = Actor(staff="mette", desk="desk-2")
-SETTINGS = PaymentSettings(online_enabled=True)
 BT_PATH = "/v1/balance_transactions"
-
-
-@pytest.fixture(autouse=True)
-def _fast_client_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(stripe.HTTPXClient, "_sleep_time_seconds", lambda self, num_retries: 0.01)
 
 
 @pytest.fixture
@@ -56,70 +55,15 @@ def standin() -> Iterator[StripeStandin]:
         assert s.internal_errors == []
 
 
-def _gateway(standin: StripeStandin, key: str) -> StripeGateway:
-    return StripeGateway(key, api_base=standin.base_url, timeout_seconds=5, max_network_retries=1)
-
-
-@dataclass
-class School:
-    """A school taking Stripe payments with its own key, and reconciling its payouts."""
-
-    uow: SqlAlchemyUnitOfWork
-    kit: SchoolKit
-    standin: StripeStandin
-    gateway: StripeGateway
-    key: str
-
-    def paid(self, amount_minor: int) -> tuple[Student, Invoice, Payment]:
-        """A student's invoice paid through a QR code, recorded by the online path."""
-        student = self.kit.student()
-        invoice = self.kit.invoice(student, amount_minor)
-        view = online.start_online_payment(
-            self.uow, self.kit.school, self.gateway, SETTINGS, invoice_no=invoice.invoice_no,
-            actor=ACTOR,
-        )  # fmt: skip
-        assert view.provider_ref is not None
-        self.standin.complete_session(view.provider_ref)
-        online.sync_payments(self.uow, self.kit.school, self.gateway)
-        with self.uow:
-            [payment] = self.uow.payments.for_student(student.id)
-        return student, invoice, payment
-
-    def sync(self, since: dt.date | None = None) -> payouts.PayoutSyncResult:
-        return payouts.sync_payouts(
-            self.uow, self.kit.school, self.gateway, actor=ACTOR, since=since
-        )
-
-    def rows(self) -> tuple[int, int]:
-        """The school's stored payouts and items."""
-        with self.uow:
-            s = self.uow.session
-            sid = self.kit.school.id
-            n_payouts = s.scalar(select(func.count()).where(PayoutRow.school_id == sid))
-            n_items = s.scalar(select(func.count()).where(PayoutItemRow.school_id == sid))
-        return int(n_payouts or 0), int(n_items or 0)
-
-    def books(self, day: dt.date) -> books.Books:
-        today = self.kit.school.local_date(dt.datetime.now(dt.UTC))
-        return books.period_postings(self.uow, self.kit.school, min(today, day), day)
+@pytest.fixture(autouse=True)
+def _fast_client_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast_client_retries(monkeypatch)
 
 
 @pytest.fixture
 def school_a(kit: SchoolKit, uow: SqlAlchemyUnitOfWork, standin: StripeStandin) -> Iterator[School]:
-    gw = _gateway(standin, KEY_A)
-    yield School(uow, kit, standin, gw, KEY_A)
-    gw.close()
-
-
-def _arrival(payout: dict[str, object]) -> dt.date:
-    when = payout["arrival_date"]
-    assert isinstance(when, int)
-    return dt.datetime.fromtimestamp(when, dt.UTC).date()
-
-
-def _fee(amount: int) -> int:
-    """The stand-in's Stripe fee: 1.5 % (half up) + 1,80 kr."""
-    return (amount * 15 + 500) // 1000 + 180
+    with stripe_school(uow, kit, standin) as school:
+        yield school
 
 
 # --------------------------------------------------------------------------- the whole story
@@ -162,17 +106,17 @@ def test_fees_are_posted_the_payout_is_matched_and_unknown_transactions_are_list
     assert line.payout.amount_minor == payout["amount"]
     assert line.unmatched == 1
     assert not line.held
-    assert line.fees_minor == _fee(45_000) + _fee(30_000) + 2_500
+    assert line.fees_minor == stripe_fee(45_000) + stripe_fee(30_000) + 2_500
 
-    period = a.books(_arrival(payout))
+    period = a.books(arrival_of(payout))
     lines = list(period.lines)
     check_balanced(lines)
     mine = [p for p in lines if p.document == payout["id"]]
     assert {p.document_type for p in mine} == {DocumentType.PAYOUT}
-    assert all(p.date == _arrival(payout) for p in mine)
+    assert all(p.date == arrival_of(payout) for p in mine)
     acc = period.accounts
     fees = sorted(p.amount_minor for p in mine if p.kind is Kind.FEE)
-    assert fees == sorted([_fee(45_000), _fee(30_000), 2_500])
+    assert fees == sorted([stripe_fee(45_000), stripe_fee(30_000), 2_500])
     assert all((p.debit, p.credit) == (acc.number("fees"), acc.number("stripe")) for p in mine[:3])
     [transfer] = [p for p in mine if p.kind is Kind.PAYOUT]
     assert (transfer.debit, transfer.credit) == (acc.number("bank"), acc.number("stripe"))
@@ -242,7 +186,7 @@ def test_a_payout_in_transit_posts_its_transfer_only_once_paid_and_is_audited(
     a.paid(30_000)
     payout = standin.make_payout(status="in_transit")
     assert a.sync().payouts_new == 1
-    day = _arrival(payout)
+    day = arrival_of(payout)
     assert [p for p in a.books(day).lines if p.document == payout["id"]] == []
 
     standin.set_payout_status(str(payout["id"]), "paid")
@@ -287,7 +231,7 @@ def test_two_schools_with_their_own_keys_never_see_each_others_payouts(
     school_a: School, standin: StripeStandin, uow: SqlAlchemyUnitOfWork
 ) -> None:
     kit_b = new_kit(school_a.kit.engine, "Vesterbro Trafikskole")
-    gw_b = _gateway(standin, KEY_B)
+    gw_b = gateway_for(standin, KEY_B)
     b = School(uow, kit_b, standin, gw_b, KEY_B)
     try:
         school_a.paid(45_000)
@@ -304,7 +248,7 @@ def test_two_schools_with_their_own_keys_never_see_each_others_payouts(
         ]
         refs_b = [line.payout.ref for line in payouts.list_payouts(uow, kit_b.school, actor=ACTOR)]
         assert (refs_a, refs_b) == ([payout_a["id"]], [payout_b["id"]])
-        day = _arrival(payout_a)
+        day = arrival_of(payout_a)
         docs_a = {p.document for p in school_a.books(day).lines}
         assert payout_a["id"] in docs_a
         assert payout_b["id"] not in docs_a
@@ -329,7 +273,7 @@ def test_stripe_down_or_a_wrong_key_stores_nothing_and_a_retry_stores_it_all(
     with pytest.raises(ProviderError):
         a.sync()
     standin.set_down(False)
-    wrong = _gateway(standin, "sk_test_not_a_key")
+    wrong = gateway_for(standin, "sk_test_not_a_key")
     try:
         with pytest.raises(ProviderRefused, match="refused the API key"):
             payouts.sync_payouts(a.uow, a.kit.school, wrong, actor=ACTOR)
@@ -381,7 +325,7 @@ def test_items_are_read_as_the_contract_says(school_a: School, standin: StripeSt
     assert kinds == sorted([ItemKind.PAYMENT, ItemKind.PAYOUT])
     [charge] = [i for i in items if i.kind is ItemKind.PAYMENT]
     assert charge.payment_ref == payment.provider_ref
-    assert (charge.amount_minor, charge.fee_minor) == (45_000, _fee(45_000))
+    assert (charge.amount_minor, charge.fee_minor) == (45_000, stripe_fee(45_000))
     assert charge.net_minor == charge.amount_minor - charge.fee_minor
 
 
@@ -397,7 +341,7 @@ def test_two_runs_at_the_same_moment_store_each_payout_and_transaction_once(
     failures: list[BaseException] = []
 
     def run() -> None:
-        gw = _gateway(standin, KEY_A)
+        gw = gateway_for(standin, KEY_A)
         try:
             barrier.wait()
             results.append(
@@ -485,8 +429,8 @@ def test_a_payout_paid_and_then_failed_is_taken_back_from_the_bank_by_the_next_p
     result = a.sync()
 
     assert (result.payouts_new, result.payouts_updated, result.unmatched) == (1, 1, 0)
-    assert int(second["amount"]) == int(first["amount"]) + 30_000 - _fee(30_000)
-    period = a.books(_arrival(second))
+    assert int(second["amount"]) == int(first["amount"]) + 30_000 - stripe_fee(30_000)
+    period = a.books(arrival_of(second))
     lines = list(period.lines)
     check_balanced(lines)
     acc = period.accounts
@@ -534,7 +478,7 @@ def test_a_payout_of_an_account_two_schools_share_is_listed_and_posted_in_neithe
     school_a: School, standin: StripeStandin, uow: SqlAlchemyUnitOfWork
 ) -> None:
     kit_b = new_kit(school_a.kit.engine, "Vesterbro Trafikskole")
-    gw_b = _gateway(standin, KEY_A)  # the same Stripe account
+    gw_b = gateway_for(standin, KEY_A)  # the same Stripe account
     b = School(uow, kit_b, standin, gw_b, KEY_A)
     try:
         school_a.paid(45_000)
@@ -551,7 +495,7 @@ def test_a_payout_of_an_account_two_schools_share_is_listed_and_posted_in_neithe
         assert "several schools share" in other.reason
         [line] = payouts.list_payouts(uow, school_a.kit.school, actor=ACTOR)
         assert line.shared
-        day = _arrival(payout)
+        day = arrival_of(payout)
         for school in (school_a, b):
             assert [p for p in school.books(day).lines if p.document == payout["id"]] == []
     finally:

@@ -12,7 +12,6 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
-import stripe
 from sqlalchemy import func, select
 
 from jdoffice.adapters.orm import AuditRow, PayoutRow
@@ -34,25 +33,22 @@ from jdoffice.services.payout_contract import (
     UnreadablePayout,
 )
 from tests.conftest import SchoolKit, new_kit
-from tests.integration.staff_helpers import DESK, make_staff
-from tests.integration.test_payouts import (
+from tests.integration.payout_helpers import (
     ACTOR,
     KEY_A,
     SETTINGS,
     School,
-    _arrival,
-    _fee,
-    _gateway,
+    arrival_of,
+    fast_client_retries,
+    gateway_for,
+    stripe_fee,
+    stripe_school,
 )
+from tests.integration.staff_helpers import DESK, make_staff
 from tests.standin.stripe_standin import StripeStandin
 
 NOW = dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)
 DAY = 86_400
-
-
-@pytest.fixture(autouse=True)
-def _fast_client_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(stripe.HTTPXClient, "_sleep_time_seconds", lambda self, num_retries: 0.01)
 
 
 @pytest.fixture
@@ -62,16 +58,20 @@ def standin() -> Iterator[StripeStandin]:
         assert s.internal_errors == []
 
 
+@pytest.fixture(autouse=True)
+def _fast_client_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast_client_retries(monkeypatch)
+
+
 @pytest.fixture
 def school_a(kit: SchoolKit, uow: SqlAlchemyUnitOfWork, standin: StripeStandin) -> Iterator[School]:
-    gw = _gateway(standin, KEY_A)
-    yield School(uow, kit, standin, gw, KEY_A)
-    gw.close()
+    with stripe_school(uow, kit, standin) as school:
+        yield school
 
 
 def _mine(school: School, payout: dict[str, Any]) -> list[Kind]:
     """The kinds of the school's book lines of ``payout``."""
-    return [p.kind for p in school.books(_arrival(payout)).lines if p.document == payout["id"]]
+    return [p.kind for p in school.books(arrival_of(payout)).lines if p.document == payout["id"]]
 
 
 def _pay_unrecorded(school: School, amount: int) -> None:
@@ -93,7 +93,7 @@ def test_a_payout_with_a_charge_no_one_recorded_yet_is_held_and_never_posts_anot
     school_a: School, standin: StripeStandin, uow: SqlAlchemyUnitOfWork
 ) -> None:
     kit_b = new_kit(school_a.kit.engine, "Vesterbro Trafikskole")
-    gw_b = _gateway(standin, KEY_A)  # the same Stripe account
+    gw_b = gateway_for(standin, KEY_A)  # the same Stripe account
     b = School(uow, kit_b, standin, gw_b, KEY_A)
     try:
         school_a.paid(45_000)
@@ -149,7 +149,7 @@ def test_a_payout_held_for_a_late_payment_is_posted_whole_once_the_payment_is_re
     assert _mine(a, payout) == [Kind.FEE, Kind.PAYOUT]
     [line] = payouts.list_payouts(a.uow, a.kit.school, actor=ACTOR)
     assert not line.held
-    assert line.fees_minor == _fee(25_000)
+    assert line.fees_minor == stripe_fee(25_000)
 
 
 def test_a_payout_with_a_charge_made_outside_jdoffice_is_listed_and_not_posted(
@@ -274,8 +274,8 @@ def test_a_fee_stripe_gives_back_with_a_refund_is_posted_as_a_fee_given_back(
 
     assert got.unmatched == 0
     [line] = payouts.list_payouts(a.uow, a.kit.school, actor=ACTOR)
-    assert line.fees_minor == _fee(30_000) - 150
-    books = a.books(_arrival(payout))
+    assert line.fees_minor == stripe_fee(30_000) - 150
+    books = a.books(arrival_of(payout))
     acc = books.accounts
     back = [p for p in books.lines if p.document == payout["id"] and p.amount_minor == 150]
     assert [(p.kind, p.debit, p.credit) for p in back] == [
@@ -566,7 +566,7 @@ def test_a_payout_that_settles_another_schools_payment_is_never_released(
     school_a: School, standin: StripeStandin, uow: SqlAlchemyUnitOfWork
 ) -> None:
     kit_b = new_kit(school_a.kit.engine, "Vesterbro Trafikskole")
-    gw_b = _gateway(standin, KEY_A)  # the same Stripe account
+    gw_b = gateway_for(standin, KEY_A)  # the same Stripe account
     b = School(uow, kit_b, standin, gw_b, KEY_A)
     try:
         school_a.paid(45_000)
