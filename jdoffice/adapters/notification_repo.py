@@ -11,6 +11,7 @@ from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from jdoffice.adapters.orm import NotificationRow, NotificationSettingsRow
+from jdoffice.adapters.tables import table_of
 from jdoffice.domain.notification import (
     NewNotification,
     Notification,
@@ -18,6 +19,44 @@ from jdoffice.domain.notification import (
     NotificationStatus,
 )
 from jdoffice.services.notification_settings import NotificationOverride
+
+_SETTINGS = table_of(NotificationSettingsRow)
+#: A school's notification settings, read for every payment (its receipt details and whether a
+#: confirmation is queued): built once, read as a row.
+_SETTINGS_BY_SCHOOL = select(_SETTINGS).where(_SETTINGS.c.school_id == bindparam("school_id"))
+#: The columns of the settings a school's override is made of, named as
+#: :func:`override_from_row` reads them (``n_`` before each, so they can share a row with the
+#: school's own columns: :meth:`jdoffice.adapters.repos.schools.SqlSchools.get`).
+OVERRIDE_COLUMNS = tuple(
+    _SETTINGS.c[name].label(f"n_{name}")
+    for name in (
+        "school_id",
+        "email_enabled",
+        "sms_enabled",
+        "sender_name",
+        "sender_address",
+        "sms_sender",
+        "language",
+        "templates",
+    )
+)
+SETTINGS_TABLE = _SETTINGS
+
+
+def override_from_row(r: Any) -> NotificationOverride | None:
+    """The override in a row of :data:`OVERRIDE_COLUMNS`; ``None`` when the school has none
+    (the columns of an outer join that found no row)."""
+    if r.n_school_id is None:
+        return None
+    return NotificationOverride(
+        email_enabled=r.n_email_enabled,
+        sms_enabled=r.n_sms_enabled,
+        sender_name=r.n_sender_name,
+        sender_address=r.n_sender_address,
+        sms_sender=r.n_sms_sender,
+        language=r.n_language,
+        templates=r.n_templates or None,
+    )
 
 
 def _table() -> Table:
@@ -197,6 +236,11 @@ class SqlNotifications:
         )
         return [_notification(r) for r in rows]
 
+    def prime(self, school_id: int, override: NotificationOverride | None) -> None:
+        """Keep the settings another read of this transaction found (the school's row read
+        with them), unless this transaction has read or saved its own since."""
+        self._settings.setdefault(school_id, override)
+
     def settings(self, school_id: int) -> NotificationOverride | None:
         if school_id in self._settings:
             return self._settings[school_id]
@@ -205,7 +249,7 @@ class SqlNotifications:
         return found
 
     def _read_settings(self, school_id: int) -> NotificationOverride | None:
-        r = self.s.get(NotificationSettingsRow, school_id, populate_existing=True)
+        r = self.s.execute(_SETTINGS_BY_SCHOOL, {"school_id": school_id}).first()
         if r is None:
             return None
         return NotificationOverride(

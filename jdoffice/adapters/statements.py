@@ -9,7 +9,8 @@ the rows become domain objects right away, so the identity map has nothing to ad
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, func, insert, select, update
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from jdoffice.adapters.clock import db_utcnow
 from jdoffice.adapters.tables import (
@@ -24,14 +25,62 @@ from jdoffice.adapters.tables import (
     RECEIPTS,
     REFUNDS,
     SCHOOLS,
+    STAFF,
     STUDENTS,
 )
 
 SCHOOL_BY_ID = select(SCHOOLS).where(SCHOOLS.c.id == bindparam("id"))
 STUDENT_BY_ID = select(STUDENTS).where(STUDENTS.c.id == bindparam("id"))
 LOCK_STUDENT = select(STUDENTS.c.id).where(STUDENTS.c.id == bindparam("id")).with_for_update()
+#: What a payment reads of a student and of an invoice (the columns the domain objects carry:
+#: every column more is one more the driver describes on each read).
+STUDENT_COLUMNS = tuple(
+    STUDENTS.c[name]
+    for name in ("id", "school_id", "student_no", "first_name", "last_name", "phone", "email")
+)
+INVOICE_COLUMNS = tuple(
+    INVOICES.c[name]
+    for name in (
+        "id",
+        "school_id",
+        "student_id",
+        "invoice_no",
+        "text",
+        "amount_minor",
+        "paid_minor",
+        "currency",
+        "due_date",
+        "cancelled_at",
+    )
+)
+_INVOICE_NO_IS = (
+    INVOICES.c.school_id == bindparam("school_id"),
+    INVOICES.c.invoice_no == bindparam("invoice_no"),
+)
+#: The student an invoice belongs to, locked, in one round trip: an invoice never changes
+#: student, and a locking read does not lock the rows of its subquery.
+LOCK_STUDENT_BY_INVOICE_NO = (
+    select(*STUDENT_COLUMNS)
+    .where(STUDENTS.c.id == select(INVOICES.c.student_id).where(*_INVOICE_NO_IS).scalar_subquery())
+    .with_for_update()
+)
+LOCK_STUDENT_BY_NO = (
+    select(*STUDENT_COLUMNS)
+    .where(
+        STUDENTS.c.school_id == bindparam("school_id"),
+        STUDENTS.c.student_no == bindparam("student_no"),
+    )
+    .with_for_update()
+)
+LOCK_INVOICE_BY_NO = select(*INVOICE_COLUMNS).where(*_INVOICE_NO_IS).with_for_update()
+INVOICE_BY_NO = select(INVOICES).where(*_INVOICE_NO_IS)
+PAYMENT_EXISTS = select(PAYMENTS.c.id).where(PAYMENTS.c.id == bindparam("id"))
+PAYMENT_BY_ID = select(PAYMENTS).where(PAYMENTS.c.id == bindparam("id"))
+STAFF_COUNT = (
+    select(func.count()).select_from(STAFF).where(STAFF.c.school_id == bindparam("school_id"))
+)
 LOCK_INVOICES = (
-    select(INVOICES)
+    select(*INVOICE_COLUMNS)
     .where(INVOICES.c.id.in_(bindparam("ids", expanding=True)))
     .order_by(INVOICES.c.id)
     .with_for_update()
@@ -63,6 +112,35 @@ SET_COUNTER = (
     .where(RECEIPT_COUNTERS.c.school_id == bindparam("b_school_id"))
     .values(last_no=bindparam("next_no"), updated_at=bindparam("now"))
 )
+
+
+def _top_used(table: Table) -> ColumnElement[int]:
+    return func.coalesce(
+        select(func.max(table.c.receipt_no))
+        .where(table.c.school_id == bindparam("b_school_id"))
+        .scalar_subquery(),
+        0,
+    )
+
+
+def _next_counter(greatest: str) -> ReturningUpdate[int]:
+    used = (_top_used(RECEIPTS), _top_used(PAYMENTS), _top_used(REFUNDS))
+    return (
+        update(RECEIPT_COUNTERS)
+        .where(RECEIPT_COUNTERS.c.school_id == bindparam("b_school_id"))
+        .values(
+            last_no=getattr(func, greatest)(RECEIPT_COUNTERS.c.last_no, *used) + 1,
+            updated_at=bindparam("now"),
+        )
+        .returning(RECEIPT_COUNTERS.c.last_no)
+    )
+
+
+#: The school's next receipt number in one statement, where the database returns what an
+#: UPDATE wrote: the counter row is locked, moved past the highest number the school has used
+#: (counter, receipts, payments, refunds) and read back in one round trip. PostgreSQL's
+#: ``greatest`` and SQLite's many-argument ``max`` are the same function under two names.
+NEXT_COUNTER = {"postgresql": _next_counter("greatest"), "sqlite": _next_counter("max")}
 INSERT_RECEIPT = insert(RECEIPTS)
 #: The highest receipt number a school used in each table that carries one, in one round trip
 #: (each is the top of the unique index on ``(school_id, receipt_no)``: one index lookup).

@@ -161,7 +161,8 @@ class SqlAlchemyUnitOfWork:
             self._release()
             raise
         self._session = s
-        self.schools = SqlSchools(s)
+        self.notifications = SqlNotifications(s)
+        self.schools = SqlSchools(s, self.notifications)
         self.students = SqlStudents(s)
         self.invoices = SqlInvoices(s)
         self.payments = SqlPayments(s)
@@ -173,7 +174,6 @@ class SqlAlchemyUnitOfWork:
         self.flags = SqlFlags(s)
         self.deferred = SqlDeferredNotices(s)
         self.settings = SqlSettings(s)
-        self.notifications = SqlNotifications(s)
         self.staff = SqlStaff(s)
         self.shifts = SqlShifts(s)
         self.reminders = SqlReminders(s)

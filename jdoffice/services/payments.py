@@ -239,7 +239,12 @@ def record_payment(
     def attempt() -> PaymentResult:
         try:
             with uow.write():
-                existing = uow.payments.get(request.payment_id)
+                # One indexed probe; the whole row only for a replay (the rare case).
+                existing = (
+                    uow.payments.get(request.payment_id)
+                    if uow.payments.exists(request.payment_id)
+                    else None
+                )
                 if existing is not None:
                     return _replay(uow, school, existing, fp)
                 who = acting(uow, school, Action.TAKE_PAYMENT, actor)
@@ -297,22 +302,28 @@ def _replay(uow: UnitOfWork, school: School, existing: Payment, fp: str) -> Paym
     )
 
 
-def _resolve_target(
+def _lock_target(
     uow: UnitOfWork, school: School, invoice_no: str | None, student_no: str | None
-) -> tuple[Student, Invoice | None]:
+) -> tuple[Student, Invoice | None, list[Invoice]]:
+    """The student (locked, as it is now), the invoice named if any, and the invoices the
+    payment may go to, locked and re-read.
+
+    Lock order everywhere: student, then invoices (by id), then the receipt counter. The
+    student is found through the invoice number in the same statement that locks it (an
+    invoice never changes student); the invoice is then read under its own lock.
+    """
     if invoice_no is not None:
-        invoice = uow.invoices.get_by_no(school.id, invoice_no.strip())
-        if invoice is None:
+        number = invoice_no.strip()
+        student = uow.students.lock_by_invoice_no(school.id, number)
+        named = uow.invoices.lock_by_no(school.id, number) if student is not None else None
+        if student is None or named is None:
             raise NotFound(f"no invoice {invoice_no!r} at {school.name}")
-        student = uow.students.get(invoice.student_id)
-        if student is None:  # pragma: no cover - foreign key guarantees it
-            raise NotFound(f"invoice {invoice_no!r} has no student")
-        return student, invoice
+        return student, named, [named]
     assert student_no is not None
-    found = uow.students.get_by_no(school.id, student_no.strip())
+    found = uow.students.lock_by_no(school.id, student_no.strip())
     if found is None:
         raise NotFound(f"no student {student_no!r} at {school.name}")
-    return found, None
+    return found, None, uow.invoices.lock_for_student(found.id)
 
 
 def _register(
@@ -324,13 +335,7 @@ def _register(
     actor: Actor,
     now: dt.datetime,
 ) -> PaymentResult:
-    student, invoice = _resolve_target(uow, school, request.invoice_no, request.student_no)
-    # Lock order everywhere: student, then invoices (by id), then the receipt counter.
-    uow.students.lock(student.id)
-    if invoice is not None:
-        candidates = uow.invoices.lock([invoice.id])
-    else:
-        candidates = uow.invoices.lock_for_student(student.id)
+    student, invoice, candidates = _lock_target(uow, school, request.invoice_no, request.student_no)
     for inv in candidates:
         if inv.currency != school.currency:
             raise BusinessRuleError(

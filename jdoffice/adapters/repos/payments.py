@@ -11,7 +11,13 @@ from jdoffice.adapters.clock import db_utcnow
 from jdoffice.adapters.mapping import to_payment, to_refund
 from jdoffice.adapters.orm import AllocationRow, InvoiceRow, PaymentRow, RefundRow
 from jdoffice.adapters.repos.base import Repo
-from jdoffice.adapters.statements import INSERT_ALLOCATION, INSERT_PAYMENT, PAYMENT_BY_PROVIDER_REF
+from jdoffice.adapters.statements import (
+    INSERT_ALLOCATION,
+    INSERT_PAYMENT,
+    PAYMENT_BY_ID,
+    PAYMENT_BY_PROVIDER_REF,
+    PAYMENT_EXISTS,
+)
 from jdoffice.domain.model import Allocation, Payment, PaymentStatus, Refund, RefundStatus
 
 #: Ids per ``IN (…)`` list when many rows are read at once.
@@ -20,8 +26,11 @@ CHUNK = 500
 
 class SqlPayments(Repo):
     def get(self, payment_id: str) -> Payment | None:
-        r = self.s.get(PaymentRow, payment_id, populate_existing=True)
+        r = self.s.execute(PAYMENT_BY_ID, {"id": payment_id}).first()
         return to_payment(r) if r else None
+
+    def exists(self, payment_id: str) -> bool:
+        return self.s.execute(PAYMENT_EXISTS, {"id": payment_id}).first() is not None
 
     def lock(self, payment_id: str) -> Payment | None:
         r = self.s.get(PaymentRow, payment_id, with_for_update=True, populate_existing=True)

@@ -9,7 +9,13 @@ from sqlalchemy import func, insert, select, update
 from jdoffice.adapters.mapping import to_receipt
 from jdoffice.adapters.orm import ReceiptCounterRow, ReceiptRow
 from jdoffice.adapters.repos.base import Repo
-from jdoffice.adapters.statements import INSERT_RECEIPT, LOCK_COUNTER, SET_COUNTER, TOP_RECEIPT_NOS
+from jdoffice.adapters.statements import (
+    INSERT_RECEIPT,
+    LOCK_COUNTER,
+    NEXT_COUNTER,
+    SET_COUNTER,
+    TOP_RECEIPT_NOS,
+)
 from jdoffice.domain.model import Receipt
 
 
@@ -24,6 +30,13 @@ class SqlReceipts(Repo):
         one past the highest of the counter and every number the school has used; with no
         gaps, because nothing between them is free.
         """
+        one_statement = NEXT_COUNTER.get(self.s.get_bind().dialect.name)
+        if one_statement is not None:
+            # The lock, the highest number used and the move in one round trip: the counter
+            # is held from here to the commit, so every statement less is shorter queueing.
+            taken = self.s.execute(one_statement, {"b_school_id": school_id, "now": now}).scalar()
+            if taken is not None:
+                return int(taken)
         last = self.s.scalar(LOCK_COUNTER, {"school_id": school_id})
         tops = self.s.execute(TOP_RECEIPT_NOS, {"school_id": school_id}).one()
         used = max(int(top or 0) for top in tops)

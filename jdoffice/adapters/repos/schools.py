@@ -4,25 +4,53 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from jdoffice.adapters.mapping import to_school
+from jdoffice.adapters.notification_repo import (
+    OVERRIDE_COLUMNS,
+    SETTINGS_TABLE,
+    SqlNotifications,
+    override_from_row,
+)
 from jdoffice.adapters.orm import PaymentSettingsRow, ReceiptCounterRow, SchoolRow
 from jdoffice.adapters.repos.base import Repo
 from jdoffice.adapters.statements import SCHOOL_BY_ID
+from jdoffice.adapters.tables import SCHOOLS
 from jdoffice.domain.model import School
 from jdoffice.services.ports import NewSchool
 from jdoffice.services.settings import SettingsOverride
 
+#: The school with its notification settings (receipt details, whether confirmations go out):
+#: a payment needs both, and reads them in one round trip.
+SCHOOL_WITH_SETTINGS = (
+    select(*SCHOOLS.c, *OVERRIDE_COLUMNS)
+    .select_from(SCHOOLS.outerjoin(SETTINGS_TABLE, SETTINGS_TABLE.c.school_id == SCHOOLS.c.id))
+    .where(SCHOOLS.c.id == bindparam("id"))
+)
+
 
 class SqlSchools(Repo):
+    def __init__(self, session: Session, notifications: SqlNotifications | None = None) -> None:
+        super().__init__(session)
+        self._notifications = notifications
+
     def get_by_slug(self, slug: str) -> School | None:
         r = self.s.scalars(select(SchoolRow).where(SchoolRow.slug == slug)).first()
         return to_school(r) if r else None
 
     def get(self, school_id: int) -> School | None:
-        r = self.s.execute(SCHOOL_BY_ID, {"id": school_id}).first()
-        return to_school(r) if r else None
+        """The school as stored now; its notification settings come with it, kept for the
+        rest of the transaction (:meth:`SqlNotifications.prime`)."""
+        if self._notifications is None:
+            r = self.s.execute(SCHOOL_BY_ID, {"id": school_id}).first()
+            return to_school(r) if r else None
+        r = self.s.execute(SCHOOL_WITH_SETTINGS, {"id": school_id}).first()
+        if r is None:
+            return None
+        self._notifications.prime(school_id, override_from_row(r))
+        return to_school(r)
 
     def all(self) -> list[School]:
         return [to_school(r) for r in self.s.scalars(select(SchoolRow).order_by(SchoolRow.slug))]

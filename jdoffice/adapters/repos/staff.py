@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select, update
 from jdoffice.adapters.clock import db_utcnow
 from jdoffice.adapters.orm import SchoolRow, StaffRow
 from jdoffice.adapters.repos.base import Repo
+from jdoffice.adapters.statements import STAFF_COUNT
 from jdoffice.domain.staff import Role, StaffMember
 from jdoffice.services.ports import NewStaff
 
@@ -95,12 +96,7 @@ class SqlStaff(Repo):
         return [to_member(r) for r in self.s.execute(stmt.order_by(StaffRow.initials))]
 
     def count(self, school_id: int) -> int:
-        return int(
-            self.s.scalar(
-                select(func.count()).select_from(StaffRow).where(StaffRow.school_id == school_id)
-            )
-            or 0
-        )
+        return int(self.s.scalar(STAFF_COUNT, {"school_id": school_id}) or 0)
 
     def active_admins(self, school_id: int) -> int:
         return int(

@@ -24,8 +24,12 @@ from jdoffice.adapters.statements import (
     ADD_BALANCE_RETURNING,
     ADD_PAID,
     BALANCE,
+    INVOICE_BY_NO,
+    LOCK_INVOICE_BY_NO,
     LOCK_INVOICES,
     LOCK_STUDENT,
+    LOCK_STUDENT_BY_INVOICE_NO,
+    LOCK_STUDENT_BY_NO,
     STUDENT_BY_ID,
 )
 from jdoffice.domain.debtors import OwedRow
@@ -62,6 +66,18 @@ class SqlStudents(Repo):
     def lock(self, student_id: int) -> None:
         self.s.execute(LOCK_STUDENT, {"id": student_id}).all()
 
+    def lock_by_invoice_no(self, school_id: int, invoice_no: str) -> Student | None:
+        r = self.s.execute(
+            LOCK_STUDENT_BY_INVOICE_NO, {"school_id": school_id, "invoice_no": invoice_no}
+        ).first()
+        return to_student(r) if r else None
+
+    def lock_by_no(self, school_id: int, student_no: str) -> Student | None:
+        r = self.s.execute(
+            LOCK_STUDENT_BY_NO, {"school_id": school_id, "student_no": student_no}
+        ).first()
+        return to_student(r) if r else None
+
     def count(self, school_id: int) -> int:
         return int(
             self.s.scalar(
@@ -78,10 +94,8 @@ class SqlStudents(Repo):
 
 class SqlInvoices(Repo):
     def get_by_no(self, school_id: int, invoice_no: str) -> Invoice | None:
-        r = self.s.scalars(
-            select(InvoiceRow).where(
-                InvoiceRow.school_id == school_id, InvoiceRow.invoice_no == invoice_no
-            )
+        r = self.s.execute(
+            INVOICE_BY_NO, {"school_id": school_id, "invoice_no": invoice_no}
         ).first()
         return to_invoice(r) if r else None
 
@@ -96,6 +110,12 @@ class SqlInvoices(Repo):
     def lock(self, invoice_ids: Sequence[int]) -> list[Invoice]:
         rows = self.s.execute(LOCK_INVOICES, {"ids": sorted(set(invoice_ids))})
         return [to_invoice(r) for r in rows]
+
+    def lock_by_no(self, school_id: int, invoice_no: str) -> Invoice | None:
+        r = self.s.execute(
+            LOCK_INVOICE_BY_NO, {"school_id": school_id, "invoice_no": invoice_no}
+        ).first()
+        return to_invoice(r) if r else None
 
     def lock_for_student(self, student_id: int) -> list[Invoice]:
         rows = self.s.scalars(
