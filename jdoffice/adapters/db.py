@@ -6,23 +6,26 @@
 * PostgreSQL (psycopg 3) and MySQL/MariaDB (PyMySQL): READ COMMITTED, UTC sessions, and
   ``SELECT … FOR UPDATE`` row locks taken by the repositories. The password comes from the
   URL, ``JDOFFICE_DATABASE_PASSWORD`` or the keyring (:func:`with_password`); TLS options
-  reach the driver from the URL's query or ``[database] connect_args``. A connection is
-  checked before use (``pool_pre_ping``) and replaced after ``pool_recycle``, so a server
-  restart or a dropped connection costs the next operation a reconnect, not a restart.
+  reach the driver from the URL's query or ``[database] connect_args``. A connection idle
+  for a second or more is checked before use and replaced when it is gone, and every
+  connection is replaced after ``pool_recycle``, so a server restart or a dropped connection
+  costs the next operation a reconnect, not a restart.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import select
 import sqlite3
+import time
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DisconnectionError
 
 from jdoffice.domain.errors import InvalidInput, JdofficeError
 from jdoffice.domain.text import redact_secrets
@@ -35,6 +38,9 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: Replace pooled server connections older than this (MySQL closes idle ones after
 #: ``wait_timeout``, firewalls and NAT forget them sooner).
 POOL_RECYCLE_SECONDS = 1800
+#: A pooled connection idle this long is checked before use (:func:`_check_idle_connections`).
+PING_AFTER_IDLE_SECONDS = 1.0
+_LAST_USED = "jdoffice_last_used"
 #: TCP keepalives on PostgreSQL connections: a server that vanished mid-query (a cable, a
 #: crashed host) is noticed within about a minute instead of the system's two hours.
 PG_KEEPALIVES = {
@@ -152,13 +158,52 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
                 connect_args[flag] = _flag(u, flag)
         u = u.difference_update_query(_MYSQL_FLAGS)
     kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
-    return create_engine(
+    engine = create_engine(
         u,
         isolation_level="READ COMMITTED",
-        pool_pre_ping=True,
         connect_args=connect_args | kwargs.pop("connect_args", {}),
         **kwargs,
     )
+    _check_idle_connections(engine)
+    return engine
+
+
+def _check_idle_connections(engine: Engine) -> None:
+    """Check a pooled connection before use when it has been idle for
+    :data:`PING_AFTER_IDLE_SECONDS` or more; replace it when the check fails.
+
+    SQLAlchemy's ``pool_pre_ping`` checks on every checkout: a round trip before every
+    transaction and every search, which desks paying or a receiver answering back to back pay
+    for nothing. A connection used a moment ago whose socket has received nothing since is
+    taken as it is: a server that ended it (a restart, an administrator, a proxy closing it)
+    has sent a last message or closed the socket, which makes it readable. Every other
+    connection is checked as before (a driver that does not show its socket always is), and
+    when the check fails the pool connects anew (SQLAlchemy retries a checkout that raises
+    ``DisconnectionError``).
+    """
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "connect")
+    def _fresh(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_LAST_USED] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_LAST_USED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        last = record.info.get(_LAST_USED)
+        recent = last is not None and time.monotonic() - last < PING_AFTER_IDLE_SECONDS
+        if recent and _nothing_arrived(dbapi_conn):
+            return
+        try:
+            alive = dialect.do_ping(dbapi_conn)
+        except dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"an idle connection is gone: {exc}") from exc
+        if not alive:
+            raise DisconnectionError("an idle connection is gone")
 
 
 def _flag(u: URL, name: str) -> bool:
@@ -197,6 +242,19 @@ def _sqlite_engine(u: URL, **kwargs: Any) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("jdoffice_write", False) else "BEGIN")
 
     return engine
+
+
+def _nothing_arrived(dbapi_conn: Any) -> bool:
+    """Whether an idle driver connection's socket has nothing to read (no closing message, no
+    end of stream): checked without a round trip. ``False`` when the driver hides it."""
+    fileno = getattr(dbapi_conn, "fileno", None)
+    if fileno is None:
+        return False
+    try:
+        readable, _, _ = select.select([fileno()], [], [], 0)
+    except (OSError, ValueError, TypeError):
+        return False
+    return not readable
 
 
 def migrations_path() -> str:

@@ -8,6 +8,7 @@ A password never shows in an error message, the status bar or a log line.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -214,7 +215,7 @@ def test_a_flag_in_the_url_that_is_not_true_or_false_is_refused() -> None:
         db.make_engine("mysql://kasse@db/jdoffice?ssl_verify_cert=maybe")
 
 
-def test_idle_connections_are_checked_before_use_and_recycled(tmp_path: Path) -> None:
+def test_connections_are_recycled_after_the_configured_time(tmp_path: Path) -> None:
     default = app_with_config(tmp_path, "postgresql://kasse@db/jdoffice")
     tuned = app_with_config(
         tmp_path, "mysql://kasse@db/jdoffice", "[database]\npool_recycle_seconds = 600\n"
@@ -222,8 +223,78 @@ def test_idle_connections_are_checked_before_use_and_recycled(tmp_path: Path) ->
 
     for app, recycle in ((default, db.POOL_RECYCLE_SECONDS), (tuned, 600)):
         pool: Any = app.engine.pool
-        assert pool._pre_ping is True
         assert pool._recycle == recycle
+
+
+def _backend_id(conn: Any, backend: str) -> int:
+    sql = "SELECT pg_backend_pid()" if backend == "postgresql" else "SELECT CONNECTION_ID()"
+    return int(conn.exec_driver_sql(sql).scalar())
+
+
+def _kill(admin: URL, backend: str, backend_id: int) -> None:
+    killer = create_engine(admin, isolation_level="AUTOCOMMIT")
+    try:
+        with killer.connect() as conn:
+            if backend == "postgresql":
+                conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend_id})
+            else:
+                conn.exec_driver_sql(f"KILL {backend_id}")
+    finally:
+        killer.dispose()
+
+
+@pytest.mark.parametrize("backend", SERVERS)
+def test_an_idle_connection_the_server_dropped_is_replaced_before_the_next_read(
+    backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = server_url(backend)
+    if admin is None:
+        pytest.skip(f"no {backend} server configured")
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.05)
+    engine = db.make_engine(admin)
+    try:
+        with engine.connect() as conn:
+            dropped = _backend_id(conn, backend)
+        _kill(admin, backend, dropped)
+        time.sleep(0.2)  # idle longer than the check's threshold
+
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+            assert _backend_id(conn, backend) != dropped
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend", SERVERS)
+def test_a_connection_used_a_moment_ago_is_checked_only_where_its_socket_cannot_be_seen(
+    backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = server_url(backend)
+    if admin is None:
+        pytest.skip(f"no {backend} server configured")
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.5)
+    engine = db.make_engine(admin)
+    pings: list[object] = []
+    real_ping = engine.dialect.do_ping
+
+    def counted(dbapi_conn: Any) -> bool:
+        pings.append(dbapi_conn)
+        return real_ping(dbapi_conn)
+
+    monkeypatch.setattr(engine.dialect, "do_ping", counted)
+    try:
+        for _ in range(5):  # back to back, as a desk paying or a receiver answering
+            with engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        # psycopg shows its socket, so a quiet one is taken as it is; PyMySQL does not, so
+        # its connections are checked every time, as before.
+        assert len(pings) == (0 if backend == "postgresql" else 5)
+        time.sleep(0.6)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        assert len(pings) == (1 if backend == "postgresql" else 6)
+    finally:
+        engine.dispose()
 
 
 @pytest.mark.parametrize("backend", SERVERS)
