@@ -61,9 +61,10 @@ _announced: list[Registry] = []
 
 def installed_gateways() -> Registry:
     """The gateways installed (entry points); the first time, their secrets are made known to
-    the keyring store. The services, the receipts and this registry read the installed
-    gateways by one rule on first use (:mod:`jdoffice.services.gateway_plugins`), whether or
-    not this ran first."""
+    the keyring store. Everything here that reads or stores a secret calls it first, so a
+    command that reads none (``jdoffice search``) never loads the plugins. The services, the
+    receipts and this registry read the installed gateways by one rule on first use
+    (:mod:`jdoffice.services.gateway_plugins`), whether or not this ran first."""
     from jdoffice.gateways.registry import load_registry
 
     registry = load_registry()
@@ -83,17 +84,13 @@ class App:
     _engine: Engine | None = field(default=None, repr=False)
     _schema_checked: bool = field(default=False, repr=False)
 
-    def __post_init__(self) -> None:
-        # The installed gateways' secrets are known from the start, whichever command or
-        # screen comes first (the services and the receipts read the gateways themselves).
-        installed_gateways()
-
     @property
     def engine(self) -> Engine:
         if self._engine is None:
             if self.url.get_backend_name() == "sqlite":
                 self._engine = db.make_engine(self.url)
             else:
+                installed_gateways()  # their secrets are known before the keyring is read
                 # The password is filled in here only: ``self.url`` (shown in the status
                 # bar, `db status`, logs) never holds one from the keyring.
                 cfg = self.config.database
@@ -381,6 +378,7 @@ def write_qr(url: str, path: Path) -> Path:
 
 
 def _transport_secret(name: str, school_slug: str) -> tuple[Secret, str | None]:
+    installed_gateways()
     try:
         return secret_store.get_secret(name, school_slug), None
     except KeyringUnavailable as exc:
@@ -463,6 +461,7 @@ def build_transports(
 
 def keyring_available() -> bool:
     """Whether this machine has a keyring to store secrets in."""
+    installed_gateways()
     return secret_store.keyring_available()
 
 
@@ -472,6 +471,7 @@ def secret_state(name: str, school_slug: str) -> SecretState:
     Raises:
         KeyringUnavailable: the keyring is there but could not be read.
     """
+    installed_gateways()
     return secret_store.secret_state(name, school_slug)
 
 
