@@ -9,7 +9,7 @@ migrations'.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, MetaData, String, Table
+from sqlalchemy import Column, MetaData, String, Table
 
 from jdoffice.adapters.column_types import Id, Minor, Term
 
@@ -33,7 +33,7 @@ STUDENTS = Table(
     "students",
     _METADATA,
     Column("id", Id, primary_key=True),
-    Column("school_id", BigInteger),
+    Column("school_id", Id),
     Column("student_no", String(32)),
     Column("first_name", String(100)),
     Column("last_name", String(100)),
@@ -44,8 +44,8 @@ STUDENTS = Table(
 BALANCES = Table(
     "student_balances",
     _METADATA,
-    Column("student_id", BigInteger, primary_key=True),
-    Column("school_id", BigInteger),
+    Column("student_id", Id, primary_key=True),
+    Column("school_id", Id),
     Column("balance_minor", Minor),
     Column("currency", String(3)),
 )
@@ -53,7 +53,7 @@ BALANCES = Table(
 SEARCH_TERMS = Table(
     "student_search_terms",
     _METADATA,
-    Column("school_id", BigInteger, primary_key=True),
+    Column("school_id", Id, primary_key=True),
     Column("term", Term, primary_key=True),
-    Column("student_id", BigInteger, primary_key=True),
+    Column("student_id", Id, primary_key=True),
 )
