@@ -54,6 +54,7 @@ def plans(students: int, server: str | None) -> list[Plan]:
         Plan("webhooks", "bench.bench_webhooks", ()),
         Plan("replica", "bench.bench_replica", ("--students", n)),
         Plan("books", "bench.bench_books", ("--students", n)),
+        Plan("cli", "bench.bench_cli", ("--students", n)),
     ]
     shared = ("--db", server) if server else ()
     out.append(Plan("shared", "bench.bench_shared", shared, needs_server=True))

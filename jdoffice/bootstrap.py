@@ -15,25 +15,12 @@ from sqlalchemy.exc import DBAPIError
 
 from jdoffice.adapters import db
 from jdoffice.adapters import secrets as secret_store
-from jdoffice.adapters.config import AppConfig, load_config
 from jdoffice.adapters.logs import setup_logging, uvicorn_log_config
-from jdoffice.adapters.notify_config import (
-    ENV_SMS_ACCOUNT,
-    ENV_SMS_API_BASE,
-    ENV_SMTP_URL,
-    NotificationConfig,
-    SmsProvider,
-)
 from jdoffice.adapters.secrets import KeyringUnavailable as KeyringUnavailable
-from jdoffice.adapters.secrets import Secret, get_secret
+from jdoffice.adapters.secrets import Secret
 from jdoffice.adapters.secrets import SecretState as SecretState
 from jdoffice.domain.errors import BusinessRuleError, InvalidInput, JdofficeError, Unavailable
 from jdoffice.domain.model import School
-from jdoffice.gateways.registry import Registry, load_registry
-from jdoffice.services import queries
-from jdoffice.services.gateways import GatewayConfig, OnlineGateway, OnlineGatewayInfo
-from jdoffice.services.notifications import ReceiptPdf, Transports
-from jdoffice.services.settings import PaymentSettings, SettingsOverride, overlay
 
 __all__ = [
     "App",
@@ -46,19 +33,27 @@ __all__ = [
     "write_qr",
 ]
 
+# The configuration, the gateways and the use cases load when first used: a command that
+# only reads (``jdoffice search``) starts without them. The ORM loads with the first unit
+# of work: the desk program shows its window while the first one is made in the background.
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from jdoffice.adapters.config import AppConfig
+    from jdoffice.adapters.notify_config import NotificationConfig
     from jdoffice.adapters.records import LoadCounts
-
-    # The ORM loads with the first unit of work: the desk program shows its window while
-    # the first one is made in the background.
     from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
     from jdoffice.domain.demo import DemoStaff
     from jdoffice.domain.model import Actor
+    from jdoffice.domain.search import StudentHit
+    from jdoffice.gateways.registry import Registry
     from jdoffice.services.desk import Desk
+    from jdoffice.services.gateways import OnlineGateway, OnlineGatewayInfo
+    from jdoffice.services.notifications import ReceiptPdf, Transports
     from jdoffice.services.offline import OfflineDesk
     from jdoffice.services.ports import UnitOfWork
+    from jdoffice.services.settings import PaymentSettings, SettingsOverride
+    from jdoffice.services.student_search import Reading
 
 
 _announced: list[Registry] = []
@@ -66,9 +61,12 @@ _announced: list[Registry] = []
 
 def installed_gateways() -> Registry:
     """The gateways installed (entry points); the first time, their secrets are made known to
-    the keyring store. The services, the receipts and this registry read the installed
-    gateways by one rule on first use (:mod:`jdoffice.services.gateway_plugins`), whether or
-    not this ran first."""
+    the keyring store. Everything here that reads or stores a secret calls it first, so a
+    command that reads none (``jdoffice search``) never loads the plugins. The services, the
+    receipts and this registry read the installed gateways by one rule on first use
+    (:mod:`jdoffice.services.gateway_plugins`), whether or not this ran first."""
+    from jdoffice.gateways.registry import load_registry
+
     registry = load_registry()
     if _announced and _announced[-1] is registry:
         return registry
@@ -86,17 +84,13 @@ class App:
     _engine: Engine | None = field(default=None, repr=False)
     _schema_checked: bool = field(default=False, repr=False)
 
-    def __post_init__(self) -> None:
-        # The installed gateways' secrets are known from the start, whichever command or
-        # screen comes first (the services and the receipts read the gateways themselves).
-        installed_gateways()
-
     @property
     def engine(self) -> Engine:
         if self._engine is None:
             if self.url.get_backend_name() == "sqlite":
                 self._engine = db.make_engine(self.url)
             else:
+                installed_gateways()  # their secrets are known before the keyring is read
                 # The password is filled in here only: ``self.url`` (shown in the status
                 # bar, `db status`, logs) never holds one from the keyring.
                 cfg = self.config.database
@@ -110,6 +104,8 @@ class App:
     @property
     def config(self) -> AppConfig:
         if self._config is None:
+            from jdoffice.adapters.config import load_config
+
             self._config = load_config()
         return self._config
 
@@ -142,7 +138,7 @@ class App:
         except DBAPIError as exc:
             # The first contact with the server: say it is unreachable (exit 4), as every
             # unit of work does, instead of showing the driver's exception.
-            from jdoffice.adapters.uow import translate_db_error
+            from jdoffice.adapters.db_errors import translate_db_error
 
             raise translate_db_error(exc) from exc
         head = db.head_revision(engine)
@@ -156,7 +152,9 @@ class App:
         self._schema_checked = True
 
     def school(self, slug: str | None) -> School:
-        return queries.resolve_school(self.uow(), slug)
+        from jdoffice.services.student_search import resolve_school
+
+        return resolve_school(self.uow(), slug)
 
     def school_override(self, school: School) -> SettingsOverride | None:
         uow = self.uow()
@@ -165,6 +163,8 @@ class App:
 
     def payment_settings(self, school: School) -> PaymentSettings:
         """Global defaults (config file, environment) overlaid with the school's choices."""
+        from jdoffice.services.settings import overlay
+
         return overlay(self.config.payments, self.school_override(school))
 
     def online_gateway(
@@ -182,7 +182,7 @@ class App:
         secrets: dict[str, str] = {}
         for spec in info.secrets:
             try:
-                value = get_secret(spec.name, school.slug)
+                value = secret_store.get_secret(spec.name, school.slug)
             except KeyringUnavailable:
                 if spec.desk:
                     raise
@@ -196,6 +196,8 @@ class App:
                 )
             secrets[spec.name] = value.value
         options = self.gateway_options(info, s.gateway_options.get(info.name))
+        from jdoffice.services.gateways import GatewayConfig
+
         return info.factory(GatewayConfig(secrets=secrets, options=options))
 
     def gateway_options(
@@ -269,6 +271,37 @@ class App:
             self._engine.dispose()
             self._engine = None
 
+    def find_students(
+        self,
+        school_slug: str | None,
+        actor: Actor,
+        text: str,
+        limit: int,
+        local_db: str | None = None,
+    ) -> Reading[list[StudentHit]]:
+        """:meth:`jdoffice.services.desk.Desk.find` for a process that searches once and
+        exits (``jdoffice search``): the same school, search and ranking, with the same
+        errors, read on the shared database in SQLAlchemy Core alone
+        (:mod:`jdoffice.adapters.quick_reads`), so neither the ORM nor the rest of the desk
+        loads; from the local copy (``local_db``, as :meth:`offline_desk`) when the shared
+        database cannot be reached."""
+        from jdoffice.adapters.quick_reads import QuickReads
+        from jdoffice.services.student_search import Reading, resolve_school, search_students
+
+        try:
+            try:
+                self.ensure_schema()
+            except DBAPIError as exc:
+                raise translate_db_error(exc) from exc
+            reads = QuickReads(self.engine)
+            school = resolve_school(reads, school_slug)
+            return Reading(search_students(reads, school, text, limit), offline=False)
+        except Unavailable as exc:
+            reason = str(exc)
+        return self.offline_desk(school_slug, actor, local_db).read_local(
+            lambda uow, school: search_students(uow, school, text, limit), reason
+        )
+
     def offline_desk(
         self, school_slug: str | None, actor: Actor, local_db: str | None = None
     ) -> OfflineDesk:
@@ -332,7 +365,7 @@ def open_app(db_url: str | None, *, demo: bool = False) -> App:
 
 def translate_db_error(exc: DBAPIError) -> JdofficeError:
     """A driver error as the front ends report it (unavailable, conflict, …)."""
-    from jdoffice.adapters.uow import translate_db_error as translate
+    from jdoffice.adapters.db_errors import translate_db_error as translate
 
     return translate(exc)
 
@@ -345,6 +378,7 @@ def write_qr(url: str, path: Path) -> Path:
 
 
 def _transport_secret(name: str, school_slug: str) -> tuple[Secret, str | None]:
+    installed_gateways()
     try:
         return secret_store.get_secret(name, school_slug), None
     except KeyringUnavailable as exc:
@@ -368,7 +402,14 @@ def build_transports(
     # Loaded here, not at import: the config file is read at every start, mail and SMS
     # are needed only when something is sent.
     from jdoffice.adapters.mail import SmtpMailSender
+    from jdoffice.adapters.notify_config import (
+        ENV_SMS_ACCOUNT,
+        ENV_SMS_API_BASE,
+        ENV_SMTP_URL,
+        SmsProvider,
+    )
     from jdoffice.adapters.sms import TwilioSmsSender
+    from jdoffice.services.notifications import Transports
 
     missing: dict[str, str] = {}
     secrets: list[str] = []
@@ -420,6 +461,7 @@ def build_transports(
 
 def keyring_available() -> bool:
     """Whether this machine has a keyring to store secrets in."""
+    installed_gateways()
     return secret_store.keyring_available()
 
 
@@ -429,6 +471,7 @@ def secret_state(name: str, school_slug: str) -> SecretState:
     Raises:
         KeyringUnavailable: the keyring is there but could not be read.
     """
+    installed_gateways()
     return secret_store.secret_state(name, school_slug)
 
 

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from jdoffice.domain.errors import BusinessRuleError, JdofficeError, Unavailable
-from jdoffice.services.ports import DuplicateKey, TransientConflict
 
 # MySQL/MariaDB: 1205 lock wait timeout, 1213 deadlock. PostgreSQL: SQLSTATE 40001/40P01.
 _MYSQL_TRANSIENT = {1205, 1213}
@@ -27,6 +26,10 @@ _SQLITE_RULE = ("check constraint failed", "foreign key constraint failed", "not
 
 def translate_db_error(exc: DBAPIError) -> JdofficeError:
     """Turn a driver error into what the caller can act on."""
+    # Loaded with the first error: a process that only reads (``jdoffice search``) needs
+    # this module but not the ports.
+    from jdoffice.services.ports import DuplicateKey, TransientConflict
+
     orig = exc.orig
     code: Any = getattr(orig, "sqlstate", None)
     args = getattr(orig, "args", ())

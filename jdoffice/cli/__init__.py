@@ -14,31 +14,15 @@ what it returned.
 
 from __future__ import annotations
 
+import importlib
 import sys
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from jdoffice import __version__
 from jdoffice.bootstrap import open_app, setup_logging
-from jdoffice.cli import db as db_commands
-from jdoffice.cli import (
-    keys,
-    links,
-    notifications,
-    payments,
-    provider,
-    report,
-    school,
-    shift,
-    staff,
-    students,
-    sync,
-    webhooks,
-)
-from jdoffice.cli.audit import audit_group
-from jdoffice.cli.books import books_group
 from jdoffice.cli.context import DEFAULT_DESK, Context, login_name, pass_ctx
 from jdoffice.cli.output import (
     EXIT_ERROR,
@@ -54,12 +38,9 @@ from jdoffice.cli.output import (
     exit_code_for,
     fail,
 )
-from jdoffice.cli.reminders import remind_cmd
-from jdoffice.cli.students import echo_hits
 from jdoffice.domain.errors import InvalidInput, Unavailable
 from jdoffice.domain.model import Actor
 from jdoffice.domain.text import refuse_unsafe
-from jdoffice.services import queries
 
 if TYPE_CHECKING:
     from jdoffice.domain.demo import DemoStaff
@@ -108,8 +89,64 @@ def window_problem() -> str | None:
 
 # --- the group -------------------------------------------------------------------------------
 
+#: The commands of the other modules, as ``module:attribute``: a command's module is imported
+#: when that command runs (or when ``--help`` lists them all), so ``jdoffice search`` loads
+#: what searching needs and not the money, the mail and the providers of the other commands.
+LAZY_COMMANDS: Mapping[str, str] = {
+    "audit": "jdoffice.cli.audit:audit_group",
+    "books": "jdoffice.cli.books:books_group",
+    "db": "jdoffice.cli.db:db_group",
+    "keys": "jdoffice.cli.keys:keys_group",
+    "link": "jdoffice.cli.links:link_group",
+    "notifications": "jdoffice.cli.notifications:notifications_group",
+    "pay": "jdoffice.cli.payments:pay_cmd",
+    "payments": "jdoffice.cli.provider:payments_group",
+    "receipt": "jdoffice.cli.report:receipt_cmd",
+    "refund": "jdoffice.cli.payments:refund_cmd",
+    "remind": "jdoffice.cli.reminders:remind_cmd",
+    "report": "jdoffice.cli.report:report_group",
+    "school": "jdoffice.cli.school:school_group",
+    "search": "jdoffice.cli.students:search_cmd",
+    "shift": "jdoffice.cli.shift:shift_group",
+    "staff": "jdoffice.cli.staff:staff_group",
+    "student": "jdoffice.cli.students:student_cmd",
+    "sync": "jdoffice.cli.sync:sync_group",
+    "webhooks": "jdoffice.cli.webhooks:webhooks_group",
+}
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported when first asked for: click's documented
+    pattern ("Lazily Loading Subcommands")."""
+
+    def __init__(
+        self, *args: Any, lazy_commands: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_commands and cmd_name not in self.commands:
+            self.add_command(self._load(cmd_name), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def _load(self, cmd_name: str) -> click.Command:
+        module_name, _, attribute = self.lazy_commands[cmd_name].partition(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{self.lazy_commands[cmd_name]} is not a click command")
+        return command
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy_commands=LAZY_COMMANDS,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option("--db", "db_url", metavar="URL", help="Database URL (or JDOFFICE_DATABASE_URL).")
 @click.option("--school", "school_slug", metavar="SLUG", help="School to work for.")
 @click.option(
@@ -236,6 +273,9 @@ def _open_demo(c: Context) -> None:
     echo(f"{school.name} ({school.slug}), {address}, CVR {school.cvr}")
     echo(f"Database: {c.url.render_as_string(hide_password=True)}")
     echo(f"Students: {count}")
+    from jdoffice.cli.students import echo_hits
+    from jdoffice.services import queries
+
     report = queries.day_report(uow, school)
     echo(f"Receipts today: {report.receipts}")
     hits = queries.search_students(uow, school, "søren", limit=5)
@@ -290,30 +330,6 @@ def demo_cmd(
             f"{school.name} ({school.slug}): {counts.students} students, "
             f"{counts.invoices} invoices, {counts.payments} payments (seed {seed})"
         )
-
-
-for _command in (
-    db_commands.db_group,
-    students.search_cmd,
-    students.student_cmd,
-    payments.pay_cmd,
-    payments.refund_cmd,
-    report.receipt_cmd,
-    report.report_group,
-    links.link_group,
-    provider.payments_group,
-    webhooks.webhooks_group,
-    school.school_group,
-    keys.keys_group,
-    sync.sync_group,
-    notifications.notifications_group,
-    staff.staff_group,
-    shift.shift_group,
-    books_group,
-    audit_group,
-    remind_cmd,
-):
-    cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -17,11 +17,13 @@ from jdoffice.domain.model import Actor, School
 
 if TYPE_CHECKING:
     from jdoffice.domain.model import ReceiptBody
+    from jdoffice.domain.search import StudentHit
     from jdoffice.domain.staff import Action, Authority
     from jdoffice.domain.statement import Statement
     from jdoffice.services.desk import Desk
     from jdoffice.services.offline import OfflineDesk
     from jdoffice.services.ports import UnitOfWork
+    from jdoffice.services.student_search import Reading
 
 
 #: The desk's name when neither --desk nor the desk settings name one.
@@ -106,6 +108,11 @@ class Context:
 
     def school(self) -> School:
         return self.app.school(self.school_slug)
+
+    def find_students(self, text: str, limit: int) -> Reading[list[StudentHit]]:
+        """What :meth:`Desk.find` finds, without loading the desk (a process that searches
+        once: :meth:`jdoffice.bootstrap.App.find_students`)."""
+        return self.app.find_students(self.school_slug, self.actor, text, limit, self.local_db)
 
     def desk(self) -> Desk:
         """The front desk of the school for the person at it (every verb a command runs)."""

@@ -16,13 +16,14 @@ from sqlalchemy.exc import DBAPIError
 
 from jdoffice.domain.errors import BusinessRuleError, InvalidInput, JdofficeError, Unavailable
 from jdoffice.domain.money import format_money, parse_amount
-from jdoffice.domain.receipt_text import date_text, date_time_text
 from jdoffice.domain.text import json_for_terminal, printable
-from jdoffice.services import notifications as notify
-from jdoffice.services import offline
 
+# What only some commands print (dates, deliveries) loads when they print it: every command
+# imports this module, `jdoffice search` among them.
 if TYPE_CHECKING:
+    from jdoffice.services import notifications as notify
     from jdoffice.services.desk import Sent
+    from jdoffice.services.student_search import Reading
 
 
 EXIT_OK = 0
@@ -79,11 +80,15 @@ LANGUAGE = "en"
 
 
 def day_text(day: dt.date) -> str:
+    from jdoffice.domain.receipt_text import date_text
+
     return date_text(day, LANGUAGE)
 
 
 def time_text(moment: dt.datetime, tz: dt.tzinfo | None = None) -> str:
     """A moment in the school's time zone (``tz``), or this computer's when none is known."""
+    from jdoffice.domain.receipt_text import date_time_text
+
     return date_time_text(moment.astimezone(tz), LANGUAGE)
 
 
@@ -134,7 +139,7 @@ def parse_date(text: str | None) -> dt.date | None:
         raise InvalidInput(f"not a date: {text!r} (use YYYY-MM-DD)") from None
 
 
-def note_local_copy(reading: offline.Reading[Any]) -> None:
+def note_local_copy(reading: Reading[Any]) -> None:
     """Say on stderr that what follows comes from this desk's local copy."""
     if not reading.offline:
         return
@@ -198,6 +203,8 @@ def sent_json(sent: Sent) -> list[dict[str, Any]]:
 
 
 def echo_confirmations(sent: list[dict[str, Any]]) -> None:
+    from jdoffice.services import notifications as notify
+
     for o in sent:
         what = notify.CHANNEL_NAMES.get(str(o.get("channel")), "message")
         if o["status"] == "sent":

@@ -22,22 +22,20 @@ from jdoffice.cli.output import (
 )
 from jdoffice.domain.errors import InvalidInput
 from jdoffice.domain.model import payment_display_status
-from jdoffice.services import queries
+from jdoffice.services.student_search import MAX_SEARCH_LIMIT
 
 if TYPE_CHECKING:
-    from jdoffice.services.ports import StudentHit
+    from jdoffice.domain.search import StudentHit
 
 
 @click.command("search")
 @click.argument("text")
-@click.option(
-    "--limit", default=20, show_default=True, type=click.IntRange(1, queries.MAX_SEARCH_LIMIT)
-)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, MAX_SEARCH_LIMIT))
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def search_cmd(c: Context, text: str, limit: int, as_json: bool) -> None:
     """Find students by name, phone, student number or e-mail."""
-    reading = c.desk().find(text, limit)
+    reading = c.find_students(text, limit)
     note_local_copy(reading)
     hits = reading.value
     if as_json:

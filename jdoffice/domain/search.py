@@ -113,6 +113,19 @@ def student_terms(
 
 
 @dataclass(frozen=True, slots=True)
+class StudentHit:
+    """One search result line."""
+
+    student_id: int
+    student_no: str
+    name: str
+    phone: str
+    email: str
+    balance_minor: int
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
 class SearchQuery:
     """A parsed query. Every word must match (AND); each word is a prefix of some term."""
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from jdoffice.domain.errors import Unavailable
 from jdoffice.domain.model import Actor, School
@@ -50,6 +50,7 @@ from jdoffice.services.offline_reconcile import FLAG_GATEWAY
 from jdoffice.services.offline_shifts import push_shift_changes
 from jdoffice.services.payments import PaymentResult, check_payment, record_payment
 from jdoffice.services.ports import UnitOfWork
+from jdoffice.services.student_search import Reading as Reading
 
 T = TypeVar("T")
 
@@ -93,16 +94,6 @@ class SyncStatus:
     errors: tuple[str, ...] = ()
     #: Shift openings, pay-ins, pay-outs and closes made offline, waiting to be sent.
     shift_changes: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Reading(Generic[T]):
-    """What a read returned, and whether it came from the local copy."""
-
-    value: T
-    offline: bool
-    last_pull_at: dt.datetime | None = None
-    reason: str = ""
 
 
 def status_text(status: SyncStatus) -> str:
@@ -165,6 +156,15 @@ class OfflineDesk:
             return Reading(fn(self.shared(), school), offline=False)
         except Unavailable as exc:
             reason = str(exc)
+        return self.read_local(fn, reason)
+
+    def read_local(self, fn: Callable[[UnitOfWork, School], T], reason: str) -> Reading[T]:
+        """Run a read use case on the local copy: the shared database could not be reached
+        (``reason``).
+
+        Raises:
+            Unavailable: this desk has no local copy of its school.
+        """
         school = self.local_school(reason)
         state = self.local.state()
         return Reading(

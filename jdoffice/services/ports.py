@@ -32,6 +32,9 @@ from jdoffice.domain.notification import NewNotification, Notification, Notifica
 from jdoffice.domain.payouts import Match, StoredItem, StoredPayout
 from jdoffice.domain.reminders import Reminder
 from jdoffice.domain.search import SearchQuery
+
+# Search results are read without the rest of the ports (the command line's quick path).
+from jdoffice.domain.search import StudentHit as StudentHit
 from jdoffice.domain.shifts import Movement, Shift
 from jdoffice.domain.staff import Role, StaffMember
 from jdoffice.services.gateways import RefundNotice
@@ -46,19 +49,6 @@ class DuplicateKey(Conflict):
 
 class TransientConflict(Conflict):
     """A deadlock or serialization failure: the whole unit of work may simply be retried."""
-
-
-@dataclass(frozen=True, slots=True)
-class StudentHit:
-    """One search result line."""
-
-    student_id: int
-    student_no: str
-    name: str
-    phone: str
-    email: str
-    balance_minor: int
-    currency: str
 
 
 @dataclass(frozen=True, slots=True)

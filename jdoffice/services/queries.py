@@ -19,49 +19,15 @@ from jdoffice.domain.model import (
     School,
     Student,
 )
-from jdoffice.domain.search import parse_query, ranker
 from jdoffice.services.integrity import student_problems
 from jdoffice.services.payments import retrying, utcnow
-from jdoffice.services.ports import StudentHit, UnitOfWork
+from jdoffice.services.ports import UnitOfWork
 
-MAX_SEARCH_LIMIT = 500
-
-
-def resolve_school(uow: UnitOfWork, slug: str | None) -> School:
-    """The school a command works for: by slug, or the only one when there is just one."""
-    with uow:
-        if slug:
-            school = uow.schools.get_by_slug(slug.strip())
-            if school is None:
-                known = ", ".join(s.slug for s in uow.schools.all()) or "none"
-                raise NotFound(f"no school {slug!r} (known: {known})")
-            return school
-        schools = uow.schools.all()
-    if not schools:
-        raise NotFound("the database has no school yet: run `jdoffice demo` or import one")
-    if len(schools) > 1:
-        names = ", ".join(s.slug for s in schools)
-        raise InvalidInput(f"several schools in this database; choose one with --school ({names})")
-    return schools[0]
-
-
-def search_students(
-    uow: UnitOfWork, school: School, text: str, limit: int = 20
-) -> list[StudentHit]:
-    """Students matching ``text`` by name, phone, student number or e-mail, best first."""
-    if limit < 1 or limit > MAX_SEARCH_LIMIT:
-        raise InvalidInput(f"limit must be between 1 and {MAX_SEARCH_LIMIT}")
-    query = parse_query(text)
-    if query.empty:
-        return []
-    # Fetch more candidates than shown so ranking can lift the best ones.
-    hits = uow.search_students(school.id, query, max(limit * 5, 100))
-    if len(hits) > 1:  # an exact phone or number usually finds one: nothing to rank
-        rank = ranker(query)
-        hits.sort(
-            key=lambda h: (rank(h.name, h.student_no, h.phone, h.email), h.name, h.student_no)
-        )
-    return hits[:limit]
+# Search and the school a command works for live on their own (``jdoffice search`` loads
+# them without the rest); they are read from here as well.
+from jdoffice.services.student_search import MAX_SEARCH_LIMIT as MAX_SEARCH_LIMIT
+from jdoffice.services.student_search import resolve_school as resolve_school
+from jdoffice.services.student_search import search_students as search_students
 
 
 @dataclass(frozen=True, slots=True)

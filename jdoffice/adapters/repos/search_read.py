@@ -27,8 +27,7 @@ from sqlalchemy.exc import DBAPIError
 
 from jdoffice.adapters.db import SINGLE_READ
 from jdoffice.adapters.repos.search_sql import search_params, search_statement
-from jdoffice.domain.search import SearchQuery
-from jdoffice.services.ports import StudentHit
+from jdoffice.domain.search import SearchQuery, StudentHit
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from functools import cache
 
 from sqlalchemy import Select, bindparam, func, select
 
-from jdoffice.adapters.tables import BALANCES, SCHOOLS, SEARCH_TERMS, STUDENTS
+from jdoffice.adapters.read_tables import BALANCES, SCHOOLS, SEARCH_TERMS, STUDENTS
 from jdoffice.domain.search import SearchQuery, prefix_upper_bound
 
 #: Term rows read per student wanted: a student matches a prefix with a few terms at most
