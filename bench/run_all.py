@@ -52,7 +52,12 @@ def plans(students: int, server: str | None) -> list[Plan]:
         Plan("foundation", "bench.bench_foundation", ("--students", n)),
         Plan("gui", "bench.bench_gui", ("--students", n)),
         Plan("webhooks", "bench.bench_webhooks", ()),
-        Plan("replica", "bench.bench_replica", ("--students", n)),
+        Plan(
+            "replica",
+            "bench.bench_replica",
+            ("--students", n, *(("--server", server) if server else ())),
+            needs_server=True,
+        ),
         Plan("books", "bench.bench_books", ("--students", n)),
         Plan("cli", "bench.bench_cli", ("--students", n)),
     ]
