@@ -403,6 +403,22 @@ class SchoolCopy:
                 out.append(func.date_format(column(c.name), pattern).label(c.name))
         return out
 
+    def _text_key_order(self, table: Table) -> list[Any]:
+        """The ORDER BY of a full pull: a table keyed by text (payments and refunds, by
+        UUID) comes in SQLite's byte order of its key, so its unique indexes on the key are
+        filled from left to right. In the shared database's order, each chunk of rows would
+        land all over those indexes, and each short transaction would write most of their
+        pages again. Tables keyed by number come as stored, which is already key order."""
+        key = list(table.primary_key.columns)
+        if not key or not all(isinstance(c.type, sqlalchemy.String) for c in key):
+            return []
+        name = self.src.dialect.name
+        if name == "postgresql":
+            return [c.collate("C") for c in key]
+        if name in ("mysql", "mariadb"):
+            return [sqlalchemy.cast(c, sqlalchemy.LargeBinary) for c in key]
+        return list(key)  # SQLite: BINARY, as the copy compares
+
     def _select(self, table: Table, where: Any) -> Iterator[Sequence[Sequence[Any]]]:
         stmt: Any = select(*self._columns(table)).select_from(table).where(where)
         if not self.full:
@@ -413,6 +429,7 @@ class SchoolCopy:
             for start in range(0, len(found), CHUNK):
                 yield found[start : start + CHUNK]
             return
+        stmt = stmt.order_by(*self._text_key_order(table))
         if self.src.dialect.name == "sqlite":
             yield from self._stream(stmt)
         else:
