@@ -185,9 +185,9 @@ class SchoolCopy:
         self.counts: dict[str, int] = {}
         self.touched_invoices: set[int] = set()
         self.touched_balances: set[int] = set()
-        #: A full pull inserts all search terms at the end, in index order:
-        #: ``(term, student_id)``.
-        self.terms: list[tuple[str, int]] = []
+        #: A full pull inserts all search terms at the end, in index order: rows of
+        #: ``student_search_terms``, ``(school_id, term, student_id)``.
+        self.terms: list[tuple[int, str, int]] = []
         #: Tables a filling pull writes with a plain INSERT (it cleared them first).
         self.plain: set[str] = set()
 
@@ -214,7 +214,8 @@ class SchoolCopy:
                     indexes = self._drop_indexes(dst, *FILLED)
                 self._copy_all()
                 if self.full:
-                    self._insert_terms(dst, sorted(self.terms))
+                    self.terms.sort(key=itemgetter(1))
+                    self._insert_terms(dst, self.terms)
                     for sql in indexes:
                         dst.exec_driver_sql(sql)
                 self._copy_shifts(dst)
@@ -244,14 +245,17 @@ class SchoolCopy:
         self._copy_all()
         # In index order: by term (equal terms stay in student order, as they came).
         terms, self.terms = self.terms, []
-        terms.sort(key=itemgetter(0))
+        terms.sort(key=itemgetter(1))
         for start in range(0, len(terms), TERMS_CHUNK):
             with batches() as dst:
                 self._insert_terms(dst, terms[start : start + TERMS_CHUNK])
         del terms
         batches.foreign_keys(on=True)
         with batches() as dst:
-            check_foreign_keys(dst, [t.name for t in (*FILLED, REFUNDS)])
+            # The rows the shared database gave. Not the search terms: they were made here
+            # from the students just copied, for this school, so they point at those.
+            copied = (t for t in (*FILLED, REFUNDS) if t is not SEARCH_TERMS)
+            check_foreign_keys(dst, [t.name for t in copied])
         with batches() as dst:
             names = list(dst.scalars(select(dropped_indexes_table.c.name)))
         for name in names:  # one index per transaction
@@ -518,8 +522,9 @@ class SchoolCopy:
             dst.execute(
                 delete(SEARCH_TERMS).where(SEARCH_TERMS.c.student_id.in_([r[i_id] for r in rows]))
             )
+        s = self.school_id
         terms = [
-            (t, r[i_id])
+            (s, t, r[i_id])
             for r in rows
             for t in student_terms(r[i_first], r[i_last], r[i_no], r[i_phone], r[i_email])
         ]
@@ -528,12 +533,13 @@ class SchoolCopy:
         else:
             self._insert_terms(dst, terms)
 
-    def _insert_terms(self, dst: Connection, terms: Sequence[tuple[str, int]]) -> None:
+    @staticmethod
+    def _insert_terms(dst: Connection, terms: Sequence[tuple[int, str, int]]) -> None:
+        """Rows ``(school_id, term, student_id)``, made for this school."""
         if terms:
-            s = self.school_id
             dst.exec_driver_sql(
                 "INSERT INTO student_search_terms (school_id, term, student_id) VALUES (?, ?, ?)",
-                [(s, t, i) for t, i in terms],
+                terms,
             )
 
     def _reapply_waiting(self, dst: Connection) -> None:
