@@ -183,6 +183,7 @@ class SchoolCopy:
         else:  # pragma: no cover - wiring error
             raise TypeError("a pull writes into dst or in batches")
         self.counts: dict[str, int] = {}
+        #: Rows an incremental pull replaced, to apply the waiting payments to again.
         self.touched_invoices: set[int] = set()
         self.touched_balances: set[int] = set()
         #: A full pull inserts all search terms at the end, in index order: rows of
@@ -504,7 +505,9 @@ class SchoolCopy:
                         out.append(tuple(values))
                     rows = out
                 dst.exec_driver_sql(sql, rows)
-                if touched is not None:
+                if touched is not None and not self.full:
+                    # Which rows to apply the waiting payments to again: a full pull
+                    # replaced them all, so it needs no list.
                     k = at[key]
                     touched.update(r[k] for r in rows)
                 if terms:
