@@ -183,11 +183,12 @@ class SchoolCopy:
         else:  # pragma: no cover - wiring error
             raise TypeError("a pull writes into dst or in batches")
         self.counts: dict[str, int] = {}
+        #: Rows an incremental pull replaced, to apply the waiting payments to again.
         self.touched_invoices: set[int] = set()
         self.touched_balances: set[int] = set()
-        #: A full pull inserts all search terms at the end, in index order:
-        #: ``(term, student_id)``.
-        self.terms: list[tuple[str, int]] = []
+        #: A full pull inserts all search terms at the end, in index order: rows of
+        #: ``student_search_terms``, ``(school_id, term, student_id)``.
+        self.terms: list[tuple[int, str, int]] = []
         #: Tables a filling pull writes with a plain INSERT (it cleared them first).
         self.plain: set[str] = set()
 
@@ -214,7 +215,8 @@ class SchoolCopy:
                     indexes = self._drop_indexes(dst, *FILLED)
                 self._copy_all()
                 if self.full:
-                    self._insert_terms(dst, sorted(self.terms))
+                    self.terms.sort(key=itemgetter(1))
+                    self._insert_terms(dst, self.terms)
                     for sql in indexes:
                         dst.exec_driver_sql(sql)
                 self._copy_shifts(dst)
@@ -244,14 +246,17 @@ class SchoolCopy:
         self._copy_all()
         # In index order: by term (equal terms stay in student order, as they came).
         terms, self.terms = self.terms, []
-        terms.sort(key=itemgetter(0))
+        terms.sort(key=itemgetter(1))
         for start in range(0, len(terms), TERMS_CHUNK):
             with batches() as dst:
                 self._insert_terms(dst, terms[start : start + TERMS_CHUNK])
         del terms
         batches.foreign_keys(on=True)
         with batches() as dst:
-            check_foreign_keys(dst, [t.name for t in (*FILLED, REFUNDS)])
+            # The rows the shared database gave. Not the search terms: they were made here
+            # from the students just copied, for this school, so they point at those.
+            copied = (t for t in (*FILLED, REFUNDS) if t is not SEARCH_TERMS)
+            check_foreign_keys(dst, [t.name for t in copied])
         with batches() as dst:
             names = list(dst.scalars(select(dropped_indexes_table.c.name)))
         for name in names:  # one index per transaction
@@ -403,6 +408,22 @@ class SchoolCopy:
                 out.append(func.date_format(column(c.name), pattern).label(c.name))
         return out
 
+    def _text_key_order(self, table: Table) -> list[Any]:
+        """The ORDER BY of a full pull: a table keyed by text (payments and refunds, by
+        UUID) comes in SQLite's byte order of its key, so its unique indexes on the key are
+        filled from left to right. In the shared database's order, each chunk of rows would
+        land all over those indexes, and each short transaction would write most of their
+        pages again. Tables keyed by number come as stored, which is already key order."""
+        key = list(table.primary_key.columns)
+        if not key or not all(isinstance(c.type, sqlalchemy.String) for c in key):
+            return []
+        name = self.src.dialect.name
+        if name == "postgresql":
+            return [c.collate("C") for c in key]
+        if name in ("mysql", "mariadb"):
+            return [sqlalchemy.cast(c, sqlalchemy.LargeBinary) for c in key]
+        return list(key)  # SQLite: BINARY, as the copy compares
+
     def _select(self, table: Table, where: Any) -> Iterator[Sequence[Sequence[Any]]]:
         stmt: Any = select(*self._columns(table)).select_from(table).where(where)
         if not self.full:
@@ -413,6 +434,7 @@ class SchoolCopy:
             for start in range(0, len(found), CHUNK):
                 yield found[start : start + CHUNK]
             return
+        stmt = stmt.order_by(*self._text_key_order(table))
         if self.src.dialect.name == "sqlite":
             yield from self._stream(stmt)
         else:
@@ -483,7 +505,9 @@ class SchoolCopy:
                         out.append(tuple(values))
                     rows = out
                 dst.exec_driver_sql(sql, rows)
-                if touched is not None:
+                if touched is not None and not self.full:
+                    # Which rows to apply the waiting payments to again: a full pull
+                    # replaced them all, so it needs no list.
                     k = at[key]
                     touched.update(r[k] for r in rows)
                 if terms:
@@ -501,8 +525,9 @@ class SchoolCopy:
             dst.execute(
                 delete(SEARCH_TERMS).where(SEARCH_TERMS.c.student_id.in_([r[i_id] for r in rows]))
             )
+        s = self.school_id
         terms = [
-            (t, r[i_id])
+            (s, t, r[i_id])
             for r in rows
             for t in student_terms(r[i_first], r[i_last], r[i_no], r[i_phone], r[i_email])
         ]
@@ -511,12 +536,13 @@ class SchoolCopy:
         else:
             self._insert_terms(dst, terms)
 
-    def _insert_terms(self, dst: Connection, terms: Sequence[tuple[str, int]]) -> None:
+    @staticmethod
+    def _insert_terms(dst: Connection, terms: Sequence[tuple[int, str, int]]) -> None:
+        """Rows ``(school_id, term, student_id)``, made for this school."""
         if terms:
-            s = self.school_id
             dst.exec_driver_sql(
                 "INSERT INTO student_search_terms (school_id, term, student_id) VALUES (?, ?, ?)",
-                [(s, t, i) for t, i in terms],
+                terms,
             )
 
     def _reapply_waiting(self, dst: Connection) -> None:
