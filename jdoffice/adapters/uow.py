@@ -34,6 +34,8 @@ from jdoffice.adapters.repos.search_read import search_alone
 from jdoffice.adapters.repos.shifts import SqlShifts
 from jdoffice.adapters.repos.staff import SqlStaff
 from jdoffice.adapters.repos.students import SqlBalances, SqlInvoices, SqlStudents
+from jdoffice.adapters.single_read import read_alone
+from jdoffice.adapters.statements import EVENT_SEEN_EITHER
 from jdoffice.domain.search import SearchQuery
 from jdoffice.services.notification_settings import NotificationSettings
 from jdoffice.services.ports import StudentHit
@@ -207,6 +209,19 @@ class SqlAlchemyUnitOfWork:
             return search_alone(self.engine, school_id, query, limit)
         except DBAPIError as exc:
             raise translate_db_error(exc) from exc
+
+    def event_handled(self, gateway: str, event_id: str, other_key: str) -> bool:
+        """Whether a provider event was handled, as one read on its own
+        (``jdoffice.adapters.single_read``)."""
+        try:
+            rows = read_alone(
+                self.engine,
+                EVENT_SEEN_EITHER,
+                {"gateway": gateway, "event_id": event_id, "other_key": other_key},
+            )
+        except DBAPIError as exc:
+            raise translate_db_error(exc) from exc
+        return bool(rows)
 
     def _release(self) -> None:
         held, self._held = self._held, None
