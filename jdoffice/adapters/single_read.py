@@ -71,6 +71,23 @@ def observed(engine: Engine) -> bool:
     )
 
 
+def pooled_connection(engine: Engine) -> Any:
+    """A driver connection from the engine's pool (closing it gives it back).
+
+    Raises:
+        DBAPIError: no connection could be made (the server is down, the database is gone),
+            as SQLAlchemy raises it for a statement: the pool itself raises the driver's own.
+    """
+    dialect = engine.dialect
+    dbapi_error = dialect.loaded_dbapi.Error
+    try:
+        return engine.raw_connection()
+    except dbapi_error as exc:
+        raise DBAPIError.instance(
+            None, None, exc, dbapi_error, connection_invalidated=True, dialect=dialect
+        ) from exc
+
+
 def run_pooled(engine: Engine, pooled: Any, sql: str, args: Any) -> list[Any]:
     """Run ``sql`` on a pooled driver connection; its rows.
 
@@ -107,7 +124,7 @@ def read_alone(
         DBAPIError: the database could not answer.
     """
     if not observed(engine):
-        pooled = engine.raw_connection()  # the dialect knows its server from here on
+        pooled = pooled_connection(engine)  # the dialect knows its server from here on
         try:
             c = _cached(statement, engine.dialect)
             if c.plain:

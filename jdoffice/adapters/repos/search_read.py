@@ -25,7 +25,13 @@ from sqlalchemy.engine import Dialect
 
 from jdoffice.adapters.db import SINGLE_READ
 from jdoffice.adapters.repos.search_sql import search_params, search_statement
-from jdoffice.adapters.single_read import Compiled, compiled, observed, run_pooled
+from jdoffice.adapters.single_read import (
+    Compiled,
+    compiled,
+    observed,
+    pooled_connection,
+    run_pooled,
+)
 from jdoffice.domain.search import SearchQuery
 from jdoffice.services.ports import StudentHit
 
@@ -75,7 +81,7 @@ def search_alone(
             return search_hits(conn, school_id, query, limit)
     params = search_params(school_id, query, limit)
     rows: list[Any] | None = None
-    pooled = engine.raw_connection()  # the dialect knows its server from here on
+    pooled = pooled_connection(engine)  # the dialect knows its server from here on
     try:
         compiled = _compiled(engine.dialect, len(query.words))
         if compiled.plain:
