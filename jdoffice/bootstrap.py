@@ -123,6 +123,14 @@ class App:
             defaults = None  # a broken config file: the unit of work logs it and goes on
         return SqlAlchemyUnitOfWork(self.engine, notification_defaults=defaults)
 
+    def share_writes(self) -> bool:
+        """This process is one of several writing the database at once (the webhook
+        receiver's workers): on SQLite their writers queue on a lock file beside the database
+        instead of polling (``jdoffice.adapters.uow.share_writes``). Whether it applies."""
+        from jdoffice.adapters.uow import share_writes
+
+        return share_writes(self.engine)
+
     def ensure_schema(self) -> None:
         """SQLite is upgraded in place; a shared database must be upgraded on purpose."""
         if self._schema_checked:

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from jdoffice.adapters.orm import DeferredNoticeRow
+from jdoffice.adapters.tables import table_of
 from jdoffice.services.gateways import RefundNotice, RefundState
+
+_NOTICES = table_of(DeferredNoticeRow)
+#: Whether a payment has notices waiting for it: asked in every online payment's transaction.
+_ANY_WAITING = (
+    select(_NOTICES.c.id)
+    .where(
+        _NOTICES.c.school_id == bindparam("school_id"),
+        _NOTICES.c.gateway == bindparam("gateway"),
+        _NOTICES.c.payment_ref == bindparam("payment_ref"),
+        _NOTICES.c.applied_at.is_(None),
+    )
+    .limit(1)
+)
 
 
 class SqlDeferredNotices:
@@ -69,6 +83,10 @@ class SqlDeferredNotices:
             )
             for r in rows
         ]
+
+    def any_waiting(self, school_id: int, gateway: str, payment_ref: str) -> bool:
+        params = {"school_id": school_id, "gateway": gateway, "payment_ref": payment_ref}
+        return self.s.execute(_ANY_WAITING, params).first() is not None
 
     def done(self, notice_id: int, outcome: str, now: dt.datetime) -> None:
         self.s.execute(

@@ -8,6 +8,7 @@ public names are importable from here as well.
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 from types import TracebackType
@@ -34,9 +35,16 @@ from jdoffice.adapters.repos.search_read import search_alone
 from jdoffice.adapters.repos.shifts import SqlShifts
 from jdoffice.adapters.repos.staff import SqlStaff
 from jdoffice.adapters.repos.students import SqlBalances, SqlInvoices, SqlStudents
+from jdoffice.adapters.single_read import read_alone
+from jdoffice.adapters.statements import EVENT_SEEN_EITHER
 from jdoffice.domain.search import SearchQuery
 from jdoffice.services.notification_settings import NotificationSettings
 from jdoffice.services.ports import StudentHit
+
+try:
+    import fcntl
+except ImportError:  # Windows: the writers wait in SQLite's busy handler
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = [
     "SqlAlchemyUnitOfWork",
@@ -81,6 +89,57 @@ def write_lock(engine: Engine) -> threading.RLock | None:
         return lock
 
 
+class _ProcessLock:
+    """A lock file beside a SQLite database that the writers of several processes queue on.
+
+    Held by one thread of the process at a time: it is taken and released under the engine's
+    :func:`write_lock`, counting how deep that thread's writing blocks nest.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.depth = 0
+
+    def enter(self) -> None:
+        if self.depth == 0:
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+        self.depth += 1
+
+    def exit(self) -> None:
+        self.depth -= 1
+        if self.depth == 0:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+
+_process_locks: weakref.WeakKeyDictionary[Engine, _ProcessLock] = weakref.WeakKeyDictionary()
+
+
+def share_writes(engine: Engine) -> bool:
+    """Make this process's writers of a SQLite file queue with those of every other process
+    that does the same (the webhook receiver's workers) on a lock file beside the database,
+    ``<file>-writer-lock``.
+
+    SQLite keeps the processes apart either way, but a process that finds the database locked
+    polls in its busy handler, sleeping 1, 2, 5, 10 … ms between tries, while the threads of
+    the process holding it take it again at once: one process does the writing and the
+    other mostly sleeps. On the lock file the next writer is woken the moment the last one
+    is done. Processes that do not call this (a desk, the command line) still wait in SQLite's
+    busy handler as before. Returns whether the lock file is used: not for a server database,
+    an in-memory one, or where the system has no ``flock``.
+    """
+    if engine.dialect.name != "sqlite" or fcntl is None:
+        return False
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return False
+    with _registry_lock:
+        if engine in _process_locks:
+            return True
+        fd = os.open(f"{database}-writer-lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        _process_locks[engine] = _ProcessLock(fd)
+    return True
+
+
 class SqlAlchemyUnitOfWork:
     """A transaction per ``with`` block. Reusable: each block opens a fresh session.
 
@@ -114,9 +173,11 @@ class SqlAlchemyUnitOfWork:
         self._notification_defaults = notification_defaults
         self._writer = engine.execution_options(jdoffice_write=True)
         self._write_lock = write_lock(engine)
+        self._process_lock = _process_locks.get(engine) if self._write_lock else None
         self._write_next = False
         self._session: Session | None = None
         self._held: threading.RLock | None = None
+        self._held_process: _ProcessLock | None = None
 
     @property
     def session(self) -> Session:
@@ -155,6 +216,13 @@ class SqlAlchemyUnitOfWork:
         if write and self._write_lock is not None:
             self._write_lock.acquire()
             self._held = self._write_lock
+            if self._process_lock is not None:
+                try:
+                    self._process_lock.enter()
+                except BaseException:
+                    self._release()
+                    raise
+                self._held_process = self._process_lock
         try:
             s = _Sessions(bind=self._writer if write else self.engine)
         except BaseException:
@@ -208,7 +276,23 @@ class SqlAlchemyUnitOfWork:
         except DBAPIError as exc:
             raise translate_db_error(exc) from exc
 
+    def event_handled(self, gateway: str, event_id: str, other_key: str) -> bool:
+        """Whether a provider event was handled, as one read on its own
+        (``jdoffice.adapters.single_read``)."""
+        try:
+            rows = read_alone(
+                self.engine,
+                EVENT_SEEN_EITHER,
+                {"gateway": gateway, "event_id": event_id, "other_key": other_key},
+            )
+        except DBAPIError as exc:
+            raise translate_db_error(exc) from exc
+        return bool(rows)
+
     def _release(self) -> None:
+        process, self._held_process = self._held_process, None
+        if process is not None:
+            process.exit()
         held, self._held = self._held, None
         if held is not None:
             held.release()

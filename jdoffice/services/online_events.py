@@ -62,9 +62,8 @@ def handle_event(
 def already_handled(uow: UnitOfWork, gateway_name: str, event_id: str, school: School) -> bool:
     """Whether the event was handled already, in any school's name that makes it a duplicate
     for ``school``: recorded under its own id, or under ``school``'s key for it. One indexed
-    lookup, the whole cost of a redelivery."""
-    with uow:
-        return uow.events.seen_either(gateway_name, event_id, foreign_key(event_id, school))
+    lookup on its own (no transaction), the whole database cost of a redelivery."""
+    return uow.event_handled(gateway_name, event_id, foreign_key(event_id, school))
 
 
 def of_another_school(

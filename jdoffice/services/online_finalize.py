@@ -44,6 +44,8 @@ class FinalizeOutcome:
     attempt_id: str | None = None
     payment_id: str | None = None
     detail: str = ""
+    #: Applied, and notices that overtook the payment (a refund delivered first) wait for it.
+    notices_waiting: bool = False
 
 
 def finalize(
@@ -71,7 +73,7 @@ def finalize(
             return FinalizeOutcome("duplicate", confirmation.attempt_id)
 
     out = retrying(attempt_once)
-    if out.outcome == "applied":
+    if out.notices_waiting:
         # Notices that overtook this payment (a refund delivered first) apply now, once.
         apply_deferred(
             uow, gateway_name, school, confirmation.payment_ref or confirmation.provider_ref
@@ -333,5 +335,10 @@ def _apply_paid(
         payment_ref=payment_ref,
         error=None,
     )
+    # Asked in the payment's own transaction, which costs one indexed lookup and no second
+    # transaction: a notice kept before this point is seen here, one handled after the commit
+    # finds the payment. One kept in between (only a server database runs both at once) waits
+    # for ``payments sync``, which applies every notice whose payment is recorded.
+    waiting = uow.deferred.any_waiting(school.id, gateway_name, payment_ref)
     log.info("online payment %s applied: receipt %s", a.id, result.receipt_no)
-    return FinalizeOutcome("applied", a.id, result.payment_id)
+    return FinalizeOutcome("applied", a.id, result.payment_id, notices_waiting=waiting)

@@ -307,6 +307,10 @@ class DeferredNotices(Protocol):
         ``payment_ref`` is given."""
         ...
 
+    def any_waiting(self, school_id: int, gateway: str, payment_ref: str) -> bool:
+        """Whether any notice for this payment is not applied yet (one indexed lookup)."""
+        ...
+
     def done(self, notice_id: int, outcome: str, now: dt.datetime) -> None: ...
 
 
@@ -661,6 +665,12 @@ class UnitOfWork(Protocol):
         """:meth:`StudentRepository.search` as a read on its own, used outside a ``with``
         block: one statement that sees one consistent state of the rows, without the cost of
         a session and a transaction around it (search runs on every keystroke)."""
+        ...
+
+    def event_handled(self, gateway: str, event_id: str, other_key: str) -> bool:
+        """:meth:`ProviderEventLog.seen_either` as a read on its own, used outside a ``with``
+        block: one indexed lookup without a session or a transaction around it, the whole
+        database cost of a provider's redelivery."""
         ...
 
     def write(self) -> Self:

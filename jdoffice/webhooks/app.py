@@ -262,7 +262,7 @@ class Receiver:
                 return "duplicate"
         event = gateway.verify_event(body, headers)
         outcome = online.handle_event(uow, gateway, event, school=entry.school)
-        if outcome != "duplicate":
+        if outcome != "duplicate" and log.isEnabledFor(logging.INFO):
             log.info(
                 "%s event %s (%s) for %s: %s",
                 provider,
@@ -272,6 +272,29 @@ class Receiver:
                 outcome,
             )
         return outcome
+
+    def warm_up(self) -> None:
+        """Build the gateways of the schools (at most :data:`MAX_CACHED_SCHOOLS`) before the
+        first notification, as a notification would: a worker started with the provider
+        libraries not loaded yet otherwise makes its first notifications wait while they load.
+        Nothing is asked of a provider. A gateway that cannot be built now is left for the
+        first notification, which answers why."""
+        try:
+            uow = self.app.uow()
+            with uow:
+                slugs = [s.slug for s in uow.schools.all()]
+        except Exception as exc:  # the first notification tries again
+            log.warning("gateways not built ahead: %s", printable(str(exc)))
+            return
+        installed = self.app.registry.online
+        for slug in [s for s in slugs if valid_slug(s)][: self.max_schools]:
+            try:
+                entry = self.for_school(slug)
+                for provider in entry.settings.gateways:
+                    if provider in installed:
+                        self.gateway(entry, provider)
+            except Exception as exc:
+                log.debug("gateway of %s not built ahead: %s", slug, printable(str(exc)))
 
     def transports(self, school: School) -> notify.Transports:
         with self._lock:
@@ -331,7 +354,10 @@ def create_app(
     *,
     notify_interval: float | None = NOTIFY_INTERVAL_SECONDS,
     gateway_refresh: float = GATEWAY_REFRESH_SECONDS,
+    warm_up: bool = False,
 ) -> Starlette:
+    """The receiver app. ``warm_up``: build the schools' gateways before it takes its first
+    request (:meth:`Receiver.warm_up`), as ``webhooks serve`` does."""
     receiver = Receiver(app, refresh_seconds=gateway_refresh)
     # The database work runs in worker threads so the event loop keeps answering. A plain
     # executor hands the work over with less overhead than Starlette's threadpool (anyio),
@@ -356,6 +382,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if warm_up:
+            await in_thread(receiver.warm_up)
         periodic = (
             asyncio.create_task(send_periodically(notify_interval))
             if notify_interval is not None

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import os
 import socket
+from asyncio import selector_events
 from typing import TYPE_CHECKING, Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -53,6 +55,35 @@ class NoDelayHttpProtocol(HttpToolsProtocol):
         super().connection_made(transport)
 
 
+def _accepts_backlog_sixth() -> bool:
+    """Whether asyncio's accept loop takes its batch size as the sixth argument (``self``,
+    ``protocol_factory``, ``sock``, ``sslcontext``, ``server``, ``backlog``), as it has since
+    Python 3.7."""
+    method = getattr(selector_events.BaseSelectorEventLoop, "_accept_connection", None)
+    if method is None:
+        return False
+    names = list(inspect.signature(method).parameters)
+    return names[:6] == ["self", "protocol_factory", "sock", "sslcontext", "server", "backlog"]
+
+
+class TurnTakingLoop(asyncio.SelectorEventLoop):
+    """asyncio's event loop, taking one new connection each time the listening socket is ready.
+
+    The workers share one listening socket and all wake when connections arrive. asyncio's
+    own loop then accepts every connection waiting, up to the listen backlog: when a client
+    opens its connections at once (a proxy's pool, a provider's burst), whichever worker wakes
+    first takes them all, and they stay with it for as long as they are kept alive while the
+    other workers idle. Taking one at a time, the workers take turns, and a busy worker, which
+    comes back to the socket later, takes fewer. The listen backlog itself is unchanged.
+    """
+
+    def _accept_connection(self, *args: Any) -> None:
+        if len(args) >= 5:
+            # protocol_factory, sock, sslcontext, server, backlog, …: a batch of one.
+            args = (*args[:4], 1, *args[5:])
+        super()._accept_connection(*args)  # type: ignore[misc]
+
+
 def default_workers() -> int:
     """One worker per core this process may run on, at most :data:`MAX_DEFAULT_WORKERS`."""
     try:
@@ -67,7 +98,10 @@ def worker_app() -> Starlette:
     from jdoffice.webhooks.app import create_app
 
     setup_logging(os.environ.get(ENV_VERBOSE) == "1")
-    return create_app(open_app(None))
+    app = open_app(None)
+    # The workers write one database: on SQLite they take turns on a lock file.
+    app.share_writes()
+    return create_app(app, warm_up=True)
 
 
 def serve(app: App, *, host: str, port: int, workers: int) -> None:
@@ -85,13 +119,16 @@ def serve(app: App, *, host: str, port: int, workers: int) -> None:
     if workers <= 1:
         from jdoffice.webhooks.app import create_app
 
-        uvicorn.run(create_app(app), **options)
+        uvicorn.run(create_app(app, warm_up=True), **options)
         return
     # The workers are fresh interpreters: they find the database and the log level here.
     # The URL carries a password only when it was given in it; one from the keyring or
     # JDOFFICE_DATABASE_PASSWORD is looked up by each worker as by this process.
     os.environ[ENV_DATABASE_URL] = app.url.render_as_string(hide_password=False)
     os.environ[ENV_VERBOSE] = "1" if logging.getLogger().isEnabledFor(logging.INFO) else "0"
+    if _accepts_backlog_sixth():
+        # uvicorn builds each worker's event loop from this class.
+        options["loop"] = f"{__name__}:{TurnTakingLoop.__name__}"
     uvicorn.run(
         f"{__name__}:{worker_app.__name__}",
         factory=True,

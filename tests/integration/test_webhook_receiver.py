@@ -333,6 +333,25 @@ def test_gateways_are_kept_per_school_id_up_to_the_bound(hook: Hook, engine: Eng
     assert len(hook.school_lookups) == before
 
 
+def test_a_served_receiver_builds_the_gateways_before_its_first_request(hook: Hook) -> None:
+    before = len(hook.secret_reads)
+    with ReceiverClient(create_app(hook.app, notify_interval=None, warm_up=True)) as client:
+        built = hook.secret_reads[before:]
+        assert "stripe-webhook-secret" in built, built
+        body = ignored_event(new_event_id())
+        response = client.post(
+            hook.url(),
+            content=body,
+            headers={
+                "Content-Type": "application/json",
+                "Stripe-Signature": sign(body, WEBHOOK_SECRET),
+            },
+        )
+        assert (response.status_code, response.json()["outcome"]) == (200, "ignored")
+        # The gateway built at the start served it: its secret was not read again.
+        assert hook.secret_reads[before:] == built
+
+
 # --------------------------------------------------------------------------- signatures
 
 

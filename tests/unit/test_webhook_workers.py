@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import socket
+from asyncio import selector_events
 from pathlib import Path
 from typing import Any
 
@@ -89,3 +92,67 @@ def test_a_worker_count_out_of_range_is_a_usage_error(workers: str, tmp_path: Pa
     )
     assert result.exit_code == 2, result.output
     assert "--workers" in result.output
+
+
+def test_workers_take_turns_accepting_but_every_waiting_connection_is_served() -> None:
+    batches: list[int] = []
+    real = getattr(selector_events.BaseSelectorEventLoop, "_accept_connection")  # noqa: B009
+
+    def recording(self: Any, *args: Any) -> None:
+        batches.append(args[4])
+        real(self, *args)
+
+    accepted: list[asyncio.BaseTransport] = []
+
+    class Counting(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            accepted.append(transport)
+
+    async def main() -> None:
+        server = await asyncio.get_running_loop().create_server(
+            Counting, "127.0.0.1", 0, backlog=128
+        )
+        port = server.sockets[0].getsockname()[1]
+        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+        for _ in range(200):
+            if len(accepted) == 3:
+                break
+            await asyncio.sleep(0.01)
+        for c in clients:
+            c.close()
+        for t in accepted:
+            t.close()
+        await asyncio.sleep(0.05)
+        server.close()
+        await server.wait_closed()
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(selector_events.BaseSelectorEventLoop, "_accept_connection", recording)
+        _run(serve.TurnTakingLoop(), main())
+    assert len(accepted) == 3
+    assert batches
+    assert set(batches) == {1}
+
+
+def _run(loop: asyncio.AbstractEventLoop, coro: Any) -> None:
+    try:
+        loop.run_until_complete(coro)
+    finally:
+        loop.close()
+
+
+def test_several_workers_run_on_the_turn_taking_loop(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr("uvicorn.run", lambda app, **kw: calls.append(kw))
+    monkeypatch.setenv(serve.ENV_DATABASE_URL, "placeholder")
+    monkeypatch.setenv(serve.ENV_VERBOSE, "placeholder")
+    serve.serve(
+        open_app(f"sqlite:///{tmp_path / 'x.sqlite3'}"), host="127.0.0.1", port=1, workers=2
+    )
+    [options] = calls
+    from uvicorn.config import Config
+
+    factory = Config("x:y", loop=options["loop"]).get_loop_factory()
+    assert factory is serve.TurnTakingLoop

@@ -17,52 +17,27 @@ the error shows to be dead is dropped from the pool.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
 
 from jdoffice.adapters.db import SINGLE_READ
 from jdoffice.adapters.repos.search_sql import search_params, search_statement
+from jdoffice.adapters.single_read import (
+    Compiled,
+    compiled,
+    observed,
+    pooled_connection,
+    run_pooled,
+)
 from jdoffice.domain.search import SearchQuery, StudentHit
 
 
-@dataclass(frozen=True, slots=True)
-class _Compiled:
-    sql: str
-    #: The parameter names in order for a positional paramstyle, None for a named one.
-    order: tuple[str, ...] | None
-    construct_params: Any
-    #: No bind or result processors: the driver's values are the values (true of every
-    #: dialect we support; otherwise the statement goes through a connection).
-    plain: bool
-
-
 @lru_cache(maxsize=64)
-def _compiled(dialect: Dialect, words: int) -> _Compiled:
-    c = search_statement(words).compile(dialect=dialect)
-    plain = not c._bind_processors and all(
-        ty._cached_result_processor(dialect, None) is None for *_, ty in c._result_columns
-    )
-    order = tuple(c.positiontup or ()) if c.positional else None
-    return _Compiled(c.string, order, c.construct_params, plain)
-
-
-def _observed(engine: Engine) -> bool:
-    """Whether an engine or dialect event would see the statement, or its error."""
-    e, d = engine.dispatch, engine.dialect.dispatch
-    return bool(
-        e.before_cursor_execute
-        or e.after_cursor_execute
-        or e.before_execute
-        or e.after_execute
-        or d.do_execute
-        or d.do_setinputsizes
-        or d.handle_error
-    )
+def _compiled(dialect: Dialect, words: int) -> Compiled:
+    return compiled(search_statement(words), dialect)
 
 
 def _hits(rows: Sequence[Sequence[Any]]) -> list[StudentHit]:
@@ -100,43 +75,22 @@ def search_alone(
     """
     if query.empty:
         return []
-    if _observed(engine):
+    if observed(engine):
         with engine.execution_options(**{SINGLE_READ: True}).connect() as conn:
             return search_hits(conn, school_id, query, limit)
     params = search_params(school_id, query, limit)
     rows: list[Any] | None = None
-    pooled = engine.raw_connection()  # the dialect knows its server from here on
+    pooled = pooled_connection(engine)  # the dialect knows its server from here on
     try:
         compiled = _compiled(engine.dialect, len(query.words))
         if compiled.plain:
             bound = compiled.construct_params(params)
             order = compiled.order
             args = tuple(bound[k] for k in order) if order is not None else bound
-            rows = _run(engine, pooled, compiled.sql, args)
+            rows = run_pooled(engine, pooled, compiled.sql, args)
     finally:
         pooled.close()  # back to the pool, which rolls back whatever the driver began
     if rows is None:
         with engine.execution_options(**{SINGLE_READ: True}).connect() as conn:
             return search_hits(conn, school_id, query, limit)
     return _hits(rows)
-
-
-def _run(engine: Engine, pooled: Any, sql: str, args: Any) -> list[Any]:
-    dialect = engine.dialect
-    dbapi_error = dialect.loaded_dbapi.Error
-    cursor = None
-    try:
-        cursor = pooled.cursor()
-        cursor.execute(sql, args)
-        rows: list[Any] = cursor.fetchall()
-        return rows
-    except dbapi_error as exc:
-        dead = dialect.is_disconnect(exc, pooled.dbapi_connection, cursor)
-        if dead:
-            pooled.invalidate(exc)
-        raise DBAPIError.instance(
-            sql, args, exc, dbapi_error, connection_invalidated=dead, dialect=dialect
-        ) from exc
-    finally:
-        if cursor is not None:
-            cursor.close()

@@ -1,0 +1,83 @@
+"""SQLite writers of several processes queueing on the lock file beside the database
+(``jdoffice.adapters.uow.share_writes``), as the webhook receiver's workers do."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from jdoffice.adapters.db import make_engine
+from jdoffice.adapters.uow import SqlAlchemyUnitOfWork, share_writes
+
+
+def _engine(path: Path) -> Engine:
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE IF NOT EXISTS marks (who TEXT, at REAL)"))
+    return engine
+
+
+def test_a_second_writer_waits_on_the_lock_file_until_the_first_is_done(tmp_path: Path) -> None:
+    db = tmp_path / "school.sqlite3"
+    # Two engines stand for two processes: each has its own lock file handle.
+    first, second = _engine(db), _engine(db)
+    assert share_writes(first)
+    assert share_writes(second)
+    assert (tmp_path / "school.sqlite3-writer-lock").exists()
+    holding, started = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def other() -> None:
+        holding.wait()
+        started.set()
+        uow = SqlAlchemyUnitOfWork(second)
+        with uow.write():
+            order.append("second")
+            uow.commit()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    uow = SqlAlchemyUnitOfWork(first)
+    with uow.write():
+        holding.set()
+        started.wait()
+        time.sleep(0.2)  # the other writer is queued meanwhile, not in SQLite's busy handler
+        order.append("first")
+        uow.session.execute(text("INSERT INTO marks VALUES ('first', 0)"))
+        uow.commit()
+    thread.join(timeout=10)
+    assert order == ["first", "second"]
+    first.dispose()
+    second.dispose()
+
+
+def test_a_writing_block_inside_another_of_the_same_thread_does_not_wait_on_itself(
+    tmp_path: Path,
+) -> None:
+    engine = _engine(tmp_path / "school.sqlite3")
+    assert share_writes(engine)
+    outer, inner = SqlAlchemyUnitOfWork(engine), SqlAlchemyUnitOfWork(engine)
+    with outer.write():
+        outer.commit()  # nothing written: the inner block may take SQLite's lock
+        with inner.write():
+            inner.session.execute(text("INSERT INTO marks VALUES ('inner', 0)"))
+            inner.commit()
+    # Released: another writer gets in at once.
+    with outer.write():
+        outer.session.execute(text("INSERT INTO marks VALUES ('after', 0)"))
+        outer.commit()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM marks")).scalar_one() == 2
+    engine.dispose()
+
+
+def test_no_lock_file_for_a_database_in_memory_or_on_a_server() -> None:
+    memory = make_engine("sqlite://")
+    server = make_engine("postgresql://nobody@127.0.0.1:1/none")
+    assert not share_writes(memory)
+    assert not share_writes(server)
+    memory.dispose()
+    server.dispose()
