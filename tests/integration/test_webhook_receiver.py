@@ -143,7 +143,7 @@ def hook(
         return real_get_secret(name, school_slug)
 
     monkeypatch.setattr(app, "uow", counting_uow)
-    monkeypatch.setattr(bootstrap, "get_secret", counting_get_secret)
+    monkeypatch.setattr(bootstrap.secret_store, "get_secret", counting_get_secret)
     try:
         with ReceiverClient(create_app(app, notify_interval=None)) as client:
             yield Hook(client, app, kit.school.slug, school_lookups, secret_reads)
