@@ -196,7 +196,11 @@ def _check_idle_connections(engine: Engine) -> None:
     def _check(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
         last = record.info.get(_LAST_USED)
         recent = last is not None and time.monotonic() - last < PING_AFTER_IDLE_SECONDS
-        if recent and _nothing_arrived(dbapi_conn):
+        try:
+            quiet = recent and _nothing_arrived(dbapi_conn)
+        except dialect.loaded_dbapi.Error:  # a driver that knows its connection is closed
+            quiet = False
+        if quiet:
             return
         try:
             alive = dialect.do_ping(dbapi_conn)

@@ -136,10 +136,11 @@ def _next_counter(greatest: str) -> ReturningUpdate[int]:
     )
 
 
-#: The school's next receipt number in one statement, where the database returns what an
-#: UPDATE wrote: the counter row is locked, moved past the highest number the school has used
-#: (counter, receipts, payments, refunds) and read back in one round trip. PostgreSQL's
-#: ``greatest`` and SQLite's many-argument ``max`` are the same function under two names.
+#: The school's next receipt number where the database returns what an UPDATE wrote: the
+#: counter row (locked first by :data:`LOCK_COUNTER`, so this statement's reads are taken
+#: after the wait) moved past the highest number the school has used (counter, receipts,
+#: payments, refunds) and read back in one round trip. PostgreSQL's ``greatest`` and SQLite's
+#: many-argument ``max`` are the same function under two names.
 NEXT_COUNTER = {"postgresql": _next_counter("greatest"), "sqlite": _next_counter("max")}
 INSERT_RECEIPT = insert(RECEIPTS)
 #: The highest receipt number a school used in each table that carries one, in one round trip

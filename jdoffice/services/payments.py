@@ -52,7 +52,7 @@ from jdoffice.services.payment_common import clean_text as clean_text
 from jdoffice.services.payment_common import receipt_header as receipt_header
 from jdoffice.services.payment_common import retrying as retrying
 from jdoffice.services.payment_common import utcnow as utcnow
-from jdoffice.services.ports import DuplicateKey, UnitOfWork
+from jdoffice.services.ports import DuplicateKey, TransientConflict, UnitOfWork
 from jdoffice.services.school import receipt_details, receipt_extra
 from jdoffice.services.shifts import cash_payment_needs_shift
 from jdoffice.services.staff import acting, served_by
@@ -318,6 +318,11 @@ def _lock_target(
         named = uow.invoices.lock_by_no(school.id, number) if student is not None else None
         if student is None or named is None:
             raise NotFound(f"no invoice {invoice_no!r} at {school.name}")
+        if named.student_id != student.id:
+            # The number went to another student's invoice between the two statements (a
+            # system sharing the database renumbered invoices): the student locked is not the
+            # invoice's. Start again, so the right student is locked.
+            raise TransientConflict(f"invoice {invoice_no!r} changed hands while it was paid")
         return student, named, [named]
     assert student_no is not None
     found = uow.students.lock_by_no(school.id, student_no.strip())

@@ -30,14 +30,15 @@ class SqlReceipts(Repo):
         one past the highest of the counter and every number the school has used; with no
         gaps, because nothing between them is free.
         """
-        one_statement = NEXT_COUNTER.get(self.s.get_bind().dialect.name)
-        if one_statement is not None:
-            # The lock, the highest number used and the move in one round trip: the counter
-            # is held from here to the commit, so every statement less is shorter queueing.
-            taken = self.s.execute(one_statement, {"b_school_id": school_id, "now": now}).scalar()
+        last = self.s.scalar(LOCK_COUNTER, {"school_id": school_id})
+        move = NEXT_COUNTER.get(self.s.get_bind().dialect.name)
+        if last is not None and move is not None:
+            # Under the lock, a statement of its own (so it reads the numbers as they are now,
+            # not as they were before it waited for the lock): past the highest number the
+            # school used, moved and read back in one round trip.
+            taken = self.s.execute(move, {"b_school_id": school_id, "now": now}).scalar()
             if taken is not None:
                 return int(taken)
-        last = self.s.scalar(LOCK_COUNTER, {"school_id": school_id})
         tops = self.s.execute(TOP_RECEIPT_NOS, {"school_id": school_id}).one()
         used = max(int(top or 0) for top in tops)
         if last is None:
