@@ -175,12 +175,16 @@ def launch(cli: CliContext, *, language: str | None = None) -> None:
         StartupReport(window, Path(report))
     window.connect_with(connect)
     window.show()
+    collector.settle()
+    # Again with what reading the school loaded (the database mapping).
+    window.context_ready.connect(collector.settle)
     try:
         app.exec()
     finally:
         # Let background reads finish before the engine goes; they hold its connections.
         QThreadPool.globalInstance().waitForDone(5000)
         core.dispose()
+        collector.unsettle()
 
 
 def process_started_at() -> float | None:

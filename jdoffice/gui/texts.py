@@ -14,6 +14,7 @@ import logging
 import re
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
 
 from PySide6.QtCore import QCoreApplication, QLocale
 
@@ -387,7 +388,14 @@ CORE_ERRORS: tuple[tuple[str, str], ...] = (
     ),
 )
 
-_CORE_PATTERNS = tuple((re.compile(p, re.DOTALL), words) for p, words in CORE_ERRORS)
+
+# Compiled when the desk first has a message to word (the sixty-odd patterns take several
+# milliseconds, which the start of the desk would otherwise spend on them).
+@cache
+def _core_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(p, re.DOTALL), words) for p, words in CORE_ERRORS)
+
+
 _AMOUNT_FIELDS = frozenset({"amount", "limit", "unit", "total", "owed", "left"})
 
 
@@ -413,7 +421,7 @@ def core_detail(exc: BaseException | str, locale: str = "da_DK") -> str:
     message = (exc if isinstance(exc, str) else str(exc)).strip()
     if not message:
         return ""
-    for pattern, words in _CORE_PATTERNS:
+    for pattern, words in _core_patterns():
         m = pattern.fullmatch(message)
         if m is None:
             continue
@@ -498,7 +506,10 @@ FLAG_REASONS: tuple[tuple[str, str], ...] = (
     ),
 )
 
-_FLAG_PATTERNS = tuple((re.compile(p, re.DOTALL), words) for p, words in FLAG_REASONS)
+
+@cache
+def _flag_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(p, re.DOTALL), words) for p, words in FLAG_REASONS)
 
 
 def flag_reason(reason: str) -> str:
@@ -507,7 +518,7 @@ def flag_reason(reason: str) -> str:
     (staff need its values more than its wording)."""
 
     def one(text: str) -> str | None:
-        for pattern, words in _FLAG_PATTERNS:
+        for pattern, words in _flag_patterns():
             m = pattern.fullmatch(text)
             if m is not None:
                 return QCoreApplication.translate("Texts", words).format(**m.groupdict())

@@ -1,4 +1,5 @@
-"""Table models of the desk (``QAbstractTableModel`` + ``QSortFilterProxyModel``)."""
+"""Table models of the desk (``QAbstractTableModel`` + ``QSortFilterProxyModel``; the search
+results in a ``QStandardItemModel``)."""
 
 from jdoffice.gui.models.base import ITEM_ROLE, SORT_ROLE, SortProxy
 from jdoffice.gui.models.flags import FlagColumn, FlagsModel

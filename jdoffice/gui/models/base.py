@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -147,19 +147,30 @@ class RowsModel(QAbstractTableModel):
         orientation: Qt.Orientation,
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            # The headers are marked for translation in the context of the model's class.
-            return QCoreApplication.translate(type(self).__name__, self.headers[section])
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _RIGHT if section in self.amount_columns else _LEFT
-        return None
+        return header_data(self, section, orientation, role)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         return _FLAGS
+
+
+class HasHeaders(Protocol):
+    columns: ClassVar[type[IntEnum]]
+    headers: ClassVar[dict[int, str]]
+    amount_columns: ClassVar[frozenset[int]]
+
+
+def header_data(model: HasHeaders, section: int, orientation: Qt.Orientation, role: int) -> Any:
+    """A table's column titles, translated in the context of the model's class (where they
+    are marked for translation), amounts' right-aligned; no row titles."""
+    if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(model.columns):
+        return None
+    if role == Qt.ItemDataRole.DisplayRole:
+        return QCoreApplication.translate(type(model).__name__, model.headers[section])
+    if role == Qt.ItemDataRole.TextAlignmentRole:
+        return _RIGHT if section in model.amount_columns else _LEFT
+    return None
 
 
 class SortProxy(QSortFilterProxyModel):
