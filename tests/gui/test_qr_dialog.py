@@ -22,7 +22,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QWidget
 from pytestqt.qtbot import QtBot
 
-from jdoffice import bootstrap
+from jdoffice.adapters import secrets as secret_store
 from jdoffice.adapters.qr import make_qr
 from jdoffice.adapters.secrets import Secret
 from jdoffice.domain.model import UTC, AttemptStatus
@@ -357,7 +357,7 @@ def test_no_key_says_where_to_set_it(
     qtbot: QtBot, office: Office, standin: StripeStandin, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("JDOFFICE_STRIPE_SECRET_KEY")
-    monkeypatch.setattr(bootstrap.secret_store, "get_secret", lambda name, school: Secret())
+    monkeypatch.setattr(secret_store, "get_secret", lambda name, school: Secret())
     invoice = office.invoice(850_00)
     dlg = _open(qtbot, office, invoice.invoice_no)
     qtbot.waitUntil(lambda: dlg.phase is Phase.BLOCKED, timeout=WAIT_MS)
@@ -379,7 +379,7 @@ def test_no_key_names_the_schools_own_gateway(
         office.app.config,
         payments=dataclasses.replace(office.app.config.payments, gateway="testpay"),
     )
-    monkeypatch.setattr(bootstrap.secret_store, "get_secret", lambda name, school: Secret())
+    monkeypatch.setattr(secret_store, "get_secret", lambda name, school: Secret())
     invoice = office.invoice(850_00)
     dlg = _open(qtbot, office, invoice.invoice_no)
     qtbot.waitUntil(lambda: dlg.phase is Phase.BLOCKED, timeout=WAIT_MS)

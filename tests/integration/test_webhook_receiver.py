@@ -25,7 +25,6 @@ import keyring.backends.fail
 import pytest
 from sqlalchemy import Engine
 
-from jdoffice import bootstrap
 from jdoffice.adapters import secrets
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.bootstrap import App
@@ -143,7 +142,7 @@ def hook(
         return real_get_secret(name, school_slug)
 
     monkeypatch.setattr(app, "uow", counting_uow)
-    monkeypatch.setattr(bootstrap.secret_store, "get_secret", counting_get_secret)
+    monkeypatch.setattr(secrets, "get_secret", counting_get_secret)
     try:
         with ReceiverClient(create_app(app, notify_interval=None)) as client:
             yield Hook(client, app, kit.school.slug, school_lookups, secret_reads)
