@@ -355,10 +355,12 @@ def create_app(
     notify_interval: float | None = NOTIFY_INTERVAL_SECONDS,
     gateway_refresh: float = GATEWAY_REFRESH_SECONDS,
     warm_up: bool = False,
+    max_schools: int = MAX_CACHED_SCHOOLS,
 ) -> Starlette:
     """The receiver app. ``warm_up``: build the schools' gateways before it takes its first
-    request (:meth:`Receiver.warm_up`), as ``webhooks serve`` does."""
-    receiver = Receiver(app, refresh_seconds=gateway_refresh)
+    request (:meth:`Receiver.warm_up`), as ``webhooks serve`` does; ``max_schools``: how many
+    schools' gateways it keeps (and builds ahead)."""
+    receiver = Receiver(app, refresh_seconds=gateway_refresh, max_schools=max_schools)
     # The database work runs in worker threads so the event loop keeps answering. A plain
     # executor hands the work over with less overhead than Starlette's threadpool (anyio),
     # which is a noticeable share of a webhook's cost; SQLite writers queue on the unit of

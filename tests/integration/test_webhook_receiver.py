@@ -335,8 +335,15 @@ def test_gateways_are_kept_per_school_id_up_to_the_bound(hook: Hook, engine: Eng
 def test_a_served_receiver_builds_the_gateways_before_its_first_request(hook: Hook) -> None:
     before = len(hook.secret_reads)
     # A refresh long enough that a slow machine cannot reach it between the start and the
-    # request: what is measured is the start's own building, not the periodic one.
-    served = create_app(hook.app, notify_interval=None, warm_up=True, gateway_refresh=600.0)
+    # request, and room for every school the test database has gathered (the warm-up builds
+    # as many as it keeps): what is measured is the start's own building.
+    served = create_app(
+        hook.app,
+        notify_interval=None,
+        warm_up=True,
+        gateway_refresh=600.0,
+        max_schools=100_000,
+    )
     with ReceiverClient(served) as client:
         built = hook.secret_reads[before:]
         assert "stripe-webhook-secret" in built, built
