@@ -257,10 +257,15 @@ def test_3000_padded_or_odd_slugs_leave_the_receivers_memory_flat(served: Served
         # From 10 on every slug is padded at least once (0-9 would be the slug itself).
         assert set(pool.map(ask, range(10, 210))) == {404}  # warm-up
         start = rss_kib(served.pid)
-        statuses = list(pool.map(ask, range(210, 3210)))
+        statuses = list(pool.map(ask, range(210, 1710)))
+        middle = rss_kib(served.pid)
+        statuses += pool.map(ask, range(1710, 3210))
     after = rss_kib(served.pid)
     assert set(statuses) == {404}
-    assert after - start < 4 * 1024, (start, after)
+    # The allocator settles its threads' arenas during the first half (a few MB, more on a
+    # busy machine); what is kept per request would grow the second half as much again.
+    assert after - middle < 2 * 1024, (start, middle, after)
+    assert after - start < 8 * 1024, (start, middle, after)
 
 
 # --------------------------------------------------------------------------- paths and logs
