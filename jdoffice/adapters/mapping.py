@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row
 
-from jdoffice.adapters.orm import (
-    FlaggedConfirmationRow,
-    InvoiceRow,
-    PaymentAttemptRow,
-    PaymentRow,
-    ReceiptRow,
-    RefundRow,
-    SchoolRow,
-    StudentRow,
-)
+if TYPE_CHECKING:  # the rows are read by attribute: Core rows serve as well (no ORM import)
+    from jdoffice.adapters.orm import (
+        FlaggedConfirmationRow,
+        InvoiceRow,
+        PaymentAttemptRow,
+        PaymentRow,
+        ReceiptRow,
+        RefundRow,
+        SchoolRow,
+        StudentRow,
+    )
 from jdoffice.domain.model import (
     Attempt,
     AttemptStatus,

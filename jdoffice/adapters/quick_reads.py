@@ -11,42 +11,16 @@ come out translated as a unit of work's do (``Unavailable`` and the rest).
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError
 
 from jdoffice.adapters.db_errors import translate_db_error
+from jdoffice.adapters.mapping import to_school
 from jdoffice.adapters.read_tables import SCHOOLS
 from jdoffice.adapters.repos.search_read import search_alone
 from jdoffice.domain.model import School
 from jdoffice.domain.search import SearchQuery, StudentHit
-
-_SCHOOL_COLUMNS = (
-    SCHOOLS.c.id,
-    SCHOOLS.c.slug,
-    SCHOOLS.c.name,
-    SCHOOLS.c.address,
-    SCHOOLS.c.cvr,
-    SCHOOLS.c.phone,
-    SCHOOLS.c.email,
-    SCHOOLS.c.currency,
-    SCHOOLS.c.timezone,
-)
-
-
-def _school(r: Row[*tuple[Any, ...]]) -> School:
-    return School(
-        id=r.id,
-        slug=r.slug,
-        name=r.name,
-        address=r.address,
-        cvr=r.cvr,
-        phone=r.phone,
-        email=r.email,
-        currency=r.currency,
-        timezone=r.timezone,
-    )
 
 
 class CoreSchools:
@@ -56,13 +30,13 @@ class CoreSchools:
         self._reads = reads
 
     def get_by_slug(self, slug: str) -> School | None:
-        stmt = select(*_SCHOOL_COLUMNS).where(SCHOOLS.c.slug == slug)
+        stmt = select(SCHOOLS).where(SCHOOLS.c.slug == slug)
         r = self._reads.connection().execute(stmt).first()
-        return _school(r) if r is not None else None
+        return to_school(r) if r is not None else None
 
     def all(self) -> list[School]:
-        stmt = select(*_SCHOOL_COLUMNS).order_by(SCHOOLS.c.slug)
-        return [_school(r) for r in self._reads.connection().execute(stmt)]
+        stmt = select(SCHOOLS).order_by(SCHOOLS.c.slug)
+        return [to_school(r) for r in self._reads.connection().execute(stmt)]
 
 
 class QuickReads:
