@@ -24,12 +24,10 @@ from jdoffice.adapters.tables import (
     RECEIPT_COUNTERS,
     RECEIPTS,
     REFUNDS,
-    SCHOOLS,
     STAFF,
     STUDENTS,
 )
 
-SCHOOL_BY_ID = select(SCHOOLS).where(SCHOOLS.c.id == bindparam("id"))
 STUDENT_BY_ID = select(STUDENTS).where(STUDENTS.c.id == bindparam("id"))
 LOCK_STUDENT = select(STUDENTS.c.id).where(STUDENTS.c.id == bindparam("id")).with_for_update()
 #: What a payment reads of a student and of an invoice (the columns the domain objects carry:

@@ -16,7 +16,6 @@ from jdoffice.adapters.notification_repo import (
 )
 from jdoffice.adapters.orm import PaymentSettingsRow, ReceiptCounterRow, SchoolRow
 from jdoffice.adapters.repos.base import Repo
-from jdoffice.adapters.statements import SCHOOL_BY_ID
 from jdoffice.adapters.tables import SCHOOLS
 from jdoffice.domain.model import School
 from jdoffice.services.ports import NewSchool
@@ -32,7 +31,7 @@ SCHOOL_WITH_SETTINGS = (
 
 
 class SqlSchools(Repo):
-    def __init__(self, session: Session, notifications: SqlNotifications | None = None) -> None:
+    def __init__(self, session: Session, notifications: SqlNotifications) -> None:
         super().__init__(session)
         self._notifications = notifications
 
@@ -43,9 +42,6 @@ class SqlSchools(Repo):
     def get(self, school_id: int) -> School | None:
         """The school as stored now; its notification settings come with it, kept for the
         rest of the transaction (:meth:`SqlNotifications.prime`)."""
-        if self._notifications is None:
-            r = self.s.execute(SCHOOL_BY_ID, {"id": school_id}).first()
-            return to_school(r) if r else None
         r = self.s.execute(SCHOOL_WITH_SETTINGS, {"id": school_id}).first()
         if r is None:
             return None
