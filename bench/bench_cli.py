@@ -45,10 +45,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
+from bench.bench_foundation import Figure
 from bench.search_queries import build_queries, sample_students
 from jdoffice.adapters.db import make_engine, normalize_url, upgrade
 from jdoffice.adapters.records import seed_demo
@@ -85,29 +85,6 @@ class Stats:
         ordered = sorted(samples)
         p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
         return cls(statistics.median(ordered), p95, ordered[0], ordered[-1])
-
-
-@dataclass(frozen=True, slots=True)
-class Figure:
-    name: str
-    value: float
-    unit: str
-    target: float | None = None  # the value must stay below it
-
-    @property
-    def verdict(self) -> str:
-        if self.target is None:
-            return ""
-        return "PASS" if self.value < self.target else "MISS"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "value": round(self.value, 4),
-            "unit": self.unit,
-            "target": self.target,
-            "result": self.verdict or None,
-        }
 
 
 def child_env(local_db: Path) -> dict[str, str]:
