@@ -122,6 +122,14 @@ def test_search_results_show_number_name_phone_and_balance_right_aligned() -> No
     assert model.row_of("nobody") == -1
 
 
+def test_sorting_the_results_keeps_each_row_showing_the_student_it_opens() -> None:
+    model = SearchResultsModel()
+    model.set_items(hits())
+    model.sort(SearchColumn.NAME, Qt.SortOrder.DescendingOrder)
+    for row in range(model.rowCount()):
+        assert text(model, row, SearchColumn.STUDENT_NO) == model.hit(row).student_no
+
+
 def test_setting_the_same_results_again_does_not_reset_the_model() -> None:
     model = SearchResultsModel()
     assert model.set_items(hits())

@@ -120,6 +120,10 @@ class SearchResultsModel(QStandardItemModel):
 
     # --- Qt overrides ---
 
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Left in the search's ranked order: Qt's own sort would move the cells and not
+        :meth:`hit`'s list, and Enter would open another student than the row shows."""
+
     def headerData(  # noqa: N802 - Qt override
         self,
         section: int,
