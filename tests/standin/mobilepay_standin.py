@@ -99,6 +99,12 @@ class MobilePayStandin:
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Connections are kept open between requests, as the API's are.
+            protocol_version = "HTTP/1.1"
+            # Each answer leaves in one write (headers and body), without Nagle's delay.
+            wbufsize = 64 * 1024
+            disable_nagle_algorithm = True
+
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
