@@ -29,13 +29,14 @@ from jdoffice.adapters.tables import (
 )
 
 STUDENT_BY_ID = select(STUDENTS).where(STUDENTS.c.id == bindparam("id"))
-LOCK_STUDENT = select(STUDENTS.c.id).where(STUDENTS.c.id == bindparam("id")).with_for_update()
 #: What a payment reads of a student and of an invoice (the columns the domain objects carry:
 #: every column more is one more the driver describes on each read).
 STUDENT_COLUMNS = tuple(
     STUDENTS.c[name]
     for name in ("id", "school_id", "student_no", "first_name", "last_name", "phone", "email")
 )
+#: The student, its row locked (what a payment needs of it, in the same round trip).
+LOCK_STUDENT = select(*STUDENT_COLUMNS).where(STUDENTS.c.id == bindparam("id")).with_for_update()
 INVOICE_COLUMNS = tuple(
     INVOICES.c[name]
     for name in (

@@ -22,7 +22,12 @@ log = logging.getLogger("jdoffice.services.online")
 
 
 def handle_event(
-    uow: UnitOfWork, gateway: OnlineGateway, event: ProviderEvent, *, school: School
+    uow: UnitOfWork,
+    gateway: OnlineGateway,
+    event: ProviderEvent,
+    *,
+    school: School,
+    checked: bool = False,
 ) -> str:
     """Apply one verified provider event in the name of ``school``, the school whose secret
     verified it (or whose ``payments sync`` read it). Returns the outcome (applied, duplicate,
@@ -30,9 +35,14 @@ def handle_event(
 
     An event moves only that school's money: one about another school's attempt, payment or
     refund, or whose school metadata is missing or different, is flagged under ``school``.
+
+    ``checked``: the caller has just asked :func:`already_handled` for this event id (the
+    receiver does for a gateway that asks its provider while verifying), so it is not asked
+    twice; a redelivery racing past either check is still refused by the unique key on the
+    event's id.
     """
     gateway_name = gateway.name
-    if already_handled(uow, gateway_name, event.event_id, school):
+    if not checked and already_handled(uow, gateway_name, event.event_id, school):
         return "duplicate"
     if event.confirmation is not None:
         return finalize(uow, gateway_name, event.confirmation, event=event, school=school).outcome

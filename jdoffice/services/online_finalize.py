@@ -90,8 +90,9 @@ def _finalize(
     now: dt.datetime,
 ) -> FinalizeOutcome:
     with uow.write():
-        if event is not None and uow.events.seen(gateway_name, event.event_id):
-            return FinalizeOutcome("duplicate", c.attempt_id, detail="event seen before")
+        # An event handled meanwhile (a redelivery racing this one past ``handle_event``'s
+        # check) is refused by the unique key on its id when it is marked, which rolls this
+        # transaction back: the outcome is "duplicate" and nothing it did stays.
         a = (
             uow.attempts.lock_by_provider_ref(gateway_name, c.provider_ref)
             if c.provider_ref
@@ -279,11 +280,11 @@ def _apply_paid(
     if a.payment_id is not None or a.status is AttemptStatus.PAID:
         return FinalizeOutcome("duplicate", a.id, a.payment_id, "already paid")
     payment_ref = c.payment_ref or c.provider_ref
-    if uow.payments.by_provider_ref(method_of(gateway_name), payment_ref) is not None:
-        return FinalizeOutcome("duplicate", a.id, detail="payment recorded before")
-    student = uow.students.get(a.student_id)
+    # A payment recorded before under this provider reference (by another path, or a web
+    # system) is refused by the unique key on (method, provider_ref) when this one is
+    # inserted: the transaction rolls back and the outcome is "duplicate", with no read here.
+    student = uow.students.lock(a.student_id)
     assert student is not None
-    uow.students.lock(student.id)
     invoices = uow.invoices.lock([a.invoice_id])
     owed = sum(i.outstanding_minor for i in invoices)
     extra: dict[str, object] = {"attempt_id": a.id, "checkout": c.provider_ref}

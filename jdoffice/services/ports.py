@@ -78,8 +78,9 @@ class SchoolRepository(Protocol):
 class StudentRepository(Protocol):
     def get(self, student_id: int) -> Student | None: ...
     def get_by_no(self, school_id: int, student_no: str) -> Student | None: ...
-    def lock(self, student_id: int) -> None:
-        """Serialize money-affecting work per student (``FOR UPDATE`` on its row)."""
+    def lock(self, student_id: int) -> Student | None:
+        """Serialize money-affecting work per student (``FOR UPDATE`` on its row); the
+        student as it is now, read in the same round trip (``None``: no such student)."""
         ...
 
     def lock_by_invoice_no(self, school_id: int, invoice_no: str) -> Student | None:

@@ -63,8 +63,9 @@ class SqlStudents(Repo):
         ).first()
         return to_student(r) if r else None
 
-    def lock(self, student_id: int) -> None:
-        self.s.execute(LOCK_STUDENT, {"id": student_id}).all()
+    def lock(self, student_id: int) -> Student | None:
+        r = self.s.execute(LOCK_STUDENT, {"id": student_id}).first()
+        return to_student(r) if r else None
 
     def lock_by_invoice_no(self, school_id: int, invoice_no: str) -> Student | None:
         r = self.s.execute(
