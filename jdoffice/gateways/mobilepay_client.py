@@ -2,8 +2,10 @@
 
 * The token comes from ``POST /accesstoken/get`` (headers ``client_id``, ``client_secret``,
   ``Ocp-Apim-Subscription-Key``, ``Merchant-Serial-Number``). It is kept, shared by every
-  thread of the process, until :data:`TOKEN_MARGIN_S` before ``expires_in`` runs out; a 401
-  from the API drops it and the call is made once more with a fresh one.
+  thread of the process and by every client built with the same address and keys (the
+  webhook receiver builds a school's gateway again every few seconds), until
+  :data:`TOKEN_MARGIN_S` before ``expires_in`` runs out; a 401 from the API drops it and the
+  call is made once more with a fresh one.
 * Every call names the system: ``Vipps-System-Name`` ``jdoffice`` with jdoffice's version,
   ``Vipps-System-Plugin-Name`` ``jdoffice-mobilepay`` with the same version.
 * A timeout, a broken connection, 429 or a 5xx is :class:`ProviderError` (the outcome is
@@ -14,7 +16,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +32,11 @@ TOKEN_PATH = "/accesstoken/get"  # noqa: S105 - an address, not a secret
 #: A token is renewed this long before it expires (a call must not reach the API with a token
 #: that runs out on the way).
 TOKEN_MARGIN_S = 120
+#: Tokens kept for the process, by API address, client id, sales unit and a hash of the keys:
+#: a client built again with the same keys uses the token the last one fetched.
+MAX_SHARED_TOKENS = 1024
+_shared_tokens: dict[tuple[str, str, str, str], tuple[str, float]] = {}
+_shared_lock = threading.Lock()
 SYSTEM_NAME = "jdoffice"
 PLUGIN_NAME = "jdoffice-mobilepay"
 
@@ -94,9 +103,12 @@ class ApiClient:
         self._subscription_key = subscription_key
         self._msn = merchant_serial_number
         self._clock = clock
-        self._http = httpx.Client(
-            base_url=api_base.rstrip("/"), timeout=timeout_seconds, transport=transport
-        )
+        self._http = httpx.Client(timeout=timeout_seconds, transport=transport)
+        self._base = api_base.rstrip("/")
+        # Each request is built whole here and handed to the client (``Client.send``): the
+        # client's own request building (base address, default headers, cookies) costs as
+        # much again as sending it, and none of it changes between calls.
+        self._timeout = {"timeout": httpx.Timeout(timeout_seconds).as_dict()}
         version = system_version()
         self._system = {
             "Vipps-System-Name": SYSTEM_NAME,
@@ -104,9 +116,12 @@ class ApiClient:
             "Vipps-System-Plugin-Name": PLUGIN_NAME,
             "Vipps-System-Plugin-Version": version,
         }
+        self._defaults = {**dict(self._http.headers), **self._system}
         self._lock = threading.Lock()
         self._token: str | None = None
         self._token_until = 0.0
+        keys = hashlib.sha256(f"{client_secret}\0{subscription_key}".encode()).hexdigest()
+        self._token_key = (self._base, client_id, merchant_serial_number, keys)
 
     def close(self) -> None:
         self._http.close()
@@ -116,14 +131,19 @@ class ApiClient:
     def token(self) -> str:
         """A valid access token, fetched once for every thread that needs it at once."""
         with self._lock:
-            if self._token is not None and self._clock() < self._token_until:
+            now = self._clock()
+            if self._token is not None and now < self._token_until:
                 return self._token
+            with _shared_lock:
+                shared = _shared_tokens.get(self._token_key)
+            if shared is not None and now < shared[1]:
+                self._token, self._token_until = shared
+                return shared[0]
             headers = {
                 "client_id": self._client_id,
                 "client_secret": self._client_secret,
                 "Ocp-Apim-Subscription-Key": self._subscription_key,
                 "Merchant-Serial-Number": self._msn,
-                **self._system,
             }
             response = self._send("POST", TOKEN_PATH, headers=headers, content=b"")
             if response.status_code in (400, 401, 403):
@@ -142,12 +162,21 @@ class ApiClient:
                 lifetime = 0.0
             self._token = token
             self._token_until = self._clock() + max(lifetime - TOKEN_MARGIN_S, 0.0)
+            with _shared_lock:
+                _shared_tokens.pop(self._token_key, None)
+                while len(_shared_tokens) >= MAX_SHARED_TOKENS:
+                    del _shared_tokens[next(iter(_shared_tokens))]
+                _shared_tokens[self._token_key] = (token, self._token_until)
             return token
 
     def _drop_token(self, token: str) -> None:
         with self._lock:
             if self._token == token:
                 self._token = None
+        with _shared_lock:
+            shared = _shared_tokens.get(self._token_key)
+            if shared is not None and shared[0] == token:
+                del _shared_tokens[self._token_key]
 
     # -- calls -----------------------------------------------------------------------------------
 
@@ -171,7 +200,6 @@ class ApiClient:
                 "Authorization": f"Bearer {token}",
                 "Ocp-Apim-Subscription-Key": self._subscription_key,
                 "Merchant-Serial-Number": self._msn,
-                **self._system,
             }
             if idempotency_key is not None:
                 headers["Idempotency-Key"] = idempotency_key
@@ -197,10 +225,25 @@ class ApiClient:
         content: bytes | None = None,
         json_body: dict[str, Any] | None = None,
     ) -> httpx.Response:
+        if json_body is not None:
+            # As httpx encodes ``json=``: compact UTF-8, no NaN.
+            content = json.dumps(
+                json_body, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+            ).encode("utf-8")
+            headers["Content-Type"] = "application/json"
         try:
-            if json_body is not None:
-                return self._http.request(method, path, headers=headers, json=json_body)
-            return self._http.request(method, path, headers=headers, content=content)
+            request = httpx.Request(
+                method,
+                self._base + path,
+                headers={**self._defaults, **headers},
+                content=content,
+                extensions=self._timeout,
+            )
+            return self._http.send(request)
+        except httpx.InvalidURL:
+            raise ProviderRefused(
+                f"the MobilePay API address {self._base!r} is not a usable address"
+            ) from None
         except httpx.TimeoutException:
             raise ProviderError("MobilePay did not answer in time") from None
         except httpx.HTTPError as exc:

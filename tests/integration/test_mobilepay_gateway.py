@@ -141,6 +141,39 @@ def test_revoked_token_is_replaced_and_the_call_succeeds(
     assert standin.tokens_issued == 2
 
 
+def test_a_gateway_built_again_with_the_same_keys_uses_the_token_already_fetched(
+    standin: MobilePayStandin, gateway: MobilePayGateway
+) -> None:
+    """The receiver builds a school's gateway again every few seconds: the token is still
+    fetched once, not once per build."""
+    ref = started(gateway)
+    again = make_gateway(standin)
+    try:
+        again.fetch(ref)
+        assert standin.tokens_issued == 1
+        # Revoked: whichever gateway is refused first fetches the next one, and the other
+        # takes that one when its own is refused.
+        standin.expire_tokens()
+        assert again.fetch(ref).status is CheckoutStatus.OPEN
+        assert gateway.fetch(ref).status is CheckoutStatus.OPEN
+        assert standin.tokens_issued == 2
+    finally:
+        again.close()
+
+
+def test_a_token_fetched_with_the_right_keys_does_not_serve_wrong_ones(
+    standin: MobilePayStandin, gateway: MobilePayGateway
+) -> None:
+    ref = started(gateway)
+    wrong = make_gateway(standin, client_secret="wrong-secret")
+    try:
+        with pytest.raises(ProviderRefused, match="refused the API keys"):
+            wrong.fetch(ref)
+    finally:
+        wrong.close()
+    assert standin.tokens_issued == 1
+
+
 def test_wrong_keys_are_refused(standin: MobilePayStandin) -> None:
     gw = make_gateway(standin, client_secret="wrong-secret")
     with pytest.raises(ProviderRefused, match="refused the API keys") as caught:
