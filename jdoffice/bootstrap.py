@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from jdoffice.domain.search import StudentHit
     from jdoffice.gateways.registry import Registry
     from jdoffice.services.desk import Desk
-    from jdoffice.services.gateways import OnlineGateway, OnlineGatewayInfo
+    from jdoffice.services.gateways import GatewayConfig, OnlineGateway, OnlineGatewayInfo
     from jdoffice.services.notifications import ReceiptPdf, Transports
     from jdoffice.services.offline import OfflineDesk
     from jdoffice.services.ports import UnitOfWork
@@ -185,6 +185,19 @@ class App:
             InvalidInput: no such gateway installed, or its config section is wrong.
             BusinessRuleError: a secret a desk needs is not set for the school.
         """
+        info, config = self.gateway_config(school, settings)
+        return info.factory(config)
+
+    def gateway_config(
+        self, school: School, settings: PaymentSettings | None = None
+    ) -> tuple[OnlineGatewayInfo, GatewayConfig]:
+        """What :meth:`online_gateway` builds the school's gateway from (read afresh: the
+        webhook receiver compares it with what its kept gateway was built from).
+
+        Raises:
+            InvalidInput: no such gateway installed, or its config section is wrong.
+            BusinessRuleError: a secret a desk needs is not set for the school.
+        """
         s = settings or self.payment_settings(school)
         info = self.registry.online_gateway(s.default_gateway)
         secrets: dict[str, str] = {}
@@ -206,7 +219,7 @@ class App:
         options = self.gateway_options(info, s.gateway_options.get(info.name))
         from jdoffice.services.gateways import GatewayConfig
 
-        return info.factory(GatewayConfig(secrets=secrets, options=options))
+        return info, GatewayConfig(secrets=secrets, options=options)
 
     def gateway_options(
         self, info: OnlineGatewayInfo, school_options: Mapping[str, str] | None = None

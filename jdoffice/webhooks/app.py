@@ -21,7 +21,9 @@ in the exact form jdoffice makes them is refused before any database or keyring 
 are read piece by piece and dropped once over the limit, and at most
 :data:`MAX_CACHED_SCHOOLS` gateways are kept (per school id). A kept gateway is built again
 after :data:`GATEWAY_REFRESH_SECONDS`, so a webhook secret changed with ``keys set`` or the
-environment takes over within seconds and the old one stops working.
+environment takes over within seconds and the old one stops working. A gateway whose keys and
+options read the same as before is kept as it is (its connections and its provider token with
+it); one replaced or dropped is closed once no notification can still be using it.
 
 Confirmations queued by an event (a payment, a refund) are sent after the answer, on a thread
 of their own, so the provider gets its 200 without waiting on a mail server; every
@@ -58,7 +60,12 @@ from jdoffice.domain.model import School
 from jdoffice.domain.text import printable as text_printable
 from jdoffice.services import notifications as notify
 from jdoffice.services import online
-from jdoffice.services.gateways import EarlyEventId, InvalidSignature, OnlineGateway
+from jdoffice.services.gateways import (
+    EarlyEventId,
+    GatewayConfig,
+    InvalidSignature,
+    OnlineGateway,
+)
 from jdoffice.services.settings import PaymentSettings
 
 log = logging.getLogger("jdoffice.webhooks")
@@ -74,6 +81,10 @@ NOTIFY_INTERVAL_SECONDS = 60.0
 GATEWAY_REFRESH_SECONDS = 3.0
 #: Schools whose gateway is kept at once; the least recently used one goes first.
 MAX_CACHED_SCHOOLS = 256
+#: A gateway replaced (its keys or options changed) or dropped is closed this long after, with
+#: its connections: a notification still using it has finished by then (every provider call
+#: has a timeout).
+RETIRED_GATEWAY_GRACE_SECONDS = 120.0
 #: Outcomes after which there may be a confirmation to send.
 _MONEY_OUTCOMES = frozenset({"applied", "updated"})
 
@@ -164,6 +175,11 @@ class Receiver:
         self._build_lock = threading.Lock()
         self._transports: dict[int, notify.Transports] = {}
         self._send_scheduled: set[str] = set()
+        #: The gateway last built per school id and provider, with what it was built from.
+        self._built: dict[tuple[int, str], tuple[GatewayConfig, OnlineGateway]] = {}
+        #: Gateways no longer handed out, with when they were retired; closed after
+        #: :data:`RETIRED_GATEWAY_GRACE_SECONDS` (or when the receiver stops).
+        self._retired: list[tuple[float, OnlineGateway]] = []
 
     def cached_schools(self) -> int:
         with self._lock:
@@ -183,15 +199,39 @@ class Receiver:
             return entry
 
     def _keep(self, slug: str, entry: _SchoolGateway) -> None:
+        now = self._clock()
         with self._lock:
             self._by_id[entry.school.id] = entry
             self._by_id.move_to_end(entry.school.id)
             self._ids[slug] = entry.school.id
             self._ids.move_to_end(slug)
             while len(self._by_id) > self.max_schools:
-                self._by_id.popitem(last=False)
+                dropped = self._by_id.popitem(last=False)[0]
+                for key in [k for k in self._built if k[0] == dropped]:
+                    self._retired.append((now, self._built.pop(key)[1]))
             while len(self._ids) > self.max_schools:
                 self._ids.popitem(last=False)
+        self._close_retired(now)
+
+    def _close_retired(self, now: float) -> None:
+        with self._lock:
+            due = [g for at, g in self._retired if now - at >= RETIRED_GATEWAY_GRACE_SECONDS]
+            self._retired = [
+                (at, g) for at, g in self._retired if now - at < RETIRED_GATEWAY_GRACE_SECONDS
+            ]
+        for gateway in due:
+            _close(gateway)
+
+    def close(self) -> None:
+        """Close every gateway (and its connections): the receiver is stopping."""
+        with self._lock:
+            gateways = [g for _, g in self._built.values()] + [g for _, g in self._retired]
+            self._by_id.clear()
+            self._ids.clear()
+            self._built.clear()
+            self._retired = []
+        for gateway in gateways:
+            _close(gateway)
 
     def _find_school(self, slug: str) -> School:
         uow = self.app.uow()
@@ -235,9 +275,27 @@ class Receiver:
             with self._build_lock:
                 built = entry.gateways.get(provider)
                 if built is None:
-                    built = self.app.online_gateway(entry.school, entry.settings.using(provider))
+                    built = self._build(entry, provider)
                     entry.gateways[provider] = built
         return built
+
+    def _build(self, entry: _SchoolGateway, provider: str) -> OnlineGateway:
+        """The school's gateway from its keys and options as they read now: the one built
+        before when they read the same, else a new one (the old one retired)."""
+        info, config = self.app.gateway_config(entry.school, entry.settings.using(provider))
+        key = (entry.school.id, provider)
+        now = self._clock()
+        with self._lock:
+            previous = self._built.get(key)
+        if previous is not None and previous[0] == config:
+            return previous[1]
+        gateway = info.factory(config)
+        with self._lock:
+            self._built[key] = (config, gateway)
+            if previous is not None:
+                self._retired.append((now, previous[1]))
+        self._close_retired(now)
+        return gateway
 
     def signature_headers(self, provider: str) -> tuple[str, ...]:
         """The request headers ``provider`` verifies its notifications with.
@@ -254,14 +312,17 @@ class Receiver:
         entry = self.for_school(slug)
         gateway = self.gateway(entry, provider)
         uow = self.app.uow()
+        early_id: str | None = None
         if isinstance(gateway, EarlyEventId):
             # A gateway that asks the provider while verifying (MobilePay reads and captures
             # the payment): a verified redelivery is answered before that.
-            event_id = gateway.verified_event_id(body, headers)
-            if online.already_handled(uow, gateway.name, event_id, entry.school):
+            early_id = gateway.verified_event_id(body, headers)
+            if online.already_handled(uow, gateway.name, early_id, entry.school):
                 return "duplicate"
         event = gateway.verify_event(body, headers)
-        outcome = online.handle_event(uow, gateway, event, school=entry.school)
+        outcome = online.handle_event(
+            uow, gateway, event, school=entry.school, checked=event.event_id == early_id
+        )
         if outcome != "duplicate" and log.isEnabledFor(logging.INFO):
             log.info(
                 "%s event %s (%s) for %s: %s",
@@ -349,6 +410,15 @@ class Receiver:
         return True
 
 
+def _close(gateway: OnlineGateway) -> None:
+    close: Callable[[], None] | None = getattr(gateway, "close", None)
+    if close is not None:
+        try:
+            close()
+        except Exception as exc:  # closing must not stop the receiver
+            log.debug("gateway %s not closed cleanly: %s", gateway.name, printable(str(exc)))
+
+
 def create_app(
     app: App,
     *,
@@ -398,6 +468,7 @@ def create_app(
                 periodic.cancel()
             executor.shutdown(wait=True, cancel_futures=True)
             sender.shutdown(wait=True, cancel_futures=True)
+            receiver.close()
 
     def _header(request: Request, name: str) -> str:
         """A header the gateway asked for, or the request line's ``:method`` / ``:path``."""

@@ -262,10 +262,12 @@ def test_3000_padded_or_odd_slugs_leave_the_receivers_memory_flat(served: Served
         statuses += pool.map(ask, range(1710, 3210))
     after = rss_kib(served.pid)
     assert set(statuses) == {404}
-    # The allocator settles its threads' arenas during the first half (a few MB, more on a
-    # busy machine); what is kept per request would grow the second half as much again.
+    # The allocator settles its threads' arenas during the first half (a few MB, up to about
+    # 14 MB seen on a busy machine); what is kept per request would grow the second half as
+    # much again, so the second half is the measure. The whole is only bounded against a
+    # gross leak (10 kB kept per request would be 30 MB).
     assert after - middle < 2 * 1024, (start, middle, after)
-    assert after - start < 8 * 1024, (start, middle, after)
+    assert after - start < 24 * 1024, (start, middle, after)
 
 
 # --------------------------------------------------------------------------- paths and logs

@@ -22,7 +22,7 @@ import pytest
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.bootstrap import App
 from jdoffice.domain.errors import BusinessRuleError
-from jdoffice.domain.model import Actor, AttemptStatus
+from jdoffice.domain.model import Actor, AttemptStatus, School
 from jdoffice.gateways import mobilepay_info
 from jdoffice.gateways.mobilepay_epayment import MobilePayGateway
 from jdoffice.services import online
@@ -140,6 +140,24 @@ def receiver_app(
 
 
 @pytest.fixture
+def school_gateway(receiver_app: App) -> Iterator[Callable[[School, PaymentSettings], Any]]:
+    """Builds a school's gateway as the desk does; each one is closed after the test (its
+    kept-alive connections to the stand-in with it)."""
+    built: list[Any] = []
+
+    def build(school: School, settings: PaymentSettings) -> Any:
+        gateway = receiver_app.online_gateway(school, settings)
+        built.append(gateway)
+        return gateway
+
+    try:
+        yield build
+    finally:
+        for gateway in built:
+            gateway.close()
+
+
+@pytest.fixture
 def serve(receiver_app: App) -> Iterator[Callable[..., ReceiverClient]]:
     """Start the receiver app inside its lifespan; every one started is shut down (its
     worker threads finished) before the composition root is disposed of."""
@@ -160,6 +178,7 @@ def serve(receiver_app: App) -> Iterator[Callable[..., ReceiverClient]]:
 def test_webhook_through_the_receiver_is_applied_once(
     standin: MobilePayStandin,
     receiver_app: App,
+    school_gateway: Callable[[School, PaymentSettings], Any],
     serve: Callable[..., ReceiverClient],
     uow: SqlAlchemyUnitOfWork,
     kit: SchoolKit,
@@ -173,7 +192,7 @@ def test_webhook_through_the_receiver_is_applied_once(
     )
     settings = receiver_app.payment_settings(kit.school)
     assert settings.gateway == "mobilepay"
-    gateway = receiver_app.online_gateway(kit.school, settings)
+    gateway = school_gateway(kit.school, settings)
     assert isinstance(gateway, MobilePayGateway)
     invoice = kit.invoice(kit.student(), 30000)
     view = online.start_online_payment(
@@ -267,6 +286,7 @@ def test_failed_capture_leaves_the_invoice_open(
 def test_concurrent_duplicate_webhooks_and_a_sync_make_one_payment(
     standin: MobilePayStandin,
     receiver_app: App,
+    school_gateway: Callable[[School, PaymentSettings], Any],
     serve: Callable[..., ReceiverClient],
     uow: SqlAlchemyUnitOfWork,
     kit: SchoolKit,
@@ -281,7 +301,7 @@ def test_concurrent_duplicate_webhooks_and_a_sync_make_one_payment(
         gateways=list(receiver_app.registry.online),
     )
     settings = receiver_app.payment_settings(kit.school)
-    gateway = receiver_app.online_gateway(kit.school, settings)
+    gateway = school_gateway(kit.school, settings)
     invoice = kit.invoice(kit.student(), 9900)
     view = online.start_online_payment(
         uow, kit.school, gateway, settings, invoice_no=invoice.invoice_no, actor=ACTOR
@@ -320,6 +340,7 @@ def test_concurrent_duplicate_webhooks_and_a_sync_make_one_payment(
 def test_a_redelivered_notification_is_a_duplicate_before_mobilepay_is_asked_anything(
     standin: MobilePayStandin,
     receiver_app: App,
+    school_gateway: Callable[[School, PaymentSettings], Any],
     serve: Callable[..., ReceiverClient],
     uow: SqlAlchemyUnitOfWork,
     kit: SchoolKit,
@@ -332,7 +353,7 @@ def test_a_redelivered_notification_is_a_duplicate_before_mobilepay_is_asked_any
         gateways=list(receiver_app.registry.online),
     )
     settings = receiver_app.payment_settings(kit.school)
-    gateway = receiver_app.online_gateway(kit.school, settings)
+    gateway = school_gateway(kit.school, settings)
     invoice = kit.invoice(kit.student(), 4200)
     view = online.start_online_payment(
         uow, kit.school, gateway, settings, invoice_no=invoice.invoice_no, actor=ACTOR
@@ -393,6 +414,7 @@ def test_partial_refund_through_the_services(
 def test_a_school_that_does_not_take_mobilepay_answers_404_there(
     standin: MobilePayStandin,
     receiver_app: App,
+    school_gateway: Callable[[School, PaymentSettings], Any],
     serve: Callable[..., ReceiverClient],
     uow: SqlAlchemyUnitOfWork,
     kit: SchoolKit,
@@ -407,7 +429,7 @@ def test_a_school_that_does_not_take_mobilepay_answers_404_there(
         gateways=list(receiver_app.registry.online),
     )
     settings = receiver_app.payment_settings(kit.school)
-    gateway = receiver_app.online_gateway(kit.school, settings)
+    gateway = school_gateway(kit.school, settings)
     invoice = kit.invoice(kit.student(), 12000)
     view = online.start_online_payment(
         uow, kit.school, gateway, settings, invoice_no=invoice.invoice_no, actor=ACTOR

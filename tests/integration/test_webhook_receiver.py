@@ -33,7 +33,13 @@ from jdoffice.gateways.stripe_checkout import MAX_JSON_DEPTH, SIGNATURE_TOLERANC
 from jdoffice.services import online
 from jdoffice.services.ports import NewSchool
 from jdoffice.webhooks import app as receiver_app
-from jdoffice.webhooks.app import GATEWAY_REFRESH_SECONDS, MAX_BODY_BYTES, Receiver, create_app
+from jdoffice.webhooks.app import (
+    GATEWAY_REFRESH_SECONDS,
+    MAX_BODY_BYTES,
+    RETIRED_GATEWAY_GRACE_SECONDS,
+    Receiver,
+    create_app,
+)
 from tests.conftest import SchoolKit
 from tests.integration.receiver_client import ReceiverClient
 from tests.standin.stripe_standin import sign_payload
@@ -330,6 +336,44 @@ def test_gateways_are_kept_per_school_id_up_to_the_bound(hook: Hook, engine: Eng
     before = len(hook.school_lookups)
     assert receiver.for_school(schools[-1].slug).school.id == schools[-1].id
     assert len(hook.school_lookups) == before
+
+
+def test_a_gateway_is_kept_while_its_keys_read_the_same_and_closed_after_it_is_replaced(
+    hook: Hook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The school's gateway is read again every few seconds: while its keys and options read
+    the same it is the same gateway (its connections and provider token with it); replaced
+    by a new key, the old one is closed once no notification can still be using it, and
+    every one is closed when the receiver stops."""
+    now = [0.0]
+    receiver = Receiver(hook.app, refresh_seconds=3.0, clock=lambda: now[0])
+    closed: list[object] = []
+    built: list[object] = []
+
+    def gateway_at(when: float) -> object:
+        now[0] = when
+        gateway = receiver.gateway(receiver.for_school(hook.slug), "stripe")
+        if gateway not in built:
+            built.append(gateway)
+            monkeypatch.setattr(gateway, "close", lambda: closed.append(gateway))
+        return gateway
+
+    first = gateway_at(0.0)
+    assert gateway_at(5.0) is first  # read again after the refresh: the same keys
+    assert gateway_at(60.0) is first
+    monkeypatch.setenv("JDOFFICE_STRIPE_WEBHOOK_SECRET", "whsec_rotated_for_this_test")
+    second = gateway_at(65.0)  # a new secret: a new gateway, the first one retired
+    assert second is not first
+    assert closed == []
+    gateway_at(65.0 + RETIRED_GATEWAY_GRACE_SECONDS - 1)
+    assert closed == []
+    monkeypatch.setenv("JDOFFICE_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
+    third = gateway_at(65.0 + RETIRED_GATEWAY_GRACE_SECONDS + 5)
+    assert third is not second
+    assert closed == [first]
+    receiver.close()
+    assert sorted(map(id, closed)) == sorted(map(id, built))
+    assert len(built) == 3
 
 
 def test_a_served_receiver_builds_the_gateways_before_its_first_request(hook: Hook) -> None:
