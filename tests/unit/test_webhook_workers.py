@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 from asyncio import selector_events
 from pathlib import Path
 from typing import Any
@@ -156,3 +157,45 @@ def test_several_workers_run_on_the_turn_taking_loop(
 
     factory = Config("x:y", loop=options["loop"]).get_loop_factory()
     assert factory is serve.TurnTakingLoop
+
+
+def test_a_worker_holding_connections_leaves_a_new_one_a_moment_for_the_others(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Workers share one listening socket; the one already running used to take every
+    connection of a burst. One that holds connections now lets a new one wait (longer the
+    more it holds) before it takes it, so an idle worker takes it first; alone, it still
+    takes every connection."""
+    monkeypatch.setattr(serve, "ACCEPT_DEFERRAL_PER_CONNECTION_S", 0.1)
+    monkeypatch.setattr(serve, "MAX_ACCEPT_DEFERRAL_S", 1.0)
+    accepted_at: list[float] = []
+    transports: list[asyncio.BaseTransport] = []
+
+    class Counting(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            accepted_at.append(time.monotonic())
+            transports.append(transport)
+
+    async def main() -> None:
+        server = await asyncio.get_running_loop().create_server(Counting, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        clients: list[socket.socket] = []
+        opened: list[float] = []
+        for n in range(3):
+            opened.append(time.monotonic())
+            clients.append(socket.create_connection(("127.0.0.1", port)))
+            while len(accepted_at) <= n:
+                await asyncio.sleep(0.002)
+        for c in clients:
+            c.close()
+        for t in transports:
+            t.close()
+        server.close()
+        await server.wait_closed()
+        waits = [a - o for a, o in zip(accepted_at, opened, strict=True)]
+        # None held: at once. One held: about 0.1 s. Two held: about 0.2 s.
+        assert waits[0] < 0.08, waits
+        assert 0.09 <= waits[1] < 0.5, waits
+        assert 0.19 <= waits[2] < 0.6, waits
+
+    _run(serve.TurnTakingLoop(), main())
