@@ -50,12 +50,18 @@ class Target:
     invoices: tuple[tuple[int, str, int], ...]  # (id, invoice_no, amount_minor)
 
 
-def _payment(rng: random.Random, targets: Sequence[Target], hot: int) -> dict[str, Any]:
+def _payment(
+    rng: random.Random, targets: Sequence[Target], hot: int, owing_only: bool = False
+) -> dict[str, Any]:
     # Most payments go to the first ``hot`` students, so the desks keep meeting there.
     pool = targets[:hot] if hot and rng.random() < 0.7 else targets
     t = rng.choice(pool)
     _, inv_no, amount = rng.choice(t.invoices)
-    kind = rng.random()
+    # ``owing_only``: part payments alone, in the mix's proportions (of an invoice, of the
+    # oldest invoices, twice that with credit allowed): a student owing more than the run
+    # can pay is never refused one.
+    owing_kinds = rng.choices((0.0, 0.6, 0.85), weights=(35, 25, 10))[0] if owing_only else None
+    kind = rng.random() if owing_kinds is None else owing_kinds
     method = rng.choice(("cash", "bank", "mobilepay"))
     partial = rng.randrange(50_00, 400_00, 25)
     if kind < 0.35:
@@ -84,19 +90,21 @@ def make_plans(
     shared: int,
     hot: int = 0,
     shared_within: int | None = None,
+    owing_only: bool = False,
 ) -> list[list[dict[str, Any]]]:
     """One list of payments per desk; ``shared`` payments are in every list, with one key
-    per payment, at a different place among the first ``shared_within`` in each."""
+    per payment, at a different place among the first ``shared_within`` in each.
+    ``owing_only``: part payments only (see :func:`_payment`)."""
     rng = random.Random(seed)
     common = []
     for n in range(shared):
-        p = _payment(rng, targets, hot)
+        p = _payment(rng, targets, hot, owing_only)
         p["key"] = str(uuid.uuid5(KEY_NAMESPACE, f"{seed}-{n}"))
         common.append(p)
     plans = []
     for d in range(desks):
         drng = random.Random(seed * 1000 + d)
-        plan = [_payment(drng, targets, hot) for _ in range(payments)]
+        plan = [_payment(drng, targets, hot, owing_only) for _ in range(payments)]
         within = len(plan) if shared_within is None else min(shared_within, len(plan))
         for p in common:
             plan.insert(drng.randrange(within + 1), dict(p))
