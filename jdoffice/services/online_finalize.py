@@ -73,6 +73,9 @@ def finalize(
             return FinalizeOutcome("duplicate", confirmation.attempt_id)
 
     out = retrying(attempt_once)
+    if out.outcome == "applied":
+        # Said once the payment is committed (a racing redelivery rolls its own back).
+        log.info("online payment %s applied: %s", out.attempt_id, out.detail)
     if out.notices_waiting:
         # Notices that overtook this payment (a refund delivered first) apply now, once.
         apply_deferred(
@@ -90,9 +93,12 @@ def _finalize(
     now: dt.datetime,
 ) -> FinalizeOutcome:
     with uow.write():
-        # An event handled meanwhile (a redelivery racing this one past ``handle_event``'s
-        # check) is refused by the unique key on its id when it is marked, which rolls this
-        # transaction back: the outcome is "duplicate" and nothing it did stays.
+        # On the way to a payment, an event handled meanwhile (a redelivery racing this one
+        # past ``handle_event``'s check) is refused by the unique key on its id when it is
+        # marked, which rolls this transaction back: the outcome is "duplicate" and nothing
+        # it did stays. Every other way (a flag, a status) first asks whether the event was
+        # handled, as before: e.g. a sales unit two schools share notifies both, and the
+        # school that does not own the payment must not flag what the other one applied.
         a = (
             uow.attempts.lock_by_provider_ref(gateway_name, c.provider_ref)
             if c.provider_ref
@@ -103,6 +109,8 @@ def _finalize(
                 a = uow.attempts.lock(normalize_key(c.attempt_id))
             except InvalidInput:
                 a = None
+        if not _on_the_way_to_pay(a, c, school) and _seen(uow, gateway_name, event):
+            return FinalizeOutcome("duplicate", c.attempt_id, detail="event seen before")
         if a is not None and a.school_id != school.id:
             # Signed with (or asked for by) one school, about another school's attempt: the
             # flag stays with the school that sent it and names nothing of the other one.
@@ -171,6 +179,24 @@ def _finalize(
         _mark_event(uow, gateway_name, event, a.school_id, out.outcome, now)
         uow.commit()
         return out
+
+
+def _on_the_way_to_pay(a: Attempt | None, c: Confirmation, school: School) -> bool:
+    """Whether the confirmation would record a payment now (this school's attempt, not
+    paid yet, a paid confirmation that checks out): the one way that skips the "event seen"
+    read, because the event's unique key refuses a second one at the end."""
+    return (
+        a is not None
+        and a.school_id == school.id
+        and c.status is CheckoutStatus.PAID
+        and a.payment_id is None
+        and a.status is not AttemptStatus.PAID
+        and not _mismatches(a, c, school)
+    )
+
+
+def _seen(uow: UnitOfWork, gateway_name: str, event: ProviderEvent | None) -> bool:
+    return event is not None and uow.events.seen(gateway_name, event.event_id)
 
 
 def _mismatches(a: Attempt, c: Confirmation, school: School) -> list[str]:
@@ -341,5 +367,10 @@ def _apply_paid(
     # finds the payment. One kept in between (only a server database runs both at once) waits
     # for ``payments sync``, which applies every notice whose payment is recorded.
     waiting = uow.deferred.any_waiting(school.id, gateway_name, payment_ref)
-    log.info("online payment %s applied: receipt %s", a.id, result.receipt_no)
-    return FinalizeOutcome("applied", a.id, result.payment_id, notices_waiting=waiting)
+    return FinalizeOutcome(
+        "applied",
+        a.id,
+        result.payment_id,
+        f"receipt {result.receipt_no}",
+        notices_waiting=waiting,
+    )

@@ -76,12 +76,17 @@ class School:
         session = self.standin.complete_session(view.provider_ref)
         return invoice, view.provider_ref, str(session["payment_intent"])
 
-    def deliver(self, event: Mapping[str, Any], *, signed_with: str | None = None) -> str:
-        """Post ``event`` to this school's URL, signed with this school's secret (or another)."""
+    def deliver(
+        self, event: Mapping[str, Any], *, signed_with: str | None = None, checked: bool = False
+    ) -> str:
+        """Post ``event`` to this school's URL, signed with this school's secret (or another);
+        ``checked``: as the receiver hands it on after its own early duplicate check."""
         body = json.dumps(event).encode("utf-8")
         signature = self.standin.sign(body, secret=signed_with or self.hook_secret)
         verified = self.gateway.verify_event(body, {"stripe-signature": signature})
-        return online.handle_event(self.uow, self.gateway, verified, school=self.kit.school)
+        return online.handle_event(
+            self.uow, self.gateway, verified, school=self.kit.school, checked=checked
+        )
 
     def payments(self, student: Student) -> list[Payment]:
         with self.uow:
@@ -186,6 +191,26 @@ def test_a_payment_event_for_another_schools_checkout_moves_nothing_and_is_flagg
     assert b.deliver(completed) == "applied"
     assert b.deliver(completed) == "duplicate"
     assert a.deliver(completed) == "duplicate"
+    [payment] = b.payments(student_b)
+    assert payment.amount_minor == 85025
+    assert b.outstanding(invoice_b) == 0
+
+
+def test_an_event_the_owning_school_applied_is_a_duplicate_not_a_flag_at_the_other_school(
+    schools: tuple[School, School],
+) -> None:
+    """An account (or MobilePay sales unit) two schools share notifies both: once the owner
+    has applied the payment, the other school's copy, even past the receiver's early check,
+    is a duplicate and flags nothing."""
+    a, b = schools
+    student_b = b.kit.student("Bent", "Bertelsen")
+    invoice_b, session_b, _intent = b.pay_online(student_b, 85025)
+    completed = _event(b.standin, "checkout.session.completed", session_b)
+
+    assert b.deliver(completed) == "applied"
+    assert a.deliver(completed, checked=True) == "duplicate"
+    assert a.flag_reasons() == []
+    assert b.deliver(completed, checked=True) == "duplicate"
     [payment] = b.payments(student_b)
     assert payment.amount_minor == 85025
     assert b.outstanding(invoice_b) == 0
