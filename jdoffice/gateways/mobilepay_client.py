@@ -248,6 +248,10 @@ class ApiClient:
             raise ProviderError("MobilePay did not answer in time") from None
         except httpx.HTTPError as exc:
             raise ProviderError(f"MobilePay is unreachable: {type(exc).__name__}") from None
+        except RuntimeError:
+            # The client was closed under this call (its gateway was replaced and retired
+            # longer ago than any call should take): the outcome is unknown, try again.
+            raise ProviderError("MobilePay's connection was closed during the call") from None
 
     @staticmethod
     def _check(response: httpx.Response) -> None:

@@ -214,11 +214,15 @@ class Receiver:
         self._close_retired(now)
 
     def _close_retired(self, now: float) -> None:
+        """Close the retired gateways whose grace period is over, and the oldest at once
+        beyond :attr:`max_schools` of them: requests naming one school after another must
+        not keep gateways open without bound."""
         with self._lock:
             due = [g for at, g in self._retired if now - at >= RETIRED_GATEWAY_GRACE_SECONDS]
-            self._retired = [
-                (at, g) for at, g in self._retired if now - at < RETIRED_GATEWAY_GRACE_SECONDS
-            ]
+            kept = [(at, g) for at, g in self._retired if now - at < RETIRED_GATEWAY_GRACE_SECONDS]
+            excess = max(0, len(kept) - self.max_schools)
+            due += [g for _, g in kept[:excess]]
+            self._retired = kept[excess:]
         for gateway in due:
             _close(gateway)
 

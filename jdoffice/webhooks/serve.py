@@ -69,7 +69,9 @@ def _accepts_backlog_sixth() -> bool:
 #: How long a worker lets a new connection wait for the other workers, per connection it
 #: holds already (and at most :data:`MAX_ACCEPT_DEFERRAL_S`).
 ACCEPT_DEFERRAL_PER_CONNECTION_S = 0.0005
-MAX_ACCEPT_DEFERRAL_S = 0.02
+#: Short, so that connections held open doing nothing (a slow or hostile client) cannot slow
+#: a worker's accepting down much: at most 500 new connections a second per worker then.
+MAX_ACCEPT_DEFERRAL_S = 0.002
 
 
 class TurnTakingLoop(asyncio.SelectorEventLoop):
@@ -96,8 +98,8 @@ class TurnTakingLoop(asyncio.SelectorEventLoop):
             return
         # protocol_factory, sock, sslcontext, server, backlog, …: a batch of one.
         args = (*args[:4], 1, *args[5:])
-        held = getattr(args[3], "_active_count", 0)
-        if self._accept_next or not isinstance(held, int) or held <= 0:
+        held = _connections_held(args[3])
+        if self._accept_next or held <= 0:
             self._accept_next = False
             super()._accept_connection(*args)  # type: ignore[misc]
             return
@@ -115,6 +117,19 @@ class TurnTakingLoop(asyncio.SelectorEventLoop):
             return  # closed meanwhile
         self._accept_next = True
         self._start_serving(*args)  # type: ignore[attr-defined]
+
+
+def _connections_held(server: Any) -> int:
+    """How many connections an asyncio server holds: ``_active_count`` up to Python 3.12,
+    the ``_clients`` set from 3.13; 0 (no deferring) where neither is found."""
+    count = getattr(server, "_active_count", None)
+    if isinstance(count, int):
+        return count
+    clients = getattr(server, "_clients", None)
+    try:
+        return len(clients) if clients is not None else 0
+    except TypeError:
+        return 0
 
 
 def default_workers() -> int:

@@ -199,3 +199,38 @@ def test_a_worker_holding_connections_leaves_a_new_one_a_moment_for_the_others(
         assert 0.19 <= waits[2] < 0.6, waits
 
     _run(serve.TurnTakingLoop(), main())
+
+
+def test_connections_held_open_doing_nothing_barely_slow_a_burst_of_new_ones() -> None:
+    """A worker defers a new connection for the others, but briefly: forty idle connections
+    (a slow or hostile client) must not throttle a burst of a hundred real ones."""
+    transports: list[asyncio.BaseTransport] = []
+
+    class Keep(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            transports.append(transport)
+
+    async def main() -> None:
+        server = await asyncio.get_running_loop().create_server(Keep, "127.0.0.1", 0, backlog=512)
+        port = server.sockets[0].getsockname()[1]
+        idle = []
+        for n in range(40):
+            idle.append(socket.create_connection(("127.0.0.1", port)))
+            while len(transports) <= n:
+                await asyncio.sleep(0.001)
+        started = time.monotonic()
+        burst = [socket.create_connection(("127.0.0.1", port)) for _ in range(100)]
+        while len(transports) < 140 and time.monotonic() - started < 10:
+            await asyncio.sleep(0.005)
+        took = time.monotonic() - started
+        for c in idle + burst:
+            c.close()
+        for t in transports:
+            t.close()
+        server.close()
+        await server.wait_closed()
+        assert len(transports) == 140
+        # 2 ms at most per connection: 0.2 s; with 20 ms per connection it took 2.1 s.
+        assert took < 1.0, took
+
+    _run(serve.TurnTakingLoop(), main())
