@@ -39,7 +39,7 @@ from jdoffice.adapters.single_read import read_alone
 from jdoffice.adapters.statements import EVENT_SEEN_EITHER
 from jdoffice.domain.search import SearchQuery
 from jdoffice.services.notification_settings import NotificationSettings
-from jdoffice.services.ports import StudentHit
+from jdoffice.services.ports import ConnectionLost, StudentHit
 
 try:
     import fcntl
@@ -177,6 +177,7 @@ class SqlAlchemyUnitOfWork:
         self._write_next = False
         self._session: Session | None = None
         self._held: threading.RLock | None = None
+        self._committing = False
         self._held_process: _ProcessLock | None = None
 
     @property
@@ -213,6 +214,7 @@ class SqlAlchemyUnitOfWork:
         if self._session is not None:
             raise RuntimeError("unit of work is already open")
         write, self._write_next = self._write_next, False
+        self._committing = False
         if write and self._write_lock is not None:
             self._write_lock.acquire()
             self._held = self._write_lock
@@ -267,6 +269,14 @@ class SqlAlchemyUnitOfWork:
         finally:
             self._release()
         if isinstance(exc, DBAPIError):
+            if exc.connection_invalidated and not self._committing:
+                # The server ended the connection before this unit of work committed (a
+                # restart, an administrator, a connection the idle check at checkout could
+                # not yet see as closed): the server rolled it back, nothing was written, and
+                # the pool connects anew, so the work may simply run again (``retrying``).
+                raise ConnectionLost(
+                    f"{translate_db_error(exc)} (the connection was lost before anything was saved)"
+                ) from exc
             raise translate_db_error(exc) from exc
 
     def search_students(self, school_id: int, query: SearchQuery, limit: int) -> list[StudentHit]:
@@ -298,6 +308,8 @@ class SqlAlchemyUnitOfWork:
             held.release()
 
     def commit(self) -> None:
+        # A connection lost from here on may have committed: never retried as lost before.
+        self._committing = True
         try:
             self.session.commit()
         except DBAPIError as exc:

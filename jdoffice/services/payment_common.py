@@ -15,7 +15,7 @@ from jdoffice.domain.model import (
     School,
 )
 from jdoffice.domain.text import refuse_unsafe
-from jdoffice.services.ports import TransientConflict, UnitOfWork
+from jdoffice.services.ports import ConnectionLost, TransientConflict, UnitOfWork
 
 T = TypeVar("T")
 
@@ -28,14 +28,16 @@ def utcnow() -> dt.datetime:
 
 
 def retrying(fn: Callable[[], T], attempts: int = 5) -> T:
-    """Run ``fn`` again when the database reports a deadlock or serialization failure.
+    """Run ``fn`` again when the database reports a deadlock or serialization failure, or
+    ended the connection before the transaction committed (a server restart, a connection
+    the check at checkout could not see was closed yet).
 
     Each attempt opens its own transaction, so a retry re-reads everything it decides on.
     """
     for attempt in range(attempts):
         try:
             return fn()
-        except TransientConflict:
+        except (TransientConflict, ConnectionLost):
             if attempt == attempts - 1:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover

@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from jdoffice.domain.debtors import OwedRow
-from jdoffice.domain.errors import Conflict
+from jdoffice.domain.errors import Conflict, Unavailable
 from jdoffice.domain.exported import Delivered, ExportRecord
 from jdoffice.domain.integrity import Inconsistency
 from jdoffice.domain.model import (
@@ -49,6 +49,11 @@ class DuplicateKey(Conflict):
 
 class TransientConflict(Conflict):
     """A deadlock or serialization failure: the whole unit of work may simply be retried."""
+
+
+class ConnectionLost(Unavailable):
+    """The server ended the connection before the unit of work committed: it rolled the work
+    back, so the whole unit of work may simply be run again, on a new connection."""
 
 
 @dataclass(frozen=True, slots=True)

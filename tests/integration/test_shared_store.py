@@ -524,6 +524,35 @@ def test_a_desk_carries_on_after_the_server_dropped_its_connections(
 
 
 @pytest.mark.parametrize("database", SERVERS, indirect=True)
+def test_a_payment_on_a_connection_ended_too_recently_to_be_seen_runs_again_on_a_new_one(
+    database: TestDatabase, kit: SchoolKit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server ends a connection a moment before a desk uses it, too soon for the check at
+    checkout to see it closed: the payment fails on that connection before anything is saved,
+    and runs again on a new one, once."""
+    st = kit.student("Mads", "Kjærgård")
+    inv = kit.invoice(st, 85025)
+    desk = App(database.url)
+    school = desk.school(kit.school.slug)
+    uow = desk.uow()
+    assert [h.student_id for h in search_students(uow, school, "kjærgård")] == [st.id]
+    # What the checkout sees in that moment: a connection used just now, nothing to read.
+    monkeypatch.setattr(db, "_nothing_arrived", lambda _conn: True)
+
+    assert drop_connections(database) >= 1
+    time.sleep(0.2)  # the ended sessions are gone from the server
+    paid = register_payment(
+        uow, school, method="bank", amount_minor=85025, invoice_no=inv.invoice_no, actor=ACTOR
+    )
+    view = student_view(uow, school, st.student_no)
+    desk.dispose()
+
+    assert paid.receipt_no == 1
+    assert view.balance_minor == 0
+    assert [p.payment.id for p in view.payments] == [paid.payment_id]
+
+
+@pytest.mark.parametrize("database", SERVERS, indirect=True)
 def test_a_connection_lost_inside_a_transaction_is_reported_and_the_next_one_works(
     database: TestDatabase, kit: SchoolKit
 ) -> None:
