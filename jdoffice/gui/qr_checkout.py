@@ -15,6 +15,7 @@ import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication
@@ -28,7 +29,12 @@ from jdoffice.gui.context import DeskContext
 from jdoffice.gui.views.pay_text import provider_name
 from jdoffice.services import notifications as notify
 from jdoffice.services import online, queries
-from jdoffice.services.gateways import OnlineGateway, ProviderError, ProviderRefused
+from jdoffice.services.gateways import (
+    OnlineGateway,
+    ProviderError,
+    ProviderRefused,
+    close_gateway,
+)
 
 # Logical pixels the QR code is at least as wide as: a phone reads it from a desk's width away.
 QR_SIDE = 340
@@ -389,6 +395,5 @@ class QrCheckout:
 
     def _release_gateway(self) -> None:
         gateway, self.gateway = self.gateway, None
-        close = getattr(gateway, "close", None)
-        if callable(close):
-            run_task(close, tag="qr-close-gateway")
+        if gateway is not None:
+            run_task(partial(close_gateway, gateway), tag="qr-close-gateway")

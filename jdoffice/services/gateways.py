@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -472,3 +473,18 @@ class OnlineGatewayInfo:
             source = option.env if env_value else where
             values[option.key] = option.read(env_value or section.get(option.key), str(source))
         return values
+
+
+def close_gateway(gateway: object) -> None:
+    """Close a gateway's connections, when it has any to close (``close`` is optional in the
+    contract). A failure to close is logged, never raised: it must not hide the outcome of the
+    work the gateway was built for."""
+    close = getattr(gateway, "close", None)
+    if not callable(close):
+        return
+    try:
+        close()
+    except Exception as exc:
+        logging.getLogger("jdoffice.services.online").debug(
+            "gateway %s not closed cleanly: %s", getattr(gateway, "name", "?"), exc
+        )

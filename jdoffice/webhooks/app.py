@@ -65,6 +65,7 @@ from jdoffice.services.gateways import (
     GatewayConfig,
     InvalidSignature,
     OnlineGateway,
+    close_gateway,
 )
 from jdoffice.services.settings import PaymentSettings
 
@@ -224,7 +225,7 @@ class Receiver:
             due += [g for _, g in kept[:excess]]
             self._retired = kept[excess:]
         for gateway in due:
-            _close(gateway)
+            close_gateway(gateway)
 
     def close(self) -> None:
         """Close every gateway (and its connections): the receiver is stopping."""
@@ -235,7 +236,7 @@ class Receiver:
             self._built.clear()
             self._retired = []
         for gateway in gateways:
-            _close(gateway)
+            close_gateway(gateway)
 
     def _find_school(self, slug: str) -> School:
         uow = self.app.uow()
@@ -412,15 +413,6 @@ class Receiver:
             # renamed still answers ``SELECT 1``.
             conn.execute(text("SELECT COUNT(*) FROM schools"))
         return True
-
-
-def _close(gateway: OnlineGateway) -> None:
-    close: Callable[[], None] | None = getattr(gateway, "close", None)
-    if close is not None:
-        try:
-            close()
-        except Exception as exc:  # closing must not stop the receiver
-            log.debug("gateway %s not closed cleanly: %s", gateway.name, printable(str(exc)))
 
 
 def create_app(

@@ -55,6 +55,7 @@ from jdoffice.gui.background import Latest, run_task
 from jdoffice.gui.context import DeskContext
 from jdoffice.services import reminders
 from jdoffice.services.debtors import debtor_list
+from jdoffice.services.gateways import close_gateway
 
 ERROR_STYLE = "color: #b3261e; font-weight: bold;"
 MUTED_STYLE = "color: #555555;"
@@ -481,9 +482,7 @@ def remind_job(ctx: DeskContext, channel: str, invoice_nos: list[str]) -> remind
         )
     finally:
         # Its HTTP connections end with the job (this runs on a worker thread already).
-        close = getattr(gateway, "close", None)
-        if callable(close):
-            close()
+        close_gateway(gateway)
 
 
 def _tr(text: str) -> str:

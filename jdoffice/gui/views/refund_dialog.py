@@ -37,7 +37,7 @@ from jdoffice.gui.context import DeskContext
 from jdoffice.gui.views.pay_text import error_message, method_label, provider_name
 from jdoffice.gui.views.shift_offer import ShiftOffer
 from jdoffice.services import counter_methods, online, queries
-from jdoffice.services.gateways import ProviderError
+from jdoffice.services.gateways import ProviderError, close_gateway
 from jdoffice.services.payments import MAX_REASON, RefundResult, refund_payment
 
 log = logging.getLogger(__name__)
@@ -86,9 +86,7 @@ def _refund_job(
             key=key,
         )
     finally:
-        close: Callable[[], None] | None = getattr(gateway, "close", None)
-        if close is not None:
-            close()
+        close_gateway(gateway)
 
 
 class RefundDialog(QDialog):
