@@ -99,6 +99,8 @@ def _finalize(
         # it did stays. Every other way (a flag, a status) first asks whether the event was
         # handled, as before: e.g. a sales unit two schools share notifies both, and the
         # school that does not own the payment must not flag what the other one applied.
+        # ``paying``: this school's attempt, not paid yet, a paid confirmation that checks
+        # out (its mismatches are worked out once, here).
         a = (
             uow.attempts.lock_by_provider_ref(gateway_name, c.provider_ref)
             if c.provider_ref
@@ -109,7 +111,17 @@ def _finalize(
                 a = uow.attempts.lock(normalize_key(c.attempt_id))
             except InvalidInput:
                 a = None
-        if not _on_the_way_to_pay(a, c, school) and _seen(uow, gateway_name, event):
+        ours = a is not None and a.school_id == school.id
+        problems = _mismatches(a, c, school) if a is not None and ours else []
+        paying = (
+            a is not None
+            and ours
+            and not problems
+            and c.status is CheckoutStatus.PAID
+            and a.payment_id is None
+            and a.status is not AttemptStatus.PAID
+        )
+        if not paying and event is not None and uow.events.seen(gateway_name, event.event_id):
             return FinalizeOutcome("duplicate", c.attempt_id, detail="event seen before")
         if a is not None and a.school_id != school.id:
             # Signed with (or asked for by) one school, about another school's attempt: the
@@ -139,7 +151,6 @@ def _finalize(
             _mark_event(uow, gateway_name, event, school.id, out.outcome, now)
             uow.commit()
             return out
-        problems = _mismatches(a, c, school)
         if problems:
             out = _flag(uow, gateway_name, c, event, a, school, "; ".join(problems), now)
             if not a.status.final and c.status in (CheckoutStatus.PAID, CheckoutStatus.PROCESSING):
@@ -179,24 +190,6 @@ def _finalize(
         _mark_event(uow, gateway_name, event, a.school_id, out.outcome, now)
         uow.commit()
         return out
-
-
-def _on_the_way_to_pay(a: Attempt | None, c: Confirmation, school: School) -> bool:
-    """Whether the confirmation would record a payment now (this school's attempt, not
-    paid yet, a paid confirmation that checks out): the one way that skips the "event seen"
-    read, because the event's unique key refuses a second one at the end."""
-    return (
-        a is not None
-        and a.school_id == school.id
-        and c.status is CheckoutStatus.PAID
-        and a.payment_id is None
-        and a.status is not AttemptStatus.PAID
-        and not _mismatches(a, c, school)
-    )
-
-
-def _seen(uow: UnitOfWork, gateway_name: str, event: ProviderEvent | None) -> bool:
-    return event is not None and uow.events.seen(gateway_name, event.event_id)
 
 
 def _mismatches(a: Attempt, c: Confirmation, school: School) -> list[str]:
