@@ -377,7 +377,7 @@ def test_a_gateway_is_kept_while_its_keys_read_the_same_and_closed_after_it_is_r
 
 
 def test_schools_asked_for_in_turn_keep_no_more_gateways_open_than_the_bound(
-    hook: Hook, engine: Engine
+    hook: Hook, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Requests naming more schools than the receiver keeps (no signature needed to make it
     build a gateway) must not leave a gateway open for every one of them."""
@@ -385,15 +385,18 @@ def test_schools_asked_for_in_turn_keep_no_more_gateways_open_than_the_bound(
     schools = [_add_school(engine, f"churn-{suffix}-{n}") for n in range(3)]
     receiver = Receiver(hook.app, max_schools=2, clock=lambda: 0.0)
     opened: list[object] = []
+    closed: list[object] = []
     for _ in range(30):
         for school in schools:
             gateway = receiver.gateway(receiver.for_school(school.slug), "stripe")
             if gateway not in opened:
                 opened.append(gateway)
-    still_open = len(receiver._built) + len(receiver._retired)
+                monkeypatch.setattr(gateway, "close", lambda g=gateway: closed.append(g))
+    still_open = len(opened) - len(closed)
     receiver.close()
     assert len(opened) > 2 * receiver.max_schools  # the schools did push each other out
     assert still_open <= 2 * receiver.max_schools
+    assert len(closed) == len(opened)  # and the rest closed when the receiver stops
 
 
 def test_a_served_receiver_builds_the_gateways_before_its_first_request(hook: Hook) -> None:
