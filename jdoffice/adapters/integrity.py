@@ -12,7 +12,18 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, Table, and_, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -56,6 +67,10 @@ COUNTERS = _t(ReceiptCounterRow)
 
 _Make = Callable[[Row[Any]], Inconsistency]
 
+#: The checks' statements per narrowing shape (school given, student given); see
+#: :meth:`SqlIntegrity._prepared`. Built on first use; a race builds the same twice.
+_PREPARED: dict[tuple[bool, bool], tuple[list[tuple[Select[Any], _Make]], Select[Any]]] = {}
+
 
 class SqlIntegrity:
     """The checks, on one session; ``school_id`` and ``student_id`` narrow them down."""
@@ -68,10 +83,12 @@ class SqlIntegrity:
     ) -> list[Inconsistency]:
         """Every inconsistency of the school (or the database), or touching one student."""
         self._school, self._student = school_id, student_id
+        checks, balances = self._prepared()
+        params = {"i_school_id": school_id, "i_student_id": student_id}
         found: list[Inconsistency] = []
-        for stmt, make in self._checks():
-            found.extend(make(r) for r in self.s.execute(stmt))
-        found.extend(self._balances())
+        for stmt, make in checks:
+            found.extend(make(r) for r in self.s.execute(stmt, params))
+        found.extend(self._balances(balances, params))
         found.extend(self._school_currencies())
         if student_id is None:
             found.extend(self._counters())
@@ -80,12 +97,23 @@ class SqlIntegrity:
 
     # -- narrowing -------------------------------------------------------------------------
 
+    def _prepared(self) -> tuple[list[tuple[Select[Any], _Make]], Select[Any]]:
+        """The checks' statements for this narrowing, built once per shape (the whole
+        database, a school, a student, a school's student) with the school and the student
+        as parameters: the desk asks about every student it opens, and building some thirty
+        statements each time cost more than running them."""
+        shape = (self._school is not None, self._student is not None)
+        prepared = _PREPARED.get(shape)
+        if prepared is None:
+            prepared = _PREPARED[shape] = (list(self._checks()), self._balances_statement())
+        return prepared
+
     def _where(self, school: Any, student: Any) -> ColumnElement[bool]:
         conds: list[ColumnElement[bool]] = []
         if self._school is not None and school is not None:
-            conds.append(school == self._school)
+            conds.append(school == bindparam("i_school_id"))
         if self._student is not None and student is not None:
-            conds.append(student == self._student)
+            conds.append(student == bindparam("i_student_id"))
         return and_(true(), *conds)
 
     # -- the checks ------------------------------------------------------------------------
@@ -390,9 +418,9 @@ class SqlIntegrity:
                 ),
             )
 
-    def _balances(self) -> Iterator[Inconsistency]:
-        """Cached balances that do not recompute (Σ invoices not cancelled − Σ succeeded
-        payments + Σ succeeded refunds; docs/architecture.md, "Invariants")."""
+    def _balances_statement(self) -> Select[Any]:
+        """Cached balances beside what they recompute to (Σ invoices not cancelled − Σ
+        succeeded payments + Σ succeeded refunds; docs/architecture.md, "Invariants")."""
         b, inv, p, r = BALANCES, INVOICES, PAYMENTS, REFUNDS
 
         def total(table: Table, *where: ColumnElement[bool]) -> Any:
@@ -402,7 +430,7 @@ class SqlIntegrity:
                 .scalar_subquery()
             )
 
-        stmt = select(
+        return select(
             b.c.student_id,
             b.c.school_id,
             b.c.balance_minor,
@@ -410,7 +438,10 @@ class SqlIntegrity:
             total(p, p.c.status == PaymentStatus.SUCCEEDED.value).label("paid"),
             total(r, r.c.status == RefundStatus.SUCCEEDED.value).label("refunded"),
         ).where(self._where(b.c.school_id, b.c.student_id))
-        for x in self.s.execute(stmt):
+
+    def _balances(self, stmt: Select[Any], params: dict[str, Any]) -> Iterator[Inconsistency]:
+        """Cached balances that do not recompute."""
+        for x in self.s.execute(stmt, params):
             recomputed = int(x.invoiced) - int(x.paid) + int(x.refunded)
             if int(x.balance_minor) != recomputed:
                 yield Inconsistency(
