@@ -62,6 +62,8 @@ from jdoffice.services.queries import search_students, student_view
 T = TypeVar("T")
 
 SEED_TARGET_S = 60.0
+#: Seeding a million students (issue 16: under ten minutes).
+SEED_TARGET_1M_S = 600.0
 SEARCH_P95_TARGET_MS = 10.0
 SEARCH_P95_TARGET_1M_MS = 5.0
 #: Search p95 at most this many times the floor's p95, for every kind of query.
@@ -177,6 +179,10 @@ def run_search(
         hits_mean=hits / n,
         empty_share=empty / n,
     )
+
+
+def seed_target(students: int) -> float:
+    return SEED_TARGET_1M_S if students >= 1_000_000 else SEED_TARGET_S
 
 
 def search_p95_target(students: int) -> float:
@@ -495,7 +501,7 @@ def _run(args: argparse.Namespace, engine: Engine) -> int:
         print(f"  {refused} payments refused (see stderr)")
 
     figures = [
-        Figure(f"seed {_n(counts.students)} students", seed_s, "s", SEED_TARGET_S),
+        Figure(f"seed {_n(counts.students)} students", seed_s, "s", seed_target(n)),
         Figure("search p50", search.overall.p50_ms, "ms"),
         Figure("search p95", search.overall.p95_ms, "ms", search_p95_target(n)),
         Figure("search p99", search.overall.p99_ms, "ms"),
