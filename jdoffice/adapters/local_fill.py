@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, delete, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from jdoffice.adapters.db import writer
 from jdoffice.adapters.local_db import pull_claim_table, state_table
 from jdoffice.adapters.uow import write_lock
 from jdoffice.domain.errors import BusinessRuleError, Conflict
@@ -53,13 +54,13 @@ class Batches:
         self.school_id = school_id
         self.token = uuid.uuid4().hex
         self._lock: threading.RLock | None = write_lock(engine)
-        self.conn = engine.connect()
+        # A writer's connection: its transactions begin IMMEDIATE.
+        self.conn = writer(engine).connect()
         try:
             raw: Any = self.conn.connection.dbapi_connection
             # Outside any transaction (the driver connection is in autocommit mode).
             raw.execute("PRAGMA synchronous=NORMAL")
             raw.execute(f"PRAGMA cache_size=-{FILL_CACHE_KIB}")
-            self.conn = self.conn.execution_options(jdoffice_write=True)
         except BaseException:
             self.close()
             raise

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Select
 
-from jdoffice.adapters.db import SINGLE_READ
+from jdoffice.adapters.db import single_reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,5 +133,5 @@ def read_alone(
                 return run_pooled(engine, pooled, c.sql, args)
         finally:
             pooled.close()  # back to the pool, which rolls back whatever the driver began
-    with engine.execution_options(**{SINGLE_READ: True}).connect() as conn:
+    with single_reads(engine).connect() as conn:
         return [tuple(r) for r in conn.execute(statement, dict(params))]

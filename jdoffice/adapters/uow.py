@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from jdoffice.adapters.changes import SqlChanges
+from jdoffice.adapters.db import writer
 from jdoffice.adapters.db_errors import translate_db_error
 from jdoffice.adapters.deferred_repo import SqlDeferredNotices
 from jdoffice.adapters.integrity import SqlIntegrity
@@ -171,7 +172,7 @@ class SqlAlchemyUnitOfWork:
     ) -> None:
         self.engine = engine
         self._notification_defaults = notification_defaults
-        self._writer = engine.execution_options(jdoffice_write=True)
+        self._writer = writer(engine)
         self._write_lock = write_lock(engine)
         self._process_lock = _process_locks.get(engine) if self._write_lock else None
         self._write_next = False

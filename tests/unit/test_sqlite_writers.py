@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from jdoffice.adapters.db import make_engine
+from jdoffice.adapters.db import make_engine, single_reads, writer
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork, share_writes
 
 
@@ -81,3 +82,66 @@ def test_no_lock_file_for_a_database_in_memory_or_on_a_server() -> None:
     assert not share_writes(server)
     memory.dispose()
     server.dispose()
+
+
+def _outsider_can_write(path: Path) -> bool:
+    """Whether another process's writer would get SQLite's write lock at once."""
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc):
+            raise
+        return False
+    finally:
+        if other.in_transaction:
+            other.execute("ROLLBACK")
+        other.close()
+    return True
+
+
+def test_a_writing_unit_of_work_holds_the_write_lock_from_its_first_read(tmp_path: Path) -> None:
+    path = tmp_path / "school.sqlite3"
+    engine = _engine(path)
+    uow = SqlAlchemyUnitOfWork(engine)
+    with uow.write():
+        uow.session.execute(text("SELECT count(*) FROM marks"))
+        assert not _outsider_can_write(path)
+    assert _outsider_can_write(path)
+    engine.dispose()
+
+
+def test_a_reading_unit_of_work_sees_one_state_and_lets_writers_in(tmp_path: Path) -> None:
+    path = tmp_path / "school.sqlite3"
+    engine = _engine(path)
+    uow = SqlAlchemyUnitOfWork(engine)
+    with uow:
+        before = uow.session.execute(text("SELECT count(*) FROM marks")).scalar()
+        assert _outsider_can_write(path)
+        with sqlite3.connect(path, isolation_level=None) as other:
+            other.execute("INSERT INTO marks VALUES ('elsewhere', 0)")
+        assert uow.session.execute(text("SELECT count(*) FROM marks")).scalar() == before
+    with uow:
+        after = uow.session.execute(text("SELECT count(*) FROM marks")).scalar()
+        assert after == (before or 0) + 1
+    engine.dispose()
+
+
+def test_a_single_read_leaves_no_transaction_open(tmp_path: Path) -> None:
+    engine = _engine(tmp_path / "school.sqlite3")
+    with single_reads(engine).connect() as conn:
+        conn.execute(text("SELECT count(*) FROM marks"))
+        assert not conn.connection.dbapi_connection.in_transaction  # type: ignore[union-attr]
+    with engine.connect() as conn:
+        conn.execute(text("SELECT count(*) FROM marks"))
+        assert conn.connection.dbapi_connection.in_transaction  # type: ignore[union-attr]
+    engine.dispose()
+
+
+def test_an_sqlite_engine_sends_its_statements_without_dispatching_events(tmp_path: Path) -> None:
+    # A statement event listener on the engine (SQLAlchemy's usual way to send BEGIN on
+    # SQLite) costs every statement of every transaction its dispatch.
+    engine = _engine(tmp_path / "school.sqlite3")
+    for derived in (engine, writer(engine), single_reads(engine)):
+        assert not derived._has_events
+    engine.dispose()

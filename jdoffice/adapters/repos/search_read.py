@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import Dialect
 
-from jdoffice.adapters.db import SINGLE_READ
+from jdoffice.adapters.db import single_reads
 from jdoffice.adapters.repos.search_sql import search_params, search_statement
 from jdoffice.adapters.single_read import (
     Compiled,
@@ -76,7 +76,7 @@ def search_alone(
     if query.empty:
         return []
     if observed(engine):
-        with engine.execution_options(**{SINGLE_READ: True}).connect() as conn:
+        with single_reads(engine).connect() as conn:
             return search_hits(conn, school_id, query, limit)
     params = search_params(school_id, query, limit)
     rows: list[Any] | None = None
@@ -91,6 +91,6 @@ def search_alone(
     finally:
         pooled.close()  # back to the pool, which rolls back whatever the driver began
     if rows is None:
-        with engine.execution_options(**{SINGLE_READ: True}).connect() as conn:
+        with single_reads(engine).connect() as conn:
             return search_hits(conn, school_id, query, limit)
     return _hits(rows)
