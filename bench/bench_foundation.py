@@ -305,7 +305,20 @@ def settle(engine: Engine) -> None:
     database file and remove it, as it does when the demo command ends; ``os.sync`` lets the
     operating system finish writing the freshly loaded file. Without this the first timed
     writes share the disk with hundreds of megabytes of write-back.
+
+    A server gets fresh statistics, as autovacuum gives it soon after a bulk load (test
+    servers often run without it): without them PostgreSQL and MariaDB plan the timed
+    queries from the empty tables' figures (on PostgreSQL search p95 16.9 ms before, 3.7 ms
+    after, at 100 000 students).
     """
+    if engine.dialect.name != "sqlite":
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(sqlalchemy.text("ANALYZE"))
+            else:
+                names = sqlalchemy.inspect(conn).get_table_names()
+                conn.execute(sqlalchemy.text(f"ANALYZE TABLE {', '.join(names)}"))
+            conn.commit()
     engine.dispose()
     if hasattr(os, "sync"):
         os.sync()
