@@ -55,10 +55,10 @@ _DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306}
 #: The newest migration under ``migrations/versions``; a test keeps it equal to Alembic's head.
 #: Opening a database compares it with ``alembic_version`` so Alembic loads only to upgrade.
 HEAD_REVISION = "0013"
-#: Execution option of a connection that runs one read statement on its own (student
-#: search): on SQLite no ``BEGIN`` is sent for it, the statement is its own transaction and
-#: sees one consistent state of the file. Never set it on a connection that runs several.
-SINGLE_READ = "jdoffice_single_read"
+#: Execution options that once chose how an SQLite transaction begins (a writer's ``BEGIN
+#: IMMEDIATE``, a single read's no ``BEGIN``). The engine chooses it now (:func:`writer`,
+#: :func:`single_reads`); setting them is refused, not silently ignored.
+BEGIN_OPTIONS = frozenset({"jdoffice_write", "jdoffice_single_read"})
 
 
 def default_data_dir() -> Path:
@@ -227,7 +227,8 @@ def _sqlite_engine(u: URL, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
-        # Let SQLAlchemy's begin event below issue BEGIN; pysqlite's own is deferred only.
+        # The dialect sends BEGIN itself (see below); pysqlite's own would come only before
+        # the first write.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
@@ -270,16 +271,38 @@ def _begin_view(dialect: Any, sql: str | None) -> Any:
         finally:
             cursor.close()
 
-    # SQLAlchemy caches compiled statements only for a dialect class that says so itself.
-    attrs = {"do_begin": do_begin, "supports_statement_cache": cls.supports_statement_cache}
+    def set_engine_execution_options(self: Any, engine: Any, opts: Any) -> None:
+        _refuse_begin_options(opts)
+        cls.set_engine_execution_options(self, engine, opts)
+
+    def set_connection_execution_options(self: Any, connection: Any, opts: Any) -> None:
+        _refuse_begin_options(opts)
+        cls.set_connection_execution_options(self, connection, opts)
+
+    attrs = {
+        "do_begin": do_begin,
+        "set_engine_execution_options": set_engine_execution_options,
+        "set_connection_execution_options": set_connection_execution_options,
+        # SQLAlchemy caches compiled statements only for a dialect class that says so itself.
+        "supports_statement_cache": cls.supports_statement_cache,
+    }
     view_class = type(f"{cls.__name__}Begin", (cls,), attrs)
     view: Any = object.__new__(view_class)
     view.__dict__ = dialect.__dict__
     return view
 
 
-def _with_begin(engine: Engine, name: str, **options: Any) -> Engine:
-    derived = engine.execution_options(**options)
+def _refuse_begin_options(opts: Any) -> None:
+    named = sorted(BEGIN_OPTIONS.intersection(opts))
+    if named:
+        raise ArgumentError(
+            f"{', '.join(named)}: how an SQLite transaction begins is chosen by the engine; "
+            "use jdoffice.adapters.db.writer(engine) or single_reads(engine)"
+        )
+
+
+def _with_begin(engine: Engine, name: str) -> Engine:
+    derived = engine.execution_options()
     views = engine.dialect.__dict__.get(_VIEWS)
     if views is not None:
         derived.dialect = views[name]
@@ -287,15 +310,18 @@ def _with_begin(engine: Engine, name: str, **options: Any) -> Engine:
 
 
 def writer(engine: Engine) -> Engine:
-    """``engine`` for writing units of work (``jdoffice_write``): on SQLite their
-    transactions begin IMMEDIATE, taking the write lock up front."""
-    return _with_begin(engine, "write", jdoffice_write=True)
+    """``engine`` for writing units of work: on SQLite their transactions begin IMMEDIATE,
+    taking the write lock up front (a deferred transaction that reads and then writes can
+    fail with SQLITE_BUSY however long the busy timeout)."""
+    return _with_begin(engine, "write")
 
 
 def single_reads(engine: Engine) -> Engine:
-    """``engine`` for connections whose reads each run on their own (:data:`SINGLE_READ`):
-    on SQLite no ``BEGIN`` is sent."""
-    return _with_begin(engine, "single", **{SINGLE_READ: True})
+    """``engine`` for connections whose reads each run on their own (student search): on
+    SQLite no ``BEGIN`` is sent, each statement is its own transaction and sees one
+    consistent state of the file. Never use it for statements that must see one state
+    together."""
+    return _with_begin(engine, "single")
 
 
 def _nothing_arrived(dbapi_conn: Any) -> bool:

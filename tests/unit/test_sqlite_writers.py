@@ -8,9 +8,11 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import ArgumentError
 
-from jdoffice.adapters.db import make_engine, single_reads, writer
+from jdoffice.adapters.db import BEGIN_OPTIONS, make_engine, single_reads, writer
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork, share_writes
 
 
@@ -144,4 +146,20 @@ def test_an_sqlite_engine_sends_its_statements_without_dispatching_events(tmp_pa
     engine = _engine(tmp_path / "school.sqlite3")
     for derived in (engine, writer(engine), single_reads(engine)):
         assert not derived._has_events
+    engine.dispose()
+
+
+@pytest.mark.parametrize("option", sorted(BEGIN_OPTIONS))
+def test_asking_for_a_writer_by_execution_option_is_refused_not_ignored(
+    tmp_path: Path, option: str
+) -> None:
+    # The options once chose BEGIN IMMEDIATE (or no BEGIN); silently ignored, a writer set up
+    # that way would read and then write in a deferred transaction.
+    engine = _engine(tmp_path / "school.sqlite3")
+    with pytest.raises(ArgumentError, match="writer"):
+        engine.execution_options(**{option: True})
+    with engine.connect() as conn, pytest.raises(ArgumentError, match="writer"):
+        conn.execution_options(**{option: True})
+    with writer(engine).connect() as conn:
+        conn.execution_options(logging_token="desk-1")  # other options as before
     engine.dispose()
