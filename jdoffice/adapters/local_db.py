@@ -211,11 +211,12 @@ def prepare_local(engine: Engine) -> None:
     if not db.schema_is_current(engine):
         if inspect(engine).has_table(dropped_indexes_table.name):
             # A migration expects the indexes it knows: make those a killed pull dropped.
-            with engine.begin() as conn:
+            with db.writer(engine).begin() as conn:
                 restore_indexes(conn)
         db.upgrade(engine)
     LOCAL_METADATA.create_all(engine)
-    with engine.begin() as conn:
+    # Read, then written: the write lock up front, as two desk processes may start at once.
+    with db.writer(engine).begin() as conn:
         if conn.scalar(select(func.count()).select_from(state_table)) == 0:
             tag = "".join(secrets.choice(TAG_ALPHABET) for _ in range(TAG_LENGTH))
             conn.execute(insert(state_table).values(id=1, tag=tag))
