@@ -27,6 +27,7 @@ from jdoffice.adapters.tables import (
     STAFF,
     STUDENTS,
 )
+from jdoffice.domain.model import PaymentStatus, RefundStatus
 
 STUDENT_BY_ID = select(STUDENTS).where(STUDENTS.c.id == bindparam("id"))
 #: What a payment reads of a student and of an invoice (the columns the domain objects carry:
@@ -101,6 +102,24 @@ ADD_BALANCE = (
 )
 ADD_BALANCE_RETURNING = ADD_BALANCE.returning(BALANCES.c.balance_minor)
 BALANCE = select(BALANCES.c.balance_minor).where(BALANCES.c.student_id == bindparam("student_id"))
+
+
+def _student_total(table: Table, *where: ColumnElement[bool]) -> ColumnElement[int]:
+    return (
+        select(func.coalesce(func.sum(table.c.amount_minor), 0))
+        .where(table.c.student_id == bindparam("student_id"), *where)
+        .scalar_subquery()
+    )
+
+
+#: A student's balance as the rows make it (invoices not cancelled, less succeeded payments,
+#: plus succeeded refunds; docs/architecture.md, "Invariants"): the three sums in one round
+#: trip.
+RECOMPUTE_BALANCE = select(
+    _student_total(INVOICES, INVOICES.c.cancelled_at.is_(None)),
+    _student_total(PAYMENTS, PAYMENTS.c.status == PaymentStatus.SUCCEEDED.value),
+    _student_total(REFUNDS, REFUNDS.c.status == RefundStatus.SUCCEEDED.value),
+)
 LOCK_COUNTER = (
     select(RECEIPT_COUNTERS.c.last_no)
     .where(RECEIPT_COUNTERS.c.school_id == bindparam("school_id"))

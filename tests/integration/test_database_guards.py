@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, event, insert, update
 from sqlalchemy.exc import DBAPIError
 
 from jdoffice.adapters import db, records
@@ -477,3 +477,36 @@ def test_rows_written_before_the_guards_are_found_shown_and_kept_out_of_the_day_
     assert Problem.FOREIGN_CURRENCY in {p.problem for p in view_a.problems}
     # The euros are not kroner: only the 300 kr of the (mixed) DKK payment is in A's report.
     assert report_a.totals == {"card": 30_000}
+
+
+def test_opening_a_student_takes_a_handful_of_round_trips_not_one_per_check(
+    kit: SchoolKit, uow: SqlAlchemyUnitOfWork, engine: Engine
+) -> None:
+    # A desk on the school's database across the network waits for every statement: the
+    # thirty-odd checks touching the student are asked in one, and only one that finds
+    # something runs on its own.
+    student = kit.student()
+    kit.invoice(student, 80_000)
+    pay_at_the_desk(uow, kit, student)
+    sent: list[str] = []
+
+    def note(conn: object, cursor: object, statement: str, *args: object) -> None:
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        clean = student_view(uow, kit.school, student.student_no)
+        clean_trips = len(sent)
+        write(
+            engine,
+            update(BalanceRow).where(BalanceRow.student_id == student.id).values(balance_minor=1),
+        )
+        sent.clear()
+        tampered = student_view(uow, kit.school, student.student_no)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+    assert clean.problems == ()
+    assert clean_trips <= 8
+    assert [p.problem for p in tampered.problems] == [Problem.BALANCE_MISMATCH]
+    assert len(sent) <= 8

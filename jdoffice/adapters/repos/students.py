@@ -12,8 +12,6 @@ from jdoffice.adapters.mapping import to_invoice, to_student
 from jdoffice.adapters.orm import (
     BalanceRow,
     InvoiceRow,
-    PaymentRow,
-    RefundRow,
     SchoolRow,
     StudentRow,
 )
@@ -30,10 +28,11 @@ from jdoffice.adapters.statements import (
     LOCK_STUDENT,
     LOCK_STUDENT_BY_INVOICE_NO,
     LOCK_STUDENT_BY_NO,
+    RECOMPUTE_BALANCE,
     STUDENT_BY_ID,
 )
 from jdoffice.domain.debtors import OwedRow
-from jdoffice.domain.model import Invoice, PaymentStatus, RefundStatus, Student
+from jdoffice.domain.model import Invoice, Student
 from jdoffice.domain.search import SearchQuery
 from jdoffice.services.ports import StudentHit
 
@@ -210,24 +209,10 @@ class SqlBalances(Repo):
         return int(self.s.scalar(BALANCE, {"student_id": student_id}) or 0)
 
     def recompute(self, student_id: int) -> int:
-        invoices = self.s.scalar(
-            select(func.coalesce(func.sum(InvoiceRow.amount_minor), 0)).where(
-                InvoiceRow.student_id == student_id, InvoiceRow.cancelled_at.is_(None)
-            )
-        )
-        payments = self.s.scalar(
-            select(func.coalesce(func.sum(PaymentRow.amount_minor), 0)).where(
-                PaymentRow.student_id == student_id,
-                PaymentRow.status == PaymentStatus.SUCCEEDED.value,
-            )
-        )
-        refunds = self.s.scalar(
-            select(func.coalesce(func.sum(RefundRow.amount_minor), 0)).where(
-                RefundRow.student_id == student_id,
-                RefundRow.status == RefundStatus.SUCCEEDED.value,
-            )
-        )
-        return int(invoices or 0) - int(payments or 0) + int(refunds or 0)
+        invoiced, paid, refunded = self.s.execute(
+            RECOMPUTE_BALANCE, {"student_id": student_id}
+        ).one()
+        return int(invoiced or 0) - int(paid or 0) + int(refunded or 0)
 
     def store(self, student_id: int, school_id: int, balance_minor: int, now: dt.datetime) -> None:
         res = self.s.execute(
