@@ -85,6 +85,13 @@ LOCK_INVOICES = (
     .order_by(INVOICES.c.id)
     .with_for_update()
 )
+#: A student's invoices, locked in id order (the order every path locks them in).
+LOCK_STUDENT_INVOICES = (
+    select(*INVOICE_COLUMNS)
+    .where(INVOICES.c.student_id == bindparam("student_id"))
+    .order_by(INVOICES.c.id)
+    .with_for_update()
+)
 ADD_PAID = (
     update(INVOICES)
     .where(INVOICES.c.id == bindparam("invoice_id"))

@@ -25,7 +25,7 @@ from jdoffice.domain.notification import NotificationKind
 
 class SqlAudit(Repo):
     def add(self, entry: AuditEntry) -> None:
-        self.s.execute(
+        self.run(
             INSERT_AUDIT,
             {
                 "school_id": entry.school_id,

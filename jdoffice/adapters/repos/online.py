@@ -51,11 +51,11 @@ class SqlAttempts(Repo):
         return to_attempt(row[0], row[1]) if row else None
 
     def _prepared(self, stmt: Any, params: dict[str, Any]) -> Attempt | None:
-        row = self.s.execute(stmt, params).first()
+        row = self.run(stmt, params).first()
         return to_attempt(row, row.invoice_no) if row else None
 
     def add(self, attempt: Attempt) -> None:
-        self.s.execute(
+        self.run(
             INSERT_ATTEMPT,
             {
                 "id": attempt.id,
@@ -107,7 +107,7 @@ class SqlAttempts(Repo):
             raise ValueError(f"cannot update attempt columns {sorted(bad)}")
         values = {k: (v.value if isinstance(v, AttemptStatus) else v) for k, v in fields.items()}
         params = {f"v_{k}": v for k, v in values.items()}
-        self.s.execute(
+        self.run(
             _attempt_update(frozenset(values)), {**params, "b_id": attempt_id, "v_updated_at": now}
         )
 
@@ -144,13 +144,13 @@ _ATTEMPT_UPDATES: dict[frozenset[str], Any] = {}
 
 class SqlEvents(Repo):
     def seen(self, gateway: str, event_id: str) -> bool:
-        found = self.s.scalar(EVENT_SEEN, {"gateway": gateway, "event_id": event_id})
+        found = self.run(EVENT_SEEN, {"gateway": gateway, "event_id": event_id}).scalar()
         return found is not None
 
     def seen_either(self, gateway: str, event_id: str, other_key: str) -> bool:
-        found = self.s.scalar(
+        found = self.run(
             EVENT_SEEN_EITHER, {"gateway": gateway, "event_id": event_id, "other_key": other_key}
-        )
+        ).scalar()
         return found is not None
 
     def add(
@@ -162,7 +162,7 @@ class SqlEvents(Repo):
         outcome: str,
         now: dt.datetime,
     ) -> None:
-        self.s.execute(
+        self.run(
             INSERT_EVENT,
             {
                 "gateway": gateway,

@@ -26,18 +26,18 @@ CHUNK = 500
 
 class SqlPayments(Repo):
     def get(self, payment_id: str) -> Payment | None:
-        r = self.s.execute(PAYMENT_BY_ID, {"id": payment_id}).first()
+        r = self.run(PAYMENT_BY_ID, {"id": payment_id}).first()
         return to_payment(r) if r else None
 
     def exists(self, payment_id: str) -> bool:
-        return self.s.execute(PAYMENT_EXISTS, {"id": payment_id}).first() is not None
+        return self.run(PAYMENT_EXISTS, {"id": payment_id}).first() is not None
 
     def lock(self, payment_id: str) -> Payment | None:
         r = self.s.get(PaymentRow, payment_id, with_for_update=True, populate_existing=True)
         return to_payment(r) if r else None
 
     def add(self, payment: Payment, allocations: Sequence[Allocation]) -> None:
-        self.s.execute(
+        self.run(
             INSERT_PAYMENT,
             {
                 "id": payment.id,
@@ -66,7 +66,7 @@ class SqlPayments(Repo):
 
     def add_allocations(self, allocations: Sequence[Allocation], now: dt.datetime) -> None:
         if allocations:
-            self.s.execute(
+            self.run(
                 INSERT_ALLOCATION,
                 [
                     {
@@ -159,7 +159,7 @@ class SqlPayments(Repo):
         )
 
     def by_provider_ref(self, method: str, provider_ref: str) -> Payment | None:
-        r = self.s.execute(PAYMENT_BY_PROVIDER_REF, {"method": method, "ref": provider_ref}).first()
+        r = self.run(PAYMENT_BY_PROVIDER_REF, {"method": method, "ref": provider_ref}).first()
         return to_payment(r) if r else None
 
     def get_refund(self, refund_id: str) -> Refund | None:

@@ -30,16 +30,16 @@ class SqlReceipts(Repo):
         one past the highest of the counter and every number the school has used; with no
         gaps, because nothing between them is free.
         """
-        last = self.s.scalar(LOCK_COUNTER, {"school_id": school_id})
+        last = self.run(LOCK_COUNTER, {"school_id": school_id}).scalar()
         move = NEXT_COUNTER.get(self.s.get_bind().dialect.name)
         if last is not None and move is not None:
             # Under the lock, a statement of its own (so it reads the numbers as they are now,
             # not as they were before it waited for the lock): past the highest number the
             # school used, moved and read back in one round trip.
-            taken = self.s.execute(move, {"b_school_id": school_id, "now": now}).scalar()
+            taken = self.run(move, {"b_school_id": school_id, "now": now}).scalar()
             if taken is not None:
                 return int(taken)
-        tops = self.s.execute(TOP_RECEIPT_NOS, {"school_id": school_id}).one()
+        tops = self.run(TOP_RECEIPT_NOS, {"school_id": school_id}).one()
         used = max(int(top or 0) for top in tops)
         if last is None:
             # Schools created by the web system have no counter yet; start after any receipt.
@@ -50,11 +50,11 @@ class SqlReceipts(Repo):
             )
             return used + 1
         next_no = max(int(last), used) + 1
-        self.s.execute(SET_COUNTER, {"b_school_id": school_id, "next_no": next_no, "now": now})
+        self.run(SET_COUNTER, {"b_school_id": school_id, "next_no": next_no, "now": now})
         return next_no
 
     def add(self, receipt: Receipt) -> None:
-        self.s.execute(
+        self.run(
             INSERT_RECEIPT,
             {
                 "school_id": receipt.school_id,

@@ -42,7 +42,7 @@ class SqlSchools(Repo):
     def get(self, school_id: int) -> School | None:
         """The school as stored now; its notification settings come with it, kept for the
         rest of the transaction (:meth:`SqlNotifications.prime`)."""
-        r = self.s.execute(SCHOOL_WITH_SETTINGS, {"id": school_id}).first()
+        r = self.run(SCHOOL_WITH_SETTINGS, {"id": school_id}).first()
         if r is None:
             return None
         self._notifications.prime(school_id, override_from_row(r))

@@ -96,7 +96,7 @@ class SqlStaff(Repo):
         return [to_member(r) for r in self.s.execute(stmt.order_by(StaffRow.initials))]
 
     def count(self, school_id: int) -> int:
-        return int(self.s.scalar(STAFF_COUNT, {"school_id": school_id}) or 0)
+        return int(self.run(STAFF_COUNT, {"school_id": school_id}).scalar() or 0)
 
     def active_admins(self, school_id: int) -> int:
         return int(

@@ -28,6 +28,7 @@ from jdoffice.adapters.statements import (
     LOCK_STUDENT,
     LOCK_STUDENT_BY_INVOICE_NO,
     LOCK_STUDENT_BY_NO,
+    LOCK_STUDENT_INVOICES,
     RECOMPUTE_BALANCE,
     STUDENT_BY_ID,
 )
@@ -39,7 +40,7 @@ from jdoffice.services.ports import StudentHit
 
 class SqlStudents(Repo):
     def get(self, student_id: int) -> Student | None:
-        r = self.s.execute(STUDENT_BY_ID, {"id": student_id}).first()
+        r = self.run(STUDENT_BY_ID, {"id": student_id}).first()
         return to_student(r) if r else None
 
     def numbers(self, student_ids: Sequence[int]) -> dict[int, str]:
@@ -63,19 +64,17 @@ class SqlStudents(Repo):
         return to_student(r) if r else None
 
     def lock(self, student_id: int) -> Student | None:
-        r = self.s.execute(LOCK_STUDENT, {"id": student_id}).first()
+        r = self.run(LOCK_STUDENT, {"id": student_id}).first()
         return to_student(r) if r else None
 
     def lock_by_invoice_no(self, school_id: int, invoice_no: str) -> Student | None:
-        r = self.s.execute(
+        r = self.run(
             LOCK_STUDENT_BY_INVOICE_NO, {"school_id": school_id, "invoice_no": invoice_no}
         ).first()
         return to_student(r) if r else None
 
     def lock_by_no(self, school_id: int, student_no: str) -> Student | None:
-        r = self.s.execute(
-            LOCK_STUDENT_BY_NO, {"school_id": school_id, "student_no": student_no}
-        ).first()
+        r = self.run(LOCK_STUDENT_BY_NO, {"school_id": school_id, "student_no": student_no}).first()
         return to_student(r) if r else None
 
     def count(self, school_id: int) -> int:
@@ -94,9 +93,7 @@ class SqlStudents(Repo):
 
 class SqlInvoices(Repo):
     def get_by_no(self, school_id: int, invoice_no: str) -> Invoice | None:
-        r = self.s.execute(
-            INVOICE_BY_NO, {"school_id": school_id, "invoice_no": invoice_no}
-        ).first()
+        r = self.run(INVOICE_BY_NO, {"school_id": school_id, "invoice_no": invoice_no}).first()
         return to_invoice(r) if r else None
 
     def for_student(self, student_id: int) -> list[Invoice]:
@@ -112,23 +109,15 @@ class SqlInvoices(Repo):
         return [to_invoice(r) for r in rows]
 
     def lock_by_no(self, school_id: int, invoice_no: str) -> Invoice | None:
-        r = self.s.execute(
-            LOCK_INVOICE_BY_NO, {"school_id": school_id, "invoice_no": invoice_no}
-        ).first()
+        r = self.run(LOCK_INVOICE_BY_NO, {"school_id": school_id, "invoice_no": invoice_no}).first()
         return to_invoice(r) if r else None
 
     def lock_for_student(self, student_id: int) -> list[Invoice]:
-        rows = self.s.scalars(
-            select(InvoiceRow)
-            .where(InvoiceRow.student_id == student_id)
-            .order_by(InvoiceRow.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
+        rows = self.run(LOCK_STUDENT_INVOICES, {"student_id": student_id})
         return [to_invoice(r) for r in rows]
 
     def add_paid(self, invoice_id: int, delta_minor: int, now: dt.datetime) -> None:
-        self.s.execute(ADD_PAID, {"invoice_id": invoice_id, "delta": delta_minor})
+        self.run(ADD_PAID, {"invoice_id": invoice_id, "delta": delta_minor})
 
     def issued(self, student_id: int) -> dict[int, dt.datetime]:
         rows = self.s.execute(
@@ -193,25 +182,23 @@ class SqlBalances(Repo):
         params = {"b_student_id": student_id, "delta": delta_minor}
         if self.s.get_bind().dialect.update_returning:
             # PostgreSQL and SQLite give the new balance back with the update: one round trip.
-            value = self.s.execute(ADD_BALANCE_RETURNING, params).scalar()
+            value = self.run(ADD_BALANCE_RETURNING, params).scalar()
             if value is not None:
                 return int(value)
             value = self.recompute(student_id)
             self.store(student_id, school_id, value, now)
             return value
-        res = self.s.execute(ADD_BALANCE, params)
+        res = self.run(ADD_BALANCE, params)
         if getattr(res, "rowcount", 0) == 0:
             # No cached row yet (a student the web system created): the rows written so far
             # in this transaction already include the change.
             value = self.recompute(student_id)
             self.store(student_id, school_id, value, now)
             return value
-        return int(self.s.scalar(BALANCE, {"student_id": student_id}) or 0)
+        return int(self.run(BALANCE, {"student_id": student_id}).scalar() or 0)
 
     def recompute(self, student_id: int) -> int:
-        invoiced, paid, refunded = self.s.execute(
-            RECOMPUTE_BALANCE, {"student_id": student_id}
-        ).one()
+        invoiced, paid, refunded = self.run(RECOMPUTE_BALANCE, {"student_id": student_id}).one()
         return int(invoiced or 0) - int(paid or 0) + int(refunded or 0)
 
     def store(self, student_id: int, school_id: int, balance_minor: int, now: dt.datetime) -> None:
