@@ -22,14 +22,17 @@ translates them as before), and a connection the error shows to be dead is inval
 
 from __future__ import annotations
 
+import keyword
+import threading
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.sql import Executable
 
 from jdoffice.adapters.single_read import observed
@@ -54,7 +57,8 @@ class Prepared:
 
 
 class Rows:
-    """What a statement returned: its rows and the count of rows it touched."""
+    """What a statement returned: its rows and the count of rows it touched (``rowcount``:
+    meaningful for an INSERT, UPDATE or DELETE without RETURNING, as the driver's)."""
 
     __slots__ = ("_rows", "rowcount")
 
@@ -80,7 +84,12 @@ class Rows:
         return self._rows[0][0] if self._rows else None
 
 
-_CACHE: dict[tuple[int, int, tuple[str, ...], bool], tuple[Executable, Prepared | None]] = {}
+#: Where a dialect keeps the statements prepared for it (gone with the dialect, whose id
+#: could otherwise come back for another one), by statement id, parameter names and
+#: executemany, each kept with its statement (so an id that came back for another statement
+#: is never taken for it).
+_ON_DIALECT = "_jdoffice_direct"
+_LOCK = threading.Lock()
 
 
 def prepare(
@@ -89,12 +98,15 @@ def prepare(
     """``statement`` compiled for ``dialect`` with parameters ``keys`` (for several sets of
     them with ``many``), or None when only SQLAlchemy can run it (see the module's text).
     Cached: the statements are constants."""
-    cache_key = (id(statement), id(dialect), keys, many)
-    hit = _CACHE.get(cache_key)
-    if hit is not None and hit[0] is statement:
-        return hit[1]
+    cache_key = (id(statement), keys, many)
+    mine: dict[Any, tuple[Executable, Prepared | None]] | None = dialect.__dict__.get(_ON_DIALECT)
+    if mine is not None:
+        hit = mine.get(cache_key)
+        if hit is not None and hit[0] is statement:
+            return hit[1]
     prepared = _compile(statement, dialect, keys, many)
-    _CACHE[cache_key] = (statement, prepared)  # the statement kept alive: its id stays its own
+    with _LOCK:  # threads of one desk may prepare at once
+        dialect.__dict__.setdefault(_ON_DIALECT, {})[cache_key] = (statement, prepared)
     return prepared
 
 
@@ -110,11 +122,19 @@ def _compile(
         or c.update_prefetch
         or c.literal_execute_params
         or c.post_compile_params
+        or c.escaped_bind_names  # parameter names the processors would not be found under
     ):
         return None
     columns = c._result_columns
+    names = [col[0] for col in columns]
+    if any(not n.isidentifier() or keyword.iskeyword(n) or n.startswith("_") for n in names) or len(
+        set(names)
+    ) != len(names):
+        return None  # a row would not carry the name SQLAlchemy's row gives the column
+    if any(isinstance(ty, sqltypes.Numeric) for *_, ty in columns):
+        return None  # its conversion depends on the type the driver reports for the column
     results = tuple(ty._cached_result_processor(dialect, None) for *_, ty in columns)
-    row = namedtuple("Row", [col[0] for col in columns], rename=True) if columns else None
+    row = namedtuple("Row", names) if columns else None
     return Prepared(
         sql=c.string,
         order=tuple(c.positiontup or ()) if c.positional else None,
@@ -126,10 +146,14 @@ def _compile(
 
 
 def _args(p: Prepared, params: Mapping[str, Any]) -> Any:
-    bound = p.construct_params(params, _check=True)
-    for name, process in p.binds:
-        if name in bound:
-            bound[name] = process(bound[name])
+    try:
+        bound = p.construct_params(params, _check=True)
+        for name, process in p.binds:
+            if name in bound:
+                bound[name] = process(bound[name])
+    except Exception as exc:
+        # As SQLAlchemy reports a value it cannot send (a naive datetime, a missing one).
+        raise StatementError(str(exc), p.sql, dict(params), exc) from exc
     return tuple(bound[k] for k in p.order) if p.order is not None else bound
 
 
@@ -182,10 +206,19 @@ def execute(
     except dbapi_error as exc:
         dead = dialect.is_disconnect(exc, dbapi_conn, cursor)
         if dead:
+            # As SQLAlchemy does: the pool's other connections are suspect too (a server
+            # restart ends them all), and this one is dropped.
+            conn.engine.pool._invalidate(conn.connection, exc)
             conn.invalidate(exc)
         raise DBAPIError.instance(
             p.sql, args, exc, dbapi_error, connection_invalidated=dead, dialect=dialect
         ) from exc
+    except BaseException as exc:
+        if not isinstance(exc, Exception):
+            # Interrupted half-way through a reply (Ctrl-C, exit): the connection cannot be
+            # trusted with the next statement.
+            conn.invalidate(exc)
+        raise
     finally:
         if cursor is not None:
             cursor.close()

@@ -66,6 +66,7 @@ def observed(engine: Engine) -> bool:
         or e.before_execute
         or e.after_execute
         or d.do_execute
+        or d.do_executemany
         or d.do_setinputsizes
         or d.handle_error
     )

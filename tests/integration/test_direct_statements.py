@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from jdoffice.adapters import direct
 from jdoffice.adapters.db import make_engine
+from jdoffice.adapters.orm import PaymentRow
 from jdoffice.adapters.repos.schools import SCHOOL_WITH_SETTINGS
 from jdoffice.adapters.statements import (
     LOCK_STUDENT_INVOICES,
@@ -191,3 +192,32 @@ def test_a_connection_the_server_ended_mid_transaction_is_lost_and_replaced(
             assert uow.payments.exists("p-3") is False  # a new connection
     finally:
         own.dispose()
+
+
+def test_rows_added_to_the_session_are_seen_by_a_statement_sent_directly(
+    engine: Engine, uow: SqlAlchemyUnitOfWork, kit: SchoolKit, sent_directly: list[str]
+) -> None:
+    student = kit.student()
+    kit.invoice(student, 10_000)
+    now = dt.datetime.now(dt.UTC)
+
+    with uow.write():
+        uow.session.add(
+            PaymentRow(
+                id="p-pending",
+                school_id=kit.school.id,
+                student_id=student.id,
+                method="cash",
+                amount_minor=4_000,
+                currency="DKK",
+                status="succeeded",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        seen = uow.payments.exists("p-pending")
+        balance = uow.balances.recompute(student.id)
+
+    assert sent_directly == ["select", "select"]
+    assert seen is True
+    assert balance == 6_000

@@ -37,8 +37,10 @@ class Repo:
         # sees its statements from the next.
         use = s.info.get(_DIRECT)
         if use is None:
-            use = s.info[_DIRECT] = direct.usable(s.get_bind())
+            use = s.info[_DIRECT] = direct.usable(s.get_bind()) and not s.dispatch.do_orm_execute
         if use:
+            if s.autoflush and (s.new or s.dirty or s.deleted):
+                s.flush()  # as the session would before any statement: rows added are seen
             rows = direct.execute(s.connection(), statement, params)
             if rows is not None:
                 return rows
