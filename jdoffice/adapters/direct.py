@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, StatementError
@@ -58,30 +58,53 @@ class Prepared:
 
 class Rows:
     """What a statement returned: its rows and the count of rows it touched (``rowcount``:
-    meaningful for an INSERT, UPDATE or DELETE without RETURNING, as the driver's)."""
+    meaningful for an INSERT, UPDATE or DELETE without RETURNING, as the driver's).
 
-    __slots__ = ("_rows", "rowcount")
+    A statement sent in a :class:`Batch` has its answer once the batch is finished: asking
+    for it earlier finishes the batch (the statements sent so far are answered, the rest of
+    the block runs one statement at a time)."""
 
-    def __init__(self, rows: list[Any], rowcount: int) -> None:
+    __slots__ = ("_batch", "_count", "_rows")
+
+    def __init__(self, rows: list[Any] | None, rowcount: int, batch: Batch | None = None) -> None:
         self._rows = rows
-        self.rowcount = rowcount
+        self._count = rowcount
+        self._batch = batch
 
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._rows)
-
-    def all(self) -> list[Any]:
+    def _answered(self) -> list[Any]:
+        if self._rows is None and self._batch is not None:
+            self._batch.finish()
+        if self._rows is None:
+            raise RuntimeError("the statement's batch was dropped before its answer came")
         return self._rows
 
+    def _answer(self, rows: list[Any], rowcount: int) -> None:
+        self._rows, self._count, self._batch = rows, rowcount, None
+
+    @property
+    def rowcount(self) -> int:
+        self._answered()
+        return self._count
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._answered())
+
+    def all(self) -> list[Any]:
+        return self._answered()
+
     def first(self) -> Any:
-        return self._rows[0] if self._rows else None
+        rows = self._answered()
+        return rows[0] if rows else None
 
     def one(self) -> Any:
-        if len(self._rows) != 1:
-            raise LookupError(f"expected one row, got {len(self._rows)}")
-        return self._rows[0]
+        rows = self._answered()
+        if len(rows) != 1:
+            raise LookupError(f"expected one row, got {len(rows)}")
+        return rows[0]
 
     def scalar(self) -> Any:
-        return self._rows[0][0] if self._rows else None
+        rows = self._answered()
+        return rows[0][0] if rows else None
 
 
 #: Where a dialect keeps the statements prepared for it (gone with the dialect, whose id
@@ -170,6 +193,48 @@ def usable(bind: Engine | Connection) -> bool:
     return not observed(bind.engine)
 
 
+def _call(
+    conn: Connection,
+    statement: Executable,
+    params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+) -> tuple[Prepared, Any, bool] | None:
+    """The prepared statement and the driver's arguments for ``params``, or None when
+    SQLAlchemy must run it."""
+    sets: Sequence[Mapping[str, Any]] = [params] if isinstance(params, Mapping) else params
+    many = not isinstance(params, Mapping)
+    if not sets:
+        return None
+    p = prepare(statement, conn.dialect, tuple(sorted(sets[0])), many)
+    if p is None or (many and p.row is not None):
+        return None
+    args: Any = [_args(p, ps) for ps in sets] if many else _args(p, sets[0])
+    return p, args, many
+
+
+def _send(cursor: Any, p: Prepared, args: Any, many: bool) -> None:
+    if many:
+        cursor.executemany(p.sql, args)
+    else:
+        cursor.execute(p.sql, args)
+
+
+def _refused(
+    conn: Connection, exc: Any, dbapi_conn: Any, cursor: Any, sql: str, args: Any
+) -> StatementError:
+    """The driver's error ``exc`` as SQLAlchemy raises it; a connection it shows to be dead is
+    invalidated first, as SQLAlchemy does: the pool's other connections are suspect too (a
+    server restart ends them all), and this one is dropped."""
+    dialect = conn.dialect
+    dead = dialect.is_disconnect(exc, dbapi_conn, cursor)
+    if dead:
+        conn.engine.pool._invalidate(conn.connection, exc)
+        conn.invalidate(exc)
+    refused: StatementError = DBAPIError.instance(
+        sql, args, exc, dialect.loaded_dbapi.Error, connection_invalidated=dead, dialect=dialect
+    )
+    return refused
+
+
 def execute(
     conn: Connection,
     statement: Executable,
@@ -183,36 +248,19 @@ def execute(
     Raises:
         DBAPIError: the database refused or could not answer.
     """
-    sets: Sequence[Mapping[str, Any]] = [params] if isinstance(params, Mapping) else params
-    many = not isinstance(params, Mapping)
-    if not sets:
+    call = _call(conn, statement, params)
+    if call is None:
         return None
-    p = prepare(statement, conn.dialect, tuple(sorted(sets[0])), many)
-    if p is None or (many and p.row is not None):
-        return None
-    args: Any = [_args(p, ps) for ps in sets] if many else _args(p, sets[0])
-    dialect = conn.dialect
-    dbapi_error = dialect.loaded_dbapi.Error
+    p, args, many = call
     dbapi_conn = conn.connection.dbapi_connection
     cursor = None
     try:
         cursor = dbapi_conn.cursor()  # type: ignore[union-attr]
-        if many:
-            cursor.executemany(p.sql, args)
-        else:
-            cursor.execute(p.sql, args)
+        _send(cursor, p, args, many)
         raw = cursor.fetchall() if p.row is not None else []
         return Rows(_rows(p, raw) if raw else [], cursor.rowcount)
-    except dbapi_error as exc:
-        dead = dialect.is_disconnect(exc, dbapi_conn, cursor)
-        if dead:
-            # As SQLAlchemy does: the pool's other connections are suspect too (a server
-            # restart ends them all), and this one is dropped.
-            conn.engine.pool._invalidate(conn.connection, exc)
-            conn.invalidate(exc)
-        raise DBAPIError.instance(
-            p.sql, args, exc, dbapi_error, connection_invalidated=dead, dialect=dialect
-        ) from exc
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise _refused(conn, exc, dbapi_conn, cursor, p.sql, args) from exc
     except BaseException as exc:
         if not isinstance(exc, Exception):
             # Interrupted half-way through a reply (Ctrl-C, exit): the connection cannot be
@@ -222,3 +270,151 @@ def execute(
     finally:
         if cursor is not None:
             cursor.close()
+
+
+def batches(conn: Connection) -> bool:
+    """Whether ``conn``'s driver can send statements without waiting for each answer
+    (psycopg's pipeline mode, on a libpq that has it)."""
+    dbapi = conn.dialect.loaded_dbapi
+    pipeline = getattr(dbapi, "Pipeline", None)
+    return (
+        conn.dialect.driver == "psycopg" and pipeline is not None and bool(pipeline.is_supported())
+    )
+
+
+#: The COMMIT a batch ends with (see :meth:`Batch.finish`).
+_COMMIT = Prepared(sql="COMMIT", order=None, construct_params=None, binds=(), row=None, results=())
+
+
+class _RolledBack(Exception):
+    """The transaction a batch was in is being rolled back."""
+
+
+class Batch:
+    """Statements sent one after another without waiting for each answer, inside the unit of
+    work's transaction: psycopg's pipeline mode. The server runs them in the order sent, each
+    as it would run alone (under READ COMMITTED each sees what was committed when it starts,
+    after any lock the one before it waited for); the answers come back together when the
+    batch is finished, one round trip for the lot.
+
+    It is finished by asking for an answer (:class:`Rows`), by :meth:`finish`, and by anything
+    SQLAlchemy then does on the connection: a statement of its own waits for the answers
+    first, a commit goes with them (the commit's round trip is the batch's), a rollback drops
+    the pipeline. An error in any statement is raised where the batch is finished (as
+    :func:`execute` raises it; from the commit, the commit fails with it); the statements
+    after it were not run, and the transaction is then only good for a rollback.
+    """
+
+    def __init__(self, conn: Connection, done: Callable[[], None]) -> None:
+        self._conn = conn
+        dbapi: Any = conn.connection.dbapi_connection
+        self._dbapi = dbapi
+        self._done = done
+        self._sent: list[tuple[Rows, Any, Prepared, Any]] = []
+        self._pipeline: Any = dbapi.pipeline()
+        self._pipeline.__enter__()
+        event.listen(conn, "before_cursor_execute", self._before_statement)
+        event.listen(conn, "commit", self._before_commit)
+        event.listen(conn, "rollback", self._before_rollback)
+
+    @property
+    def open(self) -> bool:
+        return self._pipeline is not None
+
+    def send(
+        self, statement: Executable, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+    ) -> Rows | None:
+        """Send ``statement`` (its answer comes with the batch's), or None when SQLAlchemy
+        must run it: then nothing was sent, and the caller finishes the batch first."""
+        if self._pipeline is None:
+            raise RuntimeError("the batch is finished")
+        call = _call(self._conn, statement, params)
+        if call is None:
+            return None
+        p, args, many = call
+        cursor = self._dbapi.cursor()
+        rows = Rows(None, -1, self)
+        self._sent.append((rows, cursor, p, args))
+        try:
+            _send(cursor, p, args, many)
+        except self._conn.dialect.loaded_dbapi.Error as exc:
+            # An answer that had come back already and was an error.
+            self._close(exc)
+            raise _refused(self._conn, exc, self._dbapi, cursor, p.sql, args) from exc
+        except BaseException as exc:
+            self._close(exc)
+            raise
+        return rows
+
+    def finish(self, *, commit: bool = False) -> None:
+        """Wait for the answers of everything sent, with the transaction's COMMIT after them
+        if ``commit`` (nothing to do once finished).
+
+        Raises:
+            DBAPIError: the database refused one of the statements (or the commit) or could
+                not answer.
+        """
+        pipeline, sent = self._pipeline, self._sent
+        if pipeline is None:
+            return
+        self._pipeline, self._sent = None, []
+        self._unhook()
+        cursor: Any = None
+        try:
+            if commit:
+                # Queued behind the statements as one more (the driver's own commit() would
+                # wait for it with a round trip of its own); the driver then sees the
+                # transaction ended, and SQLAlchemy's commit after this has nothing to send.
+                ender = self._dbapi.cursor()
+                sent.append((Rows(None, -1), ender, _COMMIT, None))
+                ender.execute(_COMMIT.sql)
+            pipeline.__exit__(None, None, None)  # the round trip: sync, every answer read
+            for rows, cursor, p, _args in sent:
+                raw = cursor.fetchall() if p.row is not None else []
+                rows._answer(_rows(p, raw) if raw else [], cursor.rowcount)
+        except self._dbapi.Error as exc:
+            sql = "; ".join(p.sql for _r, _c, p, _a in sent)
+            raise _refused(self._conn, exc, self._dbapi, cursor, sql, None) from exc
+        except BaseException as exc:
+            if not isinstance(exc, Exception):
+                self._conn.invalidate(exc)
+            raise
+        finally:
+            for _r, c, _p, _a in sent:
+                c.close()
+
+    def abandon(self, exc: BaseException) -> None:
+        """Leave the pipeline because the work failed with ``exc`` (the transaction is rolled
+        back after it): the driver's own errors on the way out are not raised over it."""
+        if self._pipeline is not None:
+            self._close(exc)
+
+    def _before_statement(self, *_args: Any) -> None:
+        self.finish()
+
+    def _before_commit(self, _conn: Any) -> None:
+        self.finish(commit=True)
+
+    def _before_rollback(self, _conn: Any) -> None:
+        self.abandon(_RolledBack())
+
+    def _unhook(self) -> None:
+        # The hooks stay on the connection (removing one while SQLAlchemy runs the hooks of
+        # its event would break that run); once the batch is finished they do nothing, and
+        # the connection object goes with its transaction.
+        self._done()
+
+    def _close(self, exc: BaseException) -> None:
+        pipeline, sent = self._pipeline, self._sent
+        self._pipeline, self._sent = None, []
+        try:
+            self._unhook()
+            if pipeline is not None:
+                pipeline.__exit__(type(exc), exc, exc.__traceback__)
+        except Exception:  # noqa: S110 - the error that ended the work is the one raised
+            pass
+        finally:
+            if not isinstance(exc, Exception):
+                self._conn.invalidate(exc)
+            for _r, c, _p, _a in sent:
+                c.close()

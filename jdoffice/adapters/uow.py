@@ -25,6 +25,7 @@ from jdoffice.adapters.deferred_repo import SqlDeferredNotices
 from jdoffice.adapters.integrity import SqlIntegrity
 from jdoffice.adapters.notification_repo import SqlNotifications
 from jdoffice.adapters.repos.audit import SqlAudit, SqlFlags
+from jdoffice.adapters.repos.base import send_ahead
 from jdoffice.adapters.repos.books import SqlBooksExports
 from jdoffice.adapters.repos.online import SqlAttempts, SqlEvents
 from jdoffice.adapters.repos.payments import SqlPayments
@@ -307,6 +308,9 @@ class SqlAlchemyUnitOfWork:
         held, self._held = self._held, None
         if held is not None:
             held.release()
+
+    def send_ahead(self) -> None:
+        send_ahead(self.session)
 
     def commit(self) -> None:
         # A connection lost from here on may have committed: never retried as lost before.

@@ -432,7 +432,6 @@ def apply_payment(
     allocations = [
         Allocation(payment_id, inv.id, amt, None, inv.invoice_no) for inv, amt in plan.allocations
     ]
-    uow.payments.add(payment, allocations)
 
     lines = [ReceiptLine(f"{inv.invoice_no} {inv.text}", amt) for inv, amt in plan.allocations]
     body = ReceiptBody(
@@ -460,33 +459,37 @@ def apply_payment(
         desk=actor.desk,
         extra=extra,
     )
-    uow.receipts.add(Receipt(school.id, receipt_no, "payment", now, body, 0, payment_id=payment_id))
-    uow.audit.add(
-        AuditEntry(
-            school_id=school.id,
-            action="payment.registered",
-            entity="payment",
-            entity_id=payment_id,
-            actor=actor,
-            at=now,
-            before={
-                "balance_minor": balance + amount_minor,
-                "invoices": {inv.invoice_no: inv.paid_minor for inv, _ in plan.allocations},
-            },
-            after={
-                "method": method,
-                "amount_minor": amount_minor,
-                "student_no": student.student_no,
-                "allocations": {inv.invoice_no: amt for inv, amt in plan.allocations},
-                "credit_minor": plan.credit_minor,
-                "rounding_minor": payment.rounding_minor,
-                "receipt_no": receipt_no,
-                "balance_minor": balance,
-                "provider_ref": provider_ref,
-                **(audit_extra or {}),
-            },
-        )
+    receipt = Receipt(school.id, receipt_no, "payment", now, body, 0, payment_id=payment_id)
+    audit = AuditEntry(
+        school_id=school.id,
+        action="payment.registered",
+        entity="payment",
+        entity_id=payment_id,
+        actor=actor,
+        at=now,
+        before={
+            "balance_minor": balance + amount_minor,
+            "invoices": {inv.invoice_no: inv.paid_minor for inv, _ in plan.allocations},
+        },
+        after={
+            "method": method,
+            "amount_minor": amount_minor,
+            "student_no": student.student_no,
+            "allocations": {inv.invoice_no: amt for inv, amt in plan.allocations},
+            "credit_minor": plan.credit_minor,
+            "rounding_minor": payment.rounding_minor,
+            "receipt_no": receipt_no,
+            "balance_minor": balance,
+            "provider_ref": provider_ref,
+            **(audit_extra or {}),
+        },
     )
+    # The rows that carry the receipt number go while the counter is held, without waiting
+    # for each answer: with the commit, one round trip where the database allows.
+    uow.send_ahead()
+    uow.payments.add(payment, allocations)
+    uow.receipts.add(receipt)
+    uow.audit.add(audit)
     # In this transaction: the confirmation is queued if and only if the payment is recorded.
     queue_confirmation(
         uow,

@@ -679,6 +679,15 @@ class UnitOfWork(Protocol):
         database cost of a provider's redelivery."""
         ...
 
+    def send_ahead(self) -> None:
+        """From here until the commit, writes go to the database without waiting for each
+        answer where it can (PostgreSQL: the writes and the commit in one round trip), for
+        the last statements of a transaction that holds a lock every desk needs. Reading
+        still works (it waits for the answers so far). An error of any of these writes comes
+        out of the next read or of :meth:`commit` at the latest, as it would have from the
+        write."""
+        ...
+
     def write(self) -> Self:
         """Make the next ``with`` block a writing transaction (takes the write lock at once
         where the database needs that, e.g. ``BEGIN IMMEDIATE`` on SQLite)."""

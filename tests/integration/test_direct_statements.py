@@ -38,10 +38,13 @@ def sent_directly(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     sent: list[str] = []
     original = direct.execute
 
-    def noting(conn: Any, statement: Any, params: Any) -> Any:
+    def name(statement: Any) -> str:
         table = getattr(statement, "table", None)
         kind = statement.__visit_name__
-        what = f"{kind} {table.name}" if table is not None else kind
+        return f"{kind} {table.name}" if table is not None else str(kind)
+
+    def noting(conn: Any, statement: Any, params: Any) -> Any:
+        what = name(statement)
         try:
             rows = original(conn, statement, params)
         except Exception:
@@ -51,7 +54,16 @@ def sent_directly(monkeypatch: pytest.MonkeyPatch) -> list[str]:
             sent.append(what)
         return rows
 
+    def batched(batch: Any, statement: Any, params: Any) -> Any:
+        # A statement sent in a batch (its answer comes later) went through the driver too.
+        rows = sending(batch, statement, params)
+        if rows is not None:
+            sent.append(name(statement))
+        return rows
+
+    sending = direct.Batch.send
     monkeypatch.setattr(direct, "execute", noting)
+    monkeypatch.setattr(direct.Batch, "send", batched)
     return sent
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, insert, select, update
 
 from jdoffice.adapters.mapping import to_receipt
 from jdoffice.adapters.orm import ReceiptCounterRow, ReceiptRow
-from jdoffice.adapters.repos.base import Repo
+from jdoffice.adapters.repos.base import Repo, together
 from jdoffice.adapters.statements import (
     INSERT_RECEIPT,
     LOCK_COUNTER,
@@ -30,13 +30,20 @@ class SqlReceipts(Repo):
         one past the highest of the counter and every number the school has used; with no
         gaps, because nothing between them is free.
         """
-        last = self.run(LOCK_COUNTER, {"school_id": school_id}).scalar()
         move = NEXT_COUNTER.get(self.s.get_bind().dialect.name)
-        if last is not None and move is not None:
-            # Under the lock, a statement of its own (so it reads the numbers as they are now,
-            # not as they were before it waited for the lock): past the highest number the
-            # school used, moved and read back in one round trip.
-            taken = self.run(move, {"b_school_id": school_id, "now": now}).scalar()
+        with together(self.s):
+            # Sent together (one round trip on PostgreSQL), run one after the other: the move
+            # is a statement of its own under the lock, so it reads the numbers as they are
+            # once the lock is had, not as they were before it waited for it. It moves the
+            # counter past the highest number the school used and reads it back; with no
+            # counter row (``last`` None) it touches nothing.
+            locked = self.run(LOCK_COUNTER, {"school_id": school_id})
+            moved = (
+                self.run(move, {"b_school_id": school_id, "now": now}) if move is not None else None
+            )
+        last = locked.scalar()
+        if last is not None and moved is not None:
+            taken = moved.scalar()
             if taken is not None:
                 return int(taken)
         tops = self.run(TOP_RECEIPT_NOS, {"school_id": school_id}).one()

@@ -1,0 +1,281 @@
+"""Writes sent ahead (``UnitOfWork.send_ahead``, :class:`jdoffice.adapters.direct.Batch`):
+on PostgreSQL the rows that carry a receipt number and the commit go in one round trip while
+the school's receipt counter is held; on every backend what is written, refused or dropped is
+what it was when each statement waited for its answer."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import socket
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select, text
+
+from jdoffice.adapters.db import make_engine
+from jdoffice.adapters.orm import AuditRow, ReceiptCounterRow, ReceiptRow
+from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
+from jdoffice.domain.errors import Unavailable
+from jdoffice.domain.model import AuditEntry, Payment
+from jdoffice.services.payments import register_payment
+from jdoffice.services.ports import ConnectionLost, DuplicateKey
+from tests.conftest import SchoolKit
+from tests.integration.helpers import ACTOR
+
+
+class TurnCounter:
+    """A loopback proxy to the database that records what the client sends each time it
+    speaks after the server has spoken: one entry per round trip."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.turns: list[bytearray] = []
+        self._lock = threading.Lock()
+        self._server_spoke = True
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._threads: list[threading.Thread] = []
+        self._spawn(self._accept)
+
+    def _spawn(self, fn: Any, *args: Any) -> None:
+        t = threading.Thread(target=fn, args=args, daemon=True)
+        t.start()
+        self._threads.append(t)
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.target)
+            self._spawn(self._pump, client, server, True)
+            self._spawn(self._pump, server, client, False)
+
+    def _pump(self, src: socket.socket, dst: socket.socket, from_client: bool) -> None:
+        try:
+            while data := src.recv(65536):
+                with self._lock:
+                    if from_client:
+                        if self._server_spoke:
+                            self.turns.append(bytearray())
+                            self._server_spoke = False
+                        self.turns[-1] += data
+                    else:
+                        self._server_spoke = True
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (src, dst):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+@pytest.fixture
+def postgresql_through_a_counter(engine: Engine) -> Iterator[tuple[Engine, TurnCounter]]:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("sending without waiting for each answer is PostgreSQL's (pipeline mode)")
+    url = engine.url
+    counter = TurnCounter(url.host or "127.0.0.1", url.port or 5432)
+    own = make_engine(
+        url.set(host="127.0.0.1", port=counter.port).render_as_string(hide_password=False),
+        pool_size=1,
+        max_overflow=0,
+    )
+    try:
+        yield own, counter
+    finally:
+        own.dispose()
+        counter.close()
+
+
+def test_a_payment_holds_the_receipt_counter_for_two_round_trips_on_postgresql(
+    postgresql_through_a_counter: tuple[Engine, TurnCounter], kit: SchoolKit
+) -> None:
+    own, counter = postgresql_through_a_counter
+    student = kit.student("Åse", "Ødegård")
+    invoice = kit.invoice(student, 80_000)
+    uow = SqlAlchemyUnitOfWork(own)
+    with uow:
+        uow.payments.exists("warm-up")  # the connection is open before counting starts
+    counter.turns.clear()
+
+    paid = register_payment(
+        uow,
+        kit.school,
+        method="cash",
+        amount_minor=30_000,
+        invoice_no=invoice.invoice_no,
+        actor=ACTOR,
+    )
+
+    turns = [bytes(t) for t in counter.turns]
+    locking = [i for i, t in enumerate(turns) if b"receipt_counters" in t and b"FOR UPDATE" in t]
+    committing = [i for i, t in enumerate(turns) if b"COMMIT\x00" in t]
+    assert len(locking) == 1, turns
+    assert len(committing) == 1, turns
+    # Lock and move the counter (one turn), then the payment, its allocation, receipt, audit
+    # row and the commit (the next): the counter is released with the second answer.
+    assert committing[0] == locking[0] + 1
+    assert b"INSERT INTO student_payments" in turns[committing[0]]
+    assert b"INSERT INTO receipts" in turns[committing[0]]
+    assert b"INSERT INTO audit_log" in turns[committing[0]]
+    # And fewer round trips for the whole payment than statements (16 when each waited).
+    assert len(turns) <= 11, len(turns)
+    with uow:
+        payment = uow.payments.get(paid.payment_id)
+        receipt = uow.receipts.get(kit.school.id, paid.receipt_no or 0)
+    assert payment is not None
+    assert payment.amount_minor == 30_000
+    assert receipt is not None
+    assert receipt.body.student_name == "Åse Ødegård"
+
+
+def _a_payment(uow: SqlAlchemyUnitOfWork, kit: SchoolKit) -> Payment:
+    student = kit.student()
+    invoice = kit.invoice(student, 50_000)
+    paid = register_payment(
+        uow,
+        kit.school,
+        method="bank",
+        amount_minor=20_000,
+        invoice_no=invoice.invoice_no,
+        actor=ACTOR,
+    )
+    with uow:
+        payment = uow.payments.get(paid.payment_id)
+    assert payment is not None
+    return payment
+
+
+def _counts(engine: Engine, school_id: int) -> tuple[int, int, int]:
+    with engine.connect() as c:
+        receipts = c.scalar(
+            select(func.count()).select_from(ReceiptRow).where(ReceiptRow.school_id == school_id)
+        )
+        audit = c.scalar(
+            select(func.count()).select_from(AuditRow).where(AuditRow.school_id == school_id)
+        )
+        counter = c.scalar(
+            select(ReceiptCounterRow.last_no).where(ReceiptCounterRow.school_id == school_id)
+        )
+    return int(receipts or 0), int(audit or 0), int(counter or 0)
+
+
+def test_a_payment_key_taken_meanwhile_fails_the_work_and_writes_nothing_of_it(
+    engine: Engine, uow: SqlAlchemyUnitOfWork, kit: SchoolKit
+) -> None:
+    existing = _a_payment(uow, kit)
+    before = _counts(engine, kit.school.id)
+
+    def taken_meanwhile() -> None:
+        with uow.write():
+            number = uow.receipts.next_number(kit.school.id, existing.created_at)
+            uow.send_ahead()
+            # The key another desk used meanwhile, with the number this work took, then an
+            # audit row after it: on PostgreSQL the refusal comes back with the commit.
+            uow.payments.add(dataclasses.replace(existing, receipt_no=number), [])
+            uow.audit.add(
+                AuditEntry(
+                    school_id=kit.school.id,
+                    action="payment.registered",
+                    entity="payment",
+                    entity_id=existing.id,
+                    actor=ACTOR,
+                    at=existing.created_at,
+                    before=None,
+                    after={"receipt_no": number},
+                )
+            )
+            uow.commit()
+
+    with pytest.raises(DuplicateKey):
+        taken_meanwhile()
+
+    # Nothing of the failed work: no receipt, no audit row, the counter where it was.
+    assert _counts(engine, kit.school.id) == before
+    with uow:
+        assert uow.payments.get(existing.id) == existing
+    # And the next payment gets the next number.
+    assert _a_payment(uow, kit).receipt_no == before[2] + 1
+
+
+def test_a_read_after_writes_sent_ahead_sees_them_and_a_rollback_drops_them(
+    engine: Engine, uow: SqlAlchemyUnitOfWork, kit: SchoolKit
+) -> None:
+    existing = _a_payment(uow, kit)
+    copy = dataclasses.replace(existing, id="sent-ahead-1", receipt_no=None)
+
+    with uow.write():
+        uow.send_ahead()
+        uow.payments.add(copy, [])
+        assert uow.payments.exists("sent-ahead-1") is True  # through the driver
+        assert uow.payments.get("sent-ahead-1") is not None  # through SQLAlchemy
+        uow.send_ahead()
+        uow.payments.add(dataclasses.replace(copy, id="sent-ahead-2"), [])
+        # Left without a commit: rolled back.
+
+    with uow:
+        assert uow.payments.exists("sent-ahead-1") is False
+        assert uow.payments.exists("sent-ahead-2") is False
+
+
+def test_work_that_fails_after_writes_sent_ahead_writes_nothing_and_the_connection_serves_on(
+    engine: Engine, kit: SchoolKit
+) -> None:
+    own = make_engine(engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=0)
+    uow = SqlAlchemyUnitOfWork(own)
+    try:
+        existing = _a_payment(uow, kit)
+
+        def failing() -> None:
+            with uow.write():
+                uow.send_ahead()
+                uow.payments.add(dataclasses.replace(existing, id="failed-1", receipt_no=None), [])
+                _ = 1 / 0
+
+        with pytest.raises(ZeroDivisionError):
+            failing()
+        with uow:
+            assert uow.payments.exists("failed-1") is False
+        # The one connection of the pool takes the next payment as usual.
+        assert _a_payment(uow, kit).receipt_no == (existing.receipt_no or 0) + 1
+    finally:
+        own.dispose()
+
+
+def test_a_connection_ended_while_writes_are_sent_ahead_fails_the_commit_and_is_replaced(
+    engine: Engine, kit: SchoolKit
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("ending another session's connection is PostgreSQL's")
+    own = make_engine(engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=0)
+    uow = SqlAlchemyUnitOfWork(own)
+    try:
+        existing = _a_payment(uow, kit)
+
+        def cut_before_the_commit() -> None:
+            with uow.write():
+                pid = uow.session.execute(text("select pg_backend_pid()")).scalar_one()
+                uow.send_ahead()
+                uow.payments.add(dataclasses.replace(existing, id="cut-1", receipt_no=None), [])
+                with engine.begin() as admin:
+                    admin.execute(text("select pg_terminate_backend(:p)"), {"p": pid})
+                uow.commit()
+
+        # Sent with the commit: the desk cannot know whether it was saved, so it is not
+        # retried as a connection lost before anything was saved.
+        with pytest.raises(Unavailable) as failed:
+            cut_before_the_commit()
+        assert not isinstance(failed.value, ConnectionLost)
+        with uow:
+            assert uow.payments.exists("cut-1") is False  # on a new connection
+    finally:
+        own.dispose()
