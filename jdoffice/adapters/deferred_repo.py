@@ -6,9 +6,9 @@ import datetime as dt
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from jdoffice.adapters.orm import DeferredNoticeRow
+from jdoffice.adapters.repos.base import Repo
 from jdoffice.adapters.tables import table_of
 from jdoffice.services.gateways import RefundNotice, RefundState
 
@@ -26,10 +26,7 @@ _ANY_WAITING = (
 )
 
 
-class SqlDeferredNotices:
-    def __init__(self, session: Session) -> None:
-        self.s = session
-
+class SqlDeferredNotices(Repo):
     def add(
         self, school_id: int, notice: RefundNotice, event_id: str, event_type: str, now: dt.datetime
     ) -> bool:
@@ -86,7 +83,7 @@ class SqlDeferredNotices:
 
     def any_waiting(self, school_id: int, gateway: str, payment_ref: str) -> bool:
         params = {"school_id": school_id, "gateway": gateway, "payment_ref": payment_ref}
-        return self.s.execute(_ANY_WAITING, params).first() is not None
+        return self.run(_ANY_WAITING, params).first() is not None
 
     def done(self, notice_id: int, outcome: str, now: dt.datetime) -> None:
         self.s.execute(

@@ -85,6 +85,9 @@ LOCK_INVOICES = (
     .order_by(INVOICES.c.id)
     .with_for_update()
 )
+#: One invoice locked by its id (the usual case of :data:`LOCK_INVOICES`, which the driver's
+#: cursor cannot run: its ``IN`` list is written into the text).
+LOCK_INVOICE = select(*INVOICE_COLUMNS).where(INVOICES.c.id == bindparam("id")).with_for_update()
 #: A student's invoices, locked in id order (the order every path locks them in).
 LOCK_STUDENT_INVOICES = (
     select(*INVOICE_COLUMNS)

@@ -23,6 +23,7 @@ from jdoffice.adapters.statements import (
     ADD_PAID,
     BALANCE,
     INVOICE_BY_NO,
+    LOCK_INVOICE,
     LOCK_INVOICE_BY_NO,
     LOCK_INVOICES,
     LOCK_STUDENT,
@@ -105,7 +106,11 @@ class SqlInvoices(Repo):
         return [to_invoice(r) for r in rows]
 
     def lock(self, invoice_ids: Sequence[int]) -> list[Invoice]:
-        rows = self.s.execute(LOCK_INVOICES, {"ids": sorted(set(invoice_ids))})
+        ids = sorted(set(invoice_ids))
+        if len(ids) == 1:
+            r = self.run(LOCK_INVOICE, {"id": ids[0]}).first()
+            return [to_invoice(r)] if r else []
+        rows = self.s.execute(LOCK_INVOICES, {"ids": ids})
         return [to_invoice(r) for r in rows]
 
     def lock_by_no(self, school_id: int, invoice_no: str) -> Invoice | None:
