@@ -181,20 +181,28 @@ def test_a_duplicate_payment_id_through_the_driver_is_a_duplicate_key(
         assert uow.payments.get(payment_id) == existing
 
 
+#: How a server's administrator ends another session: the session's id, and the statement.
+_ENDING = {
+    "postgresql": ("select pg_backend_pid()", "select pg_terminate_backend(:p)"),
+    "mysql": ("select connection_id()", "kill :p"),
+}
+
+
 def test_a_connection_the_server_ended_mid_transaction_is_lost_and_replaced(
     engine: Engine, kit: SchoolKit
 ) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("ending another session's connection is PostgreSQL's")
+    if engine.dialect.name not in _ENDING:
+        pytest.skip("SQLite has no server to end a connection")
+    whose, end = _ENDING[engine.dialect.name]
     own = make_engine(engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=0)
     uow = SqlAlchemyUnitOfWork(own)
 
     def ended_midway() -> None:
         with uow.write():
             uow.payments.exists("p-1")  # through the driver: the transaction has begun
-            pid = uow.session.execute(text("select pg_backend_pid()")).scalar_one()
+            pid = uow.session.execute(text(whose)).scalar_one()
             with engine.begin() as admin:
-                admin.execute(text("select pg_terminate_backend(:p)"), {"p": pid})
+                admin.execute(text(end), {"p": pid})
             uow.payments.exists("p-2")
 
     try:
