@@ -22,6 +22,7 @@ translates them as before), and a connection the error shows to be dead is inval
 
 from __future__ import annotations
 
+import contextlib
 import keyword
 import threading
 from collections import namedtuple
@@ -286,6 +287,13 @@ def batches(conn: Connection) -> bool:
 _COMMIT = Prepared(sql="COMMIT", order=None, construct_params=None, binds=(), row=None, results=())
 
 
+def _leave(pipeline: Any) -> None:
+    """Leave pipeline mode after an error (the pipeline syncs on the way out): what the sync
+    answers is not raised over the error that ended the work, nor logged."""
+    with contextlib.suppress(Exception):
+        pipeline.__exit__(None, None, None)
+
+
 class _RolledBack(Exception):
     """The transaction a batch was in is being rolled back."""
 
@@ -305,12 +313,21 @@ class Batch:
     after it were not run, and the transaction is then only good for a rollback.
     """
 
-    def __init__(self, conn: Connection, done: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        done: Callable[[], None],
+        failed: Callable[[StatementError | None], None] = lambda _exc: None,
+    ) -> None:
         self._conn = conn
         dbapi: Any = conn.connection.dbapi_connection
         self._dbapi = dbapi
         self._done = done
+        self._on_failure = failed
         self._sent: list[tuple[Rows, Any, Prepared, Any]] = []
+        #: The refusal the batch ended with, if any: the transaction is then aborted, and its
+        #: commit must fail with it even when someone caught it on the way.
+        self._failed: StatementError | None = None
         self._pipeline: Any = dbapi.pipeline()
         self._pipeline.__enter__()
         event.listen(conn, "before_cursor_execute", self._before_statement)
@@ -340,7 +357,7 @@ class Batch:
         except self._conn.dialect.loaded_dbapi.Error as exc:
             # An answer that had come back already and was an error.
             self._close(exc)
-            raise _refused(self._conn, exc, self._dbapi, cursor, p.sql, args) from exc
+            raise self._fail(_refused(self._conn, exc, self._dbapi, cursor, p.sql, args)) from exc
         except BaseException as exc:
             self._close(exc)
             raise
@@ -361,20 +378,26 @@ class Batch:
         self._unhook()
         cursor: Any = None
         try:
-            if commit:
-                # Queued behind the statements as one more (the driver's own commit() would
-                # wait for it with a round trip of its own); the driver then sees the
-                # transaction ended, and SQLAlchemy's commit after this has nothing to send.
-                ender = self._dbapi.cursor()
-                sent.append((Rows(None, -1), ender, _COMMIT, None))
-                ender.execute(_COMMIT.sql)
+            try:
+                if commit:
+                    # Queued behind the statements as one more (the driver's own commit()
+                    # would wait for it with a round trip of its own); the driver then sees the
+                    # transaction ended, and SQLAlchemy's commit after this has nothing to send.
+                    ender = self._dbapi.cursor()
+                    sent.append((Rows(None, -1), ender, _COMMIT, None))
+                    ender.execute(_COMMIT.sql)  # raises an error already answered, if any
+            except BaseException:
+                # Out of pipeline mode whatever happens: the connection goes back to the pool
+                # after the rollback, and must not be left in the middle of a pipeline.
+                _leave(pipeline)
+                raise
             pipeline.__exit__(None, None, None)  # the round trip: sync, every answer read
             for rows, cursor, p, _args in sent:
                 raw = cursor.fetchall() if p.row is not None else []
                 rows._answer(_rows(p, raw) if raw else [], cursor.rowcount)
         except self._dbapi.Error as exc:
             sql = "; ".join(p.sql for _r, _c, p, _a in sent)
-            raise _refused(self._conn, exc, self._dbapi, cursor, sql, None) from exc
+            raise self._fail(_refused(self._conn, exc, self._dbapi, cursor, sql, None)) from exc
         except BaseException as exc:
             if not isinstance(exc, Exception):
                 self._conn.invalidate(exc)
@@ -389,14 +412,26 @@ class Batch:
         if self._pipeline is not None:
             self._close(exc)
 
+    def _fail(self, refused: StatementError) -> StatementError:
+        self._failed = refused
+        self._on_failure(refused)
+        return refused
+
     def _before_statement(self, *_args: Any) -> None:
         self.finish()
 
     def _before_commit(self, _conn: Any) -> None:
+        if self._failed is not None:
+            # Caught on the way (an error comes out of whatever statement finishes the batch,
+            # a savepoint's included): PostgreSQL would answer the COMMIT of the aborted
+            # transaction with a silent ROLLBACK, and the work would seem saved.
+            raise self._failed
         self.finish(commit=True)
 
     def _before_rollback(self, _conn: Any) -> None:
         self.abandon(_RolledBack())
+        self._failed = None
+        self._on_failure(None)  # the transaction that refused is over
 
     def _unhook(self) -> None:
         # The hooks stay on the connection (removing one while SQLAlchemy runs the hooks of
@@ -410,9 +445,7 @@ class Batch:
         try:
             self._unhook()
             if pipeline is not None:
-                pipeline.__exit__(type(exc), exc, exc.__traceback__)
-        except Exception:  # noqa: S110 - the error that ended the work is the one raised
-            pass
+                _leave(pipeline)
         finally:
             if not isinstance(exc, Exception):
                 self._conn.invalidate(exc)

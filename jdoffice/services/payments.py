@@ -484,13 +484,8 @@ def apply_payment(
             **(audit_extra or {}),
         },
     )
-    # The rows that carry the receipt number go while the counter is held, without waiting
-    # for each answer: with the commit, one round trip where the database allows.
-    uow.send_ahead()
-    uow.payments.add(payment, allocations)
-    uow.receipts.add(receipt)
-    uow.audit.add(audit)
     # In this transaction: the confirmation is queued if and only if the payment is recorded.
+    # First, as it reads (whether it was queued already) and a read waits for its answer.
     queue_confirmation(
         uow,
         school,
@@ -503,6 +498,12 @@ def apply_payment(
         now=now,
         settings=notify,
     )
+    # The rows that carry the receipt number go while the counter is held, without waiting
+    # for each answer: with the commit, one round trip where the database allows.
+    uow.send_ahead()
+    uow.payments.add(payment, allocations)
+    uow.receipts.add(receipt)
+    uow.audit.add(audit)
     return PaymentResult(
         payment_id=payment_id,
         receipt_no=receipt_no,

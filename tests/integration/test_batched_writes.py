@@ -7,19 +7,24 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
+import logging
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from jdoffice.adapters.db import make_engine
 from jdoffice.adapters.orm import AuditRow, ReceiptCounterRow, ReceiptRow
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.domain.errors import Unavailable
 from jdoffice.domain.model import AuditEntry, Payment
+from jdoffice.services.gateways import RefundNotice, RefundState
 from jdoffice.services.payments import register_payment
 from jdoffice.services.ports import ConnectionLost, DuplicateKey
 from tests.conftest import SchoolKit
@@ -279,3 +284,90 @@ def test_a_connection_ended_while_writes_are_sent_ahead_fails_the_commit_and_is_
             assert uow.payments.exists("cut-1") is False  # on a new connection
     finally:
         own.dispose()
+
+
+def test_a_refusal_already_answered_when_the_commit_is_queued_leaves_the_connection_clean(
+    engine: Engine, kit: SchoolKit, caplog: pytest.LogCaptureFixture
+) -> None:
+    own = make_engine(engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=0)
+    uow = SqlAlchemyUnitOfWork(own)
+    try:
+        existing = _a_payment(uow, kit)
+        with uow:
+            first = uow.session.connection().connection.dbapi_connection
+
+        def refused_before_the_commit() -> None:
+            with uow.write():
+                uow.send_ahead()
+                uow.payments.add(dataclasses.replace(existing, receipt_no=None), [])
+                time.sleep(0.2)  # the refusal is back on the socket before the COMMIT is sent
+                uow.commit()
+
+        with caplog.at_level(logging.WARNING), pytest.raises(DuplicateKey):
+            refused_before_the_commit()
+
+        # Rolled back and returned to the pool as any connection: no error resetting it, and
+        # the same connection serves the next unit of work.
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+        with uow:
+            assert uow.session.connection().connection.dbapi_connection is first
+            assert uow.payments.exists(existing.id) is True
+        assert _a_payment(uow, kit).receipt_no == (existing.receipt_no or 0) + 1
+    finally:
+        own.dispose()
+
+
+def test_a_refusal_sent_ahead_and_caught_by_a_savepoint_still_fails_the_commit(
+    engine: Engine, uow: SqlAlchemyUnitOfWork, kit: SchoolKit
+) -> None:
+    existing = _a_payment(uow, kit)
+    before = _counts(engine, kit.school.id)
+    now = dt.datetime.now(dt.UTC)
+    notice = RefundNotice("stripe", "re_1", "pi_1", 1, "DKK", RefundState.SUCCEEDED)
+
+    def caught_on_the_way() -> None:
+        with uow.write():
+            uow.send_ahead()
+            uow.payments.add(dataclasses.replace(existing, receipt_no=None), [])  # key taken
+            # Its own savepoint, and a handler for a duplicate of its own: on PostgreSQL the
+            # payment's refusal comes out here, and the handler takes it for its own.
+            uow.deferred.add(kit.school.id, notice, "evt_caught", "refund.updated", now)
+            uow.audit.add(
+                AuditEntry(
+                    school_id=kit.school.id,
+                    action="payment.registered",
+                    entity="payment",
+                    entity_id=existing.id,
+                    actor=ACTOR,
+                    at=now,
+                )
+            )
+            uow.commit()
+
+    # Never a commit that seems to succeed and saves nothing.
+    with pytest.raises(DuplicateKey):
+        caught_on_the_way()
+    assert _counts(engine, kit.school.id) == before
+
+
+def test_after_a_refusal_sent_ahead_and_a_rollback_the_same_work_goes_on(
+    engine: Engine, uow: SqlAlchemyUnitOfWork, kit: SchoolKit
+) -> None:
+    existing = _a_payment(uow, kit)
+    refusals: list[str] = []
+
+    with uow.write():
+        uow.send_ahead()
+        try:
+            # The key is taken: refused here, or (sent ahead) by the read after it.
+            uow.payments.add(dataclasses.replace(existing, receipt_no=None), [])
+            uow.payments.exists(existing.id)
+        except IntegrityError as exc:  # as a repository raises it, inside the unit of work
+            refusals.append(type(exc).__name__)
+        uow.rollback()
+        uow.payments.add(dataclasses.replace(existing, id="after-rollback", receipt_no=None), [])
+        uow.commit()
+
+    assert refusals == ["IntegrityError"]
+    with uow:
+        assert uow.payments.exists("after-rollback") is True

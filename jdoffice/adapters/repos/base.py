@@ -14,6 +14,9 @@ from jdoffice.adapters.direct import Rows
 
 _DIRECT = "jdoffice.direct"
 _BATCH = "jdoffice.batch"
+#: The refusal a batch of the session ended with: the transaction is aborted, and every later
+#: statement of the unit of work raises it again (not PostgreSQL's "transaction is aborted").
+_REFUSED = "jdoffice.batch_refused"
 
 
 def _direct(s: Session) -> bool:
@@ -40,7 +43,11 @@ def _batch(s: Session) -> direct.Batch | None:
     conn = s.connection()
     if not direct.batches(conn):
         return None
-    batch = s.info[_BATCH] = direct.Batch(conn, lambda: s.info.pop(_BATCH, None))
+    batch = s.info[_BATCH] = direct.Batch(
+        conn,
+        done=lambda: s.info.pop(_BATCH, None),
+        failed=lambda refused: s.info.__setitem__(_REFUSED, refused),  # None: over
+    )
     return batch
 
 
@@ -95,6 +102,9 @@ class Repo:
             DBAPIError: the database refused or could not answer.
         """
         s = self.s
+        refused: Exception | None = s.info.get(_REFUSED)
+        if refused is not None:
+            raise refused
         if _direct(s):
             batch: direct.Batch | None = s.info.get(_BATCH)
             if batch is not None:
