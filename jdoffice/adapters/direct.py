@@ -334,10 +334,6 @@ class Batch:
         event.listen(conn, "commit", self._before_commit)
         event.listen(conn, "rollback", self._before_rollback)
 
-    @property
-    def open(self) -> bool:
-        return self._pipeline is not None
-
     def send(
         self, statement: Executable, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
     ) -> Rows | None:
