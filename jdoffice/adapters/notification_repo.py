@@ -11,6 +11,7 @@ from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from jdoffice.adapters.orm import NotificationRow, NotificationSettingsRow
+from jdoffice.adapters.repos.base import Repo
 from jdoffice.adapters.tables import table_of
 from jdoffice.domain.notification import (
     NewNotification,
@@ -102,22 +103,23 @@ def _notification(r: NotificationRow) -> Notification:
     )
 
 
-class SqlNotifications:
+class SqlNotifications(Repo):
     def __init__(self, session: Session) -> None:
-        self.s = session
+        super().__init__(session)
         # The school's settings as this transaction read them (a payment reads them for its
         # receipt and for its confirmation); saving them here forgets the copy.
         self._settings: dict[int, NotificationOverride | None] = {}
 
-    def add(self, notification: NewNotification, now: dt.datetime) -> bool:
+    def add(self, notification: NewNotification, now: dt.datetime, *, fresh: bool = False) -> bool:
         # The caller holds the lock of what the message is about (the student's row), so
         # no second writer can slip in between this check and the insert; the unique key
         # stays the last word.
         n = notification
-        found = self.s.scalar(_EXISTS, {"kind": n.kind.value, "ref": n.ref, "channel": n.channel})
-        if found is not None:
-            return False
-        self.s.execute(
+        if not fresh:
+            params = {"kind": n.kind.value, "ref": n.ref, "channel": n.channel}
+            if self.run(_EXISTS, params).first() is not None:
+                return False
+        self.run(
             _INSERT,
             {
                 "school_id": n.school_id,

@@ -53,6 +53,7 @@ def queue_confirmation(
     currency: str,
     now: dt.datetime,
     settings: NotificationSettings | None = None,
+    fresh: bool = False,
 ) -> int:
     """Queue the confirmation of a payment or refund on every channel the school has on.
 
@@ -60,6 +61,8 @@ def queue_confirmation(
     lock). A student without an address or number gets a ``skipped`` row with a note instead
     of an error. Returns how many messages were queued to be sent. ``settings``: the school's
     notification settings when the caller read them already in this transaction.
+    ``fresh``: ``ref`` was made in this transaction (a new payment's id), so no confirmation
+    of it can be queued yet (:meth:`NotificationRepository.add`).
     """
     if settings is None:
         settings = effective_settings(uow, school)
@@ -87,6 +90,7 @@ def queue_confirmation(
                 last_error=note,
             ),
             now,
+            fresh=fresh,
         )
         queued += int(added and bool(recipient))
     return queued

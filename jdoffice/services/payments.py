@@ -484,8 +484,14 @@ def apply_payment(
             **(audit_extra or {}),
         },
     )
+    # The rows that carry the receipt number go while the counter is held, without waiting
+    # for each answer: with the commit, one round trip where the database allows.
+    uow.send_ahead()
+    uow.payments.add(payment, allocations)
+    uow.receipts.add(receipt)
+    uow.audit.add(audit)
     # In this transaction: the confirmation is queued if and only if the payment is recorded.
-    # First, as it reads (whether it was queued already) and a read waits for its answer.
+    # The payment's id is new here (a replay was answered before), so nothing is asked first.
     queue_confirmation(
         uow,
         school,
@@ -497,13 +503,8 @@ def apply_payment(
         currency=school.currency,
         now=now,
         settings=notify,
+        fresh=True,
     )
-    # The rows that carry the receipt number go while the counter is held, without waiting
-    # for each answer: with the commit, one round trip where the database allows.
-    uow.send_ahead()
-    uow.payments.add(payment, allocations)
-    uow.receipts.add(receipt)
-    uow.audit.add(audit)
     return PaymentResult(
         payment_id=payment_id,
         receipt_no=receipt_no,

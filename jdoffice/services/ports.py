@@ -338,9 +338,11 @@ class SettingsRepository(Protocol):
 class NotificationRepository(Protocol):
     """The notification outbox and the schools' notification settings."""
 
-    def add(self, notification: NewNotification, now: dt.datetime) -> bool:
+    def add(self, notification: NewNotification, now: dt.datetime, *, fresh: bool = False) -> bool:
         """Queue a message; False (and nothing written) when one for the same kind, ref and
-        channel is queued already."""
+        channel is queued already. ``fresh``: the caller knows none can be (the ref is new in
+        this transaction, e.g. a payment's id): nothing is asked first, and the unique key
+        refuses a second one all the same."""
         ...
 
     def get(self, notification_id: int) -> Notification | None: ...

@@ -25,6 +25,7 @@ from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.domain.errors import Unavailable
 from jdoffice.domain.model import AuditEntry, Payment
 from jdoffice.services.gateways import RefundNotice, RefundState
+from jdoffice.services.notification_settings import NotificationSettings
 from jdoffice.services.payments import register_payment
 from jdoffice.services.ports import ConnectionLost, DuplicateKey
 from tests.conftest import SchoolKit
@@ -101,13 +102,20 @@ def postgresql_through_a_counter(engine: Engine) -> Iterator[tuple[Engine, TurnC
         counter.close()
 
 
+@pytest.mark.parametrize("confirmations", [False, True], ids=["quiet", "e-mail and SMS on"])
 def test_a_payment_holds_the_receipt_counter_for_two_round_trips_on_postgresql(
-    postgresql_through_a_counter: tuple[Engine, TurnCounter], kit: SchoolKit
+    postgresql_through_a_counter: tuple[Engine, TurnCounter], kit: SchoolKit, confirmations: bool
 ) -> None:
     own, counter = postgresql_through_a_counter
-    student = kit.student("Åse", "Ødegård")
+    student = kit.student("Åse", "Ødegård", email="aase@example.dk", phone="21 34 56 78")
     invoice = kit.invoice(student, 80_000)
-    uow = SqlAlchemyUnitOfWork(own)
+    settings = NotificationSettings(
+        email_enabled=confirmations,
+        sms_enabled=confirmations,
+        sender_address="kontor@osterbro-koreskole.dk",
+        sms_sender="Koreskole",
+    )
+    uow = SqlAlchemyUnitOfWork(own, notification_defaults=settings)
     with uow:
         uow.payments.exists("warm-up")  # the connection is open before counting starts
     counter.turns.clear()
@@ -132,6 +140,8 @@ def test_a_payment_holds_the_receipt_counter_for_two_round_trips_on_postgresql(
     assert b"INSERT INTO student_payments" in turns[committing[0]]
     assert b"INSERT INTO receipts" in turns[committing[0]]
     assert b"INSERT INTO audit_log" in turns[committing[0]]
+    # The confirmations to send, queued in the same transaction, go with them.
+    assert turns[committing[0]].count(b"INSERT INTO notifications") == (2 if confirmations else 0)
     # And fewer round trips for the whole payment than statements (16 when each waited).
     assert len(turns) <= 11, len(turns)
     with uow:
