@@ -163,3 +163,22 @@ def test_a_manager_reopens_the_latest_close_and_the_status_bar_shows_it_open_aga
         )
     finally:
         close_desk(window)
+
+
+def test_the_z_report_asked_for_before_the_desk_has_read_its_shift_opens_the_latest_close(
+    qtbot: QtBot, office: Office
+) -> None:
+    closed_short(office)
+    # A desk that has not read its shift: here one that does not know of staff accounts (its
+    # status bar reads nothing); just after the program starts, the same until the first read
+    # comes back.
+    office.ctx.signed_in.accounts = False
+    window = open_window(qtbot, office)
+    try:
+        assert window.desk_status.shift_text == ""
+        z = z_dialog(qtbot, window)
+        assert z.report is not None
+        assert z.report.label == "Z1"
+        assert "−10,00" in z.html()
+    finally:
+        close_desk(window)

@@ -192,7 +192,23 @@ class DeskCash(QObject):
         ctx = self._ctx()
         if ctx is None:
             return
-        latest = self._z - 1 if self._known and self._z is not None and self._z > 1 else None
+        if self._known:
+            self._open_z_report(self._z)
+            return
+        # Asked for before the desk's shift was read (just after the start, or without staff
+        # accounts): the desk's Z number is read first, so the latest report still opens.
+        run_task(
+            lambda: shifts.next_z_no(ctx.read_uow(), ctx.school, ctx.desk),
+            on_success=self._open_z_report,
+            on_failure=lambda _exc: self._open_z_report(None),
+            tag="z-latest",
+        )
+
+    def _open_z_report(self, next_z: int | None) -> None:
+        ctx = self._ctx()
+        if ctx is None or self._window.session.closed:
+            return
+        latest = next_z - 1 if next_z is not None and next_z > 1 else None
         from jdoffice.gui.views.z_report_dialog import ZReportDialog
 
         self._open(ZReportDialog(ctx, self._window, latest_z=latest))
