@@ -143,7 +143,7 @@ def test_a_payment_holds_the_receipt_counter_for_two_round_trips_on_postgresql(
     # The confirmations to send, queued in the same transaction, go with them.
     assert turns[committing[0]].count(b"INSERT INTO notifications") == (2 if confirmations else 0)
     # And fewer round trips for the whole payment than statements (16 when each waited).
-    assert len(turns) <= 11, len(turns)
+    assert len(turns) <= 9, len(turns)
     with uow:
         payment = uow.payments.get(paid.payment_id)
         receipt = uow.receipts.get(kit.school.id, paid.receipt_no or 0)
