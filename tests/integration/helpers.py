@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from jdoffice.adapters.db import make_engine
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.domain.model import UTC, Actor, Invoice, InvoiceStatus, Student
 from jdoffice.services.payments import PaymentResult, RefundResult, refund_payment, register_payment
@@ -18,6 +19,15 @@ from jdoffice.services.queries import recompute_balance, student_view
 from tests.conftest import SchoolKit, new_kit
 
 ACTOR = Actor(staff="mette", desk="desk-2")
+
+
+def one_connection(engine: Engine) -> Engine:
+    """An engine of its own on ``engine``'s database with a pool of one connection: what
+    happens to that connection (ended by the server, left in a pipeline) is what the next
+    unit of work gets. The caller disposes of it."""
+    return make_engine(
+        engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=0
+    )
 
 
 def assert_balance_consistent(uow: SqlAlchemyUnitOfWork, student: Student) -> int:

@@ -29,7 +29,7 @@ from jdoffice.services.notification_settings import NotificationSettings
 from jdoffice.services.payments import register_payment
 from jdoffice.services.ports import ConnectionLost, DuplicateKey
 from tests.conftest import SchoolKit
-from tests.integration.helpers import ACTOR
+from tests.integration.helpers import ACTOR, one_connection
 
 
 class TurnCounter:
@@ -245,7 +245,7 @@ def test_a_read_after_writes_sent_ahead_sees_them_and_a_rollback_drops_them(
 def test_work_that_fails_after_writes_sent_ahead_writes_nothing_and_the_connection_serves_on(
     engine: Engine, kit: SchoolKit
 ) -> None:
-    own = make_engine(engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=0)
+    own = one_connection(engine)
     uow = SqlAlchemyUnitOfWork(own)
     try:
         existing = _a_payment(uow, kit)
@@ -271,7 +271,7 @@ def test_a_connection_ended_while_writes_are_sent_ahead_fails_the_commit_and_is_
 ) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("ending another session's connection is PostgreSQL's")
-    own = make_engine(engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=0)
+    own = one_connection(engine)
     uow = SqlAlchemyUnitOfWork(own)
     try:
         existing = _a_payment(uow, kit)
@@ -299,7 +299,7 @@ def test_a_connection_ended_while_writes_are_sent_ahead_fails_the_commit_and_is_
 def test_a_refusal_already_answered_when_the_commit_is_queued_leaves_the_connection_clean(
     engine: Engine, kit: SchoolKit, caplog: pytest.LogCaptureFixture
 ) -> None:
-    own = make_engine(engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=0)
+    own = one_connection(engine)
     uow = SqlAlchemyUnitOfWork(own)
     try:
         existing = _a_payment(uow, kit)

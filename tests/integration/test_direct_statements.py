@@ -13,7 +13,6 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
 
 from jdoffice.adapters import direct
-from jdoffice.adapters.db import make_engine
 from jdoffice.adapters.orm import PaymentRow
 from jdoffice.adapters.repos.schools import SCHOOL_WITH_SETTINGS
 from jdoffice.adapters.statements import (
@@ -28,7 +27,7 @@ from jdoffice.domain.model import PaymentStatus
 from jdoffice.services.payments import register_payment
 from jdoffice.services.ports import ConnectionLost, DuplicateKey
 from tests.conftest import SchoolKit
-from tests.integration.helpers import ACTOR
+from tests.integration.helpers import ACTOR, one_connection
 
 
 @pytest.fixture
@@ -194,7 +193,7 @@ def test_a_connection_the_server_ended_mid_transaction_is_lost_and_replaced(
     if engine.dialect.name not in _ENDING:
         pytest.skip("SQLite has no server to end a connection")
     whose, end = _ENDING[engine.dialect.name]
-    own = make_engine(engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=0)
+    own = one_connection(engine)
     uow = SqlAlchemyUnitOfWork(own)
 
     def ended_midway() -> None:

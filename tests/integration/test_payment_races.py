@@ -17,7 +17,7 @@ from jdoffice.adapters.tables import INVOICES, PAYMENTS
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.services.payments import register_payment
 from tests.conftest import SchoolKit
-from tests.integration.helpers import ACTOR, Desk
+from tests.integration.helpers import ACTOR, Desk, one_connection
 from tests.integration.test_database_guards import pay_at_the_desk, web_payment
 
 UTC = dt.UTC
@@ -136,11 +136,9 @@ def test_finding_a_student_by_invoice_number_waits_for_no_other_students_lock(
 
 
 def test_a_connection_ended_by_the_server_a_moment_after_use_is_replaced(engine: Engine) -> None:
-    from jdoffice.adapters.db import make_engine
-
     if engine.dialect.name != "postgresql":
         pytest.skip("the socket check is PostgreSQL's")
-    own = make_engine(engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=0)
+    own = one_connection(engine)
     with own.connect() as c:
         pid = c.execute(text("select pg_backend_pid()")).scalar_one()
     with engine.begin() as admin:
