@@ -131,6 +131,11 @@ class App:
 
         return share_writes(self.engine)
 
+    def writes_one_at_a_time(self) -> bool:
+        """Whether the database runs one writing transaction at a time (SQLite), so that
+        writing from several threads of this process gains nothing."""
+        return self.engine.dialect.name == "sqlite"
+
     def ensure_schema(self) -> None:
         """SQLite is upgraded in place; a shared database must be upgraded on purpose."""
         if self._schema_checked:

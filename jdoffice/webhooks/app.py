@@ -88,6 +88,10 @@ MAX_CACHED_SCHOOLS = 256
 RETIRED_GATEWAY_GRACE_SECONDS = 120.0
 #: Outcomes after which there may be a confirmation to send.
 _MONEY_OUTCOMES = frozenset({"applied", "updated"})
+#: Threads handling notifications where the database writes one transaction at a time
+#: (SQLite). Two, not one: a notification whose handling waits on the provider (MobilePay's
+#: reading and capturing a payment, a refund's details) does not hold up every other one.
+THREADS_ONE_WRITER = 2
 
 #: A school's slug as jdoffice makes them: lower-case ASCII letters, digits and hyphens,
 #: at most 64 characters (the column's width). Anything else is no school of ours.
@@ -429,9 +433,15 @@ def create_app(
     receiver = Receiver(app, refresh_seconds=gateway_refresh, max_schools=max_schools)
     # The database work runs in worker threads so the event loop keeps answering. A plain
     # executor hands the work over with less overhead than Starlette's threadpool (anyio),
-    # which is a noticeable share of a webhook's cost; SQLite writers queue on the unit of
-    # work's lock either way.
-    executor = ThreadPoolExecutor(thread_name_prefix="jdoffice-webhook")
+    # which is a noticeable share of a webhook's cost. On SQLite, where one transaction
+    # writes at a time, few threads (:data:`THREADS_ONE_WRITER`): the thread holding the write
+    # lock, which every worker process waits for, shares this process's interpreter with the
+    # threads verifying the next notifications, and the more of them, the longer it holds
+    # the lock.
+    executor = ThreadPoolExecutor(
+        max_workers=THREADS_ONE_WRITER if app.writes_one_at_a_time() else None,
+        thread_name_prefix="jdoffice-webhook",
+    )
     # Mail and SMS wait on other servers: one thread of their own, never the webhooks'.
     sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jdoffice-notify")
 

@@ -13,6 +13,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -540,3 +541,45 @@ def test_an_unforeseen_failure_is_a_logged_500_without_details_in_the_answer(
     assert "Traceback" in message
     assert "\x00" not in message
     assert "\x1b" not in message
+
+
+def test_a_notification_waiting_on_its_provider_does_not_hold_up_the_next_one(
+    hook: Hook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On SQLite the receiver handles notifications on few threads (one transaction writes at a
+    # time); one of them waiting on the provider (a refund's details) must not stop the rest.
+    waiting, go_on = threading.Event(), threading.Event()
+    slow_id, quick_id = new_event_id(), new_event_id()
+    real = online.handle_event
+
+    def handle(uow: Any, gateway: Any, event: Any, **kwargs: Any) -> str:
+        if event.event_id == slow_id:
+            waiting.set()
+            go_on.wait(30)
+        return real(uow, gateway, event, **kwargs)
+
+    monkeypatch.setattr(online, "handle_event", handle)
+
+    def signed(body: bytes) -> dict[str, str]:
+        return {"Content-Type": "application/json", "Stripe-Signature": sign(body, WEBHOOK_SECRET)}
+
+    async def both() -> tuple[int, int, bool]:
+        async with hook.client.client() as c:
+            slow_body, quick_body = ignored_event(slow_id), ignored_event(quick_id)
+            slow = asyncio.ensure_future(
+                c.post(hook.url(), content=slow_body, headers=signed(slow_body))
+            )
+            assert await asyncio.to_thread(waiting.wait, 30)
+            quick = await asyncio.wait_for(
+                c.post(hook.url(), content=quick_body, headers=signed(quick_body)), 30
+            )
+            slow_still_waiting = not slow.done()
+            go_on.set()
+            return quick.status_code, (await slow).status_code, slow_still_waiting
+
+    try:
+        quick_status, slow_status, slow_still_waiting = hook.client.run(both())
+    finally:
+        go_on.set()
+    assert (quick_status, slow_still_waiting) == (200, True)
+    assert slow_status == 200
