@@ -53,7 +53,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 from sqlalchemy import Engine, func, select
@@ -208,6 +208,8 @@ class Receiver:
     workers: int
     extra_args: Sequence[str] = ()
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    #: What each worker process logs once it takes requests (None: not logged).
+    ready_line: ClassVar[bytes | None] = b"Application startup complete."
 
     @property
     def base_url(self) -> str:
@@ -241,12 +243,31 @@ class Receiver:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the receiver exited at start:\n{self.log_tail()}")
             try:
-                if httpx.get(f"{self.base_url}/healthz", timeout=2.0).status_code == 200:
+                if (
+                    httpx.get(f"{self.base_url}/healthz", timeout=2.0).status_code == 200
+                    and self.workers_ready() >= self.workers
+                ):
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError(f"the receiver did not answer within {STARTUP_TIMEOUT_S:.0f} s")
+        raise RuntimeError(
+            f"the receiver's {self.workers} workers were not all up within "
+            f"{STARTUP_TIMEOUT_S:.0f} s:\n{self.log_tail()}"
+        )
+
+    def workers_ready(self) -> int:
+        """How many worker processes have finished starting (uvicorn says so in the log).
+
+        The first worker up answers the health check while the others may still be loading:
+        a load started then would keep its connections on that one worker and measure one
+        process, not the receiver."""
+        if self.ready_line is None:
+            return self.workers
+        try:
+            return self.log_path.read_bytes().count(self.ready_line)
+        except OSError:
+            return 0
 
     def stop(self) -> None:
         process = self.process
@@ -303,6 +324,8 @@ def _process_stats() -> dict[int, tuple[int, int]]:
 @dataclass
 class FloorServer(Receiver):
     """The floor (``bench.webhook_floor``) under uvicorn with as many workers."""
+
+    ready_line: ClassVar[bytes | None] = None  # logs warnings only; starts in a moment
 
     def command(self) -> list[str]:
         return [
