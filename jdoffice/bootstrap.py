@@ -134,7 +134,7 @@ class App:
     def writes_one_at_a_time(self) -> bool:
         """Whether the database runs one writing transaction at a time (SQLite), so that
         writing from several threads of this process gains nothing."""
-        return self.engine.dialect.name == "sqlite"
+        return self.url.get_backend_name() == "sqlite"
 
     def ensure_schema(self) -> None:
         """SQLite is upgraded in place; a shared database must be upgraded on purpose."""
