@@ -90,7 +90,9 @@ RETIRED_GATEWAY_GRACE_SECONDS = 120.0
 _MONEY_OUTCOMES = frozenset({"applied", "updated"})
 #: Threads handling notifications where the database writes one transaction at a time
 #: (SQLite). Two, not one: a notification whose handling waits on the provider (MobilePay's
-#: reading and capturing a payment, a refund's details) does not hold up every other one.
+#: reading and capturing a payment, a refund's details) does not hold up every other one. Two
+#: waiting at once hold up the worker's other notifications until one is answered (every
+#: provider call has a timeout) or the other workers take them; ``/healthz`` has its own.
 THREADS_ONE_WRITER = 2
 
 #: A school's slug as jdoffice makes them: lower-case ASCII letters, digits and hyphens,
@@ -444,6 +446,9 @@ def create_app(
     )
     # Mail and SMS wait on other servers: one thread of their own, never the webhooks'.
     sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jdoffice-notify")
+    # The health check has a thread of its own too: notifications waiting on their provider
+    # may fill the webhooks' threads, and a monitor must still hear that the worker is alive.
+    probe = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jdoffice-healthz")
 
     def send_later(slug: str) -> None:
         if receiver.schedule_send(slug):
@@ -474,6 +479,7 @@ def create_app(
                 periodic.cancel()
             executor.shutdown(wait=True, cancel_futures=True)
             sender.shutdown(wait=True, cancel_futures=True)
+            probe.shutdown(wait=True, cancel_futures=True)
             receiver.close()
 
     def _header(request: Request, name: str) -> str:
@@ -540,7 +546,7 @@ def create_app(
 
     async def healthz(_request: Request) -> JSONResponse:
         try:
-            await in_thread(receiver.healthy)
+            await asyncio.get_running_loop().run_in_executor(probe, receiver.healthy)
         except Exception as exc:  # any database failure means "not healthy"
             return JSONResponse({"ok": False, "error": type(exc).__name__}, status_code=503)
         return JSONResponse({"ok": True})

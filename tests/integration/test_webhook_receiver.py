@@ -38,6 +38,7 @@ from jdoffice.webhooks.app import (
     GATEWAY_REFRESH_SECONDS,
     MAX_BODY_BYTES,
     RETIRED_GATEWAY_GRACE_SECONDS,
+    THREADS_ONE_WRITER,
     Receiver,
     create_app,
 )
@@ -583,3 +584,93 @@ def test_a_notification_waiting_on_its_provider_does_not_hold_up_the_next_one(
         go_on.set()
     assert (quick_status, slow_still_waiting) == (200, True)
     assert slow_status == 200
+
+
+def test_the_health_check_answers_while_notifications_wait_on_their_provider(
+    hook: Hook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two notifications waiting on their provider take every thread the receiver handles
+    # notifications on with SQLite; a monitor asking whether the worker lives must still hear.
+    waiting = threading.Semaphore(0)
+    go_on = threading.Event()
+    slow_ids = {new_event_id(), new_event_id()}
+    real = online.handle_event
+
+    def handle(uow: Any, gateway: Any, event: Any, **kwargs: Any) -> str:
+        if event.event_id in slow_ids:
+            waiting.release()
+            go_on.wait(30)
+        return real(uow, gateway, event, **kwargs)
+
+    monkeypatch.setattr(online, "handle_event", handle)
+
+    async def probe() -> tuple[int, list[int]]:
+        async with hook.client.client() as c:
+            slow = []
+            for event_id in slow_ids:
+                body = ignored_event(event_id)
+                headers = {
+                    "Content-Type": "application/json",
+                    "Stripe-Signature": sign(body, WEBHOOK_SECRET),
+                }
+                slow.append(
+                    asyncio.ensure_future(c.post(hook.url(), content=body, headers=headers))
+                )
+            for _ in slow_ids:
+                assert await asyncio.to_thread(waiting.acquire, True, 30)
+            health = await asyncio.wait_for(c.get("/healthz"), 30)
+            go_on.set()
+            return health.status_code, [(await s).status_code for s in slow]
+
+    try:
+        health_status, slow_statuses = hook.client.run(probe())
+    finally:
+        go_on.set()
+    assert health_status == 200
+    assert slow_statuses == [200, 200]
+
+
+def test_on_sqlite_two_notifications_are_handled_at_once_and_on_a_server_more(
+    hook: Hook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite writes one transaction at a time: more threads handling notifications only take
+    # the interpreter from the one holding the write lock (bench_webhooks measures it).
+    inside: list[str] = []
+    go_on = threading.Event()
+    ids = [new_event_id() for _ in range(4)]
+    real = online.handle_event
+
+    def handle(uow: Any, gateway: Any, event: Any, **kwargs: Any) -> str:
+        inside.append(event.event_id)
+        go_on.wait(30)
+        return real(uow, gateway, event, **kwargs)
+
+    monkeypatch.setattr(online, "handle_event", handle)
+    expected = THREADS_ONE_WRITER if hook.app.writes_one_at_a_time() else len(ids)
+
+    async def all_at_once() -> tuple[int, list[int]]:
+        async with hook.client.client() as c:
+            posts = []
+            for event_id in ids:
+                body = ignored_event(event_id)
+                headers = {
+                    "Content-Type": "application/json",
+                    "Stripe-Signature": sign(body, WEBHOOK_SECRET),
+                }
+                posts.append(
+                    asyncio.ensure_future(c.post(hook.url(), content=body, headers=headers))
+                )
+            deadline = time.monotonic() + 30
+            while len(inside) < expected and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.3)  # time for any further one to start, were it allowed
+            at_once = len(inside)
+            go_on.set()
+            return at_once, [(await p).status_code for p in posts]
+
+    try:
+        at_once, statuses = hook.client.run(all_at_once())
+    finally:
+        go_on.set()
+    assert at_once == expected
+    assert statuses == [200] * len(ids)
