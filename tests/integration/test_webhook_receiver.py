@@ -15,11 +15,12 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import keyring
 import keyring.backend
 import keyring.backends.fail
@@ -80,13 +81,20 @@ class Hook:
         t: int | None = None,
         slug: str | None = None,
     ) -> tuple[int, Any]:
-        headers = {"Content-Type": "application/json", "Stripe-Signature": sign(body, secret, t)}
+        headers = signed_headers(body, secret, t)
         response = self.client.post(self.url(slug), content=body, headers=headers)
         return response.status_code, response.json()
 
 
 def sign(body: bytes, secret: str, t: int | None = None) -> str:
     return sign_payload(body, secret, t)
+
+
+def signed_headers(
+    body: bytes, secret: str = WEBHOOK_SECRET, t: int | None = None
+) -> dict[str, str]:
+    """The headers Stripe sends ``body`` with, signed with ``secret``."""
+    return {"Content-Type": "application/json", "Stripe-Signature": sign(body, secret, t)}
 
 
 def ignored_event(event_id: str, obj: Any = None) -> bytes:
@@ -544,44 +552,61 @@ def test_an_unforeseen_failure_is_a_logged_500_without_details_in_the_answer(
     assert "\x1b" not in message
 
 
+class HeldHandling:
+    """``online.handle_event`` held for chosen events (as a call to the provider holds it) until
+    :meth:`release`; ``entered`` lists the events whose handling has begun, held or not."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, held: Collection[str]) -> None:
+        self.held = held
+        self.entered: list[str] = []
+        self.go_on = threading.Event()
+        real = online.handle_event
+
+        def handle(uow: Any, gateway: Any, event: Any, **kwargs: Any) -> str:
+            self.entered.append(event.event_id)
+            if event.event_id in self.held:
+                self.go_on.wait(30)
+            return real(uow, gateway, event, **kwargs)
+
+        monkeypatch.setattr(online, "handle_event", handle)
+
+    def release(self) -> None:
+        self.go_on.set()
+
+    async def until_entered(self, count: int, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.entered) < count:
+            assert time.monotonic() < deadline, f"{len(self.entered)} of {count} handled"
+            await asyncio.sleep(0.01)
+
+
+def post_ignored(hook: Hook, c: httpx.AsyncClient, event_id: str) -> asyncio.Future[Any]:
+    """POST a signed event jdoffice ignores, started now and answered later."""
+    body = ignored_event(event_id)
+    return asyncio.ensure_future(c.post(hook.url(), content=body, headers=signed_headers(body)))
+
+
 def test_a_notification_waiting_on_its_provider_does_not_hold_up_the_next_one(
     hook: Hook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # On SQLite the receiver handles notifications on few threads (one transaction writes at a
     # time); one of them waiting on the provider (a refund's details) must not stop the rest.
-    waiting, go_on = threading.Event(), threading.Event()
     slow_id, quick_id = new_event_id(), new_event_id()
-    real = online.handle_event
-
-    def handle(uow: Any, gateway: Any, event: Any, **kwargs: Any) -> str:
-        if event.event_id == slow_id:
-            waiting.set()
-            go_on.wait(30)
-        return real(uow, gateway, event, **kwargs)
-
-    monkeypatch.setattr(online, "handle_event", handle)
-
-    def signed(body: bytes) -> dict[str, str]:
-        return {"Content-Type": "application/json", "Stripe-Signature": sign(body, WEBHOOK_SECRET)}
+    handling = HeldHandling(monkeypatch, {slow_id})
 
     async def both() -> tuple[int, int, bool]:
         async with hook.client.client() as c:
-            slow_body, quick_body = ignored_event(slow_id), ignored_event(quick_id)
-            slow = asyncio.ensure_future(
-                c.post(hook.url(), content=slow_body, headers=signed(slow_body))
-            )
-            assert await asyncio.to_thread(waiting.wait, 30)
-            quick = await asyncio.wait_for(
-                c.post(hook.url(), content=quick_body, headers=signed(quick_body)), 30
-            )
+            slow = post_ignored(hook, c, slow_id)
+            await handling.until_entered(1)
+            quick = await asyncio.wait_for(post_ignored(hook, c, quick_id), 30)
             slow_still_waiting = not slow.done()
-            go_on.set()
+            handling.release()
             return quick.status_code, (await slow).status_code, slow_still_waiting
 
     try:
         quick_status, slow_status, slow_still_waiting = hook.client.run(both())
     finally:
-        go_on.set()
+        handling.release()
     assert (quick_status, slow_still_waiting) == (200, True)
     assert slow_status == 200
 
@@ -591,41 +616,21 @@ def test_the_health_check_answers_while_notifications_wait_on_their_provider(
 ) -> None:
     # Two notifications waiting on their provider take every thread the receiver handles
     # notifications on with SQLite; a monitor asking whether the worker lives must still hear.
-    waiting = threading.Semaphore(0)
-    go_on = threading.Event()
-    slow_ids = {new_event_id(), new_event_id()}
-    real = online.handle_event
-
-    def handle(uow: Any, gateway: Any, event: Any, **kwargs: Any) -> str:
-        if event.event_id in slow_ids:
-            waiting.release()
-            go_on.wait(30)
-        return real(uow, gateway, event, **kwargs)
-
-    monkeypatch.setattr(online, "handle_event", handle)
+    slow_ids = [new_event_id(), new_event_id()]
+    handling = HeldHandling(monkeypatch, slow_ids)
 
     async def probe() -> tuple[int, list[int]]:
         async with hook.client.client() as c:
-            slow = []
-            for event_id in slow_ids:
-                body = ignored_event(event_id)
-                headers = {
-                    "Content-Type": "application/json",
-                    "Stripe-Signature": sign(body, WEBHOOK_SECRET),
-                }
-                slow.append(
-                    asyncio.ensure_future(c.post(hook.url(), content=body, headers=headers))
-                )
-            for _ in slow_ids:
-                assert await asyncio.to_thread(waiting.acquire, True, 30)
+            slow = [post_ignored(hook, c, event_id) for event_id in slow_ids]
+            await handling.until_entered(len(slow_ids))
             health = await asyncio.wait_for(c.get("/healthz"), 30)
-            go_on.set()
+            handling.release()
             return health.status_code, [(await s).status_code for s in slow]
 
     try:
         health_status, slow_statuses = hook.client.run(probe())
     finally:
-        go_on.set()
+        handling.release()
     assert health_status == 200
     assert slow_statuses == [200, 200]
 
@@ -635,42 +640,22 @@ def test_on_sqlite_two_notifications_are_handled_at_once_and_on_a_server_more(
 ) -> None:
     # SQLite writes one transaction at a time: more threads handling notifications only take
     # the interpreter from the one holding the write lock (bench_webhooks measures it).
-    inside: list[str] = []
-    go_on = threading.Event()
     ids = [new_event_id() for _ in range(4)]
-    real = online.handle_event
-
-    def handle(uow: Any, gateway: Any, event: Any, **kwargs: Any) -> str:
-        inside.append(event.event_id)
-        go_on.wait(30)
-        return real(uow, gateway, event, **kwargs)
-
-    monkeypatch.setattr(online, "handle_event", handle)
+    handling = HeldHandling(monkeypatch, ids)
     expected = THREADS_ONE_WRITER if hook.app.writes_one_at_a_time() else len(ids)
 
     async def all_at_once() -> tuple[int, list[int]]:
         async with hook.client.client() as c:
-            posts = []
-            for event_id in ids:
-                body = ignored_event(event_id)
-                headers = {
-                    "Content-Type": "application/json",
-                    "Stripe-Signature": sign(body, WEBHOOK_SECRET),
-                }
-                posts.append(
-                    asyncio.ensure_future(c.post(hook.url(), content=body, headers=headers))
-                )
-            deadline = time.monotonic() + 30
-            while len(inside) < expected and time.monotonic() < deadline:
-                await asyncio.sleep(0.01)
+            posts = [post_ignored(hook, c, event_id) for event_id in ids]
+            await handling.until_entered(expected)
             await asyncio.sleep(0.3)  # time for any further one to start, were it allowed
-            at_once = len(inside)
-            go_on.set()
+            at_once = len(handling.entered)
+            handling.release()
             return at_once, [(await p).status_code for p in posts]
 
     try:
         at_once, statuses = hook.client.run(all_at_once())
     finally:
-        go_on.set()
+        handling.release()
     assert at_once == expected
     assert statuses == [200] * len(ids)
