@@ -106,8 +106,9 @@ def jdoffice_command() -> list[str]:
 def driver_args(path: Path, school_id: int, text: str) -> list[str]:
     """The bare driver process for the search of ``text`` in the school ``school_id``."""
     query = parse_query(text)
-    compiled = search_statement(len(query.words)).compile(dialect=sqlite_dialect.dialect())
-    bound = compiled.construct_params(search_params(school_id, query, CANDIDATES))
+    prefixes = query.plans[0]  # the first plan: most searches need no other
+    compiled = search_statement(len(prefixes)).compile(dialect=sqlite_dialect.dialect())
+    bound = compiled.construct_params(search_params(school_id, prefixes, CANDIDATES))
     args = [bound[name] for name in compiled.positiontup or ()]
     return [sys.executable, "-c", DRIVER_SCRIPT, str(path), compiled.string, json.dumps(args)]
 

@@ -78,9 +78,11 @@ class QuickReads:
         if isinstance(exc, DBAPIError):
             raise translate_db_error(exc) from exc
 
-    def search_students(self, school_id: int, query: SearchQuery, limit: int) -> list[StudentHit]:
+    def search_students(
+        self, school_id: int, query: SearchQuery, limit: int, *, enough: int | None = None
+    ) -> list[StudentHit]:
         """The search as a read on its own (:mod:`jdoffice.adapters.repos.search_read`)."""
         try:
-            return search_alone(self.engine, school_id, query, limit)
+            return search_alone(self.engine, school_id, query, limit, enough=enough)
         except DBAPIError as exc:
             raise translate_db_error(exc) from exc

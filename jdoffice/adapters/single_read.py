@@ -17,7 +17,7 @@ and a connection the error shows to be dead is dropped from the pool.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -38,6 +38,19 @@ class Compiled:
     construct_params: Any
     #: No bind or result processors: the driver's values are the values.
     plain: bool
+    #: The values of the parameters SQLAlchemy made itself (a literal's, an ``OFFSET``'s),
+    #: by name, when every other one is given at each call; None when they must be worked
+    #: out at each call (``construct_params``).
+    fixed: Mapping[str, Any] | None = None
+
+    def args(self, params: Mapping[str, Any]) -> Any:
+        """What the driver's ``execute`` takes for ``params``: a tuple in order for a
+        positional paramstyle, else a mapping."""
+        order, fixed = self.order, self.fixed
+        if order is not None and fixed is not None:
+            return tuple(params[k] if k in params else fixed[k] for k in order)
+        bound = self.construct_params(params)
+        return tuple(bound[k] for k in order) if order is not None else bound
 
 
 def compiled(statement: Select[*tuple[Any, ...]], dialect: Dialect) -> Compiled:
@@ -49,7 +62,14 @@ def compiled(statement: Select[*tuple[Any, ...]], dialect: Dialect) -> Compiled:
         and all(ty._cached_result_processor(dialect, None) is None for *_, ty in c._result_columns)
     )
     order = tuple(c.positiontup or ()) if c.positional else None
-    return Compiled(c.string, order, c.construct_params, plain)
+    fixed: dict[str, Any] | None = {}
+    for name, bind in c.binds.items():
+        if bind.callable is not None or bind.expanding or bind.literal_execute:
+            fixed = None
+            break
+        if not bind.required and fixed is not None:
+            fixed[name] = bind.value
+    return Compiled(c.string, order, c.construct_params, plain, fixed)
 
 
 @lru_cache(maxsize=64)
@@ -124,15 +144,64 @@ def read_alone(
     Raises:
         DBAPIError: the database could not answer.
     """
-    if not observed(engine):
-        pooled = pooled_connection(engine)  # the dialect knows its server from here on
-        try:
-            c = _cached(statement, engine.dialect)
-            if c.plain:
-                bound = c.construct_params(params)
-                args = tuple(bound[k] for k in c.order) if c.order is not None else bound
-                return run_pooled(engine, pooled, c.sql, args)
-        finally:
-            pooled.close()  # back to the pool, which rolls back whatever the driver began
+    with reads_alone(engine) as read:
+        return read(statement, params)
+
+
+#: Reads one statement (compiled once per dialect) with its parameters: its rows.
+Read = Callable[[Select[*tuple[Any, ...]], Mapping[str, Any]], list[Any]]
+
+
+class reads_alone:  # noqa: N801 - used as a function: ``with reads_alone(engine) as read``
+    """:func:`read_alone` for several statements, one after the other on the same connection
+    (each still a read on its own): a search of several plans takes and gives back one
+    connection. ``with reads_alone(engine) as read: rows = read(statement, params)``.
+
+    (A class, not a generator: a search's every microsecond counts.)
+
+    Raises:
+        DBAPIError: the database could not answer.
+    """
+
+    __slots__ = ("_conn", "_engine", "_pooled")
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._conn: Any = None  # an SQLAlchemy connection while something listens
+        self._pooled: Any = None
+
+    def __enter__(self) -> Read:
+        engine = self._engine
+        if observed(engine):
+            self._conn = single_reads(engine).connect()
+            return self._read_observed
+        self._pooled = pooled_connection(engine)  # the dialect knows its server from here on
+        return self._read_pooled
+
+    def __exit__(self, *exc: object) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        elif self._pooled is not None:
+            self._pooled.close()  # back to the pool, which rolls back what the driver began
+
+    def _read_observed(
+        self, statement: Select[*tuple[Any, ...]], params: Mapping[str, Any]
+    ) -> list[Any]:
+        return [tuple(r) for r in self._conn.execute(statement, dict(params))]
+
+    def _read_pooled(
+        self, statement: Select[*tuple[Any, ...]], params: Mapping[str, Any]
+    ) -> list[Any]:
+        engine = self._engine
+        c = _cached(statement, engine.dialect)
+        if not c.plain:
+            return _read_converted(engine, statement, params)
+        return run_pooled(engine, self._pooled, c.sql, c.args(params))
+
+
+def _read_converted(
+    engine: Engine, statement: Select[*tuple[Any, ...]], params: Mapping[str, Any]
+) -> list[Any]:
+    """A statement whose values SQLAlchemy converts, on an SQLAlchemy connection."""
     with single_reads(engine).connect() as conn:
         return [tuple(r) for r in conn.execute(statement, dict(params))]

@@ -281,10 +281,12 @@ class SqlAlchemyUnitOfWork:
                 ) from exc
             raise translate_db_error(exc) from exc
 
-    def search_students(self, school_id: int, query: SearchQuery, limit: int) -> list[StudentHit]:
+    def search_students(
+        self, school_id: int, query: SearchQuery, limit: int, *, enough: int | None = None
+    ) -> list[StudentHit]:
         """Student search as a read on its own (``jdoffice.adapters.repos.search_read``)."""
         try:
-            return search_alone(self.engine, school_id, query, limit)
+            return search_alone(self.engine, school_id, query, limit, enough=enough)
         except DBAPIError as exc:
             raise translate_db_error(exc) from exc
 

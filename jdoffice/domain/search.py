@@ -7,6 +7,11 @@ finds Århus. Phones are matched on digits however they were typed (spaces, ``+4
 The database keeps a few *terms* per student (see :func:`student_terms`) in an indexed table;
 a query word matches a student when it is a prefix of one of the student's terms. That is an
 index range scan on every database we support, which keeps search fast at 100 000 students.
+
+Two words of a name are also kept together as one term (``noah hansen``, see
+:func:`name_pair_terms`): in a large school a first name and a common last name are each the
+range of thousands of students, while the two together are the range of the few who have both.
+A query of several words looks there first (:attr:`SearchQuery.pairs`).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 # Letters that NFKD does not decompose, or whose Danish/German two-letter spelling people
 # type instead. The "strict" spelling keeps the two letters; the "loose" one drops the accent.
@@ -41,6 +47,10 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 #: Terms longer than this are cut; nobody types more to find a student.
 MAX_TERM_LENGTH = 64
 
+#: A name's words paired into terms (:func:`name_pair_terms`): its first four. Two words of
+#: a longer name are still found, word by word.
+MAX_PAIRED_WORDS = 4
+
 
 def _strip_marks(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
@@ -49,12 +59,16 @@ def _strip_marks(text: str) -> str:
 
 def fold(text: str) -> str:
     """The strict folding used for queries: lower case, Danish letters spelled out."""
+    if text.isascii():  # nothing to spell out or strip (every keystroke folds its words)
+        return text.lower()
     lowered = unicodedata.normalize("NFC", text).casefold()
     return _strip_marks(lowered.translate(_TRANSLIT))
 
 
 def fold_loose(text: str) -> str:
     """The loose folding: ``ø`` → ``o``, ``å`` → ``a`` (what people type on a US keyboard)."""
+    if text.isascii():
+        return text.lower()
     lowered = unicodedata.normalize("NFC", text).casefold()
     return _strip_marks(lowered.translate(_LOOSE).translate(_TRANSLIT))
 
@@ -90,10 +104,40 @@ def _word_terms(word: str) -> tuple[str, str]:
     return fold(word), fold_loose(word)
 
 
+@lru_cache(maxsize=65536)
+def name_pair_terms(first_name: str, last_name: str) -> frozenset[str]:
+    """Two words of the name as one term, in either order and every spelling of each (cut
+    at :data:`MAX_TERM_LENGTH`; cached, as names repeat).
+
+    ``Søren Jensen`` gives ``soeren jensen``, ``soren jensen``, ``jensen soeren`` and
+    ``jensen soren``: a query that types one word whole and then (the start of) another, in
+    either order and with or without the Danish letters, is one range of these terms.
+    """
+    forms = [set(_word_terms(w)) for w in words(f"{first_name} {last_name}")[:MAX_PAIRED_WORDS]]
+    return frozenset(
+        f"{a} {b}"[:MAX_TERM_LENGTH]
+        for i, first in enumerate(forms)
+        for j, second in enumerate(forms)
+        if i != j
+        for a in first
+        for b in second
+    )
+
+
 def student_terms(
     first_name: str, last_name: str, student_no: str, phone: str, email: str
 ) -> set[str]:
     """Every term a student can be found by (prefix match on any of them)."""
+    terms = single_terms(first_name, last_name, student_no, phone, email)
+    terms |= name_pair_terms(first_name, last_name)
+    return terms
+
+
+def single_terms(
+    first_name: str, last_name: str, student_no: str, phone: str, email: str
+) -> set[str]:
+    """The terms of :func:`student_terms` that are not name pairs: each word of the name, the
+    student number, the phone, the e-mail address."""
     terms: set[str] = set()
     for part in words(f"{first_name} {last_name}"):
         terms.update(_word_terms(part))
@@ -127,14 +171,36 @@ class StudentHit:
 
 @dataclass(frozen=True, slots=True)
 class SearchQuery:
-    """A parsed query. Every word must match (AND); each word is a prefix of some term."""
+    """A parsed query. A student matches when each word is a prefix of one of its terms
+    (AND), or when its e-mail address begins with ``mail``.
+
+    ``pairs`` are the query's name words taken two by two as typed (``anne sofie jen`` gives
+    ``anne sofie`` and ``sofie jen``), each a prefix of a name's pair term
+    (:func:`name_pair_terms`). A student with every pair matches every word, with each word
+    but the last a whole word of the name: the few best of a large school, found without
+    reading the range of each word. The words alone find the rest.
+
+    ``mail`` is the text whole when it could be the beginning of an e-mail address typed
+    without its ``@`` (``mette.hansen4``): the words of ``mette.hansen4`` need not begin any
+    term, while the address ``mette.hansen42@…`` begins with the whole.
+    """
 
     text: str
     words: tuple[str, ...]
+    pairs: tuple[str, ...] = ()
+    mail: str = ""
 
     @property
     def empty(self) -> bool:
         return not self.words
+
+    @property
+    def plans(self) -> tuple[tuple[str, ...], ...]:
+        """The prefixes to look for, in the order to try them: the pairs, the beginning of an
+        e-mail address (when the query has them), then the words. A student must match every
+        prefix of a plan; a student of any plan matches the query."""
+        first = ((self.pairs,) if self.pairs else ()) + (((self.mail,),) if self.mail else ())
+        return (*first, self.words)
 
 
 _PHONE_LIKE = re.compile(r"^\+?[\d\s\-()./]+$")
@@ -156,9 +222,11 @@ def parse_query(text: str) -> SearchQuery:
         # "+45" alone, typed on the way to a number, has nothing to look for yet.
         return SearchQuery(text, (d[:MAX_TERM_LENGTH],) if d else ())
     out: list[str] = []
+    mail = False
     for chunk in raw.split():
         if "@" in chunk:
             out.append(chunk.casefold()[:MAX_TERM_LENGTH])
+            mail = True
             continue
         out.extend(fold(w)[:MAX_TERM_LENGTH] for w in words(chunk))
     # Drop words that are prefixes of other words in the query: they add nothing.
@@ -167,7 +235,21 @@ def parse_query(text: str) -> SearchQuery:
     for w in uniq:
         if not any(k.startswith(w) for k in kept):
             kept.append(w)
-    return SearchQuery(text, tuple(kept))
+    if mail or len(kept) < 2:
+        return SearchQuery(text, tuple(kept))
+    whole = raw.casefold()
+    looks_mailed = _MAIL_START.fullmatch(whole) is not None and len(whole) <= MAX_TERM_LENGTH
+    return SearchQuery(text, tuple(kept), _pairs(out), whole if looks_mailed else "")
+
+
+#: What can begin an e-mail address: its local part's letters, digits and ``. _ + -``.
+_MAIL_START = re.compile(r"[^\W_][\w.+\-]*", re.UNICODE)
+
+
+def _pairs(typed: list[str]) -> tuple[str, ...]:
+    """Neighbouring words as typed, as prefixes of pair terms (none if one would be cut)."""
+    pairs = tuple(dict.fromkeys(f"{a} {b}" for a, b in pairwise(typed)))
+    return pairs if all(len(p) <= MAX_TERM_LENGTH for p in pairs) else ()
 
 
 def prefix_upper_bound(prefix: str) -> str:
@@ -198,8 +280,8 @@ def _name_forms(name: str) -> tuple[tuple[str, ...], str, str]:
 
 
 def rank(query: SearchQuery, name: str, student_no: str, phone: str, email: str) -> int:
-    """Lower is better: exact student number, then exact phone/e-mail, then whole-name words,
-    then name prefixes, then the rest."""
+    """Lower is better: exact student number, then exact phone/e-mail, then whole-name words
+    or the beginning of the e-mail address, then name prefixes, then the rest."""
     return ranker(query)(name, student_no, phone, email)
 
 
@@ -213,6 +295,7 @@ def ranker(query: SearchQuery) -> Callable[[str, str, str, str], int]:
     # Student-number digits and phone terms are digits only: a word with a letter is neither.
     w0_digits = w0.isdigit()
     typed = query.text.strip().casefold()
+    mail = query.mail
 
     def rank_one(name: str, student_no: str, phone: str, email: str) -> int:
         no = student_no.casefold()
@@ -223,7 +306,7 @@ def ranker(query: SearchQuery) -> Callable[[str, str, str, str], int]:
         if one and ((w0_digits and w0 in phone_terms(phone)) or w0 == email.casefold()):
             return 1
         name_words, first, first_loose = _name_forms(name)
-        if all(q in name_words for q in w):
+        if all(q in name_words for q in w) or (mail and email.casefold().startswith(mail)):
             return 2
         if first.startswith(w0) or first_loose.startswith(w0):
             return 3

@@ -97,7 +97,9 @@ class StudentRepository(Protocol):
         """:meth:`get_by_no` with the row locked, in one round trip."""
         ...
 
-    def search(self, school_id: int, query: SearchQuery, limit: int) -> list[StudentHit]: ...
+    def search(
+        self, school_id: int, query: SearchQuery, limit: int, *, enough: int | None = None
+    ) -> list[StudentHit]: ...
     def count(self, school_id: int) -> int: ...
     def numbers(self, student_ids: Sequence[int]) -> dict[int, str]:
         """Student numbers by id, in as few queries as the list allows (the books)."""
@@ -669,10 +671,14 @@ class UnitOfWork(Protocol):
         choices are laid over."""
         ...
 
-    def search_students(self, school_id: int, query: SearchQuery, limit: int) -> list[StudentHit]:
-        """:meth:`StudentRepository.search` as a read on its own, used outside a ``with``
-        block: one statement that sees one consistent state of the rows, without the cost of
-        a session and a transaction around it (search runs on every keystroke)."""
+    def search_students(
+        self, school_id: int, query: SearchQuery, limit: int, *, enough: int | None = None
+    ) -> list[StudentHit]:
+        """:meth:`StudentRepository.search` as reads on their own, used outside a ``with``
+        block: a statement per plan of the query (:attr:`SearchQuery.plans`), each seeing one
+        consistent state of the rows, without the cost of a session and a transaction around
+        it (search runs on every keystroke). The plans stop at the first that finds
+        ``enough`` students (default ``limit``)."""
         ...
 
     def event_handled(self, gateway: str, event_id: str, other_key: str) -> bool:

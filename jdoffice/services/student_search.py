@@ -46,7 +46,7 @@ class StudentSearch(Protocol):
     """What :func:`search_students` reads: the search as a read on its own."""
 
     def search_students(
-        self, school_id: int, query: SearchQuery, limit: int
+        self, school_id: int, query: SearchQuery, limit: int, *, enough: int | None = None
     ) -> list[StudentHit]: ...
 
 
@@ -87,8 +87,11 @@ def search_students(
     query = parse_query(text)
     if query.empty:
         return []
-    # Fetch more candidates than shown so ranking can lift the best ones.
-    hits = uow.search_students(school.id, query, max(limit * 5, 100))
+    # Fetch more candidates than shown so ranking can lift the best ones. The name pairs find
+    # the students with every word but the last whole (``noah han``: Noah Hansen); when they
+    # are as many as will be shown, the words alone are not read, and a student matched only
+    # by the start of an earlier word (Noahbert Hansen) shows once the pairs are fewer.
+    hits = uow.search_students(school.id, query, max(limit * 5, 100), enough=limit)
     if len(hits) > 1:  # an exact phone or number usually finds one: nothing to rank
         rank = ranker(query)
         hits.sort(

@@ -340,3 +340,57 @@ _EXPORT_COLUMNS = (
     "staff",
     "desk",
 )
+
+
+_TERMS = table("student_search_terms", column("student_id"), column("term"))
+
+
+def _terms_of(engine: Engine, student_id: int) -> set[str]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(_TERMS.c.term).where(_TERMS.c.student_id == student_id))
+        return {str(t) for t in rows.scalars()}
+
+
+def test_the_name_pairs_are_added_to_every_indexed_student_and_taken_away_on_downgrade(
+    empty_engine: Engine,
+) -> None:
+    db.upgrade(empty_engine, "0013")
+    uow = SqlAlchemyUnitOfWork(empty_engine)
+    with uow.write():
+        school = uow.schools.add(
+            NewSchool(slug="old", name="Gammel Køreskole"), dt.datetime.now(UTC)
+        )
+        soren = records.add_student(
+            uow.session, school, student_no="S1", first_name="Søren", last_name="Jensen"
+        )
+        # A student number with a space that is also one of the name's pairs: kept once.
+        odd = records.add_student(
+            uow.session, school, student_no="Bo Berg", first_name="Bo", last_name="Berg"
+        )
+        unindexed = records.add_student(
+            uow.session, school, student_no="S3", first_name="Ida", last_name="Holm"
+        )
+        uow.commit()
+    # The terms revision 0013 wrote: no pairs (but a number's own term); none for a student the
+    # web system added and no desk has indexed yet.
+    with empty_engine.begin() as conn:
+        conn.execute(_TERMS.delete().where(_TERMS.c.term.contains(" "), _TERMS.c.term != "bo berg"))
+        conn.execute(_TERMS.delete().where(_TERMS.c.student_id == unindexed.id))
+    singles = {s.id: _terms_of(empty_engine, s.id) for s in (soren, odd)}
+
+    db.upgrade(empty_engine)
+
+    assert _terms_of(empty_engine, soren.id) == singles[soren.id] | {
+        "soeren jensen",
+        "soren jensen",
+        "jensen soeren",
+        "jensen soren",
+    }
+    assert _terms_of(empty_engine, odd.id) == singles[odd.id] | {"berg bo"}
+    assert "bo berg" in singles[odd.id]
+    assert _terms_of(empty_engine, unindexed.id) == set()
+
+    command.downgrade(db.alembic_config(empty_engine), "0013")
+
+    assert _terms_of(empty_engine, soren.id) == singles[soren.id]
+    assert _terms_of(empty_engine, odd.id) == singles[odd.id]

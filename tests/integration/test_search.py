@@ -13,6 +13,7 @@ from jdoffice.adapters import db
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.domain.errors import InvalidInput, Unavailable
 from jdoffice.domain.model import Student
+from jdoffice.domain.search import parse_query
 from jdoffice.services.queries import MAX_SEARCH_LIMIT, search_students
 from tests.conftest import SchoolKit
 from tests.integration.helpers import Desk, assert_balance_consistent, other_school
@@ -241,10 +242,8 @@ def test_students_of_another_school_are_not_found(
     assert search_students(uow, elsewhere.school, "mette") == []
 
 
-@pytest.mark.parametrize("query", ["mette", "mette han", "han mette o", "21345678", "zzz"])
-def test_a_search_sends_one_statement_whatever_the_words(
-    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students, query: str
-) -> None:
+def selects(uow: SqlAlchemyUnitOfWork, kit: SchoolKit, text: str, limit: int) -> list[str]:
+    """The SELECTs one search sends."""
     sent: list[str] = []
 
     def note(conn: object, cursor: object, statement: str, *args: object) -> None:
@@ -253,11 +252,87 @@ def test_a_search_sends_one_statement_whatever_the_words(
 
     event.listen(uow.engine, "before_cursor_execute", note)
     try:
-        search_students(uow, kit.school, query)
+        search_students(uow, kit.school, text, limit)
     finally:
         event.remove(uow.engine, "before_cursor_execute", note)
+    return sent
 
-    assert len(sent) == 1
+
+@pytest.mark.parametrize(
+    ("query", "limit"),
+    [
+        ("mette", 20),
+        ("21345678", 20),
+        ("zzz", 20),
+        ("kontakt@bjoern", 20),
+        # The name pair finds as many as are shown.
+        ("mette han", 1),
+        ("hansen mette", 1),
+        ("søren jensen", 1),
+    ],
+)
+def test_a_search_sends_one_statement_when_its_first_plan_finds_enough(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students, query: str, limit: int
+) -> None:
+    assert len(selects(uow, kit, query, limit)) == 1
+
+
+@pytest.mark.parametrize(("query", "limit"), [("mette han", 20), ("met han", 1)])
+def test_a_search_whose_name_pairs_find_too_few_looks_for_each_word_then_reads_the_words(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students, query: str, limit: int
+) -> None:
+    assert len(selects(uow, kit, query, limit)) == 3
+    assert names(uow, kit, query, limit) == ["Mette Hansen"]
+
+
+@pytest.mark.parametrize("query", ["jensen qqq", "qqq jensen", "mette.zz", "mette kontakt@zz"])
+def test_a_word_no_student_has_ends_the_search_before_the_other_words_are_read(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students, query: str
+) -> None:
+    sent = selects(uow, kit, query, 20)
+
+    assert names(uow, kit, query) == []
+    # Each plan before the words, then the look for each word, which ends it.
+    assert len(sent) == len(parse_query(query).plans)
+    assert "student_balances" not in sent[-1]
+
+
+@pytest.mark.parametrize(
+    "query", ["noah hansen", "Noah Han", "hansen noah", "noah h", "NOAH HANSEN-HOLM", "holm noah"]
+)
+def test_a_whole_first_name_and_a_last_name_find_the_students_with_both_first(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, query: str
+) -> None:
+    wanted = [kit.student("Noah", "Hansen-Holm").id for _ in range(3)]
+    for first, last in [("Noahbert", "Hansen"), ("Hansine", "Noah"), ("Noah", "Jensen")]:
+        kit.student(first, last)
+
+    hits = search_students(uow, kit.school, query, limit=3)
+
+    assert sorted(h.student_id for h in hits) == sorted(wanted)
+
+
+@pytest.mark.parametrize(
+    "query", ["søren jensen", "soeren jensen", "soren jensen", "Søren Jen", "jensen sø", "sor jen"]
+)
+def test_a_name_is_found_whole_in_every_spelling_of_its_danish_letters(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students, query: str
+) -> None:
+    assert names(uow, kit, query, limit=1) == ["Søren Jensen"]
+
+
+def test_the_start_of_an_earlier_word_finds_the_students_the_name_pairs_miss(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit
+) -> None:
+    noah = kit.student("Noah", "Hansen")
+    noahbert = kit.student("Noahbert", "Hansen")
+    kit.student("Noah", "Jensen")
+
+    assert sorted(names(uow, kit, "noa hansen")) == ["Noah Hansen", "Noahbert Hansen"]
+    assert [h.student_id for h in search_students(uow, kit.school, "noah hansen", 20)] == [
+        noah.id,
+        noahbert.id,
+    ]
 
 
 def test_an_exact_word_is_a_candidate_before_many_longer_words_of_older_students(
@@ -305,3 +380,23 @@ def test_a_search_the_database_cannot_answer_is_unavailable_and_gives_its_connec
         assert pool.checkedout() == 0
     finally:
         bare.dispose()
+
+
+@pytest.mark.parametrize("query", ["mette.hansen4", "Mette.Hansen42", "mette_h"])
+def test_the_beginning_of_an_email_address_typed_without_its_at_finds_its_student_first(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, query: str
+) -> None:
+    kit.student("Mette", "Hansen", email="mette.hansen7@example.dk")
+    kit.student("Mette", "Hansen", email="mette_hansen@example.dk")
+    wanted = {
+        "mette.hansen4": "mette.hansen42@example.dk",
+        "mette.hansen42": "mette.hansen42@example.dk",
+        "mette_h": "mette_hansen@example.dk",
+    }[query.casefold()]
+    kit.student("Mette", "Hansen", email="mette.hansen42@example.dk")
+
+    hits = search_students(uow, kit.school, query)
+
+    assert hits[0].email == wanted
+    if query.casefold() != "mette_h":
+        assert [h.email for h in hits] == [wanted]

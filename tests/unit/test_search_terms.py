@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from jdoffice.domain import search
 from jdoffice.domain.search import (
+    MAX_TERM_LENGTH,
     fold,
     fold_loose,
+    name_pair_terms,
     parse_query,
     prefix_upper_bound,
     rank,
@@ -94,3 +99,89 @@ def test_every_string_with_a_prefix_sorts_below_the_upper_bound(prefix: str) -> 
     assert prefix < upper
     assert prefix + "zzz" < upper
     assert prefix + "\uffff" < upper
+
+
+def _found_by(prefixes: tuple[str, ...], terms: set[str]) -> bool:
+    return all(any(t.startswith(p) for t in terms) for p in prefixes)
+
+
+_NAME_WORD = st.text(alphabet="abcæøåéAØ", min_size=1, max_size=6)
+_NAME = st.lists(_NAME_WORD, min_size=1, max_size=5).map(" ".join)
+
+
+@given(first=_NAME, last=_NAME, query=st.text(alphabet="abcæøå AØ.-@", max_size=14))
+def test_a_student_the_name_pairs_find_is_one_the_words_find(
+    first: str, last: str, query: str
+) -> None:
+    terms = student_terms(first, last, "S1", "", "")
+    q = parse_query(query)
+    if q.pairs and _found_by(q.pairs, terms):
+        assert _found_by(q.words, terms)
+
+
+@given(
+    name=st.lists(_NAME_WORD, min_size=2, max_size=4),
+    picked=st.lists(st.integers(0, 3), min_size=2, max_size=3, unique=True),
+    cut=st.integers(1, 6),
+    loose=st.booleans(),
+)
+def test_whole_words_of_a_name_and_the_start_of_one_more_are_found_by_the_pairs(
+    name: list[str], picked: list[int], cut: int, loose: bool
+) -> None:
+    typed = [name[i % len(name)] for i in picked]
+    if len({i % len(name) for i in picked}) < len(picked):
+        return  # the same word twice
+    spelled = [fold_loose(w) if loose else w for w in typed]
+    query = parse_query(" ".join([*spelled[:-1], spelled[-1][:cut]]))
+    terms = student_terms(name[0], " ".join(name[1:]), "S1", "", "")
+    if len(query.words) >= 2:
+        assert query.pairs
+        assert _found_by(query.pairs, terms)
+
+
+def test_two_words_of_a_name_are_kept_together_in_either_order_and_spelling() -> None:
+    assert name_pair_terms("Åse", "Holm") == {
+        "aase holm",
+        "ase holm",
+        "holm aase",
+        "holm ase",
+    }
+    assert len(name_pair_terms("A B C D", "E F")) == 12  # the first four words, paired
+
+
+def test_a_query_with_an_email_address_or_a_phone_has_no_name_pairs() -> None:
+    assert parse_query("mette.h").pairs == ("mette h",)
+    assert parse_query("mette kontakt@bjoern").pairs == ()
+    assert parse_query("+45 21 34 56 78").pairs == ()
+    assert parse_query("mette").pairs == ()
+    assert parse_query("jens jensen").pairs == ()  # one word: "jens" starts "jensen"
+
+
+def test_a_pair_longer_than_a_term_is_not_looked_for() -> None:
+    long = "x" * MAX_TERM_LENGTH
+    assert parse_query(f"{long} y").pairs == ()
+    assert parse_query(f"{long} y").words == (long, "y")
+
+
+def test_a_query_that_could_begin_an_email_address_keeps_its_text_whole_too() -> None:
+    assert parse_query("Mette.Hansen4").mail == "mette.hansen4"
+    assert parse_query("mette hansen4").mail == ""  # a space: two words, no address
+    assert parse_query("mette").mail == ""  # one word begins the address already
+    assert parse_query("kontakt@bjoern").mail == ""  # the address is one word then
+    q = parse_query("mette.hansen4")
+    assert rank(q, "Mette Hansen", "1", "", "mette.hansen42@x.dk") < rank(
+        q, "Mette Hansen", "2", "", "mette.hansen7@x.dk"
+    )
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x17F), max_size=12))
+def test_folding_plain_ascii_is_lower_case_and_the_rest_as_before(text: str) -> None:
+    def slow(t: str, table: dict[int, str] | None = None) -> str:
+        lowered = unicodedata.normalize("NFC", t).casefold()
+        if table is not None:
+            lowered = lowered.translate(table)
+        decomposed = unicodedata.normalize("NFKD", lowered.translate(search._TRANSLIT))
+        return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+    assert fold(text) == slow(text)
+    assert fold_loose(text) == slow(text, search._LOOSE)

@@ -88,8 +88,10 @@ class SqlStudents(Repo):
             or 0
         )
 
-    def search(self, school_id: int, query: SearchQuery, limit: int) -> list[StudentHit]:
-        return search_hits(self.s.connection(), school_id, query, limit)
+    def search(
+        self, school_id: int, query: SearchQuery, limit: int, *, enough: int | None = None
+    ) -> list[StudentHit]:
+        return search_hits(self.s.connection(), school_id, query, limit, enough=enough)
 
 
 class SqlInvoices(Repo):
