@@ -47,9 +47,10 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 #: Terms longer than this are cut; nobody types more to find a student.
 MAX_TERM_LENGTH = 64
 
-#: A name's words paired into terms (:func:`name_pair_terms`): its first four. Two words of
-#: a longer name are still found, word by word.
-MAX_PAIRED_WORDS = 4
+#: A name's words paired into terms (:func:`name_pair_terms`): its first eight, every name a
+#: person has (two words of a longer one are still found, word by word, when the pairs find
+#: fewer students than are shown).
+MAX_PAIRED_WORDS = 8
 
 
 def _strip_marks(text: str) -> str:
@@ -115,7 +116,9 @@ def name_pair_terms(first_name: str, last_name: str) -> frozenset[str]:
     """
     forms = [set(_word_terms(w)) for w in words(f"{first_name} {last_name}")[:MAX_PAIRED_WORDS]]
     return frozenset(
-        f"{a} {b}"[:MAX_TERM_LENGTH]
+        # Cut, a pair must not end in its space: MariaDB's binary collation pads with spaces,
+        # and "word " would be the key of the term "word".
+        f"{a} {b}"[:MAX_TERM_LENGTH].rstrip()
         for i, first in enumerate(forms)
         for j, second in enumerate(forms)
         if i != j
@@ -150,10 +153,11 @@ def single_terms(
         # A query splits "KBH-S12" into the words "kbh" and "s12"; each must be a term's prefix.
         terms.update(words(no))
     terms |= phone_terms(phone)
-    mail = email.strip().casefold()
+    # No space inside (an address the web system stored with one): only a name pair has one.
+    mail = "".join(email.split()).casefold()
     if mail:
         terms.add(mail)
-    return {t[:MAX_TERM_LENGTH] for t in terms if t}
+    return {t[:MAX_TERM_LENGTH].rstrip() for t in terms if t.strip()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +239,9 @@ def parse_query(text: str) -> SearchQuery:
     for w in uniq:
         if not any(k.startswith(w) for k in kept):
             kept.append(w)
-    if mail or len(kept) < 2:
+    # Pairs also when a typed word begins the next one ("hans hansen": the words are one,
+    # "hansen", a tenth of a school).
+    if mail or len(set(out)) < 2:
         return SearchQuery(text, tuple(kept))
     whole = raw.casefold()
     looks_mailed = _MAIL_START.fullmatch(whole) is not None and len(whole) <= MAX_TERM_LENGTH
@@ -296,6 +302,9 @@ def ranker(query: SearchQuery) -> Callable[[str, str, str, str], int]:
     w0_digits = w0.isdigit()
     typed = query.text.strip().casefold()
     mail = query.mail
+    # Whole words as typed: "hans hansen" is the word "hansen" to match, but Hans Hansen,
+    # with both words, ranks before Aage Hansen.
+    whole = {x for pair in query.pairs for x in pair.split(" ")} or set(w)
 
     def rank_one(name: str, student_no: str, phone: str, email: str) -> int:
         no = student_no.casefold()
@@ -306,7 +315,7 @@ def ranker(query: SearchQuery) -> Callable[[str, str, str, str], int]:
         if one and ((w0_digits and w0 in phone_terms(phone)) or w0 == email.casefold()):
             return 1
         name_words, first, first_loose = _name_forms(name)
-        if all(q in name_words for q in w) or (mail and email.casefold().startswith(mail)):
+        if all(q in name_words for q in whole) or (mail and email.casefold().startswith(mail)):
             return 2
         if first.startswith(w0) or first_loose.startswith(w0):
             return 3

@@ -400,3 +400,43 @@ def test_the_beginning_of_an_email_address_typed_without_its_at_finds_its_studen
     assert hits[0].email == wanted
     if query.casefold() != "mette_h":
         assert [h.email for h in hits] == [wanted]
+
+
+def test_a_first_name_that_begins_the_last_name_is_found_among_many_of_that_last_name(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit
+) -> None:
+    for _ in range(110):
+        kit.student("Aage", "Hansen")
+    hans = kit.student("Hans", "Hansen")
+
+    assert search_students(uow, kit.school, "hans hansen")[0].student_id == hans.id
+    assert hans.id in [h.student_id for h in search_students(uow, kit.school, "hans h")]
+
+
+def test_a_whole_name_of_many_words_is_found_whatever_two_of_them_are_typed(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit
+) -> None:
+    for _ in range(25):
+        kit.student("Anne", "Xenia Hansen")
+    anne = kit.student("Anne Sofie Marie", "Jensen-Hansen")
+
+    hits = search_students(uow, kit.school, "anne hansen")
+
+    assert anne.id in [h.student_id for h in hits]
+
+
+def test_a_name_word_as_long_as_a_term_is_saved_and_found(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit
+) -> None:
+    long = kit.student("A" * 63, "Berg")
+
+    assert [h.student_id for h in search_students(uow, kit.school, "a" * 63 + " berg")] == [long.id]
+
+
+def test_an_address_stored_with_a_space_is_no_name(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit
+) -> None:
+    kit.student("Peter", "Olsen", email="john smith@example.dk")
+
+    assert names(uow, kit, "john smi") == []
+    assert names(uow, kit, "johnsmith@") == ["Peter Olsen"]

@@ -146,7 +146,8 @@ def test_two_words_of_a_name_are_kept_together_in_either_order_and_spelling() ->
         "holm aase",
         "holm ase",
     }
-    assert len(name_pair_terms("A B C D", "E F")) == 12  # the first four words, paired
+    assert len(name_pair_terms("A B C D", "E F")) == 30  # every two of six words
+    assert len(name_pair_terms("A B C D E", "F G H I")) == 56  # of the first eight
 
 
 def test_a_query_with_an_email_address_or_a_phone_has_no_name_pairs() -> None:
@@ -154,7 +155,7 @@ def test_a_query_with_an_email_address_or_a_phone_has_no_name_pairs() -> None:
     assert parse_query("mette kontakt@bjoern").pairs == ()
     assert parse_query("+45 21 34 56 78").pairs == ()
     assert parse_query("mette").pairs == ()
-    assert parse_query("jens jensen").pairs == ()  # one word: "jens" starts "jensen"
+    assert parse_query("jens jensen").pairs == ("jens jensen",)  # the words: "jensen"
 
 
 def test_a_pair_longer_than_a_term_is_not_looked_for() -> None:
@@ -185,3 +186,16 @@ def test_folding_plain_ascii_is_lower_case_and_the_rest_as_before(text: str) -> 
 
     assert fold(text) == slow(text)
     assert fold_loose(text) == slow(text, search._LOOSE)
+
+
+def test_a_cut_pair_never_ends_in_its_space_and_no_single_term_has_one() -> None:
+    terms = student_terms("A" * 63, "Berg", "S1", "", " john smith@example.dk ")
+    assert not any(t != t.rstrip() for t in terms)
+    assert [t for t in terms if " " in t and not t.startswith(("a", "berg"))] == []
+    assert "johnsmith@example.dk" in terms
+
+
+def test_every_typed_word_whole_ranks_first_when_one_begins_another() -> None:
+    q = parse_query("hans hansen")
+    assert q.words == ("hansen",)
+    assert rank(q, "Hans Hansen", "1", "", "") < rank(q, "Aage Hansen", "2", "", "")
