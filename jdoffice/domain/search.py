@@ -8,10 +8,13 @@ The database keeps a few *terms* per student (see :func:`student_terms`) in an i
 a query word matches a student when it is a prefix of one of the student's terms. That is an
 index range scan on every database we support, which keeps search fast at 100 000 students.
 
-Two words of a name are also kept together as one term (``noah hansen``, see
+Two words of a name are also kept together as one term (`` noah hansen``, see
 :func:`name_pair_terms`): in a large school a first name and a common last name are each the
 range of thousands of students, while the two together are the range of the few who have both.
-A query of several words looks there first (:attr:`SearchQuery.pairs`).
+A query of several words looks there first (:attr:`SearchQuery.pairs`). A pair begins with a
+space (:data:`PAIR_MARK`), which no other term and no typed word begins with: the pairs sort
+apart from the words, and the range of a word (``met``) holds the words alone, not every pair
+that begins with one (``mette hansen``).
 """
 
 from __future__ import annotations
@@ -51,6 +54,10 @@ MAX_TERM_LENGTH = 64
 #: person has (two words of a longer one are still found, word by word, when the pairs find
 #: fewer students than are shown).
 MAX_PAIRED_WORDS = 8
+
+#: What a name pair's term begins with: a space. Every other term is stripped, and a typed
+#: word is letters and digits, so only a pair's prefix (:attr:`SearchQuery.pairs`) reads them.
+PAIR_MARK = " "
 
 
 def _strip_marks(text: str) -> str:
@@ -107,18 +114,18 @@ def _word_terms(word: str) -> tuple[str, str]:
 
 @lru_cache(maxsize=65536)
 def name_pair_terms(first_name: str, last_name: str) -> frozenset[str]:
-    """Two words of the name as one term, in either order and every spelling of each (cut
-    at :data:`MAX_TERM_LENGTH`; cached, as names repeat).
+    """Two words of the name as one term after :data:`PAIR_MARK`, in either order and every
+    spelling of each (cut at :data:`MAX_TERM_LENGTH`; cached, as names repeat).
 
-    ``Søren Jensen`` gives ``soeren jensen``, ``soren jensen``, ``jensen soeren`` and
-    ``jensen soren``: a query that types one word whole and then (the start of) another, in
+    ``Søren Jensen`` gives `` soeren jensen``, `` soren jensen``, `` jensen soeren`` and
+    `` jensen soren``: a query that types one word whole and then (the start of) another, in
     either order and with or without the Danish letters, is one range of these terms.
     """
     forms = [set(_word_terms(w)) for w in words(f"{first_name} {last_name}")[:MAX_PAIRED_WORDS]]
     return frozenset(
         # Cut, a pair must not end in its space: MariaDB's binary collation pads with spaces,
         # and "word " would be the key of the term "word".
-        f"{a} {b}"[:MAX_TERM_LENGTH].rstrip()
+        f"{PAIR_MARK}{a} {b}"[:MAX_TERM_LENGTH].rstrip()
         for i, first in enumerate(forms)
         for j, second in enumerate(forms)
         if i != j
@@ -179,7 +186,8 @@ class SearchQuery:
     (AND), or when its e-mail address begins with ``mail``.
 
     ``pairs`` are the query's name words taken two by two as typed (``anne sofie jen`` gives
-    ``anne sofie`` and ``sofie jen``), each a prefix of a name's pair term
+    `` anne sofie`` and `` sofie jen``, after :data:`PAIR_MARK`), each a prefix of a name's
+    pair term
     (:func:`name_pair_terms`). A student with every pair matches every word, with each word
     but the last a whole word of the name: the few best of a large school, found without
     reading the range of each word. The words alone find the rest.
@@ -254,7 +262,7 @@ _MAIL_START = re.compile(r"[^\W_][\w.+\-]*", re.UNICODE)
 
 def _pairs(typed: list[str]) -> tuple[str, ...]:
     """Neighbouring words as typed, as prefixes of pair terms (none if one would be cut)."""
-    pairs = tuple(dict.fromkeys(f"{a} {b}" for a, b in pairwise(typed)))
+    pairs = tuple(dict.fromkeys(f"{PAIR_MARK}{a} {b}" for a, b in pairwise(typed)))
     return pairs if all(len(p) <= MAX_TERM_LENGTH for p in pairs) else ()
 
 
@@ -304,7 +312,7 @@ def ranker(query: SearchQuery) -> Callable[[str, str, str, str], int]:
     mail = query.mail
     # Whole words as typed: "hans hansen" is the word "hansen" to match, but Hans Hansen,
     # with both words, ranks before Aage Hansen.
-    whole = {x for pair in query.pairs for x in pair.split(" ")} or set(w)
+    whole = {x for pair in query.pairs for x in pair.split()} or set(w)
 
     def rank_one(name: str, student_no: str, phone: str, email: str) -> int:
         no = student_no.casefold()

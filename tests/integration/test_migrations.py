@@ -17,6 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Boolean, Engine, column, func, inspect, select, table, update
 
 from jdoffice.adapters import db, records
+from jdoffice.adapters.changes import SqlChanges
 from jdoffice.adapters.column_types import UTCDateTime
 from jdoffice.adapters.orm import Base, InvoiceRow
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
@@ -351,7 +352,7 @@ def _terms_of(engine: Engine, student_id: int) -> set[str]:
         return {str(t) for t in rows.scalars()}
 
 
-def test_the_name_pairs_are_added_to_every_indexed_student_and_taken_away_on_downgrade(
+def test_the_name_pairs_are_added_to_every_indexed_student_then_marked_and_taken_away_on_downgrade(
     empty_engine: Engine,
 ) -> None:
     db.upgrade(empty_engine, "0013")
@@ -377,18 +378,29 @@ def test_the_name_pairs_are_added_to_every_indexed_student_and_taken_away_on_dow
         conn.execute(_TERMS.delete().where(_TERMS.c.term.contains(" "), _TERMS.c.term != "bo berg"))
         conn.execute(_TERMS.delete().where(_TERMS.c.student_id == unindexed.id))
     singles = {s.id: _terms_of(empty_engine, s.id) for s in (soren, odd)}
+    soren_pairs = {"soeren jensen", "soren jensen", "jensen soeren", "jensen soren"}
 
-    db.upgrade(empty_engine)
+    db.upgrade(empty_engine, "0014")
 
-    assert _terms_of(empty_engine, soren.id) == singles[soren.id] | {
-        "soeren jensen",
-        "soren jensen",
-        "jensen soeren",
-        "jensen soren",
-    }
+    assert _terms_of(empty_engine, soren.id) == singles[soren.id] | soren_pairs
     assert _terms_of(empty_engine, odd.id) == singles[odd.id] | {"berg bo"}
     assert "bo berg" in singles[odd.id]
     assert _terms_of(empty_engine, unindexed.id) == set()
+
+    db.upgrade(empty_engine)  # 0015: the pairs begin with the mark, the old ones are gone
+
+    assert _terms_of(empty_engine, soren.id) == singles[soren.id] | {" " + p for p in soren_pairs}
+    assert _terms_of(empty_engine, odd.id) == singles[odd.id] | {" bo berg", " berg bo"}
+    assert _terms_of(empty_engine, unindexed.id) == set()
+    # What a desk of this revision writes: no student found stale, nothing to rewrite.
+    with uow.write():
+        changes = SqlChanges(uow.session)
+        assert changes.stale_terms(school.id, [soren.id, odd.id]) == []
+
+    command.downgrade(db.alembic_config(empty_engine), "0014")
+
+    assert _terms_of(empty_engine, soren.id) == singles[soren.id] | soren_pairs
+    assert _terms_of(empty_engine, odd.id) == singles[odd.id] | {"berg bo"}
 
     command.downgrade(db.alembic_config(empty_engine), "0013")
 

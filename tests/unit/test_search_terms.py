@@ -11,12 +11,14 @@ from hypothesis import strategies as st
 from jdoffice.domain import search
 from jdoffice.domain.search import (
     MAX_TERM_LENGTH,
+    PAIR_MARK,
     fold,
     fold_loose,
     name_pair_terms,
     parse_query,
     prefix_upper_bound,
     rank,
+    single_terms,
     student_terms,
 )
 
@@ -141,21 +143,42 @@ def test_whole_words_of_a_name_and_the_start_of_one_more_are_found_by_the_pairs(
 
 def test_two_words_of_a_name_are_kept_together_in_either_order_and_spelling() -> None:
     assert name_pair_terms("Åse", "Holm") == {
-        "aase holm",
-        "ase holm",
-        "holm aase",
-        "holm ase",
+        " aase holm",
+        " ase holm",
+        " holm aase",
+        " holm ase",
     }
     assert len(name_pair_terms("A B C D", "E F")) == 30  # every two of six words
     assert len(name_pair_terms("A B C D E", "F G H I")) == 56  # of the first eight
 
 
+@given(
+    first=st.text(max_size=20),
+    last=st.text(max_size=20),
+    no=st.text(max_size=10),
+    phone=st.text(max_size=12),
+    email=st.text(max_size=20),
+    typed=st.text(max_size=20),
+)
+def test_only_a_pair_begins_with_the_mark_so_no_typed_word_reads_a_pair(
+    first: str, last: str, no: str, phone: str, email: str, typed: str
+) -> None:
+    singles = single_terms(first, last, no, phone, email)
+    pairs = name_pair_terms(first, last)
+    assert not any(t.startswith(PAIR_MARK) for t in singles)
+    assert all(t.startswith(PAIR_MARK) for t in pairs)
+    query = parse_query(typed)
+    assert all(p.startswith(PAIR_MARK) for p in query.pairs)
+    assert not any(t.startswith(w) for w in query.words for t in pairs)
+    assert not any(t.startswith(query.mail) for t in pairs if query.mail)
+
+
 def test_a_query_with_an_email_address_or_a_phone_has_no_name_pairs() -> None:
-    assert parse_query("mette.h").pairs == ("mette h",)
+    assert parse_query("mette.h").pairs == (" mette h",)
     assert parse_query("mette kontakt@bjoern").pairs == ()
     assert parse_query("+45 21 34 56 78").pairs == ()
     assert parse_query("mette").pairs == ()
-    assert parse_query("jens jensen").pairs == ("jens jensen",)  # the words: "jensen"
+    assert parse_query("jens jensen").pairs == (" jens jensen",)  # the words: "jensen"
 
 
 def test_a_pair_longer_than_a_term_is_not_looked_for() -> None:
@@ -191,7 +214,9 @@ def test_folding_plain_ascii_is_lower_case_and_the_rest_as_before(text: str) -> 
 def test_a_cut_pair_never_ends_in_its_space_and_no_single_term_has_one() -> None:
     terms = student_terms("A" * 63, "Berg", "S1", "", " john smith@example.dk ")
     assert not any(t != t.rstrip() for t in terms)
-    assert [t for t in terms if " " in t and not t.startswith(("a", "berg"))] == []
+    # Only a pair has a space, the one it begins with and the one between its words.
+    assert [t for t in terms if " " in t and not t.startswith((" a", " berg"))] == []
+    assert all(len(t) <= MAX_TERM_LENGTH for t in terms)
     assert "johnsmith@example.dk" in terms
 
 
