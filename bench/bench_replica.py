@@ -14,8 +14,9 @@ the same ``OfflineDesk.pull`` that ``jdoffice sync pull`` runs, into a fresh loc
    driver, every row and search term into a bare SQLite file with ``executemany``), with the
    ratio, the CPU time of this process and the load average;
 2. an incremental pull right after it: rows stamped within the overlap window (the seeding)
-   are read again, as a desk would just after a bulk import (the script runs ``ANALYZE``
-   after seeding, as autovacuum would);
+   are read again, as a desk would just after a bulk import (the script runs
+   ``VACUUM (ANALYZE)`` and ``CHECKPOINT`` after seeding, as autovacuum and the server's own
+   checkpoints would soon after it);
 3. once the newest row is older than the overlap window (the script waits for that, as a desk
    in steady state is), incremental pulls with nothing changed — target < 200 ms;
 4. an incremental pull after 100 payments taken at another desk.
@@ -146,11 +147,15 @@ def run(shared_url: URL, students: int, seed: int, wait: bool) -> dict[str, Any]
             f"seeded {counts.students} students, {counts.invoices} invoices, {counts.payments} "
             f"payments on PostgreSQL in {figures['seed_s']:.1f} s"
         )
-        # Fresh statistics, as autovacuum gives a server soon after a bulk load (test servers
-        # often run without it): without them PostgreSQL guesses plans for the pulls' queries.
-        with engine.connect() as conn:
-            conn.execute(text("ANALYZE"))
-            conn.commit()
+        # The server as a desk finds it, not seconds after a bulk load (test servers often
+        # run without autovacuum): fresh statistics (without them PostgreSQL guesses plans
+        # for the pulls' queries), the rows' visibility settled (the first reads after a bulk
+        # load write a hint to every page they read, and the floor, reading them after the
+        # pull, would not), and the load's writes checkpointed rather than flushed while the
+        # pull runs.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM (ANALYZE)"))
+            conn.execute(text("CHECKPOINT"))
         with tempfile.TemporaryDirectory(prefix="jdoffice-replica-") as tmp:
             desk = local_store.open_offline_desk(
                 shared_url=shared_url,

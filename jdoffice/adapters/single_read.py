@@ -9,14 +9,26 @@ statement is compiled once per dialect and runs with the driver's own cursor on 
 from the engine's pool: no session, no ``BEGIN`` (one SELECT is its own transaction and sees
 one consistent state of the rows on every database).
 
+On an SQLite file, taking a connection from SQLAlchemy's pool and giving it back costs more
+than the search's statement itself (about 5 µs against 2–8). So the reads on their own keep a
+few driver connections of their own (:class:`_Spares`): taken out of the pool once
+(detached, so the pool neither counts nor closes them), handed from one read to the next
+with a list's ``pop`` and ``append``, closed when the pool a dispose of the engine replaced
+is collected. A connection is in the list only while no read uses it, so nothing ever closes
+one another thread is using.
+
 While anything listens to the engine's statements (a profiler, a test counting statements),
 or the statement needs SQLAlchemy to convert a value, it goes through an SQLAlchemy connection
 instead. Driver errors come out as SQLAlchemy's ``DBAPIError`` like any other statement's,
-and a connection the error shows to be dead is dropped from the pool.
+and a connection the error shows to be dead is dropped from the pool (a spare one is closed
+after any error).
 """
 
 from __future__ import annotations
 
+import os
+import threading
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,6 +37,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import Select
 
 from jdoffice.adapters.db import single_reads
@@ -148,6 +161,114 @@ def read_alone(
         return read(statement, params)
 
 
+#: Idle connections a pool's reads on their own keep at most (the desk searches from one or
+#: two threads at a time; a connection given back beyond these is closed).
+MAX_SPARES = 4
+_SPARES = "_jdoffice_single_read_spares"
+
+
+class _Spares:
+    """The idle driver connections of one SQLite pool's reads on their own (see the module's
+    text). Taking one is a ``list.pop`` (atomic), giving one back an ``append`` under a lock
+    that :meth:`close` takes too: a connection given back after the engine was disposed is
+    closed by the thread that used it, never left open."""
+
+    __slots__ = ("__weakref__", "closed", "idle", "lock")
+
+    def __init__(self) -> None:
+        self.idle: list[Any] = []
+        self.lock = threading.Lock()
+        self.closed = False
+
+    def take(self, engine: Engine) -> Any:
+        try:
+            return self.idle.pop()
+        except IndexError:
+            fairy = pooled_connection(engine)
+            fairy.detach()  # ours from now on: the pool neither counts nor closes it
+            return fairy.dbapi_connection
+
+    def give(self, conn: Any) -> None:
+        if conn.in_transaction:  # a SELECT in autocommit mode begins none; to be sure
+            conn.rollback()
+        with self.lock:
+            if not self.closed and len(self.idle) < MAX_SPARES:
+                self.idle.append(conn)
+                return
+        conn.close()
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            idle, self.idle = self.idle, []
+        for conn in idle:
+            conn.close()
+
+
+_ALL_SPARES: weakref.WeakSet[_Spares] = weakref.WeakSet()
+#: Connections a forked child inherited: never used there, never closed (closing would
+#: release the parent's locks on the file).
+_INHERITED: list[Any] = []
+
+
+def _forget_after_fork() -> None:
+    for spares in list(_ALL_SPARES):
+        _INHERITED.extend(spares.idle)
+        spares.idle = []
+        spares.closed = True
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+def _spares_of(engine: Engine) -> _Spares | None:
+    """The spares of ``engine``'s pool, made on first use; None unless the engine is on an
+    SQLite file (a pool of several connections: an in-memory database has one per thread,
+    and a server's connections want the pool's checks).
+
+    They live on the pool: disposing the engine replaces its pool, and the old pool's spares
+    are closed when the old pool goes (a finalizer, not an engine event: any engine event
+    would make SQLAlchemy dispatch events for every statement on the engine).
+    """
+    pool = engine.pool
+    spares: _Spares | None = pool.__dict__.get(_SPARES)
+    if spares is not None:
+        return spares
+    if engine.dialect.name != "sqlite" or not isinstance(pool, QueuePool):
+        return None
+    with _SPARES_MADE:
+        spares = pool.__dict__.get(_SPARES)
+        if spares is None:
+            spares = _Spares()
+            _ALL_SPARES.add(spares)
+            weakref.finalize(pool, spares.close)
+            pool.__dict__[_SPARES] = spares
+    return spares
+
+
+_SPARES_MADE = threading.Lock()
+
+
+def run_spare(engine: Engine, conn: Any, sql: str, args: Any) -> list[Any]:
+    """Run ``sql`` on a spare SQLite connection; its rows.
+
+    Raises:
+        DBAPIError: the database could not answer.
+    """
+    dbapi_error = engine.dialect.loaded_dbapi.Error
+    cursor = conn.cursor()
+    try:
+        cursor.execute(sql, args)
+        rows: list[Any] = cursor.fetchall()
+        return rows
+    except dbapi_error as exc:
+        raise DBAPIError.instance(
+            sql, args, exc, dbapi_error, connection_invalidated=False, dialect=engine.dialect
+        ) from exc
+    finally:
+        cursor.close()
+
+
 #: Reads one statement (compiled once per dialect) with its parameters: its rows.
 Read = Callable[[Select[*tuple[Any, ...]], Mapping[str, Any]], list[Any]]
 
@@ -163,23 +284,36 @@ class reads_alone:  # noqa: N801 - used as a function: ``with reads_alone(engine
         DBAPIError: the database could not answer.
     """
 
-    __slots__ = ("_conn", "_engine", "_pooled")
+    __slots__ = ("_conn", "_engine", "_pooled", "_spare", "_spares")
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._conn: Any = None  # an SQLAlchemy connection while something listens
         self._pooled: Any = None
+        self._spares: _Spares | None = None
+        self._spare: Any = None  # a driver connection of the spares
 
     def __enter__(self) -> Read:
         engine = self._engine
         if observed(engine):
             self._conn = single_reads(engine).connect()
             return self._read_observed
+        spares = _spares_of(engine)
+        if spares is not None:
+            self._spares = spares
+            self._spare = spares.take(engine)
+            return self._read_spare
         self._pooled = pooled_connection(engine)  # the dialect knows its server from here on
         return self._read_pooled
 
-    def __exit__(self, *exc: object) -> None:
-        if self._conn is not None:
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if self._spare is not None:
+            assert self._spares is not None
+            if exc_type is None:
+                self._spares.give(self._spare)
+            else:  # whatever went wrong, a new connection for the next read
+                self._spare.close()
+        elif self._conn is not None:
             self._conn.close()
         elif self._pooled is not None:
             self._pooled.close()  # back to the pool, which rolls back what the driver began
@@ -188,6 +322,15 @@ class reads_alone:  # noqa: N801 - used as a function: ``with reads_alone(engine
         self, statement: Select[*tuple[Any, ...]], params: Mapping[str, Any]
     ) -> list[Any]:
         return [tuple(r) for r in self._conn.execute(statement, dict(params))]
+
+    def _read_spare(
+        self, statement: Select[*tuple[Any, ...]], params: Mapping[str, Any]
+    ) -> list[Any]:
+        engine = self._engine
+        c = _cached(statement, engine.dialect)
+        if not c.plain:
+            return _read_converted(engine, statement, params)
+        return run_spare(engine, self._spare, c.sql, c.args(params))
 
     def _read_pooled(
         self, statement: Select[*tuple[Any, ...]], params: Mapping[str, Any]

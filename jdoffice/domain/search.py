@@ -138,7 +138,8 @@ def student_terms(
     first_name: str, last_name: str, student_no: str, phone: str, email: str
 ) -> set[str]:
     """Every term a student can be found by (prefix match on any of them)."""
-    terms = single_terms(first_name, last_name, student_no, phone, email)
+    terms = _other_terms(student_no, phone, email)
+    terms |= _name_word_terms(first_name, last_name)
     terms |= name_pair_terms(first_name, last_name)
     return terms
 
@@ -148,9 +149,29 @@ def single_terms(
 ) -> set[str]:
     """The terms of :func:`student_terms` that are not name pairs: each word of the name, the
     student number, the phone, the e-mail address."""
+    terms = _other_terms(student_no, phone, email)
+    terms |= _name_word_terms(first_name, last_name)
+    return terms
+
+
+def _cut(terms: set[str]) -> set[str]:
+    """Terms as stored: at most :data:`MAX_TERM_LENGTH` long, never ending in a space."""
+    return {t[:MAX_TERM_LENGTH].rstrip() for t in terms if t.strip()}
+
+
+@lru_cache(maxsize=65536)
+def _name_word_terms(first_name: str, last_name: str) -> frozenset[str]:
+    """Each word of the name in both foldings (cached: a first pull makes the terms of every
+    student, and names repeat)."""
     terms: set[str] = set()
     for part in words(f"{first_name} {last_name}"):
         terms.update(_word_terms(part))
+    return frozenset(_cut(terms))
+
+
+def _other_terms(student_no: str, phone: str, email: str) -> set[str]:
+    """The student number (whole, its digits, its words), the phone, the e-mail address."""
+    terms: set[str] = set()
     no = student_no.strip().casefold()
     if no:
         terms.add(no)
@@ -164,7 +185,7 @@ def single_terms(
     mail = "".join(email.split()).casefold()
     if mail:
         terms.add(mail)
-    return {t[:MAX_TERM_LENGTH].rstrip() for t in terms if t.strip()}
+    return _cut(terms)
 
 
 @dataclass(frozen=True, slots=True)
