@@ -45,6 +45,7 @@ from typing import Any
 import sqlalchemy
 from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 
 from bench import replica_floor
 from bench.search_floor import Recorder
@@ -155,7 +156,10 @@ def run(shared_url: URL, students: int, seed: int, wait: bool) -> dict[str, Any]
         # pull runs.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM (ANALYZE)"))
-            conn.execute(text("CHECKPOINT"))
+            try:
+                conn.execute(text("CHECKPOINT"))
+            except DBAPIError as exc:  # a superuser's or pg_checkpoint's right
+                print(f"(no CHECKPOINT: {exc.orig})")
         with tempfile.TemporaryDirectory(prefix="jdoffice-replica-") as tmp:
             desk = local_store.open_offline_desk(
                 shared_url=shared_url,

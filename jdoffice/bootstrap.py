@@ -294,6 +294,9 @@ class App:
 
     def dispose(self) -> None:
         if self._engine is not None:
+            from jdoffice.adapters.single_read import close_spares
+
+            close_spares(self._engine)
             self._engine.dispose()
             self._engine = None
 

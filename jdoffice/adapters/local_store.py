@@ -51,6 +51,7 @@ from jdoffice.adapters.local_pull import (
 )
 from jdoffice.adapters.local_shift_outbox import HookedUnitOfWork, SqlShiftOutbox
 from jdoffice.adapters.offline_shared import SqlSharedNotes, guarded, pinger
+from jdoffice.adapters.single_read import close_spares
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.domain.errors import BusinessRuleError, Conflict
 from jdoffice.domain.model import Actor, School
@@ -115,6 +116,7 @@ class SqliteLocalStore:
 
     def dispose(self) -> None:
         if self._engine is not None:
+            close_spares(self._engine)
             self._engine.dispose()
             self._engine = None
 

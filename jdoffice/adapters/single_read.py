@@ -169,15 +169,15 @@ _SPARES = "_jdoffice_single_read_spares"
 
 class _Spares:
     """The idle driver connections of one SQLite pool's reads on their own (see the module's
-    text). Taking one is a ``list.pop`` (atomic), giving one back an ``append`` under a lock
-    that :meth:`close` takes too: a connection given back after the engine was disposed is
-    closed by the thread that used it, never left open."""
+    text), without a lock: ``list.pop`` and ``append`` are atomic, so each connection goes to
+    one thread only. Once closed, a connection given back is closed by the thread that used
+    it, never left open; one appended as :meth:`close` ran is closed by whichever of the two
+    looks last."""
 
-    __slots__ = ("__weakref__", "closed", "idle", "lock")
+    __slots__ = ("__weakref__", "closed", "idle")
 
     def __init__(self) -> None:
         self.idle: list[Any] = []
-        self.lock = threading.Lock()
         self.closed = False
 
     def take(self, engine: Engine) -> Any:
@@ -191,17 +191,26 @@ class _Spares:
     def give(self, conn: Any) -> None:
         if conn.in_transaction:  # a SELECT in autocommit mode begins none; to be sure
             conn.rollback()
-        with self.lock:
-            if not self.closed and len(self.idle) < MAX_SPARES:
-                self.idle.append(conn)
-                return
-        conn.close()
+        if self.closed or len(self.idle) >= MAX_SPARES:
+            conn.close()
+            return
+        self.idle.append(conn)
+        self._close_idle_if_closed()  # closed while it was being given back
+
+    def _close_idle_if_closed(self) -> None:
+        if self.closed:
+            self._close_idle()
 
     def close(self) -> None:
-        with self.lock:
-            self.closed = True
-            idle, self.idle = self.idle, []
-        for conn in idle:
+        self.closed = True
+        self._close_idle()
+
+    def _close_idle(self) -> None:
+        while True:
+            try:
+                conn = self.idle.pop()
+            except IndexError:
+                return
             conn.close()
 
 
@@ -212,6 +221,8 @@ _INHERITED: list[Any] = []
 
 
 def _forget_after_fork() -> None:
+    global _SPARES_MADE
+    _SPARES_MADE = threading.Lock()
     for spares in list(_ALL_SPARES):
         _INHERITED.extend(spares.idle)
         spares.idle = []
@@ -219,6 +230,15 @@ def _forget_after_fork() -> None:
 
 
 os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+def close_spares(engine: Engine) -> None:
+    """Close the idle connections the reads on their own keep for ``engine``'s pool now,
+    before the engine is disposed (they would otherwise close when the pool object goes, and
+    a desk that freezes its garbage collector can keep a pool in a cycle until it exits)."""
+    spares: _Spares | None = engine.pool.__dict__.get(_SPARES)
+    if spares is not None:
+        spares.close()
 
 
 def _spares_of(engine: Engine) -> _Spares | None:

@@ -220,3 +220,40 @@ def test_a_search_on_any_database_finds_the_same_and_leaves_no_connection_checke
         assert len(taken) <= 1  # the spare, taken once (or before this test)
     else:
         assert len(taken) == 3  # one per search, given back: the pool checks a server's
+
+
+def test_no_more_spare_connections_are_kept_than_the_limit_the_rest_are_closed(
+    file_engine: Engine,
+) -> None:
+    kit: SchoolKit = new_kit(file_engine)
+    statement = select(SCHOOLS.c.id).where(SCHOOLS.c.id == kit.school.id)
+    reads = [reads_alone(file_engine) for _ in range(single_read.MAX_SPARES + 2)]
+    for r in reads:  # all at once, as many threads would
+        assert r.__enter__()(statement, {}) == [(kit.school.id,)]
+    used = [r._spare for r in reads]
+    for r in reads:
+        r.__exit__(None, None, None)
+
+    kept = _spares(file_engine).idle
+    assert len(kept) == single_read.MAX_SPARES
+    assert len({id(c) for c in used}) == len(used)  # each read had a connection of its own
+    for conn in used:
+        if conn in kept:
+            assert conn.execute("SELECT 1").fetchall() == [(1,)]
+        else:
+            with pytest.raises(sqlite3.ProgrammingError):
+                conn.execute("SELECT 1")  # closed, not left open
+
+
+def test_closing_the_spares_before_a_dispose_closes_them_at_once(file_engine: Engine) -> None:
+    kit: SchoolKit = new_kit(file_engine)
+    kit.student("Mette", "Hansen")
+    assert _names(file_engine, kit, "mette") == ["Mette Hansen"]
+    [spare] = _spares(file_engine).idle
+
+    single_read.close_spares(file_engine)
+
+    with pytest.raises(sqlite3.ProgrammingError):
+        spare.execute("SELECT 1")
+    file_engine.dispose()
+    assert _names(file_engine, kit, "mette") == ["Mette Hansen"]  # a new pool, a new spare
