@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql, sqlite
 
-from jdoffice.domain.search import MAX_TERM_LENGTH, fold, fold_loose, words
+from jdoffice.domain.search import MAX_TERM_LENGTH, fold, fold_loose, single_terms, words
 
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
@@ -115,4 +115,19 @@ def delete_terms(rows: list[dict[str, object]]) -> None:
     op.get_bind().execute(
         t.delete().where(t.c.student_id == sa.bindparam("sid"), t.c.term == sa.bindparam("t")),
         rows,
+    )
+
+
+def delete_unmarked_pairs(batch: list[tuple[Any, ...]]) -> None:
+    """Delete the pairs of revision 0014 of a batch of :func:`indexed_students`, but a term
+    that is also one of the student's other terms (a student number with a space)."""
+    delete_terms(
+        [
+            {"sid": student_id, "t": term}
+            for student_id, _school, first, last, no, phone, email in batch
+            for term in sorted(
+                unmarked_name_pairs(first or "", last or "")
+                - single_terms(first or "", last or "", no or "", phone or "", email or "")
+            )
+        ]
     )

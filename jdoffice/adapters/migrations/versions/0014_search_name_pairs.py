@@ -22,12 +22,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from jdoffice.adapters.migrations.name_pairs import (
-    delete_terms,
+    delete_unmarked_pairs,
     indexed_students,
     insert_new,
     unmarked_name_pairs,
 )
-from jdoffice.domain.search import single_terms
 
 revision: str = "0014"
 down_revision: str | None = "0013"
@@ -48,13 +47,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for batch in indexed_students():
-        delete_terms(
-            [
-                {"sid": student_id, "t": term}
-                for student_id, _school, first, last, no, phone, email in batch
-                for term in sorted(
-                    unmarked_name_pairs(first or "", last or "")
-                    - single_terms(first or "", last or "", no or "", phone or "", email or "")
-                )
-            ]
-        )
+        delete_unmarked_pairs(batch)

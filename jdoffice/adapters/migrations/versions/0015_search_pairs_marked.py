@@ -27,12 +27,12 @@ from alembic import op
 
 from jdoffice.adapters.migrations.name_pairs import (
     TERMS,
-    delete_terms,
+    delete_unmarked_pairs,
     indexed_students,
     insert_new,
     unmarked_name_pairs,
 )
-from jdoffice.domain.search import PAIR_MARK, name_pair_terms, single_terms
+from jdoffice.domain.search import PAIR_MARK, name_pair_terms
 
 revision: str = "0015"
 down_revision: str | None = "0014"
@@ -42,16 +42,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     for batch in indexed_students():
-        delete_terms(
-            [
-                {"sid": student_id, "t": term}
-                for student_id, _school, first, last, no, phone, email in batch
-                for term in sorted(
-                    unmarked_name_pairs(first or "", last or "")
-                    - single_terms(first or "", last or "", no or "", phone or "", email or "")
-                )
-            ]
-        )
+        delete_unmarked_pairs(batch)
         insert_new(
             [
                 {"school_id": school_id, "term": term, "student_id": student_id}
