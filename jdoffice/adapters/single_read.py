@@ -215,6 +215,8 @@ class _Spares:
 
 
 _ALL_SPARES: weakref.WeakSet[_Spares] = weakref.WeakSet()
+#: Held while a pool's spares are made (two threads' first searches at once make one).
+_SPARES_MADE = threading.Lock()
 #: Connections a forked child inherited: never used there, never closed (closing would
 #: release the parent's locks on the file).
 _INHERITED: list[Any] = []
@@ -264,9 +266,6 @@ def _spares_of(engine: Engine) -> _Spares | None:
             weakref.finalize(pool, spares.close)
             pool.__dict__[_SPARES] = spares
     return spares
-
-
-_SPARES_MADE = threading.Lock()
 
 
 def run_spare(engine: Engine, conn: Any, sql: str, args: Any) -> list[Any]:

@@ -242,6 +242,28 @@ def test_students_of_another_school_are_not_found(
     assert search_students(uow, elsewhere.school, "mette") == []
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "søren jensen",  # the name pair
+        "jensen sø",  # the pair the other way round
+        "sør jen",  # the words, after the pairs found nobody
+        "soren.j",  # the beginning of the e-mail address, without its @
+        "søren",  # one word
+    ],
+)
+def test_every_plan_of_a_search_finds_the_students_of_its_own_school_only(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students, engine: Engine, query: str
+) -> None:
+    elsewhere = other_school(engine)
+    twin = elsewhere.student("Søren", "Jensen", email="soren.j@example.dk")
+
+    assert [h.student_id for h in search_students(uow, kit.school, query)] == [students.soren.id]
+    assert [h.student_id for h in search_students(uow, elsewhere.school, query)] == [twin.id]
+    assert search_students(uow, elsewhere.school, "mette han") == []
+    assert search_students(uow, elsewhere.school, "søren qqq") == []
+
+
 def selects(uow: SqlAlchemyUnitOfWork, kit: SchoolKit, text: str, limit: int) -> list[str]:
     """The SELECTs one search sends."""
     sent: list[str] = []
