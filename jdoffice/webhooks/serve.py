@@ -147,8 +147,11 @@ def worker_app() -> Starlette:
 
     setup_logging(os.environ.get(ENV_VERBOSE) == "1")
     app = open_app(None)
-    # The workers write one database: on SQLite they take turns on a lock file.
+    # The workers write one database: on SQLite they take turns on a lock file, and the WAL's
+    # checkpoints go to a thread of their own (in a commit, they would hold up every worker
+    # waiting for the lock).
     app.share_writes()
+    app.checkpoint_in_background()
     return create_app(app, warm_up=True)
 
 
@@ -167,6 +170,7 @@ def serve(app: App, *, host: str, port: int, workers: int) -> None:
     if workers <= 1:
         from jdoffice.webhooks.app import create_app
 
+        app.checkpoint_in_background()
         uvicorn.run(create_app(app, warm_up=True), **options)
         return
     # The workers are fresh interpreters: they find the database and the log level here.
