@@ -1,8 +1,9 @@
 """What people type at a desk to find a student, for the search benchmarks.
 
-Name prefixes (with æ, ø, å and their ae/oe/aa spellings), full names, phone numbers typed in
-several ways, student numbers, e-mail addresses and prefixes, and text that matches nobody,
-drawn from real students of the seeded demo school.
+Name prefixes (with æ, ø, å and their ae/oe/aa spellings), full names (whole, the last name
+begun, or an initial and the last name), phone numbers typed in several ways, student
+numbers, e-mail addresses and prefixes, and text that matches nobody, drawn from real
+students of the seeded demo school.
 """
 
 from __future__ import annotations
@@ -136,7 +137,13 @@ def build_queries(
             p = rng.choice(people)
             first = p.first_name.split()[0]
             last = rng.choice(_spellings(p.last_name))
-            text = f"{first} {last}" if rng.random() < 0.7 else f"{first} {_prefix(last, rng)}"
+            r = rng.random()
+            if r < 0.6:
+                text = f"{first} {last}"
+            elif r < 0.85:
+                text = f"{first} {_prefix(last, rng)}"
+            else:  # an initial and the last name, as staff often type it
+                text = f"{first[0]} {last}"
         elif kind == "phone":
             text = _phone_typed(rng.choice(with_phone).phone, rng)
         elif kind == "student no":

@@ -54,7 +54,7 @@ _MYSQL_FLAGS = ("ssl_verify_cert", "ssl_verify_identity", "ssl_disabled")
 _DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306}
 #: The newest migration under ``migrations/versions``; a test keeps it equal to Alembic's head.
 #: Opening a database compares it with ``alembic_version`` so Alembic loads only to upgrade.
-HEAD_REVISION = "0015"
+HEAD_REVISION = "0016"
 #: Execution options that once chose how an SQLite transaction begins (a writer's ``BEGIN
 #: IMMEDIATE``, a single read's no ``BEGIN``). The engine chooses it now (:func:`writer`,
 #: :func:`single_reads`); setting them is refused, not silently ignored.

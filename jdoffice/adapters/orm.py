@@ -78,11 +78,14 @@ class StudentSearchTermRow(Base):
     """Folded words, digits and addresses a student can be found by (prefix match)."""
 
     __tablename__ = "student_search_terms"
+    # A student's terms by prefix: a short word of a query is looked up per student
+    # (``jdoffice.adapters.repos.search_sql``); also the foreign key's index.
+    __table_args__ = (Index("ix_student_search_terms_student_id_term", "student_id", "term"),)
 
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), primary_key=True)
     term: Mapped[str] = mapped_column(Term, primary_key=True)
     student_id: Mapped[int] = mapped_column(
-        ForeignKey("students.id", ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey("students.id", ondelete="CASCADE"), primary_key=True
     )
 
 

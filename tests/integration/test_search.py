@@ -10,6 +10,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.pool import QueuePool
 
 from jdoffice.adapters import db
+from jdoffice.adapters.repos import search_sql
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.domain.errors import InvalidInput, Unavailable
 from jdoffice.domain.model import Student
@@ -262,6 +263,56 @@ def test_every_plan_of_a_search_finds_the_students_of_its_own_school_only(
     assert [h.student_id for h in search_students(uow, elsewhere.school, query)] == [twin.id]
     assert search_students(uow, elsewhere.school, "mette han") == []
     assert search_students(uow, elsewhere.school, "søren qqq") == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "s jensen",  # an initial and a last name
+        "jensen s",
+        "m hansen",
+        "h mette",
+        "mette h",
+        "ma ha",  # two short words
+        "l h",
+        "ib n",
+        "ha k",  # a short word nobody with the first has
+    ],
+)
+def test_a_short_word_with_many_terms_is_looked_up_per_student_and_finds_the_same(
+    uow: SqlAlchemyUnitOfWork,
+    kit: SchoolKit,
+    students: Students,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    query: str,
+) -> None:
+    for first, last in [
+        ("Sofie", "Holm"),
+        ("Mads", "Hansen"),
+        ("Maja", "Lund"),
+        ("Hanne", "Ostrup"),
+        ("Hans", "Ib"),
+    ]:
+        kit.student(first, last)
+    elsewhere = other_school(engine)
+    theirs = {elsewhere.student("Søren", "Jensen").id, elsewhere.student("Mette", "Hansen").id}
+    # Gathered, as every further word was before.
+    monkeypatch.setattr(search_sql, "PROBE_FROM", 10**9)
+    gathered = [(h.student_id, h.name) for h in search_students(uow, kit.school, query)]
+    assert "EXISTS" not in selects(uow, kit, query, 20)[-1].upper()
+    # Probed: any short word two terms or more begin with.
+    monkeypatch.setattr(search_sql, "PROBE_FROM", 2)
+    probed = [(h.student_id, h.name) for h in search_students(uow, kit.school, query)]
+    sent = selects(uow, kit, query, 20)
+    assert "EXISTS" in sent[-1].upper()
+
+    assert probed == gathered
+    assert not theirs & {student_id for student_id, _ in probed}
+    if query == "ha k":
+        assert probed == []
+    else:
+        assert probed
 
 
 def selects(uow: SqlAlchemyUnitOfWork, kit: SchoolKit, text: str, limit: int) -> list[str]:

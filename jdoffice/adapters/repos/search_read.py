@@ -23,8 +23,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Select
 
+from jdoffice.adapters.repos import search_sql
 from jdoffice.adapters.repos.search_sql import (
     presence_statement,
+    probed_prefixes,
     search_params,
     search_statement,
 )
@@ -65,11 +67,15 @@ def _planned(
     for prefixes in query.plans:
         n = len(prefixes)
         params = search_params(school_id, prefixes, limit)
+        probed: frozenset[int] = frozenset()
         if n > 1 and prefixes == query.words:
-            [present] = rows(presence_statement(n), params)
+            short = probed_prefixes(prefixes)
+            [present] = rows(presence_statement(n, short), params)
             if not all(present):
                 break
-        for hit in _hits(rows(search_statement(n), params)):
+            # A short word with a large range: looked up per student, not gathered.
+            probed = frozenset(i for i in short if present[i] >= search_sql.PROBE_FROM)
+        for hit in _hits(rows(search_statement(n, probed), params)):
             hits.setdefault(hit.student_id, hit)
         if len(hits) >= wanted:
             break
