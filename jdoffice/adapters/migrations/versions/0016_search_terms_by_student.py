@@ -2,10 +2,10 @@
 on ``(student_id)`` becomes ``ix_student_search_terms_student_id_term`` on
 ``(student_id, term)``.
 
-A query with a word of one or two letters (``s jensen``, ``m hansen``, ``ma je``) now looks
-that word up for each student of the longer word's range, one seek into this index, instead
-of first gathering every student with a term that starts with it: a tenth of the school or
-more (``jdoffice.adapters.repos.search_sql``). The index serves everything the one on
+A query with a word of one letter (``s jensen``, ``m hansen``: an initial and a last name)
+now looks that letter up for each student of the longer word's range, one seek into this
+index, instead of first gathering every student with a term that starts with it: a twentieth
+of the school or more (``jdoffice.adapters.repos.search_sql``). The index serves everything the one on
 ``student_id`` alone served (a student's terms replaced, the foreign key, a student deleted),
 so it takes that one's place. The new index is made before the old one goes: MariaDB keeps
 an index on the foreign key's column at every moment.
