@@ -7,7 +7,6 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
@@ -40,7 +39,6 @@ __all__ = [
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from jdoffice.adapters.checkpoints import Checkpointer
     from jdoffice.adapters.config import AppConfig
     from jdoffice.adapters.notify_config import NotificationConfig
     from jdoffice.adapters.records import LoadCounts
@@ -85,24 +83,12 @@ class App:
     _config: AppConfig | None = field(default=None, repr=False)
     _engine: Engine | None = field(default=None, repr=False)
     _schema_checked: bool = field(default=False, repr=False)
-    _background_checkpoints: bool = field(default=False, repr=False)
-    _writes_shared: bool = field(default=False, repr=False)
-    _checkpointer: Checkpointer | None = field(default=None, repr=False)
 
     @property
     def engine(self) -> Engine:
         if self._engine is None:
             if self.url.get_backend_name() == "sqlite":
-                if self._background_checkpoints:
-                    from jdoffice.adapters.checkpoints import BACKSTOP_PAGES, Checkpointer
-                    from jdoffice.adapters.uow import writes_held
-
-                    engine = db.make_engine(self.url, wal_autocheckpoint=BACKSTOP_PAGES)
-                    self._checkpointer = Checkpointer(engine, hold=partial(writes_held, engine))
-                    self._checkpointer.start()
-                    self._engine = engine
-                else:
-                    self._engine = db.make_engine(self.url)
+                self._engine = db.make_engine(self.url)
             else:
                 installed_gateways()  # their secrets are known before the keyring is read
                 # The password is filled in here only: ``self.url`` (shown in the status
@@ -143,32 +129,7 @@ class App:
         instead of polling (``jdoffice.adapters.uow.share_writes``). Whether it applies."""
         from jdoffice.adapters.uow import share_writes
 
-        self._writes_shared = True
         return share_writes(self.engine)
-
-    def checkpoint_in_background(self) -> bool:
-        """Take the SQLite file's WAL checkpoints on a thread of their own instead of in a
-        commit now and then (:mod:`jdoffice.adapters.checkpoints`): for a long-lived process
-        that writes much, the webhook receiver. An engine open already is disposed first, so
-        that every connection leaves the checkpoints to the thread; :meth:`dispose` stops it.
-        Whether it applies: not to a server database, nor to one in memory."""
-        if self._background_checkpoints:
-            return True
-        database = self.url.database
-        if (
-            self.url.get_backend_name() != "sqlite"
-            or not database
-            or database == ":memory:"
-            or database.startswith("file:")
-        ):
-            return False
-        self.dispose()
-        self._background_checkpoints = True
-        if self._writes_shared:
-            self.share_writes()  # the engine made anew queues on the lock file too
-        else:
-            _ = self.engine  # made now, and the thread started with it
-        return True
 
     def writes_one_at_a_time(self) -> bool:
         """Whether the database runs one writing transaction at a time (SQLite), so that
@@ -332,9 +293,6 @@ class App:
         return list(DEMO_STAFF)
 
     def dispose(self) -> None:
-        if self._checkpointer is not None:
-            self._checkpointer.stop()
-            self._checkpointer = None
         if self._engine is not None:
             from jdoffice.adapters.single_read import close_spares
 

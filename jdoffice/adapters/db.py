@@ -139,15 +139,11 @@ def with_password(url: URL) -> URL:
     return url.set(password=secret.value) if secret else url
 
 
-def make_engine(url: str | URL, *, wal_autocheckpoint: int | None = None, **kwargs: Any) -> Engine:
-    """An engine for ``url``. ``wal_autocheckpoint`` (SQLite): the WAL size in pages at
-    which a commit checkpoints (SQLite's default, 1 000, when not given); a process whose
-    checkpoints a thread takes (:mod:`jdoffice.adapters.checkpoints`) raises it. Other
-    ``kwargs`` go to SQLAlchemy's ``create_engine``."""
+def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     u = normalize_url(url) if isinstance(url, str) else url
     backend = u.get_backend_name()
     if backend == "sqlite":
-        return _sqlite_engine(u, wal_autocheckpoint=wal_autocheckpoint, **kwargs)
+        return _sqlite_engine(u, **kwargs)
     connect_args: dict[str, Any] = {}
     if backend == "postgresql":
         connect_args["options"] = "-c timezone=UTC"
@@ -224,13 +220,9 @@ def _flag(u: URL, name: str) -> bool:
     raise InvalidInput(f"database URL: {name} must be true or false, not {text!r}")
 
 
-def _sqlite_engine(u: URL, *, wal_autocheckpoint: int | None = None, **kwargs: Any) -> Engine:
+def _sqlite_engine(u: URL, **kwargs: Any) -> Engine:
     if u.database and u.database != ":memory:":
         Path(u.database).parent.mkdir(parents=True, exist_ok=True)
-    if wal_autocheckpoint is not None and not (
-        isinstance(wal_autocheckpoint, int) and wal_autocheckpoint >= 0
-    ):
-        raise ValueError(f"wal_autocheckpoint must be a count of pages, not {wal_autocheckpoint!r}")
     engine = create_engine(u, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
 
     @event.listens_for(engine, "connect")
@@ -243,8 +235,6 @@ def _sqlite_engine(u: URL, *, wal_autocheckpoint: int | None = None, **kwargs: A
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        if wal_autocheckpoint is not None:
-            cur.execute(f"PRAGMA wal_autocheckpoint={int(wal_autocheckpoint)}")
         cur.close()
 
     # How each transaction begins, without an engine event: an engine with a ``begin``

@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
 from types import TracebackType
 from typing import Self
 
@@ -142,28 +140,6 @@ def share_writes(engine: Engine) -> bool:
         fd = os.open(f"{database}-writer-lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         _process_locks[engine] = _ProcessLock(fd)
     return True
-
-
-@contextmanager
-def writes_held(engine: Engine) -> Iterator[None]:
-    """Hold what a writing unit of work of ``engine`` takes before it begins, without a
-    transaction: this process's write lock, and the lock file when :func:`share_writes` made
-    the writers of several processes queue on it. No such writer begins meanwhile (on SQLite;
-    nothing is held for a server)."""
-    lock = write_lock(engine)
-    if lock is None:
-        yield
-        return
-    with lock:
-        process = _process_locks.get(engine)
-        if process is None:
-            yield
-            return
-        process.enter()
-        try:
-            yield
-        finally:
-            process.exit()
 
 
 class SqlAlchemyUnitOfWork:

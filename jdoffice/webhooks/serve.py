@@ -147,11 +147,8 @@ def worker_app() -> Starlette:
 
     setup_logging(os.environ.get(ENV_VERBOSE) == "1")
     app = open_app(None)
-    # The workers write one database: on SQLite they take turns on a lock file, and the WAL's
-    # checkpoints go to a thread of their own (in a commit, they would hold up every worker
-    # waiting for the lock).
+    # The workers write one database: on SQLite they take turns on a lock file.
     app.share_writes()
-    app.checkpoint_in_background()
     return create_app(app, warm_up=True)
 
 
@@ -170,7 +167,6 @@ def serve(app: App, *, host: str, port: int, workers: int) -> None:
     if workers <= 1:
         from jdoffice.webhooks.app import create_app
 
-        app.checkpoint_in_background()
         uvicorn.run(create_app(app, warm_up=True), **options)
         return
     # The workers are fresh interpreters: they find the database and the log level here.
