@@ -263,7 +263,8 @@ def parse_query(text: str) -> SearchQuery:
             continue
         out.extend(fold(w)[:MAX_TERM_LENGTH] for w in words(chunk))
     # Drop words that are prefixes of other words in the query: they add nothing.
-    uniq = sorted(set(out), key=len, reverse=True)
+    # Longest first (the search walks the first word's range); equally long ones as typed.
+    uniq = sorted(dict.fromkeys(out), key=len, reverse=True)
     kept: list[str] = []
     for w in uniq:
         if not any(k.startswith(w) for k in kept):
@@ -316,7 +317,8 @@ def _name_forms(name: str) -> tuple[tuple[str, ...], str, str]:
 
 def rank(query: SearchQuery, name: str, student_no: str, phone: str, email: str) -> int:
     """Lower is better: exact student number, then exact phone/e-mail, then whole-name words
-    or the beginning of the e-mail address, then name prefixes, then the rest."""
+    or the beginning of the e-mail address, then a first name that begins with the first word
+    as typed, then name prefixes, then the rest."""
     return ranker(query)(name, student_no, phone, email)
 
 
@@ -334,6 +336,9 @@ def ranker(query: SearchQuery) -> Callable[[str, str, str, str], int]:
     # Whole words as typed: "hans hansen" is the word "hansen" to match, but Hans Hansen,
     # with both words, ranks before Aage Hansen.
     whole = {x for pair in query.pairs for x in pair.split()} or set(w)
+    # A first name that begins with the first word as typed (``words`` begin with the
+    # longest): "s jensen", an initial and a last name, ranks Søren before Anne Sofie Jensen.
+    t0 = query.pairs[0].split()[0] if query.pairs else w0
 
     def rank_one(name: str, student_no: str, phone: str, email: str) -> int:
         no = student_no.casefold()
@@ -346,7 +351,7 @@ def ranker(query: SearchQuery) -> Callable[[str, str, str, str], int]:
         name_words, first, first_loose = _name_forms(name)
         if all(q in name_words for q in whole) or (mail and email.casefold().startswith(mail)):
             return 2
-        if first.startswith(w0) or first_loose.startswith(w0):
+        if first.startswith(t0) or first_loose.startswith(t0):
             return 3
         if all(any(n.startswith(q) for n in name_words) for q in w):
             return 4

@@ -316,6 +316,20 @@ def test_a_one_letter_word_with_many_terms_is_looked_up_per_student_and_finds_th
         assert probed
 
 
+def test_an_initial_and_a_last_name_find_the_first_names_with_that_initial_first(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students
+) -> None:
+    kit.student("Anne Sofie", "Jensen")
+    kit.student("Bodil", "Schmidt-Jensen")
+    kit.student("Sara", "Jensen")
+    assert names(uow, kit, "s jensen") == [
+        "Sara Jensen",
+        "Søren Jensen",
+        "Anne Sofie Jensen",
+        "Bodil Schmidt-Jensen",
+    ]
+
+
 def test_a_word_of_two_letters_or_more_is_gathered_however_many_terms_begin_with_it(
     uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students, monkeypatch: pytest.MonkeyPatch
 ) -> None:

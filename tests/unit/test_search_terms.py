@@ -224,3 +224,20 @@ def test_every_typed_word_whole_ranks_first_when_one_begins_another() -> None:
     q = parse_query("hans hansen")
     assert q.words == ("hansen",)
     assert rank(q, "Hans Hansen", "1", "", "") < rank(q, "Aage Hansen", "2", "", "")
+
+
+def test_an_initial_and_a_last_name_rank_the_first_names_with_that_initial_first() -> None:
+    q = parse_query("s jensen")
+    assert q.words[0] == "jensen"  # the longest word leads the search, not the typed order
+    initial = rank(q, "Søren Jensen", "1", "", "")
+    assert initial == rank(q, "Sara Jensen", "2", "", "")
+    assert initial < rank(q, "Anne Sofie Jensen", "3", "", "")
+    assert initial < rank(q, "Bodil Schmidt-Jensen", "4", "", "")
+    # Typed the other way round, no first name begins with the first word: no such order.
+    back = parse_query("jensen s")
+    assert rank(back, "Søren Jensen", "1", "", "") == rank(back, "Anne Sofie Jensen", "3", "", "")
+
+
+def test_the_first_typed_word_ranks_its_first_names_first_when_the_words_are_as_long() -> None:
+    q = parse_query("met han")
+    assert rank(q, "Mette Jensen", "1", "", "") < rank(q, "Hanne Mortensen", "2", "", "")
