@@ -10,7 +10,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.pool import QueuePool
 
 from jdoffice.adapters import db
-from jdoffice.adapters.repos import search_sql
+from jdoffice.adapters.repos import search_read, search_sql
 from jdoffice.adapters.uow import SqlAlchemyUnitOfWork
 from jdoffice.domain.errors import InvalidInput, Unavailable
 from jdoffice.domain.model import Student
@@ -328,6 +328,25 @@ def test_an_initial_and_a_last_name_find_the_first_names_with_that_initial_first
         "Anne Sofie Jensen",
         "Bodil Schmidt-Jensen",
     ]
+
+
+def test_a_letters_count_is_kept_for_the_next_searches_and_changes_how_they_run_not_what_they_find(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kit.student("Sara", "Jensen")
+    kit.student("Anne Sofie", "Jensen")
+    monkeypatch.setattr(search_sql, "PROBE_FROM", 2)
+
+    def counts_sent() -> int:
+        return sum("COUNT(" in sql.upper() for sql in selects(uow, kit, "s jensen", 20))
+
+    found = names(uow, kit, "s jensen")
+    assert counts_sent() == 0  # counted by the search before: the count was kept
+    monkeypatch.setattr(search_read, "LETTER_COUNT_SECONDS", 0.0)
+    assert counts_sent() == 1  # too old: counted again
+    assert (
+        names(uow, kit, "s jensen") == found == ["Sara Jensen", "Søren Jensen", "Anne Sofie Jensen"]
+    )
 
 
 def test_a_word_of_two_letters_or_more_is_gathered_however_many_terms_begin_with_it(
