@@ -64,6 +64,9 @@ _letter_counts: weakref.WeakKeyDictionary[Engine, dict[tuple[int, str], tuple[in
 )
 
 
+_NONE: frozenset[int] = frozenset()
+
+
 def _planned(
     school_id: int,
     query: SearchQuery,
@@ -87,31 +90,53 @@ def _planned(
     for prefixes in query.plans:
         n = len(prefixes)
         params = search_params(school_id, prefixes, limit)
-        probed: frozenset[int] = frozenset()
+        probed = _NONE
         if n > 1 and prefixes == query.words:
-            short = probed_prefixes(prefixes)
-            now = time.monotonic()
-            known: dict[int, int] = {}
-            if counts is not None:
-                for i in short:
-                    kept = counts.get((school_id, prefixes[i]))
-                    if kept is not None and now - kept[1] < LETTER_COUNT_SECONDS:
-                        known[i] = kept[0]
-            counted = frozenset(short - known.keys())
-            [present] = rows(presence_statement(n, counted), params)
-            if not all(present):
-                break
-            if counts is not None:
-                for i in counted:
-                    counts[(school_id, prefixes[i])] = (int(present[i]), now)
-            # A short word with a large range: looked up per student, not gathered.
-            sizes = {i: known[i] if i in known else int(present[i]) for i in short}
-            probed = frozenset(i for i in short if sizes[i] >= search_sql.PROBE_FROM)
+            # The words come longest first: a short one, if any, is last.
+            if len(prefixes[-1]) > search_sql.PROBE_MAX_LENGTH:
+                [present] = rows(presence_statement(n), params)
+                if not all(present):
+                    break
+            else:
+                chosen = _probed(school_id, prefixes, params, rows, counts)
+                if chosen is None:
+                    break
+                probed = chosen
         for hit in _hits(rows(search_statement(n, probed), params)):
             hits.setdefault(hit.student_id, hit)
         if len(hits) >= wanted:
             break
     return list(hits.values())[:limit]
+
+
+def _probed(
+    school_id: int,
+    prefixes: Sequence[str],
+    params: dict[str, Any],
+    rows: _Rows,
+    counts: dict[tuple[int, str], tuple[int, float]] | None,
+) -> frozenset[int] | None:
+    """The further words to probe rather than gather, of words with a short one (``None``:
+    a word no term starts with). Each short word is counted with the presence test, unless
+    ``counts`` has its count from the last :data:`LETTER_COUNT_SECONDS`."""
+    short = probed_prefixes(prefixes)
+    now = time.monotonic()
+    known: dict[int, int] = {}
+    if counts is not None:
+        for i in short:
+            kept = counts.get((school_id, prefixes[i]))
+            if kept is not None and now - kept[1] < LETTER_COUNT_SECONDS:
+                known[i] = kept[0]
+    counted = frozenset(short - known.keys())
+    [present] = rows(presence_statement(len(prefixes), counted), params)
+    if not all(present):
+        return None
+    if counts is not None:
+        for i in counted:
+            counts[(school_id, prefixes[i])] = (int(present[i]), now)
+    # A short word with a large range: looked up per student, not gathered.
+    sizes = {i: known[i] if i in known else int(present[i]) for i in short}
+    return frozenset(i for i in short if sizes[i] >= search_sql.PROBE_FROM)
 
 
 def search_hits(
