@@ -318,7 +318,8 @@ def _name_forms(name: str) -> tuple[tuple[str, ...], str, str]:
 def rank(query: SearchQuery, name: str, student_no: str, phone: str, email: str) -> int:
     """Lower is better: exact student number, then exact phone/e-mail, then whole-name words
     or the beginning of the e-mail address, then a first name that begins with the first word
-    as typed, then name prefixes, then the rest."""
+    as typed (or the longest) among names with every word, then name prefixes, then the
+    rest."""
     return ranker(query)(name, student_no, phone, email)
 
 
@@ -336,9 +337,12 @@ def ranker(query: SearchQuery) -> Callable[[str, str, str, str], int]:
     # Whole words as typed: "hans hansen" is the word "hansen" to match, but Hans Hansen,
     # with both words, ranks before Aage Hansen.
     whole = {x for pair in query.pairs for x in pair.split()} or set(w)
-    # A first name that begins with the first word as typed (``words`` begin with the
-    # longest): "s jensen", an initial and a last name, ranks Søren before Anne Sofie Jensen.
+    # A first name that begins with the first word as typed ("s jensen", an initial and a
+    # last name: Søren before Anne Sofie Jensen) or with the longest ("lund kristi", the last
+    # name first: Kristian before Anne Kristine Lund). Without pairs (an e-mail address among
+    # the words) the first word as typed is not known: the longest.
     t0 = query.pairs[0].split()[0] if query.pairs else w0
+    firsts = (t0, w0)
 
     def rank_one(name: str, student_no: str, phone: str, email: str) -> int:
         no = student_no.casefold()
@@ -351,9 +355,10 @@ def ranker(query: SearchQuery) -> Callable[[str, str, str, str], int]:
         name_words, first, first_loose = _name_forms(name)
         if all(q in name_words for q in whole) or (mail and email.casefold().startswith(mail)):
             return 2
-        if first.startswith(t0) or first_loose.startswith(t0):
+        named = all(any(n.startswith(q) for n in name_words) for q in w)
+        if (first.startswith(firsts) or first_loose.startswith(firsts)) and (one or named):
             return 3
-        if all(any(n.startswith(q) for n in name_words) for q in w):
+        if named:
             return 4
         return 5
 

@@ -305,8 +305,10 @@ def test_a_one_letter_word_with_many_terms_is_looked_up_per_student_and_finds_th
     # Probed: any one-letter word two terms or more begin with.
     monkeypatch.setattr(search_sql, "PROBE_FROM", 2)
     probed = [(h.student_id, h.name) for h in search_students(uow, kit.school, query)]
-    # The probe: a subquery of the student's first term in the range IS NOT NULL.
-    assert "IS NOT NULL" in selects(uow, kit, query, 20)[-1].upper()
+    # The probe: a subquery of the student's first term in the range IS NOT NULL; not on
+    # MariaDB, where it came out slower than gathering.
+    probing = engine.dialect.name in search_sql.PROBE_DIALECTS
+    assert ("IS NOT NULL" in selects(uow, kit, query, 20)[-1].upper()) is probing
 
     assert probed == gathered
     assert not theirs & {student_id for student_id, _ in probed}
@@ -331,7 +333,11 @@ def test_an_initial_and_a_last_name_find_the_first_names_with_that_initial_first
 
 
 def test_a_letters_count_is_kept_for_the_next_searches_and_changes_how_they_run_not_what_they_find(
-    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students, monkeypatch: pytest.MonkeyPatch
+    uow: SqlAlchemyUnitOfWork,
+    kit: SchoolKit,
+    students: Students,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     kit.student("Sara", "Jensen")
     kit.student("Anne Sofie", "Jensen")
@@ -343,10 +349,20 @@ def test_a_letters_count_is_kept_for_the_next_searches_and_changes_how_they_run_
     found = names(uow, kit, "s jensen")
     assert counts_sent() == 0  # counted by the search before: the count was kept
     monkeypatch.setattr(search_read, "LETTER_COUNT_SECONDS", 0.0)
-    assert counts_sent() == 1  # too old: counted again
+    # Too old: counted again (where letters are probed at all).
+    assert counts_sent() == (engine.dialect.name in search_sql.PROBE_DIALECTS)
     assert (
         names(uow, kit, "s jensen") == found == ["Sara Jensen", "Søren Jensen", "Anne Sofie Jensen"]
     )
+
+
+def test_a_letter_among_three_words_is_gathered(
+    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kit.student("Anne Sofie", "Jensen")
+    monkeypatch.setattr(search_sql, "PROBE_FROM", 1)
+    assert names(uow, kit, "anne s jensen") == ["Anne Sofie Jensen"]
+    assert "IS NOT NULL" not in selects(uow, kit, "anne s jensen", 20)[-1].upper()
 
 
 def test_a_word_of_two_letters_or_more_is_gathered_however_many_terms_begin_with_it(

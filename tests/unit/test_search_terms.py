@@ -240,4 +240,17 @@ def test_an_initial_and_a_last_name_rank_the_first_names_with_that_initial_first
 
 def test_the_first_typed_word_ranks_its_first_names_first_when_the_words_are_as_long() -> None:
     q = parse_query("met han")
-    assert rank(q, "Mette Jensen", "1", "", "") < rank(q, "Hanne Mortensen", "2", "", "")
+    assert rank(q, "Mette Hansen", "1", "", "") < rank(q, "Hanne Metz", "2", "", "")
+
+
+def test_a_last_name_typed_first_still_ranks_the_first_names_the_longer_word_begins() -> None:
+    q = parse_query("lund kristi")
+    assert rank(q, "Kristian Lund", "1", "", "") < rank(q, "Anne Kristine Lund", "2", "", "")
+
+
+def test_an_initial_ranks_no_one_first_whose_name_lacks_the_other_words() -> None:
+    # Found by her e-mail address, not her name: after the Hansens.
+    q = parse_query("m hansen")
+    maja = rank(q, "Maja Olsen", "1", "", "hansen.familien@example.dk")
+    assert rank(q, "Anne Mette Hansen", "2", "", "") < maja
+    assert rank(q, "Mads Hansen", "3", "", "") < rank(q, "Anne Mette Hansen", "2", "", "")

@@ -14,19 +14,19 @@ before ``jensen``); ties keep the student id order of the index.
 
 How a further prefix is matched depends on its range. By default the students of its range
 are gathered first (``IN``): cheap for a range of a few thousand terms, and the walk then
-stops at the first candidates. A one-letter word (``s jensen``, ``m hansen``: an initial
-and a last name, as staff often type it) can begin a tenth of the school's terms, and
-gathering them cost most of the search (18 ms for ``s jensen`` at 100 000 students on
-SQLite, 60 ms on MariaDB, 290 ms at a million on SQLite). Such a word is *probed* instead:
-each student of the walk is looked up in the index on ``(student_id, term)`` for a term in
-its range, and the walk stops as soon as it has its candidates (2 ms at either size).
+stops at the first candidates. A one-letter word (``m hansen``: an initial and a last name,
+as staff often type it) can begin several per cent of the school's terms, and gathering
+them cost most of the search: ``m hansen`` 9.8 ms at 100 000 students, 100 ms at a million
+on SQLite. Such a word is *probed* instead: each student of the walk is looked up in the
+index on ``(student_id, term)`` for a term in its range, and the walk stops as soon as it
+has its candidates: 2.6 and 3.1 ms.
 
 A probe's cost follows how many of the first word's students have the letter; gathering's,
 how many terms begin with it. So a letter is probed only when :data:`PROBE_FROM` terms or
-more begin with it (counted up to there, under a millisecond): at 100 000 students the six
-commonest initials of the demo school, at a million all but the rarest. A rare initial
-(``g jensen``) would walk every Jensen for its few students: 12 ms gathered, 100 ms probed,
-at a million.
+more begin with it (counted up to there, about a millisecond, and kept a while), only when
+it is the second of two words (with a third, the probe was checked on every row of the
+walk), and only on the databases of :data:`PROBE_DIALECTS`. A rare initial (``g jensen``)
+would walk every Jensen for its few students: 12 ms gathered, 100 ms probed, at a million.
 """
 
 from __future__ import annotations
@@ -46,10 +46,16 @@ ROWS_PER_CANDIDATE = 4
 #: A further prefix this short whose range holds this many terms or more is probed for each
 #: student of the walk rather than gathered (see above); the count stops there. One letter:
 #: two-letter words (``ma je``) came out faster gathered at 100 000 students on SQLite and
-#: MariaDB, where a probe per student costs more than on PostgreSQL. 20 000: where probing
-#: and gathering cost the same for an initial of middling frequency (``b jensen``: 4 ms
-#: gathered against 8 probed at 100 000 students, 9 400 terms; 28 against 10 at a million).
+#: MariaDB. 20 000: where probing and gathering cost about the same for an initial of
+#: middling frequency (``b jensen``: 3.9 ms gathered against 8.0 probed at 100 000 students,
+#: 9 400 terms; 24 against 10 at a million).
 PROBE_MAX_LENGTH = 1
+#: The databases a letter is probed on: SQLite (a desk's own file, an offline copy). With
+#: student numbers that do not begin with the letter, at 100 000 students, MariaDB came out
+#: slower probing (``s jensen`` 10.1 → 13.1 ms), and PostgreSQL, vacuumed, slower for half
+#: the common initials (``s jensen`` 7.1 → 7.7 ms, ``l andersen`` 6.3 → 7.7 ms, against
+#: ``m hansen`` 8.6 → 5.2 ms): they gather, as before.
+PROBE_DIALECTS = frozenset({"sqlite"})
 PROBE_FROM = 20_000
 
 
