@@ -356,22 +356,26 @@ def test_a_letters_count_is_kept_for_the_next_searches_and_changes_how_they_run_
     )
 
 
-def test_a_letter_among_three_words_is_gathered(
-    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("first", "last", "query"),
+    [
+        ("Anne Sofie", "Jensen", "anne s jensen"),  # a letter among three words
+        ("Mads", "Hansen", "ma ha"),  # words of two letters
+    ],
+)
+def test_a_letter_among_three_words_and_a_word_of_two_letters_are_gathered(
+    uow: SqlAlchemyUnitOfWork,
+    kit: SchoolKit,
+    students: Students,
+    monkeypatch: pytest.MonkeyPatch,
+    first: str,
+    last: str,
+    query: str,
 ) -> None:
-    kit.student("Anne Sofie", "Jensen")
+    kit.student(first, last)
     monkeypatch.setattr(search_sql, "PROBE_FROM", 1)
-    assert names(uow, kit, "anne s jensen") == ["Anne Sofie Jensen"]
-    assert "IS NOT NULL" not in selects(uow, kit, "anne s jensen", 20)[-1].upper()
-
-
-def test_a_word_of_two_letters_or_more_is_gathered_however_many_terms_begin_with_it(
-    uow: SqlAlchemyUnitOfWork, kit: SchoolKit, students: Students, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    kit.student("Mads", "Hansen")
-    monkeypatch.setattr(search_sql, "PROBE_FROM", 2)
-    assert names(uow, kit, "ma ha") == ["Mads Hansen"]
-    assert "IS NOT NULL" not in selects(uow, kit, "ma ha", 20)[-1].upper()
+    assert names(uow, kit, query) == [f"{first} {last}"]
+    assert "IS NOT NULL" not in selects(uow, kit, query, 20)[-1].upper()
 
 
 def selects(uow: SqlAlchemyUnitOfWork, kit: SchoolKit, text: str, limit: int) -> list[str]:
