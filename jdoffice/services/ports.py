@@ -97,9 +97,6 @@ class StudentRepository(Protocol):
         """:meth:`get_by_no` with the row locked, in one round trip."""
         ...
 
-    def search(
-        self, school_id: int, query: SearchQuery, limit: int, *, enough: int | None = None
-    ) -> list[StudentHit]: ...
     def count(self, school_id: int) -> int: ...
     def numbers(self, student_ids: Sequence[int]) -> dict[int, str]:
         """Student numbers by id, in as few queries as the list allows (the books)."""

@@ -23,12 +23,11 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select
+from sqlalchemy import Engine, Select
 
 from jdoffice.adapters.repos import search_sql
 from jdoffice.adapters.repos.search_sql import (
     presence_statement,
-    probed_prefixes,
     search_params,
     search_statement,
 )
@@ -65,6 +64,8 @@ _letter_counts: weakref.WeakKeyDictionary[Engine, dict[tuple[int, str], tuple[in
 
 
 _NONE: frozenset[int] = frozenset()
+#: The second of two words, probed or counted.
+_LAST_OF_TWO = frozenset({1})
 
 
 def _planned(
@@ -73,9 +74,9 @@ def _planned(
     limit: int,
     enough: int | None,
     rows: _Rows,
-    counts: dict[tuple[int, str], tuple[int, float]] | None = None,
+    counts: dict[tuple[int, str], tuple[int, float]],
     *,
-    probe: bool = True,
+    probe: bool,
 ) -> list[StudentHit]:
     """Up to ``limit`` students of ``query``: each plan's, in order, until they are
     ``enough`` (default ``limit``); a student a plan found before keeps its place.
@@ -85,9 +86,8 @@ def _planned(
     word's range against an empty set (``jensen qqq``: milliseconds at a million students).
     Of two words, a second of one letter may be probed rather than gathered
     (:mod:`search_sql`; ``probe``: the database is one of :data:`search_sql.PROBE_DIALECTS`):
-    it is counted there, unless ``counts`` has it from the last
-    :data:`LETTER_COUNT_SECONDS`. The plan chosen changes how fast the students are found,
-    never which.
+    it is counted there, unless ``counts`` has it from the last :data:`LETTER_COUNT_SECONDS`.
+    The plan chosen changes how fast the students are found, never which.
     """
     wanted = limit if enough is None else min(enough, limit)
     hits: dict[int, StudentHit] = {}
@@ -104,10 +104,12 @@ def _planned(
                 if not all(present):
                     break
             else:
-                chosen = _probed(school_id, prefixes, params, rows, counts)
-                if chosen is None:
+                size = _letter_size(school_id, prefixes, params, rows, counts)
+                if size == 0:
                     break
-                probed = chosen
+                if size >= search_sql.PROBE_FROM:
+                    # A letter with a large range: looked up per student, not gathered.
+                    probed = _LAST_OF_TWO
         for hit in _hits(rows(search_statement(n, probed), params)):
             hits.setdefault(hit.student_id, hit)
         if len(hits) >= wanted:
@@ -115,50 +117,27 @@ def _planned(
     return list(hits.values())[:limit]
 
 
-def _probed(
+def _letter_size(
     school_id: int,
     prefixes: Sequence[str],
     params: dict[str, Any],
     rows: _Rows,
-    counts: dict[tuple[int, str], tuple[int, float]] | None,
-) -> frozenset[int] | None:
-    """The further words to probe rather than gather, of words with a short one (``None``:
-    a word no term starts with). Each short word is counted with the presence test, unless
-    ``counts`` has its count from the last :data:`LETTER_COUNT_SECONDS`."""
-    short = probed_prefixes(prefixes)
+    counts: dict[tuple[int, str], tuple[int, float]],
+) -> int:
+    """How many terms begin with the letter that is the second of two words (0: it, or the
+    first word, begins none), counted up to :data:`search_sql.PROBE_FROM` with the presence
+    test, or as ``counts`` has it from the last :data:`LETTER_COUNT_SECONDS`."""
+    key = (school_id, prefixes[1])
     now = time.monotonic()
-    known: dict[int, int] = {}
-    if counts is not None:
-        for i in short:
-            kept = counts.get((school_id, prefixes[i]))
-            if kept is not None and now - kept[1] < LETTER_COUNT_SECONDS:
-                known[i] = kept[0]
-    counted = frozenset(short - known.keys())
-    [present] = rows(presence_statement(len(prefixes), counted), params)
-    if not all(present):
-        return None
-    if counts is not None:
-        for i in counted:
-            counts[(school_id, prefixes[i])] = (int(present[i]), now)
-    # A short word with a large range: looked up per student, not gathered.
-    sizes = {i: known[i] if i in known else int(present[i]) for i in short}
-    return frozenset(i for i in short if sizes[i] >= search_sql.PROBE_FROM)
-
-
-def search_hits(
-    conn: Connection, school_id: int, query: SearchQuery, limit: int, *, enough: int | None = None
-) -> list[StudentHit]:
-    """The search on an SQLAlchemy connection (inside a unit of work's transaction)."""
-    if query.empty:
-        return []
-
-    def rows(
-        statement: Select[*tuple[Any, ...]], params: dict[str, Any]
-    ) -> Sequence[Sequence[Any]]:
-        return conn.execute(statement, params).all()
-
-    probe = conn.dialect.name in search_sql.PROBE_DIALECTS
-    return _planned(school_id, query, limit, enough, rows, probe=probe)
+    kept = counts.get(key)
+    if kept is not None and now - kept[1] < LETTER_COUNT_SECONDS:
+        [present] = rows(presence_statement(2), params)
+        return kept[0] if all(present) else 0
+    [present] = rows(presence_statement(2, _LAST_OF_TWO), params)
+    if not (present[0] and present[1]):
+        return 0
+    counts[key] = (int(present[1]), now)
+    return int(present[1])
 
 
 def search_alone(

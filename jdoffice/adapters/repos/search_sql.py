@@ -162,12 +162,6 @@ def presence_statement(
     return select(*(column(i) for i in range(prefixes)))
 
 
-def probed_prefixes(prefixes: Sequence[str]) -> frozenset[int]:
-    """The further prefixes (not the first) short enough that, when their range is large,
-    they are probed rather than gathered (:data:`PROBE_MAX_LENGTH`)."""
-    return frozenset(i for i, w in enumerate(prefixes) if i > 0 and len(w) <= PROBE_MAX_LENGTH)
-
-
 def search_params(school_id: int, prefixes: Sequence[str], limit: int) -> dict[str, object]:
     """The bound parameters of :func:`search_statement` for students with a term starting
     with each of ``prefixes`` (one plan of :attr:`SearchQuery.plans`), ``limit`` of them."""

@@ -16,7 +16,6 @@ from jdoffice.adapters.orm import (
     StudentRow,
 )
 from jdoffice.adapters.repos.base import Repo
-from jdoffice.adapters.repos.search_read import search_hits
 from jdoffice.adapters.statements import (
     ADD_BALANCE,
     ADD_BALANCE_RETURNING,
@@ -35,8 +34,6 @@ from jdoffice.adapters.statements import (
 )
 from jdoffice.domain.debtors import OwedRow
 from jdoffice.domain.model import Invoice, Student
-from jdoffice.domain.search import SearchQuery
-from jdoffice.services.ports import StudentHit
 
 
 class SqlStudents(Repo):
@@ -87,11 +84,6 @@ class SqlStudents(Repo):
             )
             or 0
         )
-
-    def search(
-        self, school_id: int, query: SearchQuery, limit: int, *, enough: int | None = None
-    ) -> list[StudentHit]:
-        return search_hits(self.s.connection(), school_id, query, limit, enough=enough)
 
 
 class SqlInvoices(Repo):
