@@ -32,6 +32,7 @@ import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Engine
@@ -55,15 +56,25 @@ class Compiled:
     #: by name, when every other one is given at each call; None when they must be worked
     #: out at each call (``construct_params``).
     fixed: Mapping[str, Any] | None = None
+    #: The values of ``order`` from a mapping, as a tuple (``order`` and ``fixed`` known).
+    pick: Callable[[Mapping[str, Any]], tuple[Any, ...]] | None = None
 
     def args(self, params: Mapping[str, Any]) -> Any:
         """What the driver's ``execute`` takes for ``params``: a tuple in order for a
         positional paramstyle, else a mapping."""
-        order, fixed = self.order, self.fixed
-        if order is not None and fixed is not None:
-            return tuple(params[k] if k in params else fixed[k] for k in order)
+        pick, fixed = self.pick, self.fixed
+        if pick is not None and fixed is not None:
+            return pick({**fixed, **params})  # a missing value: KeyError, as from the driver
+        order = self.order
         bound = self.construct_params(params)
         return tuple(bound[k] for k in order) if order is not None else bound
+
+
+def _picker(order: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """The values of ``order`` from a mapping, as a tuple (one C call for several)."""
+    if len(order) > 1:
+        return itemgetter(*order)
+    return lambda m: tuple(m[k] for k in order)
 
 
 def compiled(statement: Select[*tuple[Any, ...]], dialect: Dialect) -> Compiled:
@@ -82,7 +93,8 @@ def compiled(statement: Select[*tuple[Any, ...]], dialect: Dialect) -> Compiled:
             break
         if not bind.required and fixed is not None:
             fixed[name] = bind.value
-    return Compiled(c.string, order, c.construct_params, plain, fixed)
+    pick = _picker(order) if order is not None and fixed is not None else None
+    return Compiled(c.string, order, c.construct_params, plain, fixed, pick)
 
 
 @lru_cache(maxsize=64)
@@ -345,27 +357,20 @@ class reads_alone:  # noqa: N801 - used as a function: ``with reads_alone(engine
     def _read_spare(
         self, statement: Select[*tuple[Any, ...]], params: Mapping[str, Any]
     ) -> list[Any]:
-        return self._read_plain(run_spare, self._spare, statement, params)
+        engine = self._engine
+        c = _cached(statement, engine.dialect)
+        if not c.plain:  # SQLAlchemy converts a value
+            return _read_converted(engine, statement, params)
+        return run_spare(engine, self._spare, c.sql, c.args(params))
 
     def _read_pooled(
         self, statement: Select[*tuple[Any, ...]], params: Mapping[str, Any]
     ) -> list[Any]:
-        return self._read_plain(run_pooled, self._pooled, statement, params)
-
-    def _read_plain(
-        self,
-        run: Callable[[Engine, Any, str, Any], list[Any]],
-        conn: Any,
-        statement: Select[*tuple[Any, ...]],
-        params: Mapping[str, Any],
-    ) -> list[Any]:
-        """``statement`` through the driver on ``conn``, or through SQLAlchemy when it must
-        convert a value."""
         engine = self._engine
         c = _cached(statement, engine.dialect)
         if not c.plain:
             return _read_converted(engine, statement, params)
-        return run(engine, conn, c.sql, c.args(params))
+        return run_pooled(engine, self._pooled, c.sql, c.args(params))
 
 
 def _read_converted(

@@ -260,8 +260,12 @@ def parse_query(text: str) -> SearchQuery:
         if "@" in chunk:
             out.append(chunk.casefold()[:MAX_TERM_LENGTH])
             mail = True
-            continue
-        out.extend(fold(w)[:MAX_TERM_LENGTH] for w in words(chunk))
+        elif chunk.isascii() and chunk.isalnum():  # one plain word: what words() would give
+            out.append(chunk.lower()[:MAX_TERM_LENGTH])
+        else:
+            out.extend(fold(w)[:MAX_TERM_LENGTH] for w in words(chunk))
+    if len(out) < 2:  # one word (or an address) is its own query, without pairs
+        return SearchQuery(text, tuple(out))
     # Drop words that are prefixes of other words in the query: they add nothing.
     # Longest first (the search walks the first word's range); equally long ones as typed.
     uniq = sorted(dict.fromkeys(out), key=len, reverse=True)

@@ -254,3 +254,14 @@ def test_an_initial_ranks_no_one_first_whose_name_lacks_the_other_words() -> Non
     maja = rank(q, "Maja Olsen", "1", "", "hansen.familien@example.dk")
     assert rank(q, "Anne Mette Hansen", "2", "", "") < maja
     assert rank(q, "Mads Hansen", "3", "", "") < rank(q, "Anne Mette Hansen", "2", "", "")
+
+
+@given(st.text(alphabet=st.characters(categories=("L", "N")), min_size=1, max_size=80))
+def test_one_typed_word_is_searched_folded_and_cut_like_a_word_of_several(word: str) -> None:
+    found = search.words(word)
+    if len(found) != 1 or word.isdigit():  # several words, or a phone number
+        return
+    expected = fold(found[0])[:MAX_TERM_LENGTH]
+    assert parse_query(word).words == (expected,)
+    # The same word among others is folded and cut the same way.
+    assert expected in parse_query(f"{word} zz").words or "zz".startswith(expected)

@@ -171,7 +171,13 @@ def search_params(school_id: int, prefixes: Sequence[str], limit: int) -> dict[s
         "students": limit,
         "probe_from": PROBE_FROM,
     }
-    for i, w in enumerate(prefixes):
-        params[f"lo{i}"] = w
-        params[f"hi{i}"] = prefix_upper_bound(w)
+    for (lo, hi), w in zip(_bound_names(len(prefixes)), prefixes, strict=True):
+        params[lo] = w
+        params[hi] = prefix_upper_bound(w)
     return params
+
+
+@cache
+def _bound_names(prefixes: int) -> tuple[tuple[str, str], ...]:
+    """The names of the bounds of each of ``prefixes`` prefixes' ranges."""
+    return tuple((f"lo{i}", f"hi{i}") for i in range(prefixes))
