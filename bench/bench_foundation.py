@@ -69,7 +69,8 @@ SEARCH_P95_TARGET_1M_MS = 5.0
 #: Search p95 at most this many times the floor's p95, for every kind of query.
 SEARCH_RATIO_TARGET = 3.0
 VIEW_P95_TARGET_MS = 10.0
-PAYMENT_P95_TARGET_MS = 15.0
+#: Cash payment commit p95 on SQLite (issue 16: at most 3 ms; the first target was 15 ms).
+PAYMENT_P95_TARGET_MS = 3.0
 
 SEARCH_WARMUP = 200
 VIEW_WARMUP = 50

@@ -38,3 +38,17 @@ def test_the_table_shows_the_median_of_the_runs_with_target_and_verdict() -> Non
     assert "| shared | (left out: no server) | | | | |" in table
     assert "| foundation | events | 250 | /s | ≥ 300 | MISS |" in table
     assert o.medians() == {"search p95": 6.0, "events": 250.0}
+
+
+def test_plain_numbers_of_the_first_pull_and_the_four_desks_are_judged_by_their_targets() -> None:
+    replica = Outcome(Plan("replica", "bench.bench_replica", ()))
+    replica.runs = [{"first_pull_s": 10.6, "floor_s": 4.5}, {"first_pull_s": 9.2, "floor_s": 4.2}]
+    shared = Outcome(Plan("shared", "bench.bench_shared", ()))
+    shared.runs = [{"payments_per_s": 401.7, "latency_recorded_ms.p95": 21.5}]
+    info = {"date": "2026-12-05", "cpus": 2, "python": "3.11", "sqlite": "3.40",
+            "sqlalchemy": "2.1", "load_average_at_start": (1.0, 1.0, 1.0)}  # fmt: skip
+    table = markdown([replica, shared], info, 2)
+    assert "| replica | first_pull_s | 9.9 |  | < 10 | PASS |" in table
+    assert "| replica | floor_s | 4.35 |  |  |  |" in table
+    assert "| shared | payments_per_s | 401.7 |  | ≥ 200 | PASS |" in table
+    assert "| shared | latency_recorded_ms.p95 | 21.5 |  | < 20 | MISS |" in table
