@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from bench.run_all import Outcome, Plan, markdown, read_figures
 
+#: The machine a table is said to come from (its first line).
+_MACHINE = {"date": "2026-12-04", "cpus": 2, "python": "3.11", "sqlite": "3.45",
+            "sqlalchemy": "2.1", "load_average_at_start": (0.1, 0.1, 0.1)}  # fmt: skip
+
 
 def test_named_figures_and_nested_numbers_are_both_read() -> None:
     listed = {"figures": [{"name": "search p95", "value": 4.5, "unit": "ms", "target": 10}]}
@@ -31,9 +35,7 @@ def test_the_table_shows_the_median_of_the_runs_with_target_and_verdict() -> Non
     skipped = Outcome(
         Plan("shared", "bench.bench_shared", (), needs_server=True), skipped="no server"
     )
-    info = {"date": "2026-12-04", "cpus": 2, "python": "3.11", "sqlite": "3.45",
-            "sqlalchemy": "2.1", "load_average_at_start": (0.1, 0.1, 0.1)}  # fmt: skip
-    table = markdown([o, skipped], info, 3)
+    table = markdown([o, skipped], _MACHINE, 3)
     assert "| foundation | search p95 | 6 | ms | < 10 | PASS |" in table
     assert "| shared | (left out: no server) | | | | |" in table
     assert "| foundation | events | 250 | /s | ≥ 300 | MISS |" in table
@@ -45,9 +47,7 @@ def test_plain_numbers_of_the_first_pull_and_the_four_desks_are_judged_by_their_
     replica.runs = [{"first_pull_s": 10.6, "floor_s": 4.5}, {"first_pull_s": 9.2, "floor_s": 4.2}]
     shared = Outcome(Plan("shared", "bench.bench_shared", ()))
     shared.runs = [{"payments_per_s": 401.7, "latency_recorded_ms.p95": 21.5}]
-    info = {"date": "2026-12-05", "cpus": 2, "python": "3.11", "sqlite": "3.40",
-            "sqlalchemy": "2.1", "load_average_at_start": (1.0, 1.0, 1.0)}  # fmt: skip
-    table = markdown([replica, shared], info, 2)
+    table = markdown([replica, shared], _MACHINE, 2)
     assert "| replica | first_pull_s | 9.9 |  | < 10 | PASS |" in table
     assert "| replica | floor_s | 4.35 |  |  |  |" in table
     assert "| shared | payments_per_s | 401.7 |  | ≥ 200 | PASS |" in table
