@@ -357,20 +357,27 @@ class reads_alone:  # noqa: N801 - used as a function: ``with reads_alone(engine
     def _read_spare(
         self, statement: Select[*tuple[Any, ...]], params: Mapping[str, Any]
     ) -> list[Any]:
-        engine = self._engine
-        c = _cached(statement, engine.dialect)
-        if not c.plain:  # SQLAlchemy converts a value
-            return _read_converted(engine, statement, params)
-        return run_spare(engine, self._spare, c.sql, c.args(params))
+        return self._read_plain(run_spare, self._spare, statement, params)
 
     def _read_pooled(
         self, statement: Select[*tuple[Any, ...]], params: Mapping[str, Any]
     ) -> list[Any]:
+        return self._read_plain(run_pooled, self._pooled, statement, params)
+
+    def _read_plain(
+        self,
+        run: Callable[[Engine, Any, str, Any], list[Any]],
+        conn: Any,
+        statement: Select[*tuple[Any, ...]],
+        params: Mapping[str, Any],
+    ) -> list[Any]:
+        """``statement`` through the driver on ``conn``, or through SQLAlchemy when it must
+        convert a value."""
         engine = self._engine
         c = _cached(statement, engine.dialect)
         if not c.plain:
             return _read_converted(engine, statement, params)
-        return run_pooled(engine, self._pooled, c.sql, c.args(params))
+        return run(engine, conn, c.sql, c.args(params))
 
 
 def _read_converted(
